@@ -1,0 +1,42 @@
+/* Every action a key can be bound to: one table, used by the keymap parser, dispatch and help. */
+#pragma once
+
+#include <glib.h>
+
+/* X(ID, name in keymap files, help text) -- help texts are N_() and translated at display. */
+#define NV_ACTIONS(X)                                                                              \
+    X(NONE, "none", N_("Do nothing (unbinds a key)"))                                              \
+    X(QUIT, "quit", N_("Quit ncvirt"))                                                             \
+    X(PANE_DOMAINS, "pane-domains", N_("Show the Domains pane"))                                   \
+    X(PANE_STORAGE, "pane-storage", N_("Show the Storage pane"))                                   \
+    X(PANE_NETWORKS, "pane-networks", N_("Show the Networks pane"))                                \
+    X(PANE_HOST, "pane-host", N_("Show the Host pane"))                                            \
+    X(PANE_NEXT, "pane-next", N_("Next pane"))                                                     \
+    X(PANE_PREV, "pane-prev", N_("Previous pane"))                                                 \
+    X(UP, "up", N_("Move up"))                                                                     \
+    X(DOWN, "down", N_("Move down"))                                                               \
+    X(PAGE_UP, "page-up", N_("Move one page up"))                                                  \
+    X(PAGE_DOWN, "page-down", N_("Move one page down"))                                            \
+    X(HOME, "home", N_("Go to the first row"))                                                     \
+    X(END, "end", N_("Go to the last row"))                                                        \
+    X(DETAILS, "details", N_("Focus the details of the selected row"))                             \
+    X(BACK, "back", N_("Leave details, close help, or clear the filter"))                          \
+    X(FILTER, "filter", N_("Filter the list by name or title"))                                    \
+    X(FILTER_DONE, "filter-done", N_("Keep the filter and return to the list"))                    \
+    X(FILTER_CANCEL, "filter-cancel", N_("Clear the filter"))                                      \
+    X(FILTER_ERASE, "filter-erase", N_("Erase the last character of the filter"))                  \
+    X(HELP, "help", N_("Show the key bindings of this context"))                                   \
+    X(REFRESH, "refresh", N_("Reload every list from the host"))                                   \
+    X(REDRAW, "redraw", N_("Redraw the screen"))
+
+typedef enum {
+#define NV_ACTION_ENUM(id, name, help) NV_ACTION_##id,
+    NV_ACTIONS(NV_ACTION_ENUM)
+#undef NV_ACTION_ENUM
+        NV_ACTION_COUNT
+} NvAction;
+
+const char *nv_action_name(NvAction action);
+/* Untranslated help text: pass it through _() to show it. */
+const char *nv_action_help(NvAction action);
+gboolean nv_action_from_name(const char *name, NvAction *out);

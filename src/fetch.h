@@ -1,0 +1,25 @@
+/* Synchronous reads from an open libvirt connection into model objects. Blocking: the UI
+ * calls these only through NvConn's worker; `ncvirt --list` and tests call them directly. */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+#include "model.h"
+
+/* Domains with state, vCPUs, memory and title, sorted by name. A constant number of round
+ * trips (bulk list + bulk stats) plus one title lookup per domain not in `title_cache`
+ * (uuid -> title, may be NULL; filled as titles are fetched). */
+GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *title_cache, GError **err);
+NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, GError **err);
+GPtrArray *nv_fetch_pools(virConnectPtr conn, GError **err);
+GPtrArray *nv_fetch_volumes(virConnectPtr conn, const char *pool_name, GError **err);
+GPtrArray *nv_fetch_networks(virConnectPtr conn, GError **err);
+/* NULL with NV_ERROR_NO_SUPPORT when the driver cannot list host interfaces. */
+GPtrArray *nv_fetch_ifaces(virConnectPtr conn, GError **err);
+NvHost *nv_fetch_host(virConnectPtr conn, GError **err);
+
+/* Sets `err` from libvirt's last error: "<prefix>: <libvirt's message>". */
+void nv_set_virt_error(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Opens a connection (read-only when asked), with libvirt's error in `err` on failure. */
+virConnectPtr nv_virt_open(const char *uri, gboolean readonly, GError **err);

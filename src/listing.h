@@ -1,0 +1,11 @@
+/* The non-interactive output of `ncvirt --list [--json]`, built from the same model. */
+#pragma once
+
+#include <glib.h>
+
+/* A table with a header row: Name, State, vCPUs, Memory, Title; names sanitised, columns
+ * aligned by display width. Ends with a newline. */
+char *nv_listing_table(GPtrArray *domains);
+/* A JSON array of objects: name, uuid, state (word), state_code, id, vcpus, memory_kib,
+ * max_memory_kib, title. Valid JSON for any input (strings escaped). Ends with a newline. */
+char *nv_listing_json(GPtrArray *domains);
