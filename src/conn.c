@@ -1,1 +1,699 @@
-/* being written */
+/* One libvirt connection: every blocking call runs on a worker thread of its own (calls to one
+ * host stay ordered), results come back to the main loop and replace parts of the model.
+ * Events patch the model through debounced refreshes; a lost connection is reopened. */
+#include "conn.h"
+
+#include <libvirt-glib/libvirt-glib.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "error.h"
+#include "fetch.h"
+#include "i18n.h"
+
+#define NV_RECONNECT_SECONDS 2
+#define NV_EVENT_DEBOUNCE_MS 100
+#define NV_SAFETY_RELIST_SECONDS 60
+#define NV_KEEPALIVE_INTERVAL 5
+#define NV_KEEPALIVE_COUNT 3
+
+typedef enum {
+    JOB_OPEN,
+    JOB_DOMAINS,
+    JOB_POOLS,
+    JOB_VOLUMES,
+    JOB_NETWORKS,
+    JOB_IFACES,
+    JOB_HOST,
+    JOB_DETAILS,
+} JobKind;
+
+struct NvConn {
+    gatomicrefcount refs;
+    char *uri;
+    gboolean readonly;
+    GMainContext *main_ctx;
+    GThreadPool *worker;
+    gboolean closing; /* set by nv_conn_free: results that arrive later are dropped */
+
+    /* Main thread only. */
+    NvConnState state;
+    NvModel *model;
+    char *message;
+    guint busy;
+    char *selected_pool;
+    char *selected_domain;
+    NvConnListener listener;
+    gpointer listener_data;
+    guint reconnect_source;
+    guint debounce_source;
+    guint safety_source;
+    unsigned pending_events;    /* NvChange bits waiting for the debounce timer */
+    GPtrArray *stale_titles;    /* UUIDs whose cached title must be dropped */
+    gboolean open_queued;
+    guint generation;           /* bumped on every open, to drop results of an old connection */
+
+    /* Worker thread only. */
+    virConnectPtr vconn;
+    GHashTable *title_cache;
+    int callback_ids[5];
+    gboolean close_cb_registered;
+
+    /* Both: kinds queued but not started, so repeated requests collapse into one. */
+    gint queued;
+};
+
+typedef struct {
+    NvConn *conn;
+    JobKind kind;
+    guint generation;
+    char *arg;               /* pool name or domain UUID */
+    GPtrArray *stale_titles; /* JOB_DOMAINS */
+    /* Results. */
+    gpointer result;
+    GDestroyNotify result_free;
+    GError *error;
+    gboolean lost; /* the connection turned out to be dead */
+} Job;
+
+static NvConn *conn_ref(NvConn *conn)
+{
+    g_atomic_ref_count_inc(&conn->refs);
+    return conn;
+}
+
+static void conn_unref(NvConn *conn)
+{
+    if (!g_atomic_ref_count_dec(&conn->refs))
+        return;
+    /* Only reached once the worker has no job left, so vconn is ours to close. */
+    if (conn->vconn)
+        virConnectClose(conn->vconn);
+    g_clear_pointer(&conn->title_cache, g_hash_table_unref);
+    g_clear_pointer(&conn->model, nv_model_free);
+    g_clear_pointer(&conn->stale_titles, g_ptr_array_unref);
+    g_free(conn->uri);
+    g_free(conn->message);
+    g_free(conn->selected_pool);
+    g_free(conn->selected_domain);
+    g_main_context_unref(conn->main_ctx);
+    g_free(conn);
+}
+
+static void job_free(Job *job)
+{
+    if (job->result && job->result_free)
+        job->result_free(job->result);
+    g_clear_error(&job->error);
+    g_clear_pointer(&job->stale_titles, g_ptr_array_unref);
+    g_free(job->arg);
+    conn_unref(job->conn);
+    g_free(job);
+}
+
+static unsigned job_bit(JobKind kind)
+{
+    return 1u << kind;
+}
+
+/* ---- main thread: state, messages, listener ---- */
+
+static void notify(NvConn *conn, unsigned changes)
+{
+    if (conn->listener && !conn->closing)
+        conn->listener(conn, changes, conn->listener_data);
+}
+
+static void set_message(NvConn *conn, const char *msg)
+{
+    g_free(conn->message);
+    conn->message = g_strdup(msg);
+    notify(conn, NV_CHANGE_MESSAGE);
+}
+
+static void submit(NvConn *conn, JobKind kind, const char *arg);
+static void schedule_reconnect(NvConn *conn);
+
+static void set_disconnected(NvConn *conn, const char *why)
+{
+    if (conn->state == NV_CONN_DISCONNECTED)
+        return;
+    conn->state = NV_CONN_DISCONNECTED;
+    conn->generation++;
+    g_autofree char *msg =
+        g_strdup_printf(_("disconnected from %s: %s; reconnecting every %d s"), conn->uri,
+                        why ? why : _("connection closed"), NV_RECONNECT_SECONDS);
+    set_message(conn, msg);
+    notify(conn, NV_CHANGE_STATE);
+    schedule_reconnect(conn);
+}
+
+static gboolean reconnect_tick(gpointer data)
+{
+    NvConn *conn = data;
+    if (conn->state != NV_CONN_DISCONNECTED) {
+        conn->reconnect_source = 0;
+        return G_SOURCE_REMOVE;
+    }
+    if (!conn->open_queued)
+        submit(conn, JOB_OPEN, NULL);
+    return G_SOURCE_CONTINUE;
+}
+
+static void schedule_reconnect(NvConn *conn)
+{
+    if (!conn->reconnect_source && !conn->closing)
+        conn->reconnect_source =
+            g_timeout_add_seconds(NV_RECONNECT_SECONDS, reconnect_tick, conn);
+}
+
+/* ---- worker thread ---- */
+
+static void on_close(virConnectPtr vconn, int reason, void *opaque);
+
+static void worker_drop_vconn(NvConn *conn)
+{
+    if (!conn->vconn)
+        return;
+    for (guint i = 0; i < G_N_ELEMENTS(conn->callback_ids); i++)
+        conn->callback_ids[i] = -1;
+    if (conn->close_cb_registered)
+        virConnectUnregisterCloseCallback(conn->vconn, on_close);
+    conn->close_cb_registered = FALSE;
+    /* Closing also deregisters the event callbacks of this connection. */
+    virConnectClose(conn->vconn);
+    conn->vconn = NULL;
+    virResetLastError();
+}
+
+static void on_domain_lifecycle(virConnectPtr vconn, virDomainPtr dom, int event, int detail,
+                                void *opaque);
+static void on_domain_metadata(virConnectPtr vconn, virDomainPtr dom, int type,
+                               const char *nsuri, void *opaque);
+static void on_pool_event(virConnectPtr vconn, virStoragePoolPtr pool, int event, int detail,
+                          void *opaque);
+static void on_pool_refresh(virConnectPtr vconn, virStoragePoolPtr pool, void *opaque);
+static void on_network_event(virConnectPtr vconn, virNetworkPtr net, int event, int detail,
+                             void *opaque);
+
+static void unref_cb(void *opaque)
+{
+    conn_unref(opaque);
+}
+
+/* Events are a convenience: a driver without some of them still works, with relists. */
+static void worker_register_events(NvConn *conn)
+{
+    virConnectPtr v = conn->vconn;
+    conn->callback_ids[0] = virConnectDomainEventRegisterAny(
+        v, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_domain_lifecycle),
+        conn_ref(conn), unref_cb);
+    conn->callback_ids[1] = virConnectDomainEventRegisterAny(
+        v, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+        VIR_DOMAIN_EVENT_CALLBACK(on_domain_metadata), conn_ref(conn), unref_cb);
+    conn->callback_ids[2] = virConnectStoragePoolEventRegisterAny(
+        v, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+        VIR_STORAGE_POOL_EVENT_CALLBACK(on_pool_event), conn_ref(conn), unref_cb);
+    conn->callback_ids[3] = virConnectStoragePoolEventRegisterAny(
+        v, NULL, VIR_STORAGE_POOL_EVENT_ID_REFRESH,
+        VIR_STORAGE_POOL_EVENT_CALLBACK(on_pool_refresh), conn_ref(conn), unref_cb);
+    conn->callback_ids[4] = virConnectNetworkEventRegisterAny(
+        v, NULL, VIR_NETWORK_EVENT_ID_LIFECYCLE, VIR_NETWORK_EVENT_CALLBACK(on_network_event),
+        conn_ref(conn), unref_cb);
+    /* A failed registration never calls its free callback: drop those references here. */
+    for (guint i = 0; i < G_N_ELEMENTS(conn->callback_ids); i++)
+        if (conn->callback_ids[i] < 0)
+            conn_unref(conn);
+    if (virConnectRegisterCloseCallback(v, on_close, conn_ref(conn), unref_cb) == 0)
+        conn->close_cb_registered = TRUE;
+    else
+        conn_unref(conn);
+    /* Keepalive notices a host that stops answering; not every driver has it. */
+    virConnectSetKeepAlive(v, NV_KEEPALIVE_INTERVAL, NV_KEEPALIVE_COUNT);
+    virResetLastError();
+}
+
+static void worker_open(NvConn *conn, Job *job)
+{
+    worker_drop_vconn(conn);
+    conn->vconn = nv_virt_open(conn->uri, conn->readonly, &job->error);
+    if (!conn->vconn)
+        return;
+    g_hash_table_remove_all(conn->title_cache);
+    worker_register_events(conn);
+}
+
+static void worker_fetch(NvConn *conn, Job *job)
+{
+    virConnectPtr v = conn->vconn;
+    switch (job->kind) {
+    case JOB_DOMAINS:
+        for (guint i = 0; job->stale_titles && i < job->stale_titles->len; i++)
+            g_hash_table_remove(conn->title_cache, job->stale_titles->pdata[i]);
+        job->result = nv_fetch_domains(v, conn->title_cache, &job->error);
+        job->result_free = (GDestroyNotify)g_ptr_array_unref;
+        break;
+    case JOB_POOLS:
+        job->result = nv_fetch_pools(v, &job->error);
+        job->result_free = (GDestroyNotify)g_ptr_array_unref;
+        break;
+    case JOB_VOLUMES:
+        job->result = nv_fetch_volumes(v, job->arg, &job->error);
+        job->result_free = (GDestroyNotify)g_ptr_array_unref;
+        break;
+    case JOB_NETWORKS:
+        job->result = nv_fetch_networks(v, &job->error);
+        job->result_free = (GDestroyNotify)g_ptr_array_unref;
+        break;
+    case JOB_IFACES:
+        job->result = nv_fetch_ifaces(v, &job->error);
+        job->result_free = (GDestroyNotify)g_ptr_array_unref;
+        break;
+    case JOB_HOST:
+        job->result = nv_fetch_host(v, &job->error);
+        job->result_free = (GDestroyNotify)nv_host_free;
+        break;
+    case JOB_DETAILS:
+        job->result = nv_fetch_domain_details(v, job->arg, &job->error);
+        job->result_free = (GDestroyNotify)nv_domain_details_free;
+        break;
+    case JOB_OPEN:
+        break;
+    }
+}
+
+static gboolean deliver(gpointer data);
+
+static void worker_run(gpointer data, gpointer user_data)
+{
+    Job *job = data;
+    NvConn *conn = job->conn;
+    g_atomic_int_and(&conn->queued, ~job_bit(job->kind));
+
+    if (g_atomic_int_get(&conn->closing)) {
+        job_free(job);
+        return;
+    }
+    if (job->kind == JOB_OPEN) {
+        worker_open(conn, job);
+    } else if (!conn->vconn) {
+        g_set_error(&job->error, NV_ERROR, NV_ERROR_DISCONNECTED, _("not connected"));
+        job->lost = TRUE;
+    } else {
+        worker_fetch(conn, job);
+        if (job->error && virConnectIsAlive(conn->vconn) != 1)
+            job->lost = TRUE;
+    }
+    virResetLastError();
+    g_main_context_invoke(conn->main_ctx, deliver, job);
+}
+
+/* ---- main thread: submitting and delivering ---- */
+
+static void submit(NvConn *conn, JobKind kind, const char *arg)
+{
+    unsigned bit = job_bit(kind);
+    /* Lists are idempotent: one queued request of a kind is enough. Details and volumes carry
+     * an argument, and a newer selection must not be dropped. */
+    gboolean collapsible = kind != JOB_VOLUMES && kind != JOB_DETAILS;
+    if (collapsible && (g_atomic_int_or(&conn->queued, bit) & bit))
+        return;
+    Job *job = g_new0(Job, 1);
+    job->conn = conn_ref(conn);
+    job->kind = kind;
+    job->generation = conn->generation;
+    job->arg = g_strdup(arg);
+    if (kind == JOB_DOMAINS && conn->stale_titles->len) {
+        job->stale_titles = g_steal_pointer(&conn->stale_titles);
+        conn->stale_titles = g_ptr_array_new_with_free_func(g_free);
+    }
+    if (kind == JOB_OPEN)
+        conn->open_queued = TRUE;
+    conn->busy++;
+    g_thread_pool_push(conn->worker, job, NULL);
+}
+
+static void replace_array(GPtrArray **slot, gpointer *result)
+{
+    g_clear_pointer(slot, g_ptr_array_unref);
+    *slot = *result;
+    *result = NULL;
+}
+
+static void deliver_open(NvConn *conn, Job *job)
+{
+    conn->open_queued = FALSE;
+    if (job->error) {
+        /* Never connected yet, or still down: keep trying. */
+        conn->state = NV_CONN_DISCONNECTED;
+        set_message(conn, job->error->message);
+        notify(conn, NV_CHANGE_STATE);
+        schedule_reconnect(conn);
+        return;
+    }
+    gboolean was_reconnect = conn->generation > 0;
+    conn->generation++;
+    conn->state = NV_CONN_CONNECTED;
+    if (was_reconnect) {
+        g_autofree char *msg = g_strdup_printf(_("reconnected to %s"), conn->uri);
+        set_message(conn, msg);
+    }
+    notify(conn, NV_CHANGE_STATE);
+    nv_conn_refresh(conn, NV_CHANGE_ALL);
+}
+
+static void deliver_result(NvConn *conn, Job *job)
+{
+    NvModel *m = conn->model;
+    unsigned change = 0;
+    switch (job->kind) {
+    case JOB_DOMAINS:
+        replace_array(&m->domains, &job->result);
+        m->running = 0;
+        for (guint i = 0; i < m->domains->len; i++)
+            if (((NvDomain *)m->domains->pdata[i])->id >= 0)
+                m->running++;
+        change = NV_CHANGE_DOMAINS;
+        break;
+    case JOB_POOLS:
+        replace_array(&m->pools, &job->result);
+        change = NV_CHANGE_POOLS;
+        break;
+    case JOB_NETWORKS:
+        replace_array(&m->networks, &job->result);
+        change = NV_CHANGE_NETWORKS;
+        break;
+    case JOB_IFACES:
+        replace_array(&m->ifaces, &job->result);
+        g_clear_pointer(&m->ifaces_error, g_free);
+        change = NV_CHANGE_IFACES;
+        break;
+    case JOB_HOST:
+        g_clear_pointer(&m->host, nv_host_free);
+        m->host = g_steal_pointer(&job->result);
+        change = NV_CHANGE_HOST;
+        break;
+    case JOB_VOLUMES:
+        if (g_strcmp0(job->arg, conn->selected_pool) != 0)
+            return; /* the user moved on to another pool */
+        replace_array(&m->volumes, &job->result);
+        g_free(m->volumes_pool);
+        m->volumes_pool = g_strdup(job->arg);
+        g_clear_pointer(&m->volumes_error, g_free);
+        change = NV_CHANGE_VOLUMES;
+        break;
+    case JOB_DETAILS:
+        if (g_strcmp0(job->arg, conn->selected_domain) != 0)
+            return;
+        g_clear_pointer(&m->details, nv_domain_details_free);
+        m->details = g_steal_pointer(&job->result);
+        g_clear_pointer(&m->details_error, g_free);
+        change = NV_CHANGE_DETAILS;
+        break;
+    case JOB_OPEN:
+        break;
+    }
+    notify(conn, change);
+}
+
+/* A failed read keeps the previous list (nothing the user saw disappears) and says why. */
+static void deliver_error(NvConn *conn, Job *job)
+{
+    NvModel *m = conn->model;
+    switch (job->kind) {
+    case JOB_IFACES:
+        g_clear_pointer(&m->ifaces, g_ptr_array_unref);
+        m->ifaces = g_ptr_array_new_with_free_func((GDestroyNotify)nv_iface_free);
+        g_free(m->ifaces_error);
+        m->ifaces_error = g_strdup(job->error->message);
+        notify(conn, NV_CHANGE_IFACES);
+        return;
+    case JOB_VOLUMES:
+        if (g_strcmp0(job->arg, conn->selected_pool) != 0)
+            return;
+        g_ptr_array_set_size(m->volumes, 0);
+        g_free(m->volumes_pool);
+        m->volumes_pool = g_strdup(job->arg);
+        g_free(m->volumes_error);
+        m->volumes_error = g_strdup(job->error->message);
+        notify(conn, NV_CHANGE_VOLUMES);
+        return;
+    case JOB_DETAILS:
+        if (g_strcmp0(job->arg, conn->selected_domain) != 0)
+            return;
+        g_clear_pointer(&m->details, nv_domain_details_free);
+        g_free(m->details_error);
+        m->details_error = g_strdup(job->error->message);
+        notify(conn, NV_CHANGE_DETAILS);
+        return;
+    default:
+        set_message(conn, job->error->message);
+        return;
+    }
+}
+
+static gboolean deliver(gpointer data)
+{
+    Job *job = data;
+    NvConn *conn = job->conn;
+    conn->busy--;
+    if (conn->closing) {
+        job_free(job);
+        return G_SOURCE_REMOVE;
+    }
+    if (job->kind == JOB_OPEN) {
+        deliver_open(conn, job);
+    } else if (job->generation != conn->generation) {
+        /* A result from before a reconnect: a fresh request is already on its way. */
+    } else if (job->lost) {
+        set_disconnected(conn, job->error ? job->error->message : NULL);
+    } else if (job->error) {
+        deliver_error(conn, job);
+    } else {
+        deliver_result(conn, job);
+    }
+    job_free(job);
+    return G_SOURCE_REMOVE;
+}
+
+/* ---- events (libvirt-glib runs them on the main loop) ---- */
+
+static gboolean debounce_fire(gpointer data)
+{
+    NvConn *conn = data;
+    conn->debounce_source = 0;
+    unsigned what = conn->pending_events;
+    conn->pending_events = 0;
+    if (conn->state == NV_CONN_CONNECTED)
+        nv_conn_refresh(conn, what);
+    return G_SOURCE_REMOVE;
+}
+
+/* Events come in bursts (a start is several lifecycle events): one refresh per burst. */
+static void queue_event_refresh(NvConn *conn, unsigned what)
+{
+    conn->pending_events |= what;
+    if (!conn->debounce_source)
+        conn->debounce_source = g_timeout_add(NV_EVENT_DEBOUNCE_MS, debounce_fire, conn);
+}
+
+static void domain_changed(NvConn *conn, virDomainPtr dom, gboolean title_may_change)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (virDomainGetUUIDString(dom, uuid) < 0)
+        return;
+    if (title_may_change)
+        g_ptr_array_add(conn->stale_titles, g_strdup(uuid));
+    unsigned what = NV_CHANGE_DOMAINS;
+    if (g_strcmp0(uuid, conn->selected_domain) == 0)
+        what |= NV_CHANGE_DETAILS;
+    queue_event_refresh(conn, what);
+}
+
+static void on_domain_lifecycle(virConnectPtr vconn, virDomainPtr dom, int event, int detail,
+                                void *opaque)
+{
+    domain_changed(opaque, dom, event == VIR_DOMAIN_EVENT_DEFINED);
+}
+
+static void on_domain_metadata(virConnectPtr vconn, virDomainPtr dom, int type,
+                               const char *nsuri, void *opaque)
+{
+    domain_changed(opaque, dom, TRUE);
+}
+
+static void on_pool_event(virConnectPtr vconn, virStoragePoolPtr pool, int event, int detail,
+                          void *opaque)
+{
+    queue_event_refresh(opaque, NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
+}
+
+static void on_pool_refresh(virConnectPtr vconn, virStoragePoolPtr pool, void *opaque)
+{
+    queue_event_refresh(opaque, NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
+}
+
+static void on_network_event(virConnectPtr vconn, virNetworkPtr net, int event, int detail,
+                             void *opaque)
+{
+    queue_event_refresh(opaque, NV_CHANGE_NETWORKS);
+}
+
+static void on_close(virConnectPtr vconn, int reason, void *opaque)
+{
+    NvConn *conn = opaque;
+    const char *why;
+    switch (reason) {
+    case VIR_CONNECT_CLOSE_REASON_EOF:
+        why = _("the daemon closed the connection");
+        break;
+    case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
+        why = _("the host stopped answering (keepalive timeout)");
+        break;
+    case VIR_CONNECT_CLOSE_REASON_ERROR:
+        why = _("connection error");
+        break;
+    default:
+        why = _("connection closed");
+        break;
+    }
+    set_disconnected(conn, why);
+}
+
+static gboolean safety_relist(gpointer data)
+{
+    NvConn *conn = data;
+    if (conn->state == NV_CONN_CONNECTED)
+        nv_conn_refresh(conn, NV_CHANGE_ALL);
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- public API ---- */
+
+static void silent_error(void *data, virErrorPtr error)
+{
+}
+
+void nv_virt_init(void)
+{
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        /* libvirt prints errors to stderr by default, which would scribble over the screen. */
+        virSetErrorFunc(NULL, silent_error);
+        virInitialize();
+        gvir_event_register();
+        g_once_init_leave(&done, 1);
+    }
+}
+
+NvConn *nv_conn_new(const char *uri, gboolean readonly)
+{
+    NvConn *conn = g_new0(NvConn, 1);
+    g_atomic_ref_count_init(&conn->refs);
+    conn->uri = g_strdup(uri);
+    conn->readonly = readonly;
+    conn->main_ctx = g_main_context_ref_thread_default();
+    conn->state = NV_CONN_CONNECTING;
+    conn->model = nv_model_new();
+    conn->stale_titles = g_ptr_array_new_with_free_func(g_free);
+    conn->title_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (guint i = 0; i < G_N_ELEMENTS(conn->callback_ids); i++)
+        conn->callback_ids[i] = -1;
+    conn->worker = g_thread_pool_new(worker_run, conn, 1, FALSE, NULL);
+    return conn;
+}
+
+void nv_conn_free(NvConn *conn)
+{
+    if (!conn)
+        return;
+    g_atomic_int_set(&conn->closing, TRUE);
+    g_clear_handle_id(&conn->reconnect_source, g_source_remove);
+    g_clear_handle_id(&conn->debounce_source, g_source_remove);
+    g_clear_handle_id(&conn->safety_source, g_source_remove);
+    conn->listener = NULL;
+    /* Queued jobs are dropped; a running one may be stuck on a dead host, so do not wait.
+     * The close callback and event references keep conn alive until libvirt lets go. */
+    g_thread_pool_free(conn->worker, TRUE, FALSE);
+    conn->worker = NULL;
+    conn_unref(conn);
+}
+
+void nv_conn_set_listener(NvConn *conn, NvConnListener fn, gpointer data)
+{
+    conn->listener = fn;
+    conn->listener_data = data;
+}
+
+void nv_conn_start(NvConn *conn)
+{
+    conn->state = NV_CONN_CONNECTING;
+    submit(conn, JOB_OPEN, NULL);
+    if (!conn->safety_source)
+        conn->safety_source = g_timeout_add_seconds(NV_SAFETY_RELIST_SECONDS, safety_relist, conn);
+}
+
+const char *nv_conn_uri(NvConn *conn)
+{
+    return conn->uri;
+}
+
+NvConnState nv_conn_get_state(NvConn *conn)
+{
+    return conn->state;
+}
+
+const NvModel *nv_conn_model(NvConn *conn)
+{
+    return conn->model;
+}
+
+char *nv_conn_take_message(NvConn *conn)
+{
+    return g_steal_pointer(&conn->message);
+}
+
+guint nv_conn_busy(NvConn *conn)
+{
+    return conn->busy;
+}
+
+void nv_conn_refresh(NvConn *conn, unsigned what)
+{
+    if (conn->state != NV_CONN_CONNECTED)
+        return;
+    if (what & NV_CHANGE_DOMAINS)
+        submit(conn, JOB_DOMAINS, NULL);
+    if (what & NV_CHANGE_POOLS)
+        submit(conn, JOB_POOLS, NULL);
+    if (what & NV_CHANGE_NETWORKS)
+        submit(conn, JOB_NETWORKS, NULL);
+    if (what & NV_CHANGE_IFACES)
+        submit(conn, JOB_IFACES, NULL);
+    if (what & NV_CHANGE_HOST)
+        submit(conn, JOB_HOST, NULL);
+    if ((what & NV_CHANGE_VOLUMES) && conn->selected_pool)
+        submit(conn, JOB_VOLUMES, conn->selected_pool);
+    if ((what & NV_CHANGE_DETAILS) && conn->selected_domain)
+        submit(conn, JOB_DETAILS, conn->selected_domain);
+}
+
+void nv_conn_select_pool(NvConn *conn, const char *pool_name)
+{
+    if (g_strcmp0(pool_name, conn->selected_pool) == 0)
+        return;
+    g_free(conn->selected_pool);
+    conn->selected_pool = g_strdup(pool_name);
+    if (pool_name)
+        nv_conn_refresh(conn, NV_CHANGE_VOLUMES);
+}
+
+void nv_conn_select_domain(NvConn *conn, const char *uuid)
+{
+    if (g_strcmp0(uuid, conn->selected_domain) == 0)
+        return;
+    g_free(conn->selected_domain);
+    conn->selected_domain = g_strdup(uuid);
+    if (uuid)
+        nv_conn_refresh(conn, NV_CHANGE_DETAILS);
+}

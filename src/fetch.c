@@ -1,1 +1,477 @@
-/* being written */
+/* Blocking reads from libvirt into the model: the only file that turns libvirt objects into
+ * NvDomain/NvPool/... values. Bulk APIs first, so a refresh costs a constant number of round
+ * trips whatever the number of objects. */
+#include "fetch.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "error.h"
+#include "i18n.h"
+#include "xml.h"
+
+void nv_set_virt_error(GError **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *prefix = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+
+    virErrorPtr e = virGetLastError();
+    int code = NV_ERROR_LIBVIRT;
+    if (e && e->code == VIR_ERR_NO_SUPPORT)
+        code = NV_ERROR_NO_SUPPORT;
+    const char *msg = e && e->message ? e->message : _("unknown libvirt error");
+    g_set_error(err, NV_ERROR, code, "%s: %s", prefix, msg);
+}
+
+virConnectPtr nv_virt_open(const char *uri, gboolean readonly, GError **err)
+{
+    virConnectPtr conn = readonly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
+    if (!conn)
+        nv_set_virt_error(err, _("cannot connect to '%s'"), uri ? uri : "");
+    return conn;
+}
+
+static void free_domain_array(virDomainPtr *doms, int n)
+{
+    for (int i = 0; i < n; i++)
+        virDomainFree(doms[i]);
+    free(doms);
+}
+
+static gint compare_domains(gconstpointer a, gconstpointer b)
+{
+    const NvDomain *x = *(NvDomain *const *)a;
+    const NvDomain *y = *(NvDomain *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+/* Fills state, vCPUs and memory from one record of virConnectGetAllDomainStats.
+ * Returns TRUE when every field was present, so no per-domain call is needed. */
+static gboolean domain_from_stats(NvDomain *d, virDomainStatsRecordPtr rec)
+{
+    int state = 0, reason = 0;
+    unsigned int vcpus = 0;
+    unsigned long long cur = 0, max = 0;
+    gboolean have_state = virTypedParamsGetInt(rec->params, rec->nparams, "state.state",
+                                               &state) == 1;
+    virTypedParamsGetInt(rec->params, rec->nparams, "state.reason", &reason);
+    gboolean have_vcpu = virTypedParamsGetUInt(rec->params, rec->nparams, "vcpu.current",
+                                               &vcpus) == 1;
+    gboolean have_cur = virTypedParamsGetULLong(rec->params, rec->nparams, "balloon.current",
+                                                &cur) == 1;
+    gboolean have_max = virTypedParamsGetULLong(rec->params, rec->nparams, "balloon.maximum",
+                                                &max) == 1;
+    if (have_state && state >= 0 && state < NV_DOMAIN_STATE_COUNT) {
+        d->state = state;
+        d->reason = reason;
+    } else {
+        have_state = FALSE;
+    }
+    if (have_vcpu)
+        d->vcpus = vcpus;
+    if (have_cur)
+        d->memory_kib = cur;
+    if (have_max)
+        d->max_memory_kib = max;
+    return have_state && have_vcpu && have_cur && have_max;
+}
+
+static gboolean domain_from_info(NvDomain *d, virDomainPtr dom, GError **err)
+{
+    virDomainInfo info;
+    if (virDomainGetInfo(dom, &info) < 0) {
+        nv_set_virt_error(err, _("cannot read the state of '%s'"), d->name);
+        return FALSE;
+    }
+    d->state = info.state < NV_DOMAIN_STATE_COUNT ? (NvDomainState)info.state
+                                                  : NV_DOMAIN_NOSTATE;
+    d->vcpus = info.nrVirtCpu;
+    d->memory_kib = info.memory;
+    d->max_memory_kib = info.maxMem;
+    return TRUE;
+}
+
+/* The title is not in the bulk stats; it changes rarely, so it is cached per UUID and the
+ * cache entry dropped on a metadata-change or define event. */
+static char *domain_title(virDomainPtr dom, const char *uuid, GHashTable *cache)
+{
+    const char *cached = cache ? g_hash_table_lookup(cache, uuid) : NULL;
+    if (cached)
+        return g_strdup(cached);
+    char *raw = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_TITLE, NULL, 0);
+    char *title = g_strdup(raw ? raw : "");
+    free(raw);
+    if (!raw)
+        virResetLastError();
+    if (cache)
+        g_hash_table_replace(cache, g_strdup(uuid), g_strdup(title));
+    return title;
+}
+
+GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *title_cache, GError **err)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(conn, &doms, 0);
+    if (n < 0) {
+        nv_set_virt_error(err, _("cannot list domains"));
+        return NULL;
+    }
+
+    virDomainStatsRecordPtr *recs = NULL;
+    unsigned groups = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
+    int nrecs = virConnectGetAllDomainStats(conn, groups, &recs, 0);
+    if (nrecs < 0) {
+        /* Not every driver has bulk stats; per-domain info below covers that. */
+        virResetLastError();
+        nrecs = 0;
+    }
+    g_autoptr(GHashTable) by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (int i = 0; i < nrecs; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        if (virDomainGetUUIDString(recs[i]->dom, uuid) == 0)
+            g_hash_table_replace(by_uuid, g_strdup(uuid), recs[i]);
+    }
+
+    g_autoptr(GPtrArray) out = g_ptr_array_new_full(n, (GDestroyNotify)nv_domain_free);
+    GError *first_error = NULL;
+    for (int i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        const char *name = virDomainGetName(doms[i]);
+        if (!name || virDomainGetUUIDString(doms[i], uuid) < 0)
+            continue;
+        g_autoptr(NvDomain) d = g_new0(NvDomain, 1);
+        d->name = g_strdup(name);
+        d->uuid = g_strdup(uuid);
+        unsigned int id = virDomainGetID(doms[i]);
+        d->id = id == (unsigned int)-1 ? -1 : (int)id;
+        virDomainStatsRecordPtr rec = g_hash_table_lookup(by_uuid, uuid);
+        if (!rec || !domain_from_stats(d, rec)) {
+            /* A domain that vanished between the two calls is simply skipped. */
+            GError *e = NULL;
+            if (!domain_from_info(d, doms[i], &e)) {
+                if (!first_error)
+                    first_error = e;
+                else
+                    g_error_free(e);
+                continue;
+            }
+        }
+        d->title = domain_title(doms[i], uuid, title_cache);
+        g_ptr_array_add(out, g_steal_pointer(&d));
+    }
+    if (recs)
+        virDomainStatsRecordListFree(recs);
+    free_domain_array(doms, n);
+
+    /* Losing every domain to errors means the connection is gone, not that the host is empty. */
+    if (out->len == 0 && first_error) {
+        g_propagate_error(err, first_error);
+        return NULL;
+    }
+    g_clear_error(&first_error);
+    g_ptr_array_sort(out, compare_domains);
+    return g_steal_pointer(&out);
+}
+
+NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, GError **err)
+{
+    virDomainPtr dom = virDomainLookupByUUIDString(conn, uuid);
+    if (!dom) {
+        nv_set_virt_error(err, _("cannot find domain %s"), uuid);
+        return NULL;
+    }
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    if (!xml) {
+        nv_set_virt_error(err, _("cannot read the definition of '%s'"), virDomainGetName(dom));
+        virDomainFree(dom);
+        return NULL;
+    }
+    NvDomainDetails *det = nv_xml_domain_details(xml, err);
+    free(xml);
+    if (det) {
+        int state = 0, reason = 0, autostart = 0;
+        if (virDomainGetState(dom, &state, &reason, 0) == 0 && state >= 0 &&
+            state < NV_DOMAIN_STATE_COUNT) {
+            det->state = state;
+            det->reason = reason;
+        }
+        det->autostart = virDomainGetAutostart(dom, &autostart) == 0 ? !!autostart : -1;
+        int persistent = virDomainIsPersistent(dom);
+        det->persistent = persistent < 0 ? -1 : persistent;
+        virResetLastError();
+    }
+    virDomainFree(dom);
+    return det;
+}
+
+static gint compare_pools(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(NvPool *const *)a)->name, (*(NvPool *const *)b)->name);
+}
+
+static NvPool *pool_from_virt(virStoragePoolPtr p)
+{
+    g_autoptr(NvPool) pool = nv_pool_new();
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    g_free(pool->name);
+    pool->name = g_strdup(virStoragePoolGetName(p));
+    if (virStoragePoolGetUUIDString(p, uuid) == 0) {
+        g_free(pool->uuid);
+        pool->uuid = g_strdup(uuid);
+    }
+    virStoragePoolInfo info;
+    if (virStoragePoolGetInfo(p, &info) == 0) {
+        pool->state = info.state;
+        pool->capacity = info.capacity;
+        pool->allocation = info.allocation;
+        pool->available = info.available;
+    }
+    int active = virStoragePoolIsActive(p);
+    pool->active = active > 0;
+    int autostart = 0;
+    pool->autostart = virStoragePoolGetAutostart(p, &autostart) == 0 ? !!autostart : -1;
+    int persistent = virStoragePoolIsPersistent(p);
+    pool->persistent = persistent < 0 ? -1 : persistent;
+    char *xml = virStoragePoolGetXMLDesc(p, 0);
+    if (xml) {
+        /* A pool whose XML we cannot read still lists, with its type and path unknown. */
+        g_autoptr(GError) ignored = NULL;
+        nv_xml_pool(xml, pool, &ignored);
+        free(xml);
+    }
+    virResetLastError();
+    return g_steal_pointer(&pool);
+}
+
+GPtrArray *nv_fetch_pools(virConnectPtr conn, GError **err)
+{
+    virStoragePoolPtr *pools = NULL;
+    int n = virConnectListAllStoragePools(conn, &pools, 0);
+    if (n < 0) {
+        nv_set_virt_error(err, _("cannot list storage pools"));
+        return NULL;
+    }
+    GPtrArray *out = g_ptr_array_new_full(n, (GDestroyNotify)nv_pool_free);
+    for (int i = 0; i < n; i++) {
+        if (virStoragePoolGetName(pools[i]))
+            g_ptr_array_add(out, pool_from_virt(pools[i]));
+        virStoragePoolFree(pools[i]);
+    }
+    free(pools);
+    g_ptr_array_sort(out, compare_pools);
+    return out;
+}
+
+static gint compare_volumes(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(NvVolume *const *)a)->name, (*(NvVolume *const *)b)->name);
+}
+
+static NvVolume *volume_from_virt(virStorageVolPtr v)
+{
+    g_autoptr(NvVolume) vol = nv_volume_new();
+    g_free(vol->name);
+    vol->name = g_strdup(virStorageVolGetName(v));
+    g_free(vol->key);
+    vol->key = g_strdup(virStorageVolGetKey(v) ? virStorageVolGetKey(v) : "");
+    /* The XML holds type, format, path, capacity and allocation: one call per volume. */
+    char *xml = virStorageVolGetXMLDesc(v, 0);
+    if (xml) {
+        g_autoptr(GError) ignored = NULL;
+        nv_xml_volume(xml, vol, &ignored);
+        free(xml);
+    }
+    virResetLastError();
+    return g_steal_pointer(&vol);
+}
+
+GPtrArray *nv_fetch_volumes(virConnectPtr conn, const char *pool_name, GError **err)
+{
+    virStoragePoolPtr pool = virStoragePoolLookupByName(conn, pool_name);
+    if (!pool) {
+        nv_set_virt_error(err, _("cannot find pool '%s'"), pool_name);
+        return NULL;
+    }
+    if (virStoragePoolIsActive(pool) == 0) {
+        g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
+                    _("pool '%s' is not active: start it to list its volumes"), pool_name);
+        virStoragePoolFree(pool);
+        return NULL;
+    }
+    virStorageVolPtr *vols = NULL;
+    int n = virStoragePoolListAllVolumes(pool, &vols, 0);
+    if (n < 0) {
+        nv_set_virt_error(err, _("cannot list the volumes of '%s'"), pool_name);
+        virStoragePoolFree(pool);
+        return NULL;
+    }
+    GPtrArray *out = g_ptr_array_new_full(n, (GDestroyNotify)nv_volume_free);
+    for (int i = 0; i < n; i++) {
+        if (virStorageVolGetName(vols[i]))
+            g_ptr_array_add(out, volume_from_virt(vols[i]));
+        virStorageVolFree(vols[i]);
+    }
+    free(vols);
+    virStoragePoolFree(pool);
+    g_ptr_array_sort(out, compare_volumes);
+    return out;
+}
+
+static gint compare_networks(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(NvNetwork *const *)a)->name, (*(NvNetwork *const *)b)->name);
+}
+
+static NvNetwork *network_from_virt(virNetworkPtr n)
+{
+    g_autoptr(NvNetwork) net = nv_network_new();
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_free(net->name);
+    net->name = g_strdup(virNetworkGetName(n));
+    if (virNetworkGetUUIDString(n, uuid) == 0) {
+        g_free(net->uuid);
+        net->uuid = g_strdup(uuid);
+    }
+    net->active = virNetworkIsActive(n) > 0;
+    int autostart = 0;
+    net->autostart = virNetworkGetAutostart(n, &autostart) == 0 ? !!autostart : -1;
+    int persistent = virNetworkIsPersistent(n);
+    net->persistent = persistent < 0 ? -1 : persistent;
+    char *xml = virNetworkGetXMLDesc(n, 0);
+    if (xml) {
+        g_autoptr(GError) ignored = NULL;
+        nv_xml_network(xml, net, &ignored);
+        free(xml);
+    }
+    virResetLastError();
+    return g_steal_pointer(&net);
+}
+
+GPtrArray *nv_fetch_networks(virConnectPtr conn, GError **err)
+{
+    virNetworkPtr *nets = NULL;
+    int n = virConnectListAllNetworks(conn, &nets, 0);
+    if (n < 0) {
+        nv_set_virt_error(err, _("cannot list networks"));
+        return NULL;
+    }
+    GPtrArray *out = g_ptr_array_new_full(n, (GDestroyNotify)nv_network_free);
+    for (int i = 0; i < n; i++) {
+        if (virNetworkGetName(nets[i]))
+            g_ptr_array_add(out, network_from_virt(nets[i]));
+        virNetworkFree(nets[i]);
+    }
+    free(nets);
+    g_ptr_array_sort(out, compare_networks);
+    return out;
+}
+
+static gint compare_ifaces(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(NvIface *const *)a)->name, (*(NvIface *const *)b)->name);
+}
+
+GPtrArray *nv_fetch_ifaces(virConnectPtr conn, GError **err)
+{
+    virInterfacePtr *ifaces = NULL;
+    int n = virConnectListAllInterfaces(conn, &ifaces, 0);
+    if (n < 0) {
+        virErrorPtr e = virGetLastError();
+        if (e && e->code == VIR_ERR_NO_SUPPORT)
+            g_set_error(err, NV_ERROR, NV_ERROR_NO_SUPPORT,
+                        _("this host's libvirt cannot list host interfaces "
+                          "(no interface driver)"));
+        else
+            nv_set_virt_error(err, _("cannot list host interfaces"));
+        return NULL;
+    }
+    GPtrArray *out = g_ptr_array_new_full(n, (GDestroyNotify)nv_iface_free);
+    for (int i = 0; i < n; i++) {
+        const char *name = virInterfaceGetName(ifaces[i]);
+        if (name) {
+            NvIface *iface = g_new0(NvIface, 1);
+            const char *mac = virInterfaceGetMACString(ifaces[i]);
+            iface->name = g_strdup(name);
+            iface->mac = g_strdup(mac ? mac : "");
+            iface->active = virInterfaceIsActive(ifaces[i]) > 0;
+            g_ptr_array_add(out, iface);
+        }
+        virInterfaceFree(ifaces[i]);
+    }
+    free(ifaces);
+    virResetLastError();
+    g_ptr_array_sort(out, compare_ifaces);
+    return out;
+}
+
+static void host_kvm(virConnectPtr conn, NvHost *host)
+{
+    char *xml = virConnectGetDomainCapabilities(conn, NULL, host->arch[0] ? host->arch : NULL,
+                                                NULL, "kvm", 0);
+    if (xml) {
+        g_autoptr(GError) perr = NULL;
+        g_autofree char *type = nv_xml_domcaps_virt_type(xml, &perr);
+        free(xml);
+        host->kvm_available = g_strcmp0(type, "kvm") == 0;
+    }
+    g_free(host->kvm_explain);
+    if (host->kvm_available) {
+        host->kvm_explain = g_strdup(_("KVM is available: guests can run with hardware "
+                                       "acceleration (domain type kvm)."));
+    } else {
+        virErrorPtr e = virGetLastError();
+        const char *why = e && e->message ? e->message : _("the host reports no kvm domain type");
+        host->kvm_explain = g_strdup_printf(_("KVM is not available (%s): guests fall back to "
+                                              "TCG emulation (domain type qemu), much slower."),
+                                            why);
+    }
+    virResetLastError();
+}
+
+NvHost *nv_fetch_host(virConnectPtr conn, GError **err)
+{
+    g_autoptr(NvHost) host = g_new0(NvHost, 1);
+    char *hostname = virConnectGetHostname(conn);
+    if (!hostname) {
+        nv_set_virt_error(err, _("cannot read the host name"));
+        return NULL;
+    }
+    host->hostname = g_strdup(hostname);
+    free(hostname);
+    char *uri = virConnectGetURI(conn);
+    host->uri = g_strdup(uri ? uri : "");
+    free(uri);
+    const char *type = virConnectGetType(conn);
+    host->hv_type = g_strdup(type ? type : "");
+    virConnectGetVersion(conn, &host->hv_version);
+    virConnectGetLibVersion(conn, &host->lib_version);
+
+    virNodeInfo info;
+    if (virNodeGetInfo(conn, &info) == 0) {
+        host->cpus = info.cpus;
+        host->mhz = info.mhz;
+        host->nodes = info.nodes;
+        host->sockets = info.sockets;
+        host->cores = info.cores;
+        host->threads = info.threads;
+        host->mem_total_kib = info.memory;
+        host->arch = g_strndup(info.model, sizeof(info.model));
+    }
+    if (!host->arch)
+        host->arch = g_strdup("");
+    unsigned long long free_bytes = virNodeGetFreeMemory(conn);
+    host->mem_free_kib = free_bytes / 1024;
+    host->cpu_model = g_strdup("");
+
+    char *caps = virConnectGetCapabilities(conn);
+    if (caps) {
+        g_autoptr(GError) ignored = NULL;
+        nv_xml_host_caps(caps, host, &ignored);
+        free(caps);
+    }
+    virResetLastError();
+    host_kvm(conn, host);
+    return g_steal_pointer(&host);
+}
