@@ -6,6 +6,7 @@
 #include <libvirt-glib/libvirt-glib.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/xmlerror.h>
 
 #include "error.h"
 #include "fetch.h"
@@ -574,12 +575,20 @@ static void silent_error(void *data, virErrorPtr error)
 {
 }
 
+static void silent_xml_error(void *data, const char *msg, ...)
+{
+}
+
 void nv_virt_init(void)
 {
     static gsize done = 0;
     if (g_once_init_enter(&done)) {
         /* libvirt prints errors to stderr by default, which would scribble over the screen. */
         virSetErrorFunc(NULL, silent_error);
+        /* libxml2 (used by libvirt's drivers in-process, e.g. test://) prints parse warnings
+         * the same way; its handlers are per thread, so set the default for new threads too. */
+        xmlSetGenericErrorFunc(NULL, silent_xml_error);
+        xmlThrDefSetGenericErrorFunc(NULL, silent_xml_error);
         virInitialize();
         gvir_event_register();
         g_once_init_leave(&done, 1);

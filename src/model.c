@@ -1,1 +1,374 @@
-/* being written */
+/* Constructors, destructors and words for the object model; libvirt's enum values are mirrored
+ * here by number so that ui/ can name states without including libvirt. */
+#include "model.h"
+
+#include <string.h>
+
+#include "i18n.h"
+
+void nv_domain_free(NvDomain *d)
+{
+    if (d == NULL)
+        return;
+    g_free(d->name);
+    g_free(d->uuid);
+    g_free(d->title);
+    g_free(d);
+}
+
+void nv_disk_free(NvDisk *d)
+{
+    if (d == NULL)
+        return;
+    g_free(d->device);
+    g_free(d->target);
+    g_free(d->bus);
+    g_free(d->source);
+    g_free(d->format);
+    g_free(d);
+}
+
+void nv_nic_free(NvNic *n)
+{
+    if (n == NULL)
+        return;
+    g_free(n->mac);
+    g_free(n->type);
+    g_free(n->source);
+    g_free(n->model);
+    g_free(n);
+}
+
+void nv_domain_details_free(NvDomainDetails *d)
+{
+    if (d == NULL)
+        return;
+    g_free(d->uuid);
+    g_free(d->name);
+    g_free(d->title);
+    g_free(d->description);
+    g_free(d->domain_type);
+    g_free(d->os_type);
+    g_free(d->arch);
+    g_free(d->machine);
+    if (d->disks != NULL)
+        g_ptr_array_unref(d->disks);
+    if (d->nics != NULL)
+        g_ptr_array_unref(d->nics);
+    g_free(d);
+}
+
+void nv_pool_free(NvPool *p)
+{
+    if (p == NULL)
+        return;
+    g_free(p->name);
+    g_free(p->uuid);
+    g_free(p->type);
+    g_free(p->target_path);
+    g_free(p);
+}
+
+void nv_volume_free(NvVolume *v)
+{
+    if (v == NULL)
+        return;
+    g_free(v->name);
+    g_free(v->key);
+    g_free(v->path);
+    g_free(v->type);
+    g_free(v->format);
+    g_free(v);
+}
+
+void nv_net_ip_free(NvNetIp *ip)
+{
+    if (ip == NULL)
+        return;
+    g_free(ip->family);
+    g_free(ip->address);
+    g_free(ip->dhcp_start);
+    g_free(ip->dhcp_end);
+    g_free(ip);
+}
+
+void nv_network_free(NvNetwork *n)
+{
+    if (n == NULL)
+        return;
+    g_free(n->name);
+    g_free(n->uuid);
+    g_free(n->forward_mode);
+    g_free(n->forward_dev);
+    g_free(n->bridge);
+    if (n->ips != NULL)
+        g_ptr_array_unref(n->ips);
+    g_free(n);
+}
+
+void nv_iface_free(NvIface *i)
+{
+    if (i == NULL)
+        return;
+    g_free(i->name);
+    g_free(i->mac);
+    g_free(i);
+}
+
+void nv_host_free(NvHost *h)
+{
+    if (h == NULL)
+        return;
+    g_free(h->uri);
+    g_free(h->hostname);
+    g_free(h->hv_type);
+    g_free(h->arch);
+    g_free(h->cpu_model);
+    g_free(h->kvm_explain);
+    g_free(h);
+}
+
+NvDomainDetails *nv_domain_details_new(void)
+{
+    NvDomainDetails *d = g_new0(NvDomainDetails, 1);
+    d->uuid = g_strdup("");
+    d->name = g_strdup("");
+    d->title = g_strdup("");
+    d->description = g_strdup("");
+    d->domain_type = g_strdup("");
+    d->os_type = g_strdup("");
+    d->arch = g_strdup("");
+    d->machine = g_strdup("");
+    d->disks = g_ptr_array_new_with_free_func((GDestroyNotify)nv_disk_free);
+    d->nics = g_ptr_array_new_with_free_func((GDestroyNotify)nv_nic_free);
+    d->state = NV_DOMAIN_NOSTATE;
+    /* Filled from API calls, not the XML: unknown until someone asks. */
+    d->autostart = -1;
+    d->persistent = -1;
+    return d;
+}
+
+NvNetwork *nv_network_new(void)
+{
+    NvNetwork *n = g_new0(NvNetwork, 1);
+    n->name = g_strdup("");
+    n->uuid = g_strdup("");
+    n->forward_mode = g_strdup("");
+    n->forward_dev = g_strdup("");
+    n->bridge = g_strdup("");
+    n->autostart = -1;
+    n->persistent = -1;
+    n->ips = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_ip_free);
+    return n;
+}
+
+NvPool *nv_pool_new(void)
+{
+    NvPool *p = g_new0(NvPool, 1);
+    p->name = g_strdup("");
+    p->uuid = g_strdup("");
+    p->type = g_strdup("");
+    p->target_path = g_strdup("");
+    p->autostart = -1;
+    p->persistent = -1;
+    return p;
+}
+
+NvVolume *nv_volume_new(void)
+{
+    NvVolume *v = g_new0(NvVolume, 1);
+    v->name = g_strdup("");
+    v->key = g_strdup("");
+    v->path = g_strdup("");
+    v->type = g_strdup("");
+    v->format = g_strdup("");
+    return v;
+}
+
+static const char *const state_names[NV_DOMAIN_STATE_COUNT] = {
+    [NV_DOMAIN_NOSTATE] = N_("no state"),       [NV_DOMAIN_RUNNING] = N_("running"),
+    [NV_DOMAIN_BLOCKED] = N_("blocked"),        [NV_DOMAIN_PAUSED] = N_("paused"),
+    [NV_DOMAIN_SHUTDOWN] = N_("shutting down"), [NV_DOMAIN_SHUTOFF] = N_("shut off"),
+    [NV_DOMAIN_CRASHED] = N_("crashed"),        [NV_DOMAIN_PMSUSPENDED] = N_("suspended"),
+};
+
+const char *nv_domain_state_name(NvDomainState state)
+{
+    /* The value may come straight from a remote daemon newer than us. */
+    if ((unsigned)state >= NV_DOMAIN_STATE_COUNT)
+        return N_("unknown");
+    return state_names[state];
+}
+
+const char *nv_domain_state_glyph(NvDomainState state)
+{
+    /* Every glyph is one column wide in any locale (none is East Asian Wide). */
+    switch (state) {
+    case NV_DOMAIN_RUNNING:
+    case NV_DOMAIN_BLOCKED:
+        return "▶";
+    case NV_DOMAIN_PAUSED:
+    case NV_DOMAIN_PMSUSPENDED:
+        return "‖";
+    case NV_DOMAIN_SHUTDOWN:
+        return "…";
+    case NV_DOMAIN_SHUTOFF:
+        return "■";
+    case NV_DOMAIN_CRASHED:
+        return "✖";
+    default:
+        return "?";
+    }
+}
+
+/* Indexed by virDomain<State>Reason values, in libvirt's order (libvirt-domain.h). */
+static const char *const reasons_nostate[] = {N_("unknown")};
+static const char *const reasons_running[] = {
+    N_("unknown"),            /* VIR_DOMAIN_RUNNING_UNKNOWN */
+    N_("booted"),             /* BOOTED */
+    N_("migrated"),           /* MIGRATED */
+    N_("restored"),           /* RESTORED */
+    N_("from snapshot"),      /* FROM_SNAPSHOT */
+    N_("unpaused"),           /* UNPAUSED */
+    N_("migration canceled"), /* MIGRATION_CANCELED */
+    N_("save canceled"),      /* SAVE_CANCELED */
+    N_("woken up"),           /* WAKEUP */
+    N_("crashed"),            /* CRASHED */
+    N_("post-copy"),          /* POSTCOPY */
+    N_("post-copy failed"),   /* POSTCOPY_FAILED */
+};
+static const char *const reasons_blocked[] = {N_("unknown")};
+static const char *const reasons_paused[] = {
+    N_("unknown"),          /* VIR_DOMAIN_PAUSED_UNKNOWN */
+    N_("user"),             /* USER */
+    N_("migration"),        /* MIGRATION */
+    N_("save"),             /* SAVE */
+    N_("dump"),             /* DUMP */
+    N_("I/O error"),        /* IOERROR */
+    N_("watchdog"),         /* WATCHDOG */
+    N_("from snapshot"),    /* FROM_SNAPSHOT */
+    N_("shutting down"),    /* SHUTTING_DOWN */
+    N_("snapshot"),         /* SNAPSHOT */
+    N_("crashed"),          /* CRASHED */
+    N_("starting up"),      /* STARTING_UP */
+    N_("post-copy"),        /* POSTCOPY */
+    N_("post-copy failed"), /* POSTCOPY_FAILED */
+};
+static const char *const reasons_shutdown[] = {
+    N_("unknown"), /* VIR_DOMAIN_SHUTDOWN_UNKNOWN */
+    N_("user"),    /* USER */
+};
+static const char *const reasons_shutoff[] = {
+    N_("unknown"),       /* VIR_DOMAIN_SHUTOFF_UNKNOWN */
+    N_("shutdown"),      /* SHUTDOWN */
+    N_("destroyed"),     /* DESTROYED */
+    N_("crashed"),       /* CRASHED */
+    N_("migrated"),      /* MIGRATED */
+    N_("saved"),         /* SAVED */
+    N_("failed"),        /* FAILED */
+    N_("from snapshot"), /* FROM_SNAPSHOT */
+    N_("daemon"),        /* DAEMON */
+};
+static const char *const reasons_crashed[] = {
+    N_("unknown"),  /* VIR_DOMAIN_CRASHED_UNKNOWN */
+    N_("panicked"), /* PANICKED */
+};
+static const char *const reasons_pmsuspended[] = {N_("unknown")};
+
+typedef struct {
+    const char *const *names;
+    size_t count;
+} NvReasonTable;
+
+static const NvReasonTable reason_tables[NV_DOMAIN_STATE_COUNT] = {
+    [NV_DOMAIN_NOSTATE] = {reasons_nostate, G_N_ELEMENTS(reasons_nostate)},
+    [NV_DOMAIN_RUNNING] = {reasons_running, G_N_ELEMENTS(reasons_running)},
+    [NV_DOMAIN_BLOCKED] = {reasons_blocked, G_N_ELEMENTS(reasons_blocked)},
+    [NV_DOMAIN_PAUSED] = {reasons_paused, G_N_ELEMENTS(reasons_paused)},
+    [NV_DOMAIN_SHUTDOWN] = {reasons_shutdown, G_N_ELEMENTS(reasons_shutdown)},
+    [NV_DOMAIN_SHUTOFF] = {reasons_shutoff, G_N_ELEMENTS(reasons_shutoff)},
+    [NV_DOMAIN_CRASHED] = {reasons_crashed, G_N_ELEMENTS(reasons_crashed)},
+    [NV_DOMAIN_PMSUSPENDED] = {reasons_pmsuspended, G_N_ELEMENTS(reasons_pmsuspended)},
+};
+
+const char *nv_domain_reason_name(NvDomainState state, int reason)
+{
+    if ((unsigned)state >= NV_DOMAIN_STATE_COUNT || reason < 0)
+        return N_("unknown");
+    const NvReasonTable *t = &reason_tables[state];
+    if ((size_t)reason >= t->count)
+        return N_("unknown");
+    return t->names[reason];
+}
+
+const char *nv_pool_state_name(int state)
+{
+    /* Indexed by virStoragePoolState. */
+    static const char *const names[] = {
+        N_("inactive"), N_("building"), N_("running"), N_("degraded"), N_("inaccessible"),
+    };
+    if (state < 0 || (size_t)state >= G_N_ELEMENTS(names))
+        return N_("unknown");
+    return names[state];
+}
+
+/* A form of `s` in which case and compatibility variants compare equal. */
+static char *fold(const char *s)
+{
+    g_autofree char *valid = g_utf8_make_valid(s, -1);
+    g_autofree char *norm = g_utf8_normalize(valid, -1, G_NORMALIZE_ALL_COMPOSE);
+    return g_utf8_casefold(norm != NULL ? norm : valid, -1);
+}
+
+gboolean nv_filter_match(const char *needle, const char *name, const char *title)
+{
+    if (needle == NULL || *needle == '\0')
+        return TRUE;
+
+    g_autofree char *n = fold(needle);
+    if (name != NULL) {
+        g_autofree char *h = fold(name);
+        if (strstr(h, n) != NULL)
+            return TRUE;
+    }
+    if (title != NULL) {
+        g_autofree char *h = fold(title);
+        if (strstr(h, n) != NULL)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+NvModel *nv_model_new(void)
+{
+    NvModel *m = g_new0(NvModel, 1);
+    m->domains = g_ptr_array_new_with_free_func((GDestroyNotify)nv_domain_free);
+    m->pools = g_ptr_array_new_with_free_func((GDestroyNotify)nv_pool_free);
+    m->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)nv_volume_free);
+    m->networks = g_ptr_array_new_with_free_func((GDestroyNotify)nv_network_free);
+    m->ifaces = g_ptr_array_new_with_free_func((GDestroyNotify)nv_iface_free);
+    return m;
+}
+
+void nv_model_free(NvModel *m)
+{
+    if (m == NULL)
+        return;
+    if (m->domains != NULL)
+        g_ptr_array_unref(m->domains);
+    if (m->pools != NULL)
+        g_ptr_array_unref(m->pools);
+    g_free(m->volumes_pool);
+    if (m->volumes != NULL)
+        g_ptr_array_unref(m->volumes);
+    g_free(m->volumes_error);
+    if (m->networks != NULL)
+        g_ptr_array_unref(m->networks);
+    if (m->ifaces != NULL)
+        g_ptr_array_unref(m->ifaces);
+    g_free(m->ifaces_error);
+    nv_host_free(m->host);
+    nv_domain_details_free(m->details);
+    g_free(m->details_error);
+    g_free(m);
+}

@@ -1,1 +1,219 @@
-/* being written */
+/* Unit tests of model.c: the filter, state and reason words, glyphs and constructors. */
+#include <check.h>
+#include <glib.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "text.h"
+
+START_TEST(test_filter)
+{
+    ck_assert(nv_filter_match(NULL, "web-01", NULL));
+    ck_assert(nv_filter_match("", "web-01", ""));
+    ck_assert(nv_filter_match("", NULL, NULL));
+    ck_assert(nv_filter_match("web", "web-01", NULL));
+    ck_assert(nv_filter_match("-01", "web-01", ""));
+    ck_assert(nv_filter_match("WEB", "web-01", NULL));
+    ck_assert(nv_filter_match("web", "WEB-01", NULL));
+    ck_assert(!nv_filter_match("db", "web-01", NULL));
+    ck_assert(!nv_filter_match("db", NULL, NULL));
+    /* Titles count too. */
+    ck_assert(nv_filter_match("front", "web-01", "Frontend server"));
+    ck_assert(!nv_filter_match("backend", "web-01", "Frontend server"));
+    /* Case folding beyond ASCII. */
+    ck_assert(nv_filter_match("ÉCOLE", "école-1", NULL));
+    ck_assert(nv_filter_match("straße", "STRASSE", NULL));
+    ck_assert(nv_filter_match("σ", "ΟΔΥΣΣΕΥΣ", NULL));
+    ck_assert(nv_filter_match("日本", "vm-日本語", NULL));
+    /* Composed and decomposed forms of é are the same letter. */
+    ck_assert(nv_filter_match("e\u0301", "caf\u00e9", NULL));
+    /* Invalid UTF-8 from a host must not break the match. */
+    ck_assert(nv_filter_match("ok", "bad\xff-ok", NULL));
+    ck_assert(!nv_filter_match("zz", "bad\xff", "\xc3"));
+}
+END_TEST
+
+START_TEST(test_state_names)
+{
+    ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_NOSTATE), "no state");
+    ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_RUNNING), "running");
+    ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_BLOCKED), "blocked");
+    ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_PAUSED), "paused");
+    ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_SHUTDOWN), "shutting down");
+    ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_SHUTOFF), "shut off");
+    ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_CRASHED), "crashed");
+    ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_PMSUSPENDED), "suspended");
+    ck_assert_ptr_nonnull(nv_domain_state_name(NV_DOMAIN_STATE_COUNT));
+    ck_assert_ptr_nonnull(nv_domain_state_name((NvDomainState)-1));
+    ck_assert_ptr_nonnull(nv_domain_state_name((NvDomainState)1000));
+}
+END_TEST
+
+START_TEST(test_state_glyphs)
+{
+    ck_assert_str_eq(nv_domain_state_glyph(NV_DOMAIN_RUNNING), "▶");
+    ck_assert_str_eq(nv_domain_state_glyph(NV_DOMAIN_PAUSED), "‖");
+    ck_assert_str_eq(nv_domain_state_glyph(NV_DOMAIN_SHUTOFF), "■");
+    ck_assert_str_eq(nv_domain_state_glyph(NV_DOMAIN_CRASHED), "✖");
+    ck_assert_str_eq(nv_domain_state_glyph(NV_DOMAIN_SHUTDOWN), "…");
+    ck_assert_str_eq(nv_domain_state_glyph(NV_DOMAIN_NOSTATE), "?");
+    ck_assert_str_eq(nv_domain_state_glyph((NvDomainState)99), "?");
+    for (int s = -1; s <= NV_DOMAIN_STATE_COUNT; s++) {
+        const char *g = nv_domain_state_glyph((NvDomainState)s);
+        ck_assert_msg(nv_text_width(g) == 1, "glyph of state %d is %d wide", s, nv_text_width(g));
+    }
+}
+END_TEST
+
+START_TEST(test_reason_names)
+{
+    /* Numbers from libvirt-domain.h. */
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_RUNNING, 1), "booted");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_RUNNING, 2), "migrated");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_RUNNING, 5), "unpaused");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_RUNNING, 11), "post-copy failed");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_PAUSED, 1), "user");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_PAUSED, 5), "I/O error");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_PAUSED, 11), "starting up");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_SHUTOFF, 1), "shutdown");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_SHUTOFF, 2), "destroyed");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_SHUTOFF, 6), "failed");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_SHUTOFF, 8), "daemon");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_SHUTDOWN, 1), "user");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_CRASHED, 1), "panicked");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_RUNNING, 0), "unknown");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_RUNNING, 12), "unknown");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_RUNNING, -1), "unknown");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_SHUTOFF, 9), "unknown");
+    ck_assert_str_eq(nv_domain_reason_name(NV_DOMAIN_BLOCKED, 1), "unknown");
+    ck_assert_str_eq(nv_domain_reason_name((NvDomainState)42, 1), "unknown");
+    ck_assert_str_eq(nv_domain_reason_name((NvDomainState)-3, 0), "unknown");
+}
+END_TEST
+
+START_TEST(test_pool_state_names)
+{
+    ck_assert_str_eq(nv_pool_state_name(0), "inactive");
+    ck_assert_str_eq(nv_pool_state_name(1), "building");
+    ck_assert_str_eq(nv_pool_state_name(2), "running");
+    ck_assert_str_eq(nv_pool_state_name(3), "degraded");
+    ck_assert_str_eq(nv_pool_state_name(4), "inaccessible");
+    ck_assert_ptr_nonnull(nv_pool_state_name(5));
+    ck_assert_ptr_nonnull(nv_pool_state_name(-1));
+}
+END_TEST
+
+START_TEST(test_constructors)
+{
+    g_autoptr(NvDomainDetails) d = nv_domain_details_new();
+    const char *dstr[] = {d->uuid,        d->name,    d->title, d->description,
+                          d->domain_type, d->os_type, d->arch,  d->machine};
+    for (guint i = 0; i < G_N_ELEMENTS(dstr); i++)
+        ck_assert_str_eq(dstr[i], "");
+    ck_assert_ptr_nonnull(d->disks);
+    ck_assert_ptr_nonnull(d->nics);
+    ck_assert_int_eq(d->disks->len, 0);
+    NvDisk *disk = g_new0(NvDisk, 1);
+    disk->target = g_strdup("vda");
+    g_ptr_array_add(d->disks, disk); /* freed with the details */
+
+    g_autoptr(NvNetwork) n = nv_network_new();
+    ck_assert_str_eq(n->name, "");
+    ck_assert_str_eq(n->uuid, "");
+    ck_assert_str_eq(n->forward_mode, "");
+    ck_assert_str_eq(n->forward_dev, "");
+    ck_assert_str_eq(n->bridge, "");
+    ck_assert_ptr_nonnull(n->ips);
+    NvNetIp *ip = g_new0(NvNetIp, 1);
+    ip->address = g_strdup("192.168.122.1");
+    g_ptr_array_add(n->ips, ip);
+
+    g_autoptr(NvPool) p = nv_pool_new();
+    ck_assert_str_eq(p->name, "");
+    ck_assert_str_eq(p->uuid, "");
+    ck_assert_str_eq(p->type, "");
+    ck_assert_str_eq(p->target_path, "");
+
+    g_autoptr(NvVolume) v = nv_volume_new();
+    ck_assert_str_eq(v->name, "");
+    ck_assert_str_eq(v->key, "");
+    ck_assert_str_eq(v->path, "");
+    ck_assert_str_eq(v->type, "");
+    ck_assert_str_eq(v->format, "");
+}
+END_TEST
+
+START_TEST(test_frees_null_safe)
+{
+    nv_domain_free(NULL);
+    nv_disk_free(NULL);
+    nv_nic_free(NULL);
+    nv_domain_details_free(NULL);
+    nv_pool_free(NULL);
+    nv_volume_free(NULL);
+    nv_net_ip_free(NULL);
+    nv_network_free(NULL);
+    nv_iface_free(NULL);
+    nv_host_free(NULL);
+    nv_model_free(NULL);
+    /* Half-built objects (strings left NULL) free cleanly too. */
+    nv_domain_free(g_new0(NvDomain, 1));
+    nv_domain_details_free(g_new0(NvDomainDetails, 1));
+    nv_network_free(g_new0(NvNetwork, 1));
+    nv_host_free(g_new0(NvHost, 1));
+}
+END_TEST
+
+START_TEST(test_model)
+{
+    g_autoptr(NvModel) m = nv_model_new();
+    ck_assert_ptr_nonnull(m->domains);
+    ck_assert_ptr_nonnull(m->pools);
+    ck_assert_ptr_nonnull(m->volumes);
+    ck_assert_ptr_nonnull(m->networks);
+    ck_assert_ptr_nonnull(m->ifaces);
+    ck_assert_ptr_null(m->details);
+    NvDomain *d = g_new0(NvDomain, 1);
+    d->name = g_strdup("web-01");
+    g_ptr_array_add(m->domains, d);
+    g_ptr_array_add(m->pools, nv_pool_new());
+    g_ptr_array_add(m->volumes, nv_volume_new());
+    g_ptr_array_add(m->networks, nv_network_new());
+    NvIface *i = g_new0(NvIface, 1);
+    i->name = g_strdup("eth0");
+    g_ptr_array_add(m->ifaces, i);
+    m->host = g_new0(NvHost, 1);
+    m->host->hostname = g_strdup("host1");
+    m->details = nv_domain_details_new();
+    m->volumes_pool = g_strdup("default");
+    m->details_error = g_strdup("x");
+}
+END_TEST
+
+static Suite *model_suite(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_filter);
+    tcase_add_test(tc, test_state_names);
+    tcase_add_test(tc, test_state_glyphs);
+    tcase_add_test(tc, test_reason_names);
+    tcase_add_test(tc, test_pool_state_names);
+    tcase_add_test(tc, test_constructors);
+    tcase_add_test(tc, test_frees_null_safe);
+    tcase_add_test(tc, test_model);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "");
+    SRunner *sr = srunner_create(model_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

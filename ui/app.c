@@ -1,1 +1,675 @@
-/* being written */
+/* The TUI's main loop: stdin, signals and connection changes wake one GLib loop; keys go
+ * through the keymap (innermost context first); the screen is redrawn once per wake-up. */
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "ui-internal.h"
+
+#define NV_MIN_COLS 60
+#define NV_MIN_ROWS 15
+#define NV_WIDE_COLS 120
+#define NV_SELECT_DELAY_MS 80
+#define NV_SPINNER_MS 150
+
+static const char *const spinner_frames[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+
+NvConn *nv_app_conn(NvPane *pane)
+{
+    return pane->app->conn;
+}
+
+const NvModel *nv_app_model(NvPane *pane)
+{
+    return nv_conn_model(pane->app->conn);
+}
+
+static gboolean draw_now(gpointer data);
+
+void nv_app_dirty(NvApp *app)
+{
+    app->dirty = TRUE;
+    if (!app->draw_source)
+        app->draw_source = g_idle_add(draw_now, app);
+}
+
+static NvPane *current_pane(NvApp *app)
+{
+    return &app->panes[app->current];
+}
+
+/* ---- selection and filtering ---- */
+
+static gboolean notify_selected(gpointer data)
+{
+    NvPane *pane = data;
+    pane->select_source = 0;
+    if (pane->klass->selected)
+        pane->klass->selected(pane, nv_list_selected_item(&pane->list));
+    return G_SOURCE_REMOVE;
+}
+
+/* Holding a key down moves the selection many times a second; fetch details only once it
+ * rests, so a slow link does not queue a request per row. */
+static void selection_changed(NvPane *pane, gboolean at_once)
+{
+    pane->details_scroll = 0;
+    int item = nv_list_selected_item(&pane->list);
+    g_free(pane->last_selected_key);
+    pane->last_selected_key = item >= 0 ? g_strdup(pane->klass->item_name(pane, item)) : NULL;
+    g_clear_handle_id(&pane->select_source, g_source_remove);
+    if (at_once)
+        notify_selected(pane);
+    else
+        pane->select_source = g_timeout_add(NV_SELECT_DELAY_MS, notify_selected, pane);
+}
+
+void nv_pane_rebuild(NvPane *pane)
+{
+    NvList *list = &pane->list;
+    int old_item = nv_list_selected_item(list);
+    g_array_set_size(list->rows, 0);
+    guint n = pane->klass->n_items(pane);
+    const char *needle = pane->filter->str;
+    gboolean found = FALSE;
+    for (guint i = 0; i < n; i++) {
+        const char *title = pane->klass->item_title ? pane->klass->item_title(pane, i) : NULL;
+        if (!nv_filter_match(needle, pane->klass->item_name(pane, i), title))
+            continue;
+        /* Keep the selection on the same object (by name) across reloads and filtering. */
+        if (!found && pane->last_selected_key &&
+            g_strcmp0(pane->klass->item_name(pane, i), pane->last_selected_key) == 0) {
+            list->selected = list->rows->len;
+            found = TRUE;
+        }
+        g_array_append_val(list->rows, i);
+    }
+    nv_list_keep_in_range(list);
+    int new_item = nv_list_selected_item(list);
+    const char *new_key = new_item >= 0 ? pane->klass->item_name(pane, new_item) : NULL;
+    if (!found || old_item < 0 || g_strcmp0(new_key, pane->last_selected_key) != 0)
+        selection_changed(pane, TRUE);
+    nv_app_dirty(pane->app);
+}
+
+/* ---- connection changes ---- */
+
+static gboolean spinner_tick(gpointer data)
+{
+    NvApp *app = data;
+    app->spinner_phase++;
+    if (nv_conn_busy(app->conn) == 0 && nv_conn_get_state(app->conn) != NV_CONN_CONNECTING) {
+        app->spinner_source = 0;
+        nv_app_dirty(app);
+        return G_SOURCE_REMOVE;
+    }
+    nv_app_dirty(app);
+    return G_SOURCE_CONTINUE;
+}
+
+static void set_status(NvApp *app, const char *msg, gboolean error)
+{
+    g_free(app->status);
+    app->status = g_strdup(msg);
+    app->status_is_error = error;
+    nv_app_dirty(app);
+}
+
+static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
+{
+    NvApp *app = data;
+    if (changes & NV_CHANGE_DOMAINS)
+        nv_pane_rebuild(&app->panes[0]);
+    if (changes & NV_CHANGE_POOLS)
+        nv_pane_rebuild(&app->panes[1]);
+    if (changes & (NV_CHANGE_NETWORKS | NV_CHANGE_IFACES))
+        nv_pane_rebuild(&app->panes[2]);
+    if (changes & (NV_CHANGE_HOST | NV_CHANGE_STATE))
+        nv_pane_rebuild(&app->panes[3]);
+    if (changes & NV_CHANGE_MESSAGE) {
+        g_autofree char *msg = nv_conn_take_message(conn);
+        if (msg)
+            set_status(app, msg, nv_conn_get_state(conn) != NV_CONN_CONNECTED);
+    }
+    if (nv_conn_busy(conn) > 0 && !app->spinner_source)
+        app->spinner_source = g_timeout_add(NV_SPINNER_MS, spinner_tick, app);
+    nv_app_dirty(app);
+}
+
+/* ---- keys ---- */
+
+static void switch_pane(NvApp *app, guint index)
+{
+    if (index == app->current)
+        return;
+    app->current = index;
+    app->details_focus = FALSE;
+    app->filter_editing = FALSE;
+    NvPane *pane = current_pane(app);
+    selection_changed(pane, TRUE);
+    nv_app_dirty(app);
+}
+
+static NvAction lookup_chain(NvApp *app, NvKey key, const NvContext *chain, guint n)
+{
+    for (guint i = 0; i < n; i++) {
+        NvAction a = nv_keymap_lookup(app->keymap, chain[i], key);
+        if (a != NV_ACTION_NONE)
+            return a;
+    }
+    return NV_ACTION_NONE;
+}
+
+static int help_page(NvApp *app)
+{
+    return MAX(1, app->rows - 6);
+}
+
+static void handle_help_key(NvApp *app, NvKey key)
+{
+    const NvContext chain[] = {NV_CTX_HELP, NV_CTX_GLOBAL};
+    NvAction a = lookup_chain(app, key, chain, G_N_ELEMENTS(chain));
+    int max = MAX(0, nv_help_line_count(app) - help_page(app));
+    switch (a) {
+    case NV_ACTION_BACK:
+    case NV_ACTION_HELP:
+        app->help_open = FALSE;
+        break;
+    case NV_ACTION_QUIT:
+        g_main_loop_quit(app->loop);
+        break;
+    case NV_ACTION_UP:
+        app->help_scroll = MAX(0, app->help_scroll - 1);
+        break;
+    case NV_ACTION_DOWN:
+        app->help_scroll = MIN(max, app->help_scroll + 1);
+        break;
+    case NV_ACTION_PAGE_UP:
+        app->help_scroll = MAX(0, app->help_scroll - help_page(app));
+        break;
+    case NV_ACTION_PAGE_DOWN:
+        app->help_scroll = MIN(max, app->help_scroll + help_page(app));
+        break;
+    case NV_ACTION_REDRAW:
+        clearok(curscr, TRUE);
+        break;
+    default:
+        break;
+    }
+    nv_app_dirty(app);
+}
+
+static void filter_changed(NvApp *app)
+{
+    nv_pane_rebuild(current_pane(app));
+}
+
+static void handle_filter_key(NvApp *app, NvKey key)
+{
+    NvPane *pane = current_pane(app);
+    const NvContext chain[] = {NV_CTX_FILTER};
+    NvAction a = lookup_chain(app, key, chain, G_N_ELEMENTS(chain));
+    switch (a) {
+    case NV_ACTION_FILTER_DONE:
+        app->filter_editing = FALSE;
+        break;
+    case NV_ACTION_FILTER_CANCEL:
+        app->filter_editing = FALSE;
+        g_string_truncate(pane->filter, 0);
+        filter_changed(app);
+        break;
+    case NV_ACTION_FILTER_ERASE:
+        if (pane->filter->len > 0) {
+            char *end = pane->filter->str + pane->filter->len;
+            char *prev = g_utf8_find_prev_char(pane->filter->str, end);
+            g_string_truncate(pane->filter, prev ? (gsize)(prev - pane->filter->str) : 0);
+            filter_changed(app);
+        }
+        break;
+    case NV_ACTION_UP:
+    case NV_ACTION_DOWN:
+    case NV_ACTION_PAGE_UP:
+    case NV_ACTION_PAGE_DOWN:
+        if (nv_list_move(&pane->list, a, app->list_page))
+            selection_changed(pane, FALSE);
+        break;
+    default:
+        if ((key & NV_KEY_MODS) == 0 && key >= 32 && key < NV_KEY_SPECIAL &&
+            g_unichar_isprint(key)) {
+            g_string_append_unichar(pane->filter, key);
+            filter_changed(app);
+        }
+        break;
+    }
+    nv_app_dirty(app);
+}
+
+static void handle_list_action(NvApp *app, NvAction a)
+{
+    NvPane *pane = current_pane(app);
+    switch (a) {
+    case NV_ACTION_UP:
+    case NV_ACTION_DOWN:
+    case NV_ACTION_PAGE_UP:
+    case NV_ACTION_PAGE_DOWN:
+    case NV_ACTION_HOME:
+    case NV_ACTION_END:
+        if (app->details_focus) {
+            int step = (a == NV_ACTION_PAGE_UP || a == NV_ACTION_PAGE_DOWN) ? app->details_page : 1;
+            if (a == NV_ACTION_UP || a == NV_ACTION_PAGE_UP)
+                pane->details_scroll = MAX(0, pane->details_scroll - step);
+            else if (a == NV_ACTION_HOME)
+                pane->details_scroll = 0;
+            else
+                pane->details_scroll += a == NV_ACTION_END ? 10000 : step;
+        } else if (nv_list_move(&pane->list, a, app->list_page)) {
+            selection_changed(pane, FALSE);
+        }
+        break;
+    case NV_ACTION_DETAILS:
+        app->details_focus = TRUE;
+        break;
+    case NV_ACTION_BACK:
+        if (app->details_focus) {
+            app->details_focus = FALSE;
+        } else if (pane->filter->len) {
+            g_string_truncate(pane->filter, 0);
+            filter_changed(app);
+        }
+        break;
+    case NV_ACTION_FILTER:
+        app->details_focus = FALSE;
+        app->filter_editing = TRUE;
+        break;
+    default:
+        break;
+    }
+}
+
+static void handle_key(NvApp *app, NvKey key)
+{
+    if (key == NV_KEY_RESIZE) {
+        /* curses has applied the new size already (and queued this key doing so). */
+        getmaxyx(stdscr, app->rows, app->cols);
+        clearok(curscr, TRUE);
+        nv_app_dirty(app);
+        return;
+    }
+    if (app->help_open) {
+        handle_help_key(app, key);
+        return;
+    }
+    if (app->filter_editing) {
+        handle_filter_key(app, key);
+        return;
+    }
+    NvPane *pane = current_pane(app);
+    const NvContext chain[] = {pane->klass->context, NV_CTX_LIST, NV_CTX_GLOBAL};
+    NvAction a = lookup_chain(app, key, chain, G_N_ELEMENTS(chain));
+    switch (a) {
+    case NV_ACTION_QUIT:
+        g_main_loop_quit(app->loop);
+        break;
+    case NV_ACTION_PANE_DOMAINS:
+    case NV_ACTION_PANE_STORAGE:
+    case NV_ACTION_PANE_NETWORKS:
+    case NV_ACTION_PANE_HOST:
+        switch_pane(app, a - NV_ACTION_PANE_DOMAINS);
+        break;
+    case NV_ACTION_PANE_NEXT:
+        switch_pane(app, (app->current + 1) % G_N_ELEMENTS(app->panes));
+        break;
+    case NV_ACTION_PANE_PREV:
+        switch_pane(app, (app->current + G_N_ELEMENTS(app->panes) - 1) %
+                             G_N_ELEMENTS(app->panes));
+        break;
+    case NV_ACTION_HELP:
+        app->help_open = TRUE;
+        app->help_scroll = 0;
+        break;
+    case NV_ACTION_REFRESH:
+        nv_conn_refresh(app->conn, NV_CHANGE_ALL);
+        break;
+    case NV_ACTION_REDRAW:
+        clearok(curscr, TRUE);
+        break;
+    default:
+        handle_list_action(app, a);
+        break;
+    }
+    nv_app_dirty(app);
+}
+
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
+{
+    NvApp *app = data;
+    if (cond & (G_IO_HUP | G_IO_ERR | G_IO_NVAL)) {
+        /* The terminal went away: nobody is left to draw for. */
+        app->exit_status = 1;
+        g_main_loop_quit(app->loop);
+        return G_SOURCE_REMOVE;
+    }
+    NvKey key;
+    while (nv_screen_read_key(&key))
+        handle_key(app, key);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_winch(gpointer data)
+{
+    NvApp *app = data;
+    nv_screen_resize(&app->rows, &app->cols);
+    clearok(curscr, TRUE);
+    nv_app_dirty(app);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_terminate(gpointer data)
+{
+    NvApp *app = data;
+    g_main_loop_quit(app->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- drawing ---- */
+
+static void draw_header(NvApp *app)
+{
+    const NvModel *m = nv_conn_model(app->conn);
+    nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
+    const char *state;
+    switch (nv_conn_get_state(app->conn)) {
+    case NV_CONN_CONNECTING:
+        state = _("connecting…");
+        break;
+    case NV_CONN_DISCONNECTED:
+        state = _("DISCONNECTED");
+        break;
+    default:
+        state = "";
+        break;
+    }
+    g_autofree char *counts =
+        g_strdup_printf(ngettext("%u domain, %u running", "%u domains, %u running",
+                                 m->domains->len),
+                        m->domains->len, m->running);
+    g_autofree char *text =
+        g_strdup_printf(" ncvirt  %s  %s  %s  %s", nv_conn_uri(app->conn),
+                        m->host ? m->host->hostname : "", counts, state);
+    nv_draw_text(stdscr, 0, 0, text, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
+    if (nv_conn_busy(app->conn) > 0 || nv_conn_get_state(app->conn) == NV_CONN_CONNECTING) {
+        const char *frame = spinner_frames[app->spinner_phase % G_N_ELEMENTS(spinner_frames)];
+        nv_draw_text(stdscr, 0, app->cols - 2, frame, 2, COLOR_PAIR(NV_COLOR_HEADER));
+    }
+}
+
+static void draw_tabs(NvApp *app)
+{
+    nv_draw_fill(stdscr, 1, 0, app->cols, A_NORMAL);
+    int x = 1;
+    for (guint i = 0; i < G_N_ELEMENTS(app->panes); i++) {
+        g_autofree char *tab = g_strdup_printf("[%u %s]", i + 1, _(app->panes[i].klass->name));
+        int w = nv_text_width(tab);
+        if (x + w >= app->cols)
+            break;
+        attr_t attr = i == app->current ? (A_REVERSE | A_BOLD) : A_NORMAL;
+        nv_draw_text(stdscr, 1, x, tab, w, attr);
+        x += w + 1;
+    }
+}
+
+/* Splits `width` among the columns: fixed ones first, the flexible one takes the rest. */
+static int column_width(const NvColumn *cols, guint i, int width)
+{
+    if (cols[i].width > 0)
+        return MIN(cols[i].width, width);
+    int fixed = 0;
+    for (guint j = 0; cols[j].title; j++)
+        if (j != i)
+            fixed += cols[j].width + 1;
+    return MAX(0, width - fixed);
+}
+
+static void draw_row(NvPane *pane, int y, int x, int width, int item, attr_t base)
+{
+    const NvColumn *cols = pane->klass->columns;
+    int cx = x;
+    for (guint c = 0; cols[c].title && cx < x + width; c++) {
+        int cw = MIN(column_width(cols, c, width), x + width - cx);
+        g_autofree char *text =
+            item >= 0 ? pane->klass->cell(pane, (guint)item, c) : g_strdup(_(cols[c].title));
+        if (cols[c].right) {
+            g_autofree char *clean = nv_text_sanitize(text);
+            int tw = nv_text_width(clean);
+            if (tw < cw) {
+                nv_draw_fill(stdscr, y, cx, cw - tw, base);
+                nv_draw_text(stdscr, y, cx + cw - tw, clean, tw, base);
+            } else {
+                nv_draw_text(stdscr, y, cx, clean, cw, base);
+            }
+        } else {
+            nv_draw_text(stdscr, y, cx, text, cw, base);
+        }
+        cx += cw;
+        if (cx < x + width) {
+            nv_draw_fill(stdscr, y, cx, 1, base);
+            cx++;
+        }
+    }
+    if (cx < x + width)
+        nv_draw_fill(stdscr, y, cx, x + width - cx, base);
+}
+
+static void draw_list(NvApp *app, NvPane *pane, int y, int x, int h, int w)
+{
+    g_autofree char *title = NULL;
+    if (pane->filter->len)
+        title = g_strdup_printf(_("%s (%u of %u) /%s"), _(pane->klass->name),
+                                pane->list.rows->len, pane->klass->n_items(pane),
+                                pane->filter->str);
+    else
+        title = g_strdup_printf("%s (%u)", _(pane->klass->name), pane->list.rows->len);
+    nv_draw_box(stdscr, y, x, h, w, title, !app->details_focus);
+    int inner_h = h - 3, inner_w = w - 2;
+    if (inner_h <= 0 || inner_w <= 0)
+        return;
+    draw_row(pane, y + 1, x + 1, inner_w, -1, A_BOLD | A_UNDERLINE);
+    app->list_page = inner_h;
+    NvList *list = &pane->list;
+    if (list->selected < list->top)
+        list->top = list->selected;
+    if (list->selected >= list->top + (guint)inner_h)
+        list->top = list->selected - (guint)inner_h + 1;
+    for (int r = 0; r < inner_h; r++) {
+        guint row = list->top + (guint)r;
+        int yy = y + 2 + r;
+        if (row >= list->rows->len) {
+            nv_draw_fill(stdscr, yy, x + 1, inner_w, A_NORMAL);
+            continue;
+        }
+        guint item = g_array_index(list->rows, guint, row);
+        attr_t attr = COLOR_PAIR(pane->klass->row_color ? pane->klass->row_color(pane, item) : 0);
+        if (row == list->selected)
+            attr = COLOR_PAIR(NV_COLOR_SELECTED) | (app->details_focus ? 0 : A_BOLD);
+        draw_row(pane, yy, x + 1, inner_w, (int)item, attr);
+    }
+    if (list->rows->len == 0) {
+        const char *empty = pane->filter->len ? _("no match for the filter")
+                            : nv_conn_get_state(app->conn) == NV_CONN_CONNECTED
+                                ? _("none")
+                                : _("not loaded yet");
+        nv_draw_text(stdscr, y + 2, x + 2, empty, inner_w - 2, A_DIM);
+    }
+}
+
+static void draw_details(NvApp *app, NvPane *pane, int y, int x, int h, int w)
+{
+    int item = nv_list_selected_item(&pane->list);
+    const char *title = item >= 0 && pane->klass->details_title
+                            ? pane->klass->details_title(pane, item)
+                            : _("Details");
+    nv_draw_box(stdscr, y, x, h, w, title, app->details_focus);
+    g_autoptr(NvLines) lines = nv_lines_new();
+    pane->klass->details(pane, item, lines);
+    int inner_h = h - 2;
+    app->details_page = MAX(1, inner_h);
+    int max_scroll = MAX(0, (int)lines->labels->len - inner_h);
+    pane->details_scroll = CLAMP(pane->details_scroll, 0, max_scroll);
+    nv_lines_draw(lines, stdscr, y + 1, x + 2, inner_h, w - 4, pane->details_scroll);
+}
+
+static void draw_status(NvApp *app)
+{
+    int y = app->rows - 1;
+    NvPane *pane = current_pane(app);
+    if (app->filter_editing) {
+        g_autofree char *text = g_strdup_printf(_("filter: %s▏  Enter keep · Esc clear"),
+                                                pane->filter->str);
+        nv_draw_text(stdscr, y, 0, text, app->cols, A_BOLD);
+        return;
+    }
+    if (app->status) {
+        attr_t attr = app->status_is_error ? COLOR_PAIR(NV_COLOR_ERROR) | A_BOLD : A_NORMAL;
+        nv_draw_text(stdscr, y, 0, app->status, app->cols, attr);
+        return;
+    }
+    nv_draw_text(stdscr, y, 0,
+                 _(" 1-4 panes  Tab next  ↑↓ move  Enter details  / filter  ? help  q quit"),
+                 app->cols, A_DIM);
+}
+
+static void draw_too_small(NvApp *app)
+{
+    erase();
+    g_autofree char *msg =
+        g_strdup_printf(_("Terminal too small: ncvirt needs at least %dx%d (now %dx%d)."),
+                        NV_MIN_COLS, NV_MIN_ROWS, app->cols, app->rows);
+    int w = MIN(nv_text_width(msg), app->cols);
+    nv_draw_text(stdscr, app->rows / 2, MAX(0, (app->cols - w) / 2), msg, w, A_BOLD);
+}
+
+static gboolean draw_now(gpointer data)
+{
+    NvApp *app = data;
+    app->draw_source = 0;
+    if (!app->dirty)
+        return G_SOURCE_REMOVE;
+    app->dirty = FALSE;
+    if (app->cols < NV_MIN_COLS || app->rows < NV_MIN_ROWS) {
+        draw_too_small(app);
+    } else {
+        NvPane *pane = current_pane(app);
+        /* curses sends only the difference, so starting from blank costs nothing on the wire. */
+        werase(stdscr);
+        draw_header(app);
+        draw_tabs(app);
+        int body_y = 2, body_h = app->rows - 3;
+        if (app->help_open) {
+            nv_help_draw(app, body_y, 0, body_h, app->cols);
+        } else if (app->cols >= NV_WIDE_COLS) {
+            int lw = app->cols * 55 / 100;
+            draw_list(app, pane, body_y, 0, body_h, lw);
+            draw_details(app, pane, body_y, lw, body_h, app->cols - lw);
+        } else {
+            int lh = MAX(5, body_h / 2);
+            draw_list(app, pane, body_y, 0, lh, app->cols);
+            draw_details(app, pane, body_y + lh, 0, body_h - lh, app->cols);
+        }
+        draw_status(app);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+    return G_SOURCE_REMOVE;
+}
+
+/* ---- set-up ---- */
+
+static void show_notes(NvApp *app, GPtrArray *notes)
+{
+    if (!notes || notes->len == 0)
+        return;
+    g_autofree char *msg = NULL;
+    if (notes->len == 1)
+        msg = g_strdup(notes->pdata[0]);
+    else
+        msg = g_strdup_printf(_("%s (and %u more)"), (char *)notes->pdata[0], notes->len - 1);
+    set_status(app, msg, TRUE);
+}
+
+/* Anything a library writes to stderr while curses owns the screen would corrupt it: send it
+ * to a log file instead, and give stderr back afterwards. Returns the saved descriptor. */
+static int redirect_stderr(void)
+{
+    g_autofree char *dir = g_build_filename(g_get_user_state_dir(), "ncvirt", NULL);
+    g_autofree char *path = g_build_filename(dir, "stderr.log", NULL);
+    g_mkdir_with_parents(dir, 0700);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    int saved = dup(STDERR_FILENO);
+    if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+    return saved;
+}
+
+static void restore_stderr(int saved)
+{
+    if (saved >= 0) {
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+    }
+}
+
+int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
+{
+    NvApp app = {0};
+    app.conn = conn;
+    app.keymap = keymap;
+    app.loop = g_main_loop_new(NULL, FALSE);
+    const NvPaneClass *classes[] = {nv_pane_domains_class(), nv_pane_storage_class(),
+                                    nv_pane_networks_class(), nv_pane_host_class()};
+    for (guint i = 0; i < G_N_ELEMENTS(app.panes); i++) {
+        app.panes[i].klass = classes[i];
+        app.panes[i].app = &app;
+        app.panes[i].filter = g_string_new("");
+        nv_list_init(&app.panes[i].list);
+    }
+
+    int saved_stderr = redirect_stderr();
+    nv_screen_init();
+    nv_screen_resize(&app.rows, &app.cols);
+    guint stdin_src = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &app);
+    guint winch_src = g_unix_signal_add(SIGWINCH, on_winch, &app);
+    guint term_src = g_unix_signal_add(SIGTERM, on_terminate, &app);
+    guint hup_src = g_unix_signal_add(SIGHUP, on_terminate, &app);
+
+    nv_conn_set_listener(conn, on_conn_changed, &app);
+    show_notes(&app, notes);
+    nv_conn_start(conn);
+    on_conn_changed(conn, NV_CHANGE_ALL, &app);
+
+    g_main_loop_run(app.loop);
+
+    nv_conn_set_listener(conn, NULL, NULL);
+    g_source_remove(stdin_src);
+    g_source_remove(winch_src);
+    g_source_remove(term_src);
+    g_source_remove(hup_src);
+    g_clear_handle_id(&app.draw_source, g_source_remove);
+    g_clear_handle_id(&app.spinner_source, g_source_remove);
+    nv_screen_end();
+    restore_stderr(saved_stderr);
+    for (guint i = 0; i < G_N_ELEMENTS(app.panes); i++) {
+        g_clear_handle_id(&app.panes[i].select_source, g_source_remove);
+        nv_list_clear(&app.panes[i].list);
+        g_string_free(app.panes[i].filter, TRUE);
+        g_free(app.panes[i].last_selected_key);
+    }
+    g_free(app.status);
+    g_main_loop_unref(app.loop);
+    return app.exit_status;
+}

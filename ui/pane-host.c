@@ -1,1 +1,106 @@
-/* being written */
+/* The Host pane: the connection in the list; capabilities, versions and KVM in the details. */
+#include "ui-internal.h"
+
+enum { COL_STATE, COL_URI, COL_HOSTNAME };
+
+static const NvColumn columns[] = {
+    {N_("State"), 12, FALSE},
+    {N_("URI"), 28, FALSE},
+    {N_("Host name"), 0, FALSE},
+    {NULL, 0, FALSE},
+};
+
+static guint n_items(NvPane *pane)
+{
+    return 1;
+}
+
+static const char *item_name(NvPane *pane, guint item)
+{
+    return nv_conn_uri(nv_app_conn(pane));
+}
+
+static const char *state_word(NvConn *conn)
+{
+    switch (nv_conn_get_state(conn)) {
+    case NV_CONN_CONNECTED:
+        return _("connected");
+    case NV_CONN_CONNECTING:
+        return _("connecting");
+    default:
+        return _("disconnected");
+    }
+}
+
+static char *cell(NvPane *pane, guint item, guint column)
+{
+    const NvModel *m = nv_app_model(pane);
+    switch (column) {
+    case COL_STATE:
+        return g_strdup(state_word(nv_app_conn(pane)));
+    case COL_URI:
+        return g_strdup(nv_conn_uri(nv_app_conn(pane)));
+    case COL_HOSTNAME:
+        return g_strdup(m->host ? m->host->hostname : "");
+    default:
+        return g_strdup("");
+    }
+}
+
+static int row_color(NvPane *pane, guint item)
+{
+    return nv_conn_get_state(nv_app_conn(pane)) == NV_CONN_CONNECTED ? NV_COLOR_RUNNING
+                                                                     : NV_COLOR_ERROR;
+}
+
+static char *version_string(unsigned long v)
+{
+    return g_strdup_printf("%lu.%lu.%lu", v / 1000000, (v / 1000) % 1000, v % 1000);
+}
+
+static void details(NvPane *pane, int item, NvLines *out)
+{
+    const NvHost *h = nv_app_model(pane)->host;
+    if (!h) {
+        nv_lines_add(out, "", _("loading host information…"));
+        return;
+    }
+    g_autofree char *hv = version_string(h->hv_version);
+    g_autofree char *lib = version_string(h->lib_version);
+    g_autofree char *total = nv_format_kib(h->mem_total_kib);
+    g_autofree char *free_mem = nv_format_kib(h->mem_free_kib);
+    nv_lines_add(out, _("Host name"), h->hostname);
+    nv_lines_add(out, _("URI"), h->uri);
+    nv_lines_addf(out, _("Hypervisor"), "%s %s", h->hv_type, hv);
+    nv_lines_add(out, _("libvirt"), lib);
+    nv_lines_add(out, _("Architecture"), h->arch);
+    nv_lines_add(out, _("CPU model"), *h->cpu_model ? h->cpu_model : _("unknown"));
+    nv_lines_addf(out, _("CPUs"), _("%u at %u MHz (%u nodes, %u sockets, %u cores, %u threads)"),
+                  h->cpus, h->mhz, h->nodes, h->sockets, h->cores, h->threads);
+    nv_lines_addf(out, _("Memory"), _("%s total, %s free"), total, free_mem);
+    nv_lines_add(out, _("KVM"), h->kvm_available ? _("available") : _("not available"));
+    nv_lines_add(out, "", h->kvm_explain);
+}
+
+static const char *details_title(NvPane *pane, int item)
+{
+    const NvHost *h = nv_app_model(pane)->host;
+    return h ? h->hostname : _("Host");
+}
+
+static const NvPaneClass host_class = {
+    .name = N_("Host"),
+    .context = NV_CTX_HOST,
+    .columns = columns,
+    .n_items = n_items,
+    .item_name = item_name,
+    .cell = cell,
+    .row_color = row_color,
+    .details = details,
+    .details_title = details_title,
+};
+
+const NvPaneClass *nv_pane_host_class(void)
+{
+    return &host_class;
+}

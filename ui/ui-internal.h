@@ -1,0 +1,154 @@
+/* Shared by the files of ui/: the app, panes (a vtable each), the list widget and drawing. */
+#pragma once
+
+#include <curses.h>
+
+#include "ui.h"
+
+typedef struct NvApp NvApp;
+typedef struct NvPane NvPane;
+
+/* ---- drawing (draw.c) ---- */
+
+enum {
+    NV_COLOR_DEFAULT = 0,
+    NV_COLOR_HEADER,
+    NV_COLOR_SELECTED,
+    NV_COLOR_RUNNING,
+    NV_COLOR_PAUSED,
+    NV_COLOR_STOPPED,
+    NV_COLOR_ERROR,
+    NV_COLOR_BORDER,
+    NV_COLOR_FOCUS,
+    NV_COLOR_LABEL,
+};
+
+/* Draws untrusted text at y,x: sanitised, cut with "…" and padded to exactly `width`. */
+void nv_draw_text(WINDOW *w, int y, int x, const char *text, int width, attr_t attr);
+/* A box with a title in its top edge. */
+void nv_draw_box(WINDOW *w, int y, int x, int h, int width, const char *title, gboolean focus);
+/* Fills a row with spaces in `attr`. */
+void nv_draw_fill(WINDOW *w, int y, int x, int width, attr_t attr);
+
+/* ---- details (draw.c): lines of "label" + "value", drawn with a scroll offset ---- */
+
+typedef struct {
+    GPtrArray *labels; /* char*, "" for a continuation, NULL-free */
+    GPtrArray *values; /* char* */
+    GArray *heading;   /* gboolean per line: a section heading */
+} NvLines;
+
+NvLines *nv_lines_new(void);
+void nv_lines_free(NvLines *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvLines, nv_lines_free)
+void nv_lines_add(NvLines *l, const char *label, const char *value);
+void nv_lines_addf(NvLines *l, const char *label, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+void nv_lines_heading(NvLines *l, const char *heading);
+/* Draws lines from `scroll` into the box interior at y,x of size h x width. */
+void nv_lines_draw(NvLines *l, WINDOW *w, int y, int x, int h, int width, int scroll);
+
+/* ---- the list widget (widget-list.c) ---- */
+
+typedef struct {
+    const char *title; /* N_() */
+    int width;         /* columns; 0 takes what is left */
+    gboolean right;    /* right-aligned */
+} NvColumn;
+
+typedef struct {
+    GArray *rows; /* guint indices into the pane's items that pass the filter */
+    guint selected;
+    guint top;
+} NvList;
+
+void nv_list_init(NvList *list);
+void nv_list_clear(NvList *list);
+/* Moves by an action (up, down, page, home, end); returns TRUE when the selection moved. */
+gboolean nv_list_move(NvList *list, NvAction action, int page);
+/* Keeps the selection on the same item (by index in the old rows) after a rebuild. */
+void nv_list_keep_in_range(NvList *list);
+/* The item index of the selected row, or -1 when empty. */
+int nv_list_selected_item(const NvList *list);
+
+/* ---- panes ---- */
+
+typedef struct {
+    const char *name;     /* N_(): tab title */
+    NvContext context;    /* key context of the pane */
+    const NvColumn *columns;
+    /* Items before filtering, from the model. */
+    guint (*n_items)(NvPane *pane);
+    /* Strings the filter looks at. */
+    const char *(*item_name)(NvPane *pane, guint item);
+    const char *(*item_title)(NvPane *pane, guint item);
+    /* Text of one cell (untrusted, caller sanitises), owned by the caller. */
+    char *(*cell)(NvPane *pane, guint item, guint column);
+    /* Colour pair of a row. */
+    int (*row_color)(NvPane *pane, guint item);
+    /* Details of the selected item (or none when item < 0). */
+    void (*details)(NvPane *pane, int item, NvLines *out);
+    const char *(*details_title)(NvPane *pane, int item);
+    /* The selection moved: fetch what the details need. */
+    void (*selected)(NvPane *pane, int item);
+    /* Counts for the header when this pane is shown. */
+    char *(*summary)(NvPane *pane);
+} NvPaneClass;
+
+struct NvPane {
+    const NvPaneClass *klass;
+    NvApp *app;
+    NvList list;
+    int details_scroll;
+    GString *filter;         /* this pane's filter; "" shows everything */
+    char *last_selected_key; /* name of the selected item, to keep it across reloads */
+    guint select_source;     /* pending `selected` notification */
+};
+
+const NvPaneClass *nv_pane_domains_class(void);
+const NvPaneClass *nv_pane_storage_class(void);
+const NvPaneClass *nv_pane_networks_class(void);
+const NvPaneClass *nv_pane_host_class(void);
+
+/* ---- the app (app.c) ---- */
+
+struct NvApp {
+    NvConn *conn;
+    NvKeymap *keymap;
+    GMainLoop *loop;
+    NvPane panes[4];
+    guint current;
+    gboolean details_focus;
+    gboolean help_open;
+    int help_scroll;
+    gboolean filter_editing;
+    char *status; /* the last message */
+    gboolean status_is_error;
+    gboolean dirty;
+    guint draw_source;
+    guint spinner_source;
+    guint spinner_phase;
+    int rows, cols;
+    int list_page; /* rows of the list box, for page moves */
+    int details_page;
+    int exit_status;
+};
+
+NvConn *nv_app_conn(NvPane *pane);
+const NvModel *nv_app_model(NvPane *pane);
+void nv_app_dirty(NvApp *app);
+/* Rebuilds a pane's visible rows from its items and the filter. */
+void nv_pane_rebuild(NvPane *pane);
+
+/* ---- screen (screen.c) ---- */
+
+void nv_screen_init(void);
+void nv_screen_end(void);
+/* Reads every pending key; returns FALSE when none is left. */
+gboolean nv_screen_read_key(NvKey *key);
+/* Applies the terminal's new size to curses. */
+void nv_screen_resize(int *rows, int *cols);
+
+/* ---- help (help.c) ---- */
+
+void nv_help_draw(NvApp *app, int y, int x, int h, int width);
+int nv_help_line_count(NvApp *app);
