@@ -13,6 +13,7 @@
 #define NV_WIDE_COLS 120
 #define NV_SELECT_DELAY_MS 80
 #define NV_SPINNER_MS 150
+#define NV_STATUS_SECONDS 10
 
 static const char *const spinner_frames[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
 
@@ -109,11 +110,25 @@ static gboolean spinner_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+static gboolean status_expired(gpointer data)
+{
+    NvApp *app = data;
+    app->status_source = 0;
+    g_clear_pointer(&app->status, g_free);
+    nv_app_dirty(app);
+    return G_SOURCE_REMOVE;
+}
+
+/* A message stays long enough to be read, then the key hints come back; a connection that is
+ * down keeps its message, since that state lasts. */
 static void set_status(NvApp *app, const char *msg, gboolean error)
 {
     g_free(app->status);
     app->status = g_strdup(msg);
     app->status_is_error = error;
+    g_clear_handle_id(&app->status_source, g_source_remove);
+    if (nv_conn_get_state(app->conn) != NV_CONN_DISCONNECTED)
+        app->status_source = g_timeout_add_seconds(NV_STATUS_SECONDS, status_expired, app);
     nv_app_dirty(app);
 }
 
@@ -661,6 +676,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
     g_source_remove(hup_src);
     g_clear_handle_id(&app.draw_source, g_source_remove);
     g_clear_handle_id(&app.spinner_source, g_source_remove);
+    g_clear_handle_id(&app.status_source, g_source_remove);
     nv_screen_end();
     restore_stderr(saved_stderr);
     for (guint i = 0; i < G_N_ELEMENTS(app.panes); i++) {

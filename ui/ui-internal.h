@@ -123,6 +123,7 @@ struct NvApp {
     gboolean filter_editing;
     char *status; /* the last message */
     gboolean status_is_error;
+    guint status_source; /* clears the message after a while */
     gboolean dirty;
     guint draw_source;
     guint spinner_source;
