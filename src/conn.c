@@ -9,6 +9,7 @@
 #include <libxml/xmlerror.h>
 
 #include "error.h"
+#include "conn-virt.h"
 #include "fetch.h"
 #include "i18n.h"
 
@@ -27,6 +28,7 @@ typedef enum {
     JOB_IFACES,
     JOB_HOST,
     JOB_DETAILS,
+    JOB_CALL, /* nv_conn_call: work and done supplied by the caller */
 } JobKind;
 
 struct NvConn {
@@ -75,6 +77,11 @@ typedef struct {
     GDestroyNotify result_free;
     GError *error;
     gboolean lost; /* the connection turned out to be dead */
+    /* JOB_CALL */
+    NvConnWorkFunc work;
+    NvConnDoneFunc done;
+    gpointer data;
+    GDestroyNotify data_free;
 } Job;
 
 static NvConn *conn_ref(NvConn *conn)
@@ -107,6 +114,8 @@ static void job_free(Job *job)
         job->result_free(job->result);
     g_clear_error(&job->error);
     g_clear_pointer(&job->stale_titles, g_ptr_array_unref);
+    if (job->data && job->data_free)
+        job->data_free(job->data);
     g_free(job->arg);
     conn_unref(job->conn);
     g_free(job);
@@ -278,6 +287,9 @@ static void worker_fetch(NvConn *conn, Job *job)
         job->result = nv_fetch_domain_details(v, job->arg, &job->error);
         job->result_free = (GDestroyNotify)nv_domain_details_free;
         break;
+    case JOB_CALL:
+        job->work(v, job->data, &job->error);
+        break;
     case JOB_OPEN:
         break;
     }
@@ -412,6 +424,7 @@ static void deliver_result(NvConn *conn, Job *job)
         change = NV_CHANGE_DETAILS;
         break;
     case JOB_OPEN:
+    case JOB_CALL:
         break;
     }
     notify(conn, change);
@@ -462,7 +475,14 @@ static gboolean deliver(gpointer data)
         job_free(job);
         return G_SOURCE_REMOVE;
     }
-    if (job->kind == JOB_OPEN) {
+    if (job->kind == JOB_CALL) {
+        /* The caller always hears back, also when the connection was lost on the way. */
+        if (job->lost && !job->error)
+            g_set_error(&job->error, NV_ERROR, NV_ERROR_DISCONNECTED, _("not connected"));
+        job->done(conn, job->data, job->error);
+        if (job->lost)
+            set_disconnected(conn, job->error->message);
+    } else if (job->kind == JOB_OPEN) {
         deliver_open(conn, job);
     } else if (job->generation != conn->generation) {
         /* A result from before a reconnect: a fresh request is already on its way. */
@@ -685,6 +705,21 @@ void nv_conn_refresh(NvConn *conn, unsigned what)
         submit(conn, JOB_VOLUMES, conn->selected_pool);
     if ((what & NV_CHANGE_DETAILS) && conn->selected_domain)
         submit(conn, JOB_DETAILS, conn->selected_domain);
+}
+
+void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,
+                  GDestroyNotify data_free)
+{
+    Job *job = g_new0(Job, 1);
+    job->conn = conn_ref(conn);
+    job->kind = JOB_CALL;
+    job->generation = conn->generation;
+    job->work = work;
+    job->done = done;
+    job->data = data;
+    job->data_free = data_free;
+    conn->busy++;
+    g_thread_pool_push(conn->worker, job, NULL);
 }
 
 void nv_conn_select_pool(NvConn *conn, const char *pool_name)

@@ -1,0 +1,18 @@
+/* The libvirt side of NvConn, for core modules that make their own calls (consoles, actions):
+ * run a function on the connection's worker thread and hear back on the main loop. */
+#pragma once
+
+#include <libvirt/libvirt.h>
+
+#include "conn.h"
+
+/* Runs on the worker with the open connection; fills `data`, or sets `err` and returns FALSE. */
+typedef gboolean (*NvConnWorkFunc)(virConnectPtr vconn, gpointer data, GError **err);
+/* Runs on the main loop afterwards; `err` is NV_ERROR_DISCONNECTED when there was no
+ * connection. Not called at all once the NvConn is being freed. */
+typedef void (*NvConnDoneFunc)(NvConn *conn, gpointer data, const GError *err);
+
+/* Queues `work` behind the connection's other calls (calls to one host stay ordered);
+ * `data_free` releases `data` after `done`. */
+void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,
+                  GDestroyNotify data_free);
