@@ -7,6 +7,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlversion.h>
 #include <libxml/xpath.h>
 
 #include "error.h"
@@ -99,9 +100,11 @@ static void refuse_dtd(void *user, const xmlChar *name, const xmlChar *external_
 }
 
 /* Errors are taken from the context afterwards; nothing may reach stderr under curses. */
-static void ignore_error(void *user, xmlError *error)
-{
-}
+#if LIBXML_VERSION >= 21200
+static void ignore_error(void *user, const xmlError *error) {}
+#else
+static void ignore_error(void *user, xmlError *error) {}
+#endif
 
 static xmlDoc *parse_doc(const char *xml, const NvDocKind *kind, GError **err)
 {
@@ -154,10 +157,14 @@ static NvXmlReader *reader_open(const char *xml, const NvDocKind *kind, GError *
     if (r->doc == NULL)
         return NULL;
     r->root = xmlDocGetRootElement(r->doc);
-    if (r->root == NULL || r->root->ns != NULL ||
-        strcmp((const char *)r->root->name, kind->root) != 0) {
+    if (r->root == NULL || strcmp((const char *)r->root->name, kind->root) != 0) {
         g_autofree char *name = quote(r->root ? (const char *)r->root->name : "");
         set_error(err, kind, _("the root element is <%s>, not <%s>"), name, kind->root);
+        return NULL;
+    }
+    /* libvirt never uses a namespace there; with one, none of our paths would match. */
+    if (r->root->ns != NULL) {
+        set_error(err, kind, _("the root element <%s> is in an unexpected namespace"), kind->root);
         return NULL;
     }
     r->xpath = xmlXPathNewContext(r->doc);
@@ -282,8 +289,8 @@ static gboolean unit_scale(const char *unit, guint64 default_scale, guint64 *sca
 /* The element `expr` as a number of bytes, honouring its unit attribute (default_scale bytes per
  * unit when it has none). Leaves *bytes alone and returns TRUE when the element is absent or
  * empty; *present says whether it was there. */
-static gboolean read_scaled(NvXmlReader *r, const char *expr, guint64 default_scale,
-                            guint64 *bytes, gboolean *present, GError **err)
+static gboolean read_scaled(NvXmlReader *r, const char *expr, guint64 default_scale, guint64 *bytes,
+                            gboolean *present, GError **err)
 {
     g_autofree char *text = xstr(r, NULL, expr);
     *present = FALSE;
@@ -311,9 +318,10 @@ static gboolean read_scaled(NvXmlReader *r, const char *expr, guint64 default_sc
     return TRUE;
 }
 
-/* An unsigned int read from `expr`; 0 and TRUE when absent. */
-static gboolean read_uint(NvXmlReader *r, xmlNode *node, const char *expr, unsigned *out,
-                          GError **err)
+/* An unsigned int read from `expr`; *out is left alone and TRUE returned when it is absent.
+ * `where` names it in an error message, e.g. "<vcpu current>". */
+static gboolean read_uint(NvXmlReader *r, xmlNode *node, const char *expr, const char *where,
+                          unsigned *out, GError **err)
 {
     g_autofree char *text = xstr(r, node, expr);
     if (text[strspn(text, " \t\r\n")] == '\0')
@@ -321,7 +329,7 @@ static gboolean read_uint(NvXmlReader *r, xmlNode *node, const char *expr, unsig
     guint64 v;
     if (!parse_ull(text, &v) || v > G_MAXUINT) {
         g_autofree char *q = quote(text);
-        set_error(err, r->kind, _("invalid number '%s' in %s"), q, expr);
+        set_error(err, r->kind, _("invalid number '%s' in %s"), q, where);
         return FALSE;
     }
     *out = (unsigned)v;
@@ -364,8 +372,7 @@ static NvDisk *disk_from_node(NvXmlReader *r, xmlNode *node)
 static NvNic *nic_from_node(NvXmlReader *r, xmlNode *node)
 {
     /* A running network NIC also names its bridge: the network is what the user chose. */
-    static const char *const sources[] = {"source/@network", "source/@bridge", "source/@dev",
-                                          NULL};
+    static const char *const sources[] = {"source/@network", "source/@bridge", "source/@dev", NULL};
     NvNic *nic = g_new0(NvNic, 1);
     nic->mac = xstr(r, node, "mac/@address");
     nic->type = xstr(r, node, "@type");
@@ -391,8 +398,8 @@ static gboolean domain_vcpus(NvXmlReader *r, NvDomainDetails *d, GError **err)
 {
     g_autofree char *current = xstr(r, NULL, "vcpu/@current");
     if (current[0] != '\0')
-        return read_uint(r, NULL, "vcpu/@current", &d->vcpus, err);
-    return read_uint(r, NULL, "vcpu", &d->vcpus, err);
+        return read_uint(r, NULL, "vcpu/@current", "<vcpu current>", &d->vcpus, err);
+    return read_uint(r, NULL, "vcpu", "<vcpu>", &d->vcpus, err);
 }
 
 static void domain_devices(NvXmlReader *r, NvDomainDetails *d)
@@ -496,7 +503,7 @@ static gboolean net_ip_prefix(NvXmlReader *r, xmlNode *node, NvNetIp *ip, GError
     unsigned max = strcmp(ip->family, "ipv6") == 0 ? 128 : 32;
     g_autofree char *prefix = xstr(r, node, "@prefix");
     if (prefix[0] != '\0') {
-        if (!read_uint(r, node, "@prefix", &ip->prefix, err))
+        if (!read_uint(r, node, "@prefix", "<ip prefix>", &ip->prefix, err))
             return FALSE;
         if (ip->prefix > max) {
             g_autofree char *q = quote(prefix);
