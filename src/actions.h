@@ -27,7 +27,17 @@
     X(FILTER_ERASE, "filter-erase", N_("Erase the last character of the filter"))                  \
     X(HELP, "help", N_("Show the key bindings of this context"))                                   \
     X(REFRESH, "refresh", N_("Reload every list from the host"))                                   \
-    X(REDRAW, "redraw", N_("Redraw the screen"))
+    X(REDRAW, "redraw", N_("Redraw the screen"))                                                   \
+    X(CONSOLE, "console", N_("Open the serial console of the selected domain"))                    \
+    X(VNC, "vnc", N_("Open the graphical (VNC) console of the selected domain"))                   \
+    X(CONSOLE_EXIT, "console-exit", N_("Leave the console and return to the list"))                \
+    X(CONSOLE_FORCE, "console-force", N_("Take over a console another client holds"))              \
+    X(SCROLL_UP, "scroll-up", N_("Scroll the console back one page"))                              \
+    X(SCROLL_DOWN, "scroll-down", N_("Scroll the console forward one page"))                       \
+    X(VNC_MENU, "vnc-menu", N_("Open the VNC menu (leave, send key, screenshot, mode)"))           \
+    X(SEND_KEY, "send-key", N_("Send a key combination a terminal cannot type"))                   \
+    X(SCREENSHOT, "screenshot", N_("Save the display as a PNG file"))                              \
+    X(CELL_MODE, "cell-mode", N_("Cycle the drawing mode: half blocks, quadrants, sextants"))
 
 typedef enum {
 #define NV_ACTION_ENUM(id, name, help) NV_ACTION_##id,

@@ -110,6 +110,8 @@ static gboolean spinner_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+static void set_status(NvApp *app, const char *msg, gboolean error);
+
 static gboolean status_expired(gpointer data)
 {
     NvApp *app = data;
@@ -121,6 +123,30 @@ static gboolean status_expired(gpointer data)
 
 /* A message stays long enough to be read, then the key hints come back; a connection that is
  * down keeps its message, since that state lasts. */
+void nv_app_message(NvApp *app, const char *msg, gboolean error)
+{
+    set_status(app, msg, error);
+}
+
+void nv_app_open_view(NvApp *app, NvView *view)
+{
+    nv_app_close_view(app);
+    app->view = view;
+    clearok(curscr, TRUE);
+    nv_app_dirty(app);
+}
+
+void nv_app_close_view(NvApp *app)
+{
+    NvView *view = g_steal_pointer(&app->view);
+    if (!view)
+        return;
+    view->klass->free(view);
+    /* A raw view wrote past curses: make curses repaint everything from scratch. */
+    clearok(curscr, TRUE);
+    nv_app_dirty(app);
+}
+
 static void set_status(NvApp *app, const char *msg, gboolean error)
 {
     g_free(app->status);
@@ -143,6 +169,8 @@ static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
         nv_pane_rebuild(&app->panes[2]);
     if (changes & (NV_CHANGE_HOST | NV_CHANGE_STATE))
         nv_pane_rebuild(&app->panes[3]);
+    if (app->view && app->view->klass->model_changed)
+        app->view->klass->model_changed(app->view, changes);
     if (changes & NV_CHANGE_MESSAGE) {
         g_autofree char *msg = nv_conn_take_message(conn);
         if (msg)
@@ -303,13 +331,35 @@ static void handle_list_action(NvApp *app, NvAction a)
     }
 }
 
+static void handle_view_key(NvApp *app, NvKey key)
+{
+    NvView *view = app->view;
+    NvAction a = nv_keymap_lookup(app->keymap, view->klass->context, key);
+    if (a == NV_ACTION_NONE)
+        view->klass->key(view, key);
+    else if (!view->klass->action(view, a))
+        nv_app_close_view(app);
+    nv_app_dirty(app);
+}
+
+static void resized(NvApp *app)
+{
+    clearok(curscr, TRUE);
+    if (app->view && app->view->klass->resize)
+        app->view->klass->resize(app->view);
+    nv_app_dirty(app);
+}
+
 static void handle_key(NvApp *app, NvKey key)
 {
     if (key == NV_KEY_RESIZE) {
         /* curses has applied the new size already (and queued this key doing so). */
         getmaxyx(stdscr, app->rows, app->cols);
-        clearok(curscr, TRUE);
-        nv_app_dirty(app);
+        resized(app);
+        return;
+    }
+    if (app->view) {
+        handle_view_key(app, key);
         return;
     }
     if (app->help_open) {
@@ -351,7 +401,8 @@ static void handle_key(NvApp *app, NvKey key)
         clearok(curscr, TRUE);
         break;
     default:
-        handle_list_action(app, a);
+        if (!pane->klass->action || !pane->klass->action(pane, a))
+            handle_list_action(app, a);
         break;
     }
     nv_app_dirty(app);
@@ -376,8 +427,7 @@ static gboolean on_winch(gpointer data)
 {
     NvApp *app = data;
     nv_screen_resize(&app->rows, &app->cols);
-    clearok(curscr, TRUE);
-    nv_app_dirty(app);
+    resized(app);
     return G_SOURCE_CONTINUE;
 }
 
@@ -574,6 +624,10 @@ static gboolean draw_now(gpointer data)
     app->dirty = FALSE;
     if (app->cols < NV_MIN_COLS || app->rows < NV_MIN_ROWS) {
         draw_too_small(app);
+    } else if (app->view) {
+        app->view->klass->draw(app->view);
+        if (app->view->klass->raw)
+            return G_SOURCE_REMOVE;
     } else {
         NvPane *pane = current_pane(app);
         /* curses sends only the difference, so starting from blank costs nothing on the wire. */
@@ -669,6 +723,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
 
     g_main_loop_run(app.loop);
 
+    nv_app_close_view(&app);
     nv_conn_set_listener(conn, NULL, NULL);
     g_source_remove(stdin_src);
     g_source_remove(winch_src);

@@ -143,6 +143,23 @@ static void selected(NvPane *pane, int item)
                                                        : NULL);
 }
 
+static gboolean action(NvPane *pane, NvAction a)
+{
+    int item = nv_list_selected_item(&pane->list);
+    if (a != NV_ACTION_CONSOLE && a != NV_ACTION_VNC)
+        return FALSE;
+    if (item < 0) {
+        nv_app_message(pane->app, _("No domain selected."), TRUE);
+        return TRUE;
+    }
+    NvDomain *d = domain_at(pane, (guint)item);
+    NvView *view = a == NV_ACTION_CONSOLE ? nv_view_console_new(pane->app, d->uuid, d->name)
+                                          : nv_view_vnc_new(pane->app, d->uuid, d->name);
+    if (view)
+        nv_app_open_view(pane->app, view);
+    return TRUE;
+}
+
 static const NvPaneClass domains_class = {
     .name = N_("Domains"),
     .context = NV_CTX_DOMAINS,
@@ -155,6 +172,7 @@ static const NvPaneClass domains_class = {
     .details = details,
     .details_title = details_title,
     .selected = selected,
+    .action = action,
 };
 
 const NvPaneClass *nv_pane_domains_class(void)

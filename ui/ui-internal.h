@@ -90,8 +90,8 @@ typedef struct {
     const char *(*details_title)(NvPane *pane, int item);
     /* The selection moved: fetch what the details need. */
     void (*selected)(NvPane *pane, int item);
-    /* Counts for the header when this pane is shown. */
-    char *(*summary)(NvPane *pane);
+    /* An action of the pane's own context (e.g. open a console); FALSE when not handled. */
+    gboolean (*action)(NvPane *pane, NvAction action);
 } NvPaneClass;
 
 struct NvPane {
@@ -109,6 +109,44 @@ const NvPaneClass *nv_pane_storage_class(void);
 const NvPaneClass *nv_pane_networks_class(void);
 const NvPaneClass *nv_pane_host_class(void);
 
+/* ---- full-screen views (consoles): they take every key but the ones bound in their context */
+
+typedef struct NvView NvView;
+
+typedef struct {
+    NvContext context;
+    /* Draws the whole screen (app->rows x app->cols) into stdscr, or straight to the terminal
+     * when `raw` is set (curses is then not refreshed while the view is open). */
+    void (*draw)(NvView *view);
+    /* An action bound in `context`; returning FALSE closes the view. */
+    gboolean (*action)(NvView *view, NvAction action);
+    /* Any other key: it belongs to the guest. */
+    void (*key)(NvView *view, NvKey key);
+    /* A mouse event at a screen cell; `buttons` is a curses mmask_t. Optional. */
+    void (*mouse)(NvView *view, int y, int x, unsigned long buttons);
+    /* The terminal changed size (app->rows/cols are already updated). Optional. */
+    void (*resize)(NvView *view);
+    /* The connection's model changed (a domain started or stopped). Optional. */
+    void (*model_changed)(NvView *view, unsigned changes);
+    void (*free)(NvView *view);
+    gboolean raw;
+} NvViewClass;
+
+struct NvView {
+    const NvViewClass *klass;
+    NvApp *app;
+};
+
+/* Opens a view over the panes (closing any open one); the app owns it from here. */
+void nv_app_open_view(NvApp *app, NvView *view);
+void nv_app_close_view(NvApp *app);
+/* Shows a message in the status line (after the view closes, if one is open). */
+void nv_app_message(NvApp *app, const char *msg, gboolean error);
+
+/* The views, one file each (view-console.c, view-vnc.c). */
+NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name);
+NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name);
+
 /* ---- the app (app.c) ---- */
 
 struct NvApp {
@@ -117,6 +155,7 @@ struct NvApp {
     GMainLoop *loop;
     NvPane panes[4];
     guint current;
+    NvView *view; /* a console over the panes, or NULL */
     gboolean details_focus;
     gboolean help_open;
     int help_scroll;

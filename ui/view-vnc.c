@@ -1,0 +1,8 @@
+/* being written: the vnc view */
+#include "ui-internal.h"
+
+NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
+{
+    nv_app_message(app, _("This console is not available yet."), TRUE);
+    return NULL;
+}
