@@ -419,7 +419,8 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
     }
     NvKey key;
     while (nv_screen_read_key(&key))
-        handle_key(app, key);
+        if (key != NV_KEY_NONE)
+            handle_key(app, key);
     return G_SOURCE_CONTINUE;
 }
 
@@ -547,6 +548,9 @@ static void draw_list(NvApp *app, NvPane *pane, int y, int x, int h, int w)
         list->top = list->selected;
     if (list->selected >= list->top + (guint)inner_h)
         list->top = list->selected - (guint)inner_h + 1;
+    /* After the list shrank (a filter, a reload) fill the box instead of leaving a gap. */
+    if (list->top + (guint)inner_h > list->rows->len)
+        list->top = list->rows->len > (guint)inner_h ? list->rows->len - (guint)inner_h : 0;
     for (int r = 0; r < inner_h; r++) {
         guint row = list->top + (guint)r;
         int yy = y + 2 + r;
@@ -605,14 +609,29 @@ static void draw_status(NvApp *app)
                  app->cols, A_DIM);
 }
 
+/* Word-wrapped and centred, so that even a very narrow terminal shows the whole message. */
 static void draw_too_small(NvApp *app)
 {
     erase();
     g_autofree char *msg =
         g_strdup_printf(_("Terminal too small: ncvirt needs at least %dx%d (now %dx%d)."),
                         NV_MIN_COLS, NV_MIN_ROWS, app->cols, app->rows);
-    int w = MIN(nv_text_width(msg), app->cols);
-    nv_draw_text(stdscr, app->rows / 2, MAX(0, (app->cols - w) / 2), msg, w, A_BOLD);
+    g_auto(GStrv) words = g_strsplit(msg, " ", -1);
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    GString *line = g_string_new("");
+    for (guint i = 0; words[i]; i++) {
+        if (line->len && nv_text_width(line->str) + 1 + nv_text_width(words[i]) > app->cols) {
+            g_ptr_array_add(lines, g_string_free(line, FALSE));
+            line = g_string_new("");
+        }
+        g_string_append_printf(line, "%s%s", line->len ? " " : "", words[i]);
+    }
+    g_ptr_array_add(lines, g_string_free(line, FALSE));
+    int y = MAX(0, (app->rows - (int)lines->len) / 2);
+    for (guint i = 0; i < lines->len && y < app->rows; i++, y++) {
+        int w = MIN(nv_text_width(lines->pdata[i]), app->cols);
+        nv_draw_text(stdscr, y, MAX(0, (app->cols - w) / 2), lines->pdata[i], w, A_BOLD);
+    }
 }
 
 static gboolean draw_now(gpointer data)

@@ -15,6 +15,16 @@ void nv_screen_init(void)
     nonl();
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
+    /* Home/End as tmux, screen, rxvt and the Linux console send them, which many terminfo
+     * entries (xterm's among them) do not list. */
+    define_key("\033[1~", KEY_HOME);
+    define_key("\033[4~", KEY_END);
+    define_key("\033[7~", KEY_HOME);
+    define_key("\033[8~", KEY_END);
+    define_key("\033[H", KEY_HOME);
+    define_key("\033[F", KEY_END);
+    define_key("\033OH", KEY_HOME);
+    define_key("\033OF", KEY_END);
     curs_set(0);
     if (has_colors()) {
         start_color();
@@ -97,6 +107,24 @@ static NvKey translate_char(wint_t ch)
     return (NvKey)ch;
 }
 
+/* Reads up to the final byte of a CSI/SS3 sequence (0x40-0x7e); parameters and intermediates
+ * are 0x20-0x3f. Stops at anything else, so a lone ESC [ costs nothing. */
+static gboolean skip_sequence(void)
+{
+    for (int i = 0; i < 32; i++) {
+        wint_t c;
+        if (wget_wch(stdscr, &c) != OK)
+            return i > 0;
+        if (c >= 0x40 && c <= 0x7e)
+            return TRUE;
+        if (c < 0x20 || c > 0x3f) {
+            unget_wch(c);
+            return i > 0;
+        }
+    }
+    return TRUE;
+}
+
 gboolean nv_screen_read_key(NvKey *key)
 {
     wint_t ch;
@@ -112,7 +140,11 @@ gboolean nv_screen_read_key(NvKey *key)
         /* ESC followed at once by a key is Alt+key. */
         wint_t next;
         int r2 = wget_wch(stdscr, &next);
-        if (r2 == OK && next != 27) {
+        if (r2 == OK && (next == '[' || next == 'O')) {
+            /* An escape sequence curses does not know: swallow it whole rather than let its
+             * bytes arrive as keys (End must not become "4"). */
+            *key = skip_sequence() ? NV_KEY_NONE : translate_char(next) | NV_KEY_MOD_ALT;
+        } else if (r2 == OK && next != 27) {
             *key = translate_char(next) | NV_KEY_MOD_ALT;
         } else if (r2 == KEY_CODE_YES) {
             *key = translate_function_key((int)next) | NV_KEY_MOD_ALT;
