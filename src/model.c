@@ -39,6 +39,25 @@ void nv_nic_free(NvNic *n)
     g_free(n);
 }
 
+void nv_chardev_free(NvChardev *c)
+{
+    if (c == NULL)
+        return;
+    g_free(c->kind);
+    g_free(c->type);
+    g_free(c->alias);
+    g_free(c);
+}
+
+void nv_graphics_free(NvGraphics *g)
+{
+    if (g == NULL)
+        return;
+    g_free(g->type);
+    g_free(g->listen);
+    g_free(g);
+}
+
 void nv_domain_details_free(NvDomainDetails *d)
 {
     if (d == NULL)
@@ -55,6 +74,10 @@ void nv_domain_details_free(NvDomainDetails *d)
         g_ptr_array_unref(d->disks);
     if (d->nics != NULL)
         g_ptr_array_unref(d->nics);
+    if (d->chardevs != NULL)
+        g_ptr_array_unref(d->chardevs);
+    if (d->graphics != NULL)
+        g_ptr_array_unref(d->graphics);
     g_free(d);
 }
 
@@ -141,6 +164,8 @@ NvDomainDetails *nv_domain_details_new(void)
     d->machine = g_strdup("");
     d->disks = g_ptr_array_new_with_free_func((GDestroyNotify)nv_disk_free);
     d->nics = g_ptr_array_new_with_free_func((GDestroyNotify)nv_nic_free);
+    d->chardevs = g_ptr_array_new_with_free_func((GDestroyNotify)nv_chardev_free);
+    d->graphics = g_ptr_array_new_with_free_func((GDestroyNotify)nv_graphics_free);
     d->state = NV_DOMAIN_NOSTATE;
     /* Filled from API calls, not the XML: unknown until someone asks. */
     d->autostart = -1;
@@ -320,23 +345,71 @@ static char *fold(const char *s)
     return g_utf8_casefold(norm != NULL ? norm : valid, -1);
 }
 
+struct NvFilter {
+    char *folded;      /* the needle, normalised and case-folded once */
+    gboolean is_ascii; /* then ASCII haystacks need no folding at all */
+};
+
+NvFilter *nv_filter_new(const char *needle)
+{
+    NvFilter *f = g_new0(NvFilter, 1);
+    f->folded = fold(needle ? needle : "");
+    f->is_ascii = g_str_is_ascii(f->folded);
+    return f;
+}
+
+void nv_filter_free(NvFilter *f)
+{
+    if (!f)
+        return;
+    g_free(f->folded);
+    g_free(f);
+}
+
+/* Case-insensitive substring search for an ASCII haystack and an already folded ASCII needle.
+ * Returns -1 when the haystack is not ASCII, so the caller folds it properly. */
+static int ascii_contains(const char *hay, const char *needle, size_t nlen)
+{
+    size_t hlen = 0;
+    for (const char *p = hay; *p; p++, hlen++)
+        if ((unsigned char)*p >= 0x80)
+            return -1;
+    for (size_t i = 0; i + nlen <= hlen; i++) {
+        size_t j = 0;
+        while (j < nlen && g_ascii_tolower(hay[i + j]) == needle[j])
+            j++;
+        if (j == nlen)
+            return 1;
+    }
+    return 0;
+}
+
+static gboolean contains(const NvFilter *f, const char *hay)
+{
+    if (hay == NULL)
+        return FALSE;
+    if (f->is_ascii) {
+        int r = ascii_contains(hay, f->folded, strlen(f->folded));
+        if (r >= 0)
+            return r == 1;
+    }
+    g_autofree char *h = fold(hay);
+    return strstr(h, f->folded) != NULL;
+}
+
+gboolean nv_filter_matches(const NvFilter *f, const char *name, const char *title)
+{
+    if (f == NULL || f->folded[0] == '\0')
+        return TRUE;
+    return contains(f, name) || contains(f, title);
+}
+
 gboolean nv_filter_match(const char *needle, const char *name, const char *title)
 {
     if (needle == NULL || *needle == '\0')
         return TRUE;
-
-    g_autofree char *n = fold(needle);
-    if (name != NULL) {
-        g_autofree char *h = fold(name);
-        if (strstr(h, n) != NULL)
-            return TRUE;
-    }
-    if (title != NULL) {
-        g_autofree char *h = fold(title);
-        if (strstr(h, n) != NULL)
-            return TRUE;
-    }
-    return FALSE;
+    g_autoptr(NvFilter) f = nv_filter_new(needle);
+    return nv_filter_matches(f, name, title);
 }
 
 NvModel *nv_model_new(void)

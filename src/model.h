@@ -45,6 +45,23 @@ typedef struct {
     char *model;  /* virtio, e1000; "" when default */
 } NvNic;
 
+/* A <serial> or <console> device: what the console view can open. */
+typedef struct {
+    char *kind;  /* serial, console */
+    char *type;  /* pty, file, tcp, ... */
+    int port;    /* target port; -1 when the XML gives none */
+    char *alias; /* serial0, console0: the name virDomainOpenConsole takes */
+} NvChardev;
+
+/* A <graphics> device: what the VNC view connects to. */
+typedef struct {
+    char *type;   /* vnc, spice */
+    int port;     /* -1 when autoport has not assigned one yet (the domain is not running) */
+    gboolean autoport;
+    char *listen; /* address, or socket path for a socket listen; "" when none */
+    gboolean has_password;
+} NvGraphics;
+
 typedef struct {
     char *uuid;
     char *name;
@@ -58,6 +75,8 @@ typedef struct {
     unsigned long long memory_kib;
     GPtrArray *disks; /* NvDisk* */
     GPtrArray *nics;  /* NvNic* */
+    GPtrArray *chardevs; /* NvChardev*, serials then consoles, in document order */
+    GPtrArray *graphics; /* NvGraphics* */
     /* From API calls, not the XML: */
     NvDomainState state;
     int reason;
@@ -144,6 +163,8 @@ typedef struct {
 void nv_domain_free(NvDomain *d);
 void nv_disk_free(NvDisk *d);
 void nv_nic_free(NvNic *n);
+void nv_chardev_free(NvChardev *c);
+void nv_graphics_free(NvGraphics *g);
 void nv_domain_details_free(NvDomainDetails *d);
 void nv_pool_free(NvPool *p);
 void nv_volume_free(NvVolume *v);
@@ -173,6 +194,13 @@ const char *nv_pool_state_name(int state);
 
 /* Case-insensitive substring match of `needle` against name or title; "" matches all. */
 gboolean nv_filter_match(const char *needle, const char *name, const char *title);
+
+/* The same with the needle folded once, for filtering a whole list per keystroke. */
+typedef struct NvFilter NvFilter;
+NvFilter *nv_filter_new(const char *needle);
+void nv_filter_free(NvFilter *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvFilter, nv_filter_free)
+gboolean nv_filter_matches(const NvFilter *f, const char *name, const char *title);
 
 NvModel *nv_model_new(void);
 void nv_model_free(NvModel *m);

@@ -35,6 +35,33 @@ START_TEST(test_filter)
 }
 END_TEST
 
+/* The folded-once filter must agree with the plain one on ASCII and non-ASCII haystacks, and
+ * a non-ASCII needle that folds to ASCII (KELVIN SIGN -> k, the fi ligature -> fi) must still
+ * find ASCII names. */
+START_TEST(test_filter_object)
+{
+    g_autoptr(NvFilter) web = nv_filter_new("WEB");
+    ck_assert(nv_filter_matches(web, "prod-web-01", NULL));
+    ck_assert(nv_filter_matches(web, "x", "Public Web server"));
+    ck_assert(!nv_filter_matches(web, "db-01", "database"));
+    ck_assert(nv_filter_matches(web, "ÜBER-web", NULL));
+    ck_assert(!nv_filter_matches(web, "wéb", NULL));
+    g_autoptr(NvFilter) kelvin = nv_filter_new("\u212A8s");
+    ck_assert(nv_filter_matches(kelvin, "node-k8s-1", NULL));
+    g_autoptr(NvFilter) fi = nv_filter_new("\uFB01le");
+    ck_assert(nv_filter_matches(fi, "FileServer", NULL));
+    g_autoptr(NvFilter) uml = nv_filter_new("über");
+    ck_assert(nv_filter_matches(uml, "ÜBER-web", NULL));
+    ck_assert(!nv_filter_matches(uml, "uber", NULL));
+    g_autoptr(NvFilter) empty = nv_filter_new("");
+    ck_assert(nv_filter_matches(empty, "anything", NULL));
+    ck_assert(nv_filter_matches(NULL, "anything", NULL));
+    g_autoptr(NvFilter) tail = nv_filter_new("01");
+    ck_assert(nv_filter_matches(tail, "web-01", NULL));
+    ck_assert(!nv_filter_matches(tail, "web-0", NULL));
+}
+END_TEST
+
 START_TEST(test_state_names)
 {
     ck_assert_str_eq(nv_domain_state_name(NV_DOMAIN_NOSTATE), "no state");
@@ -197,6 +224,7 @@ static Suite *model_suite(void)
     Suite *s = suite_create("model");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_filter);
+    tcase_add_test(tc, test_filter_object);
     tcase_add_test(tc, test_state_names);
     tcase_add_test(tc, test_state_glyphs);
     tcase_add_test(tc, test_reason_names);

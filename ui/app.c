@@ -73,11 +73,11 @@ void nv_pane_rebuild(NvPane *pane)
     int old_item = nv_list_selected_item(list);
     g_array_set_size(list->rows, 0);
     guint n = pane->klass->n_items(pane);
-    const char *needle = pane->filter->str;
+    g_autoptr(NvFilter) filter = nv_filter_new(pane->filter->str);
     gboolean found = FALSE;
     for (guint i = 0; i < n; i++) {
         const char *title = pane->klass->item_title ? pane->klass->item_title(pane, i) : NULL;
-        if (!nv_filter_match(needle, pane->klass->item_name(pane, i), title))
+        if (!nv_filter_matches(filter, pane->klass->item_name(pane, i), title))
             continue;
         /* Keep the selection on the same object (by name) across reloads and filtering. */
         if (!found && pane->last_selected_key &&
@@ -729,7 +729,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
 
     int saved_stderr = redirect_stderr();
     nv_screen_init();
-    nv_screen_resize(&app.rows, &app.cols);
+    getmaxyx(stdscr, app.rows, app.cols);
     guint stdin_src = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &app);
     guint winch_src = g_unix_signal_add(SIGWINCH, on_winch, &app);
     guint term_src = g_unix_signal_add(SIGTERM, on_terminate, &app);
