@@ -728,8 +728,15 @@ void nv_conn_select_pool(NvConn *conn, const char *pool_name)
         return;
     g_free(conn->selected_pool);
     conn->selected_pool = g_strdup(pool_name);
-    if (pool_name)
+    if (pool_name) {
         nv_conn_refresh(conn, NV_CHANGE_VOLUMES);
+        return;
+    }
+    NvModel *m = conn->model;
+    g_ptr_array_set_size(m->volumes, 0);
+    g_clear_pointer(&m->volumes_pool, g_free);
+    g_clear_pointer(&m->volumes_error, g_free);
+    notify(conn, NV_CHANGE_VOLUMES);
 }
 
 void nv_conn_select_domain(NvConn *conn, const char *uuid)
@@ -738,6 +745,11 @@ void nv_conn_select_domain(NvConn *conn, const char *uuid)
         return;
     g_free(conn->selected_domain);
     conn->selected_domain = g_strdup(uuid);
-    if (uuid)
+    if (uuid) {
         nv_conn_refresh(conn, NV_CHANGE_DETAILS);
+        return;
+    }
+    g_clear_pointer(&conn->model->details, nv_domain_details_free);
+    g_clear_pointer(&conn->model->details_error, g_free);
+    notify(conn, NV_CHANGE_DETAILS);
 }
