@@ -358,6 +358,12 @@ static void handle_key(NvApp *app, NvKey key)
         resized(app);
         return;
     }
+    if (app->prompt) {
+        nv_prompt_key(app, key);
+        if (!app->prompt)
+            resized(app); /* a raw view repaints all it drew before the prompt covered it */
+        return;
+    }
     if (app->view) {
         handle_view_key(app, key);
         return;
@@ -643,10 +649,16 @@ static gboolean draw_now(gpointer data)
     app->dirty = FALSE;
     if (app->cols < NV_MIN_COLS || app->rows < NV_MIN_ROWS) {
         draw_too_small(app);
+    } else if (app->view && app->prompt && app->view->klass->raw) {
+        /* A raw view stays still while curses shows the question. */
+        werase(stdscr);
+        nv_prompt_draw(app);
     } else if (app->view) {
         app->view->klass->draw(app->view);
         if (app->view->klass->raw)
             return G_SOURCE_REMOVE;
+        if (app->prompt)
+            nv_prompt_draw(app);
     } else {
         NvPane *pane = current_pane(app);
         /* curses sends only the difference, so starting from blank costs nothing on the wire. */
@@ -666,6 +678,8 @@ static gboolean draw_now(gpointer data)
             draw_details(app, pane, body_y + lh, 0, body_h - lh, app->cols);
         }
         draw_status(app);
+        if (app->prompt)
+            nv_prompt_draw(app);
     }
     wnoutrefresh(stdscr);
     doupdate();
@@ -742,6 +756,8 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
 
     g_main_loop_run(app.loop);
 
+    if (app.prompt)
+        nv_prompt_key(&app, NV_KEY_ESCAPE);
     nv_app_close_view(&app);
     nv_conn_set_listener(conn, NULL, NULL);
     g_source_remove(stdin_src);

@@ -147,6 +147,18 @@ void nv_app_message(NvApp *app, const char *msg, gboolean error);
 NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name);
 NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name);
 
+/* ---- prompts (dialog.c) ---- */
+
+typedef struct NvPrompt NvPrompt;
+/* `answer` is NULL when the user cancelled; it is wiped after the call, copy what you keep. */
+typedef void (*NvPromptFunc)(NvApp *app, const char *answer, gpointer data);
+
+/* Asks for one line of text over the screen; `masked` shows stars (passwords). */
+void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean masked,
+                   NvPromptFunc done, gpointer data);
+void nv_prompt_key(NvApp *app, NvKey key);
+void nv_prompt_draw(NvApp *app);
+
 /* ---- the app (app.c) ---- */
 
 struct NvApp {
@@ -155,7 +167,8 @@ struct NvApp {
     GMainLoop *loop;
     NvPane panes[4];
     guint current;
-    NvView *view; /* a console over the panes, or NULL */
+    NvView *view;     /* a console over the panes, or NULL */
+    NvPrompt *prompt; /* a question over everything, or NULL */
     gboolean details_focus;
     gboolean help_open;
     int help_scroll;
