@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actions.h"
+#include "cells.h"
 #include "conn.h"
 #include "error.h"
 #include "i18n.h"
