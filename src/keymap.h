@@ -36,6 +36,7 @@ enum {
     NV_KEY_F1, /* NV_KEY_F1 + n - 1 is Fn, up to F12 */
     NV_KEY_F12 = NV_KEY_F1 + 11,
     NV_KEY_RESIZE,
+    NV_KEY_MOUSE, /* a mouse event: the UI asks the screen for its position and buttons */
     NV_KEY_LAST,
 };
 

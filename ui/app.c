@@ -334,6 +334,13 @@ static void handle_list_action(NvApp *app, NvAction a)
 static void handle_view_key(NvApp *app, NvKey key)
 {
     NvView *view = app->view;
+    if (key == NV_KEY_MOUSE) {
+        int y, x;
+        unsigned long buttons;
+        if (view->klass->mouse && nv_screen_mouse(&y, &x, &buttons))
+            view->klass->mouse(view, y, x, buttons);
+        return;
+    }
     NvAction a = nv_keymap_lookup(app->keymap, view->klass->context, key);
     if (a == NV_ACTION_NONE)
         view->klass->key(view, key);
@@ -356,6 +363,12 @@ static void handle_key(NvApp *app, NvKey key)
         /* curses has applied the new size already (and queued this key doing so). */
         getmaxyx(stdscr, app->rows, app->cols);
         resized(app);
+        return;
+    }
+    if (key == NV_KEY_MOUSE && !app->view) {
+        int y, x;
+        unsigned long buttons;
+        nv_screen_mouse(&y, &x, &buttons); /* only views use the mouse; drop the event */
         return;
     }
     if (app->prompt) {

@@ -72,6 +72,7 @@ static NvKey translate_function_key(int ch)
     case KEY_DC: return NV_KEY_DELETE;
     case KEY_IC: return NV_KEY_INSERT;
     case KEY_RESIZE: return NV_KEY_RESIZE;
+    case KEY_MOUSE: return NV_KEY_MOUSE;
     case KEY_SR: return NV_KEY_UP | NV_KEY_MOD_SHIFT;
     case KEY_SF: return NV_KEY_DOWN | NV_KEY_MOD_SHIFT;
     case KEY_SPREVIOUS: return NV_KEY_PAGEUP | NV_KEY_MOD_SHIFT;
@@ -122,6 +123,17 @@ static gboolean skip_sequence(void)
             return i > 0;
         }
     }
+    return TRUE;
+}
+
+gboolean nv_screen_mouse(int *y, int *x, unsigned long *buttons)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return FALSE;
+    *y = ev.y;
+    *x = ev.x;
+    *buttons = (unsigned long)ev.bstate;
     return TRUE;
 }
 

@@ -198,6 +198,8 @@ void nv_screen_init(void);
 void nv_screen_end(void);
 /* Reads every pending key; returns FALSE when none is left. */
 gboolean nv_screen_read_key(NvKey *key);
+/* The event behind an NV_KEY_MOUSE key. */
+gboolean nv_screen_mouse(int *y, int *x, unsigned long *buttons);
 /* Applies the terminal's new size to curses. */
 void nv_screen_resize(int *rows, int *cols);
 

@@ -1,8 +1,437 @@
-/* being written: the vnc view */
+/* The graphical console: a domain's VNC display drawn in the terminal with block symbols.
+ * It writes the terminal itself (curses cannot hold thousands of colours), and only the cells
+ * that changed; C-] opens a small menu: leave, send a key, screenshot, drawing mode. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keysym.h"
+#include "png.h"
 #include "ui-internal.h"
+#include "vnc-domain.h"
+
+#define NV_VNC_FPS 15
+
+typedef enum { MENU_NONE, MENU_MAIN, MENU_SENDKEY } MenuState;
+
+typedef struct {
+    NvView base;
+    char *uuid;
+    char *name;
+    NvVnc *vnc;
+    NvVncOpen *opening;
+    NvCellConverter *converter;
+    NvCellMode mode;
+    NvColorMode colors;
+    NvCellGrid *shown; /* what the terminal shows now, NULL after a full clear */
+    int fb_w, fb_h;
+    int grid_top, grid_left, grid_cols, grid_rows; /* where the frame sits on the screen */
+    gint64 last_paint;
+    guint pace_source;
+    MenuState menu;
+    char *status;      /* the top line */
+    gboolean status_dirty;
+    gboolean connected;
+} VncView;
+
+static const char *mode_name(NvCellMode mode)
+{
+    switch (mode) {
+    case NV_CELL_QUADRANT:
+        return _("quadrants");
+    case NV_CELL_SEXTANT:
+        return _("sextants");
+    default:
+        return _("half blocks");
+    }
+}
+
+static NvColorMode detect_colors(void)
+{
+    const char *ct = g_getenv("COLORTERM");
+    if (ct && (strstr(ct, "truecolor") || strstr(ct, "24bit")))
+        return NV_COLOR_TRUE;
+    return NV_COLOR_256;
+}
+
+static void set_status(VncView *v, const char *text)
+{
+    g_free(v->status);
+    v->status = g_strdup(text);
+    v->status_dirty = TRUE;
+    nv_app_dirty(v->base.app);
+}
+
+static void write_all(const char *buf, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(STDOUT_FILENO, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* the terminal is gone; the stdin watch ends the program */
+        buf += n;
+        len -= (gsize)n;
+    }
+}
+
+/* Fits the frame into the screen below the status line, keeping its shape: a cell is about
+ * twice as tall as wide, and each mode packs 2 (half) or 3 (sextant) pixel rows per cell. */
+static void layout(VncView *v)
+{
+    NvApp *app = v->base.app;
+    int cols = MAX(1, app->cols), rows = MAX(1, app->rows - 1);
+    v->grid_cols = cols;
+    v->grid_rows = rows;
+    if (v->fb_w > 0 && v->fb_h > 0) {
+        /* Screen pixels are square at 2 rows per cell: compare the aspect in those units. */
+        double frame = (double)v->fb_w / v->fb_h, screen = (double)cols / (rows * 2.0);
+        if (frame > screen)
+            v->grid_rows = MAX(1, (int)(cols / frame / 2.0 + 0.5));
+        else
+            v->grid_cols = MAX(1, (int)(rows * 2.0 * frame + 0.5));
+        v->grid_rows = MIN(v->grid_rows, rows);
+        v->grid_cols = MIN(v->grid_cols, cols);
+    }
+    v->grid_top = 1 + (rows - v->grid_rows) / 2;
+    v->grid_left = (cols - v->grid_cols) / 2;
+    nv_cell_converter_set_size(v->converter, v->grid_cols, v->grid_rows);
+}
+
+static void paint_status(VncView *v, GString *out)
+{
+    NvApp *app = v->base.app;
+    g_autofree char *menu_key = NULL;
+    g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, NV_CTX_VNC);
+    for (guint i = 0; i < binds->len && !menu_key; i++)
+        if (g_array_index(binds, NvBinding, i).action == NV_ACTION_VNC_MENU)
+            menu_key = nv_key_name(g_array_index(binds, NvBinding, i).key);
+    g_autofree char *line = NULL;
+    if (v->menu == MENU_MAIN)
+        line = g_strdup(_(" q leave · k send key · s screenshot · m drawing mode · Esc back"));
+    else if (v->menu == MENU_SENDKEY) {
+        guint n = 0;
+        const NvKeysymCombo *combos = nv_keysym_combos(&n);
+        GString *s = g_string_new(_(" send:"));
+        for (guint i = 0; i < n && i < 26; i++)
+            g_string_append_printf(s, " %c=%s", 'a' + i, _(combos[i].name));
+        line = g_string_free(s, FALSE);
+    } else {
+        line = g_strdup_printf(_(" VNC  %s  %dx%d  %s  %s  %s menu"), v->name, v->fb_w,
+                               v->fb_h, mode_name(v->mode),
+                               v->colors == NV_COLOR_TRUE ? _("truecolor") : _("256 colours"),
+                               menu_key ? menu_key : "?");
+        if (v->status) {
+            char *with_status = g_strconcat(line, "  ", v->status, NULL);
+            g_free(line);
+            line = with_status;
+        }
+    }
+    g_autofree char *fitted = nv_text_pad(line, app->cols);
+    g_string_append(out, "\033[1;1H\033[0;7m");
+    g_string_append(out, fitted);
+    g_string_append(out, "\033[0m");
+}
+
+static void draw(NvView *view)
+{
+    VncView *v = (VncView *)view;
+    NvApp *app = view->app;
+    v->last_paint = g_get_monotonic_time();
+    g_autoptr(GString) out = g_string_new(NULL);
+    if (!v->shown) {
+        /* After opening, a resize or a dialog: start from a blank screen. */
+        g_string_append(out, "\033[0m\033[?25l\033[2J");
+        v->status_dirty = TRUE;
+    }
+    if (v->status_dirty || v->menu != MENU_NONE) {
+        paint_status(v, out);
+        v->status_dirty = FALSE;
+    }
+    const uint8_t *pixels;
+    int w, h, stride;
+    nv_vnc_lock_frame(v->vnc, &pixels, &w, &h, &stride);
+    g_autoptr(NvCellGrid) grid = NULL;
+    g_autoptr(GError) err = NULL;
+    if (pixels && w > 0 && h > 0) {
+        if (w != v->fb_w || h != v->fb_h) {
+            v->fb_w = w;
+            v->fb_h = h;
+            layout(v);
+            g_clear_pointer(&v->shown, nv_cell_grid_free);
+            g_string_append(out, "\033[0m\033[2J");
+            paint_status(v, out);
+        }
+        grid = nv_cell_grid_new(v->grid_cols, v->grid_rows);
+        if (!nv_cells_from_frame(v->converter, pixels, w, h, stride, grid, &err))
+            g_clear_pointer(&grid, nv_cell_grid_free);
+    }
+    nv_vnc_unlock_frame(v->vnc);
+    if (grid) {
+        nv_cells_paint(v->shown, grid, v->grid_top - 1, v->grid_left, v->colors, out);
+        g_clear_pointer(&v->shown, nv_cell_grid_free);
+        v->shown = g_steal_pointer(&grid);
+    } else if (!v->shown) {
+        /* Nothing to show yet: keep the blank screen, remember it is painted. */
+        v->shown = nv_cell_grid_new(0, 0);
+    }
+    if (err)
+        set_status(v, err->message);
+    write_all(out->str, out->len);
+    (void)app;
+}
+
+static gboolean pace_fire(gpointer data)
+{
+    VncView *v = data;
+    v->pace_source = 0;
+    nv_app_dirty(v->base.app);
+    return G_SOURCE_REMOVE;
+}
+
+/* At most NV_VNC_FPS paints a second; a still display costs nothing (no timer runs). */
+static void frame_changed(NvVnc *vnc, int x, int y, int w, int h, gpointer data)
+{
+    VncView *v = data;
+    if (v->pace_source)
+        return;
+    gint64 due = v->last_paint + G_USEC_PER_SEC / NV_VNC_FPS;
+    gint64 now = g_get_monotonic_time();
+    if (now >= due)
+        nv_app_dirty(v->base.app);
+    else
+        v->pace_source = g_timeout_add((guint)((due - now) / 1000) + 1, pace_fire, v);
+}
+
+static void resized(NvVnc *vnc, int w, int h, gpointer data)
+{
+    VncView *v = data;
+    v->connected = TRUE;
+    set_status(v, NULL);
+    frame_changed(vnc, 0, 0, w, h, data);
+}
+
+static void password_answer(NvApp *app, const char *answer, gpointer data)
+{
+    VncView *v = data;
+    if (app->view != &v->base)
+        return; /* the view went away while the question was open */
+    nv_vnc_set_password(v->vnc, answer);
+}
+
+static void need_password(NvVnc *vnc, gpointer data)
+{
+    VncView *v = data;
+    g_autofree char *msg = g_strdup_printf(_("VNC password for %s (not stored):"), v->name);
+    nv_app_prompt(v->base.app, _("VNC password"), msg, TRUE, password_answer, v);
+}
+
+static void closed(NvVnc *vnc, const GError *why, gpointer data)
+{
+    VncView *v = data;
+    NvApp *app = v->base.app;
+    g_autofree char *msg =
+        why ? g_strdup_printf(_("The VNC display of '%s' closed: %s"), v->name, why->message)
+            : g_strdup_printf(_("The VNC display of '%s' closed."), v->name);
+    nv_app_close_view(app);
+    nv_app_message(app, msg, why != NULL);
+}
+
+static void opened(NvVnc *vnc, const GError *err, gpointer data)
+{
+    VncView *v = data;
+    v->opening = NULL;
+    if (!err)
+        return;
+    NvApp *app = v->base.app;
+    g_autofree char *msg =
+        g_strdup_printf(_("Cannot open the VNC display of '%s': %s"), v->name, err->message);
+    nv_app_close_view(app);
+    nv_app_message(app, msg, TRUE);
+}
+
+static void screenshot(VncView *v)
+{
+    const char *dir = g_get_user_special_dir(G_USER_DIRECTORY_PICTURES);
+    if (!dir || !g_file_test(dir, G_FILE_TEST_IS_DIR))
+        dir = g_get_home_dir();
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+    g_autofree char *safe = g_strdup(v->name);
+    g_strcanon(safe, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", '_');
+    g_autofree char *file = g_strdup_printf("ncvirt-%s-%s.png", safe, stamp);
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    const uint8_t *pixels;
+    int w, h, stride;
+    g_autoptr(GError) err = NULL;
+    nv_vnc_lock_frame(v->vnc, &pixels, &w, &h, &stride);
+    gboolean ok = pixels && nv_png_write(path, pixels, w, h, stride, &err);
+    nv_vnc_unlock_frame(v->vnc);
+    g_autofree char *msg =
+        ok ? g_strdup_printf(_("screenshot %dx%d saved to %s"), w, h, path)
+           : g_strdup_printf(_("cannot save a screenshot: %s"),
+                             err ? err->message : _("no picture yet"));
+    set_status(v, msg);
+}
+
+static void cycle_mode(VncView *v)
+{
+    v->mode = v->mode == NV_CELL_HALF       ? NV_CELL_QUADRANT
+              : v->mode == NV_CELL_QUADRANT ? NV_CELL_SEXTANT
+                                            : NV_CELL_HALF;
+    nv_cell_converter_set_mode(v->converter, v->mode, v->colors);
+    g_clear_pointer(&v->shown, nv_cell_grid_free);
+}
+
+static gboolean action(NvView *view, NvAction a)
+{
+    VncView *v = (VncView *)view;
+    if (a == NV_ACTION_VNC_MENU) {
+        v->menu = MENU_MAIN;
+        v->status_dirty = TRUE;
+    }
+    return TRUE;
+}
+
+/* Keys while the menu is open, looked up in the "vnc-menu" context. */
+static gboolean menu_key(VncView *v, NvKey key)
+{
+    NvApp *app = v->base.app;
+    if (v->menu == MENU_SENDKEY) {
+        guint n = 0;
+        const NvKeysymCombo *combos = nv_keysym_combos(&n);
+        if (key >= 'a' && key < 'a' + MIN(n, 26u)) {
+            const NvKeysymCombo *c = &combos[key - 'a'];
+            nv_vnc_send_keys(v->vnc, c->keysyms, c->n);
+            g_autofree char *msg = g_strdup_printf(_("sent %s"), _(c->name));
+            set_status(v, msg);
+        }
+        v->menu = MENU_NONE;
+        v->status_dirty = TRUE;
+        return TRUE;
+    }
+    NvAction a = nv_keymap_lookup(app->keymap, NV_CTX_VNC_MENU, key);
+    v->menu = MENU_NONE;
+    v->status_dirty = TRUE;
+    switch (a) {
+    case NV_ACTION_CONSOLE_EXIT:
+        return FALSE;
+    case NV_ACTION_SEND_KEY:
+        v->menu = MENU_SENDKEY;
+        break;
+    case NV_ACTION_SCREENSHOT:
+        screenshot(v);
+        break;
+    case NV_ACTION_CELL_MODE:
+        cycle_mode(v);
+        break;
+    default:
+        break;
+    }
+    return TRUE;
+}
+
+static void key(NvView *view, NvKey k)
+{
+    VncView *v = (VncView *)view;
+    if (v->menu != MENU_NONE) {
+        if (!menu_key(v, k))
+            nv_app_close_view(view->app);
+        return;
+    }
+    uint32_t keysyms[NV_KEYSYM_MAX_CHORD];
+    int n = nv_keysym_from_key(k, keysyms, G_N_ELEMENTS(keysyms));
+    if (n > 0)
+        nv_vnc_send_keys(v->vnc, keysyms, n);
+}
+
+static void mouse(NvView *view, int y, int x, unsigned long buttons)
+{
+    VncView *v = (VncView *)view;
+    if (v->fb_w <= 0 || v->grid_cols <= 0 || v->grid_rows <= 0)
+        return;
+    int gx = x - v->grid_left, gy = y - v->grid_top;
+    if (gx < 0 || gy < 0 || gx >= v->grid_cols || gy >= v->grid_rows)
+        return;
+    /* The centre of the cell, in framebuffer pixels. */
+    int fx = (int)(((double)gx + 0.5) * v->fb_w / v->grid_cols);
+    int fy = (int)(((double)gy + 0.5) * v->fb_h / v->grid_rows);
+    int mask = 0;
+    if (buttons & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+        mask |= 1;
+    if (buttons & (BUTTON2_PRESSED | BUTTON2_CLICKED))
+        mask |= 2;
+    if (buttons & (BUTTON3_PRESSED | BUTTON3_CLICKED))
+        mask |= 4;
+    if (buttons & BUTTON4_PRESSED)
+        mask |= 8;
+#ifdef BUTTON5_PRESSED
+    if (buttons & BUTTON5_PRESSED)
+        mask |= 16;
+#endif
+    nv_vnc_send_pointer(v->vnc, fx, fy, mask);
+    if (buttons & (BUTTON1_CLICKED | BUTTON2_CLICKED | BUTTON3_CLICKED) || mask & (8 | 16))
+        nv_vnc_send_pointer(v->vnc, fx, fy, 0); /* a click or a wheel step is press+release */
+}
+
+static void view_resize(NvView *view)
+{
+    VncView *v = (VncView *)view;
+    layout(v);
+    g_clear_pointer(&v->shown, nv_cell_grid_free);
+}
+
+static void view_free(NvView *view)
+{
+    VncView *v = (VncView *)view;
+    if (v->opening)
+        nv_vnc_open_cancel(v->opening);
+    g_clear_handle_id(&v->pace_source, g_source_remove);
+    nv_vnc_free(v->vnc);
+    nv_cell_converter_free(v->converter);
+    nv_cell_grid_free(v->shown);
+    mousemask(0, NULL);
+    write_all("\033[0m", 4);
+    g_free(v->uuid);
+    g_free(v->name);
+    g_free(v->status);
+    g_free(v);
+}
+
+static const NvViewClass vnc_view_class = {
+    .context = NV_CTX_VNC,
+    .draw = draw,
+    .action = action,
+    .key = key,
+    .mouse = mouse,
+    .resize = view_resize,
+    .free = view_free,
+    .raw = TRUE,
+};
 
 NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
 {
-    nv_app_message(app, _("This console is not available yet."), TRUE);
-    return NULL;
+    VncView *v = g_new0(VncView, 1);
+    v->base.klass = &vnc_view_class;
+    v->base.app = app;
+    v->uuid = g_strdup(uuid);
+    v->name = g_strdup(name);
+    v->mode = NV_CELL_HALF;
+    v->colors = detect_colors();
+    v->converter = nv_cell_converter_new(v->mode, v->colors, MAX(1, app->cols),
+                                         MAX(1, app->rows - 1));
+    nv_cell_converter_set_pixel_format(v->converter, NV_PIXEL_RGBX);
+    v->vnc = nv_vnc_new();
+    const NvVncCallbacks cb = {
+        .frame_changed = frame_changed,
+        .resized = resized,
+        .need_password = need_password,
+        .closed = closed,
+    };
+    nv_vnc_set_callbacks(v->vnc, &cb, v);
+    layout(v);
+    set_status(v, _("connecting…"));
+    mousemask(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION, NULL);
+    v->opening = nv_vnc_open_domain(app->conn, uuid, v->vnc, opened, v);
+    return &v->base;
 }

@@ -1,0 +1,160 @@
+/* Reaching a domain's VNC display: a socket straight from libvirt where it can give one,
+ * else the listen address, and for remote hosts a tunnel through the user's ssh. */
+#include "vnc-domain.h"
+
+#include <libvirt/virterror.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn-virt.h"
+#include "error.h"
+#include "fetch.h"
+#include "i18n.h"
+#include "xml.h"
+
+struct NvVncOpen {
+    char *uuid;
+    NvVnc *vnc;
+    NvVncOpenFunc done;
+    gpointer data;
+    /* Filled by the worker. */
+    int fd;
+    char *host;      /* the listen address to connect to, as seen from the libvirt host */
+    int port;
+    char *uri;       /* the connection's URI, to decide on an ssh tunnel */
+};
+typedef struct NvVncOpen OpenJob;
+
+static void open_job_free(OpenJob *job)
+{
+    if (job->fd >= 0)
+        close(job->fd);
+    g_free(job->uuid);
+    g_free(job->host);
+    g_free(job->uri);
+    g_free(job);
+}
+
+/* The first VNC display of the running domain, from its live XML. */
+static gboolean find_display(virDomainPtr dom, OpenJob *job, GError **err)
+{
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    if (!xml) {
+        nv_set_virt_error(err, _("cannot read the definition of '%s'"), virDomainGetName(dom));
+        return FALSE;
+    }
+    g_autoptr(NvDomainDetails) det = nv_xml_domain_details(xml, err);
+    free(xml);
+    if (!det)
+        return FALSE;
+    for (guint i = 0; i < det->graphics->len; i++) {
+        NvGraphics *g = det->graphics->pdata[i];
+        if (g_strcmp0(g->type, "vnc") != 0)
+            continue;
+        if (g->port <= 0) {
+            g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
+                        _("the VNC display of '%s' has no port yet"), det->name);
+            return FALSE;
+        }
+        job->port = g->port;
+        /* A display listening on every address is reachable on loopback. */
+        gboolean any = !*g->listen || !strcmp(g->listen, "0.0.0.0") || !strcmp(g->listen, "::");
+        job->host = g_strdup(any ? "127.0.0.1" : g->listen);
+        return TRUE;
+    }
+    g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("'%s' has no VNC display"), det->name);
+    return FALSE;
+}
+
+static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    OpenJob *job = data;
+    char *uri = virConnectGetURI(vconn);
+    job->uri = g_strdup(uri ? uri : "");
+    free(uri);
+    virDomainPtr dom = virDomainLookupByUUIDString(vconn, job->uuid);
+    if (!dom) {
+        nv_set_virt_error(err, _("cannot find the domain"));
+        return FALSE;
+    }
+    if (virDomainIsActive(dom) != 1) {
+        g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
+                    _("'%s' is not running: start it to see its display"), virDomainGetName(dom));
+        virDomainFree(dom);
+        return FALSE;
+    }
+    gboolean ok = find_display(dom, job, err);
+    /* A socket from libvirt needs no address, no password and no tunnel; it works only with
+     * a local hypervisor connection, so a failure here just means "use the address". */
+    if (ok)
+        job->fd = virDomainOpenGraphicsFD(dom, 0, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
+    virResetLastError();
+    virDomainFree(dom);
+    return ok;
+}
+
+/* ssh's argv for a remote URI such as qemu+ssh://user@host:2222/system, or NULL when the URI
+ * is local (no host, or a transport that runs on this machine). */
+static char **tunnel_argv(const char *uri_text, const char *host, int port)
+{
+    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_NONE, NULL);
+    if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri))
+        return NULL;
+    const char *scheme = g_uri_get_scheme(uri);
+    if (!scheme || !g_str_has_suffix(scheme, "+ssh"))
+        return NULL;
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_strv_builder_add_many(b, "ssh", "-o", "BatchMode=yes", NULL);
+    if (g_uri_get_port(uri) > 0) {
+        g_autofree char *p = g_strdup_printf("%d", g_uri_get_port(uri));
+        g_strv_builder_add_many(b, "-p", p, NULL);
+    }
+    if (g_uri_get_user(uri)) {
+        g_strv_builder_add_many(b, "-l", g_uri_get_user(uri), NULL);
+    }
+    g_autofree char *target = g_strdup_printf("%s:%d", host, port);
+    g_strv_builder_add_many(b, "-W", target, "--", g_uri_get_host(uri), NULL);
+    return g_strv_builder_end(b);
+}
+
+static void open_done(NvConn *conn, gpointer data, const GError *err)
+{
+    OpenJob *job = data;
+    g_autoptr(GError) local = NULL;
+    gboolean ok = FALSE;
+    if (!job->done)
+        return; /* cancelled: the view is gone */
+    if (err) {
+        local = g_error_copy(err);
+    } else if (job->fd >= 0) {
+        int fd = job->fd;
+        job->fd = -1; /* the session owns it now, even on failure */
+        ok = nv_vnc_connect_fd(job->vnc, fd, &local);
+    } else {
+        g_auto(GStrv) argv = tunnel_argv(job->uri, job->host, job->port);
+        if (argv)
+            ok = nv_vnc_connect_command(job->vnc, argv, &local);
+        else
+            ok = nv_vnc_connect_host(job->vnc, job->host, job->port, &local);
+    }
+    job->done(job->vnc, ok ? NULL : local, job->data);
+}
+
+void nv_vnc_open_cancel(NvVncOpen *open)
+{
+    open->done = NULL;
+    open->vnc = NULL;
+}
+
+NvVncOpen *nv_vnc_open_domain(NvConn *conn, const char *uuid, NvVnc *vnc, NvVncOpenFunc done,
+                              gpointer data)
+{
+    OpenJob *job = g_new0(OpenJob, 1);
+    job->uuid = g_strdup(uuid);
+    job->vnc = vnc;
+    job->done = done;
+    job->data = data;
+    job->fd = -1;
+    nv_conn_call(conn, open_work, open_done, job, (GDestroyNotify)open_job_free);
+    return job;
+}
