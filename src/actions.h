@@ -37,7 +37,13 @@
     X(VNC_MENU, "vnc-menu", N_("Open the VNC menu (leave, send key, screenshot, mode)"))           \
     X(SEND_KEY, "send-key", N_("Send a key combination a terminal cannot type"))                   \
     X(SCREENSHOT, "screenshot", N_("Save the display as a PNG file"))                              \
-    X(CELL_MODE, "cell-mode", N_("Cycle the drawing mode: half blocks, quadrants, sextants"))
+    X(CELL_MODE, "cell-mode", N_("Cycle the drawing mode: half blocks, quadrants, sextants"))     \
+    X(ACCEPT, "accept", N_("Accept the dialog"))                                                   \
+    X(CANCEL, "cancel", N_("Cancel the dialog"))                                                   \
+    X(YES, "yes", N_("Answer yes"))                                                                \
+    X(NO, "no", N_("Answer no"))                                                                   \
+    X(MARK, "mark", N_("Mark or unmark the row"))                                                  \
+    X(MARK_ALL, "mark-all", N_("Mark every visible row, or unmark all"))
 
 typedef enum {
 #define NV_ACTION_ENUM(id, name, help) NV_ACTION_##id,

@@ -54,6 +54,7 @@ typedef enum {
     NV_CTX_CONSOLE, /* the serial console view: every other key goes to the guest */
     NV_CTX_VNC,     /* the graphical console view: likewise */
     NV_CTX_VNC_MENU, /* the menu the VNC view's escape key opens */
+    NV_CTX_DIALOG,   /* prompts, confirmations, menus and checklists */
     NV_CTX_COUNT
 } NvContext;
 

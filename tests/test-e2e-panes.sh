@@ -144,8 +144,8 @@ def width(s):
     return sum(0 if unicodedata.combining(c) else
                2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
-# A list row: border, state glyph, state, name (details lines have a blank after the border).
-row = re.compile(r"│\S (?:running|paused|shut off|idle|crashed|suspended|in shutdown|no state)"
+# A list row: border, mark column ("*" or blank), state glyph, state, name.
+row = re.compile(r"│[* ] \S (?:running|paused|shut off|idle|crashed|suspended|in shutdown|no state)"
                  r" +(\S+) +")
 starts, ends, seen = set(), set(), []
 for line in screen.split("\n"):
@@ -171,7 +171,7 @@ import sys
 screen = open(sys.argv[1], encoding="utf-8").read().split("\n")
 matches = set(open(sys.argv[2], encoding="utf-8").read().split("\n")) - {""}
 total = int(sys.argv[3])
-row = re.compile(r"^│\S (?:running|paused|shut off|idle|crashed|suspended|in shutdown|no state)"
+row = re.compile(r"^│[* ] \S (?:running|paused|shut off|idle|crashed|suspended|in shutdown|no state)"
                  r" +(\S+) ")
 top = next(i for i, l in enumerate(screen) if l.startswith("┌─ Domains ("))
 shown, blank = [], 0

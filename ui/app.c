@@ -67,6 +67,71 @@ static void selection_changed(NvPane *pane, gboolean at_once)
         pane->select_source = g_timeout_add(NV_SELECT_DELAY_MS, notify_selected, pane);
 }
 
+gboolean nv_pane_is_marked(NvPane *pane, guint item)
+{
+    return g_hash_table_size(pane->marked) > 0 &&
+           g_hash_table_contains(pane->marked, pane->klass->item_name(pane, item));
+}
+
+GArray *nv_pane_targets(NvPane *pane)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
+    if (g_hash_table_size(pane->marked) > 0) {
+        guint n = pane->klass->n_items(pane);
+        for (guint i = 0; i < n; i++)
+            if (nv_pane_is_marked(pane, i))
+                g_array_append_val(out, i);
+        return out;
+    }
+    int item = nv_list_selected_item(&pane->list);
+    if (item >= 0) {
+        guint u = (guint)item;
+        g_array_append_val(out, u);
+    }
+    return out;
+}
+
+/* A mark on an object that is gone (undefined behind our back) must not linger. */
+static void prune_marks(NvPane *pane, guint n)
+{
+    if (g_hash_table_size(pane->marked) == 0)
+        return;
+    g_autoptr(GHashTable) alive = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < n; i++)
+        g_hash_table_add(alive, (gpointer)pane->klass->item_name(pane, i));
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, pane->marked);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        if (!g_hash_table_contains(alive, key))
+            g_hash_table_iter_remove(&it);
+}
+
+static void toggle_mark(NvPane *pane)
+{
+    int item = nv_list_selected_item(&pane->list);
+    if (item < 0)
+        return;
+    const char *name = pane->klass->item_name(pane, (guint)item);
+    if (!g_hash_table_remove(pane->marked, name))
+        g_hash_table_add(pane->marked, g_strdup(name));
+    nv_list_move(&pane->list, NV_ACTION_DOWN, 1);
+    selection_changed(pane, FALSE);
+}
+
+/* With marks: clear them all; without: mark every row the filter shows. */
+static void mark_all(NvPane *pane)
+{
+    if (g_hash_table_size(pane->marked) > 0) {
+        g_hash_table_remove_all(pane->marked);
+        return;
+    }
+    for (guint r = 0; r < pane->list.rows->len; r++) {
+        guint item = g_array_index(pane->list.rows, guint, r);
+        g_hash_table_add(pane->marked, g_strdup(pane->klass->item_name(pane, item)));
+    }
+}
+
 void nv_pane_rebuild(NvPane *pane)
 {
     NvList *list = &pane->list;
@@ -88,6 +153,7 @@ void nv_pane_rebuild(NvPane *pane)
         g_array_append_val(list->rows, i);
     }
     nv_list_keep_in_range(list);
+    prune_marks(pane, n);
     int new_item = nv_list_selected_item(list);
     const char *new_key = new_item >= 0 ? pane->klass->item_name(pane, new_item) : NULL;
     if (!found || old_item < 0 || g_strcmp0(new_key, pane->last_selected_key) != 0)
@@ -326,6 +392,14 @@ static void handle_list_action(NvApp *app, NvAction a)
         app->details_focus = FALSE;
         app->filter_editing = TRUE;
         break;
+    case NV_ACTION_MARK:
+        if (pane->klass->markable)
+            toggle_mark(pane);
+        break;
+    case NV_ACTION_MARK_ALL:
+        if (pane->klass->markable)
+            mark_all(pane);
+        break;
     default:
         break;
     }
@@ -520,6 +594,13 @@ static int column_width(const NvColumn *cols, guint i, int width)
 static void draw_row(NvPane *pane, int y, int x, int width, int item, attr_t base)
 {
     const NvColumn *cols = pane->klass->columns;
+    if (pane->klass->markable && width > 2) {
+        gboolean marked = item >= 0 && nv_pane_is_marked(pane, (guint)item);
+        nv_draw_text(stdscr, y, x, marked ? "*" : " ", 1, base | (marked ? A_BOLD : 0));
+        nv_draw_fill(stdscr, y, x + 1, 1, base);
+        x += 2;
+        width -= 2;
+    }
     int cx = x;
     for (guint c = 0; cols[c].title && cx < x + width; c++) {
         int cw = MIN(column_width(cols, c, width), x + width - cx);
@@ -556,6 +637,12 @@ static void draw_list(NvApp *app, NvPane *pane, int y, int x, int h, int w)
                                 pane->filter->str);
     else
         title = g_strdup_printf("%s (%u)", _(pane->klass->name), pane->list.rows->len);
+    guint nmarked = g_hash_table_size(pane->marked);
+    if (nmarked) {
+        g_autofree char *with = g_strdup_printf(_("%s, %u marked"), title, nmarked);
+        g_free(title);
+        title = g_steal_pointer(&with);
+    }
     nv_draw_box(stdscr, y, x, h, w, title, !app->details_focus);
     int inner_h = h - 3, inner_w = w - 2;
     if (inner_h <= 0 || inner_w <= 0)
@@ -751,6 +838,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
         app.panes[i].klass = classes[i];
         app.panes[i].app = &app;
         app.panes[i].filter = g_string_new("");
+        app.panes[i].marked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         nv_list_init(&app.panes[i].list);
     }
 
@@ -786,6 +874,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
         g_clear_handle_id(&app.panes[i].select_source, g_source_remove);
         nv_list_clear(&app.panes[i].list);
         g_string_free(app.panes[i].filter, TRUE);
+        g_hash_table_unref(app.panes[i].marked);
         g_free(app.panes[i].last_selected_key);
     }
     g_free(app.status);

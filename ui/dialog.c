@@ -1,104 +1,273 @@
-/* A one-line prompt over whatever is on screen (a VNC password, later names and sizes):
- * it takes every key until Enter or Esc, and wipes what was typed once it is answered. */
+/* Modal dialogs over whatever is on screen: a one-line prompt (names, a VNC password), a
+ * yes/no confirmation that lists what it is about, a menu, and a checklist. A dialog takes
+ * every key until it is answered; keys come from the keymap's "dialog" context. */
 #include <string.h>
 
 #include "ui-internal.h"
 
+typedef enum { DIALOG_PROMPT, DIALOG_CONFIRM, DIALOG_MENU, DIALOG_CHECKLIST } DialogKind;
+
 struct NvPrompt {
+    DialogKind kind;
     char *title;
     char *message;
-    GString *input;
-    gboolean masked;
-    NvPromptFunc done;
+    GString *input;   /* prompt */
+    gboolean masked;  /* prompt */
+    GPtrArray *items; /* confirm: lines listed; menu and checklist: choices */
+    gboolean *checked;
+    guint selected;
+    guint top;
+    NvPromptFunc prompt_done;
+    NvChoiceFunc choice_done;
     gpointer data;
 };
 
-static void prompt_free(NvPrompt *p)
+static void dialog_free(NvPrompt *p)
 {
-    /* The answer may be a password: do not leave it in freed memory. */
-    memset(p->input->str, 0, p->input->allocated_len);
-    g_string_free(p->input, TRUE);
+    if (p->input) {
+        /* The answer may be a password: do not leave it in freed memory. */
+        memset(p->input->str, 0, p->input->allocated_len);
+        g_string_free(p->input, TRUE);
+    }
+    if (p->items)
+        g_ptr_array_unref(p->items);
+    g_free(p->checked);
     g_free(p->title);
     g_free(p->message);
     g_free(p);
 }
 
-void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean masked,
-                   NvPromptFunc done, gpointer data)
+/* Answers a dialog: `accepted` FALSE is a cancel. The callback may open another dialog. */
+static void finish(NvApp *app, gboolean accepted)
 {
-    if (app->prompt) {
-        NvPrompt *old = g_steal_pointer(&app->prompt);
-        old->done(app, NULL, old->data);
-        prompt_free(old);
-    }
-    NvPrompt *p = g_new0(NvPrompt, 1);
-    p->title = g_strdup(title);
-    p->message = g_strdup(message);
-    p->input = g_string_sized_new(64);
-    p->masked = masked;
-    p->done = done;
-    p->data = data;
+    NvPrompt *p = g_steal_pointer(&app->prompt);
+    if (p->kind == DIALOG_PROMPT)
+        p->prompt_done(app, accepted ? p->input->str : NULL, p->data);
+    else
+        p->choice_done(app, accepted ? (int)p->selected : -1,
+                       accepted && p->checked ? p->checked : NULL, p->data);
+    dialog_free(p);
+    clearok(curscr, TRUE);
+    nv_app_dirty(app);
+}
+
+static void open_dialog(NvApp *app, NvPrompt *p)
+{
+    if (app->prompt)
+        finish(app, FALSE);
     app->prompt = p;
     nv_app_dirty(app);
 }
 
-static void finish(NvApp *app, gboolean accepted)
+static NvPrompt *dialog_new(DialogKind kind, const char *title, const char *message)
 {
-    NvPrompt *p = g_steal_pointer(&app->prompt);
-    p->done(app, accepted ? p->input->str : NULL, p->data);
-    prompt_free(p);
-    clearok(curscr, TRUE);
-    nv_app_dirty(app);
+    NvPrompt *p = g_new0(NvPrompt, 1);
+    p->kind = kind;
+    p->title = g_strdup(title);
+    p->message = g_strdup(message ? message : "");
+    return p;
+}
+
+static GPtrArray *copy_items(const char *const *items)
+{
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; items && items[i]; i++)
+        g_ptr_array_add(a, g_strdup(items[i]));
+    return a;
+}
+
+void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean masked,
+                   NvPromptFunc done, gpointer data)
+{
+    NvPrompt *p = dialog_new(DIALOG_PROMPT, title, message);
+    p->input = g_string_sized_new(64);
+    p->masked = masked;
+    p->prompt_done = done;
+    p->data = data;
+    open_dialog(app, p);
+}
+
+void nv_app_prompt_text(NvApp *app, const char *initial)
+{
+    if (app->prompt && app->prompt->kind == DIALOG_PROMPT)
+        g_string_assign(app->prompt->input, initial ? initial : "");
+}
+
+void nv_app_confirm(NvApp *app, const char *title, const char *message,
+                    const char *const *lines, NvChoiceFunc done, gpointer data)
+{
+    NvPrompt *p = dialog_new(DIALOG_CONFIRM, title, message);
+    p->items = copy_items(lines);
+    p->choice_done = done;
+    p->data = data;
+    open_dialog(app, p);
+}
+
+void nv_app_menu(NvApp *app, const char *title, const char *message,
+                 const char *const *choices, NvChoiceFunc done, gpointer data)
+{
+    NvPrompt *p = dialog_new(DIALOG_MENU, title, message);
+    p->items = copy_items(choices);
+    p->choice_done = done;
+    p->data = data;
+    open_dialog(app, p);
+}
+
+void nv_app_checklist(NvApp *app, const char *title, const char *message,
+                      const char *const *choices, const gboolean *checked, NvChoiceFunc done,
+                      gpointer data)
+{
+    NvPrompt *p = dialog_new(DIALOG_CHECKLIST, title, message);
+    p->items = copy_items(choices);
+    p->checked = g_new0(gboolean, MAX(1u, p->items->len));
+    for (guint i = 0; checked && i < p->items->len; i++)
+        p->checked[i] = checked[i];
+    p->choice_done = done;
+    p->data = data;
+    open_dialog(app, p);
+}
+
+static void prompt_type(NvPrompt *p, NvKey key)
+{
+    if (key == NV_KEY_BACKSPACE) {
+        if (!p->input->len)
+            return;
+        char *end = p->input->str + p->input->len;
+        char *prev = g_utf8_find_prev_char(p->input->str, end);
+        gsize keep = prev ? (gsize)(prev - p->input->str) : 0;
+        memset(p->input->str + keep, 0, p->input->len - keep);
+        g_string_truncate(p->input, keep);
+        return;
+    }
+    if ((key & NV_KEY_MODS) == 0 && key >= 32 && key < NV_KEY_SPECIAL && g_unichar_isprint(key) &&
+        p->input->len < 1024)
+        g_string_append_unichar(p->input, key);
 }
 
 void nv_prompt_key(NvApp *app, NvKey key)
 {
     NvPrompt *p = app->prompt;
-    switch (key) {
-    case NV_KEY_ENTER:
+    NvAction a = nv_keymap_lookup(app->keymap, NV_CTX_DIALOG, key);
+    /* In a text prompt, letters are text even when the dialog context binds them. */
+    if (p->kind == DIALOG_PROMPT && a != NV_ACTION_ACCEPT && a != NV_ACTION_CANCEL) {
+        prompt_type(p, key);
+        nv_app_dirty(app);
+        return;
+    }
+    guint n = p->items ? p->items->len : 0;
+    switch (a) {
+    case NV_ACTION_ACCEPT:
         finish(app, TRUE);
         return;
-    case NV_KEY_ESCAPE:
+    case NV_ACTION_CANCEL:
         finish(app, FALSE);
         return;
-    case NV_KEY_BACKSPACE:
-        if (p->input->len) {
-            char *end = p->input->str + p->input->len;
-            char *prev = g_utf8_find_prev_char(p->input->str, end);
-            gsize keep = prev ? (gsize)(prev - p->input->str) : 0;
-            memset(p->input->str + keep, 0, p->input->len - keep);
-            g_string_truncate(p->input, keep);
-        }
+    case NV_ACTION_YES:
+        if (p->kind == DIALOG_CONFIRM)
+            finish(app, TRUE);
+        return;
+    case NV_ACTION_NO:
+        if (p->kind == DIALOG_CONFIRM)
+            finish(app, FALSE);
+        return;
+    case NV_ACTION_UP:
+        if (p->selected > 0)
+            p->selected--;
+        break;
+    case NV_ACTION_DOWN:
+        if (p->selected + 1 < n)
+            p->selected++;
+        break;
+    case NV_ACTION_MARK:
+        if (p->kind == DIALOG_CHECKLIST && p->selected < n)
+            p->checked[p->selected] = !p->checked[p->selected];
         break;
     default:
-        if ((key & NV_KEY_MODS) == 0 && key >= 32 && key < NV_KEY_SPECIAL &&
-            g_unichar_isprint(key) && p->input->len < 1024)
-            g_string_append_unichar(p->input, key);
         break;
     }
     nv_app_dirty(app);
 }
 
+static char *action_key(NvApp *app, NvAction action)
+{
+    g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, NV_CTX_DIALOG);
+    for (guint i = 0; i < binds->len; i++)
+        if (g_array_index(binds, NvBinding, i).action == action)
+            return nv_key_name(g_array_index(binds, NvBinding, i).key);
+    return g_strdup("?");
+}
+
+static char *hint(NvApp *app, DialogKind kind)
+{
+    g_autofree char *ok = action_key(app, NV_ACTION_ACCEPT);
+    g_autofree char *cancel = action_key(app, NV_ACTION_CANCEL);
+    switch (kind) {
+    case DIALOG_CONFIRM: {
+        g_autofree char *yes = action_key(app, NV_ACTION_YES);
+        g_autofree char *no = action_key(app, NV_ACTION_NO);
+        return g_strdup_printf(_("%s or %s: yes · %s or %s: no"), yes, ok, no, cancel);
+    }
+    case DIALOG_CHECKLIST: {
+        g_autofree char *mark = action_key(app, NV_ACTION_MARK);
+        return g_strdup_printf(_("%s: tick/untick · %s: go ahead · %s: cancel"), mark, ok,
+                               cancel);
+    }
+    default:
+        return g_strdup_printf(_("%s: accept · %s: cancel"), ok, cancel);
+    }
+}
+
+static void draw_items(NvApp *app, NvPrompt *p, int y, int x, int h, int w)
+{
+    guint n = p->items->len;
+    if (p->selected < p->top)
+        p->top = p->selected;
+    if (p->selected >= p->top + (guint)h)
+        p->top = p->selected - (guint)h + 1;
+    for (int r = 0; r < h && p->top + (guint)r < n; r++) {
+        guint i = p->top + (guint)r;
+        g_autofree char *text = NULL;
+        if (p->kind == DIALOG_CHECKLIST)
+            text = g_strdup_printf("[%s] %s", p->checked[i] ? "x" : " ",
+                                   (char *)p->items->pdata[i]);
+        else if (p->kind == DIALOG_MENU)
+            text = g_strdup(p->items->pdata[i]);
+        else
+            text = g_strdup_printf("• %s", (char *)p->items->pdata[i]);
+        attr_t attr = p->kind != DIALOG_CONFIRM && i == p->selected
+                          ? COLOR_PAIR(NV_COLOR_SELECTED) | A_BOLD
+                          : A_NORMAL;
+        nv_draw_text(stdscr, y + r, x, text, w, attr);
+    }
+}
+
 void nv_prompt_draw(NvApp *app)
 {
     NvPrompt *p = app->prompt;
-    int w = MIN(app->cols - 4, 70), h = 6;
+    guint n = p->items ? p->items->len : 0;
+    int list_h = p->kind == DIALOG_PROMPT ? 1 : (int)MIN(n, (guint)MAX(1, app->rows - 10));
+    int w = MIN(app->cols - 4, 76), h = list_h + 5;
     int y = MAX(0, (app->rows - h) / 2), x = MAX(0, (app->cols - w) / 2);
     for (int r = 0; r < h; r++)
         nv_draw_fill(stdscr, y + r, x, w, A_NORMAL);
     nv_draw_box(stdscr, y, x, h, w, p->title, TRUE);
     nv_draw_text(stdscr, y + 1, x + 2, p->message, w - 4, A_NORMAL);
-    g_autoptr(GString) shown = g_string_new("> ");
-    if (p->masked)
-        for (glong i = g_utf8_strlen(p->input->str, -1); i > 0; i--)
-            g_string_append_c(shown, '*');
-    else
-        g_string_append(shown, p->input->str);
-    g_string_append(shown, "▏");
-    /* Keep the end of a long answer in view. */
-    const char *text = shown->str;
-    while (nv_text_width(text) > w - 4 && *text)
-        text = g_utf8_next_char(text);
-    nv_draw_text(stdscr, y + 3, x + 2, text, w - 4, A_BOLD);
-    nv_draw_text(stdscr, y + 4, x + 2, _("Enter accepts · Esc cancels"), w - 4, A_DIM);
+    if (p->kind == DIALOG_PROMPT) {
+        g_autoptr(GString) shown = g_string_new("> ");
+        if (p->masked)
+            for (glong i = g_utf8_strlen(p->input->str, -1); i > 0; i--)
+                g_string_append_c(shown, '*');
+        else
+            g_string_append(shown, p->input->str);
+        g_string_append(shown, "▏");
+        /* Keep the end of a long answer in view. */
+        const char *text = shown->str;
+        while (nv_text_width(text) > w - 4 && *text)
+            text = g_utf8_next_char(text);
+        nv_draw_text(stdscr, y + 2, x + 2, text, w - 4, A_BOLD);
+    } else {
+        draw_items(app, p, y + 2, x + 2, list_h, w - 4);
+    }
+    g_autofree char *keys = hint(app, p->kind);
+    nv_draw_text(stdscr, y + h - 2, x + 2, keys, w - 4, A_DIM);
 }

@@ -173,6 +173,7 @@ static const NvPaneClass domains_class = {
     .details_title = details_title,
     .selected = selected,
     .action = action,
+    .markable = TRUE,
 };
 
 const NvPaneClass *nv_pane_domains_class(void)

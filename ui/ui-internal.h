@@ -92,6 +92,8 @@ typedef struct {
     void (*selected)(NvPane *pane, int item);
     /* An action of the pane's own context (e.g. open a console); FALSE when not handled. */
     gboolean (*action)(NvPane *pane, NvAction action);
+    /* Rows can be marked (space) so an action applies to all of them. */
+    gboolean markable;
 } NvPaneClass;
 
 struct NvPane {
@@ -102,7 +104,13 @@ struct NvPane {
     GString *filter;         /* this pane's filter; "" shows everything */
     char *last_selected_key; /* name of the selected item, to keep it across reloads */
     guint select_source;     /* pending `selected` notification */
+    GHashTable *marked;      /* names of marked items (a set) */
 };
+
+/* What an action applies to: the marked items in list order, else the selected one; an
+ * array of guint item indices, empty when there is nothing. Caller frees. */
+GArray *nv_pane_targets(NvPane *pane);
+gboolean nv_pane_is_marked(NvPane *pane, guint item);
 
 const NvPaneClass *nv_pane_domains_class(void);
 const NvPaneClass *nv_pane_storage_class(void);
@@ -147,15 +155,30 @@ void nv_app_message(NvApp *app, const char *msg, gboolean error);
 NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name);
 NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name);
 
-/* ---- prompts (dialog.c) ---- */
+/* ---- dialogs (dialog.c) ---- */
 
 typedef struct NvPrompt NvPrompt;
 /* `answer` is NULL when the user cancelled; it is wiped after the call, copy what you keep. */
 typedef void (*NvPromptFunc)(NvApp *app, const char *answer, gpointer data);
+/* `index` is the chosen row (menu), 0 for yes (confirm) or any accept (checklist), and -1
+ * when cancelled; `checked` (checklist only) holds one flag per choice, NULL on cancel. */
+typedef void (*NvChoiceFunc)(NvApp *app, int index, const gboolean *checked, gpointer data);
 
 /* Asks for one line of text over the screen; `masked` shows stars (passwords). */
 void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean masked,
                    NvPromptFunc done, gpointer data);
+/* Pre-fills the open prompt (e.g. the current name when renaming). */
+void nv_app_prompt_text(NvApp *app, const char *initial);
+/* Yes or no, listing `lines` (e.g. every domain the action will touch) under the message. */
+void nv_app_confirm(NvApp *app, const char *title, const char *message,
+                    const char *const *lines, NvChoiceFunc done, gpointer data);
+/* One choice out of `choices` (NULL-terminated). */
+void nv_app_menu(NvApp *app, const char *title, const char *message,
+                 const char *const *choices, NvChoiceFunc done, gpointer data);
+/* Ticks on a list; `checked` gives the starting state (may be NULL: all unticked). */
+void nv_app_checklist(NvApp *app, const char *title, const char *message,
+                      const char *const *choices, const gboolean *checked, NvChoiceFunc done,
+                      gpointer data);
 void nv_prompt_key(NvApp *app, NvKey key);
 void nv_prompt_draw(NvApp *app);
 
