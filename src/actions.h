@@ -43,7 +43,24 @@
     X(YES, "yes", N_("Answer yes"))                                                                \
     X(NO, "no", N_("Answer no"))                                                                   \
     X(MARK, "mark", N_("Mark or unmark the row"))                                                  \
-    X(MARK_ALL, "mark-all", N_("Mark every visible row, or unmark all"))
+    X(MARK_ALL, "mark-all", N_("Mark every visible row, or unmark all"))                         \
+    X(START, "start", N_("Start the domain (restores a managed save)"))                           \
+    X(SHUTDOWN, "shutdown", N_("Shut the domain down (ACPI or guest agent)"))                     \
+    X(REBOOT, "reboot", N_("Reboot the domain"))                                                   \
+    X(RESET, "reset", N_("Reset the domain at once (like the reset button)"))                      \
+    X(FORCE_OFF, "force-off", N_("Force the domain off (pull the plug)"))                          \
+    X(PAUSE, "pause", N_("Pause a running domain, resume a paused one"))                           \
+    X(MANAGED_SAVE, "managed-save", N_("Save the domain's memory to disk and stop it"))            \
+    X(AUTOSTART, "autostart", N_("Turn autostart on or off"))                                      \
+    X(RENAME, "rename", N_("Rename the domain (when shut off)"))                                   \
+    X(DELETE, "delete", N_("Delete the domain, and the storage you choose"))                       \
+    X(EDIT_XML, "edit-xml", N_("Edit the domain's XML in $EDITOR"))                                \
+    X(EDIT, "edit", N_("Edit vCPUs, memory, boot, disks, NICs and graphics"))                      \
+    X(SNAPSHOTS, "snapshots", N_("Show the domain's snapshots"))                                   \
+    X(CLONE, "clone", N_("Clone the domain (one or many copies)"))                                 \
+    X(SORT, "sort", N_("Sort the list by the next column"))                                        \
+    X(SORT_REVERSE, "sort-reverse", N_("Reverse the sort order"))                                  \
+    X(JOB_CANCEL, "job-cancel", N_("Cancel the running job (where libvirt allows it)"))
 
 typedef enum {
 #define NV_ACTION_ENUM(id, name, help) NV_ACTION_##id,

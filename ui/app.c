@@ -167,7 +167,8 @@ static gboolean spinner_tick(gpointer data)
 {
     NvApp *app = data;
     app->spinner_phase++;
-    if (nv_conn_busy(app->conn) == 0 && nv_conn_get_state(app->conn) != NV_CONN_CONNECTING) {
+    if (nv_conn_busy(app->conn) == 0 && nv_conn_get_state(app->conn) != NV_CONN_CONNECTING &&
+        app->jobs->len == 0) {
         app->spinner_source = 0;
         nv_app_dirty(app);
         return G_SOURCE_REMOVE;
@@ -493,6 +494,9 @@ static void handle_key(NvApp *app, NvKey key)
     case NV_ACTION_REDRAW:
         clearok(curscr, TRUE);
         break;
+    case NV_ACTION_JOB_CANCEL:
+        cancel_newest_job(app);
+        break;
     default:
         if (!pane->klass->action || !pane->klass->action(pane, a))
             handle_list_action(app, a);
@@ -695,10 +699,113 @@ static void draw_details(NvApp *app, NvPane *pane, int y, int x, int h, int w)
     nv_lines_draw(lines, stdscr, y + 1, x + 2, inner_h, w - 4, pane->details_scroll);
 }
 
+/* ---- jobs ---- */
+
+typedef struct {
+    guint id;
+    char *label;
+    char *detail;
+    double fraction;
+    NvJobCancelFunc cancel;
+    gpointer data;
+} NvJobInfo;
+
+static void job_info_free(NvJobInfo *j)
+{
+    g_free(j->label);
+    g_free(j->detail);
+    g_free(j);
+}
+
+static NvJobInfo *find_job(NvApp *app, guint id)
+{
+    for (guint i = 0; i < app->jobs->len; i++)
+        if (((NvJobInfo *)app->jobs->pdata[i])->id == id)
+            return app->jobs->pdata[i];
+    return NULL;
+}
+
+guint nv_app_job_begin(NvApp *app, const char *label, NvJobCancelFunc cancel, gpointer data)
+{
+    NvJobInfo *j = g_new0(NvJobInfo, 1);
+    j->id = ++app->next_job_id;
+    j->label = g_strdup(label);
+    j->detail = g_strdup("");
+    j->fraction = -1;
+    j->cancel = cancel;
+    j->data = data;
+    g_ptr_array_add(app->jobs, j);
+    if (!app->spinner_source)
+        app->spinner_source = g_timeout_add(NV_SPINNER_MS, spinner_tick, app);
+    nv_app_dirty(app);
+    return j->id;
+}
+
+void nv_app_job_progress(NvApp *app, guint id, double fraction, const char *detail)
+{
+    NvJobInfo *j = find_job(app, id);
+    if (!j)
+        return;
+    j->fraction = fraction;
+    g_free(j->detail);
+    j->detail = g_strdup(detail ? detail : "");
+    nv_app_dirty(app);
+}
+
+void nv_app_job_end(NvApp *app, guint id)
+{
+    NvJobInfo *j = find_job(app, id);
+    if (j)
+        g_ptr_array_remove(app->jobs, j);
+    nv_app_dirty(app);
+}
+
+static void cancel_newest_job(NvApp *app)
+{
+    for (guint i = app->jobs->len; i > 0; i--) {
+        NvJobInfo *j = app->jobs->pdata[i - 1];
+        if (j->cancel) {
+            g_autofree char *msg = g_strdup_printf(_("cancelling %s…"), j->label);
+            set_status(app, msg, FALSE);
+            j->cancel(j->data);
+            return;
+        }
+    }
+    set_status(app, _("no job that can be cancelled is running"), FALSE);
+}
+
+/* "[#####-----]  45% managed save web-01" for the newest job, "+N" for the others. */
+static char *job_line(NvApp *app)
+{
+    NvJobInfo *j = app->jobs->pdata[app->jobs->len - 1];
+    GString *s = g_string_new(" ");
+    if (j->fraction >= 0) {
+        int filled = (int)(CLAMP(j->fraction, 0.0, 1.0) * 20 + 0.5);
+        g_string_append_c(s, '[');
+        for (int i = 0; i < 20; i++)
+            g_string_append(s, i < filled ? "█" : "░");
+        g_string_append_printf(s, "] %3d%% ", (int)(CLAMP(j->fraction, 0.0, 1.0) * 100 + 0.5));
+    } else {
+        g_string_append_printf(
+            s, "%s ", spinner_frames[app->spinner_phase % G_N_ELEMENTS(spinner_frames)]);
+    }
+    g_string_append(s, j->label);
+    if (*j->detail)
+        g_string_append_printf(s, " · %s", j->detail);
+    if (app->jobs->len > 1)
+        g_string_append_printf(s, _("  (+%u more)"), app->jobs->len - 1);
+    return g_string_free(s, FALSE);
+}
+
 static void draw_status(NvApp *app)
 {
     int y = app->rows - 1;
     NvPane *pane = current_pane(app);
+    if (app->jobs->len && !app->filter_editing) {
+        g_autofree char *line = job_line(app);
+        nv_draw_text(stdscr, y, 0, line, app->cols, A_BOLD);
+        return;
+    }
     if (app->filter_editing) {
         g_autofree char *text = g_strdup_printf(_("filter: %s▏  Enter keep · Esc clear"),
                                                 pane->filter->str);
@@ -832,6 +939,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
     app.conn = conn;
     app.keymap = keymap;
     app.loop = g_main_loop_new(NULL, FALSE);
+    app.jobs = g_ptr_array_new_with_free_func((GDestroyNotify)job_info_free);
     const NvPaneClass *classes[] = {nv_pane_domains_class(), nv_pane_storage_class(),
                                     nv_pane_networks_class(), nv_pane_host_class()};
     for (guint i = 0; i < G_N_ELEMENTS(app.panes); i++) {
@@ -878,6 +986,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
         g_free(app.panes[i].last_selected_key);
     }
     g_free(app.status);
+    g_ptr_array_unref(app.jobs);
     g_main_loop_unref(app.loop);
     return app.exit_status;
 }

@@ -143,11 +143,9 @@ static void selected(NvPane *pane, int item)
                                                        : NULL);
 }
 
-static gboolean action(NvPane *pane, NvAction a)
+static gboolean open_console(NvPane *pane, NvAction a)
 {
     int item = nv_list_selected_item(&pane->list);
-    if (a != NV_ACTION_CONSOLE && a != NV_ACTION_VNC)
-        return FALSE;
     if (item < 0) {
         nv_app_message(pane->app, _("No domain selected."), TRUE);
         return TRUE;
@@ -158,6 +156,23 @@ static gboolean action(NvPane *pane, NvAction a)
     if (view)
         nv_app_open_view(pane->app, view);
     return TRUE;
+}
+
+/* Each family of actions lives in a file of its own. */
+static gboolean action(NvPane *pane, NvAction a)
+{
+    switch (a) {
+    case NV_ACTION_CONSOLE:
+    case NV_ACTION_VNC:
+        return open_console(pane, a);
+    case NV_ACTION_SNAPSHOTS:
+    case NV_ACTION_CLONE:
+        return nv_domain_snapshot_action(pane, a);
+    case NV_ACTION_EDIT:
+        return nv_domain_edit_action(pane, a);
+    default:
+        return nv_domain_action(pane, a);
+    }
 }
 
 static const NvPaneClass domains_class = {

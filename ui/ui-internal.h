@@ -151,6 +151,23 @@ void nv_app_close_view(NvApp *app);
 /* Shows a message in the status line (after the view closes, if one is open). */
 void nv_app_message(NvApp *app, const char *msg, gboolean error);
 
+/* Domain actions on nv_pane_targets() of the Domains pane; FALSE when `a` is not theirs.
+ * domain-actions.c: lifecycle, autostart, rename, delete, XML edit; domain-snapshots.c:
+ * snapshots and clones; domain-edit.c: the details editor. */
+gboolean nv_domain_action(NvPane *pane, NvAction a);
+gboolean nv_domain_snapshot_action(NvPane *pane, NvAction a);
+gboolean nv_domain_edit_action(NvPane *pane, NvAction a);
+
+/* ---- jobs: long actions shown with a progress bar in the status line (app.c) ---- */
+
+typedef void (*NvJobCancelFunc)(gpointer data);
+/* Starts showing a job; `cancel` (may be NULL: not cancellable) runs on the job-cancel key.
+ * Returns an id for the calls below. */
+guint nv_app_job_begin(NvApp *app, const char *label, NvJobCancelFunc cancel, gpointer data);
+/* `fraction` 0..1, or < 0 when unknown (a spinner instead of a bar). */
+void nv_app_job_progress(NvApp *app, guint id, double fraction, const char *detail);
+void nv_app_job_end(NvApp *app, guint id);
+
 /* The views, one file each (view-console.c, view-vnc.c). */
 NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name);
 NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name);
@@ -192,6 +209,8 @@ struct NvApp {
     guint current;
     NvView *view;     /* a console over the panes, or NULL */
     NvPrompt *prompt; /* a question over everything, or NULL */
+    GPtrArray *jobs;  /* NvJobInfo* in start order (app.c) */
+    guint next_job_id;
     gboolean details_focus;
     gboolean help_open;
     int help_scroll;
