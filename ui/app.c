@@ -432,6 +432,8 @@ static void resized(NvApp *app)
     nv_app_dirty(app);
 }
 
+static void cancel_newest_job(NvApp *app);
+
 static void handle_key(NvApp *app, NvKey key)
 {
     if (key == NV_KEY_RESIZE) {
