@@ -264,9 +264,11 @@ static void screenshot(VncView *v)
     const uint8_t *pixels;
     int w, h, stride;
     g_autoptr(GError) err = NULL;
+    /* Copy under the lock, compress after: the session thread must not wait on zlib. */
     nv_vnc_lock_frame(v->vnc, &pixels, &w, &h, &stride);
-    gboolean ok = pixels && nv_png_write(path, pixels, w, h, stride, &err);
+    g_autofree uint8_t *copy = pixels ? g_memdup2(pixels, (gsize)h * (gsize)stride) : NULL;
     nv_vnc_unlock_frame(v->vnc);
+    gboolean ok = copy && nv_png_write(path, copy, w, h, stride, &err);
     g_autofree char *msg =
         ok ? g_strdup_printf(_("screenshot %dx%d saved to %s"), w, h, path)
            : g_strdup_printf(_("cannot save a screenshot: %s"),
