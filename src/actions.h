@@ -58,9 +58,17 @@
     X(EDIT, "edit", N_("Edit vCPUs, memory, boot, disks, NICs and graphics"))                      \
     X(SNAPSHOTS, "snapshots", N_("Show the domain's snapshots"))                                   \
     X(CLONE, "clone", N_("Clone the domain (one or many copies)"))                                 \
+    X(SNAPSHOT_CREATE, "snapshot-create", N_("Take a new snapshot of the domain"))                 \
+    X(SNAPSHOT_REVERT, "snapshot-revert", N_("Revert the domain to the selected snapshot"))        \
+    X(SNAPSHOT_DELETE, "snapshot-delete", N_("Delete the selected snapshot (or its subtree)"))     \
     X(SORT, "sort", N_("Sort the list by the next column"))                                        \
     X(SORT_REVERSE, "sort-reverse", N_("Reverse the sort order"))                                  \
-    X(JOB_CANCEL, "job-cancel", N_("Cancel the running job (where libvirt allows it)"))
+    X(JOB_CANCEL, "job-cancel", N_("Cancel the running job (where libvirt allows it)"))            \
+    X(APPLY, "apply", N_("Apply the changed fields of the form"))                                  \
+    X(FIELD_NEXT, "field-next", N_("Move to the next field"))                                      \
+    X(FIELD_PREV, "field-prev", N_("Move to the previous field"))                                  \
+    X(COMPLETE, "complete", N_("Complete the path in the field from the filesystem"))              \
+    X(REMOVE_ITEM, "remove-item", N_("Remove the selected disk or NIC from the domain"))
 
 typedef enum {
 #define NV_ACTION_ENUM(id, name, help) NV_ACTION_##id,

@@ -7,6 +7,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/xmlerror.h>
+#include <string.h>
 
 #include "error.h"
 #include "conn-virt.h"
@@ -18,6 +19,7 @@
 #define NV_SAFETY_RELIST_SECONDS 60
 #define NV_KEEPALIVE_INTERVAL 5
 #define NV_KEEPALIVE_COUNT 3
+#define NV_STATS_DEFAULT_SECONDS 2
 
 typedef enum {
     JOB_OPEN,
@@ -28,7 +30,8 @@ typedef enum {
     JOB_IFACES,
     JOB_HOST,
     JOB_DETAILS,
-    JOB_CALL, /* nv_conn_call: work and done supplied by the caller */
+    JOB_STATS, /* live numbers: the periodic refresh */
+    JOB_CALL,  /* nv_conn_call: work and done supplied by the caller */
 } JobKind;
 
 struct NvConn {
@@ -51,6 +54,8 @@ struct NvConn {
     guint reconnect_source;
     guint debounce_source;
     guint safety_source;
+    guint stats_source;         /* the periodic stats refresh, only while connected */
+    guint refresh_seconds;
     unsigned pending_events;    /* NvChange bits waiting for the debounce timer */
     GPtrArray *stale_titles;    /* UUIDs whose cached title must be dropped */
     gboolean open_queued;
@@ -61,6 +66,7 @@ struct NvConn {
     GHashTable *title_cache;
     int callback_ids[5];
     gboolean close_cb_registered;
+    NvStatsQuery stats_query;
 
     /* Both: kinds queued but not started, so repeated requests collapse into one. */
     gint queued;
@@ -75,6 +81,8 @@ typedef struct {
     /* Results. */
     gpointer result;
     GDestroyNotify result_free;
+    NvDomainSamples *samples; /* JOB_DOMAINS, JOB_STATS */
+    NvHostSample host;        /* JOB_STATS */
     GError *error;
     gboolean lost; /* the connection turned out to be dead */
     /* JOB_CALL */
@@ -114,6 +122,7 @@ static void job_free(Job *job)
         job->result_free(job->result);
     g_clear_error(&job->error);
     g_clear_pointer(&job->stale_titles, g_ptr_array_unref);
+    g_clear_pointer(&job->samples, nv_domain_samples_free);
     if (job->data && job->data_free)
         job->data_free(job->data);
     g_free(job->arg);
@@ -143,12 +152,14 @@ static void set_message(NvConn *conn, const char *msg)
 
 static void submit(NvConn *conn, JobKind kind, const char *arg);
 static void schedule_reconnect(NvConn *conn);
+static void schedule_stats(NvConn *conn);
 
 static void set_disconnected(NvConn *conn, const char *why)
 {
     if (conn->state == NV_CONN_DISCONNECTED)
         return;
     conn->state = NV_CONN_DISCONNECTED;
+    g_clear_handle_id(&conn->stats_source, g_source_remove);
     conn->generation++;
     g_autofree char *msg =
         g_strdup_printf(_("disconnected from %s: %s; reconnecting every %d s"), conn->uri,
@@ -250,6 +261,7 @@ static void worker_open(NvConn *conn, Job *job)
     if (!conn->vconn)
         return;
     g_hash_table_remove_all(conn->title_cache);
+    memset(&conn->stats_query, 0, sizeof(conn->stats_query)); /* maybe another daemon now */
     worker_register_events(conn);
 }
 
@@ -260,8 +272,16 @@ static void worker_fetch(NvConn *conn, Job *job)
     case JOB_DOMAINS:
         for (guint i = 0; job->stale_titles && i < job->stale_titles->len; i++)
             g_hash_table_remove(conn->title_cache, job->stale_titles->pdata[i]);
-        job->result = nv_fetch_domains(v, conn->title_cache, &job->error);
+        job->result = nv_fetch_domains_full(v, conn->title_cache, &job->samples, &job->error);
         job->result_free = (GDestroyNotify)g_ptr_array_unref;
+        break;
+    case JOB_STATS:
+        job->samples = nv_fetch_domain_samples(v, &conn->stats_query, &job->error);
+        if (job->samples) {
+            /* The host's graphs are extras: without them the domains' numbers still count. */
+            g_autoptr(GError) ignored = NULL;
+            nv_fetch_host_sample(v, &conn->stats_query, &job->host, &ignored);
+        }
         break;
     case JOB_POOLS:
         job->result = nv_fetch_pools(v, &job->error);
@@ -342,7 +362,8 @@ static void submit(NvConn *conn, JobKind kind, const char *arg)
     }
     if (kind == JOB_OPEN)
         conn->open_queued = TRUE;
-    conn->busy++;
+    if (kind != JOB_STATS)
+        conn->busy++;
     g_thread_pool_push(conn->worker, job, NULL);
 }
 
@@ -373,6 +394,7 @@ static void deliver_open(NvConn *conn, Job *job)
     }
     notify(conn, NV_CHANGE_STATE);
     nv_conn_refresh(conn, NV_CHANGE_ALL);
+    schedule_stats(conn);
 }
 
 static void deliver_result(NvConn *conn, Job *job)
@@ -386,7 +408,17 @@ static void deliver_result(NvConn *conn, Job *job)
         for (guint i = 0; i < m->domains->len; i++)
             if (((NvDomain *)m->domains->pdata[i])->id >= 0)
                 m->running++;
+        /* The relist's stats call gives a first sample to domains that just started. */
+        if (job->samples)
+            nv_domain_stats_merge(m->domain_stats, job->samples, FALSE);
+        nv_domain_stats_link(m->domains, m->domain_stats);
         change = NV_CHANGE_DOMAINS;
+        break;
+    case JOB_STATS:
+        nv_domain_stats_merge(m->domain_stats, job->samples, TRUE);
+        nv_domain_stats_link(m->domains, m->domain_stats);
+        nv_host_stats_update(&m->host_stats, &job->host);
+        change = NV_CHANGE_STATS;
         break;
     case JOB_POOLS:
         replace_array(&m->pools, &job->result);
@@ -460,6 +492,10 @@ static void deliver_error(NvConn *conn, Job *job)
         m->details_error = g_strdup(job->error->message);
         notify(conn, NV_CHANGE_DETAILS);
         return;
+    case JOB_STATS:
+        /* The numbers stay as they were; saying so every two seconds would drown the status
+         * line, and a lost connection is reported on its own. */
+        return;
     default:
         set_message(conn, job->error->message);
         return;
@@ -470,7 +506,8 @@ static gboolean deliver(gpointer data)
 {
     Job *job = data;
     NvConn *conn = job->conn;
-    conn->busy--;
+    if (job->kind != JOB_STATS)
+        conn->busy--;
     if (conn->closing) {
         job_free(job);
         return G_SOURCE_REMOVE;
@@ -581,6 +618,25 @@ static void on_close(virConnectPtr vconn, int reason, void *opaque)
     set_disconnected(conn, why);
 }
 
+static gboolean stats_tick(gpointer data)
+{
+    NvConn *conn = data;
+    if (conn->state != NV_CONN_CONNECTED) {
+        conn->stats_source = 0;
+        return G_SOURCE_REMOVE;
+    }
+    submit(conn, JOB_STATS, NULL);
+    return G_SOURCE_CONTINUE;
+}
+
+/* The one timer that wakes an idle ncvirt regularly, and only while there is a host to ask. */
+static void schedule_stats(NvConn *conn)
+{
+    g_clear_handle_id(&conn->stats_source, g_source_remove);
+    if (conn->refresh_seconds && conn->state == NV_CONN_CONNECTED && !conn->closing)
+        conn->stats_source = g_timeout_add_seconds(conn->refresh_seconds, stats_tick, conn);
+}
+
 static gboolean safety_relist(gpointer data)
 {
     NvConn *conn = data;
@@ -623,6 +679,7 @@ NvConn *nv_conn_new(const char *uri, gboolean readonly)
     conn->readonly = readonly;
     conn->main_ctx = g_main_context_ref_thread_default();
     conn->state = NV_CONN_CONNECTING;
+    conn->refresh_seconds = NV_STATS_DEFAULT_SECONDS;
     conn->model = nv_model_new();
     conn->stale_titles = g_ptr_array_new_with_free_func(g_free);
     conn->title_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -640,10 +697,12 @@ void nv_conn_free(NvConn *conn)
     g_clear_handle_id(&conn->reconnect_source, g_source_remove);
     g_clear_handle_id(&conn->debounce_source, g_source_remove);
     g_clear_handle_id(&conn->safety_source, g_source_remove);
+    g_clear_handle_id(&conn->stats_source, g_source_remove);
     conn->listener = NULL;
-    /* Queued jobs are dropped; a running one may be stuck on a dead host, so do not wait.
-     * The close callback and event references keep conn alive until libvirt lets go. */
-    g_thread_pool_free(conn->worker, TRUE, FALSE);
+    /* Queued jobs still run, see `closing` and free themselves; a running one may be stuck on
+     * a dead host, so do not wait. The close callback and event references keep conn alive
+     * until libvirt lets go. */
+    g_thread_pool_free(conn->worker, FALSE, FALSE);
     conn->worker = NULL;
     conn_unref(conn);
 }
@@ -705,6 +764,19 @@ void nv_conn_refresh(NvConn *conn, unsigned what)
         submit(conn, JOB_VOLUMES, conn->selected_pool);
     if ((what & NV_CHANGE_DETAILS) && conn->selected_domain)
         submit(conn, JOB_DETAILS, conn->selected_domain);
+    if (what & NV_CHANGE_STATS)
+        submit(conn, JOB_STATS, NULL);
+}
+
+void nv_conn_set_refresh_seconds(NvConn *conn, guint seconds)
+{
+    conn->refresh_seconds = seconds;
+    schedule_stats(conn);
+}
+
+guint nv_conn_get_refresh_seconds(NvConn *conn)
+{
+    return conn->refresh_seconds;
 }
 
 void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,

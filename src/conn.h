@@ -23,7 +23,8 @@ typedef enum {
     NV_CHANGE_HOST = 1 << 6,
     NV_CHANGE_DETAILS = 1 << 7,
     NV_CHANGE_MESSAGE = 1 << 8,
-    NV_CHANGE_ALL = (1 << 9) - 1,
+    NV_CHANGE_STATS = 1 << 9, /* live numbers: model->domain_stats, model->host_stats */
+    NV_CHANGE_ALL = (1 << 10) - 1,
 } NvChange;
 
 typedef struct NvConn NvConn;
@@ -48,11 +49,16 @@ NvConnState nv_conn_get_state(NvConn *conn);
 const NvModel *nv_conn_model(NvConn *conn);
 /* The newest message for the status line ("cannot list pools: ..."), or NULL. Caller frees. */
 char *nv_conn_take_message(NvConn *conn);
-/* Number of requests queued or running on the worker (the UI shows a spinner while > 0). */
+/* Number of requests queued or running on the worker (the UI shows a spinner while > 0); the
+ * periodic stats refresh does not count, it is nobody's wait. */
 guint nv_conn_busy(NvConn *conn);
 
-/* Ask for fresh lists (NvChange bits: DOMAINS, POOLS, NETWORKS, IFACES, HOST). */
+/* Ask for fresh lists (NvChange bits: DOMAINS, POOLS, NETWORKS, IFACES, HOST, STATS). */
 void nv_conn_refresh(NvConn *conn, unsigned what);
+/* Live numbers are fetched every `seconds` (default 2) while connected: one bulk domain stats
+ * call and the host's CPU and memory counters, then NV_CHANGE_STATS. 0 stops it. */
+void nv_conn_set_refresh_seconds(NvConn *conn, guint seconds);
+guint nv_conn_get_refresh_seconds(NvConn *conn);
 /* Fetch the volumes of this pool into model->volumes (NULL clears). */
 void nv_conn_select_pool(NvConn *conn, const char *pool_name);
 /* Fetch details of this domain into model->details (NULL clears). */

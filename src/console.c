@@ -1,1 +1,839 @@
-/* being written */
+/* A serial console session: virDomainOpenConsole on a non-blocking stream (opened and closed on
+ * the connection's worker, read and written on the main loop), a libvterm screen that interprets
+ * everything the guest sends, a scrollback ring, and keys translated the way xterm sends them.
+ * The guest's escape sequences end here: titles, bells, clipboard requests never reach the
+ * user's terminal; only the cells are handed out. */
+#include "console.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <string.h>
+#include <vterm.h>
+
+#include "conn-virt.h"
+#include "error.h"
+#include "fetch.h"
+#include "i18n.h"
+
+#define NV_CONSOLE_READ_CHUNK (64 * 1024)
+/* Per wake-up: a flooding guest must not starve keys and redraws. What is left stays queued in
+ * the stream, which wakes us again at once. */
+#define NV_CONSOLE_READ_MAX (1024 * 1024)
+/* Bytes for the guest waiting for the stream to drain; more are dropped (a guest that reads
+ * nothing must not grow our memory). */
+#define NV_CONSOLE_OUT_MAX (1024 * 1024)
+#define NV_CONSOLE_DEFAULT_ROWS 24
+#define NV_CONSOLE_DEFAULT_COLS 80
+/* libvterm copes with any size, but a zero or absurd one is a caller's mistake. */
+#define NV_CONSOLE_MAX_SIDE 1000
+
+#define STREAM_EVENTS_IN                                                                           \
+    (VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)
+
+/* Jobs on the worker and stream callbacks outlive the console when it is closed while they are
+ * under way: they hold this link, which forgets the console when it is freed. */
+typedef struct {
+    NvConsole *console;
+} NvConsoleLink;
+
+/* One line pushed off the top of the screen, without its trailing blank cells. */
+typedef struct {
+    int cols;
+    VTermScreenCell cells[];
+} NvScrollLine;
+
+struct NvConsole {
+    NvConn *conn; /* NULL when detached */
+    char *uuid;
+    char *device;
+    NvConsoleLink *link;
+    NvConsoleState state;
+    char *message;
+    gboolean opening;
+    gboolean domain_running;
+    gboolean retried; /* one automatic reopen per run of the domain */
+
+    virStreamPtr st;
+    gboolean want_write;
+    GByteArray *out; /* bytes for the guest not sent yet */
+    char *rbuf;
+
+    VTerm *vt;
+    VTermScreen *screen;
+    VTermState *vstate;
+    int rows, cols;
+    gboolean cursor_visible;
+    gboolean damaged;
+
+    NvScrollLine **sb; /* ring of NV_CONSOLE_SCROLLBACK lines, oldest at sb_start */
+    int sb_start, sb_len;
+    int scroll; /* lines of scrollback shown above the screen */
+
+    NvConsoleListener listener;
+    gpointer listener_data;
+    NvConsoleSink sink;
+    gpointer sink_data;
+};
+
+static NvConsoleLink *link_ref(NvConsoleLink *link)
+{
+    return g_atomic_rc_box_acquire(link);
+}
+
+static void link_unref(void *link)
+{
+    g_atomic_rc_box_release(link);
+}
+
+static void notify(NvConsole *c, unsigned changes)
+{
+    if (c->damaged) {
+        c->damaged = FALSE;
+        changes |= NV_CONSOLE_CHANGED_SCREEN;
+    }
+    if (changes && c->listener)
+        c->listener(c, changes, c->listener_data);
+}
+
+static void set_state(NvConsole *c, NvConsoleState state, const char *message)
+{
+    c->state = state;
+    g_free(c->message);
+    c->message = g_strdup(message);
+    notify(c, NV_CONSOLE_CHANGED_STATE);
+}
+
+/* ---- libvterm callbacks ---- */
+
+static int on_damage(VTermRect rect, void *user)
+{
+    NvConsole *c = user;
+    c->damaged = TRUE;
+    return 1;
+}
+
+static int on_moverect(VTermRect dest, VTermRect src, void *user)
+{
+    NvConsole *c = user;
+    c->damaged = TRUE;
+    return 1;
+}
+
+static int on_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
+{
+    NvConsole *c = user;
+    c->cursor_visible = visible;
+    c->damaged = TRUE;
+    return 1;
+}
+
+static int on_settermprop(VTermProp prop, VTermValue *val, void *user)
+{
+    NvConsole *c = user;
+    switch (prop) {
+    case VTERM_PROP_CURSORVISIBLE:
+        c->cursor_visible = val->boolean;
+        c->damaged = TRUE;
+        break;
+    default:
+        /* Title, icon name, mouse reporting, cursor shape (DECSCNM's reverse screen is applied to
+         * the cells by libvterm): what a guest asks of "its" terminal
+         * stays in here. Passing a title on would let the guest write to the user's. */
+        break;
+    }
+    return 1;
+}
+
+static int on_bell(void *user)
+{
+    /* A guest may ring as often as it likes; the user's terminal is not its to ring. */
+    return 1;
+}
+
+static int on_resize(int rows, int cols, void *user)
+{
+    NvConsole *c = user;
+    c->damaged = TRUE;
+    return 1;
+}
+
+static void blank_cell(NvConsole *c, VTermScreenCell *cell)
+{
+    memset(cell, 0, sizeof(*cell));
+    cell->width = 1;
+    vterm_state_get_default_colors(c->vstate, &cell->fg, &cell->bg);
+    cell->fg.type |= VTERM_COLOR_DEFAULT_FG;
+    cell->bg.type |= VTERM_COLOR_DEFAULT_BG;
+}
+
+/* Trailing cells like this look like nothing and need not be kept. */
+static gboolean cell_is_blank(const VTermScreenCell *cell)
+{
+    return (cell->chars[0] == 0 || cell->chars[0] == ' ') && VTERM_COLOR_IS_DEFAULT_BG(&cell->bg) &&
+           !cell->attrs.reverse && !cell->attrs.underline && !cell->attrs.strike;
+}
+
+static void scrollback_clear(NvConsole *c)
+{
+    for (int i = 0; i < c->sb_len; i++)
+        g_free(c->sb[(c->sb_start + i) % NV_CONSOLE_SCROLLBACK]);
+    c->sb_start = 0;
+    c->sb_len = 0;
+    c->scroll = 0;
+}
+
+static int on_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
+{
+    NvConsole *c = user;
+    int len = cols;
+    while (len > 0 && cell_is_blank(&cells[len - 1]))
+        len--;
+    NvScrollLine *line = g_malloc(sizeof(NvScrollLine) + (size_t)len * sizeof(VTermScreenCell));
+    line->cols = len;
+    memcpy(line->cells, cells, (size_t)len * sizeof(VTermScreenCell));
+    if (c->sb_len == NV_CONSOLE_SCROLLBACK) {
+        g_free(c->sb[c->sb_start]);
+        c->sb[c->sb_start] = line;
+        c->sb_start = (c->sb_start + 1) % NV_CONSOLE_SCROLLBACK;
+    } else {
+        c->sb[(c->sb_start + c->sb_len) % NV_CONSOLE_SCROLLBACK] = line;
+        c->sb_len++;
+    }
+    /* Someone reading the scrollback keeps looking at the same lines while output goes on. */
+    if (c->scroll > 0)
+        c->scroll = MIN(c->scroll + 1, c->sb_len);
+    c->damaged = TRUE;
+    return 1;
+}
+
+/* The screen grew taller: libvterm takes the newest lines back from the scrollback. */
+static int on_sb_popline(int cols, VTermScreenCell *cells, void *user)
+{
+    NvConsole *c = user;
+    if (c->sb_len == 0)
+        return 0;
+    int idx = (c->sb_start + c->sb_len - 1) % NV_CONSOLE_SCROLLBACK;
+    g_autofree NvScrollLine *line = g_steal_pointer(&c->sb[idx]);
+    c->sb_len--;
+    for (int col = 0; col < cols; col++) {
+        if (col < line->cols)
+            cells[col] = line->cells[col];
+        else
+            blank_cell(c, &cells[col]);
+    }
+    c->scroll = MIN(c->scroll, c->sb_len);
+    c->damaged = TRUE;
+    return 1;
+}
+
+static const VTermScreenCallbacks screen_callbacks = {
+    .damage = on_damage,
+    .moverect = on_moverect,
+    .movecursor = on_movecursor,
+    .settermprop = on_settermprop,
+    .bell = on_bell,
+    .resize = on_resize,
+    .sb_pushline = on_sb_pushline,
+    .sb_popline = on_sb_popline,
+};
+
+/* Device status replies and keys: queued, and sent once the current input is handled. */
+static void on_vterm_output(const char *bytes, size_t len, void *user)
+{
+    NvConsole *c = user;
+    if (c->out->len + len > NV_CONSOLE_OUT_MAX)
+        return;
+    g_byte_array_append(c->out, (const guint8 *)bytes, (guint)len);
+}
+
+/* ---- the stream ---- */
+
+typedef struct {
+    virStreamPtr st;
+} CloseJob;
+
+static gboolean close_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    CloseJob *job = data;
+    /* Abort also after EOF, as virsh does: it tells the daemon we are gone in either case, and
+     * an error about a stream that already ended is of no interest. */
+    virStreamAbort(job->st);
+    return TRUE;
+}
+
+static void close_done(NvConn *conn, gpointer data, const GError *err)
+{
+}
+
+static void close_job_free(gpointer data)
+{
+    CloseJob *job = data;
+    virStreamFree(job->st);
+    g_free(job);
+}
+
+/* virStreamAbort is a round trip to the daemon: it goes to the worker like every other call. */
+static void close_stream_later(NvConn *conn, virStreamPtr st)
+{
+    CloseJob *job = g_new0(CloseJob, 1);
+    job->st = st;
+    nv_conn_call(conn, close_work, close_done, job, close_job_free);
+}
+
+static void close_stream(NvConsole *c)
+{
+    if (c->st == NULL)
+        return;
+    virStreamEventRemoveCallback(c->st);
+    close_stream_later(c->conn, g_steal_pointer(&c->st));
+    c->want_write = FALSE;
+    g_byte_array_set_size(c->out, 0);
+}
+
+static void start_open(NvConsole *c, gboolean force);
+
+static void end_stream(NvConsole *c, const char *why)
+{
+    close_stream(c);
+    set_state(c, NV_CONSOLE_ENDED, why);
+    /* The end of the stream comes before the model learns that the domain stopped, if it did;
+     * when it still runs, another client has probably taken the console: trying once tells
+     * which (TAKEN, or ENDED because the domain is gone). */
+    if (c->domain_running && !c->retried) {
+        c->retried = TRUE;
+        start_open(c, FALSE);
+    }
+}
+
+static char *virt_message(const char *prefix)
+{
+    g_autoptr(GError) err = NULL;
+    nv_set_virt_error(&err, "%s", prefix);
+    return g_strdup(err->message);
+}
+
+static void set_want_write(NvConsole *c, gboolean want)
+{
+    if (c->want_write == want || c->st == NULL)
+        return;
+    c->want_write = want;
+    virStreamEventUpdateCallback(c->st, STREAM_EVENTS_IN | (want ? VIR_STREAM_EVENT_WRITABLE : 0));
+}
+
+static void flush_output(NvConsole *c)
+{
+    if (c->out->len == 0)
+        return;
+    if (c->sink != NULL) {
+        c->sink((const char *)c->out->data, c->out->len, c->sink_data);
+        g_byte_array_set_size(c->out, 0);
+        return;
+    }
+    if (c->st == NULL) {
+        g_byte_array_set_size(c->out, 0);
+        return;
+    }
+    while (c->out->len > 0) {
+        int n = virStreamSend(c->st, (const char *)c->out->data,
+                              MIN(c->out->len, NV_CONSOLE_READ_CHUNK));
+        if (n == -2) {
+            set_want_write(c, TRUE);
+            return;
+        }
+        if (n < 0) {
+            g_autofree char *why = virt_message(_("cannot write to the console"));
+            end_stream(c, why);
+            return;
+        }
+        g_byte_array_remove_range(c->out, 0, (guint)n);
+    }
+    set_want_write(c, FALSE);
+}
+
+static void feed(NvConsole *c, const char *bytes, size_t len)
+{
+    vterm_input_write(c->vt, bytes, len);
+    /* Answers to the guest's queries (cursor position, device attributes). */
+    flush_output(c);
+}
+
+static void read_stream(NvConsole *c, int events)
+{
+    virStreamPtr st = c->st;
+    size_t total = 0;
+    while (total < NV_CONSOLE_READ_MAX) {
+        int n = virStreamRecv(st, c->rbuf, NV_CONSOLE_READ_CHUNK);
+        if (n > 0) {
+            feed(c, c->rbuf, (size_t)n);
+            if (c->st != st)
+                return; /* writing the replies failed and ended the stream */
+            total += (size_t)n;
+            continue;
+        }
+        if (n == -2 && !(events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)))
+            return;
+        g_autofree char *why = n == 0 || n == -2
+                                   ? g_strdup(_("the console closed"))
+                                   : virt_message(_("cannot read from the console"));
+        end_stream(c, why);
+        return;
+    }
+}
+
+static void on_stream_event(virStreamPtr st, int events, void *opaque)
+{
+    NvConsoleLink *link = opaque;
+    NvConsole *c = link->console;
+    if (c == NULL || c->st != st)
+        return;
+    if (events & VIR_STREAM_EVENT_WRITABLE)
+        flush_output(c);
+    if (c->st == st && (events & STREAM_EVENTS_IN))
+        read_stream(c, events);
+    notify(c, 0);
+}
+
+/* ---- opening (on the worker) ---- */
+
+typedef struct {
+    NvConsoleLink *link;
+    char *uuid;
+    char *device;
+    gboolean force;
+    virStreamPtr st;
+    NvConsoleState outcome; /* when it failed: TAKEN, ENDED or FAILED */
+} OpenJob;
+
+static void open_job_free(gpointer data)
+{
+    OpenJob *job = data;
+    if (job->st != NULL) {
+        /* Only when the connection went away before the stream could be handed over. */
+        virStreamAbort(job->st);
+        virStreamFree(job->st);
+    }
+    link_unref(job->link);
+    g_free(job->uuid);
+    g_free(job->device);
+    g_free(job);
+}
+
+static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    OpenJob *job = data;
+    virDomainPtr dom = virDomainLookupByUUIDString(vconn, job->uuid);
+    if (dom == NULL) {
+        virErrorPtr e = virGetLastError();
+        /* A transient domain disappears when it stops; it may be created again. */
+        job->outcome = e && e->code == VIR_ERR_NO_DOMAIN ? NV_CONSOLE_ENDED : NV_CONSOLE_FAILED;
+        nv_set_virt_error(err, _("cannot find the domain"));
+        return FALSE;
+    }
+    job->st = virStreamNew(vconn, VIR_STREAM_NONBLOCK);
+    if (job->st == NULL) {
+        job->outcome = NV_CONSOLE_FAILED;
+        nv_set_virt_error(err, _("cannot open the console"));
+        virDomainFree(dom);
+        return FALSE;
+    }
+    unsigned flags = job->force ? VIR_DOMAIN_CONSOLE_FORCE : VIR_DOMAIN_CONSOLE_SAFE;
+    if (virDomainOpenConsole(dom, job->device, job->st, flags) < 0) {
+        virErrorPtr e = virGetLastError();
+        int code = e ? e->code : VIR_ERR_OK;
+        nv_set_virt_error(err, _("cannot open the console"));
+        g_clear_pointer(&job->st, virStreamFree);
+        /* The error says little by itself: whether the domain runs tells a stopped domain from
+         * a console someone else holds (libvirt's "Active console session exists"). */
+        int active = virDomainIsActive(dom);
+        if (active == 0)
+            job->outcome = NV_CONSOLE_ENDED;
+        else if (code == VIR_ERR_OPERATION_FAILED)
+            job->outcome = NV_CONSOLE_TAKEN;
+        else
+            job->outcome = NV_CONSOLE_FAILED;
+        virDomainFree(dom);
+        return FALSE;
+    }
+    virDomainFree(dom);
+    return TRUE;
+}
+
+static void open_done(NvConn *conn, gpointer data, const GError *err)
+{
+    OpenJob *job = data;
+    NvConsole *c = job->link->console;
+    if (c == NULL) {
+        if (job->st != NULL)
+            close_stream_later(conn, g_steal_pointer(&job->st));
+        return;
+    }
+    c->opening = FALSE;
+    if (err != NULL) {
+        NvConsoleState state = job->outcome;
+        /* Without a connection nothing is known; the view reports the domain as not running
+         * until the connection is back, and that reopens the console. */
+        if (g_error_matches(err, NV_ERROR, NV_ERROR_DISCONNECTED))
+            state = NV_CONSOLE_ENDED;
+        set_state(c, state, err->message);
+        return;
+    }
+    c->st = g_steal_pointer(&job->st);
+    c->want_write = FALSE;
+    if (virStreamEventAddCallback(c->st, STREAM_EVENTS_IN, on_stream_event, link_ref(c->link),
+                                  link_unref) < 0) {
+        link_unref(c->link);
+        g_autofree char *why = virt_message(_("cannot watch the console stream"));
+        close_stream_later(conn, g_steal_pointer(&c->st));
+        set_state(c, NV_CONSOLE_FAILED, why);
+        return;
+    }
+    set_state(c, NV_CONSOLE_ATTACHED, NULL);
+}
+
+static void start_open(NvConsole *c, gboolean force)
+{
+    OpenJob *job = g_new0(OpenJob, 1);
+    job->link = link_ref(c->link);
+    job->uuid = g_strdup(c->uuid);
+    job->device = g_strdup(c->device);
+    job->force = force;
+    job->outcome = NV_CONSOLE_FAILED;
+    c->opening = TRUE;
+    set_state(c, NV_CONSOLE_CONNECTING, NULL);
+    nv_conn_call(c->conn, open_work, open_done, job, open_job_free);
+}
+
+/* ---- public ---- */
+
+static NvConsole *console_new(int rows, int cols)
+{
+    NvConsole *c = g_new0(NvConsole, 1);
+    c->rows = CLAMP(rows, 1, NV_CONSOLE_MAX_SIDE);
+    c->cols = CLAMP(cols, 1, NV_CONSOLE_MAX_SIDE);
+    c->link = g_atomic_rc_box_new0(NvConsoleLink);
+    c->link->console = c;
+    c->out = g_byte_array_new();
+    c->sb = g_new0(NvScrollLine *, NV_CONSOLE_SCROLLBACK);
+    c->domain_running = TRUE;
+    c->cursor_visible = TRUE;
+    c->vt = vterm_new(c->rows, c->cols);
+    vterm_set_utf8(c->vt, 1);
+    vterm_output_set_callback(c->vt, on_vterm_output, c);
+    c->vstate = vterm_obtain_state(c->vt);
+    c->screen = vterm_obtain_screen(c->vt);
+    vterm_screen_set_callbacks(c->screen, &screen_callbacks, c);
+    vterm_screen_enable_altscreen(c->screen, 1);
+    vterm_screen_reset(c->screen, 1);
+    return c;
+}
+
+NvConsole *nv_console_open(NvConn *conn, const char *uuid, const char *device, gboolean force)
+{
+    NvConsole *c = console_new(NV_CONSOLE_DEFAULT_ROWS, NV_CONSOLE_DEFAULT_COLS);
+    c->conn = conn;
+    c->uuid = g_strdup(uuid);
+    c->device = g_strdup(device);
+    c->rbuf = g_malloc(NV_CONSOLE_READ_CHUNK);
+    start_open(c, force);
+    return c;
+}
+
+NvConsole *nv_console_new_detached(int rows, int cols)
+{
+    NvConsole *c = console_new(rows, cols);
+    c->state = NV_CONSOLE_ATTACHED;
+    return c;
+}
+
+void nv_console_free(NvConsole *c)
+{
+    if (c == NULL)
+        return;
+    c->listener = NULL;
+    close_stream(c);
+    c->link->console = NULL;
+    link_unref(c->link);
+    vterm_free(c->vt);
+    scrollback_clear(c);
+    g_free(c->sb);
+    g_byte_array_unref(c->out);
+    g_free(c->rbuf);
+    g_free(c->uuid);
+    g_free(c->device);
+    g_free(c->message);
+    g_free(c);
+}
+
+void nv_console_set_listener(NvConsole *c, NvConsoleListener fn, gpointer data)
+{
+    c->listener = fn;
+    c->listener_data = data;
+}
+
+void nv_console_set_output_sink(NvConsole *c, NvConsoleSink fn, gpointer data)
+{
+    c->sink = fn;
+    c->sink_data = data;
+}
+
+NvConsoleState nv_console_get_state(NvConsole *c)
+{
+    return c->state;
+}
+
+const char *nv_console_get_message(NvConsole *c)
+{
+    return c->message;
+}
+
+const char *nv_console_get_device(NvConsole *c)
+{
+    return c->device;
+}
+
+void nv_console_reopen(NvConsole *c, gboolean force)
+{
+    if (c->conn == NULL || c->opening || c->state == NV_CONSOLE_ATTACHED)
+        return;
+    start_open(c, force);
+}
+
+void nv_console_domain_state(NvConsole *c, gboolean running)
+{
+    gboolean was_running = c->domain_running;
+    c->domain_running = running;
+    if (!running) {
+        c->retried = FALSE;
+        return;
+    }
+    if (c->conn == NULL || c->opening || c->state != NV_CONSOLE_ENDED)
+        return;
+    if (!was_running || !c->retried) {
+        c->retried = TRUE;
+        start_open(c, FALSE);
+    }
+}
+
+void nv_console_feed(NvConsole *c, const char *bytes, size_t len)
+{
+    feed(c, bytes, len);
+    notify(c, 0);
+}
+
+static VTermKey vterm_key_of(NvKey base)
+{
+    switch (base) {
+    case NV_KEY_UP: return VTERM_KEY_UP;
+    case NV_KEY_DOWN: return VTERM_KEY_DOWN;
+    case NV_KEY_LEFT: return VTERM_KEY_LEFT;
+    case NV_KEY_RIGHT: return VTERM_KEY_RIGHT;
+    case NV_KEY_PAGEUP: return VTERM_KEY_PAGEUP;
+    case NV_KEY_PAGEDOWN: return VTERM_KEY_PAGEDOWN;
+    case NV_KEY_HOME: return VTERM_KEY_HOME;
+    case NV_KEY_END: return VTERM_KEY_END;
+    case NV_KEY_ENTER: return VTERM_KEY_ENTER;
+    case NV_KEY_ESCAPE: return VTERM_KEY_ESCAPE;
+    case NV_KEY_TAB:
+    case NV_KEY_BTAB: return VTERM_KEY_TAB;
+    case NV_KEY_BACKSPACE: return VTERM_KEY_BACKSPACE;
+    case NV_KEY_DELETE: return VTERM_KEY_DEL;
+    case NV_KEY_INSERT: return VTERM_KEY_INS;
+    default:
+        break;
+    }
+    if (base >= NV_KEY_F1 && base <= NV_KEY_F12)
+        return VTERM_KEY_FUNCTION(base - NV_KEY_F1 + 1);
+    return VTERM_KEY_NONE;
+}
+
+/* The byte xterm sends for Ctrl with this character, or -1. libvterm would send CSI u sequences
+ * for some of these, which a serial getty does not understand. */
+static int ctrl_byte(gunichar ch)
+{
+    if (ch >= 'a' && ch <= 'z')
+        return (int)(ch - 'a' + 1);
+    if (ch >= '@' && ch <= '_') /* @, A-Z, [ \ ] ^ _ */
+        return (int)(ch - '@');
+    switch (ch) {
+    case ' ':
+    case '2':
+        return 0;
+    case '3':
+        return 0x1b;
+    case '4':
+        return 0x1c;
+    case '5':
+        return 0x1d;
+    case '6':
+        return 0x1e;
+    case '/':
+    case '7':
+        return 0x1f;
+    case '?':
+    case '8':
+        return 0x7f;
+    default:
+        return -1;
+    }
+}
+
+static void key_char(NvConsole *c, gunichar ch, VTermModifier mod)
+{
+    gboolean alt = (mod & VTERM_MOD_ALT) != 0;
+    if (alt) /* xterm's metaSendsEscape; libvterm would cut a non-ASCII character to a byte */
+        on_vterm_output("\033", 1, c);
+    if (mod & VTERM_MOD_CTRL) {
+        int b = ctrl_byte(ch);
+        if (b >= 0) {
+            char byte = (char)b;
+            on_vterm_output(&byte, 1, c);
+            return;
+        }
+        /* xterm sends the character itself when Ctrl means nothing for it. */
+    }
+    /* Shift is already in the character. */
+    vterm_keyboard_unichar(c->vt, ch, VTERM_MOD_NONE);
+}
+
+void nv_console_key(NvConsole *c, NvKey key)
+{
+    if (c->state != NV_CONSOLE_ATTACHED)
+        return;
+    NvKey base = NV_KEY_BASE(key);
+    VTermModifier mod = VTERM_MOD_NONE;
+    if (key & NV_KEY_MOD_SHIFT)
+        mod |= VTERM_MOD_SHIFT;
+    if (key & NV_KEY_MOD_CTRL)
+        mod |= VTERM_MOD_CTRL;
+    if (key & NV_KEY_MOD_ALT)
+        mod |= VTERM_MOD_ALT;
+    VTermKey vk = vterm_key_of(base);
+    if (vk != VTERM_KEY_NONE) {
+        if (base == NV_KEY_BTAB)
+            mod |= VTERM_MOD_SHIFT;
+        vterm_keyboard_key(c->vt, vk, mod);
+    } else if (base > 0 && base < NV_KEY_SPECIAL && g_unichar_validate(base)) {
+        key_char(c, base, mod);
+    } else {
+        return;
+    }
+    /* Like xterm's scrollKey: typing brings the live screen back. */
+    if (c->scroll != 0) {
+        c->scroll = 0;
+        c->damaged = TRUE;
+    }
+    flush_output(c);
+    notify(c, 0);
+}
+
+void nv_console_resize(NvConsole *c, int rows, int cols)
+{
+    rows = CLAMP(rows, 1, NV_CONSOLE_MAX_SIDE);
+    cols = CLAMP(cols, 1, NV_CONSOLE_MAX_SIDE);
+    if (rows == c->rows && cols == c->cols)
+        return;
+    c->rows = rows;
+    c->cols = cols;
+    vterm_set_size(c->vt, rows, cols);
+    c->scroll = MIN(c->scroll, c->sb_len);
+    c->damaged = TRUE;
+}
+
+void nv_console_get_size(NvConsole *c, int *rows, int *cols)
+{
+    *rows = c->rows;
+    *cols = c->cols;
+}
+
+void nv_console_scroll(NvConsole *c, int lines)
+{
+    int scroll = CLAMP(c->scroll + lines, 0, c->sb_len);
+    if (scroll != c->scroll) {
+        c->scroll = scroll;
+        c->damaged = TRUE;
+    }
+}
+
+int nv_console_get_scroll(NvConsole *c)
+{
+    return c->scroll;
+}
+
+int nv_console_get_scrollback(NvConsole *c)
+{
+    return c->sb_len;
+}
+
+static void convert_color(const VTermColor *in, gboolean is_default, NvConsoleColor *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (is_default) {
+        out->kind = NV_CONSOLE_COLOR_DEFAULT;
+    } else if (VTERM_COLOR_IS_INDEXED(in)) {
+        out->kind = NV_CONSOLE_COLOR_INDEXED;
+        out->index = in->indexed.idx;
+    } else {
+        out->kind = NV_CONSOLE_COLOR_RGB;
+        out->red = in->rgb.red;
+        out->green = in->rgb.green;
+        out->blue = in->rgb.blue;
+    }
+}
+
+static void convert_cell(NvConsole *c, const VTermScreenCell *in, NvConsoleCell *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (in->chars[0] == (uint32_t)-1) {
+        /* libvterm's mark for the right half of a wide character. */
+        out->width = 0;
+    } else {
+        out->width = in->width == 2 ? 2 : 1;
+        size_t n = 0;
+        for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && in->chars[i] != 0; i++) {
+            gunichar ch = in->chars[i];
+            if (!g_unichar_validate(ch))
+                ch = 0xFFFD;
+            n += (size_t)g_unichar_to_utf8(ch, out->text + n);
+        }
+        out->text[n] = '\0';
+    }
+    convert_color(&in->fg, VTERM_COLOR_IS_DEFAULT_FG(&in->fg), &out->fg);
+    convert_color(&in->bg, VTERM_COLOR_IS_DEFAULT_BG(&in->bg), &out->bg);
+    out->bold = in->attrs.bold;
+    out->underline = in->attrs.underline != 0;
+    out->italic = in->attrs.italic;
+    out->reverse = in->attrs.reverse;
+}
+
+gboolean nv_console_get_cell(NvConsole *c, int row, int col, NvConsoleCell *out)
+{
+    if (row < 0 || row >= c->rows || col < 0 || col >= c->cols)
+        return FALSE;
+    VTermScreenCell cell;
+    if (row < c->scroll) {
+        int index = c->sb_len - c->scroll + row;
+        const NvScrollLine *line = c->sb[(c->sb_start + index) % NV_CONSOLE_SCROLLBACK];
+        if (col < line->cols)
+            cell = line->cells[col];
+        else
+            blank_cell(c, &cell);
+    } else {
+        VTermPos pos = {.row = row - c->scroll, .col = col};
+        if (!vterm_screen_get_cell(c->screen, pos, &cell))
+            blank_cell(c, &cell);
+    }
+    convert_cell(c, &cell, out);
+    return TRUE;
+}
+
+gboolean nv_console_get_cursor(NvConsole *c, int *row, int *col)
+{
+    VTermPos pos;
+    vterm_state_get_cursorpos(c->vstate, &pos);
+    int r = pos.row + c->scroll;
+    if (!c->cursor_visible || r < 0 || r >= c->rows || pos.col < 0 || pos.col >= c->cols)
+        return FALSE;
+    *row = r;
+    *col = pos.col;
+    return TRUE;
+}

@@ -110,7 +110,291 @@ static char *domain_title(virDomainPtr dom, const char *uuid, GHashTable *cache)
     return title;
 }
 
+/* ---- live counters from stats records ---- */
+
+/* Every group the live numbers use; a driver leaves out what it does not have. */
+#define NV_LIVE_GROUPS                                                                            \
+    (VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |              \
+     VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK)
+
+static gboolean param_ull(const virTypedParameter *p, guint64 *out)
+{
+    switch (p->type) {
+    case VIR_TYPED_PARAM_ULLONG:
+        *out = p->value.ul;
+        return TRUE;
+    case VIR_TYPED_PARAM_UINT:
+        *out = p->value.ui;
+        return TRUE;
+    case VIR_TYPED_PARAM_LLONG:
+        *out = p->value.l < 0 ? 0 : (guint64)p->value.l;
+        return TRUE;
+    case VIR_TYPED_PARAM_INT:
+        *out = p->value.i < 0 ? 0 : (guint64)p->value.i;
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* What the balloon group said, for nv_stats_mem_in_use. */
+typedef struct {
+    guint64 current, unused, rss;
+    gboolean have_current, have_unused, have_rss;
+} Balloon;
+
+/* The part after "block.<n>." or "net.<n>.", or NULL: a per-device counter's name. */
+static const char *device_field(const char *rest)
+{
+    if (!g_ascii_isdigit(*rest))
+        return NULL;
+    while (g_ascii_isdigit(*rest))
+        rest++;
+    return *rest == '.' ? rest + 1 : NULL;
+}
+
+static void balloon_param(NvDomainSample *s, Balloon *b, const char *f, guint64 v)
+{
+    if (strcmp(f, "current") == 0) {
+        b->current = v;
+        b->have_current = TRUE;
+    } else if (strcmp(f, "unused") == 0) {
+        b->unused = v;
+        b->have_unused = TRUE;
+    } else if (strcmp(f, "rss") == 0) {
+        b->rss = v;
+        b->have_rss = TRUE;
+    } else if (strcmp(f, "maximum") == 0) {
+        s->mem_max_kib = v;
+    }
+}
+
+static void block_param(NvDomainSample *s, const char *f, guint64 v)
+{
+    const char *name = device_field(f);
+    if (!name) {
+        if (strcmp(f, "count") == 0)
+            s->have |= NV_STAT_DISK; /* no disks is a rate of 0, not an unknown one */
+    } else if (strcmp(name, "rd.bytes") == 0) {
+        s->rd_bytes += v;
+    } else if (strcmp(name, "wr.bytes") == 0) {
+        s->wr_bytes += v;
+    }
+}
+
+static void net_param(NvDomainSample *s, const char *f, guint64 v)
+{
+    const char *name = device_field(f);
+    if (!name) {
+        if (strcmp(f, "count") == 0)
+            s->have |= NV_STAT_NET;
+    } else if (strcmp(name, "rx.bytes") == 0) {
+        s->rx_bytes += v;
+    } else if (strcmp(name, "tx.bytes") == 0) {
+        s->tx_bytes += v;
+    }
+}
+
+/* One pass over the record's parameters, by group prefix: a QEMU domain has fifty or more,
+ * hundreds with many disks, and a host thousands of records. */
+static void sample_from_record(virDomainStatsRecordPtr rec, NvDomainSample *s)
+{
+    Balloon b = {0};
+    guint64 v = 0;
+    for (int i = 0; i < rec->nparams; i++) {
+        const virTypedParameter *p = &rec->params[i];
+        const char *f = p->field;
+        if (!param_ull(p, &v))
+            continue;
+        /* The first letter tells the groups apart but for b (block, balloon). */
+        switch (f[0]) {
+        case 'b':
+            if (strncmp(f, "block.", 6) == 0)
+                block_param(s, f + 6, v);
+            else if (strncmp(f, "balloon.", 8) == 0)
+                balloon_param(s, &b, f + 8, v);
+            break;
+        case 'n':
+            if (strncmp(f, "net.", 4) == 0)
+                net_param(s, f + 4, v);
+            break;
+        case 'c':
+            if (strcmp(f, "cpu.time") == 0) {
+                s->cpu_ns = v;
+                s->have |= NV_STAT_CPU;
+            }
+            break;
+        case 'v':
+            if (strcmp(f, "vcpu.current") == 0)
+                s->vcpus = (unsigned)v;
+            break;
+        case 's':
+            if (strcmp(f, "state.state") == 0)
+                s->state = (int)v;
+            break;
+        default:
+            break;
+        }
+    }
+    if (nv_stats_mem_in_use(b.have_current ? &b.current : NULL,
+                            b.have_unused ? &b.unused : NULL, b.have_rss ? &b.rss : NULL,
+                            &s->mem_kib))
+        s->have |= NV_STAT_MEM;
+}
+
+static NvDomainSamples *samples_from_records(virDomainStatsRecordPtr *recs, int nrecs,
+                                             gint64 when_us)
+{
+    NvDomainSamples *out = nv_domain_samples_new((guint)MAX(nrecs, 0));
+    out->when_us = when_us;
+    for (int i = 0; i < nrecs; i++) {
+        NvDomainSample s = {0};
+        if (virDomainGetUUIDString(recs[i]->dom, s.uuid) < 0)
+            continue;
+        sample_from_record(recs[i], &s);
+        g_array_append_val(out->samples, s);
+    }
+    return out;
+}
+
+/* The moment a stats call's numbers were taken: halfway through the call, so that a slow
+ * answer does not skew the interval between two samples. */
+static gint64 midpoint(gint64 before, gint64 after)
+{
+    return before + (after - before) / 2;
+}
+
+NvDomainSamples *nv_fetch_domain_samples(virConnectPtr conn, NvStatsQuery *q, GError **err)
+{
+    virDomainStatsRecordPtr *recs = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    /* NOWAIT: a domain busy with a long job (a migration, a save) gives what it can at once
+     * instead of holding up every other domain's numbers. */
+    int nrecs = -1;
+    if (!q->no_nowait) {
+        nrecs = virConnectGetAllDomainStats(conn, NV_LIVE_GROUPS, &recs,
+                                            VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
+        virErrorPtr e = nrecs < 0 ? virGetLastError() : NULL;
+        if (e && (e->code == VIR_ERR_INVALID_ARG || e->code == VIR_ERR_NO_SUPPORT))
+            q->no_nowait = TRUE;
+    }
+    if (q->no_nowait && nrecs < 0) {
+        t0 = g_get_monotonic_time();
+        nrecs = virConnectGetAllDomainStats(conn, NV_LIVE_GROUPS, &recs, 0);
+    }
+    if (nrecs < 0) {
+        nv_set_virt_error(err, _("cannot read domain statistics"));
+        return NULL;
+    }
+    NvDomainSamples *out = samples_from_records(recs, nrecs,
+                                                midpoint(t0, g_get_monotonic_time()));
+    if (recs)
+        virDomainStatsRecordListFree(recs);
+    return out;
+}
+
+/* After a failed virNodeGet*Stats call, TRUE to carry on: a driver without the function is
+ * remembered in `cached` as -1 and is no error (that graph is simply not shown). */
+static gboolean tolerate_node_error(int *cached, const char *what, GError **err)
+{
+    virErrorPtr e = virGetLastError();
+    if (e && e->code == VIR_ERR_NO_SUPPORT) {
+        *cached = -1;
+        virResetLastError();
+        return TRUE;
+    }
+    nv_set_virt_error(err, _("cannot read the host's %s statistics"), what);
+    return FALSE;
+}
+
+/* virNodeGet*Stats want exactly as many parameters as they have (Linux refuses any other
+ * count): the count is learnt once with a NULL array and kept in the query. */
+static gboolean host_cpu(virConnectPtr conn, NvStatsQuery *q, NvHostSample *out, GError **err)
+{
+    int all = VIR_NODE_CPU_STATS_ALL_CPUS;
+    if (q->cpu_params == 0) {
+        int n = 0;
+        if (virNodeGetCPUStats(conn, all, NULL, &n, 0) < 0)
+            return tolerate_node_error(&q->cpu_params, _("CPU"), err);
+        q->cpu_params = n > 0 ? n : -1;
+    }
+    if (q->cpu_params < 0)
+        return TRUE;
+    g_autofree virNodeCPUStatsPtr params = g_new0(virNodeCPUStats, q->cpu_params);
+    int n = q->cpu_params;
+    if (virNodeGetCPUStats(conn, all, params, &n, 0) < 0)
+        return tolerate_node_error(&q->cpu_params, _("CPU"), err);
+    guint64 busy = 0, idle = 0;
+    for (int i = 0; i < n; i++) {
+        const char *f = params[i].field;
+        if (strcmp(f, VIR_NODE_CPU_STATS_KERNEL) == 0 || strcmp(f, VIR_NODE_CPU_STATS_USER) == 0 ||
+            strcmp(f, VIR_NODE_CPU_STATS_INTR) == 0)
+            busy += params[i].value;
+        else if (strcmp(f, VIR_NODE_CPU_STATS_IDLE) == 0 ||
+                 strcmp(f, VIR_NODE_CPU_STATS_IOWAIT) == 0)
+            idle += params[i].value;
+        else if (strcmp(f, VIR_NODE_CPU_STATS_UTILIZATION) == 0)
+            out->cpu_utilization = (double)params[i].value;
+    }
+    out->cpu_busy_ns = busy;
+    out->cpu_total_ns = busy + idle;
+    out->have |= NV_STAT_CPU;
+    return TRUE;
+}
+
+static gboolean host_mem(virConnectPtr conn, NvStatsQuery *q, NvHostSample *out, GError **err)
+{
+    int all = VIR_NODE_MEMORY_STATS_ALL_CELLS;
+    if (q->mem_params == 0) {
+        int n = 0;
+        if (virNodeGetMemoryStats(conn, all, NULL, &n, 0) < 0)
+            return tolerate_node_error(&q->mem_params, _("memory"), err);
+        q->mem_params = n > 0 ? n : -1;
+    }
+    if (q->mem_params < 0)
+        return TRUE;
+    g_autofree virNodeMemoryStatsPtr params = g_new0(virNodeMemoryStats, q->mem_params);
+    int n = q->mem_params;
+    if (virNodeGetMemoryStats(conn, all, params, &n, 0) < 0)
+        return tolerate_node_error(&q->mem_params, _("memory"), err);
+    guint64 avail = 0;
+    gboolean have_total = FALSE;
+    for (int i = 0; i < n; i++) {
+        const char *f = params[i].field;
+        if (strcmp(f, VIR_NODE_MEMORY_STATS_TOTAL) == 0) {
+            out->mem_total_kib = params[i].value;
+            have_total = TRUE;
+        } else if (strcmp(f, VIR_NODE_MEMORY_STATS_FREE) == 0 ||
+                   strcmp(f, VIR_NODE_MEMORY_STATS_BUFFERS) == 0 ||
+                   strcmp(f, VIR_NODE_MEMORY_STATS_CACHED) == 0) {
+            avail += params[i].value;
+        }
+    }
+    if (have_total) {
+        out->mem_avail_kib = avail;
+        out->have |= NV_STAT_MEM;
+    }
+    return TRUE;
+}
+
+gboolean nv_fetch_host_sample(virConnectPtr conn, NvStatsQuery *q, NvHostSample *out,
+                              GError **err)
+{
+    memset(out, 0, sizeof(*out));
+    out->when_us = g_get_monotonic_time();
+    out->cpu_utilization = -1;
+    return host_cpu(conn, q, out, err) && host_mem(conn, q, out, err);
+}
+
+/* ---- domain lists ---- */
+
 GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *title_cache, GError **err)
+{
+    return nv_fetch_domains_full(conn, title_cache, NULL, err);
+}
+
+GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *title_cache,
+                                 NvDomainSamples **samples, GError **err)
 {
     virDomainPtr *doms = NULL;
     int n = virConnectListAllDomains(conn, &doms, 0);
@@ -120,13 +404,21 @@ GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *title_cache, GError 
     }
 
     virDomainStatsRecordPtr *recs = NULL;
-    unsigned groups = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
+    /* A listing alone (ncvirt --list) needs no live groups, which cost the daemon a monitor
+     * query per running domain. */
+    unsigned groups = samples ? NV_LIVE_GROUPS
+                              : VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_VCPU |
+                                    VIR_DOMAIN_STATS_BALLOON;
+    gint64 t0 = g_get_monotonic_time();
     int nrecs = virConnectGetAllDomainStats(conn, groups, &recs, 0);
+    gint64 when = midpoint(t0, g_get_monotonic_time());
     if (nrecs < 0) {
         /* Not every driver has bulk stats; per-domain info below covers that. */
         virResetLastError();
         nrecs = 0;
     }
+    if (samples)
+        *samples = samples_from_records(recs, nrecs, when);
     g_autoptr(GHashTable) by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (int i = 0; i < nrecs; i++) {
         char uuid[VIR_UUID_STRING_BUFLEN];
@@ -168,6 +460,8 @@ GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *title_cache, GError 
     /* Losing every domain to errors means the connection is gone, not that the host is empty. */
     if (out->len == 0 && first_error) {
         g_propagate_error(err, first_error);
+        if (samples)
+            g_clear_pointer(samples, nv_domain_samples_free);
         return NULL;
     }
     g_clear_error(&first_error);

@@ -7,11 +7,33 @@
 #include <libvirt/virterror.h>
 
 #include "model.h"
+#include "stats.h"
 
 /* Domains with state, vCPUs, memory and title, sorted by name. A constant number of round
  * trips (bulk list + bulk stats) plus one title lookup per domain not in `title_cache`
  * (uuid -> title, may be NULL; filled as titles are fetched). */
 GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *title_cache, GError **err);
+/* The same, and when `samples` is not NULL the one stats call also asks for every live group
+ * (cpu, balloon, block, interface) and hands the counters back in *samples. */
+GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *title_cache,
+                                 NvDomainSamples **samples, GError **err);
+
+/* What a connection's drivers accept for the stats calls, learnt on the first refresh and
+ * kept by the caller (zero-initialised; reset it on reconnecting). */
+typedef struct {
+    int cpu_params; /* virNodeGetCPUStats wants exactly this many; 0 unknown, -1 unsupported */
+    int mem_params; /* the same for virNodeGetMemoryStats */
+    gboolean no_nowait; /* the driver refused VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT */
+} NvStatsQuery;
+
+/* The live counters of every domain: one virConnectGetAllDomainStats call, whatever the number
+ * of domains (a second one only if the driver refuses the NOWAIT flag, once per connection). */
+NvDomainSamples *nv_fetch_domain_samples(virConnectPtr conn, NvStatsQuery *q, GError **err);
+/* The host's CPU and memory counters: one virNodeGetCPUStats and one virNodeGetMemoryStats
+ * call (plus one each the first time, to learn the parameter count). What a driver does not
+ * support is left out of `out->have` and not asked again. */
+gboolean nv_fetch_host_sample(virConnectPtr conn, NvStatsQuery *q, NvHostSample *out,
+                              GError **err);
 NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, GError **err);
 GPtrArray *nv_fetch_pools(virConnectPtr conn, GError **err);
 GPtrArray *nv_fetch_volumes(virConnectPtr conn, const char *pool_name, GError **err);

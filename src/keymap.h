@@ -55,6 +55,8 @@ typedef enum {
     NV_CTX_VNC,     /* the graphical console view: likewise */
     NV_CTX_VNC_MENU, /* the menu the VNC view's escape key opens */
     NV_CTX_DIALOG,   /* prompts, confirmations, menus and checklists */
+    NV_CTX_SNAPSHOTS, /* the snapshots view; moving keys come from "list" */
+    NV_CTX_FORM,      /* forms (the details editor): other keys type into the field */
     NV_CTX_COUNT
 } NvContext;
 

@@ -420,6 +420,7 @@ NvModel *nv_model_new(void)
     m->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)nv_volume_free);
     m->networks = g_ptr_array_new_with_free_func((GDestroyNotify)nv_network_free);
     m->ifaces = g_ptr_array_new_with_free_func((GDestroyNotify)nv_iface_free);
+    m->domain_stats = nv_domain_stats_table_new();
     return m;
 }
 
@@ -443,5 +444,7 @@ void nv_model_free(NvModel *m)
     nv_host_free(m->host);
     nv_domain_details_free(m->details);
     g_free(m->details_error);
+    if (m->domain_stats != NULL)
+        g_hash_table_unref(m->domain_stats);
     g_free(m);
 }

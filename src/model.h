@@ -5,6 +5,8 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "stats.h"
+
 /* Values mirror virDomainState. */
 typedef enum {
     NV_DOMAIN_NOSTATE = 0,
@@ -28,6 +30,9 @@ typedef struct {
     unsigned vcpus;
     unsigned long long memory_kib;     /* current */
     unsigned long long max_memory_kib; /* maximum */
+    /* Live numbers: borrowed from NvModel.domain_stats, set on the main thread whenever the
+     * list or the stats change (NULL when the domain has none, e.g. it is shut off). */
+    const NvDomainStats *stats;
 } NvDomain;
 
 typedef struct {
@@ -158,6 +163,10 @@ typedef struct {
     NvHost *host;
     NvDomainDetails *details; /* of the selected domain, NULL until fetched */
     char *details_error;
+    /* Live numbers, apart from `domains` so that they survive relists: uuid -> NvDomainStats*
+     * for running domains that gave numbers (src/stats.h); each NvDomain points at its own. */
+    GHashTable *domain_stats;
+    NvHostStats host_stats; /* have == 0 until the host gave numbers */
 } NvModel;
 
 void nv_domain_free(NvDomain *d);

@@ -402,6 +402,74 @@ static gboolean domain_vcpus(NvXmlReader *r, NvDomainDetails *d, GError **err)
     return read_uint(r, NULL, "vcpu", "<vcpu>", &d->vcpus, err);
 }
 
+/* A TCP port or libvirt's -1 for "not assigned yet"; anything unreadable counts as -1 too, since
+ * a console or display that cannot be reached is no reason to refuse the whole document. */
+static int read_port(NvXmlReader *r, xmlNode *node, const char *expr)
+{
+    g_autofree char *text = g_strstrip(xstr(r, node, expr));
+    gint64 v;
+    if (!g_ascii_string_to_signed(text, 10, -1, 65535, &v, NULL))
+        return -1;
+    return (int)v;
+}
+
+static NvChardev *chardev_from_node(NvXmlReader *r, xmlNode *node, const char *kind,
+                                    const char *derived_alias)
+{
+    NvChardev *c = g_new0(NvChardev, 1);
+    c->kind = g_strdup(kind);
+    c->type = xstr(r, node, "@type");
+    c->port = read_port(r, node, "target/@port");
+    c->alias = xstr(r, node, "alias/@name");
+    if (c->alias[0] == '\0')
+        set_str(&c->alias, g_strdup(derived_alias));
+    return c;
+}
+
+/* libvirt writes <alias> only while the domain runs; it names the devices the way
+ * qemuAssignDeviceAliases does, so the same name can be derived from the inactive XML: the
+ * n-th serial is "serial<n>", the n-th console "console<n>", except that a first console with
+ * a serial target is the first serial itself and shares its alias. */
+static void domain_chardevs(NvXmlReader *r, NvDomainDetails *d)
+{
+    g_autoptr(xmlXPathObject) serials = xnodes(r, NULL, "devices/serial");
+    int nserials = node_count(serials);
+    for (int i = 0; i < nserials; i++) {
+        g_autofree char *alias = g_strdup_printf("serial%d", i);
+        g_ptr_array_add(d->chardevs,
+                        chardev_from_node(r, serials->nodesetval->nodeTab[i], "serial", alias));
+    }
+    g_autoptr(xmlXPathObject) consoles = xnodes(r, NULL, "devices/console");
+    for (int i = 0; i < node_count(consoles); i++) {
+        xmlNode *node = consoles->nodesetval->nodeTab[i];
+        g_autofree char *target = xstr(r, node, "target/@type");
+        g_autofree char *alias = NULL;
+        if (i == 0 && nserials > 0 && (target[0] == '\0' || strcmp(target, "serial") == 0))
+            alias = g_strdup(((NvChardev *)d->chardevs->pdata[0])->alias);
+        else
+            alias = g_strdup_printf("console%d", i);
+        g_ptr_array_add(d->chardevs, chardev_from_node(r, node, "console", alias));
+    }
+}
+
+static NvGraphics *graphics_from_node(NvXmlReader *r, xmlNode *node)
+{
+    /* Older XML has the address as an attribute; newer adds <listen>; a local socket instead of
+     * an address appears in either place. */
+    static const char *const listens[] = {"@listen", "listen/@address", "listen/@socket",
+                                          "@socket", NULL};
+    NvGraphics *g = g_new0(NvGraphics, 1);
+    g->type = xstr(r, node, "@type");
+    g->port = read_port(r, node, "@port");
+    g_autofree char *autoport = xstr(r, node, "@autoport");
+    g->autoport = strcmp(autoport, "yes") == 0;
+    g->listen = first_nonempty(r, node, listens);
+    /* The password itself only appears with VIR_DOMAIN_XML_SECURE; an empty one still counts. */
+    g_autofree char *has_passwd = xstr(r, node, "boolean(@passwd)");
+    g->has_password = strcmp(has_passwd, "true") == 0;
+    return g;
+}
+
 static void domain_devices(NvXmlReader *r, NvDomainDetails *d)
 {
     g_autoptr(xmlXPathObject) disks = xnodes(r, NULL, "devices/disk");
@@ -410,6 +478,10 @@ static void domain_devices(NvXmlReader *r, NvDomainDetails *d)
     g_autoptr(xmlXPathObject) nics = xnodes(r, NULL, "devices/interface");
     for (int i = 0; i < node_count(nics); i++)
         g_ptr_array_add(d->nics, nic_from_node(r, nics->nodesetval->nodeTab[i]));
+    domain_chardevs(r, d);
+    g_autoptr(xmlXPathObject) graphics = xnodes(r, NULL, "devices/graphics");
+    for (int i = 0; i < node_count(graphics); i++)
+        g_ptr_array_add(d->graphics, graphics_from_node(r, graphics->nodesetval->nodeTab[i]));
 }
 
 NvDomainDetails *nv_xml_domain_details(const char *xml, GError **err)

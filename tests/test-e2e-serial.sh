@@ -1,1 +1,206 @@
-exit 77
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # functions called through nvt_wait_until and the cleanup hooks
+# shellcheck disable=SC2016 # the $((...)) in typed lines are expanded by the guest's shell
+# End to end, against the real daemon (qemu:///system) and a real test guest (tests/guest:
+# TCG, a busybox shell on the serial port): ncvirt in tmux opens the domain's serial console
+# with `c`. Checks:
+#   - the header names the domain and the leave key; Enter brings a shell prompt;
+#   - a typed command runs and its output (computed in the guest) is drawn from libvterm;
+#   - hostile bytes from the guest (OSC 2 title, OSC 52 clipboard write, DSR query) never
+#     reach the real terminal: tmux's pane title and paste buffers stay untouched, although
+#     the private tmux server honours both (shown with the same bytes printed in a plain
+#     window of that server);
+#   - Left arrow and Ctrl keys (C-a, C-c) reach the guest's line editor;
+#   - C-] leaves to the domain list; reopened, the view follows the domain through
+#     `virsh destroy` and `virsh start` and attaches again; q quits with status 0.
+# Skips (77) only when the daemon cannot run here. The guest is removed even on failure.
+set -uo pipefail
+
+: "${NCVIRT_SRCDIR:?NCVIRT_SRCDIR is not set (run through meson test)}"
+: "${NCVIRT_TESTDIR:?NCVIRT_TESTDIR is not set (run through meson test)}"
+: "${NCVIRT_BUILDDIR:?NCVIRT_BUILDDIR is not set (run through meson test)}"
+# shellcheck source=tests/lib-tmux.sh
+. "$NCVIRT_TESTDIR/lib-tmux.sh"
+
+uri=qemu:///system
+[[ $(id -u) -eq 0 ]] || nvt_skip "not root, cannot use $uri"
+command -v virsh >/dev/null || nvt_skip "virsh is not installed (run scripts/bootstrap)"
+if ! why=$(bash "$NCVIRT_SRCDIR/scripts/start-libvirtd" 2>&1); then
+    nvt_skip "the local libvirt daemon cannot run here: $why"
+fi
+nvt_init
+
+export GUEST_URI=$uri
+# shellcheck source=tests/guest/lib-guest.sh
+. "$NCVIRT_TESTDIR/guest/lib-guest.sh"
+
+name="nvtest-serial-$$"
+cleanup_guest() {
+    guest_cleanup "$name"
+}
+NVT_CLEANUP_HOOKS+=(cleanup_guest)
+
+t0=$(nvt_now_ms)
+secs() { awk -v ms="$(($(nvt_now_ms) - $1))" 'BEGIN { printf "%.1f", ms / 1000 }'; }
+# A failure before ncvirt runs: the end of the serial log instead of a screen.
+die() {
+    echo "FAIL: $*"
+    local log
+    log=$(guest_serial_log "$name")
+    [[ -s $log ]] && { echo "--- $log (last 20 lines):"; tail -n 20 "$log" | sed 's/^/    /'; }
+    exit 1
+}
+q() { nvt_re_quote "$1"; }
+
+# ---- the guest ----
+cache=$(guest_build "$NCVIRT_BUILDDIR/guest-cache") || die "building the guest failed"
+guest_xml "$name" "$cache" >"$NVT_TMP/dom.xml"
+out=$(guest_virsh define "$NVT_TMP/dom.xml" 2>&1) || die "virsh define: $out"
+out=$(guest_virsh start "$name" 2>&1) || die "virsh start: $out"
+t=$(nvt_now_ms)
+guest_wait_marker "$name" NCVIRT-GUEST-READY 120 || die "no NCVIRT-GUEST-READY within 120 s"
+nvt_ok "$name booted: NCVIRT-GUEST-READY after $(secs "$t") s"
+
+# ---- ncvirt, with a private HOME, in a tmux that would act on a leaked OSC 2 or OSC 52 ----
+home="$NVT_TMP/home"
+mkdir -p "$home" "$NVT_TMP/data" "$NVT_TMP/cache"
+nvt_start 120 40 "HOME=$home" "XDG_DATA_HOME=$NVT_TMP/data" "XDG_CACHE_HOME=$NVT_TMP/cache" \
+    -- "$NCVIRT_BIN" -c "$uri"
+nvt_tmux set -s set-clipboard on \; set -g allow-rename on >/dev/null ||
+    nvt_fail "cannot set set-clipboard and allow-rename in the private tmux server"
+nvt_wait_for "┌─ Domains (" 15
+nvt_keys /
+nvt_wait_for "filter: "
+nvt_type "$name"
+nvt_keys Enter
+nvt_wait_re "┌─ Domains \\(1 of [0-9]+\\) /$(q "$name") ─"
+nvt_wait_re "running +$(q "$name")( |$)" 10
+nvt_wait_gone "filter: "
+nvt_ok "$name listed, running"
+title_before=$(nvt_tmux display-message -p -t "$NVT_SESSION" '#{pane_title}')
+
+# The busybox prompt: PS1='\h:\w# ', the hostname is the domain name, the home dir is /root.
+prompt_re="$(q "$name"):[^ ]*# "
+# wait_prompt: presses Enter until a prompt shows (the shell may still be starting, or output
+# may have scrolled the last prompt away).
+wait_prompt() {
+    local i
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        nvt_keys Enter
+        NVT_SOFT=1 nvt_wait_re "$prompt_re" 3 >/dev/null && return 0
+        NVT_FAILURES=$((NVT_FAILURES - 1))
+    done
+    nvt_fail "no shell prompt /$prompt_re/ after 10 Enters"
+}
+# run_cmd LINE WANT [TIMEOUT]: types LINE + Enter and waits for WANT (a fixed string that the
+# typed line itself does not contain) on the screen.
+run_cmd() {
+    local line=$1 want=$2 timeout=${3:-20}
+    nvt_type "$line"
+    nvt_keys Enter
+    nvt_wait_for "$want" "$timeout"
+}
+
+# ---- the console view ----
+console_header() {
+    local top
+    top=$(nvt_line 0)
+    [[ $top == *"$name"* && $top == *"C-]"* ]]
+}
+t=$(nvt_now_ms)
+nvt_keys c
+nvt_wait_until "no console header naming $name and the leave key C-] on the top line" 15 \
+    console_header
+nvt_ok "c: header '$(nvt_line 0 | sed 's/  */ /g')' after ${NVT_WAITED_MS} ms"
+wait_prompt
+nvt_ok "Enter: shell prompt after $(secs "$t") s"
+
+t=$(nvt_now_ms)
+run_cmd 'echo $((6*7))RESULT' 42RESULT
+nvt_ok "typed command ran, 42RESULT on the screen after ${NVT_WAITED_MS} ms"
+
+# ---- hostile bytes from the guest ----
+run_cmd "printf '\\033]2;NVPWNED\\007'; echo NV\"\"T\$((1+1))" NVT2
+run_cmd "printf '\\033]52;c;TlZQV05FRA==\\007'; echo NV\"\"C\$((1+2))" NVC3
+run_cmd "printf '\\033[6n'; echo NV\"\"D\$((1+3))" NVD4
+# The shell and the screen go on: a reply to the DSR leaked into ncvirt's input would be typed
+# into the line editor (as "[24;1R" or the like) and end up on the screen.
+run_cmd 'echo NV""AFTER$((2*5))' NVAFTER10
+nvt_lacks_re '\[[0-9]+;[0-9]+R' || nvt_fail "a cursor position report shows on the screen"
+title=$(nvt_tmux display-message -p -t "$NVT_SESSION" '#{pane_title}')
+[[ $title != *NVPWNED* ]] || nvt_fail "the guest's OSC 2 reached tmux: pane title '$title'"
+[[ $title == "$title_before" ]] ||
+    nvt_fail "the pane title changed from '$title_before' to '$title'"
+buffers=$(nvt_tmux list-buffers 2>&1)
+[[ -z $buffers ]] || nvt_fail "the guest's OSC 52 reached tmux: buffers: $buffers"
+nvt_tmux show-buffer 2>/dev/null | grep -q NVPWNED && nvt_fail "NVPWNED in tmux's paste buffer"
+nvt_ok "OSC 2, OSC 52 and DSR from the guest: pane title still '$title', no paste buffer"
+
+# The same bytes printed straight into a window of the same tmux server do change the title
+# and fill a paste buffer: the checks above can fail.
+nvt_tmux new-window -d -t "$NVT_SESSION" -n raw \
+    "printf '\\033]2;NVPWNED\\007\\033]52;c;TlZQV05FRA==\\007'; exec sleep 100000" ||
+    nvt_fail "cannot open a plain tmux window"
+raw_leaked() {
+    [[ $(nvt_tmux display-message -p -t "$NVT_SESSION:raw" '#{pane_title}') == NVPWNED ]] &&
+        nvt_tmux show-buffer 2>/dev/null | grep -q NVPWNED
+}
+nvt_wait_until "the raw OSC 2 / OSC 52 did not change tmux's title or buffer: the check is void" \
+    5 raw_leaked
+nvt_tmux kill-window -t "$NVT_SESSION:raw"
+nvt_tmux delete-buffer 2>/dev/null
+nvt_ok "control: the same bytes printed raw in a plain tmux window set the title and a buffer"
+
+# ---- arrows and Ctrl keys ----
+# Left twice puts the 5 before "))": NV$((1000+25)) prints NV1025 (unedited it would be NV10025).
+nvt_type 'echo NV$((1000+2))'
+nvt_keys Left Left
+nvt_type 5
+nvt_keys Enter
+nvt_wait_re '(^|[^0-9])NV1025([^0-9]|$)' 20
+nvt_ok "Left arrow edits the line: NV1025 after ${NVT_WAITED_MS} ms"
+# C-a goes to the start of the line: "cho NV""CA" becomes "echo NV""CA".
+nvt_type 'cho NV""CA$((3*3))'
+nvt_keys C-a
+nvt_type e
+nvt_keys Enter
+nvt_wait_for NVCA9 20
+nvt_ok "C-a moves to the line start: NVCA9 after ${NVT_WAITED_MS} ms"
+# C-c drops the line; the next one runs alone.
+nvt_type 'echo NV""CC$((4*4))'
+nvt_keys C-c
+run_cmd 'echo NV""POSTCC$((5*5))' NVPOSTCC25
+nvt_assert_lacks NVCC16 "C-c did not cancel the line: NVCC16 was printed"
+nvt_ok "C-c cancels the line"
+
+# ---- leave ----
+nvt_keys C-]
+nvt_wait_re "┌─ Domains \\(1 of [0-9]+\\) /$(q "$name") ─" 5
+nvt_ok "C-]: the domain list is back after ${NVT_WAITED_MS} ms"
+
+# ---- reopen; the domain stops and starts again ----
+nvt_keys c
+nvt_wait_until "no console header naming $name and the leave key C-] on the top line" 15 \
+    console_header
+wait_prompt
+run_cmd 'echo NV""AGAIN$((7*7))' NVAGAIN49
+nvt_ok "c again: attached, NVAGAIN49"
+out=$(guest_virsh destroy "$name" 2>&1) || nvt_fail "virsh destroy: $out"
+t=$(nvt_now_ms)
+nvt_wait_until "after virsh destroy, the console view does not say the domain stopped" 15 \
+    nvt_has_re '(not running|shut ?off|stopped|ended|closed)'
+nvt_ok "virsh destroy: '$(grep -Eio '[^│]*(not running|shut ?off|stopped|ended|closed)[^│]*' <<<"$NVT_SCREEN" | head -n1 | sed 's/^ *//; s/ *$//')' after ${NVT_WAITED_MS} ms"
+out=$(guest_virsh start "$name" 2>&1) || nvt_fail "virsh start: $out"
+guest_wait_marker "$name" NCVIRT-GUEST-READY 120 || nvt_fail "no NCVIRT-GUEST-READY after restart"
+t=$(nvt_now_ms)
+wait_prompt
+run_cmd 'echo NV""BACK$((8*8))' NVBACK64
+nvt_ok "virsh start: the view attached again, NVBACK64 after $(secs "$t") s"
+
+nvt_keys C-]
+nvt_wait_re "┌─ Domains \\(1 of [0-9]+\\) /$(q "$name") ─" 5
+nvt_keys q
+nvt_wait_for EXIT=0 5
+nvt_ok "C-], q: ncvirt exits with status 0"
+echo "total $(secs "$t0") s"
+nvt_done

@@ -74,12 +74,24 @@ nvt_ok "$name listed, running"
 # ---- the VNC view ----
 nvt_keys v
 header_re="^ VNC +$(q "$name") +([1-9][0-9]*)x([1-9][0-9]*) "
-nvt_wait_re "$header_re" 20
+# The frame goes below the top line: block symbols on the top line mean it was painted over.
+blocks='[▀▄█▌▐▖▗▘▙▚▛▜▝▞▟]'
+header_shown() {
+    nvt_has_re "$header_re" && ! nvt_line 0 | grep -q "$blocks"
+}
+nvt_wait_until "no top line /$header_re/ free of frame cells" 20 header_shown
 fb=$(nvt_line 0 | grep -Eo -- "$header_re" | grep -Eo '[0-9]+x[0-9]+ $')
 fb=${fb% }
 fb_w=${fb%x*} fb_h=${fb#*x}
 nvt_ok "v: top line shows VNC, $name and the framebuffer ${fb_w}x${fb_h} after ${NVT_WAITED_MS} ms"
 [[ $(nvt_line 0) == *"C-] menu"* ]] || nvt_fail "the top line does not name the menu key C-]"
+# A frame no wider than the screen below the top line (a cell is two pixels tall) fills its
+# height: the frame's last row is the screen's last row.
+if ((fb_w * (NVT_ROWS - 1) * 2 <= fb_h * NVT_COLS)); then
+    bottom_drawn() { nvt_line $((NVT_ROWS - 1)) | grep -q "$blocks"; }
+    nvt_wait_until "the frame does not reach the bottom row $((NVT_ROWS - 1))" 5 bottom_drawn
+    nvt_ok "the frame fills rows 1..$((NVT_ROWS - 1)) below the top line"
+fi
 
 # Keys: typed in the terminal, sent as X keysyms to the VGA console's shell (tty1), which
 # writes the computed marker to the serial port. The typed line itself only shows on tty1.

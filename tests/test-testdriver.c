@@ -658,6 +658,145 @@ START_TEST(test_conn_bad_uri)
 }
 END_TEST
 
+/* ---- live stats: the test driver answers the bulk stats call with the state group only,
+ * has node CPU stats (constant counters) and no node memory stats ---- */
+
+/* The full stats groups change nothing in the list, and every domain gets a sample. */
+START_TEST(test_fetch_domains_full)
+{
+    virConnectPtr conn = open_node();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvDomainSamples) samples = NULL;
+    g_autoptr(GPtrArray) doms = nv_fetch_domains_full(conn, NULL, &samples, &err);
+    ck_assert_msg(doms != NULL, "nv_fetch_domains_full: %s", err ? err->message : "?");
+    GPtrArray *rows = exp_rows("domain");
+    ck_assert_uint_eq(doms->len, rows->len);
+    for (guint i = 0; i < doms->len; i++) {
+        check_domain_row(doms->pdata[i], rows->pdata[i]);
+        ck_assert_ptr_null(((NvDomain *)doms->pdata[i])->stats);
+    }
+    ck_assert_ptr_nonnull(samples);
+    ck_assert_uint_eq(samples->samples->len, rows->len);
+    ck_assert(samples->when_us > 0);
+    virConnectClose(conn);
+}
+END_TEST
+
+/* What the test driver really gives: a sample per domain with its state and no numbers. */
+START_TEST(test_fetch_samples)
+{
+    virConnectPtr conn = open_node();
+    g_autoptr(GError) err = NULL;
+    NvStatsQuery q = {0};
+    g_autoptr(NvDomainSamples) samples = nv_fetch_domain_samples(conn, &q, &err);
+    ck_assert_msg(samples != NULL, "nv_fetch_domain_samples: %s", err ? err->message : "?");
+    GPtrArray *rows = exp_rows("domain");
+    ck_assert_uint_eq(samples->samples->len, rows->len);
+    unsigned running = 0;
+    for (guint i = 0; i < samples->samples->len; i++) {
+        NvDomainSample *s = &g_array_index(samples->samples, NvDomainSample, i);
+        char **row = NULL;
+        for (guint r = 0; r < rows->len && !row; r++)
+            if (strcmp(((char **)rows->pdata[r])[2], s->uuid) == 0)
+                row = rows->pdata[r];
+        ck_assert_msg(row != NULL, "sample for an unknown UUID %s", s->uuid);
+        ck_assert_int_eq(s->state, atoi(row[3]));
+        ck_assert_msg(s->have == 0, "%s: the test driver gave numbers (0x%x)", row[1], s->have);
+        running += s->state == VIR_DOMAIN_RUNNING;
+    }
+    ck_assert_uint_gt(running, 0);
+
+    /* Nothing to merge: no entries, every domain stays without live numbers. */
+    g_autoptr(GHashTable) table = nv_domain_stats_table_new();
+    nv_domain_stats_merge(table, samples, TRUE);
+    ck_assert_uint_eq(g_hash_table_size(table), 0);
+
+    /* Host: CPU counters (the count learnt once), memory stats unsupported and remembered. */
+    NvHostSample h1, h2;
+    ck_assert_msg(nv_fetch_host_sample(conn, &q, &h1, &err), "host: %s", err ? err->message : "?");
+    ck_assert_uint_eq(h1.have, NV_STAT_CPU);
+    ck_assert_int_gt(q.cpu_params, 0);
+    ck_assert_int_eq(q.mem_params, -1);
+    ck_assert(h1.cpu_total_ns > h1.cpu_busy_ns);
+    ck_assert(nv_fetch_host_sample(conn, &q, &h2, &err));
+    ck_assert_uint_eq(h2.have, NV_STAT_CPU);
+    ck_assert_uint_eq(h2.cpu_busy_ns, h1.cpu_busy_ns);
+    ck_assert(virGetLastError() == NULL);
+    virConnectClose(conn);
+}
+END_TEST
+
+/* Like on_change, but `calls` counts the NV_CHANGE_STATS notifications only. */
+static void on_stats(NvConn *conn, unsigned changes, gpointer data)
+{
+    Seen *seen = data;
+    seen->changes |= changes;
+    if (changes & NV_CHANGE_STATS)
+        seen->calls++;
+}
+
+static gboolean stats_ticks(NvConn *conn, gconstpointer data)
+{
+    const Seen *seen = data;
+    return seen->calls >= 2 && nv_conn_model(conn)->host_stats.have != 0;
+}
+
+static gboolean ticked_once(NvConn *conn, gconstpointer data)
+{
+    return ((const Seen *)data)->calls >= 1;
+}
+
+/* The periodic refresh through NvConn: NV_CHANGE_STATS every tick, host CPU from the node
+ * counters, no domain numbers (and no harm) from a driver that gives state only. */
+START_TEST(test_conn_stats)
+{
+    Seen seen = {0};
+    init_once();
+    g_autoptr(NvConn) conn = nv_conn_new(node_uri, FALSE);
+    ck_assert_uint_eq(nv_conn_get_refresh_seconds(conn), 2);
+    nv_conn_set_refresh_seconds(conn, 1);
+    nv_conn_set_listener(conn, on_stats, &seen);
+    nv_conn_start(conn);
+    ck_assert_msg(run_until(conn, fully_loaded, NULL, 60000), "not loaded after 60 s");
+    ck_assert_msg(run_until(conn, stats_ticks, &seen, 10000),
+                  "%u NV_CHANGE_STATS in 10 s, host have 0x%x", seen.calls,
+                  nv_conn_model(conn)->host_stats.have);
+    ck_assert(seen.changes & NV_CHANGE_STATS);
+    const NvModel *m = nv_conn_model(conn);
+    ck_assert_uint_eq(m->host_stats.have, NV_STAT_CPU);
+    ck_assert_double_eq(m->host_stats.cpu_percent, 0.0); /* the counters never move */
+    ck_assert_uint_ge(nv_ring_len(&m->host_stats.cpu), 1);
+    ck_assert_uint_eq(nv_ring_len(&m->host_stats.mem), nv_ring_len(&m->host_stats.cpu));
+    ck_assert_uint_eq(g_hash_table_size(m->domain_stats), 0);
+    for (guint i = 0; i < m->domains->len; i++)
+        ck_assert_ptr_null(((NvDomain *)m->domains->pdata[i])->stats);
+    /* The list and its states are what they were. */
+    GPtrArray *rows = exp_rows("domain");
+    ck_assert_uint_eq(m->domains->len, rows->len);
+    for (guint i = 0; i < m->domains->len; i++)
+        ck_assert_int_eq(((NvDomain *)m->domains->pdata[i])->state,
+                         atoi(((char **)rows->pdata[i])[3]));
+    /* No message for the missing groups or the missing memory stats. */
+    g_autofree char *msg = nv_conn_take_message(conn);
+    ck_assert_msg(msg == NULL, "unexpected message: %s", msg);
+    /* The stats refresh is nobody's wait: no spinner for it. */
+    ck_assert(run_until(conn, idle, NULL, 10000));
+
+    /* 0 stops the refresh; a refresh asked for explicitly still comes. */
+    nv_conn_set_refresh_seconds(conn, 0);
+    run_until(conn, idle, NULL, 200);
+    seen.calls = 0;
+    gint64 deadline = g_get_monotonic_time() + 2500 * 1000;
+    guint id = g_timeout_add(20, tick, NULL);
+    while (g_get_monotonic_time() < deadline)
+        g_main_context_iteration(NULL, TRUE);
+    g_source_remove(id);
+    ck_assert_uint_eq(seen.calls, 0);
+    nv_conn_refresh(conn, NV_CHANGE_STATS);
+    ck_assert_msg(run_until(conn, ticked_once, &seen, 5000), "no NV_CHANGE_STATS on request");
+}
+END_TEST
+
 static Suite *testdriver_suite(void)
 {
     Suite *s = suite_create("testdriver");
@@ -679,6 +818,13 @@ static Suite *testdriver_suite(void)
     tcase_add_test(conn, test_conn_select_null_clears);
     tcase_add_test(conn, test_conn_bad_uri);
     suite_add_tcase(s, conn);
+
+    TCase *stats = tcase_create("stats");
+    tcase_set_timeout(stats, 120);
+    tcase_add_test(stats, test_fetch_domains_full);
+    tcase_add_test(stats, test_fetch_samples);
+    tcase_add_test(stats, test_conn_stats);
+    suite_add_tcase(s, stats);
     return s;
 }
 

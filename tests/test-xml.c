@@ -85,6 +85,23 @@ static char *dump_domain(const NvDomainDetails *d)
         put_pair(out, "model", nic->model);
         g_string_append_c(out, '\n');
     }
+    for (guint i = 0; i < d->chardevs->len; i++) {
+        const NvChardev *c = g_ptr_array_index(d->chardevs, i);
+        g_string_append_printf(out, "chardev[%u]:", i);
+        put_pair(out, "kind", c->kind);
+        put_pair(out, "type", c->type);
+        g_string_append_printf(out, " port=%d", c->port);
+        put_pair(out, "alias", c->alias);
+        g_string_append_c(out, '\n');
+    }
+    for (guint i = 0; i < d->graphics->len; i++) {
+        const NvGraphics *g = g_ptr_array_index(d->graphics, i);
+        g_string_append_printf(out, "graphics[%u]:", i);
+        put_pair(out, "type", g->type);
+        g_string_append_printf(out, " port=%d autoport=%d", g->port, g->autoport);
+        put_pair(out, "listen", g->listen);
+        g_string_append_printf(out, " has_password=%d\n", g->has_password);
+    }
     g_string_append_printf(out, "state: %d\nreason: %d\nautostart: %d\npersistent: %d\n",
                            (int)d->state, d->reason, d->autostart, d->persistent);
     return g_string_free(out, FALSE);
@@ -154,6 +171,7 @@ static const Golden goldens[] = {
     {"domain-test-default", DOC_DOMAIN},
     {"domain-live", DOC_DOMAIN},
     {"domain-odd", DOC_DOMAIN},
+    {"domain-consoles", DOC_DOMAIN},
     {"pool-default", DOC_POOL},
     {"pool-dir", DOC_POOL},
     {"pool-logical", DOC_POOL},

@@ -132,6 +132,78 @@ static void mark_all(NvPane *pane)
     }
 }
 
+/* Equal keys keep the model's order (by name) in both directions, so equal rows never swap
+ * places from one refresh to the next. */
+static gint compare_rows(gconstpointer a, gconstpointer b, gpointer data)
+{
+    NvPane *pane = data;
+    guint x = *(const guint *)a, y = *(const guint *)b;
+    int c = pane->klass->compare[pane->sort_column](pane, x, y);
+    if (pane->sort_reverse)
+        c = c > 0 ? -1 : c < 0;
+    return c ? c : (x > y) - (x < y);
+}
+
+/* Sorts the visible rows (indices, never the model) on the pane's sort column; the selection
+ * stays on the same item when `keep_selection`. */
+static void sort_rows(NvPane *pane, gboolean keep_selection)
+{
+    NvList *list = &pane->list;
+    if (pane->sort_column < 0 || list->rows->len < 2)
+        return;
+    int item = keep_selection ? nv_list_selected_item(list) : -1;
+    g_array_sort_with_data(list->rows, compare_rows, pane);
+    for (guint r = 0; item >= 0 && r < list->rows->len; r++) {
+        if (g_array_index(list->rows, guint, r) == (guint)item) {
+            list->selected = r;
+            break;
+        }
+    }
+}
+
+/* Live numbers changed (or the sort did): rows move, the selection moves with its item. The
+ * caller redraws. */
+static void resort(NvPane *pane)
+{
+    if (pane->sort_column < 0)
+        return;
+    sort_rows(pane, TRUE);
+}
+
+/* `o`: the next column that can be sorted on, ascending; after the last, the first again. */
+static void sort_next(NvPane *pane)
+{
+    const NvCompareFunc *compare = pane->klass->compare;
+    int n = 0, first = -1, next = -1;
+    while (compare && pane->klass->columns[n].title)
+        n++;
+    for (int c = 0; c < n; c++) {
+        if (!compare[c])
+            continue;
+        if (first < 0)
+            first = c;
+        if (next < 0 && c > pane->sort_column)
+            next = c;
+    }
+    if (first < 0)
+        return;
+    pane->sort_column = next >= 0 ? next : first;
+    pane->sort_reverse = FALSE;
+    resort(pane);
+}
+
+/* `O`: the other direction (sorting on the first sortable column if there was no sort). */
+static void sort_reverse(NvPane *pane)
+{
+    if (pane->sort_column < 0) {
+        sort_next(pane);
+        if (pane->sort_column < 0)
+            return;
+    }
+    pane->sort_reverse = !pane->sort_reverse;
+    resort(pane);
+}
+
 void nv_pane_rebuild(NvPane *pane)
 {
     NvList *list = &pane->list;
@@ -152,12 +224,15 @@ void nv_pane_rebuild(NvPane *pane)
         }
         g_array_append_val(list->rows, i);
     }
+    sort_rows(pane, found);
     nv_list_keep_in_range(list);
     prune_marks(pane, n);
     int new_item = nv_list_selected_item(list);
     const char *new_key = new_item >= 0 ? pane->klass->item_name(pane, new_item) : NULL;
+    /* Typing a filter moves the selection on every key: fetch its details once it rests,
+     * except for the very first selection, which should show at once. */
     if (!found || old_item < 0 || g_strcmp0(new_key, pane->last_selected_key) != 0)
-        selection_changed(pane, TRUE);
+        selection_changed(pane, old_item < 0);
     nv_app_dirty(pane->app);
 }
 
@@ -236,6 +311,8 @@ static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
         nv_pane_rebuild(&app->panes[2]);
     if (changes & (NV_CHANGE_HOST | NV_CHANGE_STATE))
         nv_pane_rebuild(&app->panes[3]);
+    if ((changes & NV_CHANGE_STATS) && !(changes & NV_CHANGE_DOMAINS))
+        resort(&app->panes[0]);
     if (app->view && app->view->klass->model_changed)
         app->view->klass->model_changed(app->view, changes);
     if (changes & NV_CHANGE_MESSAGE) {
@@ -245,7 +322,12 @@ static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
     }
     if (nv_conn_busy(conn) > 0 && !app->spinner_source)
         app->spinner_source = g_timeout_add(NV_SPINNER_MS, spinner_tick, app);
-    nv_app_dirty(app);
+    /* Live numbers show in the Domains and Host panes only: a refresh tick while another pane,
+     * the help or a console is up has nothing to draw. */
+    gboolean stats_shown =
+        !app->view && !app->help_open && (app->current == 0 || app->current == 3);
+    if (changes != NV_CHANGE_STATS || stats_shown)
+        nv_app_dirty(app);
 }
 
 /* ---- keys ---- */
@@ -400,6 +482,12 @@ static void handle_list_action(NvApp *app, NvAction a)
     case NV_ACTION_MARK_ALL:
         if (pane->klass->markable)
             mark_all(pane);
+        break;
+    case NV_ACTION_SORT:
+        sort_next(pane);
+        break;
+    case NV_ACTION_SORT_REVERSE:
+        sort_reverse(pane);
         break;
     default:
         break;
@@ -610,8 +698,13 @@ static void draw_row(NvPane *pane, int y, int x, int width, int item, attr_t bas
     int cx = x;
     for (guint c = 0; cols[c].title && cx < x + width; c++) {
         int cw = MIN(column_width(cols, c, width), x + width - cx);
-        g_autofree char *text =
-            item >= 0 ? pane->klass->cell(pane, (guint)item, c) : g_strdup(_(cols[c].title));
+        g_autofree char *text = NULL;
+        if (item >= 0)
+            text = pane->klass->cell(pane, (guint)item, c);
+        else if ((int)c == pane->sort_column)
+            text = g_strconcat(_(cols[c].title), pane->sort_reverse ? "▼" : "▲", NULL);
+        else
+            text = g_strdup(_(cols[c].title));
         if (cols[c].right) {
             g_autofree char *clean = nv_text_sanitize(text);
             int tw = nv_text_width(clean);
@@ -693,6 +786,7 @@ static void draw_details(NvApp *app, NvPane *pane, int y, int x, int h, int w)
                             : _("Details");
     nv_draw_box(stdscr, y, x, h, w, title, app->details_focus);
     g_autoptr(NvLines) lines = nv_lines_new();
+    app->details_width = w - 4;
     pane->klass->details(pane, item, lines);
     int inner_h = h - 2;
     app->details_page = MAX(1, inner_h);
@@ -949,6 +1043,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
         app.panes[i].app = &app;
         app.panes[i].filter = g_string_new("");
         app.panes[i].marked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        app.panes[i].sort_column = -1;
         nv_list_init(&app.panes[i].list);
     }
 

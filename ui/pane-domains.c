@@ -1,18 +1,119 @@
-/* The Domains pane: every domain with state, vCPUs, memory and title; details from the XML. */
+/* The Domains pane: every domain with state, live CPU, memory, disk and network numbers,
+ * vCPUs, memory and title, sortable on each; details from the XML with live graphs. */
+#include <string.h>
+
 #include "ui-internal.h"
 
-enum { COL_GLYPH, COL_STATE, COL_NAME, COL_VCPUS, COL_MEMORY, COL_TITLE };
-
-static const NvColumn columns[] = {
-    {" ", 1, FALSE},         {N_("State"), 13, FALSE}, {N_("Name"), 22, FALSE},
-    {N_("vCPUs"), 5, TRUE},  {N_("Memory"), 10, TRUE}, {N_("Title"), 0, FALSE},
-    {NULL, 0, FALSE},
+enum {
+    COL_GLYPH,
+    COL_STATE,
+    COL_NAME,
+    COL_CPU,
+    COL_VCPUS,
+    COL_MEMORY,
+    COL_MEM_USED,
+    COL_DISK,
+    COL_NET,
+    COL_TITLE,
+    COL_COUNT
 };
 
 static NvDomain *domain_at(NvPane *pane, guint item)
 {
     return nv_app_model(pane)->domains->pdata[item];
 }
+
+/* ---- sorting: plain field reads, called O(n log n) times per sort ---- */
+
+static int cmp_num(double a, double b)
+{
+    return (a > b) - (a < b);
+}
+
+/* A live number, or -1 for a domain without it (shut off), so those sort below every 0. */
+static double live(NvPane *pane, guint item, unsigned bit)
+{
+    const NvDomainStats *st = domain_at(pane, item)->stats;
+    if (!st || !(st->have & bit))
+        return -1;
+    switch (bit) {
+    case NV_STAT_CPU:
+        return st->cpu_percent;
+    case NV_STAT_MEM:
+        return (double)st->mem_kib;
+    case NV_STAT_DISK:
+        return st->rd_bps + st->wr_bps;
+    default:
+        return st->rx_bps + st->tx_bps;
+    }
+}
+
+static int cmp_state(NvPane *pane, guint a, guint b)
+{
+    return cmp_num(domain_at(pane, a)->state, domain_at(pane, b)->state);
+}
+
+static int cmp_name(NvPane *pane, guint a, guint b)
+{
+    return strcmp(domain_at(pane, a)->name, domain_at(pane, b)->name);
+}
+
+static int cmp_title(NvPane *pane, guint a, guint b)
+{
+    return strcmp(domain_at(pane, a)->title, domain_at(pane, b)->title);
+}
+
+static int cmp_vcpus(NvPane *pane, guint a, guint b)
+{
+    return cmp_num(domain_at(pane, a)->vcpus, domain_at(pane, b)->vcpus);
+}
+
+static int cmp_memory(NvPane *pane, guint a, guint b)
+{
+    return cmp_num(domain_at(pane, a)->memory_kib, domain_at(pane, b)->memory_kib);
+}
+
+static int cmp_cpu(NvPane *pane, guint a, guint b)
+{
+    return cmp_num(live(pane, a, NV_STAT_CPU), live(pane, b, NV_STAT_CPU));
+}
+
+static int cmp_mem_used(NvPane *pane, guint a, guint b)
+{
+    return cmp_num(live(pane, a, NV_STAT_MEM), live(pane, b, NV_STAT_MEM));
+}
+
+static int cmp_disk(NvPane *pane, guint a, guint b)
+{
+    return cmp_num(live(pane, a, NV_STAT_DISK), live(pane, b, NV_STAT_DISK));
+}
+
+static int cmp_net(NvPane *pane, guint a, guint b)
+{
+    return cmp_num(live(pane, a, NV_STAT_NET), live(pane, b, NV_STAT_NET));
+}
+
+/* Numeric columns are one wider than their widest value, for the header's sort mark. Rates
+ * are per second, in 1024-based compact units (12K/1.2M: read/write, received/sent). */
+static const NvColumn columns[] = {
+    [COL_GLYPH] = {" ", 1, FALSE},
+    [COL_STATE] = {N_("State"), 13, FALSE},
+    [COL_NAME] = {N_("Name"), 22, FALSE},
+    [COL_CPU] = {N_("CPU%"), 5, TRUE},
+    [COL_VCPUS] = {N_("vCPUs"), 6, TRUE},
+    [COL_MEMORY] = {N_("Memory"), 10, TRUE},
+    [COL_MEM_USED] = {N_("Mem used"), 10, TRUE},
+    [COL_DISK] = {N_("Disk R/W"), 10, TRUE},
+    [COL_NET] = {N_("Net RX/TX"), 10, TRUE},
+    [COL_TITLE] = {N_("Title"), 0, FALSE},
+    [COL_COUNT] = {NULL, 0, FALSE},
+};
+
+static const NvCompareFunc compare[COL_COUNT] = {
+    [COL_STATE] = cmp_state,       [COL_NAME] = cmp_name,     [COL_CPU] = cmp_cpu,
+    [COL_VCPUS] = cmp_vcpus,       [COL_MEMORY] = cmp_memory, [COL_MEM_USED] = cmp_mem_used,
+    [COL_DISK] = cmp_disk,         [COL_NET] = cmp_net,       [COL_TITLE] = cmp_title,
+};
 
 static guint n_items(NvPane *pane)
 {
@@ -29,10 +130,40 @@ static const char *item_title(NvPane *pane, guint item)
     return domain_at(pane, item)->title;
 }
 
+/* "12K/1.2M" for a pair of rates. */
+static char *rate_pair(double a, double b)
+{
+    g_autofree char *x = nv_format_compact(a);
+    g_autofree char *y = nv_format_compact(b);
+    return g_strdup_printf("%s/%s", x, y);
+}
+
+/* A live column's text; "" for a domain without the number. */
+static char *live_cell(const NvDomainStats *st, guint column)
+{
+    switch (column) {
+    case COL_CPU:
+        return st && (st->have & NV_STAT_CPU) ? nv_format_percent(st->cpu_percent) : NULL;
+    case COL_MEM_USED:
+        return st && (st->have & NV_STAT_MEM) ? nv_format_kib(st->mem_kib) : NULL;
+    case COL_DISK:
+        return st && (st->have & NV_STAT_DISK) ? rate_pair(st->rd_bps, st->wr_bps) : NULL;
+    default:
+        return st && (st->have & NV_STAT_NET) ? rate_pair(st->rx_bps, st->tx_bps) : NULL;
+    }
+}
+
 static char *cell(NvPane *pane, guint item, guint column)
 {
     NvDomain *d = domain_at(pane, item);
     switch (column) {
+    case COL_CPU:
+    case COL_MEM_USED:
+    case COL_DISK:
+    case COL_NET: {
+        char *text = live_cell(d->stats, column);
+        return text ? text : g_strdup("");
+    }
     case COL_GLYPH:
         return g_strdup(nv_domain_state_glyph(d->state));
     case COL_STATE:
@@ -93,7 +224,37 @@ static void disks_and_nics(const NvDomainDetails *det, NvLines *out)
     }
 }
 
-static void details(NvPane *pane, int item, NvLines *out)
+/* Graphs of the last minutes (one point a refresh), after the static memory line. */
+static void live_lines(const NvDomain *d, NvLines *out, NvGraphs *graphs)
+{
+    const NvDomainStats *st = d->stats;
+    if (!st) {
+        if (d->id >= 0)
+            nv_lines_add(out, _("Live numbers"), _("none from this host yet"));
+        return;
+    }
+    g_autofree char *cpu = (st->have & NV_STAT_CPU) ? nv_format_percent(st->cpu_percent)
+                                                     : g_strdup("–");
+    nv_graphs_add(graphs, out, _("CPU usage"), &st->cpu, 100, cpu);
+    g_autofree char *used = nv_format_kib(st->mem_kib);
+    double mem_max = st->mem_max_kib ? (double)st->mem_max_kib : (double)d->max_memory_kib;
+    nv_graphs_add(graphs, out, _("Memory in use"), &st->mem, mem_max,
+                  (st->have & NV_STAT_MEM) ? used : "–");
+    g_autofree char *rd = nv_format_rate(st->rd_bps);
+    g_autofree char *wr = nv_format_rate(st->wr_bps);
+    g_autofree char *disk = (st->have & NV_STAT_DISK)
+                                ? g_strdup_printf(_("read %s, write %s"), rd, wr)
+                                : g_strdup("–");
+    nv_graphs_add(graphs, out, _("Disk I/O"), &st->disk, 0, disk);
+    g_autofree char *rx = nv_format_rate(st->rx_bps);
+    g_autofree char *tx = nv_format_rate(st->tx_bps);
+    g_autofree char *net = (st->have & NV_STAT_NET)
+                               ? g_strdup_printf(_("in %s, out %s"), rx, tx)
+                               : g_strdup("–");
+    nv_graphs_add(graphs, out, _("Network I/O"), &st->net, 0, net);
+}
+
+static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs)
 {
     if (item < 0) {
         nv_lines_add(out, "", _("No domain selected."));
@@ -118,6 +279,7 @@ static void details(NvPane *pane, int item, NvLines *out)
     g_autofree char *maxmem = nv_format_kib(d->max_memory_kib);
     nv_lines_addf(out, _("vCPUs"), "%u", d->vcpus);
     nv_lines_addf(out, _("Memory"), _("%s (maximum %s)"), mem, maxmem);
+    live_lines(d, out, graphs);
     if (!fresh) {
         const char *why = m->details_error && nv_app_conn(pane) ? m->details_error
                                                                 : _("loading details…");
@@ -130,6 +292,13 @@ static void details(NvPane *pane, int item, NvLines *out)
     nv_lines_add(out, _("Autostart"), yes_no_unknown(det->autostart));
     nv_lines_add(out, _("Persistent"), yes_no_unknown(det->persistent));
     disks_and_nics(det, out);
+}
+
+static void details(NvPane *pane, int item, NvLines *out)
+{
+    g_autoptr(NvGraphs) graphs = nv_graphs_new();
+    details_lines(pane, item, out, graphs);
+    nv_graphs_finish(graphs, out, pane->app->details_width);
 }
 
 static const char *details_title(NvPane *pane, int item)
@@ -179,6 +348,7 @@ static const NvPaneClass domains_class = {
     .name = N_("Domains"),
     .context = NV_CTX_DOMAINS,
     .columns = columns,
+    .compare = compare,
     .n_items = n_items,
     .item_name = item_name,
     .item_title = item_title,

@@ -1,4 +1,5 @@
-/* The Host pane: the connection in the list; capabilities, versions and KVM in the details. */
+/* The Host pane: the connection in the list; capabilities, versions, KVM and live CPU and
+ * memory graphs in the details. */
 #include "ui-internal.h"
 
 enum { COL_STATE, COL_URI, COL_HOSTNAME };
@@ -58,9 +59,27 @@ static char *version_string(unsigned long v)
     return g_strdup_printf("%lu.%lu.%lu", v / 1000000, (v / 1000) % 1000, v % 1000);
 }
 
-static void details(NvPane *pane, int item, NvLines *out)
+/* One point a refresh; a driver without node stats (the test driver has no memory stats)
+ * shows what it has. */
+static void live_lines(const NvHostStats *st, NvLines *out, NvGraphs *graphs)
 {
-    const NvHost *h = nv_app_model(pane)->host;
+    if (st->have & NV_STAT_CPU) {
+        g_autofree char *cpu = nv_format_percent(st->cpu_percent);
+        nv_graphs_add(graphs, out, _("CPU usage"), &st->cpu, 100, cpu);
+    }
+    if (st->have & NV_STAT_MEM) {
+        g_autofree char *used = nv_format_kib(st->mem_used_kib);
+        g_autofree char *total = nv_format_kib(st->mem_total_kib);
+        g_autofree char *value = g_strdup_printf(_("%s of %s"), used, total);
+        nv_graphs_add(graphs, out, _("Memory used"), &st->mem, (double)st->mem_total_kib,
+                      value);
+    }
+}
+
+static void details_lines(NvPane *pane, NvLines *out, NvGraphs *graphs)
+{
+    const NvModel *m = nv_app_model(pane);
+    const NvHost *h = m->host;
     if (!h) {
         nv_lines_add(out, "", _("loading host information…"));
         return;
@@ -78,8 +97,16 @@ static void details(NvPane *pane, int item, NvLines *out)
     nv_lines_addf(out, _("CPUs"), _("%u at %u MHz (%u nodes, %u sockets, %u cores, %u threads)"),
                   h->cpus, h->mhz, h->nodes, h->sockets, h->cores, h->threads);
     nv_lines_addf(out, _("Memory"), _("%s total, %s free"), total, free_mem);
+    live_lines(&m->host_stats, out, graphs);
     nv_lines_add(out, _("KVM"), h->kvm_available ? _("available") : _("not available"));
     nv_lines_add(out, "", h->kvm_explain);
+}
+
+static void details(NvPane *pane, int item, NvLines *out)
+{
+    g_autoptr(NvGraphs) graphs = nv_graphs_new();
+    details_lines(pane, out, graphs);
+    nv_graphs_finish(graphs, out, pane->app->details_width);
 }
 
 static const char *details_title(NvPane *pane, int item)

@@ -55,6 +55,11 @@ typedef struct {
     gboolean right;    /* right-aligned */
 } NvColumn;
 
+/* Orders two items (indices into the pane's items) like strcmp, for sorting on one column.
+ * Called O(n log n) times per sort of up to thousands of rows: compare stored values, build
+ * no strings. */
+typedef int (*NvCompareFunc)(NvPane *pane, guint a, guint b);
+
 typedef struct {
     GArray *rows; /* guint indices into the pane's items that pass the filter */
     guint selected;
@@ -76,6 +81,9 @@ typedef struct {
     const char *name;     /* N_(): tab title */
     NvContext context;    /* key context of the pane */
     const NvColumn *columns;
+    /* One per column, in the same order: how to sort on it (NULL: not on this column). NULL
+     * for a pane whose list is not sorted (`o` does nothing there). */
+    const NvCompareFunc *compare;
     /* Items before filtering, from the model. */
     guint (*n_items)(NvPane *pane);
     /* Strings the filter looks at. */
@@ -105,6 +113,8 @@ struct NvPane {
     char *last_selected_key; /* name of the selected item, to keep it across reloads */
     guint select_source;     /* pending `selected` notification */
     GHashTable *marked;      /* names of marked items (a set) */
+    int sort_column;         /* column the rows are sorted on, -1 for the model's order */
+    gboolean sort_reverse;   /* descending */
 };
 
 /* What an action applies to: the marked items in list order, else the selected one; an
@@ -225,6 +235,7 @@ struct NvApp {
     int rows, cols;
     int list_page; /* rows of the list box, for page moves */
     int details_page;
+    int details_width; /* of the details box's interior, for graphs sized to fit */
     int exit_status;
 };
 
@@ -233,6 +244,21 @@ const NvModel *nv_app_model(NvPane *pane);
 void nv_app_dirty(NvApp *app);
 /* Rebuilds a pane's visible rows from its items and the filter. */
 void nv_pane_rebuild(NvPane *pane);
+
+/* ---- live graphs in the details (graphs.c) ---- */
+
+/* A details line whose value is a sparkline of `ring` (scaled 0..max, max <= 0: to its largest
+ * value) followed by `value`: one glyph a sample, as many as the ring holds and the details
+ * box has room for.
+ * The width depends on the label column, known once every line is in: add the graphs with
+ * nv_graphs_add while building the lines, then call nv_graphs_finish once at the end. */
+typedef struct NvGraphs NvGraphs;
+NvGraphs *nv_graphs_new(void);
+void nv_graphs_free(NvGraphs *g);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvGraphs, nv_graphs_free)
+void nv_graphs_add(NvGraphs *g, NvLines *l, const char *label, const NvRing *ring, double max,
+                   const char *value);
+void nv_graphs_finish(NvGraphs *g, NvLines *l, int width);
 
 /* ---- screen (screen.c) ---- */
 

@@ -1,0 +1,1169 @@
+/* Actions on domains through the connection's worker: lifecycle on a list of domains with a
+ * result per domain, managed save and restore as jobs, rename, delete with a plan of the
+ * storage it would take along, and defining an edited XML without ever defining another
+ * domain by mistake. */
+#include "domain-actions.h"
+
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "conn-virt.h"
+#include "error.h"
+#include "fetch.h"
+#include "i18n.h"
+#include "job-virt.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+
+/* libvirt reports a flag its driver does not know as an invalid argument. */
+static gboolean last_error_is_flags(void)
+{
+    virErrorPtr e = virGetLastError();
+    return e && (e->code == VIR_ERR_INVALID_ARG || e->code == VIR_ERR_NO_SUPPORT);
+}
+
+/* ---- results and summaries ---- */
+
+void nv_op_result_free(NvOpResult *r)
+{
+    if (!r)
+        return;
+    g_free(r->uuid);
+    g_free(r->name);
+    g_free(r->message);
+    g_free(r);
+}
+
+const char *nv_domain_op_verb(NvDomainOp op)
+{
+    switch (op) {
+    case NV_DOMAIN_OP_START:
+        return _("started");
+    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
+    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
+        return _("shutting down");
+    case NV_DOMAIN_OP_REBOOT:
+        return _("rebooting");
+    case NV_DOMAIN_OP_RESET:
+        return _("reset");
+    case NV_DOMAIN_OP_FORCE_OFF:
+        return _("forced off");
+    case NV_DOMAIN_OP_SUSPEND:
+    case NV_DOMAIN_OP_PAUSE_TOGGLE:
+        return _("paused");
+    case NV_DOMAIN_OP_RESUME:
+        return _("resumed");
+    case NV_DOMAIN_OP_MANAGED_SAVE:
+        return _("saved");
+    case NV_DOMAIN_OP_AUTOSTART_ON:
+    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
+        return _("autostart on for");
+    case NV_DOMAIN_OP_AUTOSTART_OFF:
+        return _("autostart off for");
+    }
+    return "";
+}
+
+char *nv_op_summary(GPtrArray *results)
+{
+    if (!results || results->len == 0)
+        return g_strdup(_("nothing to do"));
+    if (results->len == 1) {
+        NvOpResult *r = results->pdata[0];
+        if (!r->ok)
+            return g_strdup(r->message);
+        if (*r->message)
+            return g_strdup_printf("%s '%s' (%s)", nv_domain_op_verb(r->did), r->name,
+                                   r->message);
+        return g_strdup_printf("%s '%s'", nv_domain_op_verb(r->did), r->name);
+    }
+    /* Counts per action, in the order they first appear (a toggle pauses and resumes). */
+    GArray *ops = g_array_new(FALSE, TRUE, sizeof(NvDomainOp));
+    GArray *counts = g_array_new(FALSE, TRUE, sizeof(guint));
+    guint failed = 0;
+    const NvOpResult *first_failure = NULL;
+    for (guint i = 0; i < results->len; i++) {
+        NvOpResult *r = results->pdata[i];
+        if (!r->ok) {
+            if (!first_failure)
+                first_failure = r;
+            failed++;
+            continue;
+        }
+        guint j = 0;
+        while (j < ops->len && g_array_index(ops, NvDomainOp, j) != r->did)
+            j++;
+        if (j == ops->len) {
+            guint zero = 0;
+            g_array_append_val(ops, r->did);
+            g_array_append_val(counts, zero);
+        }
+        g_array_index(counts, guint, j)++;
+    }
+    GString *s = g_string_new("");
+    for (guint j = 0; j < ops->len; j++)
+        g_string_append_printf(s, "%s%s %u", j ? ", " : "",
+                               nv_domain_op_verb(g_array_index(ops, NvDomainOp, j)),
+                               g_array_index(counts, guint, j));
+    if (failed) {
+        g_string_append_printf(s, _("%sfailed %u: %s"), s->len ? ", " : "", failed,
+                               first_failure->message);
+        if (failed > 1)
+            g_string_append_printf(s, _(" (and %u more)"), failed - 1);
+    }
+    g_array_unref(ops);
+    g_array_unref(counts);
+    return g_string_free(s, FALSE);
+}
+
+/* ---- lifecycle on a list of domains ---- */
+
+typedef struct {
+    gatomicrefcount refs;
+    NvConn *conn;
+    NvDomainOp op;
+    GStrv uuids;
+    GPtrArray *results; /* NvOpResult*, one per UUID */
+    GArray *job_items;  /* guint indices into results that still need a job */
+    guint jobs_left;
+    NvOpCallbacks cb;
+    gpointer data;
+    GDestroyNotify data_free;
+} OpRun;
+
+static OpRun *op_run_ref(OpRun *run)
+{
+    g_atomic_ref_count_inc(&run->refs);
+    return run;
+}
+
+static void op_run_unref(OpRun *run)
+{
+    if (!run || !g_atomic_ref_count_dec(&run->refs))
+        return;
+    if (run->data_free)
+        run->data_free(run->data);
+    g_strfreev(run->uuids);
+    g_ptr_array_unref(run->results);
+    g_array_unref(run->job_items);
+    g_free(run);
+}
+
+static NvOpResult *result_new(const char *uuid, NvDomainOp did)
+{
+    NvOpResult *r = g_new0(NvOpResult, 1);
+    r->uuid = g_strdup(uuid);
+    r->name = g_strdup(uuid);
+    r->did = did;
+    r->message = g_strdup("");
+    return r;
+}
+
+static void result_fail(NvOpResult *r, const GError *err)
+{
+    r->ok = FALSE;
+    g_free(r->message);
+    r->message = g_strdup(err->message);
+}
+
+static void result_ok(NvOpResult *r, const char *note)
+{
+    r->ok = TRUE;
+    g_free(r->message);
+    r->message = g_strdup(note ? note : "");
+}
+
+/* Shut down or reboot by the ACPI power button; a driver that cannot choose the method (the
+ * test driver) gets the plain call, and the result says so. */
+static int acpi_call(virDomainPtr dom, gboolean reboot, const char **note)
+{
+    int rc = reboot ? virDomainReboot(dom, VIR_DOMAIN_REBOOT_ACPI_POWER_BTN)
+                    : virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+    if (rc == 0 || !last_error_is_flags())
+        return rc;
+    *note = _("the driver chose the method: it has no ACPI power button");
+    return reboot ? virDomainReboot(dom, 0) : virDomainShutdown(dom);
+}
+
+static char *failure_prefix(NvDomainOp did, const char *name)
+{
+    switch (did) {
+    case NV_DOMAIN_OP_START:
+        return g_strdup_printf(_("cannot start '%s'"), name);
+    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
+    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
+        return g_strdup_printf(_("cannot shut down '%s'"), name);
+    case NV_DOMAIN_OP_REBOOT:
+        return g_strdup_printf(_("cannot reboot '%s'"), name);
+    case NV_DOMAIN_OP_RESET:
+        return g_strdup_printf(_("cannot reset '%s'"), name);
+    case NV_DOMAIN_OP_FORCE_OFF:
+        return g_strdup_printf(_("cannot force off '%s'"), name);
+    case NV_DOMAIN_OP_SUSPEND:
+    case NV_DOMAIN_OP_PAUSE_TOGGLE:
+        return g_strdup_printf(_("cannot pause '%s'"), name);
+    case NV_DOMAIN_OP_RESUME:
+        return g_strdup_printf(_("cannot resume '%s'"), name);
+    case NV_DOMAIN_OP_MANAGED_SAVE:
+        return g_strdup_printf(_("cannot save '%s'"), name);
+    case NV_DOMAIN_OP_AUTOSTART_ON:
+    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
+        return g_strdup_printf(_("cannot turn autostart on for '%s'"), name);
+    case NV_DOMAIN_OP_AUTOSTART_OFF:
+        return g_strdup_printf(_("cannot turn autostart off for '%s'"), name);
+    }
+    return g_strdup(name);
+}
+
+/* One domain, on the worker. Returns TRUE when it needs a job instead (left pending). */
+static gboolean op_one(virDomainPtr dom, NvDomainOp op, NvOpResult *r)
+{
+    const char *note = NULL;
+    int rc = 0;
+    switch (op) {
+    case NV_DOMAIN_OP_START:
+        /* virDomainCreate restores a managed save by itself, which takes as long as reading
+         * the guest's memory back: run that as a job. */
+        if (virDomainHasManagedSaveImage(dom, 0) > 0 && virDomainIsActive(dom) == 0)
+            return TRUE;
+        rc = virDomainCreate(dom);
+        break;
+    case NV_DOMAIN_OP_MANAGED_SAVE:
+        return TRUE;
+    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
+        rc = acpi_call(dom, FALSE, &note);
+        break;
+    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
+        rc = virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT);
+        break;
+    case NV_DOMAIN_OP_REBOOT:
+        rc = acpi_call(dom, TRUE, &note);
+        break;
+    case NV_DOMAIN_OP_RESET:
+        rc = virDomainReset(dom, 0);
+        break;
+    case NV_DOMAIN_OP_FORCE_OFF:
+        rc = virDomainDestroy(dom);
+        break;
+    case NV_DOMAIN_OP_SUSPEND:
+        rc = virDomainSuspend(dom);
+        break;
+    case NV_DOMAIN_OP_RESUME:
+        rc = virDomainResume(dom);
+        break;
+    case NV_DOMAIN_OP_PAUSE_TOGGLE: {
+        int state = 0, reason = 0;
+        gboolean paused =
+            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED;
+        r->did = paused ? NV_DOMAIN_OP_RESUME : NV_DOMAIN_OP_SUSPEND;
+        rc = paused ? virDomainResume(dom) : virDomainSuspend(dom);
+        break;
+    }
+    case NV_DOMAIN_OP_AUTOSTART_ON:
+    case NV_DOMAIN_OP_AUTOSTART_OFF:
+        rc = virDomainSetAutostart(dom, op == NV_DOMAIN_OP_AUTOSTART_ON);
+        break;
+    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
+        g_assert_not_reached(); /* resolved to ON or OFF before */
+    }
+    if (rc < 0) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *prefix = failure_prefix(r->did, r->name);
+        nv_set_virt_error(&err, "%s", prefix);
+        result_fail(r, err);
+    } else {
+        result_ok(r, note);
+    }
+    return FALSE;
+}
+
+/* Toggling autostart on several domains: all on, unless all are on already. */
+static NvDomainOp autostart_direction(virDomainPtr *doms, guint n)
+{
+    for (guint i = 0; i < n; i++) {
+        int on = 0;
+        if (doms[i] && (virDomainGetAutostart(doms[i], &on) < 0 || !on))
+            return NV_DOMAIN_OP_AUTOSTART_ON;
+    }
+    return NV_DOMAIN_OP_AUTOSTART_OFF;
+}
+
+static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    OpRun *run = data;
+    guint n = g_strv_length(run->uuids);
+    g_autofree virDomainPtr *doms = g_new0(virDomainPtr, MAX(n, 1));
+    for (guint i = 0; i < n; i++) {
+        NvOpResult *r = run->results->pdata[i];
+        doms[i] = virDomainLookupByUUIDString(vconn, run->uuids[i]);
+        if (!doms[i]) {
+            g_autoptr(GError) e = NULL;
+            nv_set_virt_error(&e, _("cannot find domain %s"), run->uuids[i]);
+            result_fail(r, e);
+            continue;
+        }
+        g_free(r->name);
+        r->name = g_strdup(virDomainGetName(doms[i]));
+    }
+    NvDomainOp op = run->op;
+    if (op == NV_DOMAIN_OP_AUTOSTART_TOGGLE)
+        op = autostart_direction(doms, n);
+    for (guint i = 0; i < n; i++) {
+        if (!doms[i])
+            continue;
+        NvOpResult *r = run->results->pdata[i];
+        r->did = op;
+        if (op_one(doms[i], op, r))
+            g_array_append_val(run->job_items, i);
+        virResetLastError();
+        virDomainFree(doms[i]);
+    }
+    return TRUE;
+}
+
+static void op_finish(OpRun *run)
+{
+    nv_conn_refresh(run->conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
+    if (run->cb.done)
+        run->cb.done(run->results, run->data);
+}
+
+typedef struct {
+    OpRun *run;
+    guint index;
+} OpJob;
+
+static void op_job_free(OpJob *j)
+{
+    op_run_unref(j->run);
+    g_free(j);
+}
+
+/* The name is read before the call: every libvirt call clears the last error. */
+static gboolean run_restore(virConnectPtr conn, virDomainPtr dom, gpointer data, GError **err)
+{
+    g_autofree char *name = g_strdup(virDomainGetName(dom));
+    if (virDomainCreate(dom) == 0)
+        return TRUE;
+    nv_set_virt_error(err, _("cannot start '%s'"), name);
+    return FALSE;
+}
+
+static gboolean run_save(virConnectPtr conn, virDomainPtr dom, gpointer data, GError **err)
+{
+    g_autofree char *name = g_strdup(virDomainGetName(dom));
+    if (virDomainManagedSave(dom, 0) == 0)
+        return TRUE;
+    nv_set_virt_error(err, _("cannot save '%s'"), name);
+    return FALSE;
+}
+
+static void op_job_progress(NvJob *job, double fraction, const char *detail, gpointer data)
+{
+    OpJob *j = data;
+    if (j->run->cb.job_progress)
+        j->run->cb.job_progress(job, fraction, detail, j->run->data);
+}
+
+static void op_job_done(NvJob *job, const GError *err, gpointer data)
+{
+    OpJob *j = data;
+    OpRun *run = j->run;
+    NvOpResult *r = run->results->pdata[j->index];
+    if (err)
+        result_fail(r, err);
+    else
+        result_ok(r, r->did == NV_DOMAIN_OP_START ? _("restored from its managed save") : NULL);
+    if (run->cb.job_ended)
+        run->cb.job_ended(job, run->data);
+    if (--run->jobs_left == 0)
+        op_finish(run);
+}
+
+static void op_start_jobs(OpRun *run)
+{
+    run->jobs_left = run->job_items->len;
+    for (guint k = 0; k < run->job_items->len; k++) {
+        guint i = g_array_index(run->job_items, guint, k);
+        NvOpResult *r = run->results->pdata[i];
+        gboolean save = r->did == NV_DOMAIN_OP_MANAGED_SAVE;
+        g_autofree char *label = g_strdup_printf(save ? _("managed save %s")
+                                                      : _("restoring %s"),
+                                                 r->name);
+        OpJob *j = g_new0(OpJob, 1);
+        j->run = op_run_ref(run);
+        j->index = i;
+        NvJobSpec spec = {
+            .label = label,
+            .uuid = r->uuid,
+            .run = save ? run_save : run_restore,
+            /* An incoming restore has no job libvirt can abort. */
+            .cancellable = save,
+            .progress = op_job_progress,
+            .done = op_job_done,
+            .data = j,
+            .data_free = (GDestroyNotify)op_job_free,
+        };
+        g_autoptr(NvJob) job = nv_job_start(run->conn, &spec);
+        if (run->cb.job_started && !nv_job_is_finished(job))
+            run->cb.job_started(job, run->data);
+    }
+}
+
+static void op_done(NvConn *conn, gpointer data, const GError *err)
+{
+    OpRun *run = data;
+    if (err) {
+        /* No connection: every domain failed the same way. */
+        for (guint i = 0; i < run->results->len; i++)
+            result_fail(run->results->pdata[i], err);
+        g_array_set_size(run->job_items, 0);
+    }
+    if (run->job_items->len == 0) {
+        op_finish(run);
+        return;
+    }
+    op_start_jobs(run);
+}
+
+void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
+                  const NvOpCallbacks *callbacks, gpointer data, GDestroyNotify data_free)
+{
+    OpRun *run = g_new0(OpRun, 1);
+    g_atomic_ref_count_init(&run->refs);
+    run->conn = conn;
+    run->op = op;
+    run->uuids = g_strdupv((char **)uuids);
+    run->results = g_ptr_array_new_with_free_func((GDestroyNotify)nv_op_result_free);
+    for (guint i = 0; run->uuids[i]; i++)
+        g_ptr_array_add(run->results, result_new(run->uuids[i], op));
+    run->job_items = g_array_new(FALSE, FALSE, sizeof(guint));
+    if (callbacks)
+        run->cb = *callbacks;
+    run->data = data;
+    run->data_free = data_free;
+    nv_conn_call(conn, op_work, op_done, run, (GDestroyNotify)op_run_unref);
+}
+
+/* ---- rename ---- */
+
+gboolean nv_domain_name_check(const NvModel *model, const char *uuid, const char *name,
+                              GError **err)
+{
+    if (!name || !*name) {
+        g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, _("the name cannot be empty"));
+        return FALSE;
+    }
+    if (strchr(name, '/')) {
+        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("'%s': a name cannot contain '/'"), name);
+        return FALSE;
+    }
+    if (!g_utf8_validate(name, -1, NULL)) {
+        g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, _("the name is not valid UTF-8"));
+        return FALSE;
+    }
+    for (guint i = 0; model && model->domains && i < model->domains->len; i++) {
+        const NvDomain *d = model->domains->pdata[i];
+        if (strcmp(d->name, name) != 0)
+            continue;
+        if (g_strcmp0(d->uuid, uuid) == 0)
+            g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("'%s' is its name already"), name);
+        else
+            g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("a domain named '%s' exists already"),
+                        name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+typedef struct {
+    char *uuid;
+    char *new_name;
+    NvActionDoneFunc done;
+    gpointer data;
+} Rename;
+
+static void rename_free(Rename *r)
+{
+    g_free(r->uuid);
+    g_free(r->new_name);
+    g_free(r);
+}
+
+static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    Rename *r = data;
+    if (!nv_domain_name_check(NULL, r->uuid, r->new_name, err))
+        return FALSE;
+    virDomainPtr dom = virDomainLookupByUUIDString(vconn, r->uuid);
+    if (!dom) {
+        nv_set_virt_error(err, _("cannot find domain %s"), r->uuid);
+        return FALSE;
+    }
+    g_autofree char *old = g_strdup(virDomainGetName(dom));
+    gboolean ok = FALSE;
+    virDomainPtr other = virDomainLookupByName(vconn, r->new_name);
+    if (other) {
+        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("a domain named '%s' exists already"),
+                    r->new_name);
+        virDomainFree(other);
+    } else if (virDomainIsActive(dom) == 1) {
+        g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
+                    _("cannot rename '%s': shut it off first (only a stopped domain can be "
+                      "renamed)"),
+                    old);
+    } else if (virDomainRename(dom, r->new_name, 0) < 0) {
+        nv_set_virt_error(err, _("cannot rename '%s' to '%s'"), old, r->new_name);
+    } else {
+        ok = TRUE;
+    }
+    virDomainFree(dom);
+    return ok;
+}
+
+static void action_done(NvConn *conn, gpointer data, const GError *err)
+{
+    Rename *r = data;
+    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
+    if (r->done)
+        r->done(err, r->data);
+}
+
+void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name,
+                      NvActionDoneFunc done, gpointer data)
+{
+    Rename *r = g_new0(Rename, 1);
+    r->uuid = g_strdup(uuid);
+    r->new_name = g_strdup(new_name);
+    r->done = done;
+    r->data = data;
+    nv_conn_call(conn, rename_work, action_done, r, (GDestroyNotify)rename_free);
+}
+
+/* ---- reading disks out of domain XML ---- */
+
+static xmlDoc *parse_xml(const char *xml)
+{
+    if (!xml)
+        return NULL;
+    return xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+}
+
+static xmlNode *child(xmlNode *parent, const char *name)
+{
+    for (xmlNode *n = parent ? parent->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+            return n;
+    return NULL;
+}
+
+static char *attr(xmlNode *n, const char *name)
+{
+    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
+    char *out = g_strdup(v ? (const char *)v : NULL);
+    xmlFree(v);
+    return out;
+}
+
+static char *text_of(xmlNode *n)
+{
+    xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
+    char *out = v ? g_strstrip(g_strdup((const char *)v)) : NULL;
+    xmlFree(v);
+    return out;
+}
+
+/* Keys that name what a <source> element points at: its path, and "vol:pool/name" for a
+ * volume given by pool and name. Two disks share storage when they share a key. */
+static void source_keys(xmlNode *source, GPtrArray *keys)
+{
+    static const char *const path_attrs[] = {"file", "dev", "dir", NULL};
+    for (guint i = 0; path_attrs[i]; i++) {
+        g_autofree char *path = attr(source, path_attrs[i]);
+        if (path && *path)
+            g_ptr_array_add(keys, g_strdup(path));
+    }
+    g_autofree char *pool = attr(source, "pool");
+    g_autofree char *volume = attr(source, "volume");
+    if (pool && volume)
+        g_ptr_array_add(keys, g_strdup_printf("vol:%s/%s", pool, volume));
+}
+
+/* Every <source> under a disk, backing chain included: a volume that is another domain's
+ * backing file is in use too. */
+static void disk_keys_deep(xmlNode *n, GPtrArray *keys)
+{
+    for (xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcmp((const char *)c->name, "source") == 0)
+            source_keys(c, keys);
+        else if (strcmp((const char *)c->name, "backingStore") == 0)
+            disk_keys_deep(c, keys);
+    }
+}
+
+static xmlNode *devices_of(xmlDoc *doc)
+{
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root || strcmp((const char *)root->name, "domain") != 0)
+        return NULL;
+    return child(root, "devices");
+}
+
+/* Adds key -> domain name for every storage the domain's disks use. */
+static void collect_users(const char *xml, const char *name, GHashTable *users)
+{
+    g_autoptr(xmlDoc) doc = parse_xml(xml);
+    xmlNode *devices = devices_of(doc);
+    for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
+        if (d->type != XML_ELEMENT_NODE || strcmp((const char *)d->name, "disk") != 0)
+            continue;
+        g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+        disk_keys_deep(d, keys);
+        for (guint i = 0; i < keys->len; i++) {
+            GPtrArray *names = g_hash_table_lookup(users, keys->pdata[i]);
+            if (!names) {
+                names = g_ptr_array_new_with_free_func(g_free);
+                g_hash_table_insert(users, g_strdup(keys->pdata[i]), names);
+            }
+            gboolean seen = FALSE;
+            for (guint k = 0; k < names->len && !seen; k++)
+                seen = strcmp(names->pdata[k], name) == 0;
+            if (!seen)
+                g_ptr_array_add(names, g_strdup(name));
+        }
+    }
+}
+
+/* ---- delete: the plan ---- */
+
+static void delete_disk_free(NvDeleteDisk *d)
+{
+    g_free(d->target);
+    g_free(d->device);
+    g_free(d->path);
+    g_free(d->pool);
+    g_free(d->volume);
+    g_ptr_array_unref(d->users);
+    g_free(d);
+}
+
+void nv_delete_plan_free(NvDeletePlan *plan)
+{
+    if (!plan)
+        return;
+    g_free(plan->uuid);
+    g_free(plan->name);
+    g_ptr_array_unref(plan->disks);
+    g_free(plan);
+}
+
+void nv_delete_result_free(NvDeleteResult *r)
+{
+    if (!r)
+        return;
+    g_ptr_array_unref(r->deleted);
+    g_ptr_array_unref(r->errors);
+    g_free(r);
+}
+
+/* The disks of this domain's XML not in the plan yet (same target and path). */
+static void plan_add_disks(NvDeletePlan *plan, const char *xml)
+{
+    g_autoptr(xmlDoc) doc = parse_xml(xml);
+    xmlNode *devices = devices_of(doc);
+    for (xmlNode *n = devices ? devices->children : NULL; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "disk") != 0)
+            continue;
+        xmlNode *source = child(n, "source");
+        g_autofree char *device = attr(n, "device");
+        g_autofree char *target = attr(child(n, "target"), "dev");
+        g_autofree char *path = NULL;
+        static const char *const path_attrs[] = {"file", "dev", "dir", NULL};
+        for (guint i = 0; !path && path_attrs[i]; i++)
+            path = attr(source, path_attrs[i]);
+        NvDeleteDisk *d = g_new0(NvDeleteDisk, 1);
+        d->device = g_strdup(device ? device : "disk");
+        d->target = g_strdup(target ? target : "");
+        d->path = g_strdup(path ? path : "");
+        d->pool = attr(source, "pool");
+        d->volume = attr(source, "volume");
+        if (!d->pool || !d->volume) {
+            g_clear_pointer(&d->pool, g_free);
+            g_clear_pointer(&d->volume, g_free);
+        }
+        d->users = g_ptr_array_new_with_free_func(g_free);
+        gboolean dup = FALSE;
+        for (guint i = 0; i < plan->disks->len && !dup; i++) {
+            NvDeleteDisk *o = plan->disks->pdata[i];
+            dup = strcmp(o->target, d->target) == 0 && strcmp(o->path, d->path) == 0 &&
+                  g_strcmp0(o->pool, d->pool) == 0 && g_strcmp0(o->volume, d->volume) == 0;
+        }
+        if (dup)
+            delete_disk_free(d);
+        else
+            g_ptr_array_add(plan->disks, d);
+    }
+}
+
+/* Which pool and volume a disk is: by path (virStorageVolLookupByPath), or for a disk that
+ * names pool and volume, the volume's path. */
+static void plan_resolve_volume(virConnectPtr vconn, NvDeleteDisk *d)
+{
+    virStorageVolPtr vol = NULL;
+    if (d->pool) {
+        virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, d->pool);
+        vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
+        if (pool)
+            virStoragePoolFree(pool);
+        char *path = vol ? virStorageVolGetPath(vol) : NULL;
+        if (path) {
+            g_free(d->path);
+            d->path = g_strdup(path);
+            free(path);
+        }
+        if (!vol) {
+            g_clear_pointer(&d->pool, g_free);
+            g_clear_pointer(&d->volume, g_free);
+        }
+    } else if (*d->path) {
+        vol = virStorageVolLookupByPath(vconn, d->path);
+        virStoragePoolPtr pool = vol ? virStoragePoolLookupByVolume(vol) : NULL;
+        if (pool) {
+            d->pool = g_strdup(virStoragePoolGetName(pool));
+            d->volume = g_strdup(virStorageVolGetName(vol));
+            virStoragePoolFree(pool);
+        }
+    }
+    if (vol)
+        virStorageVolFree(vol);
+    /* A path in no pool is the common case of "not a volume", not an error. */
+    virResetLastError();
+}
+
+/* key -> GPtrArray of the names of every other domain that uses it. */
+static GHashTable *other_users(virConnectPtr vconn, const char *uuid, GError **err)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(vconn, &doms, 0);
+    if (n < 0) {
+        nv_set_virt_error(err, _("cannot list the other domains"));
+        return NULL;
+    }
+    GHashTable *users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)g_ptr_array_unref);
+    for (int i = 0; i < n; i++) {
+        char other[VIR_UUID_STRING_BUFLEN];
+        if (virDomainGetUUIDString(doms[i], other) == 0 && strcmp(other, uuid) != 0) {
+            const char *name = virDomainGetName(doms[i]);
+            /* A running domain's next boot may use other disks than it has now. */
+            unsigned flags[2] = {0, VIR_DOMAIN_XML_INACTIVE};
+            guint nflags = virDomainIsActive(doms[i]) == 1 && virDomainIsPersistent(doms[i]) == 1
+                               ? 2
+                               : 1;
+            for (guint f = 0; f < nflags; f++) {
+                char *xml = virDomainGetXMLDesc(doms[i], flags[f]);
+                collect_users(xml, name, users);
+                free(xml);
+            }
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    virResetLastError();
+    return users;
+}
+
+static void plan_mark_shared(NvDeleteDisk *d, GHashTable *users)
+{
+    g_autofree char *vol_key = d->pool ? g_strdup_printf("vol:%s/%s", d->pool, d->volume) : NULL;
+    const char *keys[] = {*d->path ? d->path : NULL, vol_key};
+    for (guint k = 0; k < G_N_ELEMENTS(keys); k++) {
+        GPtrArray *names = keys[k] ? g_hash_table_lookup(users, keys[k]) : NULL;
+        for (guint i = 0; names && i < names->len; i++) {
+            gboolean seen = FALSE;
+            for (guint j = 0; j < d->users->len && !seen; j++)
+                seen = strcmp(d->users->pdata[j], names->pdata[i]) == 0;
+            if (!seen)
+                g_ptr_array_add(d->users, g_strdup(names->pdata[i]));
+        }
+    }
+    d->suggested = d->pool && d->users->len == 0 && strcmp(d->device, "disk") == 0;
+}
+
+typedef struct {
+    char *uuid;
+    NvDeletePlan *plan;
+    NvDeletePlanFunc done;
+    gpointer data;
+} PlanCall;
+
+static void plan_call_free(PlanCall *c)
+{
+    g_free(c->uuid);
+    nv_delete_plan_free(c->plan);
+    g_free(c);
+}
+
+static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    PlanCall *c = data;
+    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    if (!dom) {
+        nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
+        return FALSE;
+    }
+    g_autoptr(NvDeletePlan) plan = g_new0(NvDeletePlan, 1);
+    plan->uuid = g_strdup(c->uuid);
+    plan->name = g_strdup(virDomainGetName(dom));
+    plan->active = virDomainIsActive(dom) == 1;
+    plan->disks = g_ptr_array_new_with_free_func((GDestroyNotify)delete_disk_free);
+    /* Both definitions go, so both sets of disks are listed. */
+    gboolean both = plan->active && virDomainIsPersistent(dom) == 1;
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    if (!xml) {
+        nv_set_virt_error(err, _("cannot read the definition of '%s'"), plan->name);
+        virDomainFree(dom);
+        return FALSE;
+    }
+    plan_add_disks(plan, xml);
+    free(xml);
+    if (both && (xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE))) {
+        plan_add_disks(plan, xml);
+        free(xml);
+    }
+    virDomainFree(dom);
+    virResetLastError();
+
+    g_autoptr(GHashTable) users = other_users(vconn, c->uuid, err);
+    if (!users)
+        return FALSE;
+    for (guint i = 0; i < plan->disks->len; i++) {
+        plan_resolve_volume(vconn, plan->disks->pdata[i]);
+        plan_mark_shared(plan->disks->pdata[i], users);
+    }
+    c->plan = g_steal_pointer(&plan);
+    return TRUE;
+}
+
+static void plan_done(NvConn *conn, gpointer data, const GError *err)
+{
+    PlanCall *c = data;
+    c->done(err ? NULL : g_steal_pointer(&c->plan), err, c->data);
+}
+
+void nv_domain_delete_plan(NvConn *conn, const char *uuid, NvDeletePlanFunc done,
+                           gpointer data)
+{
+    PlanCall *c = g_new0(PlanCall, 1);
+    c->uuid = g_strdup(uuid);
+    c->done = done;
+    c->data = data;
+    nv_conn_call(conn, plan_work, plan_done, c, (GDestroyNotify)plan_call_free);
+}
+
+/* ---- delete: execution ---- */
+
+typedef struct {
+    char *path;
+    char *pool; /* NULL: not a volume */
+    char *volume;
+} Doomed;
+
+static void doomed_free(Doomed *d)
+{
+    g_free(d->path);
+    g_free(d->pool);
+    g_free(d->volume);
+    g_free(d);
+}
+
+typedef struct {
+    char *uuid;
+    char *name;
+    GPtrArray *doomed; /* Doomed*: exactly the ticked disks */
+    NvDeleteResult *result;
+    NvDeleteFunc done;
+    gpointer data;
+} DeleteCall;
+
+static void delete_call_free(DeleteCall *c)
+{
+    g_free(c->uuid);
+    g_free(c->name);
+    g_ptr_array_unref(c->doomed);
+    nv_delete_result_free(c->result);
+    g_free(c);
+}
+
+/* Undefines with everything libvirt keeps beside the definition. A driver that rejects a
+ * flag gets fewer; dropping one is safe, since libvirt then refuses to undefine a domain
+ * that still has what the flag would have removed. */
+static gboolean undefine(virDomainPtr dom, const char *name, GError **err)
+{
+    static const unsigned all = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                                VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                                VIR_DOMAIN_UNDEFINE_NVRAM |
+                                VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
+    static const unsigned tries[] = {
+        all,
+        all & ~VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA,
+        all & ~VIR_DOMAIN_UNDEFINE_NVRAM,
+        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE,
+        0,
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(tries); i++) {
+        if (virDomainUndefineFlags(dom, tries[i]) == 0)
+            return TRUE;
+        if (!last_error_is_flags() || i + 1 == G_N_ELEMENTS(tries))
+            break;
+    }
+    nv_set_virt_error(err, _("cannot undefine '%s'"), name);
+    return FALSE;
+}
+
+static void delete_volume(virConnectPtr vconn, Doomed *d, NvDeleteResult *res)
+{
+    if (!d->pool) {
+        g_ptr_array_add(res->errors,
+                        g_strdup_printf(_("kept %s: it is not a storage volume"), d->path));
+        return;
+    }
+    g_autofree char *what = g_strdup_printf("%s/%s", d->pool, d->volume);
+    virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, d->pool);
+    virStorageVolPtr vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
+    if (!vol || virStorageVolDelete(vol, 0) < 0) {
+        g_autoptr(GError) e = NULL;
+        nv_set_virt_error(&e, _("cannot delete volume %s"), what);
+        g_ptr_array_add(res->errors, g_strdup(e->message));
+    } else {
+        g_ptr_array_add(res->deleted, g_steal_pointer(&what));
+    }
+    if (vol)
+        virStorageVolFree(vol);
+    if (pool)
+        virStoragePoolFree(pool);
+    virResetLastError();
+}
+
+static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    DeleteCall *c = data;
+    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    if (!dom) {
+        nv_set_virt_error(err, _("cannot find domain '%s'"), c->name);
+        return FALSE;
+    }
+    gboolean ok = TRUE;
+    gboolean persistent = virDomainIsPersistent(dom) != 0;
+    if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+        nv_set_virt_error(err, _("cannot force off '%s'"), c->name);
+        ok = FALSE;
+    }
+    /* A transient domain is gone once it is off. */
+    if (ok && persistent)
+        ok = undefine(dom, c->name, err);
+    virDomainFree(dom);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < c->doomed->len; i++)
+        delete_volume(vconn, c->doomed->pdata[i], c->result);
+    return TRUE;
+}
+
+static void delete_done(NvConn *conn, gpointer data, const GError *err)
+{
+    DeleteCall *c = data;
+    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
+    c->done(err ? NULL : g_steal_pointer(&c->result), err, c->data);
+}
+
+void nv_domain_delete(NvConn *conn, const NvDeletePlan *plan, const gboolean *remove,
+                      NvDeleteFunc done, gpointer data)
+{
+    DeleteCall *c = g_new0(DeleteCall, 1);
+    c->uuid = g_strdup(plan->uuid);
+    c->name = g_strdup(plan->name);
+    c->doomed = g_ptr_array_new_with_free_func((GDestroyNotify)doomed_free);
+    for (guint i = 0; remove && i < plan->disks->len; i++) {
+        if (!remove[i])
+            continue;
+        const NvDeleteDisk *disk = plan->disks->pdata[i];
+        Doomed *d = g_new0(Doomed, 1);
+        d->path = g_strdup(disk->path);
+        d->pool = g_strdup(disk->pool);
+        d->volume = g_strdup(disk->volume);
+        g_ptr_array_add(c->doomed, d);
+    }
+    c->result = g_new0(NvDeleteResult, 1);
+    c->result->deleted = g_ptr_array_new_with_free_func(g_free);
+    c->result->errors = g_ptr_array_new_with_free_func(g_free);
+    c->done = done;
+    c->data = data;
+    nv_conn_call(conn, delete_work, delete_done, c, (GDestroyNotify)delete_call_free);
+}
+
+/* ---- the XML ---- */
+
+gboolean nv_domain_xml_identity(const char *xml, char **name, char **uuid, GError **err)
+{
+    g_autoptr(xmlDoc) doc = parse_xml(xml);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root) {
+        const xmlError *e = xmlGetLastError();
+        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("the XML is not well-formed: %s"),
+                    e && e->message ? g_strstrip(e->message) : _("empty document"));
+        return FALSE;
+    }
+    if (strcmp((const char *)root->name, "domain") != 0) {
+        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("the root element is <%s>, not <domain>"),
+                    (const char *)root->name);
+        return FALSE;
+    }
+    *name = text_of(child(root, "name"));
+    *uuid = text_of(child(root, "uuid"));
+    return TRUE;
+}
+
+/* UUIDs compare without case and dashes: libvirt accepts both spellings. */
+static char *uuid_canonical(const char *uuid)
+{
+    GString *s = g_string_new("");
+    for (const char *p = uuid; *p; p++)
+        if (*p != '-' && *p != ' ')
+            g_string_append_c(s, g_ascii_tolower(*p));
+    return g_string_free(s, FALSE);
+}
+
+typedef struct {
+    char *uuid;
+    char *xml;
+    NvXmlFunc xml_done;
+    NvActionDoneFunc done;
+    gpointer data;
+} XmlCall;
+
+static void xml_call_free(XmlCall *c)
+{
+    g_free(c->uuid);
+    g_free(c->xml);
+    g_free(c);
+}
+
+static gboolean xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    XmlCall *c = data;
+    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    if (!dom) {
+        nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
+        return FALSE;
+    }
+    g_autofree char *name = g_strdup(virDomainGetName(dom));
+    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+    if (xml) {
+        c->xml = g_strdup(xml);
+        free(xml);
+    } else {
+        nv_set_virt_error(err, _("cannot read the definition of '%s'"), name);
+    }
+    virDomainFree(dom);
+    return c->xml != NULL;
+}
+
+static void xml_get_done(NvConn *conn, gpointer data, const GError *err)
+{
+    XmlCall *c = data;
+    c->xml_done(err ? NULL : g_steal_pointer(&c->xml), err, c->data);
+}
+
+void nv_domain_xml_get(NvConn *conn, const char *uuid, NvXmlFunc done, gpointer data)
+{
+    XmlCall *c = g_new0(XmlCall, 1);
+    c->uuid = g_strdup(uuid);
+    c->xml_done = done;
+    c->data = data;
+    nv_conn_call(conn, xml_get_work, xml_get_done, c, (GDestroyNotify)xml_call_free);
+}
+
+/* Defining XML with another name or UUID creates a second domain (or clobbers a third):
+ * refuse, since the user meant to edit this one. */
+static gboolean same_domain(virDomainPtr dom, const char *xml, GError **err)
+{
+    g_autofree char *name = NULL, *uuid = NULL;
+    g_autoptr(GError) parse_err = NULL;
+    /* Not well-formed: libvirt's own message says where, let it speak. */
+    if (!nv_domain_xml_identity(xml, &name, &uuid, &parse_err))
+        return TRUE;
+    const char *old_name = virDomainGetName(dom);
+    if (name && strcmp(name, old_name) != 0) {
+        g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
+                    _("the edited XML names the domain '%s', not '%s': that would define "
+                      "another domain (rename it instead)"),
+                    name, old_name);
+        return FALSE;
+    }
+    char old_uuid[VIR_UUID_STRING_BUFLEN];
+    if (uuid && virDomainGetUUIDString(dom, old_uuid) == 0) {
+        g_autofree char *a = uuid_canonical(uuid), *b = uuid_canonical(old_uuid);
+        if (strcmp(a, b) != 0) {
+            g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
+                        _("the edited XML has the UUID %s, not %s: that would define another "
+                          "domain"),
+                        uuid, old_uuid);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    XmlCall *c = data;
+    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    if (!dom) {
+        nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
+        return FALSE;
+    }
+    g_autofree char *name = g_strdup(virDomainGetName(dom));
+    gboolean ok = same_domain(dom, c->xml, err);
+    virDomainFree(dom);
+    if (!ok)
+        return FALSE;
+    virDomainPtr defined = virDomainDefineXMLFlags(vconn, c->xml, VIR_DOMAIN_DEFINE_VALIDATE);
+    /* A driver without schema validation still parses the document. A parse error that
+     * happens to be an invalid argument only comes back the same. */
+    if (!defined && last_error_is_flags())
+        defined = virDomainDefineXML(vconn, c->xml);
+    if (!defined) {
+        nv_set_virt_error(err, _("cannot define '%s'"), name);
+        return FALSE;
+    }
+    virDomainFree(defined);
+    return TRUE;
+}
+
+static void xml_define_done(NvConn *conn, gpointer data, const GError *err)
+{
+    XmlCall *c = data;
+    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
+    if (c->done)
+        c->done(err, c->data);
+}
+
+void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml,
+                          NvActionDoneFunc done, gpointer data)
+{
+    XmlCall *c = g_new0(XmlCall, 1);
+    c->uuid = g_strdup(uuid);
+    c->xml = g_strdup(xml);
+    c->done = done;
+    c->data = data;
+    nv_conn_call(conn, xml_define_work, xml_define_done, c, (GDestroyNotify)xml_call_free);
+}

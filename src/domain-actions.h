@@ -1,0 +1,135 @@
+/* Actions on domains: lifecycle, autostart, rename, delete (with a plan of the storage it
+ * would take along) and editing the XML. Every libvirt call goes through the connection's
+ * worker; the long ones (managed save, a start that restores a save) run as jobs (job.h).
+ * Results come back per domain so the UI can summarise a bulk action. No libvirt types. */
+#pragma once
+
+#include <glib.h>
+
+#include "conn.h"
+#include "job.h"
+
+typedef enum {
+    NV_DOMAIN_OP_START, /* restores a managed save when there is one */
+    NV_DOMAIN_OP_SHUTDOWN_ACPI,
+    NV_DOMAIN_OP_SHUTDOWN_AGENT,
+    NV_DOMAIN_OP_REBOOT, /* ACPI */
+    NV_DOMAIN_OP_RESET,
+    NV_DOMAIN_OP_FORCE_OFF,
+    NV_DOMAIN_OP_SUSPEND,
+    NV_DOMAIN_OP_RESUME,
+    NV_DOMAIN_OP_PAUSE_TOGGLE, /* suspends the running ones, resumes the paused ones */
+    NV_DOMAIN_OP_MANAGED_SAVE,
+    NV_DOMAIN_OP_AUTOSTART_ON,
+    NV_DOMAIN_OP_AUTOSTART_OFF,
+    NV_DOMAIN_OP_AUTOSTART_TOGGLE, /* on for all, or off for all when all are on already */
+} NvDomainOp;
+
+typedef struct {
+    char *uuid;
+    char *name;     /* the UUID when the domain was not found */
+    NvDomainOp did; /* what was tried: SUSPEND or RESUME for a toggle, and so on */
+    gboolean ok;
+    /* On failure the error with context ("cannot start 'web-01': <libvirt's message>");
+     * on success a note ("restored from its managed save") or "". */
+    char *message;
+} NvOpResult;
+
+void nv_op_result_free(NvOpResult *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvOpResult, nv_op_result_free)
+
+typedef struct {
+    /* A call on one domain runs as a job (managed save, restore): show it, offer cancel. */
+    void (*job_started)(NvJob *job, gpointer data);
+    void (*job_progress)(NvJob *job, double fraction, const char *detail, gpointer data);
+    void (*job_ended)(NvJob *job, gpointer data);
+    /* Once, after every domain (and job) is through: NvOpResult*, in the order of `uuids`.
+     * The array belongs to the caller. */
+    void (*done)(GPtrArray *results, gpointer data);
+} NvOpCallbacks;
+
+/* Runs `op` on each domain (NULL-terminated UUIDs); one domain failing does not stop the
+ * others. Every callback is optional; `callbacks` is copied. Domain lists are refreshed
+ * afterwards. `data_free` runs after `done`. */
+void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
+                  const NvOpCallbacks *callbacks, gpointer data, GDestroyNotify data_free);
+
+/* One status line for a bulk result: "started 'web-01'", "started 3, failed 1: cannot start
+ * 'web-02': ...", "paused 2, resumed 1". */
+char *nv_op_summary(GPtrArray *results);
+/* "started", "paused", ... (translated). */
+const char *nv_domain_op_verb(NvDomainOp op);
+
+/* Main loop, once; `err` NULL on success. */
+typedef void (*NvActionDoneFunc)(const GError *err, gpointer data);
+
+/* ---- rename ---- */
+
+/* Checks a new name against the model: not empty, no '/', not another domain's name
+ * (NV_ERROR_INVALID with the reason). The worker checks again before renaming. */
+gboolean nv_domain_name_check(const NvModel *model, const char *uuid, const char *name,
+                              GError **err);
+/* virDomainRename; only a shut-off domain can be renamed. */
+void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name,
+                      NvActionDoneFunc done, gpointer data);
+
+/* ---- delete ---- */
+
+typedef struct {
+    char *target; /* vda; "" when the XML has none */
+    char *device; /* disk, cdrom, floppy, lun */
+    char *path;   /* the source path; "" for an empty drive or a network disk */
+    char *pool;   /* the storage pool holding it, NULL when it is no storage volume */
+    char *volume; /* the volume's name in `pool` */
+    GPtrArray *users; /* char*: names of the other domains that use the same storage */
+    /* Ticked by default: a volume this domain alone uses, and no cdrom or floppy. */
+    gboolean suggested;
+} NvDeleteDisk;
+
+typedef struct {
+    char *uuid;
+    char *name;
+    gboolean active;    /* it runs: it is forced off first */
+    GPtrArray *disks;   /* NvDeleteDisk*, in the order of the XML */
+} NvDeletePlan;
+
+void nv_delete_plan_free(NvDeletePlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvDeletePlan, nv_delete_plan_free)
+
+/* `plan` is the caller's (NULL with `err` on failure). */
+typedef void (*NvDeletePlanFunc)(NvDeletePlan *plan, const GError *err, gpointer data);
+/* Looks at every disk of the domain: is it a volume (virStorageVolLookupByPath), does another
+ * domain use it (every other domain's XML, live and inactive)? */
+void nv_domain_delete_plan(NvConn *conn, const char *uuid, NvDeletePlanFunc done,
+                           gpointer data);
+
+typedef struct {
+    GPtrArray *deleted; /* char*: "pool/volume" of each volume deleted */
+    GPtrArray *errors;  /* char*: a message per ticked disk that was not deleted */
+} NvDeleteResult;
+
+void nv_delete_result_free(NvDeleteResult *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvDeleteResult, nv_delete_result_free)
+
+/* `err` set: the domain could not be stopped or undefined, and no volume was touched. Else
+ * the domain is gone and `result` (the caller's) says which volumes went. */
+typedef void (*NvDeleteFunc)(NvDeleteResult *result, const GError *err, gpointer data);
+/* Forces the domain off if it runs, undefines it with its managed save, snapshot and
+ * checkpoint metadata and NVRAM (dropping flags the driver rejects), then deletes exactly
+ * the volumes of the disks whose `remove` flag is set (one flag per plan->disks). */
+void nv_domain_delete(NvConn *conn, const NvDeletePlan *plan, const gboolean *remove,
+                      NvDeleteFunc done, gpointer data);
+
+/* ---- the XML ---- */
+
+/* `xml` is the caller's (NULL with `err`). */
+typedef void (*NvXmlFunc)(char *xml, const GError *err, gpointer data);
+/* The inactive definition with secure parts (virDomainGetXMLDesc INACTIVE | SECURE). */
+void nv_domain_xml_get(NvConn *conn, const char *uuid, NvXmlFunc done, gpointer data);
+/* Defines `xml` (with schema validation) as the new definition of domain `uuid`. Refused
+ * (NV_ERROR_INVALID) when its name or UUID differ, since that would define another domain;
+ * on any error the definition stays as it was. */
+void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml,
+                          NvActionDoneFunc done, gpointer data);
+/* The <name> and <uuid> of a domain XML (uuid NULL when it has none). Pure. */
+gboolean nv_domain_xml_identity(const char *xml, char **name, char **uuid, GError **err);

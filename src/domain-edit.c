@@ -1,0 +1,1796 @@
+/* The details editor's core: changes to a domain's persistent definition and, where the
+ * hypervisor allows, to the running domain. Device XML is built with libxml2 (values are
+ * escaped by the serialiser, and checked before that); settings without an API of their own,
+ * and drivers without the device APIs, go through "read the definition, change it, define it". */
+#include "domain-edit.h"
+
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlversion.h>
+#include <string.h>
+
+#include "conn-virt.h"
+#include "error.h"
+#include "fetch.h"
+#include "field.h"
+#include "i18n.h"
+#include "xml.h"
+
+/* libvirt's own documents are far smaller; anything bigger is a mistake or an attack. */
+#define NV_EDIT_XML_MAX (16 * 1024 * 1024)
+#define NV_NAME_MAX_BYTES 255
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
+
+/* ---- small helpers ---- */
+
+/* XML that may hold a VNC password is wiped before it is freed. */
+static void secret_free(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        g_free(s);
+    }
+}
+
+/* The same for strings libvirt allocated with malloc. */
+static void secret_free_libvirt(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+static gboolean fail(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean fail(GError **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
+    return FALSE;
+}
+
+static gboolean in_list(const char *s, const char *const *list)
+{
+    for (guint i = 0; s && list[i]; i++)
+        if (strcmp(s, list[i]) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static const char *or_default(const char *s, const char *def)
+{
+    return s && *s ? s : def;
+}
+
+gboolean nv_edit_valid_name(const char *name, const char *what, GError **err)
+{
+    if (!name || !*name)
+        return fail(err, _("the %s is empty"), what);
+    if (strlen(name) > NV_NAME_MAX_BYTES)
+        return fail(err, _("the %s is longer than %d bytes"), what, NV_NAME_MAX_BYTES);
+    if (!g_utf8_validate(name, -1, NULL))
+        return fail(err, _("the %s is not valid UTF-8"), what);
+    for (const char *p = name; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c == '/' || g_unichar_iscntrl(c) || g_unichar_type(c) == G_UNICODE_FORMAT)
+            return fail(err, _("the %s may not contain '/' or control characters"), what);
+    }
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return fail(err, _("the %s cannot be '.' or '..'"), what);
+    return TRUE;
+}
+
+gboolean nv_edit_valid_listen(const char *listen, GError **err)
+{
+    if (!listen || !*listen)
+        return TRUE;
+    g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(listen);
+    if (!addr)
+        return fail(err, _("enter an IP address such as 127.0.0.1, 0.0.0.0 or ::1"));
+    return TRUE;
+}
+
+static gboolean valid_path(const char *path, GError **err)
+{
+    if (!path || path[0] != '/')
+        return fail(err, _("the path must be absolute (start with /)"));
+    if (!g_utf8_validate(path, -1, NULL) || strlen(path) > 4096)
+        return fail(err, _("the path is not valid UTF-8 or too long"));
+    for (const char *p = path; *p; p++)
+        if ((guchar)*p < 32 || *p == 127)
+            return fail(err, _("the path contains control characters"));
+    return TRUE;
+}
+
+static gboolean valid_target(const char *target, GError **err)
+{
+    gsize n = target ? strlen(target) : 0;
+    if (n < 3 || n > 16 || strspn(target, "abcdefghijklmnopqrstuvwxyz") != n)
+        return fail(err, _("a target is a device name such as vdb or sda"));
+    return TRUE;
+}
+
+/* ---- safe XML parsing (libvirt's output is still input: bounded, no DTDs, no network) ---- */
+
+static void init_libxml(void)
+{
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        xmlInitParser();
+        g_once_init_leave(&done, 1);
+    }
+}
+
+static void refuse_dtd(void *user, const xmlChar *name, const xmlChar *external_id,
+                       const xmlChar *system_id)
+{
+    xmlParserCtxt *ctxt = user;
+    *(gboolean *)ctxt->_private = TRUE;
+    xmlStopParser(ctxt);
+}
+
+#if LIBXML_VERSION >= 21200
+static void ignore_error(void *user, const xmlError *error) {}
+#else
+static void ignore_error(void *user, xmlError *error) {}
+#endif
+
+/* `root` is the element the document must have at its root, NULL for any. */
+static xmlDoc *parse_xml(const char *xml, const char *root, GError **err)
+{
+    const char *what = root ? root : "device";
+    size_t len = xml ? strnlen(xml, NV_EDIT_XML_MAX + 1) : 0;
+    if (len == 0 || len > NV_EDIT_XML_MAX) {
+        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), what,
+                    len ? _("the document is too large") : _("the document is empty"));
+        return NULL;
+    }
+    init_libxml();
+    g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("out of memory"));
+        return NULL;
+    }
+    gboolean saw_dtd = FALSE;
+    ctxt->_private = &saw_dtd;
+    ctxt->sax->internalSubset = refuse_dtd;
+    ctxt->sax->serror = ignore_error;
+    g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
+                                              XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                  XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+    xmlNode *r = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (saw_dtd || !r || r->ns || (root && strcmp((const char *)r->name, root) != 0)) {
+        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), what,
+                    saw_dtd ? _("document type declarations are not accepted")
+                            : _("malformed document"));
+        return NULL;
+    }
+    return g_steal_pointer(&doc);
+}
+
+static gboolean is_element(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && (!name || strcmp((const char *)n->name, name) == 0);
+}
+
+static xmlNode *child(xmlNode *parent, const char *name)
+{
+    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+        if (is_element(c, name))
+            return c;
+    return NULL;
+}
+
+static xmlNode *ensure_child(xmlNode *parent, const char *name)
+{
+    xmlNode *c = child(parent, name);
+    return c ? c : xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+}
+
+/* An attribute's value (g_free it), or NULL. */
+static char *attr(xmlNode *n, const char *name)
+{
+    if (!n)
+        return NULL;
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    if (!v)
+        return NULL;
+    char *out = g_strdup((const char *)v);
+    xmlFree(v);
+    return out;
+}
+
+static gboolean attr_is(xmlNode *n, const char *name, const char *value)
+{
+    g_autofree char *v = attr(n, name);
+    return v && strcmp(v, value) == 0;
+}
+
+static char *child_attr(xmlNode *n, const char *child_name, const char *name)
+{
+    return attr(child(n, child_name), name);
+}
+
+static void set_attr(xmlNode *n, const char *name, const char *value)
+{
+    xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)value);
+}
+
+static char *text_of(xmlNode *n)
+{
+    if (!n)
+        return NULL;
+    xmlChar *v = xmlNodeGetContent(n);
+    char *out = g_strstrip(g_strdup(v ? (const char *)v : ""));
+    xmlFree(v);
+    return out;
+}
+
+/* Replaces the text of an element; xmlNodeSetContent would read '&' as an entity. */
+static void set_text(xmlNode *n, const char *text)
+{
+    xmlNodeSetContent(n, NULL);
+    xmlNodeAddContent(n, (const xmlChar *)text);
+}
+
+static void remove_children(xmlNode *parent, const char *name)
+{
+    xmlNode *c = parent ? parent->children : NULL;
+    while (c) {
+        xmlNode *next = c->next;
+        if (is_element(c, name)) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+        c = next;
+    }
+}
+
+/* One element, serialised without an XML declaration. */
+static char *node_to_string(xmlDoc *doc, xmlNode *node)
+{
+    xmlBuffer *buf = xmlBufferCreate();
+    xmlNodeDump(buf, doc, node, 0, 0);
+    char *out = g_strdup((const char *)xmlBufferContent(buf));
+    /* The buffer may hold a password. */
+    memset(buf->content, 0, buf->use);
+    xmlBufferFree(buf);
+    return out;
+}
+
+static char *doc_to_string(xmlDoc *doc)
+{
+    return node_to_string(doc, xmlDocGetRootElement(doc));
+}
+
+/* ---- reading the editable state ---- */
+
+static const char *const boot_devs[] = {"hd", "cdrom", "network", "fd", NULL};
+
+static guint64 scaled_kib(xmlNode *n)
+{
+    g_autofree char *text = text_of(n);
+    g_autofree char *unit = attr(n, "unit");
+    if (!text || !*text)
+        return 0;
+    g_autofree char *with_unit = g_strconcat(text, unit ? unit : "", NULL);
+    guint64 bytes = 0;
+    if (!nv_parse_size(with_unit, 1024, &bytes, NULL))
+        return 0;
+    return bytes / 1024 + (bytes % 1024 != 0);
+}
+
+static unsigned uint_of(const char *text)
+{
+    guint64 v = 0;
+    if (!text || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT, &v, NULL))
+        return 0;
+    return (unsigned)v;
+}
+
+/* The key a device is known by in a boot order: a disk's target, a NIC's MAC. */
+static char *boot_key(xmlNode *dev)
+{
+    if (is_element(dev, "disk"))
+        return child_attr(dev, "target", "dev");
+    if (is_element(dev, "interface"))
+        return child_attr(dev, "mac", "address");
+    return NULL;
+}
+
+typedef struct {
+    unsigned order;
+    char *key;
+} BootEntry;
+
+static gint compare_boot(gconstpointer a, gconstpointer b)
+{
+    const BootEntry *x = a, *y = b;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void read_boot(xmlNode *root, NvEditState *s)
+{
+    xmlNode *os = child(root, "os");
+    for (xmlNode *c = os ? os->children : NULL; c; c = c->next)
+        if (is_element(c, "boot")) {
+            g_autofree char *dev = attr(c, "dev");
+            if (dev)
+                g_ptr_array_add(s->boot_order, g_steal_pointer(&dev));
+        }
+    xmlNode *menu = child(os, "bootmenu");
+    g_autofree char *enable = attr(menu, "enable");
+    s->boot_menu = enable ? strcmp(enable, "yes") == 0 : -1;
+    if (s->boot_order->len > 0)
+        return;
+    g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(BootEntry));
+    for (xmlNode *d = child(root, "devices") ? child(root, "devices")->children : NULL; d;
+         d = d->next) {
+        g_autofree char *order = child_attr(d, "boot", "order");
+        char *key = order ? boot_key(d) : NULL;
+        if (key) {
+            BootEntry e = {uint_of(order), key};
+            g_array_append_val(entries, e);
+        }
+    }
+    g_array_sort(entries, compare_boot);
+    for (guint i = 0; i < entries->len; i++)
+        g_ptr_array_add(s->boot_order, g_array_index(entries, BootEntry, i).key);
+    s->boot_per_device = entries->len > 0;
+}
+
+static void read_vnc(xmlNode *root, NvEditState *s)
+{
+    for (xmlNode *g = child(root, "devices") ? child(root, "devices")->children : NULL; g;
+         g = g->next) {
+        if (!is_element(g, "graphics") || !attr_is(g, "type", "vnc"))
+            continue;
+        s->has_vnc = TRUE;
+        char *listen = attr(g, "listen");
+        if (!listen)
+            listen = child_attr(g, "listen", "address");
+        s->vnc_listen = listen ? listen : g_strdup("");
+        g_autofree char *pw = attr(g, "passwd");
+        s->vnc_has_password = pw != NULL;
+        if (pw)
+            memset(pw, 0, strlen(pw));
+        return;
+    }
+    s->vnc_listen = g_strdup("");
+}
+
+NvEditState *nv_edit_state_from_xml(const char *inactive_xml, const char *live_xml, GError **err)
+{
+    g_autoptr(xmlDoc) doc = parse_xml(inactive_xml, "domain", err);
+    if (!doc)
+        return NULL;
+    /* Disks and NICs as the model reads them, from the running domain when there is one. */
+    g_autoptr(NvDomainDetails) det = nv_xml_domain_details(live_xml ? live_xml : inactive_xml, err);
+    if (!det)
+        return NULL;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    g_autoptr(NvEditState) s = g_new0(NvEditState, 1);
+    s->uuid = text_of(child(root, "uuid"));
+    s->name = text_of(child(root, "name"));
+    s->domain_type = attr(root, "type");
+    if (!s->domain_type)
+        s->domain_type = g_strdup("");
+    s->autostart = -1;
+    s->persistent = TRUE;
+    s->active = live_xml != NULL;
+    xmlNode *vcpu = child(root, "vcpu");
+    g_autofree char *vtext = text_of(vcpu);
+    g_autofree char *vcur = attr(vcpu, "current");
+    s->max_vcpus = uint_of(vtext);
+    s->vcpus = vcur ? uint_of(vcur) : s->max_vcpus;
+    s->max_memory_kib = scaled_kib(child(root, "memory"));
+    xmlNode *cur = child(root, "currentMemory");
+    s->memory_kib = cur ? scaled_kib(cur) : s->max_memory_kib;
+    s->boot_order = g_ptr_array_new_with_free_func(g_free);
+    read_boot(root, s);
+    read_vnc(root, s);
+    s->disks = g_steal_pointer(&det->disks);
+    s->nics = g_steal_pointer(&det->nics);
+    det->disks = g_ptr_array_new();
+    det->nics = g_ptr_array_new();
+    return g_steal_pointer(&s);
+}
+
+void nv_edit_state_free(NvEditState *s)
+{
+    if (!s)
+        return;
+    g_free(s->uuid);
+    g_free(s->name);
+    g_free(s->domain_type);
+    g_clear_pointer(&s->boot_order, g_ptr_array_unref);
+    g_clear_pointer(&s->disks, g_ptr_array_unref);
+    g_clear_pointer(&s->nics, g_ptr_array_unref);
+    g_free(s->vnc_listen);
+    g_free(s);
+}
+
+/* ---- building device XML ---- */
+
+static const char *const disk_buses[] = {"virtio", "sata", "scsi", "ide", "usb", NULL};
+static const char *const disk_devices[] = {"disk", "cdrom", NULL};
+static const char *const formats[] = {"raw", "qcow2", NULL};
+static const char *const nic_types[] = {"network", "bridge", "direct", NULL};
+static const char *const nic_models[] = {"virtio", "e1000", "rtl8139", NULL};
+static const char *const direct_modes[] = {"bridge", "vepa", "private", "passthrough", NULL};
+
+static char *one_node_xml(xmlNode *node)
+{
+    g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlDocSetRootElement(doc, node);
+    return doc_to_string(doc);
+}
+
+static xmlNode *new_node(const char *name)
+{
+    return xmlNewNode(NULL, (const xmlChar *)name);
+}
+
+static xmlNode *add_child(xmlNode *parent, const char *name)
+{
+    return xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+}
+
+char *nv_edit_disk_xml(const char *device, const char *bus, const char *target,
+                       const char *source_type, const char *source, const char *format,
+                       GError **err)
+{
+    device = or_default(device, "disk");
+    if (!in_list(device, disk_devices))
+        return fail(err, _("unknown disk device '%s' (disk or cdrom)"), device), NULL;
+    if (!in_list(bus, disk_buses))
+        return fail(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)")), NULL;
+    if (!valid_target(target, err))
+        return NULL;
+    format = or_default(format, "raw");
+    if (!in_list(format, formats))
+        return fail(err, _("unknown disk format (raw or qcow2)")), NULL;
+    if (source_type && !(strcmp(source_type, "file") == 0 || strcmp(source_type, "block") == 0))
+        return fail(err, _("a disk source is a file or a block device")), NULL;
+    if (source_type && !valid_path(source, err))
+        return NULL;
+    if (!source_type && strcmp(device, "disk") == 0)
+        return fail(err, _("a disk needs a source; only a CD/DVD drive can be empty")), NULL;
+
+    xmlNode *disk = new_node("disk");
+    set_attr(disk, "type", source_type ? source_type : "file");
+    set_attr(disk, "device", device);
+    set_attr(add_child(disk, "driver"), "type", format);
+    if (source_type)
+        set_attr(add_child(disk, "source"), strcmp(source_type, "block") == 0 ? "dev" : "file",
+                 source);
+    xmlNode *t = add_child(disk, "target");
+    set_attr(t, "dev", target);
+    set_attr(t, "bus", bus);
+    if (strcmp(device, "cdrom") == 0)
+        add_child(disk, "readonly");
+    return one_node_xml(disk);
+}
+
+char *nv_edit_nic_xml(const NvNicSpec *spec, GError **err)
+{
+    if (!in_list(spec->type, nic_types))
+        return fail(err, _("a NIC connects to a network, a bridge or a host interface")), NULL;
+    const char *what = strcmp(spec->type, "network") == 0  ? _("network name")
+                       : strcmp(spec->type, "bridge") == 0 ? _("bridge name")
+                                                           : _("host interface name");
+    if (!nv_edit_valid_name(spec->source, what, err))
+        return NULL;
+    const char *model = or_default(spec->model, "virtio");
+    if (!in_list(model, nic_models))
+        return fail(err, _("unknown NIC model (virtio, e1000 or rtl8139)")), NULL;
+    const char *mode = or_default(spec->mode, "bridge");
+    if (!in_list(mode, direct_modes))
+        return fail(err, _("unknown macvtap mode (bridge, vepa, private or passthrough)")), NULL;
+    g_autofree char *mac = NULL;
+    if (spec->mac && *spec->mac && !nv_parse_mac(spec->mac, &mac, err))
+        return NULL;
+
+    xmlNode *nic = new_node("interface");
+    set_attr(nic, "type", spec->type);
+    if (mac)
+        set_attr(add_child(nic, "mac"), "address", mac);
+    xmlNode *src = add_child(nic, "source");
+    if (strcmp(spec->type, "network") == 0) {
+        set_attr(src, "network", spec->source);
+    } else if (strcmp(spec->type, "bridge") == 0) {
+        set_attr(src, "bridge", spec->source);
+    } else {
+        set_attr(src, "dev", spec->source);
+        set_attr(src, "mode", mode);
+    }
+    set_attr(add_child(nic, "model"), "type", model);
+    return one_node_xml(nic);
+}
+
+char *nv_edit_volume_xml(const char *name, guint64 capacity, const char *format, GError **err)
+{
+    if (!nv_edit_valid_name(name, _("volume name"), err))
+        return NULL;
+    if (capacity == 0)
+        return fail(err, _("a new volume needs a size above zero")), NULL;
+    format = or_default(format, "qcow2");
+    if (!in_list(format, formats))
+        return fail(err, _("unknown volume format (raw or qcow2)")), NULL;
+    xmlNode *vol = new_node("volume");
+    xmlNewTextChild(vol, NULL, (const xmlChar *)"name", (const xmlChar *)name);
+    g_autofree char *cap = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
+    xmlNode *c = xmlNewTextChild(vol, NULL, (const xmlChar *)"capacity", (const xmlChar *)cap);
+    set_attr(c, "unit", "bytes");
+    /* Sparse: the space is taken as the guest writes. */
+    xmlNode *a = xmlNewTextChild(vol, NULL, (const xmlChar *)"allocation", (const xmlChar *)"0");
+    set_attr(a, "unit", "bytes");
+    set_attr(add_child(add_child(vol, "target"), "format"), "type", format);
+    return one_node_xml(vol);
+}
+
+static const char *bus_prefix(const char *bus)
+{
+    if (g_strcmp0(bus, "virtio") == 0)
+        return "vd";
+    if (g_strcmp0(bus, "ide") == 0)
+        return "hd";
+    if (in_list(bus, disk_buses))
+        return "sd";
+    return NULL;
+}
+
+/* libvirt's virIndexToDiskName: a..z, aa..az, ba.. */
+static char *index_to_name(const char *prefix, guint index)
+{
+    char letters[16];
+    int n = 0;
+    for (gint64 i = index; i >= 0 && n < (int)sizeof(letters); i = i / 26 - 1)
+        letters[n++] = (char)('a' + i % 26);
+    GString *s = g_string_new(prefix);
+    while (n > 0)
+        g_string_append_c(s, letters[--n]);
+    return g_string_free(s, FALSE);
+}
+
+char *nv_edit_free_target(const char *bus, const char *const *used)
+{
+    const char *prefix = bus_prefix(bus);
+    if (!prefix)
+        return NULL;
+    for (guint i = 0; i < 18278; i++) {
+        char *name = index_to_name(prefix, i);
+        if (!in_list(name, used))
+            return name;
+        g_free(name);
+    }
+    return NULL;
+}
+
+/* ---- boot order ---- */
+
+static xmlNode *find_boot_device(xmlNode *devices, const char *key)
+{
+    for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
+        g_autofree char *k = boot_key(d);
+        if (!k)
+            continue;
+        /* MACs compare without case: the user may type them either way. */
+        if (is_element(d, "interface") ? g_ascii_strcasecmp(k, key) == 0 : strcmp(k, key) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static gboolean order_is_devs(const char *const *order, gboolean *devs, GError **err)
+{
+    guint n_dev = 0, n = 0;
+    for (; order[n]; n++) {
+        n_dev += in_list(order[n], boot_devs);
+        for (guint j = 0; j < n; j++)
+            if (g_ascii_strcasecmp(order[j], order[n]) == 0)
+                return fail(err, _("'%s' appears twice in the boot order"), order[n]);
+    }
+    if (n_dev > 0 && n_dev < n)
+        return fail(err, _("a boot order lists either device kinds (hd, cdrom, network, fd) or "
+                           "disk targets and NIC MACs, not both"));
+    *devs = n == 0 || n_dev == n;
+    return TRUE;
+}
+
+/* <os><boot dev> entries after <type>, in order. */
+static void set_os_boot(xmlNode *os, const char *const *order)
+{
+    remove_children(os, "boot");
+    xmlNode *after = child(os, "type");
+    for (guint i = 0; order[i]; i++) {
+        xmlNode *b = new_node("boot");
+        set_attr(b, "dev", order[i]);
+        if (after)
+            after = xmlAddNextSibling(after, b);
+        else
+            after = xmlAddChild(os, b);
+    }
+}
+
+/* Devices other than disks and NICs (hostdev, redirdev) keep their place after the list. */
+static gboolean set_device_boot(xmlNode *devices, const char *const *order, GError **err)
+{
+    for (guint i = 0; order[i]; i++)
+        if (!find_boot_device(devices, order[i]))
+            return fail(err, _("no disk or NIC '%s' to boot from"), order[i]);
+    g_autoptr(GArray) others = g_array_new(FALSE, FALSE, sizeof(BootEntry));
+    for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
+        if (!is_element(d, NULL))
+            continue;
+        if (is_element(d, "disk") || is_element(d, "interface")) {
+            remove_children(d, "boot");
+        } else if (child(d, "boot")) {
+            g_autofree char *o = child_attr(d, "boot", "order");
+            BootEntry e = {uint_of(o), (char *)d};
+            g_array_append_val(others, e);
+        }
+    }
+    guint n = 0;
+    for (; order[n]; n++) {
+        xmlNode *dev = find_boot_device(devices, order[n]);
+        g_autofree char *num = g_strdup_printf("%u", n + 1);
+        set_attr(add_child(dev, "boot"), "order", num);
+    }
+    g_array_sort(others, compare_boot);
+    for (guint i = 0; i < others->len; i++) {
+        g_autofree char *num = g_strdup_printf("%u", n + 1 + i);
+        set_attr(child((xmlNode *)g_array_index(others, BootEntry, i).key, "boot"), "order", num);
+    }
+    return TRUE;
+}
+
+static gboolean modify_boot(xmlNode *root, const char *const *order, int menu, GError **err)
+{
+    xmlNode *os = ensure_child(root, "os");
+    xmlNode *devices = child(root, "devices");
+    if (order) {
+        gboolean devs = TRUE;
+        if (!order_is_devs(order, &devs, err))
+            return FALSE;
+        if (devs) {
+            /* libvirt refuses <boot order> on any device beside <os><boot>. */
+            for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next)
+                remove_children(d, "boot");
+            set_os_boot(os, order);
+        } else {
+            remove_children(os, "boot");
+            if (!set_device_boot(devices, order, err))
+                return FALSE;
+        }
+    }
+    if (menu >= 0)
+        set_attr(ensure_child(os, "bootmenu"), "enable", menu ? "yes" : "no");
+    return TRUE;
+}
+
+char *nv_edit_xml_set_boot(const char *xml, const char *const *order, int menu, GError **err)
+{
+    g_autoptr(xmlDoc) doc = parse_xml(xml, "domain", err);
+    if (!doc || !modify_boot(xmlDocGetRootElement(doc), order, menu, err))
+        return NULL;
+    return doc_to_string(doc);
+}
+
+/* ---- the worker side: one domain, its definition and its running state ---- */
+
+typedef struct {
+    virConnectPtr conn;
+    virDomainPtr dom;
+    const char *name;
+    gboolean active;
+    gboolean persistent;
+} Dom;
+
+static void dom_clear(Dom *d)
+{
+    if (d->dom)
+        virDomainFree(d->dom);
+    d->dom = NULL;
+}
+
+static gboolean dom_open(virConnectPtr conn, const char *uuid, Dom *d, GError **err)
+{
+    memset(d, 0, sizeof(*d));
+    d->conn = conn;
+    d->dom = virDomainLookupByUUIDString(conn, uuid);
+    if (!d->dom) {
+        nv_set_virt_error(err, _("cannot find domain %s"), uuid);
+        return FALSE;
+    }
+    d->name = virDomainGetName(d->dom);
+    d->active = virDomainIsActive(d->dom) == 1;
+    d->persistent = virDomainIsPersistent(d->dom) != 0;
+    virResetLastError();
+    return TRUE;
+}
+
+static gboolean no_support(void)
+{
+    int code = virGetLastErrorCode();
+    return code == VIR_ERR_NO_SUPPORT;
+}
+
+/* libvirt's last message, for a note about the running domain. */
+static char *last_message(void)
+{
+    virErrorPtr e = virGetLastError();
+    return g_strdup(e && e->message ? e->message : _("unknown libvirt error"));
+}
+
+/* The definition (with secure info: a redefine must not drop the VNC password) or the running
+ * domain's XML. Free with secret_free. */
+static char *dom_xml(Dom *d, gboolean inactive, GError **err)
+{
+    unsigned flags = VIR_DOMAIN_XML_SECURE | (inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+    char *raw = virDomainGetXMLDesc(d->dom, flags);
+    if (!raw) {
+        nv_set_virt_error(err, _("cannot read the definition of '%s'"), d->name);
+        return NULL;
+    }
+    char *out = g_strdup(raw);
+    secret_free_libvirt(raw);
+    return out;
+}
+
+typedef gboolean (*ModifyFunc)(xmlNode *root, gpointer data, GError **err);
+
+/* Read the definition, change it, define it again: for settings without an API of their own,
+ * and for drivers without the device APIs. */
+static gboolean redefine(Dom *d, ModifyFunc modify, gpointer data, GError **err)
+{
+    char *xml = dom_xml(d, TRUE, err);
+    if (!xml)
+        return FALSE;
+    g_autoptr(xmlDoc) doc = parse_xml(xml, "domain", err);
+    secret_free(xml);
+    if (!doc || !modify(xmlDocGetRootElement(doc), data, err))
+        return FALSE;
+    char *out = doc_to_string(doc);
+    virDomainPtr nd = virDomainDefineXML(d->conn, out);
+    secret_free(out);
+    if (!nd) {
+        nv_set_virt_error(err, _("cannot save the new definition of '%s'"), d->name);
+        return FALSE;
+    }
+    virDomainFree(nd);
+    return TRUE;
+}
+
+/* ---- device changes ---- */
+
+typedef enum { DEV_ATTACH, DEV_DETACH, DEV_UPDATE } DevOp;
+
+/* Whether two device elements are the same device: a disk by target, a NIC by MAC, graphics
+ * by type. */
+static gboolean same_device(xmlNode *a, xmlNode *b)
+{
+    if (!is_element(a, NULL) || !is_element(b, NULL) || strcmp((char *)a->name, (char *)b->name))
+        return FALSE;
+    g_autofree char *ka = NULL, *kb = NULL;
+    if (is_element(a, "graphics")) {
+        ka = attr(a, "type");
+        kb = attr(b, "type");
+    } else {
+        ka = boot_key(a);
+        kb = boot_key(b);
+    }
+    return ka && kb && g_ascii_strcasecmp(ka, kb) == 0;
+}
+
+static xmlNode *find_device(xmlNode *devices, xmlNode *like)
+{
+    for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next)
+        if (same_device(d, like))
+            return d;
+    return NULL;
+}
+
+typedef struct {
+    DevOp op;
+    const char *xml;
+} DevEdit;
+
+static gboolean modify_device(xmlNode *root, gpointer data, GError **err)
+{
+    DevEdit *e = data;
+    g_autoptr(xmlDoc) frag = parse_xml(e->xml, NULL, err);
+    if (!frag)
+        return FALSE;
+    xmlNode *dev = xmlDocGetRootElement(frag);
+    xmlNode *devices = ensure_child(root, "devices");
+    xmlNode *old = find_device(devices, dev);
+    xmlNode *copy = e->op == DEV_DETACH ? NULL : xmlDocCopyNode(dev, root->doc, 1);
+    switch (e->op) {
+    case DEV_ATTACH:
+        xmlAddChild(devices, copy);
+        return TRUE;
+    case DEV_DETACH:
+    case DEV_UPDATE:
+        if (!old) {
+            if (copy)
+                xmlFreeNode(copy);
+            return fail(err, _("the device is not in the definition"));
+        }
+        if (copy)
+            xmlReplaceNode(old, copy);
+        else
+            xmlUnlinkNode(old);
+        xmlFreeNode(old);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+static int device_call(virDomainPtr dom, DevOp op, const char *xml, unsigned flags)
+{
+    switch (op) {
+    case DEV_ATTACH:
+        return virDomainAttachDeviceFlags(dom, xml, flags);
+    case DEV_DETACH:
+        return virDomainDetachDeviceFlags(dom, xml, flags);
+    case DEV_UPDATE:
+        return virDomainUpdateDeviceFlags(dom, xml, flags);
+    }
+    return -1;
+}
+
+/* The change to the definition (`config_xml`, NULL: none there), then to the running domain
+ * (`live_xml`, NULL: none there). A running domain that refuses is not an error: the result
+ * says it takes effect at the next boot, and why. */
+static gboolean device_change(Dom *d, DevOp op, const char *config_xml, const char *live_xml,
+                              const char *what, NvEditResult *res, GError **err)
+{
+    gboolean saved = FALSE;
+    if (d->persistent && config_xml) {
+        if (device_call(d->dom, op, config_xml, VIR_DOMAIN_AFFECT_CONFIG) == 0) {
+            saved = TRUE;
+        } else if (no_support() && !d->active) {
+            DevEdit e = {op, config_xml};
+            GError *inner = NULL;
+            if (!redefine(d, modify_device, &e, &inner)) {
+                g_set_error(err, NV_ERROR, inner->code, _("cannot %s on '%s': %s"), what, d->name,
+                            inner->message);
+                g_error_free(inner);
+                return FALSE;
+            }
+            saved = TRUE;
+        } else {
+            nv_set_virt_error(err, _("cannot %s on '%s'"), what, d->name);
+            return FALSE;
+        }
+    }
+    res->outcome = NV_EDIT_NEXT_BOOT;
+    if (!d->active || !live_xml)
+        return TRUE;
+    if (device_call(d->dom, op, live_xml, VIR_DOMAIN_AFFECT_LIVE) == 0) {
+        res->outcome = d->persistent ? NV_EDIT_LIVE : NV_EDIT_LIVE_ONLY;
+        return TRUE;
+    }
+    if (!saved) {
+        nv_set_virt_error(err, _("cannot %s on '%s'"), what, d->name);
+        return FALSE;
+    }
+    res->note = last_message();
+    return TRUE;
+}
+
+/* The device element `like` matches (same kind and key) in `xml`, serialised; NULL if none.
+ * `edit` (optional) changes a copy first. */
+typedef gboolean (*NodeEdit)(xmlNode *node, gpointer data, GError **err);
+
+static char *device_xml_in(const char *xml, const char *kind, const char *key, NodeEdit edit,
+                           gpointer data, GError **err)
+{
+    if (!xml)
+        return NULL;
+    g_autoptr(xmlDoc) doc = parse_xml(xml, "domain", err);
+    if (!doc)
+        return NULL;
+    xmlNode *devices = child(xmlDocGetRootElement(doc), "devices");
+    for (xmlNode *dev = devices ? devices->children : NULL; dev; dev = dev->next) {
+        if (!is_element(dev, kind))
+            continue;
+        g_autofree char *k = strcmp(kind, "graphics") == 0 ? attr(dev, "type") : boot_key(dev);
+        if (!k || g_ascii_strcasecmp(k, key) != 0)
+            continue;
+        if (edit && !edit(dev, data, err))
+            return NULL;
+        return node_to_string(doc, dev);
+    }
+    return NULL;
+}
+
+/* The device in the definition and in the running domain (each NULL where it is not),
+ * changed by `edit` first. Free both with secret_free (graphics hold the password). */
+static gboolean device_xmls(Dom *d, const char *kind, const char *key, NodeEdit edit, gpointer data,
+                            char **cfg, char **now, GError **err)
+{
+    GError *e = NULL;
+    char *inactive = d->persistent ? dom_xml(d, TRUE, &e) : NULL;
+    char *live = !e && d->active ? dom_xml(d, FALSE, &e) : NULL;
+    if (!e)
+        *cfg = device_xml_in(inactive, kind, key, edit, data, &e);
+    if (!e)
+        *now = device_xml_in(live, kind, key, edit, data, &e);
+    secret_free(inactive);
+    secret_free(live);
+    if (e) {
+        secret_free(g_steal_pointer(cfg));
+        secret_free(g_steal_pointer(now));
+        g_propagate_error(err, e);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- requests: one struct for every change, run on the worker ---- */
+
+typedef struct Req Req;
+typedef gboolean (*ReqRun)(Dom *d, Req *r, GError **err);
+
+struct Req {
+    char *uuid;
+    ReqRun run;
+    unsigned changes; /* NvChange bits to refresh afterwards */
+    /* arguments */
+    unsigned u1, u2;
+    guint64 k1, k2;
+    int menu;
+    char **order;
+    char *s1;     /* a target, MAC, listen address or pool */
+    char *secret; /* a VNC password */
+    gboolean flag;
+    NvDiskSpec disk; /* strings owned by `owned` */
+    NvNicSpec nic;
+    GPtrArray *owned;
+    /* results */
+    NvEditResult result;
+    NvEditState *state;
+    GPtrArray *items;
+    /* the caller's */
+    NvEditDoneFunc done;
+    NvEditStateFunc state_done;
+    NvEditListFunc list_done;
+    gpointer data;
+    GDestroyNotify data_free;
+};
+
+static const char *own(Req *r, const char *s)
+{
+    if (!s)
+        return NULL;
+    char *copy = g_strdup(s);
+    g_ptr_array_add(r->owned, copy);
+    return copy;
+}
+
+static Req *req_new(const char *uuid, ReqRun run, gpointer data, GDestroyNotify data_free)
+{
+    Req *r = g_new0(Req, 1);
+    r->uuid = g_strdup(uuid);
+    r->run = run;
+    r->menu = -1;
+    r->owned = g_ptr_array_new_with_free_func(g_free);
+    r->data = data;
+    r->data_free = data_free;
+    r->changes = NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS;
+    return r;
+}
+
+static void req_free(Req *r)
+{
+    if (r->data_free)
+        r->data_free(r->data);
+    g_free(r->uuid);
+    g_strfreev(r->order);
+    g_free(r->s1);
+    secret_free(r->secret);
+    g_ptr_array_unref(r->owned);
+    g_free(r->result.note);
+    g_free(r->result.detail);
+    nv_edit_state_free(r->state);
+    if (r->items)
+        g_ptr_array_unref(r->items);
+    g_free(r);
+}
+
+static gboolean req_work(virConnectPtr conn, gpointer data, GError **err)
+{
+    Req *r = data;
+    if (!r->uuid) { /* listing volumes: no domain */
+        Dom none = {.conn = conn};
+        return r->run(&none, r, err);
+    }
+    Dom d;
+    if (!dom_open(conn, r->uuid, &d, err))
+        return FALSE;
+    gboolean ok = r->run(&d, r, err);
+    dom_clear(&d);
+    /* NvConn reads failure from the error alone. */
+    if (!ok && err && !*err)
+        fail(err, _("the change to '%s' failed"), r->uuid);
+    return ok;
+}
+
+static void req_done(NvConn *conn, gpointer data, const GError *err)
+{
+    Req *r = data;
+    if (r->state_done) {
+        r->state_done(conn, err ? NULL : g_steal_pointer(&r->state), err, r->data);
+        return;
+    }
+    if (r->list_done) {
+        r->list_done(conn, err ? NULL : g_steal_pointer(&r->items), err, r->data);
+        return;
+    }
+    /* The lists and details on screen should show the change (some make no event). */
+    if (!err || r->changes & NV_CHANGE_POOLS)
+        nv_conn_refresh(conn, r->changes);
+    if (r->done)
+        r->done(conn, err ? NULL : &r->result, err, r->data);
+}
+
+static void submit(NvConn *conn, Req *r)
+{
+    nv_conn_call(conn, req_work, req_done, r, (GDestroyNotify)req_free);
+}
+
+/* ---- load ---- */
+
+static gboolean run_load(Dom *d, Req *r, GError **err)
+{
+    char *inactive = NULL, *live = NULL;
+    if (d->persistent)
+        inactive = dom_xml(d, TRUE, err);
+    if (d->active)
+        live = dom_xml(d, FALSE, err);
+    gboolean ok = (inactive || live) && (!d->persistent || inactive) && (!d->active || live);
+    if (ok)
+        r->state = nv_edit_state_from_xml(inactive ? inactive : live, live, err);
+    else if (!inactive && !live && err && !*err)
+        fail(err, _("'%s' has no definition to read"), d->name);
+    secret_free(inactive);
+    secret_free(live);
+    if (!r->state)
+        return FALSE;
+    NvEditState *s = r->state;
+    s->active = d->active;
+    s->persistent = d->persistent;
+    int autostart = 0;
+    s->autostart = virDomainGetAutostart(d->dom, &autostart) == 0 ? !!autostart : -1;
+    int max = virConnectGetMaxVcpus(d->conn, s->domain_type);
+    s->hv_max_vcpus = max > 0 ? (unsigned)max : 0;
+    virDomainInfo info;
+    if (d->active && virDomainGetInfo(d->dom, &info) == 0) {
+        s->live_vcpus = info.nrVirtCpu;
+        s->live_memory_kib = info.memory;
+    }
+    virResetLastError();
+    return TRUE;
+}
+
+void nv_edit_load(NvConn *conn, const char *uuid, NvEditStateFunc done, gpointer data,
+                  GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_load, data, data_free);
+    r->state_done = done;
+    submit(conn, r);
+}
+
+static gboolean run_list_volumes(Dom *d, Req *r, GError **err)
+{
+    r->items = nv_fetch_volumes(d->conn, r->s1, err);
+    return r->items != NULL;
+}
+
+void nv_edit_list_volumes(NvConn *conn, const char *pool, NvEditListFunc done, gpointer data,
+                          GDestroyNotify data_free)
+{
+    Req *r = req_new(NULL, run_list_volumes, data, data_free);
+    r->s1 = g_strdup(pool);
+    r->list_done = done;
+    submit(conn, r);
+}
+
+/* ---- vCPUs and memory ---- */
+
+/* The definition's current values, to check a change against them. */
+static NvEditState *config_state(Dom *d, GError **err)
+{
+    char *xml = dom_xml(d, d->persistent, err);
+    if (!xml)
+        return NULL;
+    NvEditState *s = nv_edit_state_from_xml(xml, NULL, err);
+    secret_free(xml);
+    return s;
+}
+
+typedef struct {
+    const char *element; /* vcpu, memory */
+    guint64 value;
+    unsigned current; /* vcpu: the current attribute, 0 none */
+} MaxEdit;
+
+static gboolean modify_max(xmlNode *root, gpointer data, GError **err)
+{
+    MaxEdit *m = data;
+    xmlNode *n = ensure_child(root, m->element);
+    g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT, m->value);
+    set_text(n, text);
+    if (strcmp(m->element, "memory") == 0) {
+        set_attr(n, "unit", "KiB");
+    } else if (m->current && m->current < m->value) {
+        g_autofree char *cur = g_strdup_printf("%u", m->current);
+        set_attr(n, "current", cur);
+    } else {
+        xmlUnsetProp(n, (const xmlChar *)"current");
+    }
+    return TRUE;
+}
+
+static gboolean set_vcpu_max(Dom *d, unsigned max, unsigned current, GError **err)
+{
+    unsigned flags = VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM;
+    if (virDomainSetVcpusFlags(d->dom, max, flags) == 0)
+        return TRUE;
+    if (!no_support()) {
+        nv_set_virt_error(err, _("cannot set the maximum vCPUs of '%s'"), d->name);
+        return FALSE;
+    }
+    MaxEdit m = {"vcpu", max, current};
+    return redefine(d, modify_max, &m, err);
+}
+
+static gboolean set_vcpu_current(Dom *d, unsigned n, GError **err)
+{
+    if (virDomainSetVcpusFlags(d->dom, n, VIR_DOMAIN_AFFECT_CONFIG) == 0)
+        return TRUE;
+    nv_set_virt_error(err, _("cannot set the vCPUs of '%s'"), d->name);
+    return FALSE;
+}
+
+/* The running domain: not an error when it refuses, a note. Returns TRUE when it took it. */
+static gboolean try_live(int rc, NvEditResult *res)
+{
+    if (rc == 0)
+        return TRUE;
+    g_free(res->note);
+    res->note = last_message();
+    return FALSE;
+}
+
+static gboolean run_vcpus(Dom *d, Req *r, GError **err)
+{
+    g_autoptr(NvEditState) s = config_state(d, err);
+    if (!s)
+        return FALSE;
+    int max_hv = virConnectGetMaxVcpus(d->conn, s->domain_type);
+    virResetLastError();
+    unsigned max = r->u2 ? r->u2 : s->max_vcpus;
+    unsigned cur = r->u1 ? r->u1 : s->vcpus;
+    if (max < 1 || cur < 1)
+        return fail(err, _("a domain needs at least one vCPU"));
+    if (max_hv > 0 && max > (unsigned)max_hv)
+        return fail(err, _("at most %d vCPUs are possible for a '%s' domain on this host"), max_hv,
+                    s->domain_type);
+    if (cur > max)
+        return fail(err, _("%u vCPUs is more than the maximum of %u"), cur, max);
+    if (!d->persistent && r->u2)
+        return fail(err, _("'%s' is transient: it has no definition to change the maximum in"),
+                    d->name);
+    if (d->persistent) {
+        /* Raise the maximum before the count and lower it after, so neither step is refused
+         * for passing the other. */
+        if (r->u2 && max >= s->max_vcpus && !set_vcpu_max(d, max, cur, err))
+            return FALSE;
+        if (cur != s->vcpus && !set_vcpu_current(d, cur, err))
+            return FALSE;
+        if (r->u2 && max < s->max_vcpus && !set_vcpu_max(d, max, cur, err))
+            return FALSE;
+    }
+    r->result.outcome = NV_EDIT_NEXT_BOOT;
+    if (d->active && r->u1) {
+        if (try_live(virDomainSetVcpusFlags(d->dom, cur, VIR_DOMAIN_AFFECT_LIVE), &r->result)) {
+            /* A new maximum still waits for the next boot. */
+            if (!r->u2)
+                r->result.outcome = d->persistent ? NV_EDIT_LIVE : NV_EDIT_LIVE_ONLY;
+        } else if (!d->persistent) {
+            nv_set_virt_error(err, _("cannot set the vCPUs of '%s'"), d->name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void nv_edit_vcpus(NvConn *conn, const char *uuid, unsigned current, unsigned maximum,
+                   NvEditDoneFunc done, gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_vcpus, data, data_free);
+    r->u1 = current;
+    r->u2 = maximum;
+    r->done = done;
+    submit(conn, r);
+}
+
+static gboolean set_mem_max(Dom *d, guint64 kib, GError **err)
+{
+    unsigned flags = VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_MEM_MAXIMUM;
+    if (virDomainSetMemoryFlags(d->dom, kib, flags) == 0)
+        return TRUE;
+    if (!no_support()) {
+        nv_set_virt_error(err, _("cannot set the maximum memory of '%s'"), d->name);
+        return FALSE;
+    }
+    MaxEdit m = {"memory", kib, 0};
+    return redefine(d, modify_max, &m, err);
+}
+
+static gboolean set_mem_current(Dom *d, guint64 kib, GError **err)
+{
+    if (virDomainSetMemoryFlags(d->dom, kib, VIR_DOMAIN_AFFECT_CONFIG) == 0)
+        return TRUE;
+    nv_set_virt_error(err, _("cannot set the memory of '%s'"), d->name);
+    return FALSE;
+}
+
+static gboolean run_memory(Dom *d, Req *r, GError **err)
+{
+    g_autoptr(NvEditState) s = config_state(d, err);
+    if (!s)
+        return FALSE;
+    guint64 max = r->k2 ? r->k2 : s->max_memory_kib;
+    guint64 cur = r->k1 ? r->k1 : s->memory_kib;
+    if (cur > max) {
+        g_autofree char *c = nv_format_size_input(cur * 1024);
+        g_autofree char *m = nv_format_size_input(max * 1024);
+        return fail(err, _("memory %s is more than the maximum of %s"), c, m);
+    }
+    if ((guint64)(unsigned long)cur != cur || (guint64)(unsigned long)max != max)
+        return fail(err, _("the memory size is too large for this host's libvirt"));
+    if (!d->persistent && r->k2)
+        return fail(err, _("'%s' is transient: it has no definition to change the maximum in"),
+                    d->name);
+    if (d->persistent) {
+        if (r->k2 && max >= s->max_memory_kib && !set_mem_max(d, max, err))
+            return FALSE;
+        if (cur != s->memory_kib && !set_mem_current(d, cur, err))
+            return FALSE;
+        if (r->k2 && max < s->max_memory_kib && !set_mem_max(d, max, err))
+            return FALSE;
+    }
+    r->result.outcome = NV_EDIT_NEXT_BOOT;
+    if (d->active && r->k1) {
+        if (try_live(virDomainSetMemoryFlags(d->dom, cur, VIR_DOMAIN_AFFECT_LIVE), &r->result)) {
+            if (!r->k2)
+                r->result.outcome = d->persistent ? NV_EDIT_LIVE : NV_EDIT_LIVE_ONLY;
+        } else if (!d->persistent) {
+            nv_set_virt_error(err, _("cannot set the memory of '%s'"), d->name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void nv_edit_memory(NvConn *conn, const char *uuid, guint64 current_kib, guint64 max_kib,
+                    NvEditDoneFunc done, gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_memory, data, data_free);
+    r->k1 = current_kib;
+    r->k2 = max_kib;
+    r->done = done;
+    submit(conn, r);
+}
+
+/* ---- boot and autostart ---- */
+
+static gboolean modify_boot_req(xmlNode *root, gpointer data, GError **err)
+{
+    Req *r = data;
+    return modify_boot(root, (const char *const *)r->order, r->menu, err);
+}
+
+static gboolean run_boot(Dom *d, Req *r, GError **err)
+{
+    if (!d->persistent)
+        return fail(err, _("'%s' is transient: it has no definition to change"), d->name);
+    GError *inner = NULL;
+    if (!redefine(d, modify_boot_req, r, &inner)) {
+        g_set_error(err, NV_ERROR, inner->code, _("cannot change the boot order of '%s': %s"),
+                    d->name, inner->message);
+        g_error_free(inner);
+        return FALSE;
+    }
+    r->result.outcome = NV_EDIT_NEXT_BOOT;
+    return TRUE;
+}
+
+void nv_edit_boot(NvConn *conn, const char *uuid, const char *const *order, int menu,
+                  NvEditDoneFunc done, gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_boot, data, data_free);
+    r->order = order ? g_strdupv((char **)order) : NULL;
+    r->menu = menu;
+    r->done = done;
+    submit(conn, r);
+}
+
+static gboolean run_autostart(Dom *d, Req *r, GError **err)
+{
+    if (virDomainSetAutostart(d->dom, r->flag ? 1 : 0) < 0) {
+        nv_set_virt_error(err, _("cannot turn autostart %s for '%s'"), r->flag ? _("on") : _("off"),
+                          d->name);
+        return FALSE;
+    }
+    /* A host setting: it holds from now on, whatever the domain's state. */
+    r->result.outcome = NV_EDIT_LIVE;
+    return TRUE;
+}
+
+void nv_edit_autostart(NvConn *conn, const char *uuid, gboolean on, NvEditDoneFunc done,
+                       gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_autostart, data, data_free);
+    r->flag = on;
+    r->done = done;
+    submit(conn, r);
+}
+
+/* ---- disks ---- */
+
+/* Where a volume or path lives, as a disk source: type (file/block), path, format. */
+typedef struct {
+    char *type;
+    char *path;
+    char *format;
+} Source;
+
+static void source_clear(Source *s)
+{
+    g_free(s->type);
+    g_free(s->path);
+    g_free(s->format);
+}
+
+static gboolean volume_source(virStorageVolPtr vol, const char *name, Source *out, GError **err)
+{
+    virStorageVolInfo info;
+    char *path = virStorageVolGetPath(vol);
+    if (!path || virStorageVolGetInfo(vol, &info) < 0) {
+        free(path);
+        nv_set_virt_error(err, _("cannot read volume '%s'"), name);
+        return FALSE;
+    }
+    out->path = g_strdup(path);
+    free(path);
+    if (info.type == VIR_STORAGE_VOL_BLOCK) {
+        out->type = g_strdup("block");
+    } else if (info.type == VIR_STORAGE_VOL_FILE) {
+        out->type = g_strdup("file");
+    } else {
+        return fail(err, _("volume '%s' is neither a file nor a block device"), name);
+    }
+    char *xml = virStorageVolGetXMLDesc(vol, 0);
+    g_autoptr(NvVolume) v = nv_volume_new();
+    if (xml && nv_xml_volume(xml, v, NULL) && in_list(v->format, formats))
+        out->format = g_strdup(v->format);
+    free(xml);
+    virResetLastError();
+    return TRUE;
+}
+
+static virStoragePoolPtr open_pool(virConnectPtr conn, const char *name, GError **err)
+{
+    if (!nv_edit_valid_name(name, _("pool name"), err))
+        return NULL;
+    virStoragePoolPtr pool = virStoragePoolLookupByName(conn, name);
+    if (!pool)
+        nv_set_virt_error(err, _("cannot find pool '%s'"), name);
+    return pool;
+}
+
+/* An existing volume or a host path, as a source. */
+static gboolean existing_source(virConnectPtr conn, const NvDiskSpec *spec, Source *out,
+                                GError **err)
+{
+    if (spec->kind == NV_DISK_PATH) {
+        if (!valid_path(spec->path, err))
+            return FALSE;
+        out->path = g_strdup(spec->path);
+        out->type = g_strdup(g_str_has_prefix(spec->path, "/dev/") ? "block" : "file");
+        out->format = g_strdup(or_default(spec->format, "raw"));
+        return TRUE;
+    }
+    if (!nv_edit_valid_name(spec->volume, _("volume name"), err))
+        return FALSE;
+    virStoragePoolPtr pool = open_pool(conn, spec->pool, err);
+    if (!pool)
+        return FALSE;
+    virStorageVolPtr vol = virStorageVolLookupByName(pool, spec->volume);
+    virStoragePoolFree(pool);
+    if (!vol) {
+        nv_set_virt_error(err, _("cannot find volume '%s' in pool '%s'"), spec->volume, spec->pool);
+        return FALSE;
+    }
+    gboolean ok = volume_source(vol, spec->volume, out, err);
+    virStorageVolFree(vol);
+    if (ok && spec->format && *spec->format) {
+        g_free(out->format);
+        out->format = g_strdup(spec->format);
+    }
+    return ok;
+}
+
+/* Every target in the definition and the running domain. */
+static GPtrArray *used_targets(Dom *d, GError **err)
+{
+    GPtrArray *used = g_ptr_array_new_with_free_func(g_free);
+    for (int live = 0; live < 2; live++) {
+        if ((live && !d->active) || (!live && !d->persistent))
+            continue;
+        char *xml = dom_xml(d, !live, err);
+        if (!xml) {
+            g_ptr_array_unref(used);
+            return NULL;
+        }
+        g_autoptr(NvEditState) s = nv_edit_state_from_xml(xml, NULL, err);
+        secret_free(xml);
+        if (!s) {
+            g_ptr_array_unref(used);
+            return NULL;
+        }
+        for (guint i = 0; i < s->disks->len; i++)
+            g_ptr_array_add(used, g_strdup(((NvDisk *)s->disks->pdata[i])->target));
+    }
+    g_ptr_array_add(used, NULL);
+    return used;
+}
+
+/* Deletes the volume this request created, adding to `err` if that fails too. */
+static void delete_new_volume(virStorageVolPtr vol, const char *name, GError **err)
+{
+    if (virStorageVolDelete(vol, 0) == 0)
+        return;
+    virErrorPtr e = virGetLastError();
+    g_prefix_error(err, _("the new volume '%s' could not be deleted again (%s); "), name,
+                   e && e->message ? e->message : _("unknown libvirt error"));
+}
+
+static gboolean attach_disk(Dom *d, Req *r, const Source *src, const char *target, GError **err)
+{
+    const NvDiskSpec *spec = &r->disk;
+    const char *device = or_default(spec->device, "disk");
+    const char *bus = or_default(spec->bus, strcmp(device, "cdrom") == 0 ? "sata" : "virtio");
+    g_autofree char *xml =
+        nv_edit_disk_xml(device, bus, target, src->type, src->path, src->format, err);
+    if (!xml)
+        return FALSE;
+    g_autofree char *what = g_strdup_printf(_("attach disk %s"), target);
+    return device_change(d, DEV_ATTACH, xml, xml, what, &r->result, err);
+}
+
+static gboolean run_add_disk(Dom *d, Req *r, GError **err)
+{
+    NvDiskSpec *spec = &r->disk;
+    const char *device = or_default(spec->device, "disk");
+    const char *bus = or_default(spec->bus, strcmp(device, "cdrom") == 0 ? "sata" : "virtio");
+    g_autoptr(GPtrArray) used = used_targets(d, err);
+    if (!used)
+        return FALSE;
+    /* Everything that can be checked is checked before a volume is made for the disk. */
+    if (!in_list(bus, disk_buses))
+        return fail(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)"));
+    if (!in_list(device, disk_devices))
+        return fail(err, _("unknown disk device '%s' (disk or cdrom)"), device);
+    if (spec->format && *spec->format && !in_list(spec->format, formats))
+        return fail(err, _("unknown disk format (raw or qcow2)"));
+    g_autofree char *target = spec->target && *spec->target
+                                  ? g_strdup(spec->target)
+                                  : nv_edit_free_target(bus, (const char *const *)used->pdata);
+    if (!target || !valid_target(target, err))
+        return !target ? fail(err, _("no free target name is left on bus %s"), bus) : FALSE;
+    r->result.detail = g_strdup(target);
+    if (spec->kind == NV_DISK_EMPTY) {
+        Source none = {0};
+        return attach_disk(d, r, &none, target, err);
+    }
+    if (spec->kind != NV_DISK_NEW_VOLUME) {
+        Source src = {0};
+        gboolean ok =
+            existing_source(d->conn, spec, &src, err) && attach_disk(d, r, &src, target, err);
+        source_clear(&src);
+        return ok;
+    }
+
+    g_autofree char *vol_xml = nv_edit_volume_xml(spec->volume, spec->capacity, spec->format, err);
+    if (!vol_xml)
+        return FALSE;
+    virStoragePoolPtr pool = open_pool(d->conn, spec->pool, err);
+    if (!pool)
+        return FALSE;
+    virStorageVolPtr vol = virStorageVolCreateXML(pool, vol_xml, 0);
+    virStoragePoolFree(pool);
+    if (!vol) {
+        nv_set_virt_error(err, _("cannot create volume '%s' in pool '%s'"), spec->volume,
+                          spec->pool);
+        return FALSE;
+    }
+    r->changes |= NV_CHANGE_POOLS | NV_CHANGE_VOLUMES;
+    Source src = {0};
+    gboolean ok = volume_source(vol, spec->volume, &src, err);
+    if (ok) {
+        g_free(src.format);
+        src.format = g_strdup(or_default(spec->format, "qcow2"));
+        ok = attach_disk(d, r, &src, target, err);
+    }
+    source_clear(&src);
+    /* Never leave an orphan: a volume made for this disk goes when the disk does not come. */
+    if (!ok)
+        delete_new_volume(vol, spec->volume, err);
+    virStorageVolFree(vol);
+    return ok;
+}
+
+static void copy_disk_spec(Req *r, const NvDiskSpec *spec)
+{
+    r->disk.kind = spec->kind;
+    r->disk.pool = own(r, spec->pool);
+    r->disk.volume = own(r, spec->volume);
+    r->disk.capacity = spec->capacity;
+    r->disk.format = own(r, spec->format);
+    r->disk.path = own(r, spec->path);
+    r->disk.device = own(r, spec->device);
+    r->disk.bus = own(r, spec->bus);
+    r->disk.target = own(r, spec->target);
+}
+
+void nv_edit_add_disk(NvConn *conn, const char *uuid, const NvDiskSpec *spec, NvEditDoneFunc done,
+                      gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_add_disk, data, data_free);
+    copy_disk_spec(r, spec);
+    r->done = done;
+    submit(conn, r);
+}
+
+static gboolean run_remove_device(Dom *d, Req *r, const char *kind, const char *what, GError **err)
+{
+    g_autofree char *cfg = NULL, *now = NULL;
+    if (!device_xmls(d, kind, r->s1, NULL, NULL, &cfg, &now, err))
+        return FALSE;
+    if (!cfg && !now)
+        return fail(err,
+                    strcmp(kind, "disk") == 0 ? _("'%s' has no disk %s")
+                                              : _("'%s' has no NIC with MAC %s"),
+                    d->name, r->s1);
+    return device_change(d, DEV_DETACH, cfg, now, what, &r->result, err);
+}
+
+static gboolean run_remove_disk(Dom *d, Req *r, GError **err)
+{
+    g_autofree char *what = g_strdup_printf(_("detach disk %s"), r->s1);
+    return run_remove_device(d, r, "disk", what, err);
+}
+
+void nv_edit_remove_disk(NvConn *conn, const char *uuid, const char *target, NvEditDoneFunc done,
+                         gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_remove_disk, data, data_free);
+    r->s1 = g_strdup(target);
+    r->done = done;
+    submit(conn, r);
+}
+
+/* ---- CD/DVD media ---- */
+
+typedef struct {
+    const Source *src; /* NULL: eject */
+} MediaEdit;
+
+static gboolean set_media(xmlNode *disk, gpointer data, GError **err)
+{
+    MediaEdit *m = data;
+    g_autofree char *device = attr(disk, "device");
+    if (!device || (strcmp(device, "cdrom") != 0 && strcmp(device, "floppy") != 0))
+        return fail(err, _("only a CD/DVD or floppy drive takes media"));
+    remove_children(disk, "source");
+    /* The running domain's XML describes the old medium's backing chain too. */
+    remove_children(disk, "backingStore");
+    if (!m->src) {
+        /* An empty drive has no volume or network source to be typed after. */
+        set_attr(disk, "type", "file");
+        return TRUE;
+    }
+    set_attr(disk, "type", m->src->type);
+    xmlNode *src = new_node("source");
+    set_attr(src, strcmp(m->src->type, "block") == 0 ? "dev" : "file", m->src->path);
+    xmlNode *driver = child(disk, "driver");
+    /* A CD image is read as raw whatever the last one was. */
+    if (driver)
+        set_attr(driver, "type", "raw");
+    if (driver)
+        xmlAddNextSibling(driver, src);
+    else if (disk->children)
+        xmlAddPrevSibling(disk->children, src);
+    else
+        xmlAddChild(disk, src);
+    return TRUE;
+}
+
+static gboolean run_media(Dom *d, Req *r, GError **err)
+{
+    Source src = {0};
+    gboolean have_src = r->flag;
+    if (have_src && r->disk.kind != NV_DISK_PATH && r->disk.kind != NV_DISK_VOLUME)
+        return fail(err, _("a drive takes a file or a volume as its medium"));
+    if (have_src && !existing_source(d->conn, &r->disk, &src, err)) {
+        source_clear(&src);
+        return FALSE;
+    }
+    MediaEdit m = {have_src ? &src : NULL};
+    g_autofree char *cfg = NULL, *now = NULL;
+    gboolean ok = device_xmls(d, "disk", r->s1, set_media, &m, &cfg, &now, err);
+    source_clear(&src);
+    if (!ok)
+        return FALSE;
+    if (!cfg && !now)
+        return fail(err, _("'%s' has no drive %s"), d->name, r->s1);
+    g_autofree char *what =
+        g_strdup_printf(have_src ? _("insert media into %s") : _("eject the media of %s"), r->s1);
+    return device_change(d, DEV_UPDATE, cfg, now, what, &r->result, err);
+}
+
+void nv_edit_media(NvConn *conn, const char *uuid, const char *target, const NvDiskSpec *spec,
+                   NvEditDoneFunc done, gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_media, data, data_free);
+    r->s1 = g_strdup(target);
+    r->flag = spec != NULL;
+    if (spec)
+        copy_disk_spec(r, spec);
+    r->done = done;
+    submit(conn, r);
+}
+
+/* ---- NICs ---- */
+
+static gboolean run_add_nic(Dom *d, Req *r, GError **err)
+{
+    /* A MAC chosen here (not by libvirt) can be told to the user and found again. */
+    g_autofree char *mac = r->nic.mac && *r->nic.mac ? NULL : nv_mac_generate();
+    NvNicSpec spec = r->nic;
+    if (mac)
+        spec.mac = mac;
+    g_autofree char *xml = nv_edit_nic_xml(&spec, err);
+    if (!xml)
+        return FALSE;
+    g_autofree char *norm = NULL;
+    nv_parse_mac(spec.mac, &norm, NULL);
+    r->result.detail = g_steal_pointer(&norm);
+    g_autofree char *what = g_strdup_printf(_("add NIC %s"), r->result.detail);
+    return device_change(d, DEV_ATTACH, xml, xml, what, &r->result, err);
+}
+
+void nv_edit_add_nic(NvConn *conn, const char *uuid, const NvNicSpec *spec, NvEditDoneFunc done,
+                     gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_add_nic, data, data_free);
+    r->nic.type = own(r, spec->type);
+    r->nic.source = own(r, spec->source);
+    r->nic.mode = own(r, spec->mode);
+    r->nic.model = own(r, spec->model);
+    r->nic.mac = own(r, spec->mac);
+    r->done = done;
+    submit(conn, r);
+}
+
+static gboolean run_remove_nic(Dom *d, Req *r, GError **err)
+{
+    g_autofree char *norm = NULL;
+    if (!nv_parse_mac(r->s1, &norm, err))
+        return FALSE;
+    g_free(r->s1);
+    r->s1 = g_steal_pointer(&norm);
+    g_autofree char *what = g_strdup_printf(_("remove NIC %s"), r->s1);
+    return run_remove_device(d, r, "interface", what, err);
+}
+
+void nv_edit_remove_nic(NvConn *conn, const char *uuid, const char *mac, NvEditDoneFunc done,
+                        gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_remove_nic, data, data_free);
+    r->s1 = g_strdup(mac);
+    r->done = done;
+    submit(conn, r);
+}
+
+/* ---- VNC ---- */
+
+typedef struct {
+    gboolean listen;   /* change the listen address (else the password) */
+    const char *value; /* listen address or password; NULL removes the password */
+} VncEdit;
+
+static gboolean set_vnc(xmlNode *g, gpointer data, GError **err)
+{
+    VncEdit *v = data;
+    if (!v->listen) {
+        if (v->value)
+            set_attr(g, "passwd", v->value);
+        else
+            xmlUnsetProp(g, (const xmlChar *)"passwd");
+        return TRUE;
+    }
+    xmlUnsetProp(g, (const xmlChar *)"listen");
+    remove_children(g, "listen");
+    if (*v->value) {
+        set_attr(g, "listen", v->value);
+        xmlNode *l = new_node("listen");
+        set_attr(l, "type", "address");
+        set_attr(l, "address", v->value);
+        if (g->children)
+            xmlAddPrevSibling(g->children, l);
+        else
+            xmlAddChild(g, l);
+    }
+    return TRUE;
+}
+
+static gboolean run_vnc(Dom *d, Req *r, GError **err)
+{
+    VncEdit v = {r->flag, r->flag ? r->s1 : r->secret};
+    if (v.listen && !nv_edit_valid_listen(v.value, err))
+        return FALSE;
+    if (!v.listen && v.value) {
+        for (const char *p = v.value; *p; p++)
+            if ((guchar)*p < 32 || *p == 127)
+                return fail(err, _("the password contains control characters"));
+        if (!*v.value || !g_utf8_validate(v.value, -1, NULL))
+            return fail(err, _("the password is empty or not valid UTF-8"));
+    }
+    char *cfg = NULL, *now = NULL;
+    gboolean ok = device_xmls(d, "graphics", "vnc", set_vnc, &v, &cfg, &now, err);
+    if (ok && !cfg && !now)
+        ok = fail(err, _("'%s' has no VNC display"), d->name);
+    if (ok)
+        ok = device_change(d, DEV_UPDATE, cfg, now,
+                           v.listen ? _("change the VNC listen address")
+                                    : _("change the VNC password"),
+                           &r->result, err);
+    secret_free(cfg);
+    secret_free(now);
+    return ok;
+}
+
+void nv_edit_vnc_listen(NvConn *conn, const char *uuid, const char *listen, NvEditDoneFunc done,
+                        gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_vnc, data, data_free);
+    r->flag = TRUE;
+    r->s1 = g_strdup(listen ? listen : "");
+    r->done = done;
+    submit(conn, r);
+}
+
+void nv_edit_vnc_password(NvConn *conn, const char *uuid, const char *password, NvEditDoneFunc done,
+                          gpointer data, GDestroyNotify data_free)
+{
+    Req *r = req_new(uuid, run_vnc, data, data_free);
+    r->secret = g_strdup(password);
+    r->done = done;
+    submit(conn, r);
+}
