@@ -73,8 +73,8 @@ static int synthetic_nparams;
 static virDomainStatsRecordPtr *synthetic_ready; /* the next answer */
 
 int __real_virConnectListAllDomains(virConnectPtr c, virDomainPtr **d, unsigned int f);
-int __real_virConnectGetAllDomainStats(virConnectPtr c, unsigned int s,
-                                       virDomainStatsRecordPtr **r, unsigned int f);
+int __real_virConnectGetAllDomainStats(virConnectPtr c, unsigned int s, virDomainStatsRecordPtr **r,
+                                       unsigned int f);
 int __real_virDomainGetInfo(virDomainPtr d, virDomainInfoPtr i);
 char *__real_virDomainGetMetadata(virDomainPtr d, int t, const char *u, unsigned int f);
 int __real_virNodeGetCPUStats(virConnectPtr c, int n, virNodeCPUStatsPtr p, int *np,
@@ -90,8 +90,8 @@ void __real_virDomainStatsRecordListFree(virDomainStatsRecordPtr *r);
 /* The wrappers are only called through the linker's --wrap: declare them to keep
  * -Wmissing-prototypes quiet. */
 int __wrap_virConnectListAllDomains(virConnectPtr c, virDomainPtr **d, unsigned int f);
-int __wrap_virConnectGetAllDomainStats(virConnectPtr c, unsigned int s,
-                                       virDomainStatsRecordPtr **r, unsigned int f);
+int __wrap_virConnectGetAllDomainStats(virConnectPtr c, unsigned int s, virDomainStatsRecordPtr **r,
+                                       unsigned int f);
 int __wrap_virDomainGetInfo(virDomainPtr d, virDomainInfoPtr i);
 char *__wrap_virDomainGetMetadata(virDomainPtr d, int t, const char *u, unsigned int f);
 int __wrap_virNodeGetCPUStats(virConnectPtr c, int n, virNodeCPUStatsPtr p, int *np,
@@ -113,8 +113,8 @@ int __wrap_virConnectListAllDomains(virConnectPtr c, virDomainPtr **d, unsigned 
 static virDomainStatsRecordPtr *synthetic_records(void);
 static void synthetic_free(virDomainStatsRecordPtr *r);
 
-int __wrap_virConnectGetAllDomainStats(virConnectPtr c, unsigned int s,
-                                       virDomainStatsRecordPtr **r, unsigned int f)
+int __wrap_virConnectGetAllDomainStats(virConnectPtr c, unsigned int s, virDomainStatsRecordPtr **r,
+                                       unsigned int f)
 {
     counts[API_ALL_STATS]++;
     if (synthetic) {
@@ -136,8 +136,7 @@ char *__wrap_virDomainGetMetadata(virDomainPtr d, int t, const char *u, unsigned
     return __real_virDomainGetMetadata(d, t, u, f);
 }
 
-int __wrap_virNodeGetCPUStats(virConnectPtr c, int n, virNodeCPUStatsPtr p, int *np,
-                              unsigned int f)
+int __wrap_virNodeGetCPUStats(virConnectPtr c, int n, virNodeCPUStatsPtr p, int *np, unsigned int f)
 {
     counts[API_NODE_CPU]++;
     return __real_virNodeGetCPUStats(c, n, p, np, f);
@@ -264,9 +263,9 @@ static virDomainStatsRecordPtr synthetic_record(guint i)
     for (guint f = 0; f < G_N_ELEMENTS(net); f++)
         add_fmt_ull(p, t * 4096 * (f + 1) * k, "net.0.%s", net[f]);
     add_uint(p, "block.count", 2, VIR_TYPED_PARAM_UINT);
-    static const char *const blk[] = {"rd.reqs", "rd.bytes", "rd.times", "wr.reqs", "wr.bytes",
-                                      "wr.times", "fl.reqs", "fl.times", "allocation",
-                                      "capacity", "physical"};
+    static const char *const blk[] = {"rd.reqs",    "rd.bytes", "rd.times", "wr.reqs",
+                                      "wr.bytes",   "wr.times", "fl.reqs",  "fl.times",
+                                      "allocation", "capacity", "physical"};
     for (guint b = 0; b < 2; b++) {
         char name[32];
         g_snprintf(name, sizeof(name), "block.%u.name", b);
@@ -338,7 +337,7 @@ static guint log_count_rpcs(GString *procs)
 typedef struct {
     guint remote; /* calls that are round trips on a remote driver */
     guint local;
-    guint rpcs;   /* counted in the log; G_MAXUINT when not counted */
+    guint rpcs; /* counted in the log; G_MAXUINT when not counted */
     GString *detail;
 } Cost;
 
@@ -514,8 +513,8 @@ static void bench_daemon(const char *uri, gboolean verbose)
     }
     int others = virConnectNumOfDomains(conn) + virConnectNumOfDefinedDomains(conn);
     if (others > 0)
-        printf("    (%s already has %d domains of its own: they are listed too)\n", uri,
-               others);
+        printf("    (%s already has %d domain%s of its own: they are listed too)\n", uri, others,
+               others == 1 ? "" : "s");
     defined = g_ptr_array_new();
     static const guint sizes[] = {1, 10, 50};
     for (guint s = 0; s < G_N_ELEMENTS(sizes) && !interrupted; s++) {
@@ -549,9 +548,9 @@ static void report(const char *what, double *ms, guint n, gboolean check)
     qsort(ms, n, sizeof(double), cmp_double);
     double median = ms[n / 2], max = ms[n - 1];
     printf("  %-44s median %6.2f ms, max %6.2f ms%s\n", what, median, max,
-           !check                          ? ""
-           : max < PROCESS_TARGET_MS       ? "  PASS (< 5 ms)"
-                                           : "  FAIL (>= 5 ms)");
+           !check                    ? ""
+           : max < PROCESS_TARGET_MS ? "  PASS (< 5 ms)"
+                                     : "  FAIL (>= 5 ms)");
 }
 
 /* The worker's part (records to samples, in fetch.c) and the main thread's part (the merge
@@ -582,9 +581,12 @@ static gboolean bench_processing(void)
         double t1 = thread_ms();
         synthetic_free(g_steal_pointer(&synthetic_done));
         batch->when_us = (gint64)(r + 1) * 2000000; /* a refresh every 2 s */
-        NvHostSample host = {.when_us = batch->when_us, .have = NV_STAT_CPU | NV_STAT_MEM,
-                             .cpu_busy_ns = r * 1000, .cpu_total_ns = r * 4000,
-                             .cpu_utilization = -1, .mem_total_kib = 1 << 30,
+        NvHostSample host = {.when_us = batch->when_us,
+                             .have = NV_STAT_CPU | NV_STAT_MEM,
+                             .cpu_busy_ns = r * 1000,
+                             .cpu_total_ns = r * 4000,
+                             .cpu_utilization = -1,
+                             .mem_total_kib = 1 << 30,
                              .mem_avail_kib = 1 << 29};
         double t2 = thread_ms();
         nv_domain_stats_merge(model->domain_stats, batch, TRUE);
@@ -619,9 +621,7 @@ static gboolean bench_processing(void)
     return merge_ms[PROCESS_REFRESHES - 1] < PROCESS_TARGET_MS;
 }
 
-static void silent(void *data, virErrorPtr e)
-{
-}
+static void silent(void *data, virErrorPtr e) {}
 
 int main(int argc, char **argv)
 {

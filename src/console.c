@@ -57,6 +57,10 @@ struct NvConsole {
     gboolean want_write;
     GByteArray *out; /* bytes for the guest not sent yet */
     char *rbuf;
+    GByteArray *clean; /* guest bytes after sanitize_utf8, for libvterm */
+    guint32 utf8_cp;   /* the sequence sanitize_utf8 is in the middle of */
+    guint32 utf8_min;
+    int utf8_need;
 
     VTerm *vt;
     VTermScreen *screen;
@@ -350,9 +354,71 @@ static void flush_output(NvConsole *c)
     set_want_write(c, FALSE);
 }
 
+/* ---- guest bytes ---- */
+
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+static void utf8_emit(NvConsole *c, guint32 cp)
+{
+    if (cp < c->utf8_min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        g_byte_array_append(c->clean, (const guint8 *)replacement, 3);
+        return;
+    }
+    if (cp < 0xA0)
+        return; /* a C1 control in UTF-8 clothes: see sanitize_utf8 */
+    char buf[6];
+    int n = g_unichar_to_utf8(cp, buf);
+    g_byte_array_append(c->clean, (const guint8 *)buf, (guint)n);
+}
+
+/* libvterm 0.1.4 prints a C1 control that arrives UTF-8 encoded (U+0080..U+009F) as a glyph of
+ * width -1: the cursor goes to column -1 and the next erase writes outside the screen, so
+ * "\xc2\x9b\e[K" from a guest crashed us. Its decoder also resumes a sequence cut by an escape
+ * sequence, so filtering byte pairs would not do: every byte goes through this decoder first
+ * (its state carries over between reads), and libvterm only ever sees complete, valid UTF-8
+ * without C1 controls, surrogates or overlong forms. ASCII, controls included, passes as is. */
+static void sanitize_utf8(NvConsole *c, const guint8 *in, size_t len)
+{
+    g_byte_array_set_size(c->clean, 0);
+    for (size_t i = 0; i < len; i++) {
+        guint8 b = in[i];
+        if (c->utf8_need > 0) {
+            if ((b & 0xC0) == 0x80) {
+                c->utf8_cp = (c->utf8_cp << 6) | (b & 0x3F);
+                if (--c->utf8_need == 0)
+                    utf8_emit(c, c->utf8_cp);
+                continue;
+            }
+            /* Cut short: the byte that cut it is handled on its own below. */
+            c->utf8_need = 0;
+            g_byte_array_append(c->clean, (const guint8 *)replacement, 3);
+        }
+        if (b < 0x80) {
+            g_byte_array_append(c->clean, &b, 1);
+        } else if (b >= 0xC2 && b <= 0xDF) {
+            c->utf8_need = 1;
+            c->utf8_cp = b & 0x1F;
+            c->utf8_min = 0x80;
+        } else if (b >= 0xE0 && b <= 0xEF) {
+            c->utf8_need = 2;
+            c->utf8_cp = b & 0x0F;
+            c->utf8_min = 0x800;
+        } else if (b >= 0xF0 && b <= 0xF4) {
+            c->utf8_need = 3;
+            c->utf8_cp = b & 0x07;
+            c->utf8_min = 0x10000;
+        } else {
+            /* A stray continuation byte, raw C1 (not a control in UTF-8 mode), C0/C1 or F5-FF
+             * lead bytes that no valid sequence starts with. */
+            g_byte_array_append(c->clean, (const guint8 *)replacement, 3);
+        }
+    }
+}
+
 static void feed(NvConsole *c, const char *bytes, size_t len)
 {
-    vterm_input_write(c->vt, bytes, len);
+    sanitize_utf8(c, (const guint8 *)bytes, len);
+    vterm_input_write(c->vt, (const char *)c->clean->data, c->clean->len);
     /* Answers to the guest's queries (cursor position, device attributes). */
     flush_output(c);
 }
@@ -513,6 +579,7 @@ static NvConsole *console_new(int rows, int cols)
     c->link = g_atomic_rc_box_new0(NvConsoleLink);
     c->link->console = c;
     c->out = g_byte_array_new();
+    c->clean = g_byte_array_new();
     c->sb = g_new0(NvScrollLine *, NV_CONSOLE_SCROLLBACK);
     c->domain_running = TRUE;
     c->cursor_visible = TRUE;
@@ -557,6 +624,7 @@ void nv_console_free(NvConsole *c)
     scrollback_clear(c);
     g_free(c->sb);
     g_byte_array_unref(c->out);
+    g_byte_array_unref(c->clean);
     g_free(c->rbuf);
     g_free(c->uuid);
     g_free(c->device);

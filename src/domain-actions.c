@@ -77,8 +77,7 @@ char *nv_op_summary(GPtrArray *results)
         if (!r->ok)
             return g_strdup(r->message);
         if (*r->message)
-            return g_strdup_printf("%s '%s' (%s)", nv_domain_op_verb(r->did), r->name,
-                                   r->message);
+            return g_strdup_printf("%s '%s' (%s)", nv_domain_op_verb(r->did), r->name, r->message);
         return g_strdup_printf("%s '%s'", nv_domain_op_verb(r->did), r->name);
     }
     /* Counts per action, in the order they first appear (a toggle pauses and resumes). */
@@ -391,9 +390,8 @@ static void op_start_jobs(OpRun *run)
         guint i = g_array_index(run->job_items, guint, k);
         NvOpResult *r = run->results->pdata[i];
         gboolean save = r->did == NV_DOMAIN_OP_MANAGED_SAVE;
-        g_autofree char *label = g_strdup_printf(save ? _("managed save %s")
-                                                      : _("restoring %s"),
-                                                 r->name);
+        g_autofree char *label =
+            g_strdup_printf(save ? _("managed save %s") : _("restoring %s"), r->name);
         OpJob *j = g_new0(OpJob, 1);
         j->run = op_run_ref(run);
         j->index = i;
@@ -533,8 +531,8 @@ static void action_done(NvConn *conn, gpointer data, const GError *err)
         r->done(err, r->data);
 }
 
-void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name,
-                      NvActionDoneFunc done, gpointer data)
+void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name, NvActionDoneFunc done,
+                      gpointer data)
 {
     Rename *r = g_new0(Rename, 1);
     r->uuid = g_strdup(uuid);
@@ -756,17 +754,16 @@ static GHashTable *other_users(virConnectPtr vconn, const char *uuid, GError **e
         nv_set_virt_error(err, _("cannot list the other domains"));
         return NULL;
     }
-    GHashTable *users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                              (GDestroyNotify)g_ptr_array_unref);
+    GHashTable *users =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     for (int i = 0; i < n; i++) {
         char other[VIR_UUID_STRING_BUFLEN];
         if (virDomainGetUUIDString(doms[i], other) == 0 && strcmp(other, uuid) != 0) {
             const char *name = virDomainGetName(doms[i]);
             /* A running domain's next boot may use other disks than it has now. */
             unsigned flags[2] = {0, VIR_DOMAIN_XML_INACTIVE};
-            guint nflags = virDomainIsActive(doms[i]) == 1 && virDomainIsPersistent(doms[i]) == 1
-                               ? 2
-                               : 1;
+            guint nflags =
+                virDomainIsActive(doms[i]) == 1 && virDomainIsPersistent(doms[i]) == 1 ? 2 : 1;
             for (guint f = 0; f < nflags; f++) {
                 char *xml = virDomainGetXMLDesc(doms[i], flags[f]);
                 collect_users(xml, name, users);
@@ -858,8 +855,7 @@ static void plan_done(NvConn *conn, gpointer data, const GError *err)
     c->done(err ? NULL : g_steal_pointer(&c->plan), err, c->data);
 }
 
-void nv_domain_delete_plan(NvConn *conn, const char *uuid, NvDeletePlanFunc done,
-                           gpointer data)
+void nv_domain_delete_plan(NvConn *conn, const char *uuid, NvDeletePlanFunc done, gpointer data)
 {
     PlanCall *c = g_new0(PlanCall, 1);
     c->uuid = g_strdup(uuid);
@@ -908,8 +904,7 @@ static void delete_call_free(DeleteCall *c)
 static gboolean undefine(virDomainPtr dom, const char *name, GError **err)
 {
     static const unsigned all = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-                                VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                                VIR_DOMAIN_UNDEFINE_NVRAM |
+                                VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM |
                                 VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
     static const unsigned tries[] = {
         all,
@@ -1157,8 +1152,8 @@ static void xml_define_done(NvConn *conn, gpointer data, const GError *err)
         c->done(err, c->data);
 }
 
-void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml,
-                          NvActionDoneFunc done, gpointer data)
+void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml, NvActionDoneFunc done,
+                          gpointer data)
 {
     XmlCall *c = g_new0(XmlCall, 1);
     c->uuid = g_strdup(uuid);

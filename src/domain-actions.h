@@ -70,17 +70,17 @@ typedef void (*NvActionDoneFunc)(const GError *err, gpointer data);
 gboolean nv_domain_name_check(const NvModel *model, const char *uuid, const char *name,
                               GError **err);
 /* virDomainRename; only a shut-off domain can be renamed. */
-void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name,
-                      NvActionDoneFunc done, gpointer data);
+void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name, NvActionDoneFunc done,
+                      gpointer data);
 
 /* ---- delete ---- */
 
 typedef struct {
-    char *target; /* vda; "" when the XML has none */
-    char *device; /* disk, cdrom, floppy, lun */
-    char *path;   /* the source path; "" for an empty drive or a network disk */
-    char *pool;   /* the storage pool holding it, NULL when it is no storage volume */
-    char *volume; /* the volume's name in `pool` */
+    char *target;     /* vda; "" when the XML has none */
+    char *device;     /* disk, cdrom, floppy, lun */
+    char *path;       /* the source path; "" for an empty drive or a network disk */
+    char *pool;       /* the storage pool holding it, NULL when it is no storage volume */
+    char *volume;     /* the volume's name in `pool` */
     GPtrArray *users; /* char*: names of the other domains that use the same storage */
     /* Ticked by default: a volume this domain alone uses, and no cdrom or floppy. */
     gboolean suggested;
@@ -89,8 +89,8 @@ typedef struct {
 typedef struct {
     char *uuid;
     char *name;
-    gboolean active;    /* it runs: it is forced off first */
-    GPtrArray *disks;   /* NvDeleteDisk*, in the order of the XML */
+    gboolean active;  /* it runs: it is forced off first */
+    GPtrArray *disks; /* NvDeleteDisk*, in the order of the XML */
 } NvDeletePlan;
 
 void nv_delete_plan_free(NvDeletePlan *plan);
@@ -100,8 +100,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvDeletePlan, nv_delete_plan_free)
 typedef void (*NvDeletePlanFunc)(NvDeletePlan *plan, const GError *err, gpointer data);
 /* Looks at every disk of the domain: is it a volume (virStorageVolLookupByPath), does another
  * domain use it (every other domain's XML, live and inactive)? */
-void nv_domain_delete_plan(NvConn *conn, const char *uuid, NvDeletePlanFunc done,
-                           gpointer data);
+void nv_domain_delete_plan(NvConn *conn, const char *uuid, NvDeletePlanFunc done, gpointer data);
 
 typedef struct {
     GPtrArray *deleted; /* char*: "pool/volume" of each volume deleted */
@@ -129,7 +128,7 @@ void nv_domain_xml_get(NvConn *conn, const char *uuid, NvXmlFunc done, gpointer 
 /* Defines `xml` (with schema validation) as the new definition of domain `uuid`. Refused
  * (NV_ERROR_INVALID) when its name or UUID differ, since that would define another domain;
  * on any error the definition stays as it was. */
-void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml,
-                          NvActionDoneFunc done, gpointer data);
+void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml, NvActionDoneFunc done,
+                          gpointer data);
 /* The <name> and <uuid> of a domain XML (uuid NULL when it has none). Pure. */
 gboolean nv_domain_xml_identity(const char *xml, char **name, char **uuid, GError **err);

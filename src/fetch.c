@@ -476,9 +476,11 @@ NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, G
         nv_set_virt_error(err, _("cannot find domain %s"), uuid);
         return NULL;
     }
+    /* Every libvirt call resets the thread's last error: take the name before failing. */
+    g_autofree char *dom_name = g_strdup(virDomainGetName(dom));
     char *xml = virDomainGetXMLDesc(dom, 0);
     if (!xml) {
-        nv_set_virt_error(err, _("cannot read the definition of '%s'"), virDomainGetName(dom));
+        nv_set_virt_error(err, _("cannot read the definition of '%s'"), dom_name);
         virDomainFree(dom);
         return NULL;
     }

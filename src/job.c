@@ -15,6 +15,9 @@
 #define NV_JOB_POLL_MS 500
 /* An abort sent before the hypervisor job exists is refused; retry for this many polls. */
 #define NV_JOB_ABORT_TRIES 20
+/* As the connection's own keepalive: a host that stops answering ends the call. */
+#define NV_JOB_KEEPALIVE_INTERVAL 5
+#define NV_JOB_KEEPALIVE_COUNT 3
 
 struct NvJob {
     gatomicrefcount refs;
@@ -31,9 +34,11 @@ struct NvJob {
     gpointer data;
     GDestroyNotify data_free;
 
-    /* Set once on the worker before the thread starts; then only read. */
+    /* Set once on the worker before the thread starts; then only read. The connection's own
+     * handles serve polls and aborts; `uri` is what the thread opens for the call itself. */
     virConnectPtr vconn;
     virDomainPtr dom;
+    char *uri; /* NULL: run on `vconn` (a read-only or in-process test connection) */
 
     /* Main thread only. */
     gboolean running; /* the thread was started */
@@ -86,6 +91,7 @@ void nv_job_unref(NvJob *job)
         g_thread_unref(g_thread_new("nv-job-free", release_thread, r));
     }
     g_clear_error(&job->error);
+    g_free(job->uri);
     g_main_context_unref(job->main_ctx);
     g_free(job->label);
     g_free(job->uuid);
@@ -139,8 +145,8 @@ static gboolean fraction_of(unsigned long long processed, unsigned long long tot
     return TRUE;
 }
 
-gboolean nv_job_poll_domain(virConnectPtr conn, virDomainPtr dom, gpointer data,
-                            double *fraction, char **detail)
+gboolean nv_job_poll_domain(virConnectPtr conn, virDomainPtr dom, gpointer data, double *fraction,
+                            char **detail)
 {
     if (!dom)
         return FALSE;
@@ -152,19 +158,18 @@ gboolean nv_job_poll_domain(virConnectPtr conn, virDomainPtr dom, gpointer data,
             virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_DATA_TOTAL, &total) == 1 &&
             virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_DATA_PROCESSED, &processed) == 1;
         if (!have || total == 0)
-            have = virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_MEMORY_TOTAL, &total) ==
-                       1 &&
+            have = virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_MEMORY_TOTAL, &total) == 1 &&
                    virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED,
                                            &processed) == 1;
         /* The total counts pages that are never sent (zero pages): with what is left known,
          * processed + remaining is what the job will really move. */
-        if (have && virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_DATA_REMAINING,
-                                            &remaining) == 1 &&
+        if (have &&
+            virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_DATA_REMAINING, &remaining) == 1 &&
             processed + remaining > 0 && processed + remaining < total)
             total = processed + remaining;
         virTypedParamsFree(params, n);
-        return type != VIR_DOMAIN_JOB_NONE && have && fraction_of(processed, total, fraction,
-                                                                  detail);
+        return type != VIR_DOMAIN_JOB_NONE && have &&
+               fraction_of(processed, total, fraction, detail);
     }
     /* Older drivers have only the fixed structure. */
     virDomainJobInfo info;
@@ -251,8 +256,8 @@ static void abort_result(NvJob *job, Poll *p)
         return;
     job->abort_settled = TRUE;
     if (job->progress) {
-        g_autofree char *note = g_strdup_printf(_("cannot cancel: %s"),
-                                                p->abort_error ? p->abort_error->message : "");
+        g_autofree char *note =
+            g_strdup_printf(_("cannot cancel: %s"), p->abort_error ? p->abort_error->message : "");
         job->progress(job, -1, note, job->data);
     }
 }
@@ -319,13 +324,39 @@ static gboolean thread_returned(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* A connection of the job's own, so the call cannot hold up the UI's: with libvirt 9.0 and
+ * libvirtd, while one thread waits in virDomainManagedSave every later call on the same
+ * connection (virDomainGetState, GetJobStats, AbortJob) waits for it to end, so the lists,
+ * the progress and the cancel would all stall. NULL when it cannot be had: the caller then
+ * shares the worker's connection. */
+static virConnectPtr open_own(NvJob *job, virDomainPtr *dom)
+{
+    if (!job->uri)
+        return NULL;
+    virConnectPtr own = virConnectOpen(job->uri);
+    if (own && job->uuid && !(*dom = virDomainLookupByUUIDString(own, job->uuid))) {
+        virConnectClose(own);
+        own = NULL;
+    }
+    if (own)
+        virConnectSetKeepAlive(own, NV_JOB_KEEPALIVE_INTERVAL, NV_JOB_KEEPALIVE_COUNT);
+    virResetLastError();
+    return own;
+}
+
 static gpointer job_thread(gpointer data)
 {
     NvJob *job = data;
     GError *err = NULL;
-    if (!job->run(job->vconn, job->dom, job->data, &err) && !err)
+    virDomainPtr own_dom = NULL;
+    virConnectPtr own = open_own(job, &own_dom);
+    if (!job->run(own ? own : job->vconn, own ? own_dom : job->dom, job->data, &err) && !err)
         g_set_error(&err, NV_ERROR, NV_ERROR_FAILED, _("%s failed"), job->label);
     virResetLastError();
+    if (own_dom)
+        virDomainFree(own_dom);
+    if (own)
+        virConnectClose(own);
     job->error = err;
     /* The reference this thread held goes with the invocation. */
     g_main_context_invoke_full(job->main_ctx, G_PRIORITY_DEFAULT, thread_returned, job,
@@ -334,6 +365,30 @@ static gpointer job_thread(gpointer data)
 }
 
 /* ---- start: look the domain up on the worker, then run on a thread ---- */
+
+/* Is the connection writable? libvirt checks read-only before the arguments, on the client:
+ * this call with no parameters fails at once either way, without asking the host. */
+static gboolean writable(virConnectPtr vconn)
+{
+    virNodeSetMemoryParameters(vconn, NULL, 0, 0);
+    gboolean denied = virGetLastErrorCode() == VIR_ERR_OPERATION_DENIED;
+    virResetLastError();
+    return !denied;
+}
+
+/* The URI for the job's own connection, or NULL to share the worker's: the test driver keeps
+ * its state per connection (a second one would see another host), and a read-only connection
+ * must not turn into a writable one. */
+static char *own_connection_uri(virConnectPtr vconn)
+{
+    char *uri = virConnectGetURI(vconn);
+    g_autofree char *out = g_strdup(uri);
+    free(uri);
+    virResetLastError();
+    if (!out || g_str_has_prefix(out, "test:") || !writable(vconn))
+        return NULL;
+    return g_steal_pointer(&out);
+}
 
 static gboolean prepare_work(virConnectPtr vconn, gpointer data, GError **err)
 {
@@ -354,6 +409,7 @@ static gboolean prepare_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     job->vconn = vconn;
     job->dom = dom;
+    job->uri = own_connection_uri(vconn);
     return TRUE;
 }
 
@@ -403,8 +459,7 @@ NvJob *nv_job_start(NvConn *conn, const NvJobSpec *spec)
     job->done = spec->done;
     job->data = spec->data;
     job->data_free = spec->data_free;
-    nv_conn_call(conn, prepare_work, prepare_done, nv_job_ref(job),
-                 (GDestroyNotify)nv_job_unref);
+    nv_conn_call(conn, prepare_work, prepare_done, nv_job_ref(job), (GDestroyNotify)nv_job_unref);
     return job;
 }
 

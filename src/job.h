@@ -10,8 +10,7 @@ typedef struct NvJob NvJob;
 /* On the main loop while the job runs, about every 500 ms: `fraction` is 0..1, or < 0 when
  * the driver does not say (show a spinner); `detail` ("1.2 GiB of 2.0 GiB", or a note such
  * as "cannot cancel: ...") may be NULL. */
-typedef void (*NvJobProgressFunc)(NvJob *job, double fraction, const char *detail,
-                                  gpointer data);
+typedef void (*NvJobProgressFunc)(NvJob *job, double fraction, const char *detail, gpointer data);
 /* On the main loop, exactly once: the blocking call returned (`err` NULL on success), or the
  * job never started (the domain is gone, the connection is down). A job the user cancelled
  * reports G_IO_ERROR_CANCELLED with libvirt's message after it. */

@@ -91,8 +91,7 @@ double nv_stats_rate(guint64 before, guint64 now, gint64 interval_us)
     return (double)(now - before) * 1e6 / (double)interval_us;
 }
 
-double nv_stats_cpu_percent(guint64 before_ns, guint64 now_ns, gint64 interval_us,
-                            unsigned vcpus)
+double nv_stats_cpu_percent(guint64 before_ns, guint64 now_ns, gint64 interval_us, unsigned vcpus)
 {
     if (vcpus == 0)
         return 0;
@@ -238,16 +237,14 @@ void nv_host_stats_update(NvHostStats *s, const NvHostSample *now)
     if (!fresh && now->when_us - s->last.when_us < NV_STATS_MIN_INTERVAL_US)
         return;
     unsigned have = 0;
-    if ((now->have & NV_STAT_CPU) &&
-        ((s->last.have & NV_STAT_CPU) || now->cpu_utilization >= 0)) {
+    if ((now->have & NV_STAT_CPU) && ((s->last.have & NV_STAT_CPU) || now->cpu_utilization >= 0)) {
         s->cpu_percent = nv_host_cpu_percent(&s->last, now);
         have |= NV_STAT_CPU;
     }
     if (now->have & NV_STAT_MEM) {
         s->mem_total_kib = now->mem_total_kib;
-        s->mem_used_kib = now->mem_avail_kib < now->mem_total_kib
-                              ? now->mem_total_kib - now->mem_avail_kib
-                              : 0;
+        s->mem_used_kib =
+            now->mem_avail_kib < now->mem_total_kib ? now->mem_total_kib - now->mem_avail_kib : 0;
         have |= NV_STAT_MEM;
     }
     s->have = have;
@@ -268,8 +265,8 @@ const char *nv_spark_glyph(double value, double max)
     if (!(max > 0) || !(value > 0))
         return spark_glyphs[0];
     double band = value / max * G_N_ELEMENTS(spark_glyphs);
-    guint level = band >= G_N_ELEMENTS(spark_glyphs) ? G_N_ELEMENTS(spark_glyphs) - 1u
-                                                     : (guint)band;
+    guint level =
+        band >= G_N_ELEMENTS(spark_glyphs) ? G_N_ELEMENTS(spark_glyphs) - 1u : (guint)band;
     return spark_glyphs[level];
 }
 

@@ -40,14 +40,14 @@ double nv_ring_max(const NvRing *r);
 /* One domain's counters from one stats record (what the groups gave; see `have`). */
 typedef struct {
     char uuid[NV_UUID_BUFLEN];
-    int state;       /* virDomainState; 0 when the record had no state group */
-    unsigned have;   /* NV_STAT_* bits of the fields below that are valid */
-    unsigned vcpus;  /* vcpu.current; 0 when unknown */
-    guint64 cpu_ns;  /* cpu.time: host CPU time of the whole domain */
-    guint64 mem_kib; /* in use, see nv_stats_mem_in_use */
-    guint64 mem_max_kib;                /* balloon.maximum; 0 when unknown */
-    guint64 rd_bytes, wr_bytes;         /* sums over block.N */
-    guint64 rx_bytes, tx_bytes;         /* sums over net.N */
+    int state;                  /* virDomainState; 0 when the record had no state group */
+    unsigned have;              /* NV_STAT_* bits of the fields below that are valid */
+    unsigned vcpus;             /* vcpu.current; 0 when unknown */
+    guint64 cpu_ns;             /* cpu.time: host CPU time of the whole domain */
+    guint64 mem_kib;            /* in use, see nv_stats_mem_in_use */
+    guint64 mem_max_kib;        /* balloon.maximum; 0 when unknown */
+    guint64 rd_bytes, wr_bytes; /* sums over block.N */
+    guint64 rx_bytes, tx_bytes; /* sums over net.N */
 } NvDomainSample;
 
 /* The records of one virConnectGetAllDomainStats call, taken at one moment. */
@@ -88,8 +88,7 @@ double nv_stats_rate(guint64 before, guint64 now, gint64 interval_us);
 /* Domain CPU use in percent of all its vCPUs (virt-manager's "guest CPU usage": 100% means
  * every vCPU busy, so one busy vCPU of two is 50%). cpu.time counts QEMU's own threads too,
  * so the result is clamped to 0..100. 0 on a reset, a zero interval or zero vCPUs. */
-double nv_stats_cpu_percent(guint64 before_ns, guint64 now_ns, gint64 interval_us,
-                            unsigned vcpus);
+double nv_stats_cpu_percent(guint64 before_ns, guint64 now_ns, gint64 interval_us, unsigned vcpus);
 
 /* Turns a new sample into current values and ring entries, with the previous sample of the
  * entry as the other end of each rate. The entry's first sample is only a baseline: current
@@ -118,14 +117,14 @@ typedef struct {
     guint64 cpu_total_ns;   /* busy + idle + iowait */
     double cpu_utilization; /* a driver's own percentage, when it gives one; else < 0 */
     guint64 mem_total_kib;
-    guint64 mem_avail_kib;  /* free + buffers + cached */
+    guint64 mem_avail_kib; /* free + buffers + cached */
 } NvHostSample;
 
 typedef struct {
     unsigned have;      /* NV_STAT_CPU, NV_STAT_MEM of the current values */
     double cpu_percent; /* of all host CPUs */
     guint64 mem_used_kib, mem_total_kib;
-    NvRing cpu, mem;    /* %, used KiB */
+    NvRing cpu, mem; /* %, used KiB */
     NvHostSample last;
 } NvHostStats;
 

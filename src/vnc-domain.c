@@ -38,9 +38,11 @@ static void open_job_free(OpenJob *job)
 /* The first VNC display of the running domain, from its live XML. */
 static gboolean find_display(virDomainPtr dom, OpenJob *job, GError **err)
 {
+    /* Every libvirt call resets the thread's last error: take the name before failing. */
+    g_autofree char *dom_name = g_strdup(virDomainGetName(dom));
     char *xml = virDomainGetXMLDesc(dom, 0);
     if (!xml) {
-        nv_set_virt_error(err, _("cannot read the definition of '%s'"), virDomainGetName(dom));
+        nv_set_virt_error(err, _("cannot read the definition of '%s'"), dom_name);
         return FALSE;
     }
     g_autoptr(NvDomainDetails) det = nv_xml_domain_details(xml, err);

@@ -113,10 +113,10 @@ static gboolean define_fn(virConnectPtr c, gpointer data, GError **err)
 /* Defines a small test-driver domain with the given <devices> content; returns its UUID. */
 static char *define_domain(NvConn *conn, const char *name, const char *devices)
 {
-    g_autofree char *xml = g_strdup_printf(
-        "<domain type='test'><name>%s</name><memory>65536</memory><vcpu>1</vcpu>"
-        "<os><type>hvm</type></os><devices>%s</devices></domain>",
-        name, devices ? devices : "");
+    g_autofree char *xml =
+        g_strdup_printf("<domain type='test'><name>%s</name><memory>65536</memory><vcpu>1</vcpu>"
+                        "<os><type>hvm</type></os><devices>%s</devices></domain>",
+                        name, devices ? devices : "");
     Io io = {.arg = xml};
     on_worker(conn, define_fn, &io);
     return io.out;
@@ -216,8 +216,7 @@ static gboolean xml_fn(virConnectPtr c, gpointer data, GError **err)
 {
     Io *io = data;
     virDomainPtr d = virDomainLookupByUUIDString(c, io->arg);
-    char *xml = d ? virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE)
-                  : NULL;
+    char *xml = d ? virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE) : NULL;
     io->out = g_strdup(xml);
     free(xml);
     if (d)
@@ -251,12 +250,11 @@ static gboolean create_vol_fn(virConnectPtr c, gpointer data, GError **err)
 {
     Io *io = data;
     virStoragePoolPtr pool = virStoragePoolLookupByName(c, "default-pool");
-    g_autofree char *xml = g_strdup_printf(
-        "<volume><name>%s</name><capacity>1048576</capacity></volume>", io->arg);
+    g_autofree char *xml =
+        g_strdup_printf("<volume><name>%s</name><capacity>1048576</capacity></volume>", io->arg);
     virStorageVolPtr vol = pool ? virStorageVolCreateXML(pool, xml, 0) : NULL;
     if (!vol) {
-        g_set_error(err, NV_ERROR, 0, "create volume %s: %s", io->arg,
-                    virGetLastErrorMessage());
+        g_set_error(err, NV_ERROR, 0, "create volume %s: %s", io->arg, virGetLastErrorMessage());
         if (pool)
             virStoragePoolFree(pool);
         return FALSE;
@@ -352,8 +350,7 @@ static void op_done(GPtrArray *results, gpointer data)
     w->done = TRUE;
 }
 
-static const NvOpCallbacks op_callbacks = {op_job_started, op_job_progress, op_job_ended,
-                                           op_done};
+static const NvOpCallbacks op_callbacks = {op_job_started, op_job_progress, op_job_ended, op_done};
 
 static OpWait run_op(NvConn *conn, NvDomainOp op, const char *const *uuids)
 {
@@ -646,9 +643,16 @@ START_TEST(test_job_progress_cancel)
     g_autoptr(NvConn) conn = open_conn();
     g_autofree char *test = uuid_of(conn, "test");
     SlowJob s = {0};
-    NvJobSpec spec = {.label = "slow test", .uuid = test, .run = slow_run, .poll = slow_poll,
-                      .abort = slow_abort, .cancellable = TRUE, .progress = slow_progress,
-                      .done = slow_done, .data = &s, .data_free = slow_free};
+    NvJobSpec spec = {.label = "slow test",
+                      .uuid = test,
+                      .run = slow_run,
+                      .poll = slow_poll,
+                      .abort = slow_abort,
+                      .cancellable = TRUE,
+                      .progress = slow_progress,
+                      .done = slow_done,
+                      .data = &s,
+                      .data_free = slow_free};
     NvJob *job = nv_job_start(conn, &spec);
     ck_assert_str_eq(nv_job_label(job), "slow test");
     ck_assert(nv_job_can_cancel(job));
@@ -696,8 +700,11 @@ START_TEST(test_job_errors)
 {
     g_autoptr(NvConn) conn = open_conn();
     SlowJob s = {0};
-    NvJobSpec spec = {.label = "gone", .uuid = "00000000-0000-0000-0000-00000000dead",
-                      .run = slow_run, .done = slow_done, .data = &s};
+    NvJobSpec spec = {.label = "gone",
+                      .uuid = "00000000-0000-0000-0000-00000000dead",
+                      .run = slow_run,
+                      .done = slow_done,
+                      .data = &s};
     g_autoptr(NvJob) job = nv_job_start(conn, &spec);
     ck_assert(run_until_set(&s.done, 5000));
     ck_assert_ptr_nonnull(s.err);
@@ -706,8 +713,13 @@ START_TEST(test_job_errors)
 
     g_autofree char *test = uuid_of(conn, "test");
     SlowJob s2 = {0};
-    NvJobSpec spec2 = {.label = "fixed", .uuid = test, .run = slow_run, .abort = slow_abort,
-                       .cancellable = FALSE, .progress = slow_progress, .done = slow_done,
+    NvJobSpec spec2 = {.label = "fixed",
+                       .uuid = test,
+                       .run = slow_run,
+                       .abort = slow_abort,
+                       .cancellable = FALSE,
+                       .progress = slow_progress,
+                       .done = slow_done,
                        .data = &s2};
     g_autoptr(NvJob) job2 = nv_job_start(conn, &spec2);
     ck_assert(!nv_job_cancel(job2));
@@ -1021,8 +1033,8 @@ START_TEST(test_xml_edit)
                   e3->message);
     g_autofree char *copy = uuid_of(conn, "copy");
     ck_assert_ptr_null(copy);
-    g_autofree char *new_uuid =
-        replace(orig, "6695eb01-f6a4-8304-79aa-97f2502e193f", "6695eb01-f6a4-8304-79aa-97f2502e1930");
+    g_autofree char *new_uuid = replace(orig, "6695eb01-f6a4-8304-79aa-97f2502e193f",
+                                        "6695eb01-f6a4-8304-79aa-97f2502e1930");
     g_autoptr(GError) e4 = define_sync(conn, test, new_uuid);
     ck_assert_ptr_nonnull(e4);
     ck_assert(g_error_matches(e4, NV_ERROR, NV_ERROR_INVALID));

@@ -392,6 +392,40 @@ START_TEST(test_listener_screen_changes)
 }
 END_TEST
 
+/* libvterm 0.1.4 moved the cursor to column -1 on a UTF-8 encoded C1 control and the next
+ * erase wrote outside the screen: these crashed before console.c filtered its input. */
+START_TEST(test_c1_controls_in_utf8)
+{
+    static const char *const attacks[] = {
+        "\xc2\x9b\033[K",
+        "\xc2\x9b\033[J",
+        "\xc2\x85\xc2\x85\xc2\x85\033[1K",
+        "\xc2\033[m\x9b\033[K",            /* a sequence resumed across an escape sequence */
+        "\xc2\r\x9b\033[K",                /* ... or across a control */
+        "\xe0\x82\x9b\033[K",              /* overlong forms */
+        "\xc1\x9b\033[K",
+        "\xf8\x88\x80\x80\x9b\033[K",    /* five-byte form */
+        "\xed\xa0\x80\033[K",              /* a surrogate */
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(attacks); i++) {
+        g_autoptr(NvConsole) c = nv_console_new_detached(24, 80);
+        feed_str(c, attacks[i]);
+        int row, col;
+        ck_assert(nv_console_get_cursor(c, &row, &col));
+        ck_assert_int_ge(col, 0);
+        assert_cells_sane(c);
+    }
+    /* Split between two reads. */
+    g_autoptr(NvConsole) c = nv_console_new_detached(24, 80);
+    feed_str(c, "\xc2");
+    feed_str(c, "\x9b\033[K");
+    feed_str(c, "ok \xc3");
+    feed_str(c, "\xa9");
+    assert_row(c, 0, "ok é");
+    assert_cells_sane(c);
+}
+END_TEST
+
 /* ---- keys ---- */
 
 typedef struct {
@@ -529,6 +563,8 @@ START_TEST(test_fuzz_sequences)
         "\n", "\b", "\t", "日", "é\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81",
         "\xf0\x9f\x98", "\xc2\x9b", "\xc2\x9d", "x", "\033#8", "\033[?1049h", "\033[?1049l",
         "\033[?47h", "\033[?6h", "\033c", "\0337", "\0338", "\033D", "\033M", "\033E",
+        "\xcc\x81", "\xc2", "\xe2\x80", "\033#6", "\033#3", "\033[?69h", "\033[s", "\033[?5h",
+        "\xe2\x80\x8b", "\xef\xbc\xa1", "\033[?2004h", "\033[4h", "\033[?7l", "\033%G",
     };
     g_autoptr(NvConsole) c = nv_console_new_detached(20, 60);
     g_autoptr(GString) out = g_string_new(NULL);
@@ -564,6 +600,7 @@ static Suite *console_suite(void)
     tcase_add_test(tc, test_scrollback_keeps_attributes);
     tcase_add_test(tc, test_resize);
     tcase_add_test(tc, test_escape_sequences_stay_inside);
+    tcase_add_test(tc, test_c1_controls_in_utf8);
     tcase_add_test(tc, test_listener_screen_changes);
     suite_add_tcase(s, tc);
 

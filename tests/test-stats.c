@@ -240,8 +240,12 @@ END_TEST
 START_TEST(test_host)
 {
     NvHostStats h = {0};
-    NvHostSample a = {.when_us = SEC, .have = NV_STAT_CPU | NV_STAT_MEM, .cpu_busy_ns = 100,
-                      .cpu_total_ns = 1000, .cpu_utilization = -1, .mem_total_kib = 8000,
+    NvHostSample a = {.when_us = SEC,
+                      .have = NV_STAT_CPU | NV_STAT_MEM,
+                      .cpu_busy_ns = 100,
+                      .cpu_total_ns = 1000,
+                      .cpu_utilization = -1,
+                      .mem_total_kib = 8000,
                       .mem_avail_kib = 6000};
     nv_host_stats_update(&h, &a);
     ck_assert_uint_eq(h.have, NV_STAT_MEM);
@@ -290,8 +294,11 @@ START_TEST(test_host)
     ck_assert_uint_eq(h.mem_used_kib, 0);
     /* No memory stats (the test driver): CPU only. */
     NvHostStats h2 = {0};
-    NvHostSample only = {.when_us = SEC, .have = NV_STAT_CPU, .cpu_busy_ns = 1,
-                         .cpu_total_ns = 2, .cpu_utilization = -1};
+    NvHostSample only = {.when_us = SEC,
+                         .have = NV_STAT_CPU,
+                         .cpu_busy_ns = 1,
+                         .cpu_total_ns = 2,
+                         .cpu_utilization = -1};
     nv_host_stats_update(&h2, &only);
     only.when_us = 3 * SEC;
     nv_host_stats_update(&h2, &only);
@@ -398,16 +405,28 @@ START_TEST(test_format)
         double v;
         const char *want;
     } cases[] = {
-        {0, "0"},          {0.4, "0"},          {-3, "0"},          {NAN, "0"},
-        {1, "1"},          {999, "999"},        {999.4, "999"},     {999.5, "1.0K"},
-        {1024, "1.0K"},    {1536, "1.5K"},      {10137, "9.9K"},    {10240, "10K"},
-        {1023.0 * 1024, "1.0M"}, {1.2 * 1024 * 1024, "1.2M"}, {300.0 * 1024 * 1024, "300M"},
-        {5.0 * 1024 * 1024 * 1024, "5.0G"},  {1152921504606846976.0, "1.0E"},
+        {0, "0"},
+        {0.4, "0"},
+        {-3, "0"},
+        {NAN, "0"},
+        {1, "1"},
+        {999, "999"},
+        {999.4, "999"},
+        {999.5, "1.0K"},
+        {1024, "1.0K"},
+        {1536, "1.5K"},
+        {10137, "9.9K"},
+        {10240, "10K"},
+        {1023.0 * 1024, "1.0M"},
+        {1.2 * 1024 * 1024, "1.2M"},
+        {300.0 * 1024 * 1024, "300M"},
+        {5.0 * 1024 * 1024 * 1024, "5.0G"},
+        {1152921504606846976.0, "1.0E"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *got = nv_format_compact(cases[i].v);
-        ck_assert_msg(strcmp(got, cases[i].want) == 0, "%g: '%s', expected '%s'", cases[i].v,
-                      got, cases[i].want);
+        ck_assert_msg(strcmp(got, cases[i].want) == 0, "%g: '%s', expected '%s'", cases[i].v, got,
+                      cases[i].want);
         ck_assert_int_le(strlen(got), 4);
     }
     g_autofree char *rate = nv_format_rate(1.2 * 1024 * 1024);

@@ -63,9 +63,7 @@ static const char **target_names(GPtrArray *targets)
     return out;
 }
 
-static void ignore_choice(NvApp *app, int index, const gboolean *checked, gpointer data)
-{
-}
+static void ignore_choice(NvApp *app, int index, const gboolean *checked, gpointer data) {}
 
 /* libvirt's messages may span lines (a schema error names the element on the next one): one
  * line for the status bar, with the breaks shown as " · ". */
@@ -124,8 +122,8 @@ static void report(NvApp *app, const char *summary, GPtrArray *failures, guint t
     for (guint i = 0; i < failures->len; i++) {
         g_autoptr(GPtrArray) wrapped = wrap(failures->pdata[i], MAX(20, MIN(app->cols, 80) - 10));
         for (guint j = 0; j < wrapped->len; j++)
-            g_ptr_array_add(lines, g_strdup_printf("%s%s", j ? "  " : "• ",
-                                                   (char *)wrapped->pdata[j]));
+            g_ptr_array_add(lines,
+                            g_strdup_printf("%s%s", j ? "  " : "• ", (char *)wrapped->pdata[j]));
     }
     g_ptr_array_add(lines, NULL);
     nv_app_menu(app, title, _("Every failure, with libvirt's reason:"),
@@ -195,8 +193,8 @@ static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets)
 {
     OpUi *ui = g_new0(OpUi, 1);
     ui->app = app;
-    ui->jobs = g_hash_table_new_full(g_direct_hash, g_direct_equal,
-                                     (GDestroyNotify)nv_job_unref, NULL);
+    ui->jobs =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, (GDestroyNotify)nv_job_unref, NULL);
     g_autofree const char **uuids = target_uuids(targets);
     nv_domain_op(app->conn, op, uuids, &op_callbacks, ui, (GDestroyNotify)op_ui_free);
 }
@@ -297,8 +295,7 @@ static void renamed(const GError *err, gpointer data)
     if (err) {
         message(r->app, err->message, TRUE);
     } else {
-        g_autofree char *msg =
-            g_strdup_printf(_("renamed '%s' to '%s'"), r->old_name, r->new_name);
+        g_autofree char *msg = g_strdup_printf(_("renamed '%s' to '%s'"), r->old_name, r->new_name);
         nv_app_message(r->app, msg, FALSE);
         /* Keep the selection on the domain under its new name. */
         g_free(r->pane->last_selected_key);
@@ -340,8 +337,7 @@ static void start_rename(NvPane *pane, GPtrArray *targets)
     }
     Target *t = targets->pdata[0];
     if (t->state != NV_DOMAIN_SHUTOFF) {
-        g_autofree char *msg =
-            g_strdup_printf(_("cannot rename '%s': shut it off first"), t->name);
+        g_autofree char *msg = g_strdup_printf(_("cannot rename '%s': shut it off first"), t->name);
         nv_app_message(app, msg, TRUE);
         return;
     }
@@ -431,8 +427,7 @@ static char *disk_line(const NvDeleteDisk *disk, int width)
         g_ptr_array_add(notes, g_strdup(disk->device));
     g_autofree char *joined = join(notes, "; ");
     const char *target = *disk->target ? disk->target : "?";
-    char *line = g_strdup_printf("%s%s%s (%s)", target, *disk->path ? " " : "", disk->path,
-                                 joined);
+    char *line = g_strdup_printf("%s%s%s (%s)", target, *disk->path ? " " : "", disk->path, joined);
     if (nv_text_width(line) <= width || !strchr(disk->path, '/'))
         return line;
     g_free(line);
@@ -467,8 +462,7 @@ static void delete_confirmed(NvApp *app, int index, const gboolean *checked, gpo
 {
     DeleteUi *d = data;
     if (index != 0) {
-        g_autofree char *msg = g_strdup_printf(_("delete cancelled: '%s' is kept"),
-                                               d->plan->name);
+        g_autofree char *msg = g_strdup_printf(_("delete cancelled: '%s' is kept"), d->plan->name);
         nv_app_message(app, msg, FALSE);
         delete_ui_free(d);
         return;
@@ -485,8 +479,7 @@ static void ask_delete_confirm(DeleteUi *d)
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(lines,
                     plan->active
-                        ? g_strdup_printf(_("domain '%s' (running: forced off first)"),
-                                          plan->name)
+                        ? g_strdup_printf(_("domain '%s' (running: forced off first)"), plan->name)
                         : g_strdup_printf(_("domain '%s' with its managed save, snapshot "
                                             "metadata and NVRAM"),
                                           plan->name));
@@ -498,13 +491,13 @@ static void ask_delete_confirm(DeleteUi *d)
         if (!disk->pool) {
             /* Only volumes can be deleted through libvirt, on any host. */
             d->remove[i] = FALSE;
-            g_ptr_array_add(lines, g_strdup_printf(_("kept: %s is not a storage volume"),
-                                                   disk->path));
+            g_ptr_array_add(lines,
+                            g_strdup_printf(_("kept: %s is not a storage volume"), disk->path));
             continue;
         }
         volumes++;
-        g_ptr_array_add(lines, g_strdup_printf(_("volume %s/%s (%s)"), disk->pool, disk->volume,
-                                               disk->path));
+        g_ptr_array_add(
+            lines, g_strdup_printf(_("volume %s/%s (%s)"), disk->pool, disk->volume, disk->path));
     }
     if (volumes == 0)
         g_ptr_array_add(lines, g_strdup(_("no storage: every disk is kept")));
@@ -518,8 +511,7 @@ static void storage_chosen(NvApp *app, int index, const gboolean *checked, gpoin
 {
     DeleteUi *d = data;
     if (index < 0 || !checked) {
-        g_autofree char *msg = g_strdup_printf(_("delete cancelled: '%s' is kept"),
-                                               d->plan->name);
+        g_autofree char *msg = g_strdup_printf(_("delete cancelled: '%s' is kept"), d->plan->name);
         nv_app_message(app, msg, FALSE);
         delete_ui_free(d);
         return;
@@ -585,18 +577,14 @@ static void start_delete(NvApp *app, GPtrArray *targets)
 /* While the editor has the terminal, this view keeps the app from drawing: the main loop runs
  * on (libvirt's keepalive and events need it), but nothing is painted and, with stdin moved
  * aside, no key is read. */
-static void editor_view_draw(NvView *view)
-{
-}
+static void editor_view_draw(NvView *view) {}
 
 static gboolean editor_view_action(NvView *view, NvAction a)
 {
     return TRUE;
 }
 
-static void editor_view_key(NvView *view, NvKey key)
-{
-}
+static void editor_view_key(NvView *view, NvKey key) {}
 
 static void editor_view_free(NvView *view)
 {
@@ -654,8 +642,8 @@ static gboolean write_file(const char *path, const char *text, GError **err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
-                        _("cannot write %s: %s"), path, g_strerror(errno));
+            g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), _("cannot write %s: %s"),
+                        path, g_strerror(errno));
             close(fd);
             return FALSE;
         }
@@ -692,8 +680,7 @@ static void restore_terminal(EditUi *e)
     nv_app_close_view(e->app);
 }
 
-static void edit_again_or_discard(NvApp *app, int index, const gboolean *checked,
-                                  gpointer data);
+static void edit_again_or_discard(NvApp *app, int index, const gboolean *checked, gpointer data);
 static void run_editor(EditUi *e);
 
 static void defined(const GError *err, gpointer data)
@@ -738,8 +725,7 @@ static char *with_note(const char *text, const char *error)
     const char *body = strip_note(text);
     return g_strdup_printf(NOTE_START "%s\n%s\n     %s -->\n%s",
                            _("libvirt refused this definition:"), msg->str,
-                           _("Fix it and save, or quit without saving to keep the old one."),
-                           body);
+                           _("Fix it and save, or quit without saving to keep the old one."), body);
 }
 
 static void edit_again_or_discard(NvApp *app, int index, const gboolean *checked, gpointer data)
@@ -770,9 +756,9 @@ static void editor_exited(GPid pid, gint status, gpointer data)
     restore_terminal(e);
     g_autoptr(GError) err = NULL;
     if (!g_spawn_check_wait_status(status, &err)) {
-        g_autofree char *msg = g_strdup_printf(
-            _("the editor failed (%s): the definition of '%s' is unchanged"), err->message,
-            e->name);
+        g_autofree char *msg =
+            g_strdup_printf(_("the editor failed (%s): the definition of '%s' is unchanged"),
+                            err->message, e->name);
         nv_app_message(e->app, msg, TRUE);
         edit_ui_free(e);
         return;
@@ -849,10 +835,9 @@ static void run_editor(EditUi *e)
      * descriptor passed in is closed in the child after its dup2, so stdout goes as a copy. */
     int term = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
     GPid pid = 0;
-    gboolean ok = g_spawn_async_with_fds(NULL, argv, NULL,
-                                         G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                         child_setup, NULL, &pid, e->saved_stdin, -1,
-                                         term >= 0 ? term : -1, &err);
+    gboolean ok = g_spawn_async_with_fds(
+        NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL, &pid,
+        e->saved_stdin, -1, term >= 0 ? term : -1, &err);
     if (term >= 0)
         close(term);
     if (!ok) {

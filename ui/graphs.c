@@ -3,8 +3,8 @@
 #include "ui-internal.h"
 
 typedef struct {
-    guint line;          /* index in the NvLines */
-    const NvRing *ring;  /* the model's; valid while the details are built and drawn */
+    guint line;         /* index in the NvLines */
+    const NvRing *ring; /* the model's; valid while the details are built and drawn */
     double max;
     char *value;
 } NvGraph;
