@@ -8,6 +8,7 @@
 #include "fetch.h"
 #include "nvcore.h"
 #include "ui.h"
+#include "wizard.h"
 
 typedef struct {
     char *uri;
@@ -112,6 +113,7 @@ int main(int argc, char **argv)
     }
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(NvKeymap) keymap = load_keymap(notes);
+    nv_wizards_register();
     NvConn *conn = nv_conn_new(o.uri, o.readonly);
     int rc = nv_ui_run(conn, keymap, notes);
     /* A worker may still be waiting on a dead host: let the process end without joining it. */

@@ -68,7 +68,13 @@
     X(FIELD_NEXT, "field-next", N_("Move to the next field"))                                      \
     X(FIELD_PREV, "field-prev", N_("Move to the previous field"))                                  \
     X(COMPLETE, "complete", N_("Complete the path in the field from the filesystem"))              \
-    X(REMOVE_ITEM, "remove-item", N_("Remove the selected disk or NIC from the domain"))
+    X(REMOVE_ITEM, "remove-item", N_("Remove the selected disk or NIC from the domain")) \
+    X(NEW_VM, "new-vm", N_("Create a virtual machine (wizard)"))                                  \
+    X(NEW_POOL, "new-pool", N_("Create a storage pool (wizard)"))                                 \
+    X(NEW_VOLUME, "new-volume", N_("Create a volume in the selected pool (wizard)"))              \
+    X(NEW_NETWORK, "new-network", N_("Create a virtual network (wizard)"))                        \
+    X(WIZARD_NEXT, "wizard-next", N_("Go to the next wizard step (or create, on the summary)"))   \
+    X(WIZARD_BACK, "wizard-back", N_("Go back one wizard step"))
 
 typedef enum {
 #define NV_ACTION_ENUM(id, name, help) NV_ACTION_##id,

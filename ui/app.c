@@ -522,6 +522,25 @@ static void resized(NvApp *app)
 
 static void cancel_newest_job(NvApp *app);
 
+static NvViewFactory factories[NV_ACTION_COUNT];
+
+void nv_ui_set_factory(NvAction action, NvViewFactory factory)
+{
+    if ((unsigned)action < NV_ACTION_COUNT)
+        factories[action] = factory;
+}
+
+/* An action an upper layer registered a view for (a wizard); TRUE when there was one. */
+static gboolean open_factory_view(NvApp *app, NvAction a)
+{
+    if ((unsigned)a >= NV_ACTION_COUNT || !factories[a])
+        return FALSE;
+    NvView *view = factories[a](app, current_pane(app));
+    if (view)
+        nv_app_open_view(app, view);
+    return TRUE;
+}
+
 static void handle_key(NvApp *app, NvKey key)
 {
     if (key == NV_KEY_RESIZE) {
@@ -588,6 +607,8 @@ static void handle_key(NvApp *app, NvKey key)
         cancel_newest_job(app);
         break;
     default:
+        if (open_factory_view(app, a))
+            break;
         if (!pane->klass->action || !pane->klass->action(pane, a))
             handle_list_action(app, a);
         break;

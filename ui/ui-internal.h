@@ -178,6 +178,11 @@ guint nv_app_job_begin(NvApp *app, const char *label, NvJobCancelFunc cancel, gp
 void nv_app_job_progress(NvApp *app, guint id, double fraction, const char *detail);
 void nv_app_job_end(NvApp *app, guint id);
 
+/* Views that upper layers (the wizards) open for an action: ui/ cannot call into wizards/,
+ * so main.c has wizards/ register a factory per action here. */
+typedef NvView *(*NvViewFactory)(NvApp *app, NvPane *pane);
+void nv_ui_set_factory(NvAction action, NvViewFactory factory);
+
 /* The views, one file each (view-console.c, view-vnc.c). */
 NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name);
 NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name);

@@ -1,0 +1,8 @@
+/* being written */
+#include "wizards.h"
+
+NvView *nv_wizard_network_open(NvApp *app, NvPane *pane)
+{
+    nv_app_message(app, _("This wizard is not available yet."), TRUE);
+    return NULL;
+}
