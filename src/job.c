@@ -52,6 +52,7 @@ struct NvJob {
 
     /* Written by the thread before it hands the job back to the main loop. */
     GError *error;
+    gint cancel_flag; /* atomic: a cancel the thread sees before the call starts */
 };
 
 NvJob *nv_job_ref(NvJob *job)
@@ -350,7 +351,10 @@ static gpointer job_thread(gpointer data)
     GError *err = NULL;
     virDomainPtr own_dom = NULL;
     virConnectPtr own = open_own(job, &own_dom);
-    if (!job->run(own ? own : job->vconn, own ? own_dom : job->dom, job->data, &err) && !err)
+    /* Opening a connection to a remote host takes a while: the user may have given up. */
+    if (g_atomic_int_get(&job->cancel_flag))
+        g_set_error(&err, NV_ERROR, NV_ERROR_FAILED, _("%s did not start"), job->label);
+    else if (!job->run(own ? own : job->vconn, own ? own_dom : job->dom, job->data, &err) && !err)
         g_set_error(&err, NV_ERROR, NV_ERROR_FAILED, _("%s failed"), job->label);
     virResetLastError();
     if (own_dom)
@@ -470,6 +474,7 @@ gboolean nv_job_cancel(NvJob *job)
     if (job->cancel_requested)
         return TRUE;
     job->cancel_requested = TRUE;
+    g_atomic_int_set(&job->cancel_flag, 1);
     /* Not started yet: prepare_done sees the flag. Running: the abort goes out now. */
     poll_now(job);
     return TRUE;

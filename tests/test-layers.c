@@ -23,7 +23,8 @@ static gboolean is_libvirt_header(const char *inc)
 {
     g_autofree char *base = g_path_get_basename(inc);
     return g_str_has_prefix(inc, "libvirt/") || g_str_has_prefix(inc, "libvirt-glib/") ||
-           strcmp(base, "fetch.h") == 0 || strcmp(base, "conn-virt.h") == 0;
+           strcmp(base, "fetch.h") == 0 || strcmp(base, "conn-virt.h") == 0 ||
+           strcmp(base, "job-virt.h") == 0;
 }
 
 /* Does `inc` name a header of ui/ or wizards/ (by path, or by a file name only they have)? */

@@ -968,8 +968,8 @@ static gboolean draw_now(gpointer data)
 {
     NvApp *app = data;
     app->draw_source = 0;
-    if (!app->dirty)
-        return G_SOURCE_REMOVE;
+    if (!app->dirty || app->suspended)
+        return G_SOURCE_REMOVE; /* still dirty: drawn once the terminal is back */
     app->dirty = FALSE;
     if (app->cols < NV_MIN_COLS || app->rows < NV_MIN_ROWS) {
         draw_too_small(app);

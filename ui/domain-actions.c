@@ -7,7 +7,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "domain-actions.h"
@@ -663,6 +662,8 @@ static void child_setup(gpointer data)
 
 static void restore_terminal(EditUi *e)
 {
+    e->app->suspended = FALSE;
+    nv_app_dirty(e->app);
     if (e->saved_stdin >= 0) {
         dup2(e->saved_stdin, STDIN_FILENO);
         close(e->saved_stdin);
@@ -818,6 +819,7 @@ static void run_editor(EditUi *e)
     nv_app_open_view(app, view);
     def_prog_mode();
     endwin();
+    app->suspended = TRUE; /* nothing may draw over the editor, not even a dialog */
 
     /* ncvirt's stdin becomes a pipe nobody writes, so the app reads no key the editor is
      * meant to get; the editor gets the terminal. */

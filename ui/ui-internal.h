@@ -224,6 +224,7 @@ struct NvApp {
     guint current;
     NvView *view;     /* a console over the panes, or NULL */
     NvPrompt *prompt; /* a question over everything, or NULL */
+    gboolean suspended; /* another program ($EDITOR) has the terminal: draw nothing */
     GPtrArray *jobs;  /* NvJobInfo* in start order (app.c) */
     guint next_job_id;
     gboolean details_focus;
