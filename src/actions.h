@@ -73,6 +73,21 @@
     X(NEW_POOL, "new-pool", N_("Create a storage pool (wizard)"))                                 \
     X(NEW_VOLUME, "new-volume", N_("Create a volume in the selected pool (wizard)"))              \
     X(NEW_NETWORK, "new-network", N_("Create a virtual network (wizard)"))                        \
+    X(NET_START, "net-start", N_("Start the selected virtual network"))                            \
+    X(NET_STOP, "net-stop", N_("Stop the network (guests on it lose their link)"))                 \
+    X(NET_AUTOSTART, "net-autostart", N_("Turn the network's autostart on or off"))                \
+    X(NET_DELETE, "net-delete", N_("Delete the network (stopped first)"))                          \
+    X(NET_LEASES, "net-leases", N_("Show the DHCP leases of the network"))                         \
+    X(POOL_START, "pool-start", N_("Start the storage pool"))                                      \
+    X(POOL_STOP, "pool-stop", N_("Stop the storage pool (its data stays)"))                        \
+    X(POOL_BUILD, "pool-build", N_("Build the pool (its directory, disk label or LVM group)"))     \
+    X(POOL_REFRESH, "pool-refresh", N_("Rescan the pool's volumes"))                               \
+    X(POOL_AUTOSTART, "pool-autostart", N_("Turn the pool's autostart on or off"))                 \
+    X(POOL_DELETE, "pool-delete", N_("Delete the pool: its definition only, or its data too"))     \
+    X(VOLUME_DELETE, "volume-delete", N_("Delete the selected volume"))                            \
+    X(VOLUME_RESIZE, "volume-resize", N_("Resize the selected volume"))                            \
+    X(VOLUME_WIPE, "volume-wipe", N_("Overwrite the selected volume with zeros"))                  \
+    X(VOLUME_UPLOAD, "volume-upload", N_("Upload a local file into the selected volume"))          \
     X(WIZARD_NEXT, "wizard-next", N_("Go to the next wizard step (or create, on the summary)"))   \
     X(WIZARD_BACK, "wizard-back", N_("Go back one wizard step"))
 

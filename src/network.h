@@ -122,11 +122,12 @@ gboolean nv_net_domain_uses(const char *domain_xml, const char *network);
 
 typedef void (*NvNetDoneFunc)(const GError *err, gpointer data);
 
-/* Defines `xml` (the network called `name`), starts it and sets autostart when asked. Refuses
- * a name that exists; when a later step fails, stops and undefines what it defined, so only
- * the error is left (the message says so if even that failed). */
-void nv_network_create(NvConn *conn, const char *name, const char *xml, gboolean autostart,
-                       NvNetDoneFunc done, gpointer data);
+/* Defines `xml`, starts the network and sets autostart when asked. Refuses a name that exists
+ * (defining over it would replace its definition); when a later step fails, stops and
+ * undefines what it defined, so only the error is left (the message says so if even that
+ * failed). */
+void nv_network_create(NvConn *conn, const char *xml, gboolean autostart, NvNetDoneFunc done,
+                       gpointer data);
 
 typedef enum {
     NV_NET_OP_START,
@@ -138,8 +139,7 @@ typedef enum {
 
 /* Errors carry context: "cannot stop network 'lab': <libvirt's message>". Lists are
  * refreshed afterwards. */
-void nv_network_op(NvConn *conn, NvNetOp op, const char *name, NvNetDoneFunc done,
-                   gpointer data);
+void nv_network_op(NvConn *conn, NvNetOp op, const char *name, NvNetDoneFunc done, gpointer data);
 /* "started network 'lab'", ... (translated), for the status line after success. */
 char *nv_net_op_message(NvNetOp op, const char *name);
 
@@ -149,8 +149,8 @@ typedef void (*NvNetUsersFunc)(GPtrArray *domains, const GError *err, gpointer d
 void nv_network_users(NvConn *conn, const char *name, NvNetUsersFunc done, gpointer data);
 
 typedef struct {
-    char *mac;      /* "" when none (IPv6 clients may give only a DUID) */
-    char *ip;       /* with no prefix */
+    char *mac; /* "" when none (IPv6 clients may give only a DUID) */
+    char *ip;  /* with no prefix */
     guint prefix;
     char *family;   /* ipv4, ipv6 */
     char *hostname; /* "" when the client sent none */
@@ -158,10 +158,12 @@ typedef struct {
 } NvNetLease;
 
 void nv_net_lease_free(NvNetLease *l);
-/* The DHCP leases dnsmasq handed out on the network (NvNetLease*, by address). */
+/* The DHCP leases dnsmasq handed out on the network (NvNetLease*, by address); the array
+ * belongs to the call, as for nv_network_users. */
 typedef void (*NvNetLeasesFunc)(GPtrArray *leases, const GError *err, gpointer data);
 void nv_network_leases(NvConn *conn, const char *name, NvNetLeasesFunc done, gpointer data);
 
-/* The network's XML read into NvNetInfo (the live definition when it is active). */
+/* The network's XML read into NvNetInfo (the live definition when it is active); `info` is
+ * the callback's to free. */
 typedef void (*NvNetInfoFunc)(NvNetInfo *info, const GError *err, gpointer data);
 void nv_network_info(NvConn *conn, const char *name, NvNetInfoFunc done, gpointer data);

@@ -94,6 +94,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvVolumeDraft, nv_volume_draft_free)
 gboolean nv_volume_draft_check(const NvVolumeDraft *d, GError **err);
 char *nv_volume_draft_xml(const NvVolumeDraft *d, GError **err);
 
+/* The <name> of a pool or volume document ("" when it has none). Pure. */
+char *nv_storage_xml_name(const char *xml);
+
 /* Does this domain XML have a disk whose source is `path`, or volume `volume` of `pool`
  * (either may be NULL)? Pure. */
 gboolean nv_domain_xml_uses_volume(const char *xml, const char *path, const char *pool,
@@ -130,22 +133,23 @@ typedef enum {
 } NvPoolOp;
 
 /* One action on one pool; the error says which pool and what libvirt answered. */
-void nv_pool_op(NvConn *conn, const char *pool, NvPoolOp op, NvStorageDoneFunc done,
-                gpointer data);
+void nv_pool_op(NvConn *conn, const char *pool, NvPoolOp op, NvStorageDoneFunc done, gpointer data);
 
 /* `path` is the new volume's path on the host (NULL on failure). */
 typedef void (*NvVolumeCreatedFunc)(const char *path, const GError *err, gpointer data);
 void nv_volume_create(NvConn *conn, const char *pool, const char *xml, NvVolumeCreatedFunc done,
                       gpointer data);
-void nv_volume_delete(NvConn *conn, const char *pool, const char *volume,
-                      NvStorageDoneFunc done, gpointer data);
+void nv_volume_delete(NvConn *conn, const char *pool, const char *volume, NvStorageDoneFunc done,
+                      gpointer data);
 /* Grows the volume to `capacity` bytes. A smaller capacity is refused (NV_ERROR_INVALID)
  * unless `shrink`: shrinking drops the data past the new end. */
 void nv_volume_resize(NvConn *conn, const char *pool, const char *volume, guint64 capacity,
                       gboolean shrink, NvStorageDoneFunc done, gpointer data);
-/* Overwrites every byte of the volume with zeros. */
-void nv_volume_wipe(NvConn *conn, const char *pool, const char *volume, NvStorageDoneFunc done,
-                    gpointer data);
+/* Overwrites every byte of the volume with zeros: minutes for a large volume, so it runs as
+ * a job on a thread and a connection of its own (libvirt cannot abort it). Returns a job
+ * reference the caller owns; `done` once at the end. */
+NvJob *nv_volume_wipe(NvConn *conn, const char *pool, const char *volume, NvJobDoneFunc done,
+                      gpointer data);
 
 /* Names of the domains (running or not) with a disk on the volume, sorted; `users` is the
  * callee's. One bulk list plus one XML per domain. */

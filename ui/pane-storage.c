@@ -1,18 +1,179 @@
-/* The Storage pane: pools in the list; the selected pool's details and volumes beside it. */
+/* The Storage pane: pools in the list; the selected pool's details and volumes beside it.
+ * Pool actions apply to the selected pool. Enter moves into the volume list (Up/Down pick a
+ * volume, Escape goes back), where the volume actions apply to the picked volume and its
+ * details say which domains use it. Whatever destroys data asks first and names it. */
+#include <string.h>
+
+#include "field.h"
+#include "storage-ui.h"
+#include "storage.h"
 #include "ui-internal.h"
 
 enum { COL_STATE, COL_NAME, COL_TYPE, COL_CAPACITY, COL_AVAILABLE, COL_AUTOSTART, COL_PATH };
 
 static const NvColumn columns[] = {
-    {N_("State"), 9, FALSE},      {N_("Name"), 18, FALSE},     {N_("Type"), 8, FALSE},
-    {N_("Capacity"), 10, TRUE},   {N_("Available"), 10, TRUE}, {N_("Auto"), 4, FALSE},
+    {N_("State"), 9, FALSE},       {N_("Name"), 18, FALSE},
+    {N_("Type"), 8, FALSE},        {N_("Capacity"), 10, TRUE},
+    {N_("Available"), 10, TRUE},   {N_("Auto"), 4, FALSE},
     {N_("Target path"), 0, FALSE}, {NULL, 0, FALSE},
 };
+
+/* Which domains use a volume, as last asked. */
+typedef struct {
+    GPtrArray *names; /* NULL while asking or after an error */
+    char *error;
+    gint64 when; /* monotonic µs of the answer */
+    gboolean pending;
+} Users;
+
+/* The pane's own state: the pane struct has no room for it, and there is one Storage pane
+ * per app, so it hangs off the pane's address. */
+typedef struct {
+    gboolean in_volumes; /* moving in the volume list (while the details have the focus) */
+    char *pool;          /* the pool whose volumes are being moved in */
+    char *volume;        /* the picked volume's name */
+    guint index;         /* and its index, to stay near it when it goes */
+    int line;            /* its first line in the details, for scrolling; -1 unknown */
+    GHashTable *users;   /* volume path -> Users* */
+} StorageUi;
+
+/* Older answers are asked again when the volume is shown: domains come and go. */
+#define USERS_MAX_AGE_US (10 * G_USEC_PER_SEC)
+
+static void users_free(Users *u)
+{
+    if (u->names)
+        g_ptr_array_unref(u->names);
+    g_free(u->error);
+    g_free(u);
+}
+
+static StorageUi *ui_of(NvPane *pane)
+{
+    static GHashTable *states;
+    if (!states)
+        states = g_hash_table_new(g_direct_hash, g_direct_equal);
+    StorageUi *ui = g_hash_table_lookup(states, pane);
+    if (!ui) {
+        ui = g_new0(StorageUi, 1);
+        ui->line = -1;
+        ui->users =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)users_free);
+        g_hash_table_insert(states, pane, ui);
+    }
+    return ui;
+}
 
 static NvPool *pool_at(NvPane *pane, guint item)
 {
     return nv_app_model(pane)->pools->pdata[item];
 }
+
+static NvPool *selected_pool(NvPane *pane)
+{
+    int item = nv_list_selected_item(&pane->list);
+    return item >= 0 ? pool_at(pane, (guint)item) : NULL;
+}
+
+/* The selected pool's volumes once they are loaded, else NULL. */
+static GPtrArray *volumes_of(NvPane *pane, const NvPool *p)
+{
+    const NvModel *m = nv_app_model(pane);
+    if (!p || g_strcmp0(m->volumes_pool, p->name) != 0 || m->volumes_error)
+        return NULL;
+    return m->volumes;
+}
+
+static gboolean in_volumes(NvPane *pane)
+{
+    StorageUi *ui = ui_of(pane);
+    NvPool *p = selected_pool(pane);
+    return ui->in_volumes && pane->app->details_focus && p && g_strcmp0(p->name, ui->pool) == 0;
+}
+
+/* The picked volume: by name, else the one now at its index (it was deleted or renamed). */
+static NvVolume *picked_volume(NvPane *pane, guint *index)
+{
+    StorageUi *ui = ui_of(pane);
+    GPtrArray *vols = volumes_of(pane, selected_pool(pane));
+    if (!vols || vols->len == 0)
+        return NULL;
+    guint at = MIN(ui->index, vols->len - 1);
+    for (guint i = 0; i < vols->len; i++)
+        if (g_strcmp0(((NvVolume *)vols->pdata[i])->name, ui->volume) == 0)
+            at = i;
+    NvVolume *v = vols->pdata[at];
+    ui->index = at;
+    if (g_strcmp0(ui->volume, v->name) != 0) {
+        g_free(ui->volume);
+        ui->volume = g_strdup(v->name);
+    }
+    if (index)
+        *index = at;
+    return v;
+}
+
+/* ---- which domains use a volume ---- */
+
+typedef struct {
+    NvPane *pane;
+    char *path;
+} UsersAsk;
+
+static void users_answer(GPtrArray *names, const GError *err, gpointer data)
+{
+    UsersAsk *a = data;
+    Users *u = g_hash_table_lookup(ui_of(a->pane)->users, a->path);
+    if (u) {
+        u->pending = FALSE;
+        u->when = g_get_monotonic_time();
+        g_clear_pointer(&u->names, g_ptr_array_unref);
+        g_clear_pointer(&u->error, g_free);
+        u->names = names;
+        u->error = err ? g_strdup(err->message) : NULL;
+        names = NULL;
+    }
+    if (names)
+        g_ptr_array_unref(names);
+    nv_app_dirty(a->pane->app);
+    g_free(a->path);
+    g_free(a);
+}
+
+/* Asks again unless an answer is fresh or on its way. */
+static void users_refresh(NvPane *pane, const char *pool, const NvVolume *v)
+{
+    StorageUi *ui = ui_of(pane);
+    Users *u = g_hash_table_lookup(ui->users, v->path);
+    if (u && (u->pending || g_get_monotonic_time() - u->when < USERS_MAX_AGE_US))
+        return;
+    if (!u) {
+        u = g_new0(Users, 1);
+        g_hash_table_insert(ui->users, g_strdup(v->path), u);
+    }
+    u->pending = TRUE;
+    UsersAsk *a = g_new0(UsersAsk, 1);
+    a->pane = pane;
+    a->path = g_strdup(v->path);
+    nv_volume_users(nv_app_conn(pane), pool, v->name, v->path, users_answer, a);
+}
+
+static char *users_text(NvPane *pane, const NvVolume *v)
+{
+    Users *u = g_hash_table_lookup(ui_of(pane)->users, v->path);
+    if (!u || (!u->names && !u->error))
+        return g_strdup(_("checking…"));
+    if (u->error)
+        return g_strdup(u->error);
+    if (u->names->len == 0)
+        return g_strdup(_("no domain"));
+    g_autoptr(GString) s = g_string_new("");
+    for (guint i = 0; i < u->names->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)u->names->pdata[i]);
+    return g_strdup(s->str);
+}
+
+/* ---- the list ---- */
 
 static guint n_items(NvPane *pane)
 {
@@ -52,10 +213,41 @@ static int row_color(NvPane *pane, guint item)
     return pool_at(pane, item)->active ? NV_COLOR_RUNNING : NV_COLOR_STOPPED;
 }
 
+/* ---- details ---- */
+
+static void volume_lines(NvPane *pane, NvPool *p, NvLines *out)
+{
+    const NvModel *m = nv_app_model(pane);
+    StorageUi *ui = ui_of(pane);
+    gboolean picking = in_volumes(pane);
+    guint picked = 0;
+    if (picking)
+        picked_volume(pane, &picked);
+    ui->line = -1;
+    for (guint i = 0; i < m->volumes->len; i++) {
+        NvVolume *v = m->volumes->pdata[i];
+        g_autofree char *cap = nv_format_bytes(v->capacity);
+        g_autofree char *alloc = nv_format_bytes(v->allocation);
+        gboolean here = picking && i == picked;
+        g_autofree char *label =
+            picking ? g_strdup_printf("%s %s", here ? "▶" : " ", v->name) : g_strdup(v->name);
+        if (here)
+            ui->line = (int)out->labels->len;
+        nv_lines_addf(out, label, _("%s  capacity %s  allocation %s"),
+                      *v->format ? v->format : v->type, cap, alloc);
+        nv_lines_add(out, "", v->path);
+        if (here) {
+            users_refresh(pane, p->name, v);
+            g_autofree char *users = users_text(pane, v);
+            nv_lines_addf(out, "", _("used by: %s"), users);
+        }
+    }
+}
+
 static void volumes(NvPane *pane, NvPool *p, NvLines *out)
 {
     const NvModel *m = nv_app_model(pane);
-    nv_lines_heading(out, _("Volumes"));
+    nv_lines_heading(out, in_volumes(pane) ? _("Volumes (↑↓ pick, Esc back)") : _("Volumes"));
     if (g_strcmp0(m->volumes_pool, p->name) != 0) {
         nv_lines_add(out, "", _("loading volumes…"));
         return;
@@ -66,14 +258,20 @@ static void volumes(NvPane *pane, NvPool *p, NvLines *out)
     }
     if (m->volumes->len == 0)
         nv_lines_add(out, "", _("no volumes"));
-    for (guint i = 0; i < m->volumes->len; i++) {
-        NvVolume *v = m->volumes->pdata[i];
-        g_autofree char *cap = nv_format_bytes(v->capacity);
-        g_autofree char *alloc = nv_format_bytes(v->allocation);
-        nv_lines_addf(out, v->name, _("%s  capacity %s  allocation %s"),
-                      *v->format ? v->format : v->type, cap, alloc);
-        nv_lines_add(out, "", v->path);
-    }
+    volume_lines(pane, p, out);
+}
+
+/* Keeps the picked volume's lines in view (the details are drawn right after this). */
+static void scroll_to_picked(NvPane *pane)
+{
+    StorageUi *ui = ui_of(pane);
+    if (!in_volumes(pane) || ui->line < 0)
+        return;
+    int page = MAX(1, pane->app->details_page);
+    if (ui->line < pane->details_scroll)
+        pane->details_scroll = ui->line;
+    else if (ui->line + 3 > pane->details_scroll + page)
+        pane->details_scroll = ui->line + 3 - page;
 }
 
 static void details(NvPane *pane, int item, NvLines *out)
@@ -97,6 +295,7 @@ static void details(NvPane *pane, int item, NvLines *out)
     nv_lines_add(out, _("Autostart"), p->autostart > 0 ? _("yes") : _("no"));
     nv_lines_add(out, _("Persistent"), p->persistent > 0 ? _("yes") : _("no"));
     volumes(pane, p, out);
+    scroll_to_picked(pane);
 }
 
 static const char *details_title(NvPane *pane, int item)
@@ -107,6 +306,658 @@ static const char *details_title(NvPane *pane, int item)
 static void selected(NvPane *pane, int item)
 {
     nv_conn_select_pool(nv_app_conn(pane), item >= 0 ? pool_at(pane, (guint)item)->name : NULL);
+}
+
+/* ---- what an action is about, copied: the model may change while a dialog is open ---- */
+
+/* What a volume action does once it is confirmed. */
+typedef enum { VOLUME_DELETE, VOLUME_WIPE, VOLUME_UPLOAD, VOLUME_SHRINK } VolumeStep;
+
+typedef struct {
+    NvApp *app;
+    NvPane *pane;
+    char *pool;
+    char *pool_type;
+    gboolean pool_active;
+    NvPoolOp op;
+    VolumeStep step;
+    guint job_id; /* of a wipe in the status line */
+    char *volume;
+    char *path;
+    char *format;
+    guint64 capacity;
+    guint64 new_size;
+    char *file;
+    char *file_format;
+    guint64 file_size;
+    char *done_message; /* shown on success */
+    GPtrArray *lines;   /* char*: what a confirmation lists */
+} Ask;
+
+static void ask_free(Ask *a)
+{
+    g_free(a->pool);
+    g_free(a->pool_type);
+    g_free(a->volume);
+    g_free(a->path);
+    g_free(a->format);
+    g_free(a->file);
+    g_free(a->file_format);
+    g_free(a->done_message);
+    if (a->lines)
+        g_ptr_array_unref(a->lines);
+    g_free(a);
+}
+
+static Ask *ask_pool(NvPane *pane, const NvPool *p)
+{
+    Ask *a = g_new0(Ask, 1);
+    a->app = pane->app;
+    a->pane = pane;
+    a->pool = g_strdup(p->name);
+    a->pool_type = g_strdup(p->type);
+    a->pool_active = p->active;
+    a->lines = g_ptr_array_new_with_free_func(g_free);
+    return a;
+}
+
+static Ask *ask_volume(NvPane *pane, const NvPool *p, const NvVolume *v)
+{
+    Ask *a = ask_pool(pane, p);
+    a->volume = g_strdup(v->name);
+    a->path = g_strdup(v->path);
+    a->format = g_strdup(v->format);
+    a->capacity = v->capacity;
+    return a;
+}
+
+/* `text` as lines that fit a dialog (dialogs do not wrap). */
+static void wrap_into(GPtrArray *out, NvApp *app, const char *text)
+{
+    const int width = MAX(20, MIN(app->cols - 4, 76) - 8);
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    GString *line = g_string_new("");
+    for (char **w = words; *w; w++) {
+        if (line->len && nv_text_width(line->str) + 1 + nv_text_width(*w) > width) {
+            g_ptr_array_add(out, g_string_free(line, FALSE));
+            line = g_string_new("");
+        }
+        g_string_append_printf(line, "%s%s", line->len ? " " : "", *w);
+    }
+    g_ptr_array_add(out, g_string_free(line, FALSE));
+}
+
+static void add_line(Ask *a, const char *text)
+{
+    wrap_into(a->lines, a->app, text);
+}
+
+static void ignore_choice(NvApp *app, int index, const gboolean *checked, gpointer data) {}
+
+/* The outcome in the status line; an error too long for it also in full in a dialog, unless
+ * the user is answering another one. */
+static void report(NvApp *app, const char *msg, gboolean error)
+{
+    g_autofree char *line = g_strdelimit(g_strdup(msg), "\n", ' ');
+    nv_app_message(app, line, error);
+    if (!error || nv_text_width(line) <= app->cols || app->prompt)
+        return;
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    wrap_into(lines, app, line);
+    g_ptr_array_add(lines, NULL);
+    nv_app_menu(app, _("Failed"), _("What libvirt answered, in full:"),
+                (const char *const *)lines->pdata, ignore_choice, NULL);
+}
+
+static const char *const *lines_of(Ask *a)
+{
+    if (!a->lines->len || a->lines->pdata[a->lines->len - 1] != NULL)
+        g_ptr_array_add(a->lines, NULL);
+    return (const char *const *)a->lines->pdata;
+}
+
+static void op_done(const GError *err, gpointer data)
+{
+    Ask *a = data;
+    report(a->app, err ? err->message : a->done_message, err != NULL);
+    ask_free(a);
+}
+
+/* ---- pool actions ---- */
+
+/* Takes `done_message`, shown when the action succeeded. */
+static void run_pool_op(Ask *a, NvPoolOp op, char *done_message)
+{
+    a->done_message = done_message;
+    nv_pool_op(a->app->conn, a->pool, op, op_done, a);
+}
+
+static void pool_confirmed(NvApp *app, int index, const gboolean *checked, gpointer data)
+{
+    Ask *a = data;
+    if (index != 0) {
+        nv_app_message(app, _("cancelled"), FALSE);
+        ask_free(a);
+        return;
+    }
+    switch (a->op) {
+    case NV_POOL_OP_STOP:
+        run_pool_op(a, a->op, g_strdup_printf(_("stopped pool '%s'"), a->pool));
+        break;
+    case NV_POOL_OP_BUILD:
+        run_pool_op(a, a->op, g_strdup_printf(_("built pool '%s'"), a->pool));
+        break;
+    case NV_POOL_OP_UNDEFINE:
+        run_pool_op(a, a->op,
+                    g_strdup_printf(_("removed pool '%s'; its data stays on the host"), a->pool));
+        break;
+    case NV_POOL_OP_DELETE_DATA:
+        run_pool_op(a, a->op, g_strdup_printf(_("deleted pool '%s' and its data"), a->pool));
+        break;
+    default:
+        ask_free(a);
+        break;
+    }
+}
+
+static void ask_stop(NvPane *pane, NvPool *p)
+{
+    Ask *a = ask_pool(pane, p);
+    a->op = NV_POOL_OP_STOP;
+    add_line(a, _("Its volumes cannot be listed or given to domains until it starts again."));
+    add_line(a, _("Domains keep the disks they have open; the data stays."));
+    g_autofree char *msg = g_strdup_printf(_("Stop pool '%s'?"), p->name);
+    nv_app_confirm(pane->app, _("Stop pool"), msg, lines_of(a), pool_confirmed, a);
+}
+
+static void ask_build(NvPane *pane, NvPool *p)
+{
+    Ask *a = ask_pool(pane, p);
+    a->op = NV_POOL_OP_BUILD;
+    NvPoolType type;
+    if (!nv_pool_type_from_name(p->type, &type) || !nv_pool_type_build_destroys(type)) {
+        run_pool_op(a, a->op, g_strdup_printf(_("built pool '%s'"), a->pool));
+        return;
+    }
+    if (type == NV_POOL_DISK)
+        add_line(a, _("Building a disk pool writes a new partition table on its disk: "
+                      "everything on the disk is lost."));
+    else
+        add_line(a, _("Building a logical pool makes its devices into an LVM volume group: "
+                      "everything on them is lost."));
+    g_autofree char *msg = g_strdup_printf(_("Build pool '%s' (%s)?"), p->name, p->type);
+    nv_app_confirm(pane->app, _("Build pool"), msg, lines_of(a), pool_confirmed, a);
+}
+
+/* The volumes a data delete takes along, as far as they are known. */
+static void list_volumes_lost(NvPane *pane, Ask *a, NvPool *p)
+{
+    GPtrArray *vols = volumes_of(pane, p);
+    if (!vols) {
+        add_line(a, p->active ? _("Every volume in it is deleted.")
+                              : _("Its storage is deleted (the pool is stopped: its volumes "
+                                  "are not listed)."));
+        return;
+    }
+    g_autofree char *n = g_strdup_printf(
+        ngettext("Its %u volume is deleted:", "All %u of its volumes are deleted:", vols->len),
+        vols->len);
+    add_line(a, n);
+    for (guint i = 0; i < vols->len && i < 8; i++)
+        add_line(a, ((NvVolume *)vols->pdata[i])->name);
+    if (vols->len > 8) {
+        g_autofree char *more = g_strdup_printf(_("… and %u more"), vols->len - 8);
+        add_line(a, more);
+    }
+}
+
+static void delete_chosen(NvApp *app, int index, const gboolean *checked, gpointer data)
+{
+    Ask *a = data;
+    if (index < 0) {
+        nv_app_message(app, _("cancelled"), FALSE);
+        ask_free(a);
+        return;
+    }
+    NvPool *p = selected_pool(a->pane);
+    g_autofree char *msg = NULL;
+    if (index == 0) {
+        a->op = NV_POOL_OP_UNDEFINE;
+        msg = g_strdup_printf(_("Remove pool '%s'? Its data stays."), a->pool);
+        add_line(a, _("The definition goes; the directory, devices and volumes stay on the "
+                      "host, and a new pool can take them up again."));
+    } else {
+        a->op = NV_POOL_OP_DELETE_DATA;
+        msg = g_strdup_printf(_("DELETE pool '%s' AND ALL ITS DATA?"), a->pool);
+        add_line(a, _("This cannot be undone."));
+        if (p && g_strcmp0(p->name, a->pool) == 0)
+            list_volumes_lost(a->pane, a, p);
+        add_line(a, _("Then its storage goes (a dir pool's directory, a logical pool's "
+                      "volume group), and the definition."));
+        add_line(a, _("Domains with disks on it lose them."));
+    }
+    if (a->pool_active)
+        add_line(a, _("It runs: it is stopped first."));
+    nv_app_confirm(app, index == 0 ? _("Remove pool") : _("Delete pool and data"), msg, lines_of(a),
+                   pool_confirmed, a);
+}
+
+static void ask_delete_pool(NvPane *pane, NvPool *p)
+{
+    Ask *a = ask_pool(pane, p);
+    static const char *choices[3];
+    choices[0] = _("Remove the definition only (the data stays)");
+    choices[1] = _("Delete the data too: every volume and the pool's storage (!)");
+    g_autofree char *msg = g_strdup_printf(_("Delete pool '%s':"), p->name);
+    nv_app_menu(pane->app, _("Delete pool"), msg, choices, delete_chosen, a);
+}
+
+static gboolean pool_action(NvPane *pane, NvAction act)
+{
+    NvPool *p = selected_pool(pane);
+    if (!p) {
+        nv_app_message(pane->app, _("No storage pool selected."), TRUE);
+        return TRUE;
+    }
+    switch (act) {
+    case NV_ACTION_POOL_START:
+        run_pool_op(ask_pool(pane, p), NV_POOL_OP_START,
+                    g_strdup_printf(_("started pool '%s'"), p->name));
+        break;
+    case NV_ACTION_POOL_STOP:
+        ask_stop(pane, p);
+        break;
+    case NV_ACTION_POOL_BUILD:
+        ask_build(pane, p);
+        break;
+    case NV_ACTION_POOL_REFRESH:
+        run_pool_op(ask_pool(pane, p), NV_POOL_OP_REFRESH,
+                    g_strdup_printf(_("refreshed pool '%s'"), p->name));
+        break;
+    case NV_ACTION_POOL_AUTOSTART:
+        if (p->autostart > 0)
+            run_pool_op(ask_pool(pane, p), NV_POOL_OP_AUTOSTART_OFF,
+                        g_strdup_printf(_("pool '%s' no longer starts with the host"), p->name));
+        else
+            run_pool_op(ask_pool(pane, p), NV_POOL_OP_AUTOSTART_ON,
+                        g_strdup_printf(_("pool '%s' now starts with the host"), p->name));
+        break;
+    default:
+        ask_delete_pool(pane, p);
+        break;
+    }
+    return TRUE;
+}
+
+/* ---- uploads and wipes: jobs in the status line ---- */
+
+typedef struct {
+    NvApp *app;
+    guint id;
+    NvJob *job; /* borrowed: it lives until it is done, and owns this */
+    char *volume;
+    char *file;
+    guint64 size;
+} JobUi;
+
+static void job_ui_free(JobUi *j)
+{
+    g_free(j->volume);
+    g_free(j->file);
+    g_free(j);
+}
+
+static void cancel_job(gpointer data)
+{
+    JobUi *j = data;
+    if (j->job)
+        nv_job_cancel(j->job);
+}
+
+static void job_progress(NvJob *job, double fraction, const char *detail, gpointer data)
+{
+    JobUi *j = data;
+    nv_app_job_progress(j->app, j->id, fraction, detail);
+}
+
+static void upload_done(NvJob *job, const GError *err, gpointer data)
+{
+    JobUi *j = data;
+    nv_app_job_end(j->app, j->id);
+    j->job = NULL;
+    if (err) {
+        report(j->app, err->message, TRUE);
+        return;
+    }
+    g_autofree char *size = nv_format_bytes(j->size);
+    g_autofree char *msg =
+        g_strdup_printf(_("uploaded '%s' (%s) into '%s'"), j->file, size, j->volume);
+    nv_app_message(j->app, msg, FALSE);
+}
+
+void nv_storage_upload(NvApp *app, const char *pool, const char *volume, const char *file,
+                       gboolean created)
+{
+    JobUi *j = g_new0(JobUi, 1);
+    j->app = app;
+    j->volume = g_strdup(volume);
+    j->file = g_strdup(file);
+    nv_storage_local_file(file, &j->size, NULL, NULL);
+    g_autofree char *base = g_path_get_basename(file);
+    g_autofree char *label = g_strdup_printf(_("upload %s into %s"), base, volume);
+    j->id = nv_app_job_begin(app, label, cancel_job, j);
+    NvUploadSpec spec = {
+        .pool = pool,
+        .volume = volume,
+        .local_path = file,
+        .delete_on_failure = created,
+        .progress = job_progress,
+        .done = upload_done,
+        .data = j,
+        .data_free = (GDestroyNotify)job_ui_free,
+    };
+    j->job = nv_volume_upload(app->conn, &spec);
+    nv_job_unref(j->job);
+}
+
+static void wipe_done(NvJob *job, const GError *err, gpointer data)
+{
+    Ask *a = data;
+    nv_app_job_end(a->app, a->job_id);
+    report(a->app, err ? err->message : a->done_message, err != NULL);
+    ask_free(a);
+}
+
+/* ---- volume actions ---- */
+
+static void volume_confirmed(NvApp *app, int index, const gboolean *checked, gpointer data)
+{
+    Ask *a = data;
+    if (index != 0) {
+        nv_app_message(app, _("cancelled"), FALSE);
+        ask_free(a);
+        return;
+    }
+    switch (a->step) {
+    case VOLUME_DELETE:
+        a->done_message = g_strdup_printf(_("deleted volume '%s'"), a->volume);
+        nv_volume_delete(app->conn, a->pool, a->volume, op_done, a);
+        break;
+    case VOLUME_WIPE: { /* a job with a spinner: libvirt cannot abort it */
+        a->done_message = g_strdup_printf(_("wiped volume '%s'"), a->volume);
+        g_autofree char *label = g_strdup_printf(_("wipe %s"), a->volume);
+        a->job_id = nv_app_job_begin(app, label, NULL, NULL);
+        nv_job_unref(nv_volume_wipe(app->conn, a->pool, a->volume, wipe_done, a));
+        break;
+    }
+    case VOLUME_UPLOAD:
+        nv_storage_upload(app, a->pool, a->volume, a->file, FALSE);
+        ask_free(a);
+        break;
+    case VOLUME_SHRINK:
+        a->done_message = g_strdup_printf(_("resized volume '%s'"), a->volume);
+        nv_volume_resize(app->conn, a->pool, a->volume, a->new_size, TRUE, op_done, a);
+        break;
+    }
+}
+
+/* The users are asked afresh before a destructive step: the answer is the warning. */
+static void users_then_confirm(GPtrArray *names, const GError *err, gpointer data)
+{
+    Ask *a = data;
+    if (err) {
+        g_autofree char *line =
+            g_strdup_printf(_("Cannot tell which domains use it: %s"), err->message);
+        add_line(a, line);
+    } else if (names->len == 0) {
+        add_line(a, _("No domain uses it."));
+    } else {
+        add_line(a, ngettext("Used by this domain, whose disk it is:",
+                             "Used by these domains, whose disk it is:", names->len));
+        for (guint i = 0; i < names->len; i++)
+            add_line(a, names->pdata[i]);
+    }
+    if (names)
+        g_ptr_array_unref(names);
+    g_autofree char *msg = NULL;
+    const char *title = _("Delete volume");
+    if (a->step == VOLUME_DELETE) {
+        msg = g_strdup_printf(_("Delete volume '%s' of pool '%s'? Its data is lost."), a->volume,
+                              a->pool);
+    } else if (a->step == VOLUME_WIPE) {
+        title = _("Wipe volume");
+        msg = g_strdup_printf(_("Wipe volume '%s'? Every byte becomes zero."), a->volume);
+    } else {
+        title = _("Upload into volume");
+        msg = g_strdup_printf(_("Replace the content of '%s' with the file?"), a->volume);
+    }
+    nv_app_confirm(a->app, title, msg, lines_of(a), volume_confirmed, a);
+}
+
+static void ask_with_users(Ask *a, VolumeStep step)
+{
+    a->step = step;
+    nv_volume_users(a->app->conn, a->pool, a->volume, a->path, users_then_confirm, a);
+}
+
+static void ask_resize(Ask *a, const char *message, const char *initial);
+
+static void size_answered(NvApp *app, const char *answer, gpointer data)
+{
+    Ask *a = data;
+    if (!answer) {
+        ask_free(a);
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    if (!nv_parse_size(answer, 1, &a->new_size, &err) || a->new_size == 0) {
+        ask_resize(a, err ? err->message : _("more than 0 bytes"), answer);
+        return;
+    }
+    if (a->new_size == a->capacity) {
+        nv_app_message(app, _("the size is unchanged"), FALSE);
+        ask_free(a);
+        return;
+    }
+    if (a->new_size > a->capacity) {
+        a->done_message = g_strdup_printf(_("resized volume '%s'"), a->volume);
+        nv_volume_resize(app->conn, a->pool, a->volume, a->new_size, FALSE, op_done, a);
+        return;
+    }
+    g_autofree char *from = nv_format_bytes(a->capacity);
+    g_autofree char *to = nv_format_bytes(a->new_size);
+    add_line(a, _("The data past the new end is lost for good."));
+    add_line(a, _("A filesystem or partition in the volume must be shrunk first, inside the "
+                  "guest, or it breaks."));
+    g_autofree char *msg = g_strdup_printf(_("Shrink '%s' from %s to %s?"), a->volume, from, to);
+    a->step = VOLUME_SHRINK;
+    nv_app_confirm(app, _("Shrink volume"), msg, lines_of(a), volume_confirmed, a);
+}
+
+static void ask_resize(Ask *a, const char *message, const char *initial)
+{
+    g_autofree char *title = g_strdup_printf(_("Resize '%s'"), a->volume);
+    nv_app_prompt(a->app, title, message, FALSE, size_answered, a);
+    nv_app_prompt_text(a->app, initial);
+}
+
+static void ask_upload(Ask *a, const char *message, const char *initial);
+
+static void file_answered(NvApp *app, const char *answer, gpointer data)
+{
+    Ask *a = data;
+    if (!answer) {
+        ask_free(a);
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    g_free(a->file);
+    g_free(a->file_format);
+    a->file = g_strdup(answer);
+    a->file_format = NULL;
+    if (!nv_storage_local_file(answer, &a->file_size, &a->file_format, &err)) {
+        ask_upload(a, err->message, answer);
+        return;
+    }
+    if (a->file_size > a->capacity) {
+        g_autofree char *fs = nv_format_bytes(a->file_size);
+        g_autofree char *vs = nv_format_bytes(a->capacity);
+        g_autofree char *msg =
+            g_strdup_printf(_("the file (%s) is larger than the volume (%s)"), fs, vs);
+        ask_upload(a, msg, answer);
+        return;
+    }
+    g_autofree char *size = nv_format_bytes(a->file_size);
+    g_autofree char *what =
+        g_strdup_printf(_("%s (%s) replaces what the volume holds now."), answer, size);
+    add_line(a, what);
+    if (*a->format && g_strcmp0(a->format, a->file_format) != 0) {
+        g_autofree char *note = g_strdup_printf(
+            _("Note: the file looks like %s, the volume is %s."), a->file_format, a->format);
+        add_line(a, note);
+    }
+    ask_with_users(a, VOLUME_UPLOAD);
+}
+
+static void ask_upload(Ask *a, const char *message, const char *initial)
+{
+    g_autofree char *title = g_strdup_printf(_("Upload into '%s'"), a->volume);
+    nv_app_prompt(a->app, title, message, FALSE, file_answered, a);
+    if (initial)
+        nv_app_prompt_text(a->app, initial);
+}
+
+static gboolean volume_action(NvPane *pane, NvAction act)
+{
+    NvVolume *v = in_volumes(pane) ? picked_volume(pane, NULL) : NULL;
+    if (!v) {
+        nv_app_message(pane->app, _("Press Enter to move into the volumes and pick one first."),
+                       TRUE);
+        return TRUE;
+    }
+    Ask *a = ask_volume(pane, selected_pool(pane), v);
+    switch (act) {
+    case NV_ACTION_VOLUME_DELETE:
+        ask_with_users(a, VOLUME_DELETE);
+        break;
+    case NV_ACTION_VOLUME_WIPE:
+        ask_with_users(a, VOLUME_WIPE);
+        break;
+    case NV_ACTION_VOLUME_RESIZE: {
+        g_autofree char *now = nv_format_bytes(v->capacity);
+        g_autofree char *msg = g_strdup_printf(_("New capacity (now %s), e.g. 20G or 512M:"), now);
+        g_autofree char *initial = nv_format_size_input(v->capacity);
+        ask_resize(a, msg, initial);
+        break;
+    }
+    default: {
+        g_autofree char *cap = nv_format_bytes(v->capacity);
+        g_autofree char *msg = g_strdup_printf(_("Local file to upload (at most %s):"), cap);
+        ask_upload(a, msg, NULL);
+        break;
+    }
+    }
+    return TRUE;
+}
+
+/* ---- moving in the volume list ---- */
+
+static gboolean enter_volumes(NvPane *pane)
+{
+    NvPool *p = selected_pool(pane);
+    GPtrArray *vols = volumes_of(pane, p);
+    if (!vols || vols->len == 0)
+        return FALSE; /* nothing to pick: the details just take the focus */
+    StorageUi *ui = ui_of(pane);
+    if (g_strcmp0(ui->pool, p->name) != 0) {
+        g_free(ui->pool);
+        ui->pool = g_strdup(p->name);
+        g_clear_pointer(&ui->volume, g_free);
+        ui->index = 0;
+    }
+    ui->in_volumes = TRUE;
+    pane->app->details_focus = TRUE;
+    picked_volume(pane, NULL);
+    return TRUE;
+}
+
+static gboolean move_in_volumes(NvPane *pane, NvAction act)
+{
+    StorageUi *ui = ui_of(pane);
+    GPtrArray *vols = volumes_of(pane, selected_pool(pane));
+    guint at = 0;
+    if (!vols || !picked_volume(pane, &at))
+        return FALSE;
+    guint last = vols->len - 1, page = (guint)MAX(1, pane->app->details_page / 3);
+    switch (act) {
+    case NV_ACTION_UP:
+        at = at ? at - 1 : 0;
+        break;
+    case NV_ACTION_DOWN:
+        at = MIN(at + 1, last);
+        break;
+    case NV_ACTION_PAGE_UP:
+        at = at > page ? at - page : 0;
+        break;
+    case NV_ACTION_PAGE_DOWN:
+        at = MIN(at + page, last);
+        break;
+    case NV_ACTION_HOME:
+        at = 0;
+        break;
+    default:
+        at = last;
+        break;
+    }
+    ui->index = at;
+    g_free(ui->volume);
+    ui->volume = g_strdup(((NvVolume *)vols->pdata[at])->name);
+    return TRUE;
+}
+
+static gboolean volumes_mode_action(NvPane *pane, NvAction act)
+{
+    switch (act) {
+    case NV_ACTION_UP:
+    case NV_ACTION_DOWN:
+    case NV_ACTION_PAGE_UP:
+    case NV_ACTION_PAGE_DOWN:
+    case NV_ACTION_HOME:
+    case NV_ACTION_END:
+        return move_in_volumes(pane, act);
+    case NV_ACTION_BACK:
+        ui_of(pane)->in_volumes = FALSE;
+        pane->app->details_focus = FALSE;
+        return TRUE;
+    case NV_ACTION_DETAILS:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+static gboolean action(NvPane *pane, NvAction act)
+{
+    if (in_volumes(pane) && volumes_mode_action(pane, act))
+        return TRUE;
+    switch (act) {
+    case NV_ACTION_DETAILS:
+        return enter_volumes(pane);
+    case NV_ACTION_POOL_START:
+    case NV_ACTION_POOL_STOP:
+    case NV_ACTION_POOL_BUILD:
+    case NV_ACTION_POOL_REFRESH:
+    case NV_ACTION_POOL_AUTOSTART:
+    case NV_ACTION_POOL_DELETE:
+        return pool_action(pane, act);
+    case NV_ACTION_VOLUME_DELETE:
+    case NV_ACTION_VOLUME_RESIZE:
+    case NV_ACTION_VOLUME_WIPE:
+    case NV_ACTION_VOLUME_UPLOAD:
+        return volume_action(pane, act);
+    default:
+        return FALSE;
+    }
 }
 
 static const NvPaneClass storage_class = {
@@ -120,6 +971,7 @@ static const NvPaneClass storage_class = {
     .details = details,
     .details_title = details_title,
     .selected = selected,
+    .action = action,
 };
 
 const NvPaneClass *nv_pane_storage_class(void)

@@ -1,8 +1,563 @@
-/* being written */
+/* The new-network wizard: name and mode, how the network connects, its addresses and DHCP,
+ * static DHCP hosts; the summary shows the XML; the commit defines, starts and (when asked)
+ * autostarts the network, and removes it again when a step fails (src/network.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "network.h"
+#include "wizard.h"
 #include "wizards.h"
+
+typedef struct {
+    NvNetDraft *net;
+    NvConn *conn;
+    NvPane *pane;
+    /* The two meanings of the draft's bridge, kept apart so switching modes does not carry a
+     * host bridge over as the name of a new one. */
+    char *host_bridge; /* bridge mode: the host's bridge */
+    char *own_bridge;  /* other modes: the device libvirt creates ("" picks virbrN) */
+} Draft;
+
+static void draft_free(Draft *d)
+{
+    nv_net_draft_free(d->net);
+    g_free(d->host_bridge);
+    g_free(d->own_bridge);
+    g_free(d);
+}
+
+static char *field_text(NvForm *form, const char *id)
+{
+    NvField *f = nv_form_field(form, id);
+    return g_strstrip(g_strdup(f ? nv_field_text(f) : ""));
+}
+
+static void set_str(char **dst, char *value)
+{
+    g_free(*dst);
+    *dst = value;
+}
+
+/* A check found by src/network.c names the field at fault: mark it, say why below. */
+static void mark(NvWizard *wz, NvForm *form, const char *field, const GError *err)
+{
+    if (field && nv_form_row(form, field) >= 0)
+        nv_form_set_note(form, field, NV_NOTE_ERROR, err->message);
+    nv_wizard_set_status(wz, err->message, TRUE);
+    if (field)
+        nv_form_focus(form, field);
+}
+
+/* ---- field checks that need the host's model ---- */
+
+static gboolean check_name(const char *text, gpointer data, GError **err)
+{
+    return nv_net_check_name(text, nv_conn_model(data), err);
+}
+
+/* A new bridge must not be one another network of this host uses already. */
+static gboolean check_new_bridge(const char *text, gpointer data, GError **err)
+{
+    if (!nv_net_check_bridge(text, NULL, err))
+        return FALSE;
+    g_autofree char *s = g_strstrip(g_strdup(text));
+    const NvModel *m = nv_conn_model(data);
+    for (guint i = 0; i < m->networks->len; i++) {
+        NvNetwork *n = m->networks->pdata[i];
+        if (strcmp(n->bridge, s) == 0) {
+            g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("network '%s' uses %s already"), n->name,
+                        s);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* ---- step 1: name and mode ---- */
+
+static void build_name(NvWizard *wz, NvForm *form, gpointer data)
+{
+    Draft *d = data;
+    NvField *name = nv_field_text_new("name", _("Name"));
+    nv_field_set_check(name, check_name, d->conn, NULL);
+    nv_field_set_max_length(name, 50);
+    nv_field_set_initial(name, d->net->name);
+    nv_form_add_field(form, name);
+
+    const char *values[NV_NET_MODE_COUNT + 1] = {NULL};
+    /* Short: the field is narrow; the summary says what each one means. */
+    const char *labels[] = {_("NAT"),
+                            _("routed"),
+                            _("open (no firewall rules)"),
+                            _("isolated"),
+                            _("bridged to a host bridge"),
+                            NULL};
+    for (int i = 0; i < NV_NET_MODE_COUNT; i++)
+        values[i] = nv_net_mode_name(i);
+    NvField *mode = nv_field_enum_new("mode", _("Mode"), values, labels);
+    nv_field_set_initial(mode, labels[d->net->mode]);
+    nv_field_set_hint(mode, _("Space: NAT, routed, open, isolated, bridged"));
+    nv_form_add_field(form, mode);
+
+    NvField *autostart = nv_field_bool_new("autostart", _("Start with the host"));
+    nv_field_set_initial(autostart, d->net->autostart ? _("yes") : _("no"));
+    nv_form_add_field(form, autostart);
+}
+
+static gboolean read_name(NvWizard *wz, NvForm *form, gpointer data)
+{
+    Draft *d = data;
+    set_str(&d->net->name, field_text(form, "name"));
+    nv_net_mode_from_name(nv_field_enum_value(nv_form_field(form, "mode")), &d->net->mode);
+    d->net->autostart = nv_field_bool(nv_form_field(form, "autostart"));
+    return TRUE;
+}
+
+/* ---- step 2: how it connects ---- */
+
+static void add_iface_items(NvForm *form, const NvModel *m)
+{
+    if (m->ifaces->len == 0) {
+        nv_form_add_text(form, "no-ifaces",
+                         m->ifaces_error ? m->ifaces_error
+                                         : _("This host lists no interfaces: type the name."));
+        return;
+    }
+    nv_form_add_heading(form, _("Host interfaces (Enter picks one)"));
+    for (guint i = 0; i < m->ifaces->len; i++) {
+        NvIface *iface = m->ifaces->pdata[i];
+        g_autofree char *key = g_strdup_printf("iface:%s", iface->name);
+        g_autofree char *text = g_strdup_printf("%s  %s  %s", iface->name, iface->mac,
+                                                iface->active ? _("active") : _("inactive"));
+        nv_form_add_item(form, "ifaces", key, text);
+    }
+}
+
+static void build_bridged(Draft *d, NvForm *form, const NvModel *m)
+{
+    NvField *bridge = nv_field_text_new("bridge", _("Host bridge"));
+    nv_field_set_check(bridge, nv_net_check_bridge, NULL, NULL);
+    nv_field_set_initial(bridge, d->host_bridge);
+    nv_field_set_hint(bridge, _("an existing bridge, e.g. br0"));
+    nv_form_add_field(form, bridge);
+    nv_form_add_text(form, "bridge-note",
+                     _("Guests join the host's LAN through it: libvirt gives them no addresses."));
+    add_iface_items(form, m);
+}
+
+static void build_forward_dev(Draft *d, NvForm *form, const NvModel *m)
+{
+    if (m->ifaces->len == 0) {
+        NvField *dev = nv_field_text_new("forward-dev", _("Leaves by"));
+        nv_field_set_optional(dev, TRUE);
+        nv_field_set_check(dev, nv_net_check_bridge, NULL, NULL);
+        nv_field_set_initial(dev, d->net->forward_dev);
+        nv_field_set_hint(dev, _("empty: any host interface"));
+        nv_form_add_field(form, dev);
+        return;
+    }
+    g_autoptr(GPtrArray) values = g_ptr_array_new();
+    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    g_ptr_array_add(values, "");
+    g_ptr_array_add(labels, _("any host interface"));
+    const char *initial = _("any host interface");
+    for (guint i = 0; i < m->ifaces->len; i++) {
+        NvIface *iface = m->ifaces->pdata[i];
+        g_ptr_array_add(values, iface->name);
+        g_ptr_array_add(labels, iface->name);
+        if (strcmp(iface->name, d->net->forward_dev) == 0)
+            initial = iface->name;
+    }
+    g_ptr_array_add(values, NULL);
+    g_ptr_array_add(labels, NULL);
+    NvField *dev =
+        nv_field_enum_new("forward-dev", _("Leaves by"), (const char *const *)values->pdata,
+                          (const char *const *)labels->pdata);
+    nv_field_set_initial(dev, initial);
+    nv_field_set_hint(dev, _("Space picks the next one"));
+    nv_form_add_field(form, dev);
+}
+
+static void build_connection(NvWizard *wz, NvForm *form, gpointer data)
+{
+    Draft *d = data;
+    const NvModel *m = nv_conn_model(d->conn);
+    if (d->net->mode == NV_NET_BRIDGE) {
+        build_bridged(d, form, m);
+        return;
+    }
+    if (d->net->mode == NV_NET_NAT || d->net->mode == NV_NET_ROUTE)
+        build_forward_dev(d, form, m);
+    NvField *bridge = nv_field_text_new("bridge", _("Bridge device"));
+    nv_field_set_optional(bridge, TRUE);
+    nv_field_set_check(bridge, check_new_bridge, d->conn, NULL);
+    nv_field_set_initial(bridge, d->own_bridge);
+    nv_field_set_hint(bridge, _("empty: libvirt picks virbrN"));
+    nv_form_add_field(form, bridge);
+}
+
+static void activate_connection(NvWizard *wz, NvForm *form, const char *key, gpointer data)
+{
+    NvField *bridge = nv_form_field(form, "bridge");
+    if (bridge && g_str_has_prefix(key, "iface:")) {
+        nv_field_set_text(bridge, key + strlen("iface:"));
+        nv_form_focus(form, "bridge");
+    }
+}
+
+static gboolean read_connection(NvWizard *wz, NvForm *form, gpointer data)
+{
+    Draft *d = data;
+    NvField *dev = nv_form_field(form, "forward-dev");
+    if (dev)
+        set_str(&d->net->forward_dev, nv_field_is_choice(dev) ? g_strdup(nv_field_enum_value(dev))
+                                                              : field_text(form, "forward-dev"));
+    if (d->net->mode == NV_NET_BRIDGE) {
+        set_str(&d->host_bridge, field_text(form, "bridge"));
+        set_str(&d->net->bridge, g_strdup(d->host_bridge));
+    } else {
+        set_str(&d->own_bridge, field_text(form, "bridge"));
+        set_str(&d->net->bridge, g_strdup(d->own_bridge));
+    }
+    return TRUE;
+}
+
+/* ---- step 3: addresses, DHCP, DNS ---- */
+
+static gboolean skip_addresses(gpointer data)
+{
+    return ((Draft *)data)->net->mode == NV_NET_BRIDGE;
+}
+
+static char *subnet_text(const NvNetDraft *n)
+{
+    return *n->ipv4 ? g_strdup_printf("%s/%u", n->ipv4, n->ipv4_prefix) : g_strdup("");
+}
+
+static NvField *optional_text(const char *id, const char *label, NvFieldCheck check,
+                              const char *initial, const char *hint)
+{
+    NvField *f = nv_field_text_new(id, label);
+    nv_field_set_optional(f, TRUE);
+    nv_field_set_check(f, check, NULL, NULL);
+    nv_field_set_initial(f, initial);
+    nv_field_set_hint(f, hint);
+    return f;
+}
+
+static void build_addresses(NvWizard *wz, NvForm *form, gpointer data)
+{
+    NvNetDraft *n = ((Draft *)data)->net;
+    g_autofree char *subnet = subnet_text(n);
+    NvField *v4 = optional_text("ipv4", _("IPv4 subnet"), nv_net_check_ipv4_subnet, subnet,
+                                _("the host's address/prefix, e.g. 192.168.100.1/24"));
+    nv_field_set_optional(v4, !nv_net_mode_needs_ipv4(n->mode));
+    nv_form_add_field(form, v4);
+
+    NvField *dhcp = nv_field_bool_new("dhcp", _("DHCP"));
+    nv_field_set_initial(dhcp, n->dhcp ? _("yes") : _("no"));
+    nv_field_set_hint(dhcp, _("hands out addresses from the range"));
+    nv_form_add_field(form, dhcp);
+    /* An empty range in the draft follows the subnet: show what it stands for. */
+    g_autofree char *start = NULL, *end = NULL;
+    if (*n->dhcp_start || *n->dhcp_end) {
+        start = g_strdup(n->dhcp_start);
+        end = g_strdup(n->dhcp_end);
+    } else if (*n->ipv4) {
+        nv_net_default_range(n->ipv4, n->ipv4_prefix, &start, &end);
+    }
+    nv_form_add_field(form, optional_text("dhcp-start", _("Range start"), nv_net_check_ipv4,
+                                          start ? start : "",
+                                          _("empty: from the subnet's first free address")));
+    nv_form_add_field(form,
+                      optional_text("dhcp-end", _("Range end"), nv_net_check_ipv4, end ? end : "",
+                                    _("empty: to the subnet's last address")));
+    g_autofree char *v6 =
+        *n->ipv6 ? g_strdup_printf("%s/%u", n->ipv6, n->ipv6_prefix) : g_strdup("");
+    nv_form_add_field(form, optional_text("ipv6", _("IPv6 subnet"), nv_net_check_ipv6_subnet, v6,
+                                          _("optional, e.g. fd00:1::1/64")));
+    nv_form_add_field(form, optional_text("domain", _("DNS domain"), nv_net_check_dns_name,
+                                          n->domain, _("optional, e.g. lab.example")));
+}
+
+static gboolean read_addresses(NvWizard *wz, NvForm *form, gpointer data)
+{
+    NvNetDraft *n = ((Draft *)data)->net;
+    g_autofree char *v4 = field_text(form, "ipv4");
+    char *address = NULL;
+    n->ipv4_prefix = 0;
+    if (*v4)
+        nv_net_parse_ipv4_subnet(v4, &address, &n->ipv4_prefix, NULL);
+    set_str(&n->ipv4, address ? address : g_strdup(""));
+    n->dhcp = nv_field_bool(nv_form_field(form, "dhcp"));
+    /* A range the user left alone follows the subnet, even one changed just now. */
+    NvField *start = nv_form_field(form, "dhcp-start");
+    NvField *end = nv_form_field(form, "dhcp-end");
+    gboolean was_given = *n->dhcp_start || *n->dhcp_end;
+    gboolean subnet_moved = nv_field_changed(nv_form_field(form, "ipv4"));
+    gboolean touched =
+        nv_field_changed(start) || nv_field_changed(end) || (was_given && !subnet_moved);
+    set_str(&n->dhcp_start, touched ? field_text(form, "dhcp-start") : g_strdup(""));
+    set_str(&n->dhcp_end, touched ? field_text(form, "dhcp-end") : g_strdup(""));
+    g_autofree char *v6 = field_text(form, "ipv6");
+    address = NULL;
+    n->ipv6_prefix = 0;
+    if (*v6)
+        nv_net_parse_ipv6_subnet(v6, &address, &n->ipv6_prefix, NULL);
+    set_str(&n->ipv6, address ? address : g_strdup(""));
+    set_str(&n->domain, field_text(form, "domain"));
+
+    const char *field = NULL;
+    g_autoptr(GError) err = NULL;
+    if (nv_net_draft_check(n, &field, &err))
+        return TRUE;
+    if (g_strcmp0(field, "hosts") == 0) {
+        /* Fixed on the next step, where the entries are. */
+        nv_wizard_set_status(wz, err->message, TRUE);
+        return TRUE;
+    }
+    mark(wz, form, field, err);
+    return FALSE;
+}
+
+/* ---- step 4: static DHCP hosts ---- */
+
+static gboolean skip_hosts(gpointer data)
+{
+    NvNetDraft *n = ((Draft *)data)->net;
+    /* Shown with DHCP off too while entries remain, so they can be removed. */
+    return n->mode == NV_NET_BRIDGE || !*n->ipv4 || (!n->dhcp && n->hosts->len == 0);
+}
+
+static char *host_line(const NvNetHost *h)
+{
+    return g_strdup_printf("%s  %s%s%s", h->mac, h->ip, *h->name ? "  " : "", h->name);
+}
+
+static void refresh_host_items(NvForm *form, NvNetDraft *n)
+{
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < n->hosts->len; i++) {
+        g_ptr_array_add(keys, g_strdup_printf("host:%u", i));
+        g_ptr_array_add(texts, host_line(n->hosts->pdata[i]));
+    }
+    g_ptr_array_add(keys, NULL);
+    g_ptr_array_add(texts, NULL);
+    nv_form_set_items(form, "hosts", "no-hosts", (const char *const *)keys->pdata,
+                      (const char *const *)texts->pdata);
+    nv_form_set_visible(form, "no-hosts", n->hosts->len == 0);
+}
+
+static void build_hosts(NvWizard *wz, NvForm *form, gpointer data)
+{
+    NvNetDraft *n = ((Draft *)data)->net;
+    g_autofree char *net = nv_net_ipv4_network(n->ipv4, n->ipv4_prefix);
+    g_autofree char *intro =
+        g_strdup_printf(_("A guest with one of these MACs always gets its address in %s."), net);
+    nv_form_add_text(form, "hosts-intro", intro);
+    nv_form_add_heading(form, _("Entries (Enter on one removes it)"));
+    nv_form_add_text(form, "no-hosts", _("none: every guest gets an address from the range"));
+    nv_form_add_heading(form, _("New entry"));
+    NvField *mac = nv_field_text_new("host-mac", _("MAC"));
+    nv_field_set_optional(mac, TRUE);
+    nv_field_set_check(mac, nv_net_check_mac, NULL, NULL);
+    nv_field_set_hint(mac, _("e.g. 52:54:00:12:34:56"));
+    nv_form_add_field(form, mac);
+    g_autofree char *hint = g_strdup_printf(_("inside %s"), net);
+    nv_form_add_field(form, optional_text("host-ip", _("Address"), nv_net_check_ipv4, "", hint));
+    nv_form_add_field(
+        form, optional_text("host-name", _("Host name"), nv_net_check_dns_name, "", _("optional")));
+    nv_form_add_button(form, "add-host", _("Add the entry"));
+    refresh_host_items(form, n);
+}
+
+static gboolean entry_typed(NvForm *form)
+{
+    const char *ids[] = {"host-mac", "host-ip", "host-name"};
+    for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+        if (!nv_field_is_empty(nv_form_field(form, ids[i])))
+            return TRUE;
+    return FALSE;
+}
+
+/* Adds the entry typed in the fields; FALSE (with the field at fault marked) when it cannot. */
+static gboolean add_typed_host(NvWizard *wz, NvForm *form, NvNetDraft *n)
+{
+    g_autofree char *mac = field_text(form, "host-mac");
+    g_autofree char *ip = field_text(form, "host-ip");
+    g_autofree char *name = field_text(form, "host-name");
+    const char *field = NULL;
+    g_autoptr(GError) err = NULL;
+    if (!*mac || !*ip) {
+        g_set_error_literal(&err, NV_ERROR, NV_ERROR_INVALID,
+                            _("an entry needs a MAC and an address"));
+        mark(wz, form, *mac ? "host-ip" : "host-mac", err);
+        return FALSE;
+    }
+    if (!nv_net_draft_add_host(n, mac, ip, name, &field, &err)) {
+        mark(wz, form, field, err);
+        return FALSE;
+    }
+    const char *ids[] = {"host-mac", "host-ip", "host-name"};
+    for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+        nv_field_set_initial(nv_form_field(form, ids[i]), "");
+    refresh_host_items(form, n);
+    g_autofree char *msg = g_strdup_printf(_("added %s → %s"), mac, ip);
+    nv_wizard_set_status(wz, msg, FALSE);
+    return TRUE;
+}
+
+typedef struct {
+    NvWizard *wz;
+    Draft *draft;
+    guint index;
+} RemoveHost;
+
+static void remove_answered(NvApp *app, int index, const gboolean *checked, gpointer data)
+{
+    RemoveHost *r = data;
+    if (index == 0 && nv_wizard_is_open(r->wz)) {
+        nv_net_draft_remove_host(r->draft->net, r->index);
+        nv_wizard_rebuild(r->wz);
+    }
+    nv_wizard_unref(r->wz);
+    g_free(r);
+}
+
+static void activate_hosts(NvWizard *wz, NvForm *form, const char *key, gpointer data)
+{
+    Draft *d = data;
+    if (strcmp(key, "add-host") == 0) {
+        if (add_typed_host(wz, form, d->net))
+            nv_form_focus(form, "host-mac");
+        return;
+    }
+    guint index;
+    if (sscanf(key, "host:%u", &index) != 1 || index >= d->net->hosts->len)
+        return;
+    NvNetHost *h = d->net->hosts->pdata[index];
+    RemoveHost *r = g_new0(RemoveHost, 1);
+    r->wz = nv_wizard_ref(wz);
+    r->draft = d;
+    r->index = index;
+    g_autofree char *title = g_strdup_printf(_("Static host %s"), h->mac);
+    g_autofree char *line = host_line(h);
+    const char *choices[] = {_("Remove this entry"), NULL};
+    nv_app_menu(nv_wizard_app(wz), title, line, choices, remove_answered, r);
+}
+
+static gboolean read_hosts(NvWizard *wz, NvForm *form, gpointer data)
+{
+    NvNetDraft *n = ((Draft *)data)->net;
+    /* Typed but not added yet: add it rather than drop it. */
+    if (entry_typed(form) && !add_typed_host(wz, form, n))
+        return FALSE;
+    const char *field = NULL;
+    g_autoptr(GError) err = NULL;
+    if (nv_net_draft_check(n, &field, &err))
+        return TRUE;
+    nv_wizard_set_status(wz, err->message, TRUE);
+    return FALSE;
+}
+
+/* ---- summary and commit ---- */
+
+static char *summary(gpointer data, GError **err)
+{
+    Draft *d = data;
+    g_autofree char *xml = nv_net_draft_xml(d->net, err);
+    if (!xml)
+        return NULL;
+    g_autofree char *text = nv_net_draft_describe(d->net);
+    return g_strdup_printf("%s\n%s\n\n%s", text, _("The network's XML:"), xml);
+}
+
+typedef struct {
+    NvWizard *wz;
+    NvPane *pane;
+    char *name;
+    gboolean autostart;
+} CreateUi;
+
+static void created(const GError *err, gpointer data)
+{
+    CreateUi *c = data;
+    g_autofree char *msg =
+        c->autostart
+            ? g_strdup_printf(_("created network '%s': active, starts with the host"), c->name)
+            : g_strdup_printf(_("created network '%s': active"), c->name);
+    if (!err) {
+        /* The list shows the new network selected once it reloads. */
+        g_free(c->pane->last_selected_key);
+        c->pane->last_selected_key = g_strdup(c->name);
+    }
+    nv_wizard_finished(c->wz, err, msg);
+    nv_wizard_unref(c->wz);
+    g_free(c->name);
+    g_free(c);
+}
+
+static const NvWizardStep steps[] = {
+    {N_("Name and mode"), build_name, read_name, NULL, NULL},
+    {N_("Connection"), build_connection, read_connection, activate_connection, NULL},
+    {N_("Addresses"), build_addresses, read_addresses, NULL, skip_addresses},
+    {N_("Static DHCP hosts"), build_hosts, read_hosts, activate_hosts, skip_hosts},
+};
+
+static void commit(NvWizard *wz, gpointer data);
+
+static const NvWizardClass network_wizard = {
+    .title = N_("New virtual network"),
+    .steps = steps,
+    .n_steps = G_N_ELEMENTS(steps),
+    .summary = summary,
+    .commit = commit,
+    .draft_free = (GDestroyNotify)draft_free,
+};
+
+static void commit(NvWizard *wz, gpointer data)
+{
+    Draft *d = data;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *xml = nv_net_draft_xml(d->net, &err);
+    if (!xml) {
+        nv_wizard_finished(wz, err, NULL);
+        return;
+    }
+    CreateUi *c = g_new0(CreateUi, 1);
+    c->wz = nv_wizard_ref(wz);
+    c->pane = d->pane;
+    c->name = g_strdup(d->net->name);
+    c->autostart = d->net->autostart;
+    nv_network_create(d->conn, xml, c->autostart, created, c);
+}
 
 NvView *nv_wizard_network_open(NvApp *app, NvPane *pane)
 {
-    nv_app_message(app, _("This wizard is not available yet."), TRUE);
-    return NULL;
+    if (nv_conn_get_state(app->conn) != NV_CONN_CONNECTED) {
+        nv_app_message(app, _("Not connected: wait for the host, then try again."), TRUE);
+        return NULL;
+    }
+    const NvModel *m = nv_conn_model(app->conn);
+    Draft *d = g_new0(Draft, 1);
+    d->conn = app->conn;
+    d->pane = pane;
+    d->net = nv_net_draft_new();
+    d->net->autostart = TRUE;
+    set_str(&d->net->name, nv_net_suggest_name(m));
+    g_autofree char *subnet = nv_net_suggest_subnet(m);
+    char *address = NULL;
+    if (nv_net_parse_ipv4_subnet(subnet, &address, &d->net->ipv4_prefix, NULL))
+        set_str(&d->net->ipv4, address);
+    d->host_bridge = g_strdup("br0");
+    for (guint i = 0; i < m->ifaces->len; i++) {
+        NvIface *iface = m->ifaces->pdata[i];
+        if (g_str_has_prefix(iface->name, "br")) {
+            set_str(&d->host_bridge, g_strdup(iface->name));
+            break;
+        }
+    }
+    d->own_bridge = g_strdup("");
+    return nv_wizard_new(app, &network_wizard, d);
 }

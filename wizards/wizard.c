@@ -96,10 +96,10 @@ static void enter_step(NvWizard *wz)
     nv_form_set_show_changes(wz->form, FALSE);
     wz->klass->steps[wz->step].build(wz, wz->form, wz->draft);
     nv_form_add_button(wz->form, "wizard-next",
-                       wz->step + 1 < wz->klass->n_steps ? _("[ Next ]") : _("[ Summary ]"));
+                       wz->step + 1 < wz->klass->n_steps ? _("Next") : _("Summary"));
     if (wz->step > 0)
-        nv_form_add_button(wz->form, "wizard-back", _("[ Back ]"));
-    nv_form_add_button(wz->form, "wizard-cancel", _("[ Cancel ]"));
+        nv_form_add_button(wz->form, "wizard-back", _("Back"));
+    nv_form_add_button(wz->form, "wizard-cancel", _("Cancel"));
 }
 
 void nv_wizard_rebuild(NvWizard *wz)

@@ -1,0 +1,404 @@
+/* The new-VM wizard's libvirt calls, run on the connection's worker. The commit creates in the
+ * order volume, definition, start, and undoes in reverse on any failure: a half-made VM (a
+ * definition without its disk, a volume nobody uses) is never left behind. */
+#include "vm-create.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <string.h>
+
+#include "conn-virt.h"
+#include "error.h"
+#include "fetch.h"
+#include "i18n.h"
+
+/* ---- capabilities ---- */
+
+typedef struct {
+    NvVmCaps *caps;
+    NvVmCapsFunc done;
+    gpointer data;
+    GDestroyNotify data_free;
+} CapsCall;
+
+static void caps_call_free(gpointer p)
+{
+    CapsCall *c = p;
+    nv_vm_caps_free(c->caps);
+    if (c->data_free)
+        c->data_free(c->data);
+    g_free(c);
+}
+
+static gboolean caps_work(virConnectPtr conn, gpointer data, GError **err)
+{
+    CapsCall *c = data;
+    char *xml = virConnectGetCapabilities(conn);
+    if (!xml) {
+        nv_set_virt_error(err, _("cannot read the host's capabilities"));
+        return FALSE;
+    }
+    virNodeInfo info;
+    g_autofree char *host_arch = virNodeGetInfo(conn, &info) == 0
+                                     ? g_strndup(info.model, sizeof(info.model))
+                                     : g_strdup("");
+    c->caps = nv_vm_caps_new();
+    gboolean ok = nv_vm_caps_read(c->caps, xml, host_arch, err);
+    free(xml);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < c->caps->types->len; i++) {
+        const char *type = ((NvVmVirtType *)c->caps->types->pdata[i])->type;
+        char *dom = virConnectGetDomainCapabilities(conn, NULL, c->caps->arch, NULL, type, 0);
+        /* Drivers without domain capabilities (the test driver) leave the type unknown. */
+        if (dom)
+            nv_vm_caps_read_domcaps(c->caps, dom, NULL);
+        free(dom);
+    }
+    virResetLastError();
+    return TRUE;
+}
+
+static void caps_done(NvConn *conn, gpointer data, const GError *err)
+{
+    CapsCall *c = data;
+    c->done(conn, err ? NULL : g_steal_pointer(&c->caps), err, c->data);
+}
+
+void nv_vm_caps_fetch(NvConn *conn, NvVmCapsFunc done, gpointer data, GDestroyNotify data_free)
+{
+    CapsCall *c = g_new0(CapsCall, 1);
+    c->done = done;
+    c->data = data;
+    c->data_free = data_free;
+    nv_conn_call(conn, caps_work, caps_done, c, caps_call_free);
+}
+
+/* ---- is the name free ---- */
+
+typedef struct {
+    char *name;
+    gboolean taken;
+    NvVmNameFunc done;
+    gpointer data;
+    GDestroyNotify data_free;
+} NameCall;
+
+static void name_call_free(gpointer p)
+{
+    NameCall *c = p;
+    g_free(c->name);
+    if (c->data_free)
+        c->data_free(c->data);
+    g_free(c);
+}
+
+/* TRUE when a domain has the name; FALSE with `err` unset when none has. */
+static gboolean name_taken(virConnectPtr conn, const char *name, GError **err)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    if (dom) {
+        virDomainFree(dom);
+        return TRUE;
+    }
+    if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN)
+        nv_set_virt_error(err, _("cannot check whether the name '%s' is free"), name);
+    virResetLastError();
+    return FALSE;
+}
+
+static gboolean name_work(virConnectPtr conn, gpointer data, GError **err)
+{
+    NameCall *c = data;
+    GError *local = NULL;
+    c->taken = name_taken(conn, c->name, &local);
+    if (local) {
+        g_propagate_error(err, local);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void name_done(NvConn *conn, gpointer data, const GError *err)
+{
+    NameCall *c = data;
+    c->done(conn, c->taken, err, c->data);
+}
+
+void nv_vm_name_check(NvConn *conn, const char *name, NvVmNameFunc done, gpointer data,
+                      GDestroyNotify data_free)
+{
+    NameCall *c = g_new0(NameCall, 1);
+    c->name = g_strdup(name);
+    c->done = done;
+    c->data = data;
+    c->data_free = data_free;
+    nv_conn_call(conn, name_work, name_done, c, name_call_free);
+}
+
+/* ---- installation media in the pools ---- */
+
+typedef struct {
+    GPtrArray *media;
+    NvVmMediaFunc done;
+    gpointer data;
+    GDestroyNotify data_free;
+} MediaCall;
+
+void nv_vm_medium_free(NvVmMedium *m)
+{
+    if (!m)
+        return;
+    g_free(m->pool);
+    g_free(m->name);
+    g_free(m->path);
+    g_free(m);
+}
+
+static void media_call_free(gpointer p)
+{
+    MediaCall *c = p;
+    if (c->media)
+        g_ptr_array_unref(c->media);
+    if (c->data_free)
+        c->data_free(c->data);
+    g_free(c);
+}
+
+static gboolean is_iso(const NvVolume *v)
+{
+    g_autofree char *lower = g_ascii_strdown(v->name, -1);
+    return strcmp(v->format, "iso") == 0 || g_str_has_suffix(lower, ".iso");
+}
+
+static gboolean media_work(virConnectPtr conn, gpointer data, GError **err)
+{
+    MediaCall *c = data;
+    g_autoptr(GPtrArray) pools = nv_fetch_pools(conn, err);
+    if (!pools)
+        return FALSE;
+    c->media = g_ptr_array_new_with_free_func((GDestroyNotify)nv_vm_medium_free);
+    for (guint i = 0; i < pools->len; i++) {
+        const NvPool *p = pools->pdata[i];
+        if (!p->active)
+            continue;
+        /* One pool that cannot be listed must not hide the media of the others. */
+        g_autoptr(GPtrArray) vols = nv_fetch_volumes(conn, p->name, NULL);
+        for (guint j = 0; vols && j < vols->len; j++) {
+            const NvVolume *v = vols->pdata[j];
+            if (!is_iso(v) || !*v->path)
+                continue;
+            NvVmMedium *m = g_new0(NvVmMedium, 1);
+            m->pool = g_strdup(p->name);
+            m->name = g_strdup(v->name);
+            m->path = g_strdup(v->path);
+            m->capacity = v->capacity;
+            g_ptr_array_add(c->media, m);
+        }
+    }
+    virResetLastError();
+    return TRUE;
+}
+
+static void media_done(NvConn *conn, gpointer data, const GError *err)
+{
+    MediaCall *c = data;
+    c->done(conn, err ? NULL : g_steal_pointer(&c->media), err, c->data);
+}
+
+void nv_vm_media_list(NvConn *conn, NvVmMediaFunc done, gpointer data, GDestroyNotify data_free)
+{
+    MediaCall *c = g_new0(MediaCall, 1);
+    c->done = done;
+    c->data = data;
+    c->data_free = data_free;
+    nv_conn_call(conn, media_work, media_done, c, media_call_free);
+}
+
+/* ---- the commit ---- */
+
+static NvVmCreateHook test_hook;
+
+void nv_vm_create_set_test_hook(NvVmCreateHook hook)
+{
+    g_atomic_pointer_set(&test_hook, hook);
+}
+
+static gboolean run_hook(NvVmStage stage, GError **err)
+{
+    NvVmCreateHook hook = g_atomic_pointer_get(&test_hook);
+    if (!hook || hook(stage, err))
+        return TRUE;
+    if (err && !*err)
+        g_set_error(err, NV_ERROR, NV_ERROR_FAILED, "test hook failed at stage %d", stage);
+    return FALSE;
+}
+
+typedef struct {
+    char *name;
+    char *xml;
+    char *pool;    /* NULL: no new volume */
+    char *vol_xml;
+    gboolean start;
+    NvVmCreated result;
+    NvVmCreateFunc done;
+    gpointer data;
+    GDestroyNotify data_free;
+} Create;
+
+static void create_free(gpointer p)
+{
+    Create *c = p;
+    g_free(c->name);
+    g_free(c->xml);
+    g_free(c->pool);
+    g_free(c->vol_xml);
+    g_free(c->result.uuid);
+    g_free(c->result.name);
+    g_free(c->result.volume);
+    if (c->data_free)
+        c->data_free(c->data);
+    g_free(c);
+}
+
+/* libvirt's last message, for the clean-up report. */
+static const char *last_message(void)
+{
+    virErrorPtr e = virGetLastError();
+    return e && e->message ? e->message : _("unknown libvirt error");
+}
+
+static gboolean undefine(virDomainPtr dom)
+{
+    /* NVRAM: a UEFI guest's variable store goes with it. Drivers without the flag get the
+     * plain call. */
+    if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM) == 0)
+        return TRUE;
+    int code = virGetLastErrorCode();
+    return (code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_INVALID_ARG) && virDomainUndefine(dom) == 0;
+}
+
+/* Removes what the failed commit made, newest first, and says in `err` how that went. */
+static void roll_back(Create *c, virDomainPtr dom, virStorageVolPtr vol, GError **err)
+{
+    g_autoptr(GString) left = g_string_new("");
+    if (dom) {
+        if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
+            g_string_append_printf(left, _("cannot stop '%s': %s; "), c->name, last_message());
+        if (!undefine(dom))
+            g_string_append_printf(left, _("cannot undefine '%s': %s; "), c->name,
+                                   last_message());
+    }
+    if (vol && virStorageVolDelete(vol, 0) < 0)
+        g_string_append_printf(left, _("cannot delete the volume '%s': %s; "), c->result.volume,
+                               last_message());
+    virResetLastError();
+    c->result.started = FALSE;
+    if (!err || !*err || (!dom && !vol))
+        return;
+    g_autofree char *msg =
+        left->len ? g_strdup_printf(_("%s (cleaning up failed: %.*s)"), (*err)->message,
+                                    (int)left->len - 2, left->str)
+                  : g_strdup_printf(_("%s (what was created has been removed)"), (*err)->message);
+    g_free((*err)->message);
+    (*err)->message = g_steal_pointer(&msg);
+}
+
+static virStorageVolPtr create_volume(virConnectPtr conn, Create *c, GError **err)
+{
+    virStoragePoolPtr pool = virStoragePoolLookupByName(conn, c->pool);
+    if (!pool) {
+        nv_set_virt_error(err, _("cannot find the storage pool '%s'"), c->pool);
+        return NULL;
+    }
+    virStorageVolPtr vol = virStorageVolCreateXML(pool, c->vol_xml, 0);
+    if (!vol)
+        nv_set_virt_error(err, _("cannot create the volume in pool '%s'"), c->pool);
+    else
+        c->result.volume = g_strdup(virStorageVolGetName(vol));
+    virStoragePoolFree(pool);
+    return vol;
+}
+
+static gboolean create_work(virConnectPtr conn, gpointer data, GError **err)
+{
+    Create *c = data;
+    GError *local = NULL;
+    gboolean taken = name_taken(conn, c->name, &local);
+    if (local || taken) {
+        if (local)
+            g_propagate_error(err, local);
+        else
+            g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
+                        _("a domain named '%s' already exists on the host"), c->name);
+        return FALSE;
+    }
+    virStorageVolPtr vol = NULL;
+    virDomainPtr dom = NULL;
+    gboolean ok = FALSE;
+    if (c->vol_xml) {
+        vol = create_volume(conn, c, err);
+        if (!vol || !run_hook(NV_VM_STAGE_VOLUME_CREATED, err))
+            goto out;
+    }
+    dom = virDomainDefineXML(conn, c->xml);
+    if (!dom) {
+        nv_set_virt_error(err, _("cannot define '%s'"), c->name);
+        goto out;
+    }
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (virDomainGetUUIDString(dom, uuid) == 0)
+        c->result.uuid = g_strdup(uuid);
+    c->result.name = g_strdup(c->name);
+    if (!run_hook(NV_VM_STAGE_DEFINED, err))
+        goto out;
+    if (c->start) {
+        if (virDomainCreate(dom) < 0) {
+            nv_set_virt_error(err, _("cannot start '%s'"), c->name);
+            goto out;
+        }
+        c->result.started = TRUE;
+        if (!run_hook(NV_VM_STAGE_STARTED, err))
+            goto out;
+    }
+    ok = TRUE;
+out:
+    if (!ok)
+        roll_back(c, dom, vol, err);
+    if (dom)
+        virDomainFree(dom);
+    if (vol)
+        virStorageVolFree(vol);
+    virResetLastError();
+    return ok;
+}
+
+static void create_done(NvConn *conn, gpointer data, const GError *err)
+{
+    Create *c = data;
+    /* Lists on screen show the new domain and the pool's smaller free space at once. */
+    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
+    c->done(conn, err ? NULL : &c->result, err, c->data);
+}
+
+gboolean nv_vm_create(NvConn *conn, const NvVmDraft *draft, NvVmCreateFunc done, gpointer data,
+                      GDestroyNotify data_free, GError **err)
+{
+    g_autofree char *xml = nv_vm_draft_xml(draft, err);
+    if (!xml)
+        return FALSE;
+    g_autofree char *vol_xml = nv_vm_draft_volume_xml(draft, err);
+    if (!vol_xml && nv_vm_draft_storage(draft) == NV_VM_STORAGE_NEW)
+        return FALSE;
+    Create *c = g_new0(Create, 1);
+    c->name = g_strdup(draft->name);
+    c->xml = g_steal_pointer(&xml);
+    c->vol_xml = g_steal_pointer(&vol_xml);
+    c->pool = c->vol_xml ? g_strdup(draft->pool) : NULL;
+    c->start = !draft->customize;
+    c->done = done;
+    c->data = data;
+    c->data_free = data_free;
+    nv_conn_call(conn, create_work, create_done, c, create_free);
+    return TRUE;
+}

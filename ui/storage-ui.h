@@ -1,0 +1,11 @@
+/* What the Storage pane (pane-storage.c) offers the volume wizard: an upload shown as a job
+ * in the status line. */
+#pragma once
+
+#include "ui-internal.h"
+
+/* Uploads the local `file` into `volume` of `pool` with a progress bar in the status line;
+ * the job-cancel key (C-c) stops it. When the volume was `created` for the upload, it is
+ * deleted again if the upload fails or is cancelled. The outcome shows as a message. */
+void nv_storage_upload(NvApp *app, const char *pool, const char *volume, const char *file,
+                       gboolean created);
