@@ -42,6 +42,39 @@ typedef struct {
     VTermScreenCell cells[];
 } NvScrollLine;
 
+/* What the guard (see guard_byte) needs to know about the escape sequence in progress. */
+typedef enum {
+    GUARD_GROUND,
+    GUARD_ESC,       /* after ESC */
+    GUARD_ESC_INTER, /* after ESC and intermediate bytes */
+    GUARD_CSI,
+    GUARD_STRING, /* OSC, DCS, SOS, PM, APC: up to BEL or ST */
+} NvGuardState;
+
+#define NV_GUARD_MAX_ARGS 16 /* libvterm 0.1.4's CSI_ARGS_MAX: one more overruns its array */
+#define NV_GUARD_MAX_ARG 99999 /* far beyond any screen; small enough that no sum overflows */
+#define NV_GUARD_MAX_MARKS 8   /* leader and intermediate bytes kept */
+
+typedef struct {
+    NvGuardState state;
+    /* The CSI being read, rebuilt from these when it ends. */
+    char leader[NV_GUARD_MAX_MARKS];
+    int nleader;
+    long args[NV_GUARD_MAX_ARGS];
+    gboolean given[NV_GUARD_MAX_ARGS];
+    char seps[NV_GUARD_MAX_ARGS]; /* ';' or ':' before args[i] */
+    int nargs;                    /* arguments started; 0 before the first */
+    char intermed[NV_GUARD_MAX_MARKS];
+    int nintermed;
+    gboolean in_intermed;
+    gboolean invalid;
+    /* The last character printed, for REP; UTF-8. */
+    char glyph[8];
+    int glyph_len;
+    char partial[8]; /* a character being printed, still incomplete */
+    int partial_len;
+} NvGuard;
+
 struct NvConsole {
     NvConn *conn; /* NULL when detached */
     char *uuid;
@@ -57,10 +90,12 @@ struct NvConsole {
     gboolean want_write;
     GByteArray *out; /* bytes for the guest not sent yet */
     char *rbuf;
-    GByteArray *clean; /* guest bytes after sanitize_utf8, for libvterm */
+    GByteArray *clean; /* guest bytes after sanitize_utf8 */
     guint32 utf8_cp;   /* the sequence sanitize_utf8 is in the middle of */
     guint32 utf8_min;
     int utf8_need;
+    NvGuard guard;
+    GByteArray *vin; /* what the guard lets through to libvterm */
 
     VTerm *vt;
     VTermScreen *screen;
@@ -415,10 +450,217 @@ static void sanitize_utf8(NvConsole *c, const guint8 *in, size_t len)
     }
 }
 
+/* ---- the guard between the guest and libvterm ---- */
+
+/* libvterm 0.1.4 has two more holes a guest can reach with a few bytes: a CSI with more than 16
+ * arguments writes past its argument array, and REP (CSI b) with no printed character before
+ * it, or after a lone combining mark, loops forever. The guard follows libvterm's parser far
+ * enough to see every CSI: it drops those with too many arguments, caps numbers (so that no
+ * cursor sum overflows either) and performs REP itself by printing the last character again,
+ * so libvterm never receives a REP at all. Everything else passes untouched. */
+
+static void vin_put(NvConsole *c, const char *bytes, size_t len)
+{
+    g_byte_array_append(c->vin, (const guint8 *)bytes, (guint)len);
+}
+
+static void vin_flush(NvConsole *c)
+{
+    if (c->vin->len > 0)
+        vterm_input_write(c->vt, (const char *)c->vin->data, c->vin->len);
+    g_byte_array_set_size(c->vin, 0);
+}
+
+static void guard_csi_start(NvGuard *g)
+{
+    g->state = GUARD_CSI;
+    g->nleader = 0;
+    g->nargs = 0;
+    g->nintermed = 0;
+    g->in_intermed = FALSE;
+    g->invalid = FALSE;
+}
+
+/* REP: the last character again, as often as asked but no further than the end of the line
+ * (libvterm's REP does not wrap either). */
+static void guard_repeat(NvConsole *c, long count)
+{
+    NvGuard *g = &c->guard;
+    if (g->glyph_len == 0)
+        return;
+    vin_flush(c);
+    VTermPos pos;
+    vterm_state_get_cursorpos(c->vstate, &pos);
+    int width = g_unichar_iswide(g_utf8_get_char(g->glyph)) ? 2 : 1;
+    long room = MAX(0, (c->cols - pos.col) / width);
+    for (long i = 0; i < MIN(count, room); i++)
+        vin_put(c, g->glyph, (size_t)g->glyph_len);
+}
+
+static void guard_csi_end(NvConsole *c, char final)
+{
+    NvGuard *g = &c->guard;
+    g->state = GUARD_GROUND;
+    if (g->invalid)
+        return; /* libvterm would drop it as well */
+    if (final == 'b' && g->nleader == 0 && g->nintermed == 0) {
+        long count = g->nargs > 0 && g->given[0] && g->args[0] > 0 ? g->args[0] : 1;
+        guard_repeat(c, count);
+        return;
+    }
+    GString *seq = g_string_new("\033[");
+    g_string_append_len(seq, g->leader, g->nleader);
+    for (int i = 0; i < g->nargs; i++) {
+        if (i > 0)
+            g_string_append_c(seq, g->seps[i]);
+        if (g->given[i])
+            g_string_append_printf(seq, "%ld", g->args[i]);
+    }
+    g_string_append_len(seq, g->intermed, g->nintermed);
+    g_string_append_c(seq, final);
+    vin_put(c, seq->str, seq->len);
+    g_string_free(seq, TRUE);
+}
+
+static void guard_csi_byte(NvConsole *c, guint8 b)
+{
+    NvGuard *g = &c->guard;
+    if (b >= 0x3C && b <= 0x3F && g->nargs == 0 && !g->in_intermed) {
+        if (g->nleader == NV_GUARD_MAX_MARKS)
+            g->invalid = TRUE;
+        else
+            g->leader[g->nleader++] = (char)b;
+    } else if ((g_ascii_isdigit(b) || b == ';' || b == ':') && !g->in_intermed) {
+        if (g->nargs == 0) {
+            g->nargs = 1;
+            g->args[0] = 0;
+            g->given[0] = FALSE;
+        }
+        if (b == ';' || b == ':') {
+            if (g->nargs == NV_GUARD_MAX_ARGS) {
+                g->invalid = TRUE;
+                return;
+            }
+            g->seps[g->nargs] = (char)b;
+            g->args[g->nargs] = 0;
+            g->given[g->nargs] = FALSE;
+            g->nargs++;
+        } else {
+            long *arg = &g->args[g->nargs - 1];
+            *arg = MIN(*arg * 10 + (b - '0'), NV_GUARD_MAX_ARG);
+            g->given[g->nargs - 1] = TRUE;
+        }
+    } else if (b >= 0x20 && b <= 0x2F) {
+        g->in_intermed = TRUE;
+        if (g->nintermed == NV_GUARD_MAX_MARKS)
+            g->invalid = TRUE;
+        else
+            g->intermed[g->nintermed++] = (char)b;
+    } else if (b >= 0x40 && b <= 0x7E) {
+        guard_csi_end(c, (char)b);
+    } else {
+        /* A parameter byte out of place, or a byte >= 0x80: libvterm ends the CSI there,
+         * unexecuted, and so does the guard. */
+        g->state = GUARD_GROUND;
+    }
+}
+
+/* A printed character: remembered for REP unless it takes no room (libvterm would attach it
+ * to the character before). */
+static void guard_text(NvConsole *c, guint8 b)
+{
+    NvGuard *g = &c->guard;
+    vin_put(c, (const char *)&b, 1);
+    if (b < 0x80) {
+        g->glyph[0] = (char)b;
+        g->glyph_len = 1;
+        g->partial_len = 0;
+        return;
+    }
+    if (b >= 0xC0)
+        g->partial_len = 0;
+    if (g->partial_len >= (int)sizeof(g->partial))
+        return;
+    g->partial[g->partial_len++] = (char)b;
+    /* The input is valid UTF-8 by now: the lead byte says how long the character is. */
+    guint8 lead = (guint8)g->partial[0];
+    int need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (g->partial_len < need)
+        return;
+    gunichar ch = g_utf8_get_char_validated(g->partial, g->partial_len);
+    if (ch < 0x110000 && !g_unichar_iszerowidth(ch) && !g_unichar_ismark(ch)) {
+        memcpy(g->glyph, g->partial, (size_t)g->partial_len);
+        g->glyph_len = g->partial_len;
+    }
+    g->partial_len = 0;
+}
+
+static void guard_byte(NvConsole *c, guint8 b)
+{
+    NvGuard *g = &c->guard;
+    if (b == 0x1B) {
+        /* Whatever was in progress is abandoned, by libvterm too. The ESC itself is written
+         * with the byte after it, once it is known whether a CSI starts. */
+        g->state = GUARD_ESC;
+        return;
+    }
+    if (b == 0x18 || b == 0x1A) { /* CAN, SUB */
+        g->state = GUARD_GROUND;
+        vin_put(c, (const char *)&b, 1);
+        return;
+    }
+    switch (g->state) {
+    case GUARD_GROUND:
+        if (b >= 0x20 && b != 0x7F)
+            guard_text(c, b);
+        else
+            vin_put(c, (const char *)&b, 1);
+        return;
+    case GUARD_ESC:
+        if (b < 0x20 || b == 0x7F) {
+            /* C0 controls run inside escape sequences, so running them first is the same. */
+            vin_put(c, (const char *)&b, 1);
+            return;
+        }
+        if (b == '[') {
+            /* Held back: the CSI is written out once it is known to be harmless. */
+            guard_csi_start(g);
+            return;
+        }
+        vin_put(c, "\033", 1);
+        vin_put(c, (const char *)&b, 1);
+        if (b >= 0x20 && b <= 0x2F)
+            g->state = GUARD_ESC_INTER;
+        else if (b == ']' || b == 'P' || b == 'X' || b == '^' || b == '_')
+            g->state = GUARD_STRING;
+        else
+            g->state = GUARD_GROUND;
+        return;
+    case GUARD_ESC_INTER:
+        vin_put(c, (const char *)&b, 1);
+        if (b >= 0x30 && b <= 0x7E)
+            g->state = GUARD_GROUND;
+        return;
+    case GUARD_CSI:
+        if (b < 0x20)
+            vin_put(c, (const char *)&b, 1); /* executed in the middle, as libvterm does */
+        else if (b != 0x7F)
+            guard_csi_byte(c, b);
+        return;
+    case GUARD_STRING:
+        vin_put(c, (const char *)&b, 1);
+        if (b == 0x07)
+            g->state = GUARD_GROUND;
+        return;
+    }
+}
+
 static void feed(NvConsole *c, const char *bytes, size_t len)
 {
     sanitize_utf8(c, (const guint8 *)bytes, len);
-    vterm_input_write(c->vt, (const char *)c->clean->data, c->clean->len);
+    for (guint i = 0; i < c->clean->len; i++)
+        guard_byte(c, c->clean->data[i]);
+    vin_flush(c);
     /* Answers to the guest's queries (cursor position, device attributes). */
     flush_output(c);
 }
@@ -580,6 +822,7 @@ static NvConsole *console_new(int rows, int cols)
     c->link->console = c;
     c->out = g_byte_array_new();
     c->clean = g_byte_array_new();
+    c->vin = g_byte_array_new();
     c->sb = g_new0(NvScrollLine *, NV_CONSOLE_SCROLLBACK);
     c->domain_running = TRUE;
     c->cursor_visible = TRUE;
@@ -625,6 +868,7 @@ void nv_console_free(NvConsole *c)
     g_free(c->sb);
     g_byte_array_unref(c->out);
     g_byte_array_unref(c->clean);
+    g_byte_array_unref(c->vin);
     g_free(c->rbuf);
     g_free(c->uuid);
     g_free(c->device);

@@ -81,9 +81,9 @@ static xmlDoc *parse(const char *xml, const char *root, GError **err)
     ctxt->_private = &saw_dtd;
     ctxt->sax->internalSubset = refuse_dtd;
     ctxt->sax->serror = ignore_error;
-    g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(
-        ctxt, xml, (int)len, NULL, NULL,
-        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+    g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
+                                              XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                  XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
     xmlNode *r = doc ? xmlDocGetRootElement(doc) : NULL;
     if (saw_dtd || !r || strcmp((const char *)r->name, root) != 0) {
         g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), root,
@@ -166,8 +166,8 @@ gboolean nv_vm_caps_read(NvVmCaps *caps, const char *xml, const char *host_arch,
     }
     g_free(caps->arch);
     caps->arch = g_strdup(arch);
-    g_autofree char *expr = g_strdup_printf("guest[os_type='hvm']/arch[@name='%s']/domain/@type",
-                                            arch);
+    g_autofree char *expr =
+        g_strdup_printf("guest[os_type='hvm']/arch[@name='%s']/domain/@type", arch);
     g_autoptr(GPtrArray) types = values(ctx, expr);
     for (guint i = 0; i < types->len; i++)
         if (plain_word(types->pdata[i]))

@@ -39,9 +39,8 @@ static gboolean caps_work(virConnectPtr conn, gpointer data, GError **err)
         return FALSE;
     }
     virNodeInfo info;
-    g_autofree char *host_arch = virNodeGetInfo(conn, &info) == 0
-                                     ? g_strndup(info.model, sizeof(info.model))
-                                     : g_strdup("");
+    g_autofree char *host_arch =
+        virNodeGetInfo(conn, &info) == 0 ? g_strndup(info.model, sizeof(info.model)) : g_strdup("");
     c->caps = nv_vm_caps_new();
     gboolean ok = nv_vm_caps_read(c->caps, xml, host_arch, err);
     free(xml);
@@ -237,7 +236,7 @@ static gboolean run_hook(NvVmStage stage, GError **err)
 typedef struct {
     char *name;
     char *xml;
-    char *pool;    /* NULL: no new volume */
+    char *pool; /* NULL: no new volume */
     char *vol_xml;
     gboolean start;
     NvVmCreated result;
@@ -275,7 +274,8 @@ static gboolean undefine(virDomainPtr dom)
     if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM) == 0)
         return TRUE;
     int code = virGetLastErrorCode();
-    return (code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_INVALID_ARG) && virDomainUndefine(dom) == 0;
+    return (code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_INVALID_ARG) &&
+           virDomainUndefine(dom) == 0;
 }
 
 /* Removes what the failed commit made, newest first, and says in `err` how that went. */
@@ -286,8 +286,7 @@ static void roll_back(Create *c, virDomainPtr dom, virStorageVolPtr vol, GError 
         if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
             g_string_append_printf(left, _("cannot stop '%s': %s; "), c->name, last_message());
         if (!undefine(dom))
-            g_string_append_printf(left, _("cannot undefine '%s': %s; "), c->name,
-                                   last_message());
+            g_string_append_printf(left, _("cannot undefine '%s': %s; "), c->name, last_message());
     }
     if (vol && virStorageVolDelete(vol, 0) < 0)
         g_string_append_printf(left, _("cannot delete the volume '%s': %s; "), c->result.volume,

@@ -32,10 +32,12 @@ static const char *const formats[] = {"qcow2", "raw", NULL};
 
 /* ---- the draft ---- */
 
-#define DRAFT_STRINGS(X)                                                                         \
-    X(media) X(kernel) X(initrd) X(cmdline) X(os_id) X(os_short) X(os_name) X(disk_bus)          \
-        X(nic_model) X(pool) X(volume) X(disk_format) X(disk_path) X(name) X(net_source)         \
-            X(uefi_loader) X(virt_type) X(arch) X(serial_log)
+/* clang-format off */
+#define DRAFT_STRINGS(X) \
+    X(media) X(kernel) X(initrd) X(cmdline) X(os_id) X(os_short) X(os_name) X(disk_bus) \
+    X(nic_model) X(pool) X(volume) X(disk_format) X(disk_path) X(name) X(net_source) \
+    X(uefi_loader) X(virt_type) X(arch) X(serial_log)
+/* clang-format on */
 
 NvVmDraft *nv_vm_draft_new(void)
 {
@@ -82,8 +84,7 @@ void nv_vm_draft_set(char **member, const char *value)
     g_free(old);
 }
 
-void nv_vm_draft_set_os(NvVmDraft *d, const NvOsInfo *os, const NvHost *host,
-                        gboolean keep_sizes)
+void nv_vm_draft_set_os(NvVmDraft *d, const NvOsInfo *os, const NvHost *host, gboolean keep_sizes)
 {
     nv_vm_draft_set(&d->os_id, os->id);
     nv_vm_draft_set(&d->os_short, os->short_id);
@@ -275,15 +276,13 @@ static gboolean check_storage(const NvVmDraft *d, GError **err)
             return invalid(err, _("choose a storage pool for the new volume"));
         g_autofree char *vol = nv_vm_draft_volume_name(d);
         if (!nv_vm_check_name(vol, NULL))
-            return invalid(err, _("volume name '%s': use only letters, digits and _ . + -"),
-                           vol);
+            return invalid(err, _("volume name '%s': use only letters, digits and _ . + -"), vol);
         if (!nv_vm_check_disk_size(d->disk_bytes, NULL, err))
             return FALSE;
         break;
     }
     case NV_VM_STORAGE_EXISTING:
-        if (d->install != NV_VM_INSTALL_IMPORT &&
-            !nv_vm_check_path(d->disk_path, _("disk"), err))
+        if (d->install != NV_VM_INSTALL_IMPORT && !nv_vm_check_path(d->disk_path, _("disk"), err))
             return FALSE;
         break;
     case NV_VM_STORAGE_NONE:
@@ -302,8 +301,7 @@ gboolean nv_vm_draft_check(const NvVmDraft *d, GError **err)
     }
     if (!plain_word(d->virt_type) || !plain_word(d->arch))
         return invalid(err, _("the virtualisation type and architecture are not known yet"));
-    if (!nv_vm_check_memory(d->memory_kib, NULL, err) ||
-        !nv_vm_check_vcpus(d->vcpus, NULL, 0, err))
+    if (!nv_vm_check_memory(d->memory_kib, NULL, err) || !nv_vm_check_vcpus(d->vcpus, NULL, 0, err))
         return FALSE;
     if (!check_install(d, err) || !check_storage(d, err))
         return FALSE;
@@ -614,8 +612,8 @@ static char *storage_text(const NvVmDraft *d)
     case NV_VM_STORAGE_NEW: {
         g_autofree char *vol = nv_vm_draft_volume_name(d);
         g_autofree char *size = nv_format_bytes(d->disk_bytes);
-        return g_strdup_printf(_("new %s volume %s of %s in pool %s (%s bus)"), d->disk_format,
-                               vol, size, d->pool, d->disk_bus);
+        return g_strdup_printf(_("new %s volume %s of %s in pool %s (%s bus)"), d->disk_format, vol,
+                               size, d->pool, d->disk_bus);
     }
     case NV_VM_STORAGE_EXISTING:
         return g_strdup_printf(_("%s (%s, %s bus)"), d->disk_path, d->disk_format, d->disk_bus);
@@ -649,8 +647,8 @@ char *nv_vm_draft_describe(const NvVmDraft *d)
     g_autofree char *install = install_text(d);
     g_autofree char *storage = storage_text(d);
     g_autofree char *net = net_text(d);
-    g_string_append_printf(s, _("Virtual machine %s (%s, %s): %u vCPUs, %s memory, %s\n"),
-                           d->name, d->virt_type, d->arch, d->vcpus, mem, d->os_name);
+    g_string_append_printf(s, _("Virtual machine %s (%s, %s): %u vCPUs, %s memory, %s\n"), d->name,
+                           d->virt_type, d->arch, d->vcpus, mem, d->os_name);
     g_string_append_printf(s, _("  Install:  %s\n"), install);
     g_string_append_printf(s, _("  Disk:     %s\n"), storage);
     g_string_append_printf(s, _("  Network:  %s\n"), net);

@@ -43,11 +43,11 @@ typedef struct {
     char *initrd;  /* "" for none */
     char *cmdline; /* "" for none */
 
-    char *os_id;     /* libosinfo's URI for the <metadata>, "" when generic */
-    char *os_short;  /* "debian11", "generic" */
-    char *os_name;   /* shown */
-    char *disk_bus;  /* virtio, sata, ide */
-    char *nic_model; /* virtio, e1000 */
+    char *os_id;              /* libosinfo's URI for the <metadata>, "" when generic */
+    char *os_short;           /* "debian11", "generic" */
+    char *os_name;            /* shown */
+    char *disk_bus;           /* virtio, sata, ide */
+    char *nic_model;          /* virtio, e1000 */
     gboolean clock_localtime; /* Windows keeps the clock in local time */
 
     guint64 memory_kib;
@@ -55,8 +55,8 @@ typedef struct {
 
     /* Import uses disk_path/disk_format as its disk whatever `storage` says. */
     NvVmStorage storage;
-    char *pool;        /* new volume: the pool */
-    char *volume;      /* new volume: its name, "" for the default (see nv_vm_draft_volume_name) */
+    char *pool;   /* new volume: the pool */
+    char *volume; /* new volume: its name, "" for the default (see nv_vm_draft_volume_name) */
     guint64 disk_bytes;
     char *disk_format; /* qcow2 or raw: the new volume's, the existing disk's or the image's */
     char *disk_path;   /* existing disk or imported image: a file, or a block device (/dev/...) */
@@ -71,7 +71,7 @@ typedef struct {
     char *arch;        /* x86_64 */
     NvVmCpuMode cpu;
     gboolean vnc;
-    char *serial_log; /* a file the serial console's output is copied to, "" for none */
+    char *serial_log;   /* a file the serial console's output is copied to, "" for none */
     gboolean customize; /* define only: open the details editor instead of starting it */
 } NvVmDraft;
 
@@ -84,8 +84,7 @@ void nv_vm_draft_set(char **member, const char *value);
 
 /* Takes the OS's devices and clock, and (unless `keep_sizes`) its recommended memory, vCPUs and
  * disk size, held within the host's memory and CPUs (`host` may be NULL). */
-void nv_vm_draft_set_os(NvVmDraft *d, const NvOsInfo *os, const NvHost *host,
-                        gboolean keep_sizes);
+void nv_vm_draft_set_os(NvVmDraft *d, const NvOsInfo *os, const NvHost *host, gboolean keep_sizes);
 
 /* What the draft will store the VM on: import always uses its image, PXE/ISO/... `storage`. */
 NvVmStorage nv_vm_draft_storage(const NvVmDraft *d);

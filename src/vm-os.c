@@ -321,8 +321,8 @@ static void read_devices(OsinfoOs *os, NvOsInfo *out)
     g_autoptr(OsinfoDeviceList) devs = osinfo_os_get_all_devices(os, NULL);
     int n = osinfo_list_get_length(OSINFO_LIST(devs));
     for (int i = 0; i < n; i++) {
-        const char *name = osinfo_device_get_name(
-            OSINFO_DEVICE(osinfo_list_get_nth(OSINFO_LIST(devs), i)));
+        const char *name =
+            osinfo_device_get_name(OSINFO_DEVICE(osinfo_list_get_nth(OSINFO_LIST(devs), i)));
         if (!name)
             continue;
         if (strcmp(name, "virtio-block") == 0 || strcmp(name, "virtio1.0-block") == 0)

@@ -14,7 +14,7 @@ typedef struct {
     char *family;   /* linux, winnt, freebsd, ... ; "" when unknown */
     guint64 min_ram, rec_ram;
     guint64 min_storage, rec_storage;
-    guint rec_cpus; /* 0 when unknown */
+    guint rec_cpus;       /* 0 when unknown */
     gboolean virtio_disk; /* virtio-block (or virtio 1.0) drivers */
     gboolean virtio_net;
     gboolean sata; /* runs on an ICH9/AHCI chipset; otherwise disks go on IDE */

@@ -146,10 +146,44 @@ nvt_ok "C-c cancels the upload and the new volume is deleted"
 nvt_keys Escape
 nvt_wait_gone "What libvirt answered"
 
-# ---- delete the volume, then the pool and its data ----
+# ---- the volume actions: resize, shrink declined, upload with u, wipe ----
 nvt_keys Enter
 nvt_wait_re "▶ disc\.iso"
 nvt_wait_for "used by: no domain" 10
+nvt_keys z
+nvt_wait_for "> 256M"
+nvt_keys BSpace BSpace BSpace BSpace
+nvt_type "512M"
+nvt_keys Enter
+nvt_wait_for "resized volume 'disc.iso'" 30
+nvt_wait_re "disc\.iso +raw +capacity 512\.0 MiB"
+nvt_keys z
+nvt_wait_for "> 512M"
+nvt_keys BSpace BSpace BSpace BSpace
+nvt_type "128M"
+nvt_keys Enter
+nvt_wait_for "Shrink 'disc.iso' from 512.0 MiB to 128.0 MiB?"
+nvt_keys n
+nvt_wait_for "cancelled"
+nvt_keys u
+nvt_wait_for "Local file to upload (at most 512.0 MiB):"
+nvt_type "$iso"
+nvt_keys Enter
+nvt_wait_for "Replace the content of 'disc.iso' with the file?"
+nvt_keys y
+nvt_wait_for "uploaded '$iso' (256.0 MiB) into 'disc.iso'" 120
+vsh vol-download disc.iso "$base/down.iso" --pool "$pool" || nvt_fail "virsh vol-download failed"
+cmp -n $((256 << 20)) "$iso" "$base/down.iso" || nvt_fail "u did not upload the file"
+nvt_keys w
+nvt_wait_for "Wipe volume 'disc.iso'? Every byte becomes zero."
+nvt_keys y
+nvt_wait_for "wiped volume 'disc.iso'" 120
+vsh vol-download disc.iso "$base/down.iso" --pool "$pool" || nvt_fail "virsh vol-download failed"
+cmp -n $((512 << 20)) "$base/down.iso" /dev/zero || nvt_fail "the wiped volume is not all zeros"
+rm -f -- "$base/down.iso"
+nvt_ok "z grows (a shrink asks first), u uploads into the volume, w wipes it to zeros"
+
+# ---- delete the volume, then the pool and its data ----
 nvt_keys d
 nvt_wait_for "Delete volume 'disc.iso' of pool '$pool'? Its data is lost."
 nvt_wait_for "No domain uses it."

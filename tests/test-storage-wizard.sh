@@ -70,14 +70,18 @@ nvt_wait_for "┌─ Storage (2) ─"
 nvt_assert_lacks "never"
 nvt_ok "a cancelled wizard leaves nothing"
 
-# ---- pool actions: stop (confirmed), start, autostart ----
+# ---- pool actions: build, stop (confirmed), start, autostart, refresh ----
 nvt_keys Home j
 nvt_wait_re "┌─ e2e-pool ─"
+nvt_keys b
+nvt_wait_for "pool 'e2e-pool' is running: stop it (S) before building it"
 nvt_keys S
 nvt_wait_for "Stop pool 'e2e-pool'?"
 nvt_keys y
 nvt_wait_for "stopped pool 'e2e-pool'"
 nvt_wait_re "$(pool_row inactive e2e-pool)"
+nvt_keys b
+nvt_wait_for "built pool 'e2e-pool'"
 nvt_keys s
 nvt_wait_for "started pool 'e2e-pool'"
 nvt_wait_re "$(pool_row running e2e-pool)"
@@ -86,7 +90,7 @@ nvt_wait_for "pool 'e2e-pool' no longer starts with the host"
 nvt_wait_re "running +e2e-pool +dir .* no "
 nvt_keys R
 nvt_wait_for "refreshed pool 'e2e-pool'"
-nvt_ok "S (confirmed) stops, s starts, a turns autostart off, R refreshes"
+nvt_ok "b only on a stopped pool; S (confirmed) stops, s starts, a: autostart off, R refreshes"
 
 # ---- the volume wizard: a bad size, then a volume ----
 nvt_keys N

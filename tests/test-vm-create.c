@@ -160,8 +160,7 @@ static void commit(const NvVmDraft *d, Result *r)
 {
     result_clear(r);
     g_autoptr(GError) err = NULL;
-    ck_assert_msg(nv_vm_create(conn, d, on_created, r, NULL, &err), "%s",
-                  err ? err->message : "");
+    ck_assert_msg(nv_vm_create(conn, d, on_created, r, NULL, &err), "%s", err ? err->message : "");
     run_until(&r->finished, "the commit");
 }
 
@@ -232,8 +231,7 @@ START_TEST(test_failure_leaves_nothing)
     commit(d, &r);
     ck_assert(!r.ok);
     ck_assert_msg(strstr(r.error, "injected failure"), "%s", r.error);
-    ck_assert_msg(strstr(r.error, "removed"), "the error does not say it cleaned up: %s",
-                  r.error);
+    ck_assert_msg(strstr(r.error, "removed"), "the error does not say it cleaned up: %s", r.error);
     ck_assert(!volume_exists("nvtest-fail.qcow2"));
     ck_assert(!domain_exists("nvtest-fail"));
     ck_assert_int_eq(count_domains(), domains);

@@ -41,8 +41,8 @@ static char *first_difference(const char *want, const char *got)
     g_auto(GStrv) b = g_strsplit(got, "\n", -1);
     for (guint i = 0;; i++)
         if (!a[i] || !b[i] || strcmp(a[i], b[i]) != 0)
-            return g_strdup_printf("line %u: expected '%s', got '%s'", i + 1,
-                                   a[i] ? a[i] : "(end)", b[i] ? b[i] : "(end)");
+            return g_strdup_printf("line %u: expected '%s', got '%s'", i + 1, a[i] ? a[i] : "(end)",
+                                   b[i] ? b[i] : "(end)");
 }
 
 static void compare_golden(const char *name, const char *got)
@@ -352,9 +352,9 @@ typedef struct {
 } NameCase;
 
 static const NameCase names[] = {
-    {"web-01", TRUE},     {"a", TRUE},          {"vm_1.test+x", TRUE}, {"", FALSE},
-    {"a b", FALSE},       {"-rf", FALSE},       {".hidden", FALSE},    {"x;rm", FALSE},
-    {"caf\xc3\xa9", FALSE}, {"a/b", FALSE},     {"tab\t", FALSE},      {"x'y", FALSE},
+    {"web-01", TRUE},       {"a", TRUE},    {"vm_1.test+x", TRUE}, {"", FALSE},
+    {"a b", FALSE},         {"-rf", FALSE}, {".hidden", FALSE},    {"x;rm", FALSE},
+    {"caf\xc3\xa9", FALSE}, {"a/b", FALSE}, {"tab\t", FALSE},      {"x'y", FALSE},
 };
 
 START_TEST(test_names)
@@ -566,8 +566,8 @@ START_TEST(test_bad_draft)
     g_autofree char *xml = nv_vm_draft_xml(d, &err);
     ck_assert_msg(xml == NULL, "%s: XML was made", b->label);
     ck_assert_msg(g_error_matches(err, NV_ERROR, NV_ERROR_INVALID), "%s: wrong error", b->label);
-    ck_assert_msg(strstr(err->message, b->message), "%s: '%s' lacks '%s'", b->label,
-                  err->message, b->message);
+    ck_assert_msg(strstr(err->message, b->message), "%s: '%s' lacks '%s'", b->label, err->message,
+                  b->message);
 }
 END_TEST
 
@@ -614,8 +614,7 @@ START_TEST(test_caps_qemu_host)
     g_autofree char *qemu_xml = read_data("domcaps-qemu", ".xml");
     g_autoptr(NvVmCaps) caps = nv_vm_caps_new();
     g_autoptr(GError) err = NULL;
-    ck_assert_msg(nv_vm_caps_read(caps, caps_xml, "x86_64", &err), "%s",
-                  err ? err->message : "");
+    ck_assert_msg(nv_vm_caps_read(caps, caps_xml, "x86_64", &err), "%s", err ? err->message : "");
     ck_assert_str_eq(caps->arch, "x86_64");
     ck_assert_ptr_nonnull(nv_vm_caps_type(caps, "qemu"));
     ck_assert_ptr_nonnull(nv_vm_caps_type(caps, "kvm"));
@@ -657,8 +656,7 @@ START_TEST(test_caps_uefi)
                          "</loader></os></domainCapabilities>";
     ck_assert(nv_vm_caps_read_domcaps(caps, loader, NULL));
     ck_assert(nv_vm_caps_uefi(caps, "qemu"));
-    ck_assert_str_eq(nv_vm_caps_type(caps, "qemu")->efi_loader,
-                     "/usr/share/OVMF/OVMF_CODE_4M.fd");
+    ck_assert_str_eq(nv_vm_caps_type(caps, "qemu")->efi_loader, "/usr/share/OVMF/OVMF_CODE_4M.fd");
     const char *secboot_only = "<domainCapabilities><domain>xen</domain><os supported='yes'>"
                                "<loader supported='yes'>"
                                "<value>/usr/share/OVMF/OVMF_CODE.secboot.fd</value>"

@@ -317,7 +317,6 @@ typedef struct {
     NvApp *app;
     NvPane *pane;
     char *pool;
-    char *pool_type;
     gboolean pool_active;
     NvPoolOp op;
     VolumeStep step;
@@ -337,7 +336,6 @@ typedef struct {
 static void ask_free(Ask *a)
 {
     g_free(a->pool);
-    g_free(a->pool_type);
     g_free(a->volume);
     g_free(a->path);
     g_free(a->format);
@@ -355,7 +353,6 @@ static Ask *ask_pool(NvPane *pane, const NvPool *p)
     a->app = pane->app;
     a->pane = pane;
     a->pool = g_strdup(p->name);
-    a->pool_type = g_strdup(p->type);
     a->pool_active = p->active;
     a->lines = g_ptr_array_new_with_free_func(g_free);
     return a;
@@ -472,6 +469,12 @@ static void ask_stop(NvPane *pane, NvPool *p)
 
 static void ask_build(NvPane *pane, NvPool *p)
 {
+    if (p->active) {
+        g_autofree char *msg =
+            g_strdup_printf(_("pool '%s' is running: stop it (S) before building it"), p->name);
+        nv_app_message(pane->app, msg, TRUE);
+        return;
+    }
     Ask *a = ask_pool(pane, p);
     a->op = NV_POOL_OP_BUILD;
     NvPoolType type;
@@ -811,7 +814,10 @@ static void file_answered(NvApp *app, const char *answer, gpointer data)
     g_autofree char *what =
         g_strdup_printf(_("%s (%s) replaces what the volume holds now."), answer, size);
     add_line(a, what);
-    if (*a->format && g_strcmp0(a->format, a->file_format) != 0) {
+    /* Only qcow2 is told apart here; raw content in a qcow2 volume (or the reverse) is the
+     * mistake worth a warning. */
+    if (*a->format &&
+        (g_strcmp0(a->format, "qcow2") == 0) != (g_strcmp0(a->file_format, "qcow2") == 0)) {
         g_autofree char *note = g_strdup_printf(
             _("Note: the file looks like %s, the volume is %s."), a->file_format, a->format);
         add_line(a, note);

@@ -26,6 +26,7 @@ typedef struct {
 } Choice;
 
 /* In NvVmInstall, NvVmStorage and NvVmNet order. */
+/* clang-format off */
 static const Choice install_choices[] = {
     {"iso", N_("Local media (ISO image)")},
     {"import", N_("Import an existing disk image")},
@@ -48,6 +49,7 @@ static const Choice format_choices[] = {
     {"qcow2", N_("qcow2 (sparse, snapshots)")},
     {"raw", N_("raw")},
 };
+/* clang-format on */
 /* In NvVmCpuMode order; offered as the host allows. */
 static const char *const cpu_values[] = {"default", "host-passthrough", "host-model", NULL};
 
@@ -60,17 +62,17 @@ typedef struct {
     int form_step;  /* which step `form` belongs to, -1 for none */
     NvVmCaps *caps; /* NULL until fetched */
     char *caps_error;
-    NvOsDb *osdb;   /* NULL until loaded (or when it failed) */
+    NvOsDb *osdb; /* NULL until loaded (or when it failed) */
     gboolean os_loaded;
-    char *os_note;   /* "detected from the medium", ... */
-    gboolean os_chosen; /* the user picked the OS: detection no longer overrides it */
-    char *detected_for; /* the media path detection last ran on */
-    GPtrArray *media;   /* NvVmMedium*, the pools' ISO images; NULL until listed */
+    char *os_note;         /* "detected from the medium", ... */
+    gboolean os_chosen;    /* the user picked the OS: detection no longer overrides it */
+    char *detected_for;    /* the media path detection last ran on */
+    GPtrArray *media;      /* NvVmMedium*, the pools' ISO images; NULL until listed */
     gboolean sizes_edited; /* the user changed memory, vCPUs or disk size */
     gboolean name_edited;
     gboolean type_chosen;
-    char *name_free; /* the name the host said is free */
-    gboolean name_checking;
+    char *name_free;     /* the name the host said is free */
+    char *name_checking; /* the name being checked */
 } Vm;
 
 static void vm_free(gpointer data)
@@ -86,6 +88,7 @@ static void vm_free(gpointer data)
     if (vm->media)
         g_ptr_array_unref(vm->media);
     g_free(vm->name_free);
+    g_free(vm->name_checking);
     g_free(vm);
 }
 
@@ -118,6 +121,7 @@ static gboolean conn_is_local(Vm *vm)
 typedef struct {
     NvWizard *wz;
     Vm *vm;
+    char *name; /* the name a check is about */
 } Ref;
 
 static Ref *ref_new(Vm *vm)
@@ -132,6 +136,7 @@ static void ref_free(gpointer data)
 {
     Ref *r = data;
     nv_wizard_unref(r->wz);
+    g_free(r->name);
     g_free(r);
 }
 
@@ -244,8 +249,8 @@ static void set_media_items(Vm *vm)
         const NvVmMedium *m = vm->media->pdata[i];
         g_autofree char *size = nv_format_bytes(m->capacity);
         g_ptr_array_add(keys, g_strdup_printf("medium:%u", i));
-        g_ptr_array_add(texts, g_strdup_printf(_("%s/%s  %s  (Enter: use it)"), m->pool, m->name,
-                                               size));
+        g_ptr_array_add(texts,
+                        g_strdup_printf(_("%s/%s  %s  (Enter: use it)"), m->pool, m->name, size));
     }
     g_ptr_array_add(keys, NULL);
     g_ptr_array_add(texts, NULL);
@@ -253,13 +258,13 @@ static void set_media_items(Vm *vm)
                       (const char *const *)texts->pdata);
     nv_form_set_label(vm->form, "media-none",
                       vm->media->len ? "" : _("(no ISO volumes in the active pools)"));
-    show_install(vm, choice_index(install_choices, G_N_ELEMENTS(install_choices),
-                                  text_of(vm, "install")));
+    show_install(
+        vm, choice_index(install_choices, G_N_ELEMENTS(install_choices), text_of(vm, "install")));
     nv_app_dirty(vm->app);
 }
 
-static NvField *path_field(const char *id, const char *label, const char *value,
-                           gboolean optional, const char *hint)
+static NvField *path_field(const char *id, const char *label, const char *value, gboolean optional,
+                           const char *hint)
 {
     NvField *f = nv_field_path_new(id, label);
     nv_field_set_optional(f, optional);
@@ -293,10 +298,9 @@ static void build_install(NvWizard *wz, NvForm *form, gpointer draft)
     nv_form_add_field(form, choice_field("import-format", _("Image format"), format_choices,
                                          G_N_ELEMENTS(format_choices), fmt));
     nv_field_set_check(import, on_import_changed, vm, NULL);
-    nv_form_add_field(form, path_field("kernel", _("Kernel"), d->kernel, FALSE,
-                                       _("a path on the host")));
-    nv_form_add_field(form, path_field("initrd", _("Initrd"), d->initrd, TRUE,
-                                       _("empty: none")));
+    nv_form_add_field(form,
+                      path_field("kernel", _("Kernel"), d->kernel, FALSE, _("a path on the host")));
+    nv_form_add_field(form, path_field("initrd", _("Initrd"), d->initrd, TRUE, _("empty: none")));
     NvField *cmdline = nv_field_text_new("cmdline", _("Kernel command line"));
     nv_field_set_optional(cmdline, TRUE);
     nv_field_set_max_length(cmdline, 4096);
@@ -317,8 +321,8 @@ static gboolean read_install(NvWizard *wz, NvForm *form, gpointer draft)
 {
     Vm *vm = draft;
     NvVmDraft *d = vm->d;
-    int method = choice_index(install_choices, G_N_ELEMENTS(install_choices),
-                              text_of(vm, "install"));
+    int method =
+        choice_index(install_choices, G_N_ELEMENTS(install_choices), text_of(vm, "install"));
     d->install = method < 0 ? NV_VM_INSTALL_ISO : (NvVmInstall)method;
     nv_vm_draft_set(&d->media, text_of(vm, "media"));
     nv_vm_draft_set(&d->kernel, text_of(vm, "kernel"));
@@ -382,8 +386,8 @@ static void set_os_items(Vm *vm)
         state = _("No OS database (install osinfo-db): generic defaults are used.");
     nv_form_set_label(vm->form, "os-state", state ? state : "");
     nv_form_set_visible(vm->form, "os-state", state != NULL);
-    g_autoptr(GPtrArray) hits = nv_os_db_search(vm->osdb, text_of(vm, "os-filter"),
-                                                OS_LIST_ROWS + 1);
+    g_autoptr(GPtrArray) hits =
+        nv_os_db_search(vm->osdb, text_of(vm, "os-filter"), OS_LIST_ROWS + 1);
     g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < hits->len && i < OS_LIST_ROWS; i++) {
@@ -395,10 +399,10 @@ static void set_os_items(Vm *vm)
     g_ptr_array_add(texts, NULL);
     nv_form_set_items(vm->form, "os", "os-more", (const char *const *)keys->pdata,
                       (const char *const *)texts->pdata);
-    nv_form_set_label(vm->form, "os-more", hits->len > OS_LIST_ROWS
-                                               ? _("… more: type to narrow the list")
-                                           : hits->len == 0 ? _("nothing matches")
-                                                            : "");
+    nv_form_set_label(vm->form, "os-more",
+                      hits->len > OS_LIST_ROWS ? _("… more: type to narrow the list")
+                      : hits->len == 0         ? _("nothing matches")
+                                               : "");
     nv_app_dirty(vm->app);
 }
 
@@ -468,8 +472,11 @@ static void activate_os(NvWizard *wz, NvForm *form, const char *key, gpointer dr
     Vm *vm = draft;
     if (!g_str_has_prefix(key, "os:"))
         return;
-    choose_os(vm, key + 3, _("picked"));
+    g_autofree char *short_id = g_strdup(key + 3); /* `key` goes with the form */
+    choose_os(vm, short_id, _("picked"));
     vm->os_chosen = TRUE;
+    /* The filter must not pick another on the way out. */
+    nv_field_set_text(field(vm, "os-filter"), "");
     /* Picking is the step's whole job: on to the next one. */
     go_next(vm);
 }
@@ -561,8 +568,8 @@ static void build_resources(NvWizard *wz, NvForm *form, gpointer draft)
     if (h) {
         g_autofree char *total = nv_format_kib(h->mem_total_kib);
         g_autofree char *free_mem = nv_format_kib(h->mem_free_kib);
-        g_autofree char *line = g_strdup_printf(_("Host: %u CPUs, %s memory (%s free)"),
-                                                h->cpus, total, free_mem);
+        g_autofree char *line =
+            g_strdup_printf(_("Host: %u CPUs, %s memory (%s free)"), h->cpus, total, free_mem);
         nv_form_add_text(form, "host", line);
     }
     if (os && (os->min_ram || os->rec_ram)) {
@@ -620,10 +627,12 @@ static void show_storage(Vm *vm, int kind)
 {
     gboolean any_pool = field(vm, "pool") != NULL;
     set_visible(vm, "pool", kind == NV_VM_STORAGE_NEW && any_pool);
+    set_visible(vm, "pool-space", kind == NV_VM_STORAGE_NEW && any_pool);
     set_visible(vm, "no-pool", kind == NV_VM_STORAGE_NEW && !any_pool);
     set_visible(vm, "disk-size", kind == NV_VM_STORAGE_NEW && any_pool);
     set_visible(vm, "volume", kind == NV_VM_STORAGE_NEW && any_pool);
-    set_visible(vm, "disk-format", kind != NV_VM_STORAGE_NONE);
+    set_visible(vm, "disk-format",
+                kind == NV_VM_STORAGE_EXISTING || (kind == NV_VM_STORAGE_NEW && any_pool));
     set_visible(vm, "disk-path", kind == NV_VM_STORAGE_EXISTING);
 }
 
@@ -644,6 +653,17 @@ static gboolean check_disk_size(const char *text, gpointer data, GError **err)
     return nv_vm_check_disk_size(bytes, find_pool(vm, enum_of(vm, "pool")), err);
 }
 
+static void show_pool_space(Vm *vm, const char *name)
+{
+    const NvPool *p = find_pool(vm, name);
+    if (!p)
+        return;
+    g_autofree char *avail = nv_format_bytes(p->available);
+    g_autofree char *cap = nv_format_bytes(p->capacity);
+    g_autofree char *line = g_strdup_printf(_("Pool %s: %s free of %s"), p->name, avail, cap);
+    nv_form_set_label(vm->form, "pool-space", line);
+}
+
 /* Another pool: the size is measured against its free space. */
 static gboolean on_pool_changed(const char *text, gpointer data, GError **err)
 {
@@ -653,6 +673,8 @@ static gboolean on_pool_changed(const char *text, gpointer data, GError **err)
         g_autofree char *keep = g_strdup(nv_field_text(size));
         nv_field_set_text(size, keep);
     }
+    if (vm->form_step == STEP_STORAGE)
+        show_pool_space(vm, text);
     return TRUE;
 }
 
@@ -660,25 +682,20 @@ static NvField *pool_field(Vm *vm)
 {
     const NvModel *m = model(vm);
     g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
     int selected = -1;
     for (guint i = 0; m->pools && i < m->pools->len; i++) {
         const NvPool *p = m->pools->pdata[i];
         if (!p->active)
             continue;
-        g_autofree char *avail = nv_format_bytes(p->available);
         if (strcmp(p->name, vm->d->pool) == 0 || (selected < 0 && strcmp(p->name, "default") == 0))
             selected = (int)values->len;
         g_ptr_array_add(values, g_strdup(p->name));
-        g_ptr_array_add(labels, g_strdup_printf(_("%s (%s free)"), p->name, avail));
     }
     if (values->len == 0)
         return NULL;
     g_ptr_array_add(values, NULL);
-    g_ptr_array_add(labels, NULL);
-    NvField *f = nv_field_enum_new("pool", _("Pool"), (const char *const *)values->pdata,
-                                   (const char *const *)labels->pdata);
-    nv_field_set_initial(f, labels->pdata[MAX(selected, 0)]);
+    NvField *f = nv_field_enum_new("pool", _("Pool"), (const char *const *)values->pdata, NULL);
+    nv_field_set_initial(f, values->pdata[MAX(selected, 0)]);
     return f;
 }
 
@@ -695,10 +712,12 @@ static void build_storage(NvWizard *wz, NvForm *form, gpointer draft)
     NvField *pool = pool_field(vm);
     if (pool) {
         nv_form_add_field(form, pool);
+        nv_form_add_text(form, "pool-space", "");
         nv_field_set_check(pool, on_pool_changed, vm, NULL);
     }
-    nv_form_add_text(form, "no-pool", _("No active storage pool: start or create one in the "
-                                        "Storage pane, or use an existing path."));
+    nv_form_add_text(form, "no-pool",
+                     _("No active storage pool: start or create one in the "
+                       "Storage pane, or use an existing path."));
     NvField *size = nv_field_size_new("disk-size", _("Size"), MIB, MIB, MIB, MAX_BYTES);
     g_autofree char *size_text = nv_format_size_input(d->disk_bytes);
     nv_field_set_initial(size, size_text);
@@ -724,8 +743,7 @@ static gboolean read_storage(NvWizard *wz, NvForm *form, gpointer draft)
 {
     Vm *vm = draft;
     NvVmDraft *d = vm->d;
-    int kind = choice_index(storage_choices, G_N_ELEMENTS(storage_choices),
-                            text_of(vm, "storage"));
+    int kind = choice_index(storage_choices, G_N_ELEMENTS(storage_choices), text_of(vm, "storage"));
     d->storage = kind < 0 ? NV_VM_STORAGE_NEW : (NvVmStorage)kind;
     if (d->storage == NV_VM_STORAGE_NEW && !field(vm, "pool")) {
         nv_form_set_note(form, "storage", NV_NOTE_ERROR, _("no active pool"));
@@ -848,9 +866,9 @@ static NvField *network_field(Vm *vm)
         return NULL;
     g_ptr_array_add(values, NULL);
     g_ptr_array_add(labels, NULL);
-    NvField *f = nv_field_enum_new("network", _("Virtual network"),
-                                   (const char *const *)values->pdata,
-                                   (const char *const *)labels->pdata);
+    NvField *f =
+        nv_field_enum_new("network", _("Virtual network"), (const char *const *)values->pdata,
+                          (const char *const *)labels->pdata);
     nv_field_set_initial(f, labels->pdata[MAX(selected, 0)]);
     return f;
 }
@@ -910,19 +928,19 @@ static void build_options(NvWizard *wz, NvForm *form, gpointer draft)
     nv_field_set_hint(name, _("letters, digits, _ . + -"));
     nv_form_add_field(form, name);
 
-    NvField *net = choice_field("net", _("Network"), net_choices, G_N_ELEMENTS(net_choices),
-                                d->net);
+    NvField *net =
+        choice_field("net", _("Network"), net_choices, G_N_ELEMENTS(net_choices), d->net);
     nv_form_add_field(form, net);
     NvField *network = network_field(vm);
     if (network)
         nv_form_add_field(form, network);
-    nv_form_add_text(form, "no-network", _("No virtual network on this host: pick a bridge, "
-                                           "macvtap, or none."));
+    nv_form_add_text(form, "no-network",
+                     _("No virtual network on this host: pick a bridge, "
+                       "macvtap, or none."));
     NvField *dev = nv_field_text_new("net-dev", _("Host device"));
     nv_field_set_max_length(dev, 64);
-    nv_field_set_initial(dev, d->net == NV_VM_NET_BRIDGE || d->net == NV_VM_NET_MACVTAP
-                                  ? d->net_source
-                                  : "");
+    nv_field_set_initial(
+        dev, d->net == NV_VM_NET_BRIDGE || d->net == NV_VM_NET_MACVTAP ? d->net_source : "");
     g_autofree char *hint = iface_hint(vm);
     nv_field_set_hint(dev, hint);
     nv_form_add_field(form, dev);
@@ -937,13 +955,12 @@ static void build_options(NvWizard *wz, NvForm *form, gpointer draft)
                                     (const char *const[]){"BIOS", "UEFI", NULL});
     nv_field_set_initial(fw, d->uefi ? "UEFI" : "BIOS");
     nv_form_add_field(form, fw);
-    nv_form_add_text(form, "no-uefi", vm->caps || vm->caps_error
-                                          ? _("Firmware: BIOS (this host offers no UEFI)")
-                                          : _("Firmware: BIOS (asking the host…)"));
+    nv_form_add_text(form, "no-uefi",
+                     vm->caps || vm->caps_error ? _("Firmware: BIOS (this host offers no UEFI)")
+                                                : _("Firmware: BIOS (asking the host…)"));
     const char *gfx_values[] = {"vnc", "none", NULL};
     NvField *gfx = nv_field_enum_new("graphics", _("Graphics"), gfx_values,
-                                     (const char *const[]){_("VNC on 127.0.0.1"), _("none"),
-                                                           NULL});
+                                     (const char *const[]){_("VNC on 127.0.0.1"), _("none"), NULL});
     nv_field_set_initial(gfx, d->vnc ? _("VNC on 127.0.0.1") : _("none"));
     nv_form_add_field(form, gfx);
     nv_form_add_field(form, path_field("serial-log", _("Serial log file"), d->serial_log, TRUE,
@@ -955,7 +972,7 @@ static void build_options(NvWizard *wz, NvForm *form, gpointer draft)
 
     offer_for_type(vm, d->virt_type);
     nv_field_set_initial(cpu, d->cpu == NV_VM_CPU_DEFAULT ? _("hypervisor default")
-                                                         : cpu_values[d->cpu]);
+                                                          : cpu_values[d->cpu]);
     nv_field_set_check(type, on_type_changed, vm, NULL);
     show_options(vm, d->net);
 }
@@ -964,23 +981,26 @@ static void on_name_checked(NvConn *conn, gboolean taken, const GError *err, gpo
 {
     Ref *r = data;
     Vm *vm = r->vm;
-    vm->name_checking = FALSE;
+    if (g_strcmp0(vm->name_checking, r->name) == 0)
+        g_clear_pointer(&vm->name_checking, g_free);
     if (!nv_wizard_is_open(r->wz))
         return;
+    /* The user may have typed another name meanwhile: this answer is about r->name only. */
+    gboolean current = on_step(vm, STEP_OPTIONS) && strcmp(text_of(vm, "name"), r->name) == 0;
     if (err || taken) {
         g_autofree char *msg = err ? g_strdup(err->message)
                                    : g_strdup_printf(_("a domain named '%s' already exists on "
                                                        "the host"),
-                                                     vm->d->name);
-        if (on_step(vm, STEP_OPTIONS))
+                                                     r->name);
+        if (current)
             nv_form_set_note(vm->form, "name", NV_NOTE_ERROR, msg);
         nv_wizard_set_status(r->wz, msg, TRUE);
         return;
     }
     g_free(vm->name_free);
-    vm->name_free = g_strdup(vm->d->name);
+    vm->name_free = g_strdup(r->name);
     nv_wizard_set_status(r->wz, NULL, FALSE);
-    if (on_step(vm, STEP_OPTIONS) && g_strcmp0(text_of(vm, "name"), vm->name_free) == 0)
+    if (current)
         go_next(vm);
 }
 
@@ -1018,8 +1038,8 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer draft)
              : g_strcmp0(cpu, "host-model") == 0     ? NV_VM_CPU_HOST_MODEL
                                                      : NV_VM_CPU_DEFAULT;
     const NvVmVirtType *t = nv_vm_caps_type(vm->caps, d->virt_type);
-    d->uefi = nv_vm_caps_uefi(vm->caps, d->virt_type) &&
-              g_strcmp0(enum_of(vm, "firmware"), "uefi") == 0;
+    d->uefi =
+        nv_vm_caps_uefi(vm->caps, d->virt_type) && g_strcmp0(enum_of(vm, "firmware"), "uefi") == 0;
     nv_vm_draft_set(&d->uefi_loader, d->uefi && t && !t->efi_auto ? t->efi_loader : "");
     d->vnc = g_strcmp0(enum_of(vm, "graphics"), "vnc") == 0;
     nv_vm_draft_set(&d->serial_log, text_of(vm, "serial-log"));
@@ -1031,9 +1051,12 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer draft)
     /* The model may be a refresh behind: the host has the last word on the name. */
     if (g_strcmp0(vm->name_free, d->name) == 0)
         return TRUE;
-    if (!vm->name_checking) {
-        vm->name_checking = TRUE;
-        nv_vm_name_check(vm_conn(vm), d->name, on_name_checked, ref_new(vm), ref_free);
+    if (g_strcmp0(vm->name_checking, d->name) != 0) {
+        g_free(vm->name_checking);
+        vm->name_checking = g_strdup(d->name);
+        Ref *r = ref_new(vm);
+        r->name = g_strdup(d->name);
+        nv_vm_name_check(vm_conn(vm), d->name, on_name_checked, r, ref_free);
     }
     nv_wizard_set_status(wz, _("checking the name on the host…"), FALSE);
     return FALSE;
@@ -1059,8 +1082,7 @@ static void on_caps(NvConn *conn, NvVmCaps *caps, const GError *err, gpointer da
         const char *type = nv_vm_caps_default_type(caps, h && h->kvm_available);
         nv_vm_draft_set(&d->virt_type, type);
         /* The host's own CPU where the hardware runs the guest; emulation keeps its model. */
-        d->cpu = g_strcmp0(type, "kvm") == 0 &&
-                         nv_vm_caps_cpu_mode(caps, type, "host-passthrough")
+        d->cpu = g_strcmp0(type, "kvm") == 0 && nv_vm_caps_cpu_mode(caps, type, "host-passthrough")
                      ? NV_VM_CPU_HOST_PASSTHROUGH
                      : NV_VM_CPU_DEFAULT;
     }
@@ -1120,8 +1142,7 @@ static void console_answer(NvApp *app, int index, const gboolean *checked, gpoin
     opened_free(o);
 }
 
-static void on_created(NvConn *conn, const NvVmCreated *created, const GError *err,
-                       gpointer data)
+static void on_created(NvConn *conn, const NvVmCreated *created, const GError *err, gpointer data)
 {
     Ref *r = data;
     if (err) {
@@ -1159,8 +1180,7 @@ static void commit(NvWizard *wz, gpointer draft)
 /* ---- the class ---- */
 
 static const NvWizardStep steps[N_STEPS] = {
-    [STEP_INSTALL] = {N_("Install method"), build_install, read_install, activate_install,
-                      NULL},
+    [STEP_INSTALL] = {N_("Install method"), build_install, read_install, activate_install, NULL},
     [STEP_OS] = {N_("Operating system"), build_os, read_os, activate_os, NULL},
     [STEP_RESOURCES] = {N_("Memory and CPUs"), build_resources, read_resources, NULL, NULL},
     [STEP_STORAGE] = {N_("Storage"), build_storage, read_storage, NULL, skip_storage},
