@@ -156,7 +156,7 @@ nvt_keys BSpace BSpace BSpace BSpace
 nvt_type "512M"
 nvt_keys Enter
 nvt_wait_for "resized volume 'disc.iso'" 30
-nvt_wait_re "disc\.iso +raw +capacity 512\.0 MiB"
+nvt_wait_re "disc\.iso +[a-z0-9]+ +capacity 512\.0 MiB"  # libvirt may call it iso
 nvt_keys z
 nvt_wait_for "> 512M"
 nvt_keys BSpace BSpace BSpace BSpace
