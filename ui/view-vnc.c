@@ -168,7 +168,7 @@ static void draw(NvView *view)
     }
     nv_vnc_unlock_frame(v->vnc);
     if (grid) {
-        nv_cells_paint(v->shown, grid, v->grid_top - 1, v->grid_left, v->colors, out);
+        nv_cells_paint(v->shown, grid, v->grid_top, v->grid_left, v->colors, out);
         g_clear_pointer(&v->shown, nv_cell_grid_free);
         v->shown = g_steal_pointer(&grid);
     } else if (!v->shown) {
