@@ -19,6 +19,7 @@
 #include "job-virt.h"
 #include "text.h"
 #include "xml.h"
+#include "xml-tree.h"
 
 #define NV_CLONE_XML_MAX (16 * 1024 * 1024)
 /* Clones copying at once: more only makes the disks seek. */
@@ -68,35 +69,6 @@ void nv_clone_plan_free(NvClonePlan *p)
 
 /* ---- the source's XML ---- */
 
-static gboolean is_element(xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *child_element(xmlNode *parent, const char *name)
-{
-    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
-        if (is_element(c, name))
-            return c;
-    return NULL;
-}
-
-static char *node_text(xmlNode *n)
-{
-    xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
-    char *out = g_strdup(t ? (const char *)t : "");
-    xmlFree(t);
-    return out;
-}
-
-static char *node_attr(xmlNode *n, const char *name)
-{
-    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
-    char *out = g_strdup(v ? (const char *)v : "");
-    xmlFree(v);
-    return out;
-}
-
 /* Entities stay unexpanded, no DTD or network is read: the document is not trusted. */
 static xmlDoc *parse_domain(const char *xml, GError **err)
 {
@@ -109,7 +81,7 @@ static xmlDoc *parse_domain(const char *xml, GError **err)
     xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root || doc->intSubset || !is_element(root, "domain") || root->ns) {
+    if (!root || doc->intSubset || !nv_xml_is_element(root, "domain") || root->ns) {
         g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read domain XML: %s"),
                     doc ? _("not a <domain> document") : _("malformed document"));
         xmlFreeDoc(doc);
@@ -121,34 +93,34 @@ static xmlDoc *parse_domain(const char *xml, GError **err)
 static NvCloneDisk *disk_from_node(xmlNode *n)
 {
     NvCloneDisk *d = g_new0(NvCloneDisk, 1);
-    d->type = node_attr(n, "type");
-    d->device = node_attr(n, "device");
+    d->type = nv_xml_node_attr(n, "type");
+    d->device = nv_xml_node_attr(n, "device");
     if (!*d->device) {
         g_free(d->device);
         d->device = g_strdup("disk");
     }
-    d->target = node_attr(child_element(n, "target"), "dev");
-    d->format = node_attr(child_element(n, "driver"), "type");
-    xmlNode *src = child_element(n, "source");
+    d->target = nv_xml_node_attr(nv_xml_child_element(n, "target"), "dev");
+    d->format = nv_xml_node_attr(nv_xml_child_element(n, "driver"), "type");
+    xmlNode *src = nv_xml_child_element(n, "source");
     d->pool = g_strdup("");
     d->volume = g_strdup("");
     d->volume_format = g_strdup("");
     if (strcmp(d->type, "volume") == 0) {
         g_free(d->pool);
         g_free(d->volume);
-        d->pool = node_attr(src, "pool");
-        d->volume = node_attr(src, "volume");
+        d->pool = nv_xml_node_attr(src, "pool");
+        d->volume = nv_xml_node_attr(src, "volume");
         d->source = *d->pool ? g_strdup_printf("%s/%s", d->pool, d->volume) : g_strdup("");
     } else {
         const char *attrs[] = {"file", "dev", "dir", "name"};
         d->source = g_strdup("");
         for (guint i = 0; i < G_N_ELEMENTS(attrs) && src && !*d->source; i++) {
             g_free(d->source);
-            d->source = node_attr(src, attrs[i]);
+            d->source = nv_xml_node_attr(src, attrs[i]);
         }
     }
-    d->readonly = child_element(n, "readonly") != NULL || strcmp(d->device, "cdrom") == 0;
-    d->shareable = child_element(n, "shareable") != NULL;
+    d->readonly = nv_xml_child_element(n, "readonly") != NULL || strcmp(d->device, "cdrom") == 0;
+    d->shareable = nv_xml_child_element(n, "shareable") != NULL;
     return d;
 }
 
@@ -159,8 +131,8 @@ NvClonePlan *nv_clone_plan_from_xml(const char *xml, GError **err)
         return NULL;
     xmlNode *root = xmlDocGetRootElement(doc);
     g_autoptr(NvClonePlan) p = g_new0(NvClonePlan, 1);
-    p->source_name = node_text(child_element(root, "name"));
-    p->source_uuid = node_text(child_element(root, "uuid"));
+    p->source_name = nv_xml_node_text(nv_xml_child_element(root, "name"));
+    p->source_uuid = nv_xml_node_text(nv_xml_child_element(root, "uuid"));
     p->source_state = NV_DOMAIN_SHUTOFF;
     p->source_xml = g_strdup(xml);
     p->disks = g_ptr_array_new_with_free_func((GDestroyNotify)nv_clone_disk_free);
@@ -173,12 +145,13 @@ NvClonePlan *nv_clone_plan_from_xml(const char *xml, GError **err)
                     _("the domain has no name"));
         return NULL;
     }
-    xmlNode *devices = child_element(root, "devices");
+    xmlNode *devices = nv_xml_child_element(root, "devices");
     for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
-        if (is_element(c, "disk"))
+        if (nv_xml_is_element(c, "disk"))
             g_ptr_array_add(p->disks, disk_from_node(c));
-        else if (is_element(c, "interface"))
-            g_ptr_array_add(p->source_macs, node_attr(child_element(c, "mac"), "address"));
+        else if (nv_xml_is_element(c, "interface"))
+            g_ptr_array_add(p->source_macs,
+                            nv_xml_node_attr(nv_xml_child_element(c, "mac"), "address"));
     }
     return g_steal_pointer(&p);
 }
@@ -459,7 +432,7 @@ static void remove_node(xmlNode *n)
 static void set_disk_source(xmlNode *disk, const NvCloneDisk *d, const char *volume,
                             GHashTable *paths)
 {
-    xmlNode *src = child_element(disk, "source");
+    xmlNode *src = nv_xml_child_element(disk, "source");
     if (!src)
         src = xmlNewChild(disk, NULL, (const xmlChar *)"source", NULL);
     if (strcmp(d->type, "volume") == 0) {
@@ -470,12 +443,12 @@ static void set_disk_source(xmlNode *disk, const NvCloneDisk *d, const char *vol
         xmlSetProp(src, (const xmlChar *)attr, (const xmlChar *)(path ? path : volume));
     }
     /* The copy is a whole image; the source's backing chain does not describe it. */
-    remove_node(child_element(disk, "backingStore"));
+    remove_node(nv_xml_child_element(disk, "backingStore"));
 }
 
 static void set_mac(xmlNode *iface, const char *mac)
 {
-    xmlNode *m = child_element(iface, "mac");
+    xmlNode *m = nv_xml_child_element(iface, "mac");
     if (!m) {
         m = xmlNewNode(NULL, (const xmlChar *)"mac");
         if (iface->children)
@@ -489,8 +462,8 @@ static void set_mac(xmlNode *iface, const char *mac)
 /* A fixed VNC/SPICE port would clash with the source's: let libvirt pick one. */
 static void free_graphics_port(xmlNode *g)
 {
-    g_autofree char *autoport = node_attr(g, "autoport");
-    g_autofree char *port = node_attr(g, "port");
+    g_autofree char *autoport = nv_xml_node_attr(g, "autoport");
+    g_autofree char *port = nv_xml_node_attr(g, "port");
     if (strcmp(autoport, "yes") == 0 || !*port || strcmp(port, "-1") == 0)
         return;
     xmlUnsetProp(g, (const xmlChar *)"port");
@@ -506,24 +479,24 @@ char *nv_clone_domain_xml(const NvClonePlan *plan, guint target, GHashTable *pat
     if (!doc)
         return NULL;
     xmlNode *root = xmlDocGetRootElement(doc);
-    set_text(child_element(root, "name"), t->name);
+    set_text(nv_xml_child_element(root, "name"), t->name);
     /* libvirt gives the clone a UUID of its own. */
-    remove_node(child_element(root, "uuid"));
+    remove_node(nv_xml_child_element(root, "uuid"));
     /* UEFI variables: libvirt makes a fresh store from the template for the new name. */
-    remove_node(child_element(child_element(root, "os"), "nvram"));
+    remove_node(nv_xml_child_element(nv_xml_child_element(root, "os"), "nvram"));
     guint disk = 0, nic = 0;
-    xmlNode *devices = child_element(root, "devices");
+    xmlNode *devices = nv_xml_child_element(root, "devices");
     for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
-        if (is_element(c, "disk")) {
+        if (nv_xml_is_element(c, "disk")) {
             const NvCloneDisk *d = disk < plan->disks->len ? plan->disks->pdata[disk] : NULL;
             if (d && d->clone && *(char *)t->volumes->pdata[disk])
                 set_disk_source(c, d, t->volumes->pdata[disk], paths);
             disk++;
-        } else if (is_element(c, "interface")) {
+        } else if (nv_xml_is_element(c, "interface")) {
             if (nic < t->macs->len)
                 set_mac(c, t->macs->pdata[nic]);
             nic++;
-        } else if (is_element(c, "graphics")) {
+        } else if (nv_xml_is_element(c, "graphics")) {
             free_graphics_port(c);
         }
     }

@@ -24,7 +24,10 @@
 #define NV_CONSOLE_OUT_MAX (1024 * 1024)
 #define NV_CONSOLE_DEFAULT_ROWS 24
 #define NV_CONSOLE_DEFAULT_COLS 80
-/* libvterm copes with any size, but a zero or absurd one is a caller's mistake. */
+/* libvterm 0.1.4 writes outside a row narrower than a wide character (2 columns, on a
+ * double-width line 4); an absurdly large screen is a caller's mistake. */
+#define NV_CONSOLE_MIN_ROWS 2
+#define NV_CONSOLE_MIN_COLS 4
 #define NV_CONSOLE_MAX_SIDE 1000
 
 #define STREAM_EVENTS_IN                                                                           \
@@ -245,26 +248,6 @@ static int on_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
     return 1;
 }
 
-/* The screen grew taller: libvterm takes the newest lines back from the scrollback. */
-static int on_sb_popline(int cols, VTermScreenCell *cells, void *user)
-{
-    NvConsole *c = user;
-    if (c->sb_len == 0)
-        return 0;
-    int idx = (c->sb_start + c->sb_len - 1) % NV_CONSOLE_SCROLLBACK;
-    g_autofree NvScrollLine *line = g_steal_pointer(&c->sb[idx]);
-    c->sb_len--;
-    for (int col = 0; col < cols; col++) {
-        if (col < line->cols)
-            cells[col] = line->cells[col];
-        else
-            blank_cell(c, &cells[col]);
-    }
-    c->scroll = MIN(c->scroll, c->sb_len);
-    c->damaged = TRUE;
-    return 1;
-}
-
 static const VTermScreenCallbacks screen_callbacks = {
     .damage = on_damage,
     .moverect = on_moverect,
@@ -273,7 +256,9 @@ static const VTermScreenCallbacks screen_callbacks = {
     .bell = on_bell,
     .resize = on_resize,
     .sb_pushline = on_sb_pushline,
-    .sb_popline = on_sb_popline,
+    /* No sb_popline: libvterm 0.1.4 corrupts memory when it takes lines back from the
+     * scrollback while the width shrinks and the height grows (found by fuzzing). A taller
+     * screen gets blank lines at the bottom instead; the lines stay in the scrollback. */
 };
 
 /* Device status replies and keys: queued, and sent once the current input is handled. */
@@ -753,12 +738,17 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
         /* The error says little by itself: whether the domain runs tells a stopped domain from
          * a console someone else holds (libvirt's "Active console session exists"). */
         int active = virDomainIsActive(dom);
-        if (active == 0)
+        if (active == 0) {
+            /* libvirt's words for this vary ("not running", a pty it cannot open while the
+             * domain goes down): say what it means. */
+            g_clear_error(err);
+            g_set_error(err, NV_ERROR, NV_ERROR_FAILED, _("the domain is not running"));
             job->outcome = NV_CONSOLE_ENDED;
-        else if (code == VIR_ERR_OPERATION_FAILED)
+        } else if (code == VIR_ERR_OPERATION_FAILED) {
             job->outcome = NV_CONSOLE_TAKEN;
-        else
+        } else {
             job->outcome = NV_CONSOLE_FAILED;
+        }
         virDomainFree(dom);
         return FALSE;
     }
@@ -795,6 +785,10 @@ static void open_done(NvConn *conn, gpointer data, const GError *err)
         set_state(c, NV_CONSOLE_FAILED, why);
         return;
     }
+    /* A sequence the old stream left unfinished must not swallow the new stream's bytes. */
+    c->utf8_need = 0;
+    c->guard.state = GUARD_GROUND;
+    vterm_input_write(c->vt, "\030", 1); /* CAN */
     set_state(c, NV_CONSOLE_ATTACHED, NULL);
 }
 
@@ -816,8 +810,8 @@ static void start_open(NvConsole *c, gboolean force)
 static NvConsole *console_new(int rows, int cols)
 {
     NvConsole *c = g_new0(NvConsole, 1);
-    c->rows = CLAMP(rows, 1, NV_CONSOLE_MAX_SIDE);
-    c->cols = CLAMP(cols, 1, NV_CONSOLE_MAX_SIDE);
+    c->rows = CLAMP(rows, NV_CONSOLE_MIN_ROWS, NV_CONSOLE_MAX_SIDE);
+    c->cols = CLAMP(cols, NV_CONSOLE_MIN_COLS, NV_CONSOLE_MAX_SIDE);
     c->link = g_atomic_rc_box_new0(NvConsoleLink);
     c->link->console = c;
     c->out = g_byte_array_new();
@@ -1038,15 +1032,36 @@ void nv_console_key(NvConsole *c, NvKey key)
     notify(c, 0);
 }
 
+/* libvterm 0.1.4 leaves its state out of range when the screen shrinks: the cursor can end up
+ * on a negative row, the margins and the saved cursor beyond the edge, and the next bytes
+ * from the guest are written outside the screen. Resetting the margins, putting the cursor
+ * back inside and saving that position brings everything in range again. A serial guest
+ * does not know the view's size anyway, so a full-screen program looks wrong until it
+ * repaints; nothing worse. CAN first ends any escape sequence or string libvterm is in. */
+static void repair_after_shrink(NvConsole *c)
+{
+    VTermPos pos;
+    vterm_state_get_cursorpos(c->vstate, &pos);
+    int row = CLAMP(pos.row, 0, c->rows - 1);
+    int col = CLAMP(pos.col, 0, c->cols - 1);
+    g_autofree char *seq = g_strdup_printf("\030\033[r\033[s\033[%d;%dH\0337", row + 1, col + 1);
+    vterm_input_write(c->vt, seq, strlen(seq));
+    if (c->guard.state == GUARD_STRING || c->guard.state == GUARD_ESC_INTER)
+        c->guard.state = GUARD_GROUND;
+}
+
 void nv_console_resize(NvConsole *c, int rows, int cols)
 {
-    rows = CLAMP(rows, 1, NV_CONSOLE_MAX_SIDE);
-    cols = CLAMP(cols, 1, NV_CONSOLE_MAX_SIDE);
+    rows = CLAMP(rows, NV_CONSOLE_MIN_ROWS, NV_CONSOLE_MAX_SIDE);
+    cols = CLAMP(cols, NV_CONSOLE_MIN_COLS, NV_CONSOLE_MAX_SIDE);
     if (rows == c->rows && cols == c->cols)
         return;
+    gboolean shrinks = rows < c->rows || cols < c->cols;
     c->rows = rows;
     c->cols = cols;
     vterm_set_size(c->vt, rows, cols);
+    if (shrinks)
+        repair_after_shrink(c);
     c->scroll = MIN(c->scroll, c->sb_len);
     c->damaged = TRUE;
 }

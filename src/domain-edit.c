@@ -18,6 +18,7 @@
 #include "field.h"
 #include "i18n.h"
 #include "xml.h"
+#include "xml-tree.h"
 
 /* libvirt's own documents are far smaller; anything bigger is a mistake or an attack. */
 #define NV_EDIT_XML_MAX (16 * 1024 * 1024)
@@ -121,29 +122,6 @@ static gboolean valid_target(const char *target, GError **err)
 
 /* ---- safe XML parsing (libvirt's output is still input: bounded, no DTDs, no network) ---- */
 
-static void init_libxml(void)
-{
-    static gsize done = 0;
-    if (g_once_init_enter(&done)) {
-        xmlInitParser();
-        g_once_init_leave(&done, 1);
-    }
-}
-
-static void refuse_dtd(void *user, const xmlChar *name, const xmlChar *external_id,
-                       const xmlChar *system_id)
-{
-    xmlParserCtxt *ctxt = user;
-    *(gboolean *)ctxt->_private = TRUE;
-    xmlStopParser(ctxt);
-}
-
-#if LIBXML_VERSION >= 21200
-static void ignore_error(void *user, const xmlError *error) {}
-#else
-static void ignore_error(void *user, xmlError *error) {}
-#endif
-
 /* `root` is the element the document must have at its root, NULL for any. */
 static xmlDoc *parse_xml(const char *xml, const char *root, GError **err)
 {
@@ -154,16 +132,12 @@ static xmlDoc *parse_xml(const char *xml, const char *root, GError **err)
                     len ? _("the document is too large") : _("the document is empty"));
         return NULL;
     }
-    init_libxml();
-    g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
+    gboolean saw_dtd = FALSE;
+    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
     if (!ctxt) {
         g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("out of memory"));
         return NULL;
     }
-    gboolean saw_dtd = FALSE;
-    ctxt->_private = &saw_dtd;
-    ctxt->sax->internalSubset = refuse_dtd;
-    ctxt->sax->serror = ignore_error;
     g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
                                               XML_PARSE_NONET | XML_PARSE_NOERROR |
                                                   XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);

@@ -17,6 +17,7 @@
 #include "fetch.h"
 #include "field.h"
 #include "i18n.h"
+#include "virt-util.h"
 
 static const char *const mode_names[NV_NET_MODE_COUNT] = {"nat", "route", "open", "isolated",
                                                           "bridge"};
@@ -1045,32 +1046,20 @@ char *nv_net_op_message(NvNetOp op, const char *name)
 
 /* ---- users ---- */
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
+static gboolean uses_network(const char *domain_xml, gconstpointer name)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return nv_net_domain_uses(domain_xml, name);
 }
 
 static gboolean users_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
-    virDomainPtr *doms = NULL;
-    int n = virConnectListAllDomains(vconn, &doms, 0);
-    if (n < 0) {
+    /* The live XML of a running domain: what is connected now. */
+    c->list = nv_virt_domains_using(vconn, uses_network, c->name);
+    if (!c->list) {
         nv_set_virt_error(err, _("cannot list the domains that use network '%s'"), c->name);
         return FALSE;
     }
-    c->list = g_ptr_array_new_with_free_func(g_free);
-    for (int i = 0; i < n; i++) {
-        /* The live XML of a running domain: what is connected now. A domain that vanished
-         * meanwhile gives no XML and is no user. */
-        char *xml = virDomainGetXMLDesc(doms[i], 0);
-        if (xml && nv_net_domain_uses(xml, c->name))
-            g_ptr_array_add(c->list, g_strdup(virDomainGetName(doms[i])));
-        free(xml);
-        virDomainFree(doms[i]);
-    }
-    free(doms);
-    g_ptr_array_sort(c->list, compare_strings);
     return TRUE;
 }
 

@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "i18n.h"
 #include "job-virt.h"
+#include "xml-tree.h"
 
 G_DEFINE_QUARK(nv - snapshot - error - quark, nv_snapshot_error)
 
@@ -54,35 +55,6 @@ static NvSnapshotList *list_new(void)
 
 /* ---- reading the XML ---- */
 
-static char *node_text(xmlNode *n)
-{
-    xmlChar *t = xmlNodeGetContent(n);
-    char *out = g_strdup(t ? (const char *)t : "");
-    xmlFree(t);
-    return out;
-}
-
-static char *node_attr(xmlNode *n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    char *out = g_strdup(v ? (const char *)v : "");
-    xmlFree(v);
-    return out;
-}
-
-static gboolean is_element(xmlNode *n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *child_element(xmlNode *parent, const char *name)
-{
-    for (xmlNode *c = parent->children; c; c = c->next)
-        if (is_element(c, name))
-            return c;
-    return NULL;
-}
-
 /* Entities stay unexpanded and no DTD or network is read: the document is not trusted. */
 static xmlDoc *parse_doc(const char *xml, const char *root, GError **err)
 {
@@ -95,7 +67,7 @@ static xmlDoc *parse_doc(const char *xml, const char *root, GError **err)
     xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNode *r = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!r || doc->intSubset || !is_element(r, root)) {
+    if (!r || doc->intSubset || !nv_xml_is_element(r, root)) {
         g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read snapshot XML: %s"),
                     doc ? _("not a <domainsnapshot> document") : _("malformed document"));
         xmlFreeDoc(doc);
@@ -107,9 +79,9 @@ static xmlDoc *parse_doc(const char *xml, const char *root, GError **err)
 static void read_disks(xmlNode *disks, NvSnapshot *s)
 {
     for (xmlNode *d = disks->children; d; d = d->next) {
-        if (!is_element(d, "disk"))
+        if (!nv_xml_is_element(d, "disk"))
             continue;
-        g_autofree char *where = node_attr(d, "snapshot");
+        g_autofree char *where = nv_xml_node_attr(d, "snapshot");
         if (strcmp(where, "external") == 0)
             s->external = TRUE;
     }
@@ -122,32 +94,32 @@ NvSnapshot *nv_snapshot_from_xml(const char *xml, GError **err)
         return NULL;
     g_autoptr(NvSnapshot) s = g_new0(NvSnapshot, 1);
     xmlNode *root = xmlDocGetRootElement(doc);
-    gboolean says_memory = child_element(root, "memory") != NULL;
+    gboolean says_memory = nv_xml_child_element(root, "memory") != NULL;
     for (xmlNode *c = root->children; c; c = c->next) {
-        if (is_element(c, "name")) {
+        if (nv_xml_is_element(c, "name")) {
             g_free(s->name);
-            s->name = node_text(c);
-        } else if (is_element(c, "description")) {
+            s->name = nv_xml_node_text(c);
+        } else if (nv_xml_is_element(c, "description")) {
             g_free(s->description);
-            s->description = node_text(c);
-        } else if (is_element(c, "state")) {
+            s->description = nv_xml_node_text(c);
+        } else if (nv_xml_is_element(c, "state")) {
             g_free(s->state);
-            s->state = node_text(c);
-        } else if (is_element(c, "creationTime")) {
-            g_autofree char *t = node_text(c);
+            s->state = nv_xml_node_text(c);
+        } else if (nv_xml_is_element(c, "creationTime")) {
+            g_autofree char *t = nv_xml_node_text(c);
             s->created = g_ascii_strtoll(t, NULL, 10);
-        } else if (is_element(c, "parent")) {
-            xmlNode *pn = child_element(c, "name");
+        } else if (nv_xml_is_element(c, "parent")) {
+            xmlNode *pn = nv_xml_child_element(c, "name");
             if (pn) {
                 g_free(s->parent);
-                s->parent = node_text(pn);
+                s->parent = nv_xml_node_text(pn);
             }
-        } else if (is_element(c, "memory")) {
-            g_autofree char *where = node_attr(c, "snapshot");
+        } else if (nv_xml_is_element(c, "memory")) {
+            g_autofree char *where = nv_xml_node_attr(c, "snapshot");
             s->memory = strcmp(where, "internal") == 0 || strcmp(where, "external") == 0;
             if (strcmp(where, "external") == 0)
                 s->external = TRUE;
-        } else if (is_element(c, "disks")) {
+        } else if (nv_xml_is_element(c, "disks")) {
             read_disks(c, s);
         }
     }

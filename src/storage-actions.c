@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "job-virt.h"
 #include "text.h"
+#include "virt-util.h"
 #include "xml.h"
 
 /* Bytes per virStreamSend: large enough that the round trips do not dominate, small enough
@@ -515,32 +516,22 @@ NvJob *nv_volume_wipe(NvConn *conn, const char *pool, const char *volume, NvJobD
 
 /* -- which domains use a volume -- */
 
-static gint compare_names(gconstpointer a, gconstpointer b)
+static gboolean uses_volume(const char *domain_xml, gconstpointer data)
 {
-    return g_strcmp0(*(char *const *)a, *(char *const *)b);
+    const Call *k = data;
+    return nv_domain_xml_uses_volume(domain_xml, k->path, k->pool, k->volume);
 }
 
 static gboolean users_work(virConnectPtr c, gpointer data, GError **err)
 {
     Call *k = data;
-    virDomainPtr *doms = NULL;
-    int n = virConnectListAllDomains(c, &doms, 0);
-    if (n < 0) {
+    /* The live XML for a running domain (what it has open), else the definition. */
+    k->users = nv_virt_domains_using(c, uses_volume, k);
+    if (!k->users) {
         nv_set_virt_error(err, _("cannot list the domains that could use '%s'"), k->volume);
         return FALSE;
     }
-    k->users = g_ptr_array_new_with_free_func(g_free);
-    for (int i = 0; i < n; i++) {
-        /* The live XML for a running domain (what it has open), else the definition. */
-        char *xml = virDomainGetXMLDesc(doms[i], 0);
-        if (xml && nv_domain_xml_uses_volume(xml, k->path, k->pool, k->volume))
-            g_ptr_array_add(k->users, g_strdup(virDomainGetName(doms[i])));
-        free(xml);
-        virDomainFree(doms[i]);
-    }
-    free(doms);
     virResetLastError();
-    g_ptr_array_sort(k->users, compare_names);
     return TRUE;
 }
 

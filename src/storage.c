@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "i18n.h"
+#include "xml-tree.h"
 
 #define NV_STORAGE_NAME_MAX 200
 #define NV_STORAGE_XML_MAX (16 * 1024 * 1024)
@@ -72,20 +73,6 @@ gboolean nv_pool_type_is_file_based(const char *libvirt_name)
 
 /* ---- reading XML ---- */
 
-#if LIBXML_VERSION >= 21200
-static void ignore_error(void *user, const xmlError *error) {}
-#else
-static void ignore_error(void *user, xmlError *error) {}
-#endif
-
-static void refuse_dtd(void *user, const xmlChar *name, const xmlChar *external_id,
-                       const xmlChar *system_id)
-{
-    xmlParserCtxt *ctxt = user;
-    *(gboolean *)ctxt->_private = TRUE;
-    xmlStopParser(ctxt);
-}
-
 /* A document from libvirt, parsed without entities, DTDs or network; NULL with `err`. */
 static xmlDoc *parse_doc(const char *xml, const char *what, GError **err)
 {
@@ -95,15 +82,12 @@ static xmlDoc *parse_doc(const char *xml, const char *what, GError **err)
                     len ? _("the document is too large") : _("the document is empty"));
         return NULL;
     }
-    g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
+    gboolean saw_dtd = FALSE;
+    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
     if (!ctxt) {
         g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s: out of memory"), what);
         return NULL;
     }
-    gboolean saw_dtd = FALSE;
-    ctxt->_private = &saw_dtd;
-    ctxt->sax->internalSubset = refuse_dtd;
-    ctxt->sax->serror = ignore_error;
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
                                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (saw_dtd || !doc) {

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "i18n.h"
+#include "xml-tree.h"
 
 #define NV_CAPS_MAX_BYTES (16 * 1024 * 1024)
 
@@ -45,20 +46,6 @@ void nv_vm_caps_free(NvVmCaps *caps)
 
 /* ---- safe parsing ---- */
 
-static void refuse_dtd(void *user, const xmlChar *name, const xmlChar *external_id,
-                       const xmlChar *system_id)
-{
-    xmlParserCtxt *ctxt = user;
-    *(gboolean *)ctxt->_private = TRUE;
-    xmlStopParser(ctxt);
-}
-
-#if LIBXML_VERSION >= 21200
-static void ignore_error(void *user, const xmlError *error) {}
-#else
-static void ignore_error(void *user, xmlError *error) {}
-#endif
-
 static xmlDoc *parse(const char *xml, const char *root, GError **err)
 {
     size_t len = xml ? strnlen(xml, NV_CAPS_MAX_BYTES + 1) : 0;
@@ -67,20 +54,12 @@ static xmlDoc *parse(const char *xml, const char *root, GError **err)
                     len ? _("the document is too large") : _("the document is empty"));
         return NULL;
     }
-    static gsize init = 0;
-    if (g_once_init_enter(&init)) {
-        xmlInitParser();
-        g_once_init_leave(&init, 1);
-    }
-    g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
+    gboolean saw_dtd = FALSE;
+    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
     if (!ctxt) {
         g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("out of memory"));
         return NULL;
     }
-    gboolean saw_dtd = FALSE;
-    ctxt->_private = &saw_dtd;
-    ctxt->sax->internalSubset = refuse_dtd;
-    ctxt->sax->serror = ignore_error;
     g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
                                               XML_PARSE_NONET | XML_PARSE_NOERROR |
                                                   XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);

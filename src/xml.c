@@ -1,6 +1,7 @@
 /* Reading libvirt's XML documents (domain, pool, volume, network, capabilities) into the model.
  * Every document is untrusted: its size is bounded, DTDs are refused, numbers are checked. */
 #include "xml.h"
+#include "xml-tree.h"
 
 #include <errno.h>
 #include <string.h>
@@ -106,6 +107,18 @@ static void ignore_error(void *user, const xmlError *error) {}
 static void ignore_error(void *user, xmlError *error) {}
 #endif
 
+xmlParserCtxt *nv_xml_untrusted_ctxt(gboolean *saw_dtd)
+{
+    init_libxml();
+    xmlParserCtxt *ctxt = xmlNewParserCtxt();
+    if (ctxt == NULL)
+        return NULL;
+    ctxt->_private = saw_dtd;
+    ctxt->sax->internalSubset = refuse_dtd;
+    ctxt->sax->serror = ignore_error;
+    return ctxt;
+}
+
 static xmlDoc *parse_doc(const char *xml, const NvDocKind *kind, GError **err)
 {
     if (xml == NULL || xml[strspn(xml, " \t\r\n")] == '\0') {
@@ -118,16 +131,12 @@ static xmlDoc *parse_doc(const char *xml, const NvDocKind *kind, GError **err)
                   NV_XML_MAX_BYTES / (1024 * 1024));
         return NULL;
     }
-    init_libxml();
-    g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
+    gboolean saw_dtd = FALSE;
+    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
     if (ctxt == NULL) {
         set_error(err, kind, _("out of memory"));
         return NULL;
     }
-    gboolean saw_dtd = FALSE;
-    ctxt->_private = &saw_dtd;
-    ctxt->sax->internalSubset = refuse_dtd;
-    ctxt->sax->serror = ignore_error;
     /* No XML_PARSE_NOENT (entities stay unexpanded), no DTDLOAD, no network. */
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
                                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -668,4 +677,35 @@ char *nv_xml_domcaps_virt_type(const char *xml, GError **err)
     if (r == NULL)
         return NULL;
     return xstr(r, NULL, "domain");
+}
+
+/* ---- small readers over a parsed tree (xml-tree.h) ---- */
+
+gboolean nv_xml_is_element(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+xmlNode *nv_xml_child_element(const xmlNode *parent, const char *name)
+{
+    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+        if (nv_xml_is_element(c, name))
+            return c;
+    return NULL;
+}
+
+char *nv_xml_node_text(const xmlNode *n)
+{
+    xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
+    char *out = g_strdup(t ? (const char *)t : "");
+    xmlFree(t);
+    return out;
+}
+
+char *nv_xml_node_attr(const xmlNode *n, const char *name)
+{
+    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
+    char *out = g_strdup(v ? (const char *)v : "");
+    xmlFree(v);
+    return out;
 }

@@ -14,79 +14,28 @@
 #include "domain-actions.h"
 #include "error.h"
 #include "job-virt.h"
+#include "test-util.h"
 
 #define URI "test:///default"
 
-/* ---- the loop ---- */
+/* ---- the connection ---- */
 
-static gboolean tick(gpointer data)
+static gboolean loaded(gconstpointer data)
 {
-    return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until *flag is set or timeout_ms passes. */
-static gboolean run_until_set(const gboolean *flag, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (!*flag && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
-    return *flag;
-}
-
-static gboolean loaded(NvConn *conn)
-{
+    NvConn *conn = (NvConn *)data;
     const NvModel *m = nv_conn_model(conn);
     return nv_conn_get_state(conn) == NV_CONN_CONNECTED && m->domains && m->domains->len > 0;
 }
 
 static NvConn *open_conn(void)
 {
-    nv_virt_init();
-    NvConn *conn = nv_conn_new(URI, FALSE);
-    nv_conn_start(conn);
-    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (!loaded(conn) && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
+    NvConn *conn = nv_test_conn_start(URI);
+    nv_test_run_until(loaded, conn, 20000);
     ck_assert_msg(loaded(conn), "%s not loaded after 20 s", URI);
     return conn;
 }
 
 /* ---- running arbitrary libvirt calls on the connection's worker (the test's own checks) */
-
-typedef gboolean (*VirtFn)(virConnectPtr c, gpointer data, GError **err);
-
-typedef struct {
-    VirtFn fn;
-    gpointer data;
-    gboolean done;
-    GError *err;
-} Sync;
-
-static gboolean sync_work(virConnectPtr c, gpointer data, GError **err)
-{
-    Sync *s = data;
-    return s->fn(c, s->data, err);
-}
-
-static void sync_done(NvConn *conn, gpointer data, const GError *err)
-{
-    Sync *s = data;
-    s->err = err ? g_error_copy(err) : NULL;
-    s->done = TRUE;
-}
-
-/* Runs fn on the worker and waits; fails the test with the error when fn fails. */
-static void on_worker(NvConn *conn, VirtFn fn, gpointer data)
-{
-    Sync s = {fn, data, FALSE, NULL};
-    nv_conn_call(conn, sync_work, sync_done, &s, NULL);
-    ck_assert_msg(run_until_set(&s.done, 20000), "worker call did not return");
-    ck_assert_msg(s.err == NULL, "worker call failed: %s", s.err ? s.err->message : "");
-}
 
 typedef struct {
     const char *arg;
@@ -118,7 +67,7 @@ static char *define_domain(NvConn *conn, const char *name, const char *devices)
                         "<os><type>hvm</type></os><devices>%s</devices></domain>",
                         name, devices ? devices : "");
     Io io = {.arg = xml};
-    on_worker(conn, define_fn, &io);
+    nv_test_on_worker(conn, define_fn, &io);
     return io.out;
 }
 
@@ -141,7 +90,7 @@ static gboolean uuid_of_fn(virConnectPtr c, gpointer data, GError **err)
 static char *uuid_of(NvConn *conn, const char *name)
 {
     Io io = {.arg = name};
-    on_worker(conn, uuid_of_fn, &io);
+    nv_test_on_worker(conn, uuid_of_fn, &io);
     return io.out;
 }
 
@@ -164,7 +113,7 @@ static gboolean state_fn(virConnectPtr c, gpointer data, GError **err)
 static int state_of(NvConn *conn, const char *uuid)
 {
     Io io = {.arg = uuid};
-    on_worker(conn, state_fn, &io);
+    nv_test_on_worker(conn, state_fn, &io);
     g_free(io.out);
     return io.n;
 }
@@ -172,7 +121,7 @@ static int state_of(NvConn *conn, const char *uuid)
 static char *name_of(NvConn *conn, const char *uuid)
 {
     Io io = {.arg = uuid};
-    on_worker(conn, state_fn, &io);
+    nv_test_on_worker(conn, state_fn, &io);
     return io.out;
 }
 
@@ -191,7 +140,7 @@ static gboolean autostart_fn(virConnectPtr c, gpointer data, GError **err)
 static int autostart_of(NvConn *conn, const char *uuid)
 {
     Io io = {.arg = uuid};
-    on_worker(conn, autostart_fn, &io);
+    nv_test_on_worker(conn, autostart_fn, &io);
     return io.n;
 }
 
@@ -208,7 +157,7 @@ static gboolean has_save_fn(virConnectPtr c, gpointer data, GError **err)
 static int has_managed_save(NvConn *conn, const char *uuid)
 {
     Io io = {.arg = uuid};
-    on_worker(conn, has_save_fn, &io);
+    nv_test_on_worker(conn, has_save_fn, &io);
     return io.n;
 }
 
@@ -227,7 +176,7 @@ static gboolean xml_fn(virConnectPtr c, gpointer data, GError **err)
 static char *inactive_xml(NvConn *conn, const char *uuid)
 {
     Io io = {.arg = uuid};
-    on_worker(conn, xml_fn, &io);
+    nv_test_on_worker(conn, xml_fn, &io);
     ck_assert_ptr_nonnull(io.out);
     return io.out;
 }
@@ -242,7 +191,7 @@ static gboolean count_fn(virConnectPtr c, gpointer data, GError **err)
 static int domain_count(NvConn *conn)
 {
     Io io = {0};
-    on_worker(conn, count_fn, &io);
+    nv_test_on_worker(conn, count_fn, &io);
     return io.n;
 }
 
@@ -271,7 +220,7 @@ static gboolean create_vol_fn(virConnectPtr c, gpointer data, GError **err)
 static char *create_volume(NvConn *conn, const char *name)
 {
     Io io = {.arg = name};
-    on_worker(conn, create_vol_fn, &io);
+    nv_test_on_worker(conn, create_vol_fn, &io);
     return io.out;
 }
 
@@ -305,7 +254,7 @@ static gint by_str(gconstpointer a, gconstpointer b)
 static char *volume_list(NvConn *conn)
 {
     Io io = {0};
-    on_worker(conn, list_vols_fn, &io);
+    nv_test_on_worker(conn, list_vols_fn, &io);
     g_auto(GStrv) parts = g_strsplit(io.out, " ", -1);
     g_free(io.out);
     g_autoptr(GPtrArray) a = g_ptr_array_new();
@@ -356,7 +305,7 @@ static OpWait run_op(NvConn *conn, NvDomainOp op, const char *const *uuids)
 {
     OpWait w = {0};
     nv_domain_op(conn, op, uuids, &op_callbacks, &w, NULL);
-    ck_assert_msg(run_until_set(&w.done, 30000), "operation %d did not finish", op);
+    ck_assert_msg(nv_test_run_until_set(&w.done, 30000), "operation %d did not finish", op);
     ck_assert_uint_eq(w.results->len, g_strv_length((char **)uuids));
     return w;
 }
@@ -631,6 +580,16 @@ static void slow_free(gpointer data)
     ((SlowJob *)data)->freed = TRUE;
 }
 
+static gboolean progressed(gconstpointer data)
+{
+    return ((const SlowJob *)data)->progress_calls >= 1;
+}
+
+static gboolean progressed_twice(gconstpointer data)
+{
+    return ((const SlowJob *)data)->progress_calls >= 2;
+}
+
 static gboolean noop_fn(virConnectPtr c, gpointer data, GError **err)
 {
     return TRUE;
@@ -658,22 +617,18 @@ START_TEST(test_job_progress_cancel)
     ck_assert(nv_job_can_cancel(job));
 
     /* Wait for two progress reports; the worker answers other calls meanwhile. */
-    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (s.progress_calls < 2 && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
+    nv_test_run_until(progressed_twice, &s, 5000);
     ck_assert_uint_ge(s.progress_calls, 2);
     ck_assert(s.last_fraction > 0 && s.last_fraction <= 1);
     ck_assert_ptr_nonnull(s.last_detail);
     ck_assert(g_str_has_prefix(s.last_detail, "poll "));
     gint64 t0 = g_get_monotonic_time();
-    on_worker(conn, noop_fn, NULL);
+    nv_test_on_worker(conn, noop_fn, NULL);
     ck_assert_msg(g_get_monotonic_time() - t0 < G_USEC_PER_SEC, "the worker was held by the job");
     ck_assert(!s.done);
 
     ck_assert(nv_job_cancel(job));
-    ck_assert_msg(run_until_set(&s.done, 5000), "the job did not end after cancel");
+    ck_assert_msg(nv_test_run_until_set(&s.done, 5000), "the job did not end after cancel");
     ck_assert_ptr_nonnull(s.err);
     ck_assert(g_error_matches(s.err, G_IO_ERROR, G_IO_ERROR_CANCELLED));
     ck_assert_msg(strstr(s.err->message, "operation aborted by the test"), "%s", s.err->message);
@@ -682,11 +637,7 @@ START_TEST(test_job_progress_cancel)
     ck_assert(!s.freed);
     nv_job_unref(job);
     /* Late poll results hold references too; they drain on the loop. */
-    gint64 until = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    id = g_timeout_add(20, tick, NULL);
-    while (!s.freed && g_get_monotonic_time() < until)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
+    nv_test_run_until_set(&s.freed, 3000);
     ck_assert_msg(s.freed, "the job's data was never freed");
     g_clear_error(&s.err);
     g_free(s.last_detail);
@@ -706,7 +657,7 @@ START_TEST(test_job_errors)
                       .done = slow_done,
                       .data = &s};
     g_autoptr(NvJob) job = nv_job_start(conn, &spec);
-    ck_assert(run_until_set(&s.done, 5000));
+    ck_assert(nv_test_run_until_set(&s.done, 5000));
     ck_assert_ptr_nonnull(s.err);
     ck_assert_msg(strstr(s.err->message, "cannot find domain"), "%s", s.err->message);
     g_clear_error(&s.err);
@@ -723,15 +674,11 @@ START_TEST(test_job_errors)
                        .data = &s2};
     g_autoptr(NvJob) job2 = nv_job_start(conn, &spec2);
     ck_assert(!nv_job_cancel(job2));
-    gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (s2.progress_calls < 1 && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
+    nv_test_run_until(progressed, &s2, 3000);
     /* The test driver has no job stats: unknown progress, or no report at all. */
     ck_assert(s2.progress_calls == 0 || s2.last_fraction < 0);
     g_atomic_int_set(&s2.aborted, 1); /* let the call end */
-    ck_assert(run_until_set(&s2.done, 15000));
+    ck_assert(nv_test_run_until_set(&s2.done, 15000));
     g_clear_error(&s2.err);
     g_free(s2.last_detail);
 }
@@ -755,7 +702,7 @@ static GError *rename_sync(NvConn *conn, const char *uuid, const char *name)
 {
     ActWait w = {0};
     nv_domain_rename(conn, uuid, name, act_done, &w);
-    ck_assert(run_until_set(&w.done, 10000));
+    ck_assert(nv_test_run_until_set(&w.done, 10000));
     return w.err;
 }
 
@@ -829,7 +776,7 @@ static NvDeletePlan *plan_sync(NvConn *conn, const char *uuid)
 {
     DelWait w = {0};
     nv_domain_delete_plan(conn, uuid, plan_cb, &w);
-    ck_assert(run_until_set(&w.done, 10000));
+    ck_assert(nv_test_run_until_set(&w.done, 10000));
     ck_assert_msg(w.err == NULL, "plan: %s", w.err ? w.err->message : "");
     ck_assert_ptr_nonnull(w.plan);
     return w.plan;
@@ -904,7 +851,7 @@ START_TEST(test_delete_plan_and_execute)
     DelWait dw = {0};
     nv_domain_delete(conn, plan, remove, delete_cb, &dw);
     g_free(remove);
-    ck_assert(run_until_set(&dw.done, 10000));
+    ck_assert(nv_test_run_until_set(&dw.done, 10000));
     ck_assert_msg(dw.err == NULL, "delete: %s", dw.err ? dw.err->message : "");
     ck_assert_uint_eq(dw.result->deleted->len, 1);
     ck_assert_str_eq(dw.result->deleted->pdata[0], "default-pool/own.img");
@@ -947,7 +894,7 @@ START_TEST(test_delete_saved_nothing_ticked)
     ck_assert(!plan->active);
     DelWait dw = {0};
     nv_domain_delete(conn, plan, NULL, delete_cb, &dw);
-    ck_assert(run_until_set(&dw.done, 10000));
+    ck_assert(nv_test_run_until_set(&dw.done, 10000));
     ck_assert_msg(dw.err == NULL, "delete: %s", dw.err ? dw.err->message : "");
     ck_assert_uint_eq(dw.result->deleted->len, 0);
     ck_assert_uint_eq(dw.result->errors->len, 0);
@@ -979,7 +926,7 @@ static char *xml_get_sync(NvConn *conn, const char *uuid)
 {
     XmlWait w = {0};
     nv_domain_xml_get(conn, uuid, xml_cb, &w);
-    ck_assert(run_until_set(&w.done, 10000));
+    ck_assert(nv_test_run_until_set(&w.done, 10000));
     ck_assert_msg(w.err == NULL, "%s", w.err ? w.err->message : "");
     return w.xml;
 }
@@ -988,7 +935,7 @@ static GError *define_sync(NvConn *conn, const char *uuid, const char *xml)
 {
     ActWait w = {0};
     nv_domain_xml_define(conn, uuid, xml, act_done, &w);
-    ck_assert(run_until_set(&w.done, 10000));
+    ck_assert(nv_test_run_until_set(&w.done, 10000));
     return w.err;
 }
 

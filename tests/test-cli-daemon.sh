@@ -6,22 +6,17 @@ set -uo pipefail
 
 : "${NCVIRT_BIN:?NCVIRT_BIN is not set (run through meson test)}"
 : "${NCVIRT_SRCDIR:?NCVIRT_SRCDIR is not set (run through meson test)}"
+: "${NCVIRT_TESTDIR:?NCVIRT_TESTDIR is not set (run through meson test)}"
 export LC_ALL=C.UTF-8
 unset LIBVIRT_DEFAULT_URI
 uri=qemu:///system
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "SKIP: not root, cannot use $uri"
-    exit 77
-fi
-if ! command -v libvirtd >/dev/null || ! command -v virsh >/dev/null; then
-    echo "SKIP: libvirtd or virsh is not installed (run scripts/bootstrap)"
-    exit 77
-fi
-if ! why=$(bash "$NCVIRT_SRCDIR/scripts/start-libvirtd" 2>&1); then
-    echo "SKIP: the local libvirt daemon cannot run here: $why"
-    exit 77
-fi
+# shellcheck source=tests/lib-daemon.sh
+. "$NCVIRT_TESTDIR/lib-daemon.sh"
+nvd_need_root "$uri"
+nvd_need_command libvirtd "run scripts/bootstrap"
+nvd_need_command virsh "run scripts/bootstrap"
+nvd_start_daemon
 
 name="nvtest-$$-cli"
 title="ncvirt cli test $$"

@@ -11,10 +11,12 @@
 #include "conn-virt.h"
 #include "error.h"
 #include "fetch.h"
+#include "test-util.h"
 #include "xml.h"
 
 #include <libvirt/virterror.h>
 
+#define URI "test:///default"
 #define POOL "default-pool"
 
 /* ---- names ---- */
@@ -320,35 +322,6 @@ END_TEST
 
 /* ---- against the test driver ---- */
 
-static gboolean tick(gpointer data)
-{
-    return G_SOURCE_CONTINUE;
-}
-
-static void run_until(gboolean *flag, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (!*flag && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
-    ck_assert_msg(*flag, "no answer within %u ms", timeout_ms);
-}
-
-static NvConn *open_conn(void)
-{
-    nv_virt_init();
-    NvConn *conn = nv_conn_new("test:///default", FALSE);
-    nv_conn_start(conn);
-    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (nv_conn_get_state(conn) != NV_CONN_CONNECTED && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
-    ck_assert_int_eq(nv_conn_get_state(conn), NV_CONN_CONNECTED);
-    return conn;
-}
-
 /* Direct libvirt calls on the NvConn's own connection (the worker), for set-up and checks. */
 typedef struct {
     gboolean done;
@@ -369,7 +342,7 @@ static void direct_done(NvConn *conn, gpointer data, const GError *err)
 static void direct(NvConn *conn, NvConnWorkFunc work, Direct *d)
 {
     nv_conn_call(conn, work, direct_done, d, NULL);
-    run_until(&d->done, 10000);
+    nv_test_wait(&d->done, 10000);
     ck_assert_msg(d->err == NULL, "%s", d->err ? d->err->message : "");
     d->done = FALSE;
 }
@@ -524,7 +497,7 @@ static NvClonePlan *load_plan(NvConn *conn, const char *uuid)
 {
     Loaded l = {0};
     nv_clone_plan_load(conn, uuid, on_plan, &l, NULL);
-    run_until(&l.done, 10000);
+    nv_test_wait(&l.done, 10000);
     ck_assert_msg(l.err == NULL, "%s", l.err ? l.err->message : "");
     return l.plan;
 }
@@ -579,7 +552,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ran, ran_free)
 
 START_TEST(test_load_plan)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     g_autofree char *uuid = make_source(conn);
     g_autoptr(NvClonePlan) p = load_plan(conn, uuid);
     ck_assert_str_eq(p->source_name, "src");
@@ -609,7 +582,7 @@ END_TEST
 
 START_TEST(test_run_one)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     g_autofree char *uuid = make_source(conn);
     NvClonePlan *p = load_plan(conn, uuid);
     ck_assert(nv_clone_plan_set_names(p, "src-clone", NULL));
@@ -619,7 +592,7 @@ START_TEST(test_run_one)
     g_autoptr(Ran) r = ran_new(1);
     NvCloneRun *run = nv_clone_run_start(conn, p, &callbacks, r);
     ck_assert_ptr_nonnull(run);
-    run_until(&r->done, 20000);
+    nv_test_wait(&r->done, 20000);
     ck_assert_str_eq(r->errors->pdata[0], "");
     ck_assert_uint_eq(r->defined, 1);
 
@@ -640,13 +613,13 @@ END_TEST
 
 START_TEST(test_run_batch)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     g_autofree char *uuid = make_source(conn);
     NvClonePlan *p = load_plan(conn, uuid);
     ck_assert(nv_clone_plan_set_names(p, "web-{01..05}", NULL));
     g_autoptr(Ran) r = ran_new(5);
     nv_clone_run_start(conn, p, &callbacks, r);
-    run_until(&r->done, 30000);
+    nv_test_wait(&r->done, 30000);
     ck_assert_uint_eq(r->defined, 5);
     g_autofree char *names = NULL;
     ck_assert_int_eq(volume_count(conn, &names), 2 + 5 * 2);
@@ -665,7 +638,7 @@ END_TEST
 /* The second volume's name is taken after planning: the copy fails, the first volume goes. */
 START_TEST(test_failure_cleans_volumes)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     g_autofree char *uuid = make_source(conn);
     NvClonePlan *p = load_plan(conn, uuid);
     ck_assert(nv_clone_plan_set_names(p, "bad", NULL));
@@ -674,7 +647,7 @@ START_TEST(test_failure_cleans_volumes)
     ck_assert_int_eq(volume_count(conn, NULL), 3);
     g_autoptr(Ran) r = ran_new(1);
     nv_clone_run_start(conn, p, &callbacks, r);
-    run_until(&r->done, 20000);
+    nv_test_wait(&r->done, 20000);
     ck_assert_uint_eq(r->defined, 0);
     const char *msg = r->errors->pdata[0];
     ck_assert_msg(g_str_has_prefix(msg, "cannot copy volume 'src-data.qcow2' to 'bad-1.qcow2' "
@@ -694,7 +667,7 @@ END_TEST
 /* The name is taken on the host after planning: define fails, both volumes go. */
 START_TEST(test_define_failure_cleans_volumes)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     g_autofree char *uuid = make_source(conn);
     NvClonePlan *p = load_plan(conn, uuid);
     ck_assert(nv_clone_plan_set_names(p, "twin", NULL));
@@ -708,7 +681,7 @@ START_TEST(test_define_failure_cleans_volumes)
     g_free(d.out);
     g_autoptr(Ran) r = ran_new(1);
     nv_clone_run_start(conn, p, &callbacks, r);
-    run_until(&r->done, 20000);
+    nv_test_wait(&r->done, 20000);
     ck_assert_uint_eq(r->defined, 0);
     const char *msg = r->errors->pdata[0];
     ck_assert_msg(g_str_has_prefix(msg, "cannot define 'twin': "), "%s", msg);
@@ -722,7 +695,7 @@ END_TEST
 
 START_TEST(test_cancel)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     g_autofree char *uuid = make_source(conn);
     NvClonePlan *p = load_plan(conn, uuid);
     ck_assert(nv_clone_plan_set_names(p, "c-{1..5}", NULL));
@@ -731,7 +704,7 @@ START_TEST(test_cancel)
     /* Before any job's thread could start: nothing may be created. */
     for (guint i = 0; i < 5; i++)
         nv_clone_run_cancel(run, i);
-    run_until(&r->done, 20000);
+    nv_test_wait(&r->done, 20000);
     ck_assert_uint_eq(r->defined, 0);
     for (guint i = 0; i < 5; i++) {
         const char *msg = r->errors->pdata[i];

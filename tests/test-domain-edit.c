@@ -14,6 +14,7 @@
 #include "error.h"
 #include "fetch.h"
 #include "model.h"
+#include "test-util.h"
 #include "xml.h"
 
 #define URI "test:///default"
@@ -25,20 +26,6 @@ static virConnectPtr direct;
 static NvConn *conn;
 static GMainLoop *loop;
 
-static gboolean give_up(gpointer data)
-{
-    ck_abort_msg("timed out waiting for %s", (const char *)data);
-    return G_SOURCE_REMOVE;
-}
-
-static void run_until(gboolean *flag, const char *what)
-{
-    guint t = g_timeout_add_seconds(30, give_up, (gpointer)what);
-    while (!*flag)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(t);
-}
-
 static void setup(void)
 {
     nv_virt_init();
@@ -46,12 +33,9 @@ static void setup(void)
     direct = nv_virt_open(URI, FALSE, &err);
     ck_assert_msg(direct != NULL, "%s", err ? err->message : "");
     loop = g_main_loop_new(NULL, FALSE);
-    conn = nv_conn_new(URI, FALSE);
-    nv_conn_start(conn);
-    guint t = g_timeout_add_seconds(30, give_up, "the connection");
-    while (nv_conn_get_state(conn) != NV_CONN_CONNECTED)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(t);
+    conn = nv_test_conn_start(URI);
+    nv_test_run_until(nv_test_connected, conn, 30000);
+    ck_assert_msg(nv_test_connected(conn), "timed out waiting for the connection");
 }
 
 static void teardown(void)
@@ -97,7 +81,7 @@ static void on_done(NvConn *c, const NvEditResult *result, const GError *err, gp
     do {                                                                                           \
         outcome_clear(o);                                                                          \
         call;                                                                                      \
-        run_until(&(o)->finished, #call);                                                          \
+        nv_test_wait_for(&(o)->finished, #call);                                                   \
         ck_assert_msg((o)->ok, "%s failed: %s", #call, (o)->error ? (o)->error : "");              \
     } while (0)
 
@@ -105,7 +89,7 @@ static void on_done(NvConn *c, const NvEditResult *result, const GError *err, gp
     do {                                                                                           \
         outcome_clear(o);                                                                          \
         call;                                                                                      \
-        run_until(&(o)->finished, #call);                                                          \
+        nv_test_wait_for(&(o)->finished, #call);                                                   \
         ck_assert_msg(!(o)->ok, "%s succeeded", #call);                                            \
         ck_assert_msg(strstr((o)->error, needle), "%s: error '%s' lacks '%s'", #call, (o)->error,  \
                       needle);                                                                     \
@@ -446,7 +430,7 @@ START_TEST(test_load)
     virDomainFree(dom);
     Loaded l = {0};
     nv_edit_load(conn, uuid, on_state, &l, NULL);
-    run_until(&l.finished, "load");
+    nv_test_wait_for(&l.finished, "load");
     ck_assert_msg(l.state != NULL, "%s", l.error);
     ck_assert_str_eq(l.state->name, "nvedit-load");
     ck_assert(!l.state->active);
@@ -462,12 +446,12 @@ START_TEST(test_load)
 
     Loaded v = {0};
     nv_edit_list_volumes(conn, POOL, on_list, &v, NULL);
-    run_until(&v.finished, "volumes");
+    nv_test_wait_for(&v.finished, "volumes");
     ck_assert_msg(v.items != NULL, "%s", v.error);
     g_ptr_array_unref(v.items);
     Loaded bad = {0};
     nv_edit_load(conn, "00000000-0000-0000-0000-000000000000", on_state, &bad, NULL);
-    run_until(&bad.finished, "load of a missing domain");
+    nv_test_wait_for(&bad.finished, "load of a missing domain");
     ck_assert(bad.state == NULL);
     ck_assert(strstr(bad.error, "cannot find domain"));
     g_free(bad.error);

@@ -14,22 +14,13 @@ set -uo pipefail
 : "${NCVIRT_TESTDIR:?NCVIRT_TESTDIR is not set (run through meson test)}"
 uri=qemu:///system
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "SKIP: not root, cannot use $uri"
-    exit 77
-fi
-if ! command -v libvirtd >/dev/null || ! command -v virsh >/dev/null; then
-    echo "SKIP: libvirtd or virsh is not installed (run scripts/bootstrap)"
-    exit 77
-fi
-if ! command -v dnsmasq >/dev/null; then
-    echo "SKIP: dnsmasq is not installed (scripts/bootstrap installs dnsmasq-base)"
-    exit 77
-fi
-if ! why=$(bash "$NCVIRT_SRCDIR/scripts/start-libvirtd" 2>&1); then
-    echo "SKIP: the local libvirt daemon is not available here: $why"
-    exit 77
-fi
+# shellcheck source=tests/lib-daemon.sh
+. "$NCVIRT_TESTDIR/lib-daemon.sh"
+nvd_need_root "$uri"
+nvd_need_command libvirtd "run scripts/bootstrap"
+nvd_need_command virsh "run scripts/bootstrap"
+nvd_need_command dnsmasq "scripts/bootstrap installs dnsmasq-base"
+nvd_start_daemon
 
 # shellcheck source=tests/lib-tmux.sh
 . "$NCVIRT_TESTDIR/lib-tmux.sh"

@@ -15,43 +15,24 @@
 #include "conn-virt.h"
 #include "error.h"
 #include "network.h"
+#include "test-util.h"
 #include "xml.h"
 
 #define URI "test:///default"
 
-/* ---- the loop ---- */
+/* ---- the connection ---- */
 
-static gboolean tick(gpointer data)
+static gboolean loaded(gconstpointer data)
 {
-    return G_SOURCE_CONTINUE;
-}
-
-static gboolean run_until_set(const gboolean *flag, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (!*flag && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
-    return *flag;
-}
-
-static gboolean loaded(NvConn *conn)
-{
+    NvConn *conn = (NvConn *)data;
     const NvModel *m = nv_conn_model(conn);
     return nv_conn_get_state(conn) == NV_CONN_CONNECTED && m->networks && m->networks->len > 0;
 }
 
 static NvConn *open_conn(void)
 {
-    nv_virt_init();
-    NvConn *conn = nv_conn_new(URI, FALSE);
-    nv_conn_start(conn);
-    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (!loaded(conn) && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
+    NvConn *conn = nv_test_conn_start(URI);
+    nv_test_run_until(loaded, conn, 20000);
     ck_assert_msg(loaded(conn), "%s not loaded after 20 s", URI);
     return conn;
 }
@@ -98,7 +79,7 @@ static void on_info(NvNetInfo *info, const GError *err, gpointer data)
 
 static void wait_for(Wait *w)
 {
-    ck_assert_msg(run_until_set(&w->done, 20000), "no answer after 20 s");
+    ck_assert_msg(nv_test_run_until_set(&w->done, 20000), "no answer after 20 s");
 }
 
 static void create(NvConn *conn, const char *xml, gboolean autostart, Wait *w)
@@ -162,38 +143,10 @@ static gboolean define_domain_work(virConnectPtr c, gpointer data, GError **err)
     return TRUE;
 }
 
-typedef struct {
-    NvConnWorkFunc fn;
-    gpointer data;
-    gboolean done;
-    GError *err;
-} Sync;
-
-static gboolean sync_work(virConnectPtr c, gpointer data, GError **err)
-{
-    Sync *s = data;
-    return s->fn(c, s->data, err);
-}
-
-static void sync_done(NvConn *conn, gpointer data, const GError *err)
-{
-    Sync *s = data;
-    s->err = err ? g_error_copy(err) : NULL;
-    s->done = TRUE;
-}
-
-static void on_worker(NvConn *conn, NvConnWorkFunc fn, gpointer data)
-{
-    Sync s = {fn, data, FALSE, NULL};
-    nv_conn_call(conn, sync_work, sync_done, &s, NULL);
-    ck_assert_msg(run_until_set(&s.done, 20000), "worker call did not return");
-    ck_assert_msg(s.err == NULL, "worker call failed: %s", s.err ? s.err->message : "");
-}
-
 static Probe probe(NvConn *conn, const char *name)
 {
     Probe p = {.name = name, .autostart = -1};
-    on_worker(conn, probe_work, &p);
+    nv_test_on_worker(conn, probe_work, &p);
     return p;
 }
 
@@ -210,7 +163,7 @@ static void define_domain(NvConn *conn, const char *name, const char *interfaces
                         "<os><type>hvm</type></os><devices>%s</devices></domain>",
                         name, interfaces);
     Probe p = {.xml = xml};
-    on_worker(conn, define_domain_work, &p);
+    nv_test_on_worker(conn, define_domain_work, &p);
 }
 
 static NvNetDraft *nat_draft(const char *name, const char *subnet)

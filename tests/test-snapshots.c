@@ -12,7 +12,9 @@
 #include "error.h"
 #include "job.h"
 #include "snapshot.h"
+#include "test-util.h"
 
+#define URI "test:///default"
 #define TEST_DOMAIN_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f" /* "test" in test:///default */
 
 /* ---- pure ---- */
@@ -183,35 +185,6 @@ END_TEST
 
 /* ---- against the test driver ---- */
 
-static gboolean tick(gpointer data)
-{
-    return G_SOURCE_CONTINUE;
-}
-
-static void run_until(gboolean *flag, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (!*flag && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
-    ck_assert_msg(*flag, "no answer within %u ms", timeout_ms);
-}
-
-static NvConn *open_conn(void)
-{
-    nv_virt_init();
-    NvConn *conn = nv_conn_new("test:///default", FALSE);
-    nv_conn_start(conn);
-    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (nv_conn_get_state(conn) != NV_CONN_CONNECTED && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
-    ck_assert_int_eq(nv_conn_get_state(conn), NV_CONN_CONNECTED);
-    return conn;
-}
-
 typedef struct {
     gboolean done;
     GError *err;
@@ -249,7 +222,7 @@ static NvSnapshotList *list_of(NvConn *conn)
 {
     Result r = {0};
     nv_snapshot_list(conn, TEST_DOMAIN_UUID, on_list, &r, NULL);
-    run_until(&r.done, 10000);
+    nv_test_wait(&r.done, 10000);
     ck_assert_msg(r.err == NULL, "%s", r.err ? r.err->message : "");
     return r.list;
 }
@@ -264,7 +237,7 @@ static void create(NvConn *conn, const char *name, const char *description)
     ck_assert_ptr_nonnull(job);
     g_autofree char *label = g_strdup_printf("snapshot '%s' of test", name);
     ck_assert_str_eq(nv_job_label(job), label);
-    run_until(&r.done, 10000);
+    nv_test_wait(&r.done, 10000);
     ck_assert_msg(r.err == NULL, "%s", r.err ? r.err->message : "");
 }
 
@@ -274,7 +247,7 @@ static void revert(NvConn *conn, const char *name)
     g_autoptr(NvJob) job =
         nv_snapshot_revert(conn, TEST_DOMAIN_UUID, "test", name, FALSE, NULL, on_job, &r, NULL);
     ck_assert(!nv_job_can_cancel(job));
-    run_until(&r.done, 10000);
+    nv_test_wait(&r.done, 10000);
     ck_assert_msg(r.err == NULL, "%s", r.err ? r.err->message : "");
 }
 
@@ -282,7 +255,7 @@ static void delete (NvConn *conn, const char *name, gboolean children)
 {
     Result r = {0};
     nv_snapshot_delete(conn, TEST_DOMAIN_UUID, name, children, on_done, &r, NULL);
-    run_until(&r.done, 10000);
+    nv_test_wait(&r.done, 10000);
     ck_assert_msg(r.err == NULL, "%s", r.err ? r.err->message : "");
 }
 
@@ -308,7 +281,7 @@ static const char *current_of(NvSnapshotList *l)
 
 START_TEST(test_tree_and_current)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     g_autoptr(NvSnapshotList) empty = list_of(conn);
     ck_assert_str_eq(empty->domain, "test");
     ck_assert_int_eq(empty->state, NV_DOMAIN_RUNNING);
@@ -346,13 +319,13 @@ END_TEST
 
 START_TEST(test_create_errors)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     create(conn, "dup", NULL);
     Result r = {0};
     NvSnapshotSpec spec = {.name = "dup", .kind = NV_SNAPSHOT_WITH_MEMORY};
     g_autoptr(NvJob) job =
         nv_snapshot_create(conn, TEST_DOMAIN_UUID, "test", &spec, NULL, on_job, &r, NULL);
-    run_until(&r.done, 10000);
+    nv_test_wait(&r.done, 10000);
     ck_assert_ptr_nonnull(r.err);
     ck_assert_msg(g_str_has_prefix(r.err->message, "cannot take snapshot 'dup' of 'test': "), "%s",
                   r.err->message);
@@ -363,13 +336,13 @@ START_TEST(test_create_errors)
     result_clear(&r);
 
     nv_snapshot_list(conn, "00000000-0000-0000-0000-000000000000", on_list, &r, NULL);
-    run_until(&r.done, 10000);
+    nv_test_wait(&r.done, 10000);
     ck_assert_ptr_nonnull(r.err);
     ck_assert_ptr_null(r.list);
     result_clear(&r);
 
     nv_snapshot_delete(conn, TEST_DOMAIN_UUID, "nope", FALSE, on_done, &r, NULL);
-    run_until(&r.done, 10000);
+    nv_test_wait(&r.done, 10000);
     ck_assert_ptr_nonnull(r.err);
     ck_assert_msg(g_str_has_prefix(r.err->message, "'test' has no snapshot 'nope'"), "%s",
                   r.err->message);
@@ -378,7 +351,7 @@ START_TEST(test_create_errors)
 
     g_autoptr(NvJob) rj =
         nv_snapshot_revert(conn, TEST_DOMAIN_UUID, "test", "nope", FALSE, NULL, on_job, &r, NULL);
-    run_until(&r.done, 10000);
+    nv_test_wait(&r.done, 10000);
     ck_assert_ptr_nonnull(r.err);
     result_clear(&r);
 }
@@ -386,7 +359,7 @@ END_TEST
 
 START_TEST(test_delete_one_reparents)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     create(conn, "root", NULL);
     create(conn, "mid", NULL);
     create(conn, "leaf", NULL);
@@ -404,7 +377,7 @@ END_TEST
 
 START_TEST(test_delete_with_children)
 {
-    g_autoptr(NvConn) conn = open_conn();
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
     create(conn, "keep", NULL);
     revert(conn, "keep");
     create(conn, "p", NULL);

@@ -20,37 +20,9 @@
 #include "error.h"
 #include "fetch.h"
 #include "storage.h"
+#include "test-util.h"
 
 #define POOL "default-pool"
-
-static gboolean tick(gpointer data)
-{
-    return G_SOURCE_CONTINUE;
-}
-
-static void run_until(gboolean *flag, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (!*flag && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
-    ck_assert_msg(*flag, "no answer within %u ms", timeout_ms);
-}
-
-static NvConn *open_conn(const char *uri)
-{
-    nv_virt_init();
-    NvConn *conn = nv_conn_new(uri, FALSE);
-    nv_conn_start(conn);
-    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
-    guint id = g_timeout_add(20, tick, NULL);
-    while (nv_conn_get_state(conn) != NV_CONN_CONNECTED && g_get_monotonic_time() < deadline)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(id);
-    ck_assert_int_eq(nv_conn_get_state(conn), NV_CONN_CONNECTED);
-    return conn;
-}
 
 /* ---- answers of the calls under test ---- */
 
@@ -120,13 +92,13 @@ static void on_job_progress(NvJob *job, double fraction, const char *detail, gpo
 
 static void wait_ok(Answer *a, guint ms)
 {
-    run_until(&a->done, ms);
+    nv_test_wait(&a->done, ms);
     ck_assert_msg(a->err == NULL, "%s", a->err ? a->err->message : "");
 }
 
 static void wait_error(Answer *a, guint ms, const char *says)
 {
-    run_until(&a->done, ms);
+    nv_test_wait(&a->done, ms);
     ck_assert_msg(a->err != NULL, "no error; wanted one saying '%s'", says);
     ck_assert_msg(strstr(a->err->message, says) != NULL, "'%s' lacks '%s'", a->err->message, says);
 }
@@ -185,7 +157,7 @@ static Probe probe(NvConn *conn, const char *pool, const char *volume)
 {
     Probe p = {.pool = pool, .arg = volume};
     nv_conn_call(conn, probe_work, probe_done, &p, NULL);
-    run_until(&p.done, 10000);
+    nv_test_wait(&p.done, 10000);
     return p;
 }
 
@@ -216,7 +188,7 @@ static void define_domain(NvConn *conn, const char *xml)
 {
     Define d = {.xml = xml};
     nv_conn_call(conn, define_work, define_done, &d, NULL);
-    run_until(&d.done, 10000);
+    nv_test_wait(&d.done, 10000);
 }
 
 /* ---- helpers over the API under test ---- */
@@ -270,7 +242,7 @@ static void pool_op_ok(NvConn *conn, const char *pool, NvPoolOp op)
 
 START_TEST(test_pool_types)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     Answer a = {0};
     nv_storage_pool_types(conn, on_types, &a);
     wait_ok(&a, 10000);
@@ -281,7 +253,7 @@ END_TEST
 
 START_TEST(test_pool_lifecycle)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *xml = dir_pool_xml("p1", "/nvtest/p1");
     Answer a = {0};
     nv_pool_create(conn, xml, TRUE, TRUE, TRUE, on_done, &a);
@@ -321,7 +293,7 @@ END_TEST
 
 START_TEST(test_pool_delete_data)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *xml = dir_pool_xml("p2", "/nvtest/p2");
     Answer a = {0};
     nv_pool_create(conn, xml, TRUE, TRUE, FALSE, on_done, &a);
@@ -341,7 +313,7 @@ END_TEST
 /* A failure after each step of the creation leaves no pool behind. */
 START_TEST(test_pool_create_failures)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     const char *points[] = {"pool-defined", "pool-built", "pool-started"};
     for (guint i = 0; i < G_N_ELEMENTS(points); i++) {
         g_autofree char *name = g_strdup_printf("fail-%u", i);
@@ -371,7 +343,7 @@ END_TEST
 
 START_TEST(test_volume_create_delete)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *path = create_volume(conn, POOL, "v1.qcow2", "qcow2", 1 << 30);
     ck_assert_str_eq(path, "/default-pool/v1.qcow2");
     Probe p = probe(conn, POOL, "v1.qcow2");
@@ -403,7 +375,7 @@ END_TEST
 /* The injected failure comes after the volume exists: the action deletes it again. */
 START_TEST(test_volume_failure_cleans)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *xml = volume_xml("doomed.img", "raw", 1 << 20);
     nv_storage_set_fail_point("volume-created");
     Answer a = {0};
@@ -421,7 +393,7 @@ END_TEST
 /* What the test driver cannot do fails with the volume named, and changes nothing. */
 START_TEST(test_volume_unsupported)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_free(create_volume(conn, POOL, "v.img", "raw", 4 << 20));
     Answer grow = {0};
     nv_volume_resize(conn, POOL, "v.img", 8 << 20, FALSE, on_done, &grow);
@@ -474,7 +446,7 @@ static char *make_file(const char *dir, const char *name, gsize size)
  * into a volume that was there before, it stays. */
 START_TEST(test_upload_failure_cleans)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *dir = g_dir_make_tmp("nvupload-XXXXXX", NULL);
     g_autofree char *file = make_file(dir, "small.iso", 100000);
 
@@ -516,7 +488,7 @@ END_TEST
 /* Cancelled at once, before its thread starts: reported as a cancel, the volume goes. */
 START_TEST(test_upload_cancel_early)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *dir = g_dir_make_tmp("nvupload-XXXXXX", NULL);
     g_autofree char *file = make_file(dir, "small.iso", 4096);
     g_free(create_volume(conn, POOL, "c.iso", "raw", 4096));
@@ -524,7 +496,7 @@ START_TEST(test_upload_cancel_early)
     g_autoptr(NvJob) job = upload(conn, POOL, "c.iso", file, TRUE, &a);
     ck_assert(nv_job_can_cancel(job));
     ck_assert(nv_job_cancel(job));
-    run_until(&a.done, 20000);
+    nv_test_wait(&a.done, 20000);
     ck_assert(g_error_matches(a.err, G_IO_ERROR, G_IO_ERROR_CANCELLED));
     ck_assert_msg(
         strstr(a.err->message, "upload into 'c.iso' cancelled, the new volume was deleted"), "%s",
@@ -540,7 +512,7 @@ END_TEST
 
 START_TEST(test_volume_users)
 {
-    g_autoptr(NvConn) conn = open_conn("test:///default");
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *path = create_volume(conn, POOL, "shared.qcow2", "qcow2", 1 << 20);
     g_autofree char *lonely = create_volume(conn, POOL, "lonely.qcow2", "qcow2", 1 << 20);
 #define DOMAIN_XML(name, disk)                                                                     \
@@ -593,7 +565,7 @@ static Real real_pool(const char *what)
 {
     const char *uri = g_getenv("NCVIRT_STORAGE_URI");
     Real r = {0};
-    r.conn = open_conn(uri);
+    r.conn = nv_test_conn_open(uri);
     const char *prefix = g_getenv("NCVIRT_STORAGE_PREFIX");
     r.pool = g_strdup_printf("%s-%s", prefix ? prefix : "nvtest-storage", what);
     g_autofree char *tmpl = g_strdup_printf("%s-XXXXXX", r.pool);
@@ -670,7 +642,7 @@ START_TEST(test_real_upload_cancel)
     Answer a = {0};
     NvJob *job = upload(r.conn, r.pool, "big.img", file, TRUE, &a);
     a.cancel_at_progress = job;
-    run_until(&a.done, 120000);
+    nv_test_wait(&a.done, 120000);
     ck_assert_msg(g_error_matches(a.err, G_IO_ERROR, G_IO_ERROR_CANCELLED), "%s",
                   a.err ? a.err->message : "no error");
     ck_assert_msg(

@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "error.h"
 #include "fetch.h"
+#include "test-util.h"
 #include "vm-create.h"
 
 #define URI "test:///default"
@@ -21,32 +22,15 @@
 static virConnectPtr direct;
 static NvConn *conn;
 
-static gboolean give_up(gpointer data)
-{
-    ck_abort_msg("timed out waiting for %s", (const char *)data);
-    return G_SOURCE_REMOVE;
-}
-
-static void run_until(gboolean *flag, const char *what)
-{
-    guint t = g_timeout_add_seconds(30, give_up, (gpointer)what);
-    while (!*flag)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(t);
-}
-
 static void setup(void)
 {
     nv_virt_init();
     g_autoptr(GError) err = NULL;
     direct = nv_virt_open(URI, FALSE, &err);
     ck_assert_msg(direct != NULL, "%s", err ? err->message : "");
-    conn = nv_conn_new(URI, FALSE);
-    nv_conn_start(conn);
-    guint t = g_timeout_add_seconds(30, give_up, "the connection");
-    while (nv_conn_get_state(conn) != NV_CONN_CONNECTED)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(t);
+    conn = nv_test_conn_start(URI);
+    nv_test_run_until(nv_test_connected, conn, 30000);
+    ck_assert_msg(nv_test_connected(conn), "timed out waiting for the connection");
 }
 
 static void teardown(void)
@@ -161,7 +145,7 @@ static void commit(const NvVmDraft *d, Result *r)
     result_clear(r);
     g_autoptr(GError) err = NULL;
     ck_assert_msg(nv_vm_create(conn, d, on_created, r, NULL, &err), "%s", err ? err->message : "");
-    run_until(&r->finished, "the commit");
+    nv_test_wait_for(&r->finished, "the commit");
 }
 
 START_TEST(test_create_and_start)
@@ -270,6 +254,11 @@ START_TEST(test_taken_volume_is_left_alone)
 }
 END_TEST
 
+static gboolean worker_idle(gconstpointer data)
+{
+    return nv_conn_busy((NvConn *)data) == 0;
+}
+
 START_TEST(test_bad_draft_queues_nothing)
 {
     g_autoptr(NvVmDraft) d = draft("bad name");
@@ -278,10 +267,8 @@ START_TEST(test_bad_draft_queues_nothing)
     ck_assert(!nv_vm_create(conn, d, on_created, &r, NULL, &err));
     ck_assert(g_error_matches(err, NV_ERROR, NV_ERROR_INVALID));
     /* Let the connection's own loading finish: the callback must never come. */
-    guint t = g_timeout_add_seconds(30, give_up, "the worker");
-    while (nv_conn_busy(conn) > 0)
-        g_main_context_iteration(NULL, TRUE);
-    g_source_remove(t);
+    nv_test_run_until(worker_idle, conn, 30000);
+    ck_assert_msg(worker_idle(conn), "timed out waiting for the worker");
     ck_assert(!r.finished);
     ck_assert(!domain_exists("bad name"));
 }
@@ -334,7 +321,7 @@ static gboolean name_taken(const char *name)
 {
     Answer a = {0};
     nv_vm_name_check(conn, name, on_name, &a, NULL);
-    run_until(&a.finished, "the name check");
+    nv_test_wait_for(&a.finished, "the name check");
     ck_assert_msg(!a.error, "%s", a.error);
     gboolean taken = a.taken;
     answer_clear(&a);
@@ -345,7 +332,7 @@ START_TEST(test_caps)
 {
     Answer a = {0};
     nv_vm_caps_fetch(conn, on_caps, &a, NULL);
-    run_until(&a.finished, "the capabilities");
+    nv_test_wait_for(&a.finished, "the capabilities");
     ck_assert_msg(a.caps != NULL, "%s", a.error);
     ck_assert_str_eq(a.caps->arch, "i686");
     ck_assert_ptr_nonnull(nv_vm_caps_type(a.caps, "test"));
@@ -370,7 +357,7 @@ START_TEST(test_media)
     make_volume("data.qcow2");
     Answer a = {0};
     nv_vm_media_list(conn, on_media, &a, NULL);
-    run_until(&a.finished, "the media list");
+    nv_test_wait_for(&a.finished, "the media list");
     ck_assert_msg(a.media != NULL, "%s", a.error);
     ck_assert_uint_eq(a.media->len, 1);
     NvVmMedium *m = a.media->pdata[0];
@@ -387,10 +374,10 @@ START_TEST(test_cancel_creates_nothing)
     int domains = count_domains(), volumes = count_volumes();
     Answer a = {0};
     nv_vm_caps_fetch(conn, on_caps, &a, NULL);
-    run_until(&a.finished, "the capabilities");
+    nv_test_wait_for(&a.finished, "the capabilities");
     answer_clear(&a);
     nv_vm_media_list(conn, on_media, &a, NULL);
-    run_until(&a.finished, "the media list");
+    nv_test_wait_for(&a.finished, "the media list");
     answer_clear(&a);
     ck_assert(!name_taken("nvtest-cancel"));
     NvVmDraft *d = draft("nvtest-cancel");
