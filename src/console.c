@@ -33,8 +33,8 @@
 #define STREAM_EVENTS_IN                                                                           \
     (VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)
 
-/* Jobs on the worker and stream callbacks outlive the console when it is closed while they are
- * under way: they hold this link, which forgets the console when it is freed. */
+/* An open job on the worker outlives the console when the view is closed while it is under
+ * way: it holds this link, which forgets the console when it is freed. */
 typedef struct {
     NvConsole *console;
 } NvConsoleLink;
@@ -54,7 +54,7 @@ typedef enum {
     GUARD_STRING, /* OSC, DCS, SOS, PM, APC: up to BEL or ST */
 } NvGuardState;
 
-#define NV_GUARD_MAX_ARGS 16 /* libvterm 0.1.4's CSI_ARGS_MAX: one more overruns its array */
+#define NV_GUARD_MAX_ARGS 16   /* libvterm 0.1.4's CSI_ARGS_MAX: one more overruns its array */
 #define NV_GUARD_MAX_ARG 99999 /* far beyond any screen; small enough that no sum overflows */
 #define NV_GUARD_MAX_MARKS 8   /* leader and intermediate bytes kept */
 
@@ -285,9 +285,7 @@ static gboolean close_work(virConnectPtr vconn, gpointer data, GError **err)
     return TRUE;
 }
 
-static void close_done(NvConn *conn, gpointer data, const GError *err)
-{
-}
+static void close_done(NvConn *conn, gpointer data, const GError *err) {}
 
 static void close_job_free(gpointer data)
 {
@@ -665,9 +663,8 @@ static void read_stream(NvConsole *c, int events)
         }
         if (n == -2 && !(events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)))
             return;
-        g_autofree char *why = n == 0 || n == -2
-                                   ? g_strdup(_("the console closed"))
-                                   : virt_message(_("cannot read from the console"));
+        g_autofree char *why = n == 0 || n == -2 ? g_strdup(_("the console closed"))
+                                                 : virt_message(_("cannot read from the console"));
         end_stream(c, why);
         return;
     }
@@ -777,9 +774,10 @@ static void open_done(NvConn *conn, gpointer data, const GError *err)
     }
     c->st = g_steal_pointer(&job->st);
     c->want_write = FALSE;
-    if (virStreamEventAddCallback(c->st, STREAM_EVENTS_IN, on_stream_event, link_ref(c->link),
-                                  link_unref) < 0) {
-        link_unref(c->link);
+    /* No free function: libvirt's remote driver never calls it (remoteStreamCallbackFree), so a
+     * reference handed over would leak. None is needed: the callback is removed in
+     * close_stream, before the console and its link go, and is not called after that. */
+    if (virStreamEventAddCallback(c->st, STREAM_EVENTS_IN, on_stream_event, c->link, NULL) < 0) {
         g_autofree char *why = virt_message(_("cannot watch the console stream"));
         close_stream_later(conn, g_steal_pointer(&c->st));
         set_state(c, NV_CONSOLE_FAILED, why);
@@ -926,6 +924,7 @@ void nv_console_feed(NvConsole *c, const char *bytes, size_t len)
     notify(c, 0);
 }
 
+/* clang-format off */
 static VTermKey vterm_key_of(NvKey base)
 {
     switch (base) {
@@ -951,6 +950,7 @@ static VTermKey vterm_key_of(NvKey base)
         return VTERM_KEY_FUNCTION(base - NV_KEY_F1 + 1);
     return VTERM_KEY_NONE;
 }
+/* clang-format on */
 
 /* The byte xterm sends for Ctrl with this character, or -1. libvterm would send CSI u sequences
  * for some of these, which a serial getty does not understand. */

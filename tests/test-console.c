@@ -264,8 +264,8 @@ START_TEST(test_scrollback_limit)
     nv_console_scroll(c, 1000000);
     ck_assert_int_eq(nv_console_get_scroll(c), NV_CONSOLE_SCROLLBACK);
     /* The oldest lines were dropped: the ring keeps the newest NV_CONSOLE_SCROLLBACK. */
-    g_autofree char *oldest = g_strdup_printf("line %d", 1100 + NV_CONSOLE_SCROLLBACK - 23 -
-                                                             NV_CONSOLE_SCROLLBACK);
+    g_autofree char *oldest =
+        g_strdup_printf("line %d", 1100 + NV_CONSOLE_SCROLLBACK - 23 - NV_CONSOLE_SCROLLBACK);
     assert_row(c, 0, oldest);
 }
 END_TEST
@@ -403,12 +403,12 @@ START_TEST(test_c1_controls_in_utf8)
         "\xc2\x9b\033[K",
         "\xc2\x9b\033[J",
         "\xc2\x85\xc2\x85\xc2\x85\033[1K",
-        "\xc2\033[m\x9b\033[K",            /* a sequence resumed across an escape sequence */
-        "\xc2\r\x9b\033[K",                /* ... or across a control */
-        "\xe0\x82\x9b\033[K",              /* overlong forms */
+        "\xc2\033[m\x9b\033[K", /* a sequence resumed across an escape sequence */
+        "\xc2\r\x9b\033[K",     /* ... or across a control */
+        "\xe0\x82\x9b\033[K",   /* overlong forms */
         "\xc1\x9b\033[K",
-        "\xf8\x88\x80\x80\x9b\033[K",    /* five-byte form */
-        "\xed\xa0\x80\033[K",              /* a surrogate */
+        "\xf8\x88\x80\x80\x9b\033[K", /* five-byte form */
+        "\xed\xa0\x80\033[K",         /* a surrogate */
     };
     for (guint i = 0; i < G_N_ELEMENTS(attacks); i++) {
         g_autoptr(NvConsole) c = nv_console_new_detached(24, 80);
@@ -437,7 +437,9 @@ typedef struct {
     size_t len; /* bytes may hold a NUL */
 } KeyCase;
 
+/* clang-format off */
 #define K(key, bytes) {(key), (bytes), sizeof(bytes) - 1}
+/* clang-format on */
 
 static const KeyCase key_cases[] = {
     K(NV_KEY_UP, "\033[A"),
@@ -559,6 +561,7 @@ END_TEST
 /* Random bytes rarely form long escape sequences; these are built from their alphabet. */
 START_TEST(test_fuzz_sequences)
 {
+    /* clang-format off */
     static const char *const pieces[] = {
         "\033[", "\033]", "\033P", "\033\\", "\007", "\033(0", "\033)B", "\016", "\017", ";",
         "?", ">", "!", "\"", "$", "9999999999", "1", "0", "65535", "-1", ":", "m", "H", "J",
@@ -569,6 +572,7 @@ START_TEST(test_fuzz_sequences)
         "\xcc\x81", "\xc2", "\xe2\x80", "\033#6", "\033#3", "\033[?69h", "\033[s", "\033[?5h",
         "\xe2\x80\x8b", "\xef\xbc\xa1", "\033[?2004h", "\033[4h", "\033[?7l", "\033%G",
     };
+    /* clang-format on */
     g_autoptr(NvConsole) c = nv_console_new_detached(20, 60);
     g_autoptr(GString) out = g_string_new(NULL);
     nv_console_set_output_sink(c, sink_to_string, out);

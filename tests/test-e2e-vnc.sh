@@ -16,12 +16,13 @@ set -uo pipefail
 # shellcheck source=tests/lib-tmux.sh
 . "$NCVIRT_TESTDIR/lib-tmux.sh"
 
+# shellcheck source=tests/lib-daemon.sh
+. "$NCVIRT_TESTDIR/lib-daemon.sh"
+
 uri=qemu:///system
-[[ $(id -u) -eq 0 ]] || nvt_skip "not root, cannot use $uri"
-command -v virsh >/dev/null || nvt_skip "virsh is not installed (run scripts/bootstrap)"
-if ! why=$(bash "$NCVIRT_SRCDIR/scripts/start-libvirtd" 2>&1); then
-    nvt_skip "the local libvirt daemon cannot run here: $why"
-fi
+nvd_need_root "$uri"
+nvd_need_command virsh "run scripts/bootstrap"
+nvd_start_daemon
 nvt_init
 
 export GUEST_URI=$uri

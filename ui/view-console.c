@@ -14,7 +14,7 @@ typedef struct {
     NvConsole *console; /* NULL while the picker is shown */
     GPtrArray *choices; /* NvChardev* copies offered by the picker */
     guint pick;
-    int saved_cursor; /* curs_set's value before the view, ERR when unknown */
+    int saved_cursor;  /* curs_set's value before the view, ERR when unknown */
     gboolean reported; /* a failure was put in the status line already */
 } NvConsoleView;
 
@@ -35,9 +35,9 @@ static char *bound_key_name(NvApp *app, NvAction action)
 /* ---- colours ---- */
 
 static const guint8 ansi_rgb[16][3] = {
-    {0, 0, 0},       {205, 0, 0},   {0, 205, 0},   {205, 205, 0},   {0, 0, 238},     {205, 0, 205},
-    {0, 205, 205},   {229, 229, 229}, {127, 127, 127}, {255, 0, 0},   {0, 255, 0},     {255, 255, 0},
-    {92, 92, 255},   {255, 0, 255}, {0, 255, 255}, {255, 255, 255},
+    {0, 0, 0},     {205, 0, 0},     {0, 205, 0},     {205, 205, 0},   {0, 0, 238}, {205, 0, 205},
+    {0, 205, 205}, {229, 229, 229}, {127, 127, 127}, {255, 0, 0},     {0, 255, 0}, {255, 255, 0},
+    {92, 92, 255}, {255, 0, 255},   {0, 255, 255},   {255, 255, 255},
 };
 
 /* xterm's 256-colour palette: 16 ANSI colours, a 6x6x6 cube, 24 greys. */
@@ -226,8 +226,7 @@ static char *state_text(NvConsoleView *v)
         return g_strdup(_("attached"));
     }
     case NV_CONSOLE_TAKEN:
-        return g_strdup_printf(_("another client holds it: press %s to take it over"),
-                               force_key);
+        return g_strdup_printf(_("another client holds it: press %s to take it over"), force_key);
     case NV_CONSOLE_ENDED:
         return g_strdup_printf(_("domain stopped: waiting for it to run again (%s retries now)"),
                                force_key);
@@ -241,15 +240,18 @@ static void draw_header(NvConsoleView *v, const char *device)
 {
     NvApp *app = v->base.app;
     g_autofree char *exit_key = bound_key_name(app, NV_ACTION_CONSOLE_EXIT);
-    g_autofree char *leave = exit_key ? g_strdup_printf(_("%s leaves"), exit_key)
-                                      : g_strdup(_("no key is bound to console-exit"));
+    g_autofree char *leave = exit_key ? g_strdup_printf(_(" %s leaves "), exit_key)
+                                      : g_strdup(_(" no key is bound to console-exit "));
     g_autofree char *state = v->console ? state_text(v) : g_strdup(_("choose a console"));
     /* The domain name came from libvirt: nv_draw_text sanitises it. */
     g_autofree char *text =
-        g_strdup_printf(" %s · %s · %s · %s", v->name, device ? device : _("console"), state,
-                        leave);
-    nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
-    nv_draw_text(stdscr, 0, 0, text, app->cols, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
+        g_strdup_printf(" %s · %s · %s", v->name, device ? device : _("console"), state);
+    attr_t attr = COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD;
+    nv_draw_fill(stdscr, 0, 0, app->cols, attr);
+    /* The way out stays visible however narrow the terminal is. */
+    int leave_w = MIN(nv_text_width(leave), app->cols);
+    nv_draw_text(stdscr, 0, 0, text, app->cols - leave_w, attr);
+    nv_draw_text(stdscr, 0, app->cols - leave_w, leave, leave_w, attr | A_REVERSE);
 }
 
 /* Why the console is not attached, over the first line of the (stale) screen. */
@@ -306,8 +308,8 @@ static void on_console_changed(NvConsole *console, unsigned changes, gpointer da
 {
     NvConsoleView *v = data;
     NvApp *app = v->base.app;
-    if ((changes & NV_CONSOLE_CHANGED_STATE) && nv_console_get_state(console) == NV_CONSOLE_FAILED &&
-        !v->reported) {
+    if ((changes & NV_CONSOLE_CHANGED_STATE) &&
+        nv_console_get_state(console) == NV_CONSOLE_FAILED && !v->reported) {
         /* Also in the status line, where it stays readable after the view is left. */
         v->reported = TRUE;
         nv_app_message(app, nv_console_get_message(console), TRUE);
