@@ -99,6 +99,8 @@ int __wrap_virNodeGetCPUStats(virConnectPtr c, int n, virNodeCPUStatsPtr p, int 
 int __wrap_virNodeGetMemoryStats(virConnectPtr c, int n, virNodeMemoryStatsPtr p, int *np,
                                  unsigned int f);
 int __wrap_virDomainGetUUIDString(virDomainPtr d, char *buf);
+int __wrap_virDomainGetUUID(virDomainPtr d, unsigned char *buf);
+int __real_virDomainGetUUID(virDomainPtr d, unsigned char *buf);
 const char *__wrap_virDomainGetName(virDomainPtr d);
 unsigned int __wrap_virDomainGetID(virDomainPtr d);
 int __wrap_virDomainFree(virDomainPtr d);
@@ -159,6 +161,22 @@ int __wrap_virDomainGetUUIDString(virDomainPtr d, char *buf)
         return 0;
     }
     return __real_virDomainGetUUIDString(d, buf);
+}
+
+int __wrap_virDomainGetUUID(virDomainPtr d, unsigned char *buf)
+{
+    counts[API_UUID]++;
+    if (synthetic) {
+        /* The same UUID as the string wrapper gives: 00000000-0000-4000-8000-<index>. */
+        unsigned idx = (unsigned)GPOINTER_TO_UINT(d);
+        memset(buf, 0, VIR_UUID_BUFLEN);
+        buf[6] = 0x40;
+        buf[8] = 0x80;
+        for (int i = 0; i < 4; i++)
+            buf[15 - i] = (unsigned char)((idx >> (8 * i)) & 0xff);
+        return 0;
+    }
+    return __real_virDomainGetUUID(d, buf);
 }
 
 const char *__wrap_virDomainGetName(virDomainPtr d)
