@@ -121,9 +121,7 @@ pty_run() {
     shift
     local out=$tmp/$id.out dump=()
     [[ -n ${BENCH_KEEP:-} && -n ${BENCH_DUMP:-} ]] && dump=(--dump "$tmp/$id.dump")
-    # Per step: the calibration bound with a wide margin (a run is over when DONEMARK arrives).
-    local limit=$(((max_secs * 3 + 60) * 1000))
-    if ! "$pty" --size "${cols}x$rows" --timeout "$limit" "${dump[@]}" "$@" >"$out" \
+    if ! "$pty" --size "${cols}x$rows" --timeout "$limit_ms" "${dump[@]}" "$@" >"$out" \
         2>"$out.err"; then
         cat "$out.err" >&2
         die "run $id failed"
@@ -142,15 +140,20 @@ run_virsh() {
     pty_run "$1" --wait "Escape character" --press "$(command_keys "$2")" \
         --expect DONEMARK --quit '\x1d' -- virsh -c "$uri" console --force "$name"
 }
-# B: the filter leaves one domain in the list ("(1 of N)" in its title), `c` opens its serial
-# console (header "... · attached · C-] leaves"); at the end C-] leaves and q quits.
+# B: the filter leaves one domain in the list; its title becomes "Domains (1 of N) /NAME" (the
+# marker is ") /NAME": curses does not rewrite the unchanged "Domains (", and N is whatever
+# the daemon holds). `c` opens the serial console (header "NAME · serial0 · attached · C-]
+# leaves"). At the end C-] leaves the console and q quits.
 run_ncvirt() {
     pty_run "$1" --wait "Domains (" --press / --expect "filter:" \
-        --press "$name\\r" --expect "(1 of " --press c --expect "attached" \
+        --press "$name\\r" --expect ") /$name" --press c --expect "attached" \
         --press "$(command_keys "$2")" --expect DONEMARK --quit '\x1dq' -- "$ncvirt" -c "$uri"
 }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
 
+# pty-run's limit for each step: generous for 1 MiB (8.7 KiB/s), then three times the
+# estimate for a run plus a minute.
+limit_ms=120000
 note "calibration: 1 MiB through virsh console and ncvirt"
 run_virsh cal-virsh 1048576
 run_ncvirt cal-ncvirt 1048576
@@ -168,6 +171,7 @@ if ((fit_mib < want_mib)); then
     note "$size_note"
 fi
 bytes=$((mib * 1048576))
+limit_ms=$(awk -v ms="$cal_v" -v m="$mib" 'BEGIN { t = ms * m * 3 + 60000; printf "%d", (t > 1000000 ? 1000000 : t) }')
 
 note "$pairs pairs of $mib MiB runs (each about $(secs "$(awk -v ms="$cal_v" -v m="$mib" \
     'BEGIN { print ms * m }')"))"

@@ -210,10 +210,12 @@ if command -v strace >/dev/null; then
     idle_polls=$(awk -v a="$t0" -v b="$t1" '$2 >= a && $2 <= b && !/resumed>/ { n++ }
         END { print n + 0 }' "$tmp/strace.log")
 fi
-# Since the live stats (every 2 s) an idle ncvirt wakes for each refresh and for nothing else:
-# per tick a few wake-ups (main loop, worker) and a bounded amount of CPU, never a busy loop.
+# Since the live stats (every 2 s) an idle ncvirt wakes for each refresh and for nothing else.
+# One refresh is a few loop iterations on two threads (the timer, the worker's call, its result
+# posted back, the repaint), so a handful of wake-ups and polls per tick; a busy loop would
+# show hundreds.
 idle_ok=$(awk -v c="$idle_cpu" -v v="$idle_vcs" -v p="$idle_polls" -v s="$idle_secs" \
-    'BEGIN { t = s / 2; print (c <= 10 * t && v <= 4 * t + 2 && (p == "n/a" || p <= 4 * t + 2)) \
+    'BEGIN { t = s / 2; print (c <= 10 * t && v <= 6 * t + 2 && (p == "n/a" || p <= 6 * t + 2)) \
              ? "PASS" : "FAIL" }')
 
 # ---- report ----
@@ -248,7 +250,7 @@ more "with the in-process driver test:/// (its copy of the domains counts too):"
     "ncvirt median $(mib "$rss_med"), max $(mib "$rss_max"); virsh list $(mib "$rss_virsh")"
 row "3 idle ${idle_secs} s: 1000" "CPU $idle_cpu ms, $idle_vcs wake-ups, $idle_polls polls" \
     "see below" "$idle_ok"
-more "limit per 2 s stats refresh: CPU <= 10 ms, <= 4 wake-ups and <= 4 polls (nothing between)" \
+more "limit per 2 s stats refresh: CPU <= 10 ms, <= 6 wake-ups and <= 6 polls (nothing between)" \
     "wake-ups: voluntary context switches, all threads ($idle_ics involuntary)" \
     "polls: poll/ppoll calls started in the window (a second run, under strace)"
 [[ "$launch_ok $list_ok $filter_ok $rss_ok $idle_ok" != *FAIL* ]]
