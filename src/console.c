@@ -88,6 +88,7 @@ struct NvConsole {
     gboolean opening;
     gboolean domain_running;
     gboolean retried; /* one automatic reopen per run of the domain */
+    gboolean next_open_after_end; /* the next open is that reopen (start_open takes it) */
 
     virStreamPtr st;
     gboolean want_write;
@@ -323,6 +324,7 @@ static void end_stream(NvConsole *c, const char *why)
      * which (TAKEN, or ENDED because the domain is gone). */
     if (c->domain_running && !c->retried) {
         c->retried = TRUE;
+        c->next_open_after_end = TRUE;
         start_open(c, FALSE);
     }
 }
@@ -692,6 +694,7 @@ typedef struct {
     gboolean force;
     virStreamPtr st;
     NvConsoleState outcome; /* when it failed: TAKEN, ENDED or FAILED */
+    gboolean after_end;     /* the automatic reopen after the stream ended */
 } OpenJob;
 
 static void open_job_free(gpointer data)
@@ -769,6 +772,12 @@ static void open_done(NvConn *conn, gpointer data, const GError *err)
          * until the connection is back, and that reopens the console. */
         if (g_error_matches(err, NV_ERROR, NV_ERROR_DISCONNECTED))
             state = NV_CONSOLE_ENDED;
+        /* A domain going down fails the open in odd ways (its pty already gone: "permission
+         * denied") while it still counts as active; once it is known to be stopped, or when
+         * this was the automatic retry after the stream ended, that is an end, not a fault,
+         * so the console comes back when the domain runs again. */
+        if (state == NV_CONSOLE_FAILED && (!c->domain_running || job->after_end))
+            state = NV_CONSOLE_ENDED;
         set_state(c, state, err->message);
         return;
     }
@@ -798,6 +807,8 @@ static void start_open(NvConsole *c, gboolean force)
     job->device = g_strdup(c->device);
     job->force = force;
     job->outcome = NV_CONSOLE_FAILED;
+    job->after_end = c->next_open_after_end;
+    c->next_open_after_end = FALSE;
     c->opening = TRUE;
     set_state(c, NV_CONSOLE_CONNECTING, NULL);
     nv_conn_call(c->conn, open_work, open_done, job, open_job_free);
@@ -908,6 +919,9 @@ void nv_console_domain_state(NvConsole *c, gboolean running)
     c->domain_running = running;
     if (!running) {
         c->retried = FALSE;
+        /* Whatever the last open said, a stopped domain's console simply waits for it. */
+        if (c->state == NV_CONSOLE_FAILED && !c->opening)
+            set_state(c, NV_CONSOLE_ENDED, _("the domain is not running"));
         return;
     }
     if (c->conn == NULL || c->opening || c->state != NV_CONSOLE_ENDED)
