@@ -38,8 +38,19 @@ export GUEST_URI=$uri
 name="nvtest-serial-$$"
 cleanup_guest() {
     guest_cleanup "$name"
+    rm -f -- "/var/log/libvirt/qemu/$name.log" # libvirt's own log of the QEMU process
 }
-NVT_CLEANUP_HOOKS+=(cleanup_guest)
+# After a failure: what the guest received and printed on its serial port (the log has the
+# echo of typed input), before the guest and its log go.
+show_serial_log() {
+    local log
+    log=$(guest_serial_log "$name")
+    ((NVT_FAILURES > 0)) && [[ -s $log ]] || return 0
+    echo "---- $log (last 15 lines) ----"
+    tail -n 15 "$log" | cat -v
+    echo "----"
+}
+NVT_CLEANUP_HOOKS+=(show_serial_log cleanup_guest)
 
 t0=$(nvt_now_ms)
 secs() { awk -v ms="$(($(nvt_now_ms) - $1))" 'BEGIN { printf "%.1f", ms / 1000 }'; }
@@ -158,20 +169,20 @@ buffers=$(nvt_tmux list-buffers 2>&1)
 nvt_tmux show-buffer 2>/dev/null | grep -q NVPWNED && nvt_fail "NVPWNED in tmux's paste buffer"
 nvt_ok "OSC 2 and OSC 52 from the guest: pane title still '$title', no paste buffer"
 
-# The same bytes printed straight into a window of the same tmux server do change the title
+# The same bytes printed straight into a plain session of the same tmux server change the title
 # and fill a paste buffer: the checks above can fail.
-nvt_tmux new-window -d -t "$NVT_SESSION" -n raw \
+nvt_tmux new-session -d -s nvraw -x 80 -y 24 \
     "printf '\\033]2;NVPWNED\\007\\033]52;c;TlZQV05FRA==\\007'; exec sleep 100000" ||
-    nvt_fail "cannot open a plain tmux window"
+    nvt_fail "cannot open a plain tmux session"
 raw_leaked() {
-    [[ $(nvt_tmux display-message -p -t "$NVT_SESSION:raw" '#{pane_title}') == NVPWNED ]] &&
+    [[ $(nvt_tmux display-message -p -t nvraw: '#{pane_title}') == NVPWNED ]] &&
         nvt_tmux show-buffer 2>/dev/null | grep -q NVPWNED
 }
 nvt_wait_until "the raw OSC 2 / OSC 52 did not change tmux's title or buffer: the check is void" \
     5 raw_leaked
-nvt_tmux kill-window -t "$NVT_SESSION:raw"
+nvt_tmux kill-session -t nvraw
 nvt_tmux delete-buffer 2>/dev/null
-nvt_ok "control: the same bytes printed raw in a plain tmux window set the title and a buffer"
+nvt_ok "control: the same bytes printed raw in a plain tmux session set the title and a buffer"
 
 # ---- arrows and Ctrl keys ----
 # Left twice puts the 5 before "))": NV$((1000+25)) prints NV1025 (unedited it would be NV10025).

@@ -32,8 +32,19 @@ export GUEST_URI=$uri
 name="nvtest-vnc-$$"
 cleanup_guest() {
     guest_cleanup "$name"
+    rm -f -- "/var/log/libvirt/qemu/$name.log" # libvirt's own log of the QEMU process
 }
-NVT_CLEANUP_HOOKS+=(cleanup_guest)
+# After a failure: what the guest received and printed on its serial port (the log has the
+# echo of typed input), before the guest and its log go.
+show_serial_log() {
+    local log
+    log=$(guest_serial_log "$name")
+    ((NVT_FAILURES > 0)) && [[ -s $log ]] || return 0
+    echo "---- $log (last 15 lines) ----"
+    tail -n 15 "$log" | cat -v
+    echo "----"
+}
+NVT_CLEANUP_HOOKS+=(show_serial_log cleanup_guest)
 
 t0=$(nvt_now_ms)
 secs() { awk -v ms="$(($(nvt_now_ms) - $1))" 'BEGIN { printf "%.1f", ms / 1000 }'; }

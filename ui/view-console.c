@@ -16,6 +16,7 @@ typedef struct {
     guint pick;
     int saved_cursor;  /* curs_set's value before the view, ERR when unknown */
     gboolean reported; /* a failure was put in the status line already */
+    int last_id;       /* the domain's id as last seen (-1 not running, -2 not seen yet) */
 } NvConsoleView;
 
 /* ---- keys named from the keymap ---- */
@@ -317,18 +318,24 @@ static void on_console_changed(NvConsole *console, unsigned changes, gpointer da
     nv_app_dirty(app);
 }
 
-static gboolean domain_running(NvConsoleView *v)
+/* The domain's id: -1 when it is not running (or the connection is down). */
+static int domain_id(NvConsoleView *v)
 {
     NvConn *conn = v->base.app->conn;
     if (nv_conn_get_state(conn) != NV_CONN_CONNECTED)
-        return FALSE;
+        return -1;
     const NvModel *m = nv_conn_model(conn);
     for (guint i = 0; i < m->domains->len; i++) {
         const NvDomain *d = m->domains->pdata[i];
         if (strcmp(d->uuid, v->uuid) == 0)
-            return d->id >= 0;
+            return d->id;
     }
-    return FALSE;
+    return -1;
+}
+
+static gboolean domain_running(NvConsoleView *v)
+{
+    return domain_id(v) >= 0;
 }
 
 static void open_console(NvConsoleView *v, const char *device)
@@ -458,8 +465,14 @@ static void view_resize(NvView *view)
 static void view_model_changed(NvView *view, unsigned changes)
 {
     NvConsoleView *v = (NvConsoleView *)view;
+    int id = domain_id(v);
+    /* A stop and start quicker than one refresh shows only as a new id: tell the console the
+     * domain stopped in between, so it reattaches to the new run. */
+    if (v->console && v->last_id >= 0 && id >= 0 && id != v->last_id)
+        nv_console_domain_state(v->console, FALSE);
+    v->last_id = id;
     if (v->console)
-        nv_console_domain_state(v->console, domain_running(v));
+        nv_console_domain_state(v->console, id >= 0);
 }
 
 static void view_free(NvView *view)
@@ -521,6 +534,7 @@ NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name)
     v->base.klass = &console_class;
     v->base.app = app;
     v->uuid = g_strdup(uuid);
+    v->last_id = -2;
     v->name = g_strdup(name);
     v->saved_cursor = curs_set(0);
     v->choices = console_choices(app, uuid);
