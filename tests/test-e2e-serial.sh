@@ -37,6 +37,12 @@ export GUEST_URI=$uri
 
 name="nvtest-serial-$$"
 cleanup_guest() {
+    # A daemon that another test is restarting would leave the guest behind: wait for it.
+    local i
+    for i in $(seq 1 60); do
+        guest_virsh version >/dev/null 2>&1 && break
+        sleep 0.5
+    done
     guest_cleanup "$name"
     rm -f -- "/var/log/libvirt/qemu/$name.log" # libvirt's own log of the QEMU process
 }
@@ -67,8 +73,25 @@ q() { nvt_re_quote "$1"; }
 # ---- the guest ----
 cache=$(guest_build "$NCVIRT_BUILDDIR/guest-cache") || die "building the guest failed"
 guest_xml "$name" "$cache" >"$NVT_TMP/dom.xml"
-out=$(guest_virsh define "$NVT_TMP/dom.xml" 2>&1) || die "virsh define: $out"
-out=$(guest_virsh start "$name" 2>&1) || die "virsh start: $out"
+# Other tests restart the shared daemon: a call that lost the connection is retried once the
+# daemon answers again (up to 3 tries, 30 s each).
+vsh_retry() {
+    local i
+    for _ in 1 2 3; do
+        out=$(guest_virsh "$@" 2>&1) && return 0
+        [[ $out == *"connect to the hypervisor"* || $out == *"Disconnected from"* ||
+            $out == *"end of file"* ]] || return 1
+        echo "# virsh $1: the daemon went away ($out), retrying"
+        for i in $(seq 1 60); do
+            guest_virsh version >/dev/null 2>&1 && break
+            sleep 0.5
+        done
+    done
+    return 1
+}
+vsh_retry define "$NVT_TMP/dom.xml" || die "virsh define: $out"
+vsh_retry start "$name" || guest_virsh domstate "$name" 2>/dev/null | grep -q running ||
+    die "virsh start: $out"
 t=$(nvt_now_ms)
 guest_wait_marker "$name" NCVIRT-GUEST-READY 120 || die "no NCVIRT-GUEST-READY within 120 s"
 nvt_ok "$name booted: NCVIRT-GUEST-READY after $(secs "$t") s"
