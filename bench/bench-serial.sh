@@ -6,7 +6,7 @@
 # Builds ncvirt and bench/pty-run, builds (or reuses) the test guest and boots it once as
 # nvbench-serial-PID on qemu:///system (removed at the end, also on Ctrl-C). In the guest, 10
 # MiB of random base64 (76-column lines) is written to /tmp/d once. Each run then types
-#     head -c SIZE /tmp/d;echo DONE""MARK
+#     head -c SIZE /tmp/d;echo :DONE""MARK
 # into the guest's serial shell and times, with pty-run, from writing that line (Enter
 # included) until DONEMARK has been written to the pty:
 #   A  virsh -c qemu:///system console --force NAME       (in pty-run's 120x40 pty)
@@ -132,7 +132,7 @@ pty_run() {
     echo "$ms" >"$tmp/$id.ms"
 }
 command_keys() { # the line typed into the guest, Enter included
-    printf 'head -c %d /tmp/d;echo DONE""MARK\\r' "$1"
+    printf 'head -c %d /tmp/d;echo :DONE""MARK\\r' "$1"
 }
 # A: virsh prints its banner, then puts the terminal in raw mode; pty-run's press waits for the
 # output to settle (300 ms) before typing. C-] alone detaches.

@@ -89,6 +89,8 @@ struct NvConsole {
     gboolean domain_running;
     gboolean retried; /* one automatic reopen per run of the domain */
     gboolean next_open_after_end; /* the next open is that reopen (start_open takes it) */
+    guint retry_source;           /* a delayed reopen while the domain is starting */
+    int retries_left;             /* delayed reopens left for this run of the domain */
 
     virStreamPtr st;
     gboolean want_write;
@@ -756,6 +758,17 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
     return TRUE;
 }
 
+static void start_open(NvConsole *c, gboolean force);
+
+static gboolean retry_open(gpointer data)
+{
+    NvConsole *c = data;
+    c->retry_source = 0;
+    if (c->state == NV_CONSOLE_ENDED && c->domain_running && !c->opening && c->conn)
+        start_open(c, FALSE);
+    return G_SOURCE_REMOVE;
+}
+
 static void open_done(NvConn *conn, gpointer data, const GError *err)
 {
     OpenJob *job = data;
@@ -779,6 +792,14 @@ static void open_done(NvConn *conn, gpointer data, const GError *err)
         if (state == NV_CONSOLE_FAILED && (!c->domain_running || job->after_end))
             state = NV_CONSOLE_ENDED;
         set_state(c, state, err->message);
+        /* The model can say "running" a moment before the console can be opened (or from a
+         * list taken just before the stop): try again shortly, a few times, since no further
+         * change of the model may come to trigger it. */
+        if (state == NV_CONSOLE_ENDED && c->domain_running && c->retries_left > 0 &&
+            !c->retry_source) {
+            c->retries_left--;
+            c->retry_source = g_timeout_add_seconds(1, retry_open, c);
+        }
         return;
     }
     c->st = g_steal_pointer(&job->st);
@@ -820,6 +841,7 @@ static NvConsole *console_new(int rows, int cols)
 {
     NvConsole *c = g_new0(NvConsole, 1);
     c->rows = CLAMP(rows, NV_CONSOLE_MIN_ROWS, NV_CONSOLE_MAX_SIDE);
+    c->retries_left = 3;
     c->cols = CLAMP(cols, NV_CONSOLE_MIN_COLS, NV_CONSOLE_MAX_SIDE);
     c->link = g_atomic_rc_box_new0(NvConsoleLink);
     c->link->console = c;
@@ -863,6 +885,7 @@ void nv_console_free(NvConsole *c)
     if (c == NULL)
         return;
     c->listener = NULL;
+    g_clear_handle_id(&c->retry_source, g_source_remove);
     close_stream(c);
     c->link->console = NULL;
     link_unref(c->link);
@@ -919,6 +942,7 @@ void nv_console_domain_state(NvConsole *c, gboolean running)
     c->domain_running = running;
     if (!running) {
         c->retried = FALSE;
+        c->retries_left = 3;
         /* Whatever the last open said, a stopped domain's console simply waits for it. */
         if (c->state == NV_CONSOLE_FAILED && !c->opening)
             set_state(c, NV_CONSOLE_ENDED, _("the domain is not running"));
