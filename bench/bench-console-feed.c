@@ -30,13 +30,19 @@
 #define MIB (1024.0 * 1024.0)
 
 static const char *const words[] = {
-    "Started", "Reached", "target", "Mounting", "Mounted", "kernel", "systemd", "device",
-    "network", "Starting", "Finished", "service", "Listening", "socket", "on", "for", "the",
-    "journal", "udev", "virtio", "block", "vda1", "ext4", "filesystem", "with", "ordered",
-    "data", "mode", "Opts:", "(null)", "Quota", "ttyS0", "16550A", "irq", "4", "at",
-    "0x3f8", "is", "a", "clocksource", "tsc", "Switched", "to", "ACPI:", "PCI", "Interrupt",
-    "Link", "[LNKC]", "enabled", "10", "11", "memory", "auto-onlined", "random:", "crng",
-    "init", "done", "EXT4-fs", "(vda1):", "re-mounted.", "Session", "1", "of", "user", "root.",
+    "Started",   "Reached",  "target",       "Mounting",   "Mounted",
+    "kernel",    "systemd",  "device",       "network",    "Starting",
+    "Finished",  "service",  "Listening",    "socket",     "on",
+    "for",       "the",      "journal",      "udev",       "virtio",
+    "block",     "vda1",     "ext4",         "filesystem", "with",
+    "ordered",   "data",     "mode",         "Opts:",      "(null)",
+    "Quota",     "ttyS0",    "16550A",       "irq",        "4",
+    "at",        "0x3f8",    "is",           "a",          "clocksource",
+    "tsc",       "Switched", "to",           "ACPI:",      "PCI",
+    "Interrupt", "Link",     "[LNKC]",       "enabled",    "10",
+    "11",        "memory",   "auto-onlined", "random:",    "crng",
+    "init",      "done",     "EXT4-fs",      "(vda1):",    "re-mounted.",
+    "Session",   "1",        "of",           "user",       "root.",
 };
 
 static void append_word_line(GString *s, GRand *rand, int min_words, int max_words)
@@ -122,8 +128,8 @@ static void report(const char *what, gsize bytes, double *ms, int runs)
     qsort(ms, (size_t)runs, sizeof(double), cmp_double);
     double mib = (double)bytes / MIB;
     printf("%-34s %8.1f MiB/s  (min %.1f, max %.1f; %.1f ms for %.1f MiB)\n", what,
-           mib / (ms[runs / 2] / 1000.0), mib / (ms[runs - 1] / 1000.0),
-           mib / (ms[0] / 1000.0), ms[runs / 2], mib);
+           mib / (ms[runs / 2] / 1000.0), mib / (ms[runs - 1] / 1000.0), mib / (ms[0] / 1000.0),
+           ms[runs / 2], mib);
 }
 
 /* The text of screen row `row`, trailing blanks dropped. */
@@ -156,7 +162,7 @@ int main(int argc, char **argv)
     const char *end = data->str + data->len;
     const char *p = end;
     while (p > data->str && p[-1] != '\n')
-        p--; /* start of the unfinished last line */
+        p--;                      /* start of the unfinished last line */
     const char *last_end = p - 2; /* before its CR LF */
     const char *last = last_end;
     while (last > data->str && last[-1] != '\n')

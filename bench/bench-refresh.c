@@ -607,8 +607,8 @@ static gboolean bench_processing(void)
                              .mem_total_kib = 1 << 30,
                              .mem_avail_kib = 1 << 29};
         double t2 = thread_ms();
-        nv_domain_stats_merge(model->domain_stats, batch, TRUE);
-        nv_domain_stats_link(model->domains, model->domain_stats);
+        if (nv_domain_stats_merge(model->domain_stats, batch, TRUE)) /* as conn.c does */
+            nv_domain_stats_link(model->domains, model->domain_stats);
         nv_host_stats_update(&model->host_stats, &host);
         double t3 = thread_ms();
         if (batch->samples->len != PROCESS_DOMAINS ||

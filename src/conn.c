@@ -415,8 +415,9 @@ static void deliver_result(NvConn *conn, Job *job)
         change = NV_CHANGE_DOMAINS;
         break;
     case JOB_STATS:
-        nv_domain_stats_merge(m->domain_stats, job->samples, TRUE);
-        nv_domain_stats_link(m->domains, m->domain_stats);
+        /* Entries are updated in place: the links change only with the table's members. */
+        if (nv_domain_stats_merge(m->domain_stats, job->samples, TRUE))
+            nv_domain_stats_link(m->domains, m->domain_stats);
         nv_host_stats_update(&m->host_stats, &job->host);
         change = NV_CHANGE_STATS;
         break;

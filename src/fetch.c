@@ -150,92 +150,111 @@ typedef struct {
 } Balloon;
 
 /* The part after "block.<n>." or "net.<n>.", or NULL: a per-device counter's name. */
-static const char *device_field(const char *rest)
+static inline const char *device_field(const char *rest)
 {
-    if (!g_ascii_isdigit(*rest))
-        return NULL;
-    while (g_ascii_isdigit(*rest))
-        rest++;
-    return *rest == '.' ? rest + 1 : NULL;
+    const char *p = rest;
+    while ((unsigned)(*p - '0') < 10u)
+        p++;
+    return p != rest && *p == '.' ? p + 1 : NULL;
 }
 
-static void balloon_param(NvDomainSample *s, Balloon *b, const char *f, guint64 v)
+/* Each *_param gets the field after its group's prefix and the parameter, and reads the value
+ * only for a field it uses: most of a record's parameters are counters nobody shows. */
+static void balloon_param(NvDomainSample *s, Balloon *b, const char *f, const virTypedParameter *p)
 {
+    guint64 *slot = NULL;
+    gboolean *have = NULL;
     if (FIELD_IS(f, "current")) {
-        b->current = v;
-        b->have_current = TRUE;
+        slot = &b->current;
+        have = &b->have_current;
     } else if (FIELD_IS(f, "unused")) {
-        b->unused = v;
-        b->have_unused = TRUE;
+        slot = &b->unused;
+        have = &b->have_unused;
     } else if (FIELD_IS(f, "rss")) {
-        b->rss = v;
-        b->have_rss = TRUE;
+        slot = &b->rss;
+        have = &b->have_rss;
     } else if (FIELD_IS(f, "maximum")) {
-        s->mem_max_kib = v;
+        slot = &s->mem_max_kib;
     }
+    if (slot && param_ull(p, slot) && have)
+        *have = TRUE;
 }
 
-static void block_param(NvDomainSample *s, const char *f, guint64 v)
+/* "rd.bytes", "wr.bytes", "rx.bytes" or "tx.bytes": FIRST and SECOND are the two letters
+ * before ".bytes". */
+static inline gboolean is_bytes_field(const char *name, char first, char second)
+{
+    return name[0] == first && name[1] == second && FIELD_IS(name + 2, ".bytes");
+}
+
+static void add_param(guint64 *sum, const virTypedParameter *p)
+{
+    guint64 v;
+    if (param_ull(p, &v))
+        *sum += v;
+}
+
+static void block_param(NvDomainSample *s, const char *f, const virTypedParameter *p)
 {
     const char *name = device_field(f);
     if (!name) {
-        if (FIELD_IS(f, "count"))
+        guint64 v;
+        if (FIELD_IS(f, "count") && param_ull(p, &v))
             s->have |= NV_STAT_DISK; /* no disks is a rate of 0, not an unknown one */
-    } else if (name[0] == 'r' && FIELD_IS(name, "rd.bytes")) {
-        s->rd_bytes += v;
-    } else if (name[0] == 'w' && FIELD_IS(name, "wr.bytes")) {
-        s->wr_bytes += v;
+    } else if (is_bytes_field(name, 'r', 'd')) {
+        add_param(&s->rd_bytes, p);
+    } else if (is_bytes_field(name, 'w', 'r')) {
+        add_param(&s->wr_bytes, p);
     }
 }
 
-static void net_param(NvDomainSample *s, const char *f, guint64 v)
+static void net_param(NvDomainSample *s, const char *f, const virTypedParameter *p)
 {
     const char *name = device_field(f);
     if (!name) {
-        if (FIELD_IS(f, "count"))
+        guint64 v;
+        if (FIELD_IS(f, "count") && param_ull(p, &v))
             s->have |= NV_STAT_NET;
-    } else if (name[1] == 'x' && FIELD_IS(name, "rx.bytes")) {
-        s->rx_bytes += v;
-    } else if (name[1] == 'x' && FIELD_IS(name, "tx.bytes")) {
-        s->tx_bytes += v;
+    } else if (is_bytes_field(name, 'r', 'x')) {
+        add_param(&s->rx_bytes, p);
+    } else if (is_bytes_field(name, 't', 'x')) {
+        add_param(&s->tx_bytes, p);
     }
 }
 
 /* One pass over the record's parameters, by group prefix: a QEMU domain has fifty or more,
- * hundreds with many disks, and a host thousands of records. */
+ * hundreds with many disks, and a host thousands of records, so the dispatch looks at as few
+ * bytes as it can (this loop is most of a refresh's CPU time, bench/bench-refresh). */
 static void sample_from_record(virDomainStatsRecordPtr rec, NvDomainSample *s)
 {
     Balloon b = {0};
     guint64 v = 0;
-    for (int i = 0; i < rec->nparams; i++) {
-        const virTypedParameter *p = &rec->params[i];
+    const virTypedParameter *p = rec->params;
+    const virTypedParameter *end = p + MAX(rec->nparams, 0);
+    for (; p < end; p++) {
         const char *f = p->field;
-        if (!param_ull(p, &v))
-            continue;
         /* The first letter tells the groups apart but for b (block, balloon). */
         switch (f[0]) {
         case 'b':
-            if (FIELD_HAS_PREFIX(f, "block."))
-                block_param(s, f + 6, v);
-            else if (FIELD_HAS_PREFIX(f, "balloon."))
-                balloon_param(s, &b, f + 8, v);
+            if (f[1] == 'l' && FIELD_HAS_PREFIX(f, "block."))
+                block_param(s, f + 6, p);
+            else if (f[1] == 'a' && FIELD_HAS_PREFIX(f, "balloon."))
+                balloon_param(s, &b, f + 8, p);
             break;
         case 'n':
             if (FIELD_HAS_PREFIX(f, "net."))
-                net_param(s, f + 4, v);
+                net_param(s, f + 4, p);
             break;
         case 'c':
-            if (FIELD_IS(f, "cpu.time")) {
-                s->cpu_ns = v;
+            if (FIELD_IS(f, "cpu.time") && param_ull(p, &s->cpu_ns))
                 s->have |= NV_STAT_CPU;
-            }
             break;
         case 'v':
-            if (FIELD_IS(f, "vcpu.current"))
+            if (FIELD_IS(f, "vcpu.current") && param_ull(p, &v))
                 s->vcpus = (unsigned)v;
             break;
         case 's':
-            if (FIELD_IS(f, "state.state"))
+            if (FIELD_IS(f, "state.state") && param_ull(p, &v))
                 s->state = (int)v;
             break;
         default:
@@ -268,15 +287,20 @@ static NvDomainSamples *samples_from_records(virDomainStatsRecordPtr *recs, int 
 {
     NvDomainSamples *out = nv_domain_samples_new((guint)MAX(nrecs, 0));
     out->when_us = when_us;
+    /* Filled in place (the array is zeroed as it grows); a record without a UUID is dropped
+     * by not counting its slot. */
+    g_array_set_size(out->samples, (guint)MAX(nrecs, 0));
+    guint n = 0;
     for (int i = 0; i < nrecs; i++) {
-        NvDomainSample s = {0};
+        NvDomainSample *s = &g_array_index(out->samples, NvDomainSample, n);
         unsigned char raw[VIR_UUID_BUFLEN];
         if (virDomainGetUUID(recs[i]->dom, raw) < 0)
             continue;
-        format_uuid(raw, s.uuid);
-        sample_from_record(recs[i], &s);
-        g_array_append_val(out->samples, s);
+        format_uuid(raw, s->uuid);
+        sample_from_record(recs[i], s);
+        n++;
     }
+    g_array_set_size(out->samples, n);
     return out;
 }
 

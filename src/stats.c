@@ -176,9 +176,10 @@ static guint merge_epoch(void)
     return (guint)g_atomic_int_add(&epoch, 1) + 1u;
 }
 
-void nv_domain_stats_merge(GHashTable *table, const NvDomainSamples *batch, gboolean tick)
+gboolean nv_domain_stats_merge(GHashTable *table, const NvDomainSamples *batch, gboolean tick)
 {
     guint epoch = merge_epoch();
+    gboolean changed = FALSE;
     for (guint i = 0; i < batch->samples->len; i++) {
         const NvDomainSample *now = &g_array_index(batch->samples, NvDomainSample, i);
         if (!sample_is_live(now))
@@ -193,19 +194,23 @@ void nv_domain_stats_merge(GHashTable *table, const NvDomainSamples *batch, gboo
         if (!s) {
             s = stats_new(now);
             g_hash_table_insert(table, s->last.uuid, s);
+            changed = TRUE;
         }
         s->epoch = epoch;
         nv_domain_stats_update(s, now, batch->when_us);
     }
     if (!tick)
-        return;
+        return changed;
     /* Whatever this tick did not see is gone, stopped or without numbers now. */
     GHashTableIter it;
     gpointer value;
     g_hash_table_iter_init(&it, table);
     while (g_hash_table_iter_next(&it, NULL, &value))
-        if (((NvDomainStats *)value)->epoch != epoch)
+        if (((NvDomainStats *)value)->epoch != epoch) {
             g_hash_table_iter_remove(&it);
+            changed = TRUE;
+        }
+    return changed;
 }
 
 void nv_domain_stats_link(GPtrArray *domains, GHashTable *table)

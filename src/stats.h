@@ -102,8 +102,11 @@ void nv_domain_stats_update(NvDomainStats *s, const NvDomainSample *now, gint64 
  * rings advance (except for entries sampled less than NV_STATS_MIN_INTERVAL_US before);
  * entries of domains that are gone, inactive or without numbers are dropped.
  * FALSE (a list refresh, at any moment): only domains without an entry get their first sample,
- * so the rings keep one point per tick. */
-void nv_domain_stats_merge(GHashTable *table, const NvDomainSamples *batch, gboolean tick);
+ * so the rings keep one point per tick.
+ * Returns TRUE when an entry was added or dropped: only then can an NvDomain's `stats` link be
+ * out of date (entries are updated in place), so only then is nv_domain_stats_link needed
+ * after a tick. */
+gboolean nv_domain_stats_merge(GHashTable *table, const NvDomainSamples *batch, gboolean tick);
 GHashTable *nv_domain_stats_table_new(void);
 
 /* Sets every NvDomain's `stats` (domains: NvDomain*) to its entry in `table`, or NULL. */

@@ -165,7 +165,7 @@ START_TEST(test_merge)
     s1[1].have = 0;
     /* A relist seeds: A gets an entry (a baseline), B (shut off, no numbers) none. */
     g_autoptr(NvDomainSamples) seed = batch_of(SEC, s1, 2);
-    nv_domain_stats_merge(table, seed, FALSE);
+    ck_assert(nv_domain_stats_merge(table, seed, FALSE)); /* A added */
     ck_assert_uint_eq(g_hash_table_size(table), 1);
     NvDomainStats *a = g_hash_table_lookup(table, UUID_A);
     ck_assert_ptr_nonnull(a);
@@ -175,7 +175,7 @@ START_TEST(test_merge)
     /* A tick: rates from the seeded baseline; B started and gets its baseline. */
     NvDomainSample s2[] = {sample(UUID_A, 2000000000ULL, 0, 0), sample(UUID_B, 5, 0, 0)};
     g_autoptr(NvDomainSamples) t1 = batch_of(3 * SEC, s2, 2);
-    nv_domain_stats_merge(table, t1, TRUE);
+    ck_assert(nv_domain_stats_merge(table, t1, TRUE)); /* B added */
     ck_assert_uint_eq(g_hash_table_size(table), 2);
     a = g_hash_table_lookup(table, UUID_A);
     ck_assert_double_eq_tol(a->cpu_percent, 50.0, 1e-9);
@@ -183,13 +183,13 @@ START_TEST(test_merge)
 
     /* A relist between ticks does not move the rings or the baselines. */
     g_autoptr(NvDomainSamples) seed2 = batch_of(4 * SEC, s2, 2);
-    nv_domain_stats_merge(table, seed2, FALSE);
+    ck_assert(!nv_domain_stats_merge(table, seed2, FALSE)); /* same members */
     ck_assert_uint_eq(nv_ring_len(&a->cpu), 1);
     ck_assert_int_eq(a->last_us, 3 * SEC);
 
     /* A tick too soon after the last one keeps the older baseline and both entries. */
     g_autoptr(NvDomainSamples) soon = batch_of(3 * SEC + 1000, s2, 1);
-    nv_domain_stats_merge(table, soon, TRUE);
+    ck_assert(nv_domain_stats_merge(table, soon, TRUE)); /* B dropped */
     ck_assert_uint_eq(g_hash_table_size(table), 1); /* B was not in it: gone */
     a = g_hash_table_lookup(table, UUID_A);
     ck_assert_ptr_nonnull(a);
@@ -200,7 +200,7 @@ START_TEST(test_merge)
     NvDomainSample s3 = sample(UUID_A, 0, 0, 0);
     s3.state = NV_DOMAIN_SHUTOFF;
     g_autoptr(NvDomainSamples) t2 = batch_of(5 * SEC, &s3, 1);
-    nv_domain_stats_merge(table, t2, TRUE);
+    ck_assert(nv_domain_stats_merge(table, t2, TRUE)); /* A dropped */
     ck_assert_uint_eq(g_hash_table_size(table), 0);
 
     /* An empty answer (the test driver's state-only records) leaves nothing behind. */
@@ -234,6 +234,15 @@ START_TEST(test_link)
     ck_assert_ptr_eq(((NvDomain *)doms->pdata[0])->stats, g_hash_table_lookup(table, UUID_A));
     ck_assert_ptr_null(((NvDomain *)doms->pdata[1])->stats);
     ck_assert_ptr_null(((NvDomain *)doms->pdata[2])->stats); /* not running */
+
+    /* A tick with the same members updates the entries in place: the links stay right
+     * without a relink, and merge says none is needed. */
+    NvDomainSample s2 = sample(UUID_A, 1000, 0, 0);
+    g_autoptr(NvDomainSamples) b2 = batch_of(3 * SEC, &s2, 1);
+    ck_assert(!nv_domain_stats_merge(table, b2, TRUE));
+    const NvDomainStats *a = ((NvDomain *)doms->pdata[0])->stats;
+    ck_assert_ptr_eq(a, g_hash_table_lookup(table, UUID_A));
+    ck_assert_uint_eq(nv_ring_len(&a->cpu), 1);
 }
 END_TEST
 

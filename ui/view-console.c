@@ -7,6 +7,12 @@
 #include "console.h"
 #include "ui-internal.h"
 
+/* Guest output is painted at most this often (50 fps). A guest printing fast sends many small
+ * stream packets a second; painting each one cost more CPU than everything else the console
+ * does, and on a host with few CPUs that CPU comes from the guest's own vCPU threads. Output
+ * after a quiet moment (an echo of a typed key) is still painted at once. */
+#define NV_CONSOLE_FRAME_US (20 * G_TIME_SPAN_MILLISECOND)
+
 typedef struct {
     NvView base;
     char *uuid;
@@ -17,6 +23,8 @@ typedef struct {
     int saved_cursor;  /* curs_set's value before the view, ERR when unknown */
     gboolean reported; /* a failure was put in the status line already */
     int last_id;       /* the domain's id as last seen (-1 not running, -2 not seen yet) */
+    gint64 painted_us; /* monotonic time of the last paint */
+    guint frame_source; /* the held-back paint of new output, see NV_CONSOLE_FRAME_US */
 } NvConsoleView;
 
 /* ---- keys named from the keymap ---- */
@@ -305,6 +313,14 @@ static void draw_picker(NvConsoleView *v)
 
 /* ---- the view ---- */
 
+static gboolean frame_due(gpointer data)
+{
+    NvConsoleView *v = data;
+    v->frame_source = 0;
+    nv_app_dirty(v->base.app);
+    return G_SOURCE_REMOVE;
+}
+
 static void on_console_changed(NvConsole *console, unsigned changes, gpointer data)
 {
     NvConsoleView *v = data;
@@ -315,7 +331,17 @@ static void on_console_changed(NvConsole *console, unsigned changes, gpointer da
         v->reported = TRUE;
         nv_app_message(app, nv_console_get_message(console), TRUE);
     }
-    nv_app_dirty(app);
+    if (changes & NV_CONSOLE_CHANGED_STATE) {
+        nv_app_dirty(app);
+        return;
+    }
+    if (v->frame_source)
+        return; /* a paint is already due */
+    gint64 wait = v->painted_us + NV_CONSOLE_FRAME_US - g_get_monotonic_time();
+    if (wait <= 0)
+        nv_app_dirty(app);
+    else
+        v->frame_source = g_timeout_add((guint)(wait / G_TIME_SPAN_MILLISECOND) + 1, frame_due, v);
 }
 
 /* The domain's id: -1 when it is not running (or the connection is down). */
@@ -350,6 +376,7 @@ static void view_draw(NvView *view)
 {
     NvConsoleView *v = (NvConsoleView *)view;
     NvApp *app = view->app;
+    v->painted_us = g_get_monotonic_time();
     if (v->console == NULL) {
         werase(stdscr);
         draw_header(v, NULL);
@@ -478,6 +505,8 @@ static void view_model_changed(NvView *view, unsigned changes)
 static void view_free(NvView *view)
 {
     NvConsoleView *v = (NvConsoleView *)view;
+    if (v->frame_source)
+        g_source_remove(v->frame_source);
     nv_console_free(v->console);
     if (v->saved_cursor != ERR)
         curs_set(v->saved_cursor);
