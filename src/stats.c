@@ -150,10 +150,30 @@ void nv_domain_stats_update(NvDomainStats *s, const NvDomainSample *now, gint64 
 
 /* ---- the model's table ---- */
 
+/* Keys are UUID strings, 36 characters: g_str_hash walks them a byte at a time, and a refresh
+ * of thousands of domains hashes every one. A key of that length is hashed from five
+ * overlapping 8-byte words instead; any other string (never seen from libvirt) falls back to
+ * g_str_hash. Only the table's speed depends on the hash, never its answers. */
+static guint uuid_hash(gconstpointer key)
+{
+    const char *s = key;
+    if (strnlen(s, NV_UUID_BUFLEN) != NV_UUID_BUFLEN - 1)
+        return g_str_hash(s);
+    static const size_t at[] = {0, 8, 16, 24, 28};
+    guint64 h = 0x9e3779b97f4a7c15ULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
+        guint64 w;
+        memcpy(&w, s + at[i], sizeof(w));
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return (guint)h;
+}
+
 GHashTable *nv_domain_stats_table_new(void)
 {
     /* The key is the entry's own last.uuid: no second allocation per domain. */
-    return g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    return g_hash_table_new_full(uuid_hash, g_str_equal, NULL, g_free);
 }
 
 /* Values mirror virDomainState: a domain in these states has no live numbers. */
@@ -185,8 +205,12 @@ gboolean nv_domain_stats_merge(GHashTable *table, const NvDomainSamples *batch, 
         if (!sample_is_live(now))
             continue;
         NvDomainStats *s = g_hash_table_lookup(table, now->uuid);
-        if (s && !tick)
+        if (s && !tick) {
+            /* Ticks carry no vCPU count (fetch.c): a relist keeps the CPU scale current. */
+            if (now->vcpus)
+                s->last.vcpus = now->vcpus;
             continue;
+        }
         if (s && s->last.have && batch->when_us - s->last_us < NV_STATS_MIN_INTERVAL_US) {
             s->epoch = epoch;
             continue;

@@ -214,6 +214,35 @@ START_TEST(test_merge)
 }
 END_TEST
 
+/* Ticks carry no vCPU count (fetch.c leaves the vCPU group out): CPU % is scaled by the count
+ * of the relist that seeded the entry, and a later relist updates it. */
+START_TEST(test_merge_vcpus)
+{
+    g_autoptr(GHashTable) table = nv_domain_stats_table_new();
+    NvDomainSample seed_s = sample(UUID_A, 0, 0, 0); /* 2 vCPUs */
+    g_autoptr(NvDomainSamples) seed = batch_of(SEC, &seed_s, 1);
+    nv_domain_stats_merge(table, seed, FALSE);
+
+    NvDomainSample t = sample(UUID_A, 2000000000ULL, 0, 0);
+    t.vcpus = 0;
+    g_autoptr(NvDomainSamples) t1 = batch_of(3 * SEC, &t, 1);
+    nv_domain_stats_merge(table, t1, TRUE);
+    NvDomainStats *a = g_hash_table_lookup(table, UUID_A);
+    ck_assert_double_eq_tol(a->cpu_percent, 50.0, 1e-9); /* 2 s of CPU in 2 s, 2 vCPUs */
+
+    NvDomainSample grown = sample(UUID_A, 2000000000ULL, 0, 0);
+    grown.vcpus = 4;
+    g_autoptr(NvDomainSamples) relist = batch_of(4 * SEC, &grown, 1);
+    ck_assert(!nv_domain_stats_merge(table, relist, FALSE));
+    ck_assert_uint_eq(nv_ring_len(&a->cpu), 1); /* a relist adds no point */
+
+    t.cpu_ns = 4000000000ULL;
+    g_autoptr(NvDomainSamples) t2 = batch_of(5 * SEC, &t, 1);
+    nv_domain_stats_merge(table, t2, TRUE);
+    ck_assert_double_eq_tol(a->cpu_percent, 25.0, 1e-9); /* now scaled by 4 */
+}
+END_TEST
+
 START_TEST(test_link)
 {
     g_autoptr(GHashTable) table = nv_domain_stats_table_new();
@@ -243,6 +272,9 @@ START_TEST(test_link)
     const NvDomainStats *a = ((NvDomain *)doms->pdata[0])->stats;
     ck_assert_ptr_eq(a, g_hash_table_lookup(table, UUID_A));
     ck_assert_uint_eq(nv_ring_len(&a->cpu), 1);
+    /* Keys that are not 36 characters long take the other hash: still no false match. */
+    ck_assert_ptr_null(g_hash_table_lookup(table, ""));
+    ck_assert_ptr_null(g_hash_table_lookup(table, UUID_A "0"));
 }
 END_TEST
 
@@ -462,6 +494,7 @@ static Suite *stats_suite(void)
     tcase_add_test(rates, test_mem_in_use);
     tcase_add_test(rates, test_domain_update);
     tcase_add_test(rates, test_merge);
+    tcase_add_test(rates, test_merge_vcpus);
     tcase_add_test(rates, test_link);
     tcase_add_test(rates, test_host);
     suite_add_tcase(s, rates);
