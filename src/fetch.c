@@ -113,9 +113,10 @@ static char *domain_title(virDomainPtr dom, const char *uuid, GHashTable *cache)
 /* ---- live counters from stats records ---- */
 
 /* The groups of a stats tick; a driver leaves out what it does not have. Not the vCPU group:
- * the tick uses only vcpu.current (to scale CPU %), which the relist's call already gives, and
- * on QEMU that group costs a monitor query per domain and a dozen parameters per record
- * (a third of the records' size on a small guest) for per-vCPU counters nobody shows. */
+ * the tick uses only vcpu.current (to scale CPU %), which the relist's call already gives. On
+ * QEMU the group makes the daemon read every vCPU thread's counters (and it may ask QEMU's
+ * monitor for the halted state), and adds 2 + 4-5 per vCPU parameters to each record for
+ * counters nobody shows here. */
 #define NV_TICK_GROUPS                                                                            \
     (VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |              \
      VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK)

@@ -196,23 +196,36 @@ static guint merge_epoch(void)
     return (guint)g_atomic_int_add(&epoch, 1) + 1u;
 }
 
+/* The entry of the sample after `prev`'s in the last tick, when it is `now`'s: libvirt answers in
+ * the same order tick after tick, so following that chain finds nearly every entry without
+ * hashing, and the next one can be fetched from memory while this one is updated. */
+static NvDomainStats *follow_chain(const NvDomainStats *prev, const NvDomainSample *now)
+{
+    NvDomainStats *hint = prev ? prev->next_seen : NULL;
+    if (hint == NULL)
+        return NULL;
+    if (hint->next_seen)
+        __builtin_prefetch(hint->next_seen);
+    return memcmp(hint->last.uuid, now->uuid, sizeof(now->uuid)) == 0 ? hint : NULL;
+}
+
 gboolean nv_domain_stats_merge(GHashTable *table, const NvDomainSamples *batch, gboolean tick)
 {
     guint epoch = merge_epoch();
     gboolean changed = FALSE;
+    NvDomainStats *prev = NULL; /* the entry of the last live sample, on a tick */
+    guint seen = 0;             /* entries this tick saw */
     for (guint i = 0; i < batch->samples->len; i++) {
         const NvDomainSample *now = &g_array_index(batch->samples, NvDomainSample, i);
         if (!sample_is_live(now))
             continue;
-        NvDomainStats *s = g_hash_table_lookup(table, now->uuid);
+        NvDomainStats *s = tick ? follow_chain(prev, now) : NULL;
+        if (s == NULL)
+            s = g_hash_table_lookup(table, now->uuid);
         if (s && !tick) {
             /* Ticks carry no vCPU count (fetch.c): a relist keeps the CPU scale current. */
             if (now->vcpus)
                 s->last.vcpus = now->vcpus;
-            continue;
-        }
-        if (s && s->last.have && batch->when_us - s->last_us < NV_STATS_MIN_INTERVAL_US) {
-            s->epoch = epoch;
             continue;
         }
         if (!s) {
@@ -220,11 +233,25 @@ gboolean nv_domain_stats_merge(GHashTable *table, const NvDomainSamples *batch, 
             g_hash_table_insert(table, s->last.uuid, s);
             changed = TRUE;
         }
+        if (tick) {
+            /* Every link set here points to an entry this tick saw, which stays. */
+            if (prev)
+                prev->next_seen = s;
+            prev = s;
+            if (s->epoch != epoch)
+                seen++;
+        }
         s->epoch = epoch;
+        if (s->last.have && batch->when_us - s->last_us < NV_STATS_MIN_INTERVAL_US)
+            continue; /* too soon after the last sample: keep the older baseline */
         nv_domain_stats_update(s, now, batch->when_us);
     }
     if (!tick)
         return changed;
+    if (prev)
+        prev->next_seen = NULL;
+    if (seen == g_hash_table_size(table))
+        return changed; /* every entry was seen: none to drop, no need to visit them all */
     /* Whatever this tick did not see is gone, stopped or without numbers now. */
     GHashTableIter it;
     gpointer value;

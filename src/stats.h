@@ -62,13 +62,17 @@ void nv_domain_samples_free(NvDomainSamples *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvDomainSamples, nv_domain_samples_free)
 
 /* The live numbers of one running domain, kept in NvModel.domain_stats by UUID. */
-typedef struct {
+typedef struct NvDomainStats {
     /* The previous sample, for the next rates; its uuid is the entry's key in the table. What
      * every merge reads comes first, together, and the rings last (memory, not instructions,
      * is most of a 5000-domain refresh: bench/bench-refresh). */
     NvDomainSample last;
     gint64 last_us;
-    guint epoch;        /* the last merge that saw the domain */
+    guint epoch; /* the last merge that saw the domain */
+    /* The entry of the next live sample of the last tick, or NULL: a hint for the next merge
+     * (stats.c), never followed without checking its UUID; it only ever points to entries
+     * that tick saw, which a merge does not drop until a tick that sees neither. */
+    struct NvDomainStats *next_seen;
     unsigned have;      /* NV_STAT_* bits of the current values below */
     double cpu_percent; /* of all the domain's vCPUs together: 100 = every vCPU busy */
     guint64 mem_kib;    /* in use */

@@ -243,6 +243,42 @@ START_TEST(test_merge_vcpus)
 }
 END_TEST
 
+#define UUID_C "33333333-3333-3333-3333-333333333333"
+
+/* Merge follows last tick's order as a hint: a changed order, a domain gone from the middle
+ * and one come back must still give every domain its own numbers. */
+START_TEST(test_merge_order)
+{
+    g_autoptr(GHashTable) table = nv_domain_stats_table_new();
+    const char *uuids[] = {UUID_A, UUID_B, UUID_C};
+    /* cpu_ns of domain k at tick t: (k + 1) * t / 2 seconds, so each has its own CPU %. */
+    const guint orders[][3] = {{0, 1, 2}, {0, 1, 2}, {2, 0, 1}, {0, 2, 9}, {0, 2, 9}, {1, 0, 2}};
+    const gboolean changes[] = {TRUE, FALSE, FALSE, TRUE, FALSE, TRUE};
+    for (guint t = 0; t < G_N_ELEMENTS(orders); t++) {
+        NvDomainSample s[3];
+        guint n = 0;
+        for (guint j = 0; j < 3; j++) {
+            guint k = orders[t][j];
+            if (k > 2)
+                continue;
+            s[n++] = sample(uuids[k], (k + 1) * t * 500000000ULL, 0, 0);
+        }
+        g_autoptr(NvDomainSamples) b = batch_of((gint64)(t + 1) * SEC, s, n);
+        ck_assert_int_eq(nv_domain_stats_merge(table, b, TRUE), changes[t]);
+        ck_assert_uint_eq(g_hash_table_size(table), n);
+        for (guint j = 0; j < n; j++) {
+            NvDomainStats *e = g_hash_table_lookup(table, s[j].uuid);
+            ck_assert_ptr_nonnull(e);
+            ck_assert_uint_eq(e->last.cpu_ns, s[j].cpu_ns);
+            guint k = (guint)(s[j].uuid[0] - '1');
+            /* (k + 1) / 2 s of CPU per 1 s tick over 2 vCPUs; B is new again at t = 5. */
+            if (t > 0 && !(t == 5 && k == 1))
+                ck_assert_double_eq_tol(e->cpu_percent, (k + 1) * 25.0, 1e-9);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_link)
 {
     g_autoptr(GHashTable) table = nv_domain_stats_table_new();
@@ -495,6 +531,7 @@ static Suite *stats_suite(void)
     tcase_add_test(rates, test_domain_update);
     tcase_add_test(rates, test_merge);
     tcase_add_test(rates, test_merge_vcpus);
+    tcase_add_test(rates, test_merge_order);
     tcase_add_test(rates, test_link);
     tcase_add_test(rates, test_host);
     suite_add_tcase(s, rates);
