@@ -95,18 +95,17 @@ int main(int argc, char **argv)
     textdomain(GETTEXT_PACKAGE);
 
     Options o = {0};
-    if (!parse_options(&argc, &argv, &o))
+    gboolean parsed = parse_options(&argc, &argv, &o);
+    g_autofree char *uri = o.uri; /* freed on every way out */
+    if (!parsed)
         return 2;
     if (o.version) {
         printf("ncvirt %s\n", VERSION);
         return 0;
     }
     nv_virt_init();
-    if (o.list) {
-        int rc = run_list(&o);
-        g_free(o.uri);
-        return rc;
-    }
+    if (o.list)
+        return run_list(&o);
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, _("ncvirt: the interface needs a terminal (use --list for scripts)\n"));
         return 2;
@@ -118,6 +117,5 @@ int main(int argc, char **argv)
     int rc = nv_ui_run(conn, keymap, notes);
     /* A worker may still be waiting on a dead host: let the process end without joining it. */
     nv_conn_free(conn);
-    g_free(o.uri);
     return rc;
 }
