@@ -16,15 +16,9 @@
 #include "fetch.h"
 #include "i18n.h"
 #include "job-virt.h"
+#include "virt-util.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-
-/* libvirt reports a flag its driver does not know as an invalid argument. */
-static gboolean last_error_is_flags(void)
-{
-    virErrorPtr e = virGetLastError();
-    return e && (e->code == VIR_ERR_INVALID_ARG || e->code == VIR_ERR_NO_SUPPORT);
-}
 
 /* ---- results and summaries ---- */
 
@@ -182,7 +176,7 @@ static int acpi_call(virDomainPtr dom, gboolean reboot, const char **note)
 {
     int rc = reboot ? virDomainReboot(dom, VIR_DOMAIN_REBOOT_ACPI_POWER_BTN)
                     : virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
-    if (rc == 0 || !last_error_is_flags())
+    if (rc == 0 || !nv_virt_last_error_is_flags())
         return rc;
     *note = _("the driver chose the method: it has no ACPI power button");
     return reboot ? virDomainReboot(dom, 0) : virDomainShutdown(dom);
@@ -917,7 +911,7 @@ static gboolean undefine(virDomainPtr dom, const char *name, GError **err)
     for (guint i = 0; i < G_N_ELEMENTS(tries); i++) {
         if (virDomainUndefineFlags(dom, tries[i]) == 0)
             return TRUE;
-        if (!last_error_is_flags() || i + 1 == G_N_ELEMENTS(tries))
+        if (!nv_virt_last_error_is_flags() || i + 1 == G_N_ELEMENTS(tries))
             break;
     }
     nv_set_virt_error(err, _("cannot undefine '%s'"), name);
@@ -1134,7 +1128,7 @@ static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err
     virDomainPtr defined = virDomainDefineXMLFlags(vconn, c->xml, VIR_DOMAIN_DEFINE_VALIDATE);
     /* A driver without schema validation still parses the document. A parse error that
      * happens to be an invalid argument only comes back the same. */
-    if (!defined && last_error_is_flags())
+    if (!defined && nv_virt_last_error_is_flags())
         defined = virDomainDefineXML(vconn, c->xml);
     if (!defined) {
         nv_set_virt_error(err, _("cannot define '%s'"), name);

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "i18n.h"
 #include "xml.h"
+#include "virt-util.h"
 
 void nv_set_virt_error(GError **err, const char *fmt, ...)
 {
@@ -333,8 +334,7 @@ NvDomainSamples *nv_fetch_domain_samples(virConnectPtr conn, NvStatsQuery *q, GE
     if (!q->no_nowait) {
         nrecs = virConnectGetAllDomainStats(conn, NV_TICK_GROUPS, &recs,
                                             VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
-        virErrorPtr e = nrecs < 0 ? virGetLastError() : NULL;
-        if (e && (e->code == VIR_ERR_INVALID_ARG || e->code == VIR_ERR_NO_SUPPORT))
+        if (nrecs < 0 && nv_virt_last_error_is_flags())
             q->no_nowait = TRUE;
     }
     if (q->no_nowait && nrecs < 0) {

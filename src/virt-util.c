@@ -1,7 +1,14 @@
 /* Small libvirt helpers shared by core modules (see virt-util.h). */
 #include "virt-util.h"
 
+#include <libvirt/virterror.h>
 #include <stdlib.h>
+
+gboolean nv_virt_last_error_is_flags(void)
+{
+    int code = virGetLastErrorCode();
+    return code == VIR_ERR_INVALID_ARG || code == VIR_ERR_NO_SUPPORT;
+}
 
 static gint compare_names(gconstpointer a, gconstpointer b)
 {

@@ -4,6 +4,10 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+/* Whether the last libvirt error says a flag is unknown to the driver (libvirt reports that as
+ * an invalid argument, or as no support): the caller then retries without it. */
+gboolean nv_virt_last_error_is_flags(void);
+
 /* Whether a domain whose XML is `domain_xml` uses what `data` names. */
 typedef gboolean (*NvDomainUsesFunc)(const char *domain_xml, gconstpointer data);
 

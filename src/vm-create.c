@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fetch.h"
 #include "i18n.h"
+#include "virt-util.h"
 
 /* ---- capabilities ---- */
 
@@ -273,9 +274,7 @@ static gboolean undefine(virDomainPtr dom)
      * plain call. */
     if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM) == 0)
         return TRUE;
-    int code = virGetLastErrorCode();
-    return (code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_INVALID_ARG) &&
-           virDomainUndefine(dom) == 0;
+    return nv_virt_last_error_is_flags() && virDomainUndefine(dom) == 0;
 }
 
 /* Removes what the failed commit made, newest first, and says in `err` how that went. */
