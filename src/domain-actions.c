@@ -472,24 +472,47 @@ gboolean nv_domain_name_check(const NvModel *model, const char *uuid, const char
     return TRUE;
 }
 
+/* A call on one domain with one string: a rename's new name, or the XML read or defined. */
 typedef struct {
     char *uuid;
-    char *new_name;
+    char *text;
+    NvXmlFunc xml_done; /* nv_domain_xml_get's answer */
     NvActionDoneFunc done;
     gpointer data;
-} Rename;
+} DomainCall;
 
-static void rename_free(Rename *r)
+static DomainCall *domain_call_new(const char *uuid, const char *text, NvActionDoneFunc done,
+                                   gpointer data)
 {
-    g_free(r->uuid);
-    g_free(r->new_name);
-    g_free(r);
+    DomainCall *c = g_new0(DomainCall, 1);
+    c->uuid = g_strdup(uuid);
+    c->text = g_strdup(text);
+    c->done = done;
+    c->data = data;
+    return c;
+}
+
+static void domain_call_free(DomainCall *c)
+{
+    g_free(c->uuid);
+    g_free(c->text);
+    g_free(c);
+}
+
+/* After a call that changed the domain: refresh what shows it, then tell the caller. */
+static void domain_changed_done(NvConn *conn, gpointer data, const GError *err)
+{
+    DomainCall *c = data;
+    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
+    if (c->done)
+        c->done(err, c->data);
 }
 
 static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    Rename *r = data;
-    if (!nv_domain_name_check(NULL, r->uuid, r->new_name, err))
+    DomainCall *r = data;
+    const char *new_name = r->text;
+    if (!nv_domain_name_check(NULL, r->uuid, new_name, err))
         return FALSE;
     virDomainPtr dom = virDomainLookupByUUIDString(vconn, r->uuid);
     if (!dom) {
@@ -498,18 +521,18 @@ static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     g_autofree char *old = g_strdup(virDomainGetName(dom));
     gboolean ok = FALSE;
-    virDomainPtr other = virDomainLookupByName(vconn, r->new_name);
+    virDomainPtr other = virDomainLookupByName(vconn, new_name);
     if (other) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("a domain named '%s' exists already"),
-                    r->new_name);
+                    new_name);
         virDomainFree(other);
     } else if (virDomainIsActive(dom) == 1) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
                     _("cannot rename '%s': shut it off first (only a stopped domain can be "
                       "renamed)"),
                     old);
-    } else if (virDomainRename(dom, r->new_name, 0) < 0) {
-        nv_set_virt_error(err, _("cannot rename '%s' to '%s'"), old, r->new_name);
+    } else if (virDomainRename(dom, new_name, 0) < 0) {
+        nv_set_virt_error(err, _("cannot rename '%s' to '%s'"), old, new_name);
     } else {
         ok = TRUE;
     }
@@ -517,23 +540,11 @@ static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
     return ok;
 }
 
-static void action_done(NvConn *conn, gpointer data, const GError *err)
-{
-    Rename *r = data;
-    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
-    if (r->done)
-        r->done(err, r->data);
-}
-
 void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name, NvActionDoneFunc done,
                       gpointer data)
 {
-    Rename *r = g_new0(Rename, 1);
-    r->uuid = g_strdup(uuid);
-    r->new_name = g_strdup(new_name);
-    r->done = done;
-    r->data = data;
-    nv_conn_call(conn, rename_work, action_done, r, (GDestroyNotify)rename_free);
+    nv_conn_call(conn, rename_work, domain_changed_done, domain_call_new(uuid, new_name, done, data),
+                 (GDestroyNotify)domain_call_free);
 }
 
 /* ---- reading disks out of domain XML ---- */
@@ -1031,24 +1042,9 @@ static char *uuid_canonical(const char *uuid)
     return g_string_free(s, FALSE);
 }
 
-typedef struct {
-    char *uuid;
-    char *xml;
-    NvXmlFunc xml_done;
-    NvActionDoneFunc done;
-    gpointer data;
-} XmlCall;
-
-static void xml_call_free(XmlCall *c)
-{
-    g_free(c->uuid);
-    g_free(c->xml);
-    g_free(c);
-}
-
 static gboolean xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    XmlCall *c = data;
+    DomainCall *c = data;
     virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
@@ -1057,28 +1053,26 @@ static gboolean xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
     g_autofree char *name = g_strdup(virDomainGetName(dom));
     char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
     if (xml) {
-        c->xml = g_strdup(xml);
+        c->text = g_strdup(xml);
         free(xml);
     } else {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), name);
     }
     virDomainFree(dom);
-    return c->xml != NULL;
+    return c->text != NULL;
 }
 
 static void xml_get_done(NvConn *conn, gpointer data, const GError *err)
 {
-    XmlCall *c = data;
-    c->xml_done(err ? NULL : g_steal_pointer(&c->xml), err, c->data);
+    DomainCall *c = data;
+    c->xml_done(err ? NULL : g_steal_pointer(&c->text), err, c->data);
 }
 
 void nv_domain_xml_get(NvConn *conn, const char *uuid, NvXmlFunc done, gpointer data)
 {
-    XmlCall *c = g_new0(XmlCall, 1);
-    c->uuid = g_strdup(uuid);
+    DomainCall *c = domain_call_new(uuid, NULL, NULL, data);
     c->xml_done = done;
-    c->data = data;
-    nv_conn_call(conn, xml_get_work, xml_get_done, c, (GDestroyNotify)xml_call_free);
+    nv_conn_call(conn, xml_get_work, xml_get_done, c, (GDestroyNotify)domain_call_free);
 }
 
 /* Defining XML with another name or UUID creates a second domain (or clobbers a third):
@@ -1114,22 +1108,22 @@ static gboolean same_domain(virDomainPtr dom, const char *xml, GError **err)
 
 static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    XmlCall *c = data;
+    DomainCall *c = data;
     virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
         return FALSE;
     }
     g_autofree char *name = g_strdup(virDomainGetName(dom));
-    gboolean ok = same_domain(dom, c->xml, err);
+    gboolean ok = same_domain(dom, c->text, err);
     virDomainFree(dom);
     if (!ok)
         return FALSE;
-    virDomainPtr defined = virDomainDefineXMLFlags(vconn, c->xml, VIR_DOMAIN_DEFINE_VALIDATE);
+    virDomainPtr defined = virDomainDefineXMLFlags(vconn, c->text, VIR_DOMAIN_DEFINE_VALIDATE);
     /* A driver without schema validation still parses the document. A parse error that
      * happens to be an invalid argument only comes back the same. */
     if (!defined && nv_virt_last_error_is_flags())
-        defined = virDomainDefineXML(vconn, c->xml);
+        defined = virDomainDefineXML(vconn, c->text);
     if (!defined) {
         nv_set_virt_error(err, _("cannot define '%s'"), name);
         return FALSE;
@@ -1138,21 +1132,9 @@ static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err
     return TRUE;
 }
 
-static void xml_define_done(NvConn *conn, gpointer data, const GError *err)
-{
-    XmlCall *c = data;
-    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
-    if (c->done)
-        c->done(err, c->data);
-}
-
 void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml, NvActionDoneFunc done,
                           gpointer data)
 {
-    XmlCall *c = g_new0(XmlCall, 1);
-    c->uuid = g_strdup(uuid);
-    c->xml = g_strdup(xml);
-    c->done = done;
-    c->data = data;
-    nv_conn_call(conn, xml_define_work, xml_define_done, c, (GDestroyNotify)xml_call_free);
+    nv_conn_call(conn, xml_define_work, domain_changed_done, domain_call_new(uuid, xml, done, data),
+                 (GDestroyNotify)domain_call_free);
 }
