@@ -85,6 +85,11 @@ nvt_now_ms() {
     echo $((us / 1000))
 }
 
+# nvt_secs T0: seconds since T0 (from nvt_now_ms), one decimal.
+nvt_secs() {
+    awk -v ms="$(($(nvt_now_ms) - ${1:?}))" 'BEGIN { printf "%.1f", ms / 1000 }'
+}
+
 nvt_ms() {
     local s=$1 int frac=""
     int=${s%%.*}

@@ -56,12 +56,9 @@ cleanup_all() {
 }
 NVT_CLEANUP_HOOKS+=(cleanup_all)
 
-secs() { awk -v ms="$(($(nvt_now_ms) - $1))" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 die() {
     echo "FAIL: $*"
-    local log
-    log=$(guest_serial_log "$guest")
-    [[ -s $log ]] && { echo "--- $log (last 20 lines):"; tail -n 20 "$log" | sed 's/^/    /'; }
+    guest_log_tail "$guest" 20
     exit 1
 }
 q() { nvt_re_quote "$1"; }
@@ -150,7 +147,7 @@ nvt_keys s
 nvt_wait_re "$(row_re running "$guest")" 30
 nvt_wait_for "started '$guest'" 5
 guest_wait_marker "$guest" NCVIRT-GUEST-READY 120 || die "no NCVIRT-GUEST-READY within 120 s of s"
-nvt_ok "s: running, NCVIRT-GUEST-READY after $(secs "$t") s"
+nvt_ok "s: running, NCVIRT-GUEST-READY after $(nvt_secs "$t") s"
 
 nvt_keys S
 nvt_wait_all 5 "Shut down" "ACPI power button" "guest agent"
@@ -159,7 +156,7 @@ nvt_wait_for "shutting down '$guest'" 5
 t=$(nvt_now_ms)
 nvt_wait_re "$(row_re "shut off" "$guest")" 60
 wait_state "$guest" "shut off" 5
-nvt_ok "S + ACPI power button: shut off after $(secs "$t") s"
+nvt_ok "S + ACPI power button: shut off after $(nvt_secs "$t") s"
 
 # ---- pause, resume ----
 nvt_keys s
@@ -196,7 +193,7 @@ else
     nvt_log "# no progress fraction seen (the save was quicker than a poll, or no job stats)"
 fi
 nvt_wait_re "$(row_re "shut off" "$guest")" 10
-nvt_ok "managed save done after $(secs "$t") s"
+nvt_ok "managed save done after $(nvt_secs "$t") s"
 info=$(guest_virsh dominfo "$guest" 2>&1)
 grep -Eq '^Managed save: +yes' <<<"$info" || nvt_fail "virsh dominfo: no managed save: $info"
 wait_state "$guest" "shut off" 5
@@ -208,7 +205,7 @@ nvt_wait_re "$(row_re running "$guest")" 10
 wait_state "$guest" running 5
 info=$(guest_virsh dominfo "$guest" 2>&1)
 grep -Eq '^Managed save: +no' <<<"$info" || nvt_fail "the managed save is still there: $info"
-nvt_ok "s restores the managed save: running after $(secs "$t") s"
+nvt_ok "s restores the managed save: running after $(nvt_secs "$t") s"
 
 # ---- two marked domains ----
 filter "nvtest-actx-$$"

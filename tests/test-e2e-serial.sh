@@ -36,36 +36,20 @@ export GUEST_URI=$uri
 . "$NCVIRT_TESTDIR/guest/lib-guest.sh"
 
 name="nvtest-serial-$$"
-cleanup_guest() {
-    # A daemon that another test is restarting would leave the guest behind: wait for it.
-    local i
-    for i in $(seq 1 60); do
-        guest_virsh version >/dev/null 2>&1 && break
-        sleep 0.5
-    done
-    guest_cleanup "$name"
-    rm -f -- "/var/log/libvirt/qemu/$name.log" # libvirt's own log of the QEMU process
-}
-# After a failure: what the guest received and printed on its serial port (the log has the
-# echo of typed input), before the guest and its log go.
+cleanup_guest() { guest_cleanup "$name"; }
+# After a failure: what the guest received and printed on its serial port, before the guest and
+# its log go.
 show_serial_log() {
-    local log
-    log=$(guest_serial_log "$name")
-    ((NVT_FAILURES > 0)) && [[ -s $log ]] || return 0
-    echo "---- $log (last 15 lines) ----"
-    tail -n 15 "$log" | cat -v
-    echo "----"
+    ((NVT_FAILURES > 0)) && guest_log_tail "$name" 15
+    return 0
 }
 NVT_CLEANUP_HOOKS+=(show_serial_log cleanup_guest)
 
 t0=$(nvt_now_ms)
-secs() { awk -v ms="$(($(nvt_now_ms) - $1))" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 # A failure before ncvirt runs: the end of the serial log instead of a screen.
 die() {
     echo "FAIL: $*"
-    local log
-    log=$(guest_serial_log "$name")
-    [[ -s $log ]] && { echo "--- $log (last 20 lines):"; tail -n 20 "$log" | sed 's/^/    /'; }
+    guest_log_tail "$name" 20
     exit 1
 }
 q() { nvt_re_quote "$1"; }
@@ -94,7 +78,7 @@ vsh_retry start "$name" || guest_virsh domstate "$name" 2>/dev/null | grep -q ru
     die "virsh start: $out"
 t=$(nvt_now_ms)
 guest_wait_marker "$name" NCVIRT-GUEST-READY 120 || die "no NCVIRT-GUEST-READY within 120 s"
-nvt_ok "$name booted: NCVIRT-GUEST-READY after $(secs "$t") s"
+nvt_ok "$name booted: NCVIRT-GUEST-READY after $(nvt_secs "$t") s"
 
 # ---- ncvirt, with a private HOME, in a tmux that would act on a leaked OSC 2 or OSC 52 ----
 home="$NVT_TMP/home"
@@ -148,7 +132,7 @@ nvt_wait_until "no console header naming $name and the leave key C-] on the top 
     console_header
 nvt_ok "c: header '$(nvt_line 0 | sed 's/  */ /g')' after ${NVT_WAITED_MS} ms"
 wait_prompt
-nvt_ok "Enter: shell prompt after $(secs "$t") s"
+nvt_ok "Enter: shell prompt after $(nvt_secs "$t") s"
 
 t=$(nvt_now_ms)
 run_cmd 'echo $((6*7))RESULT' 42RESULT
@@ -257,7 +241,7 @@ then
     guest_wait_marker "$name" NCVIRT-GUEST-READY 120 || nvt_fail "no NCVIRT-GUEST-READY after start"
     wait_prompt
     run_cmd 'echo NV""BACK$((8*8))' NVBACK64
-    nvt_ok "keys reach the restarted guest: NVBACK64 $(secs "$t") s after virsh start"
+    nvt_ok "keys reach the restarted guest: NVBACK64 $(nvt_secs "$t") s after virsh start"
 else
     # Tell a view that does not retry from a console that cannot be opened.
     nvt_keys C-f
@@ -271,5 +255,5 @@ nvt_wait_re "┌─ Domains \\(1 of [0-9]+\\) /$(q "$name") ─" 5
 nvt_keys q
 nvt_wait_for EXIT=0 5
 nvt_ok "C-], q: ncvirt exits with status 0"
-echo "total $(secs "$t0") s"
+echo "total $(nvt_secs "$t0") s"
 nvt_done

@@ -30,36 +30,20 @@ export GUEST_URI=$uri
 . "$NCVIRT_TESTDIR/guest/lib-guest.sh"
 
 name="nvtest-vnc-$$"
-cleanup_guest() {
-    # A daemon that another test is restarting would leave the guest behind: wait for it.
-    local i
-    for i in $(seq 1 60); do
-        guest_virsh version >/dev/null 2>&1 && break
-        sleep 0.5
-    done
-    guest_cleanup "$name"
-    rm -f -- "/var/log/libvirt/qemu/$name.log" # libvirt's own log of the QEMU process
-}
-# After a failure: what the guest received and printed on its serial port (the log has the
-# echo of typed input), before the guest and its log go.
+cleanup_guest() { guest_cleanup "$name"; }
+# After a failure: what the guest received and printed on its serial port, before the guest and
+# its log go.
 show_serial_log() {
-    local log
-    log=$(guest_serial_log "$name")
-    ((NVT_FAILURES > 0)) && [[ -s $log ]] || return 0
-    echo "---- $log (last 15 lines) ----"
-    tail -n 15 "$log" | cat -v
-    echo "----"
+    ((NVT_FAILURES > 0)) && guest_log_tail "$name" 15
+    return 0
 }
 NVT_CLEANUP_HOOKS+=(show_serial_log cleanup_guest)
 
 t0=$(nvt_now_ms)
-secs() { awk -v ms="$(($(nvt_now_ms) - $1))" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 # A failure before ncvirt runs: the end of the serial log instead of a screen.
 die() {
     echo "FAIL: $*"
-    local log
-    log=$(guest_serial_log "$name")
-    [[ -s $log ]] && { echo "--- $log (last 20 lines):"; tail -n 20 "$log" | sed 's/^/    /'; }
+    guest_log_tail "$name" 20
     exit 1
 }
 
@@ -87,7 +71,7 @@ vsh_retry start "$name" || guest_virsh domstate "$name" 2>/dev/null | grep -q ru
     die "virsh start: $out"
 t=$(nvt_now_ms)
 guest_wait_marker "$name" NCVIRT-GUEST-READY 120 || die "no NCVIRT-GUEST-READY within 120 s"
-nvt_ok "$name booted: NCVIRT-GUEST-READY after $(secs "$t") s"
+nvt_ok "$name booted: NCVIRT-GUEST-READY after $(nvt_secs "$t") s"
 
 # ---- ncvirt, with a private HOME ----
 home="$NVT_TMP/home"
@@ -138,7 +122,7 @@ if ! guest_wait_marker "$name" NVVNC42 30; then
     nvt_capture
     nvt_fail "the command typed into the VNC view did not reach the tty1 shell (no NVVNC42 on ttyS0)"
 fi
-nvt_ok "keys reach the tty1 shell: NVVNC42 in the serial log after $(secs "$t") s"
+nvt_ok "keys reach the tty1 shell: NVVNC42 in the serial log after $(nvt_secs "$t") s"
 
 # ---- screenshot ----
 nvt_keys C-]
@@ -179,5 +163,5 @@ nvt_ok "C-] q: the domain list is back after ${NVT_WAITED_MS} ms"
 nvt_keys q
 nvt_wait_for EXIT=0 5
 nvt_ok "q: ncvirt exits with status 0"
-echo "total $(secs "$t0") s"
+echo "total $(nvt_secs "$t0") s"
 nvt_done

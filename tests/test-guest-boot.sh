@@ -40,12 +40,7 @@ pass() { echo "ok - $*"; }
 # A failed step ends the test: every later step needs the earlier ones.
 die() {
     echo "not ok - $*"
-    local log
-    log=$(guest_serial_log "$name")
-    if [[ -s $log ]]; then
-        echo "--- $log (last 30 lines):"
-        tail -n 30 "$log" | sed 's/^/    /'
-    fi
+    guest_log_tail "$name" 30
     exit 1
 }
 

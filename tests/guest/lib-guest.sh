@@ -243,13 +243,31 @@ PY
 }
 
 # guest_cleanup NAME: destroys and undefines the domain (with its NVRAM, managed save image and
-# snapshot metadata) and removes its serial log. Ignores errors; always returns 0.
+# snapshot metadata) and removes its serial log and libvirt's log of its QEMU process. Ignores
+# errors; always returns 0.
 guest_cleanup() {
-    local name=${1:?}
+    local name=${1:?} i
+    # A daemon that another test is restarting would leave the guest behind: wait for it
+    # (up to 30 s).
+    for i in $(seq 1 60); do
+        guest_virsh version >/dev/null 2>&1 && break
+        sleep 0.5
+    done
     guest_virsh destroy "$name" >/dev/null 2>&1
     guest_virsh undefine "$name" --nvram --managed-save --snapshots-metadata \
         >/dev/null 2>&1 ||
         guest_virsh undefine "$name" >/dev/null 2>&1
-    rm -f -- "$(guest_serial_log "$name")"
+    rm -f -- "$(guest_serial_log "$name")" "/var/log/libvirt/qemu/$name.log"
     return 0
+}
+
+# guest_log_tail NAME LINES: the last LINES lines of the guest's serial log (what it printed
+# and the echo of what was typed), control characters made visible; nothing when it is empty.
+# For a failing test's report, before guest_cleanup removes the log.
+guest_log_tail() {
+    local log
+    log=$(guest_serial_log "${1:?}")
+    [[ -s $log ]] || return 0
+    echo "--- $log (last $2 lines):"
+    tail -n "$2" "$log" | cat -v | sed 's/^/    /'
 }
