@@ -248,6 +248,24 @@ struct NvApp {
 NvConn *nv_app_conn(NvPane *pane);
 const NvModel *nv_app_model(NvPane *pane);
 void nv_app_dirty(NvApp *app);
+
+/* Paces a view's repaints of changing content (a guest console, a VNC display): at most one
+ * every `interval_us`. A change after a quiet moment paints at once; changes that come
+ * faster are held for one paint when the interval has passed; nothing runs while nothing
+ * changes. Zero-initialised but for `app` and `interval_us`. */
+typedef struct {
+    NvApp *app;
+    gint64 interval_us;
+    gint64 painted_us; /* set by nv_pacer_painted */
+    guint source;      /* the held-back paint */
+} NvPacer;
+
+/* Something changed: marks the app dirty now or when the interval has passed. */
+void nv_pacer_changed(NvPacer *p);
+/* Call from the view's draw. */
+void nv_pacer_painted(NvPacer *p);
+/* Drops a held-back paint (the view is going). */
+void nv_pacer_clear(NvPacer *p);
 /* Rebuilds a pane's visible rows from its items and the filter. */
 void nv_pane_rebuild(NvPane *pane);
 

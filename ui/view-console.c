@@ -23,8 +23,7 @@ typedef struct {
     int saved_cursor;  /* curs_set's value before the view, ERR when unknown */
     gboolean reported; /* a failure was put in the status line already */
     int last_id;       /* the domain's id as last seen (-1 not running, -2 not seen yet) */
-    gint64 painted_us; /* monotonic time of the last paint */
-    guint frame_source; /* the held-back paint of new output, see NV_CONSOLE_FRAME_US */
+    NvPacer pacer;     /* paints of guest output, at most one per NV_CONSOLE_FRAME_US */
 } NvConsoleView;
 
 /* ---- keys named from the keymap ---- */
@@ -313,14 +312,6 @@ static void draw_picker(NvConsoleView *v)
 
 /* ---- the view ---- */
 
-static gboolean frame_due(gpointer data)
-{
-    NvConsoleView *v = data;
-    v->frame_source = 0;
-    nv_app_dirty(v->base.app);
-    return G_SOURCE_REMOVE;
-}
-
 static void on_console_changed(NvConsole *console, unsigned changes, gpointer data)
 {
     NvConsoleView *v = data;
@@ -331,17 +322,10 @@ static void on_console_changed(NvConsole *console, unsigned changes, gpointer da
         v->reported = TRUE;
         nv_app_message(app, nv_console_get_message(console), TRUE);
     }
-    if (changes & NV_CONSOLE_CHANGED_STATE) {
-        nv_app_dirty(app);
-        return;
-    }
-    if (v->frame_source)
-        return; /* a paint is already due */
-    gint64 wait = v->painted_us + NV_CONSOLE_FRAME_US - g_get_monotonic_time();
-    if (wait <= 0)
+    if (changes & NV_CONSOLE_CHANGED_STATE)
         nv_app_dirty(app);
     else
-        v->frame_source = g_timeout_add((guint)(wait / G_TIME_SPAN_MILLISECOND) + 1, frame_due, v);
+        nv_pacer_changed(&v->pacer);
 }
 
 /* The domain's id: -1 when it is not running (or the connection is down). */
@@ -376,7 +360,7 @@ static void view_draw(NvView *view)
 {
     NvConsoleView *v = (NvConsoleView *)view;
     NvApp *app = view->app;
-    v->painted_us = g_get_monotonic_time();
+    nv_pacer_painted(&v->pacer);
     if (v->console == NULL) {
         werase(stdscr);
         draw_header(v, NULL);
@@ -505,8 +489,7 @@ static void view_model_changed(NvView *view, unsigned changes)
 static void view_free(NvView *view)
 {
     NvConsoleView *v = (NvConsoleView *)view;
-    if (v->frame_source)
-        g_source_remove(v->frame_source);
+    nv_pacer_clear(&v->pacer);
     nv_console_free(v->console);
     if (v->saved_cursor != ERR)
         curs_set(v->saved_cursor);
@@ -562,6 +545,7 @@ NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name)
     NvConsoleView *v = g_new0(NvConsoleView, 1);
     v->base.klass = &console_class;
     v->base.app = app;
+    v->pacer = (NvPacer){.app = app, .interval_us = NV_CONSOLE_FRAME_US};
     v->uuid = g_strdup(uuid);
     v->last_id = -2;
     v->name = g_strdup(name);

@@ -26,8 +26,7 @@ typedef struct {
     NvCellGrid *shown; /* what the terminal shows now, NULL after a full clear */
     int fb_w, fb_h;
     int grid_top, grid_left, grid_cols, grid_rows; /* where the frame sits on the screen */
-    gint64 last_paint;
-    guint pace_source;
+    NvPacer pacer; /* at most NV_VNC_FPS paints a second */
     MenuState menu;
     char *status;      /* the top line */
     gboolean status_dirty;
@@ -137,7 +136,7 @@ static void draw(NvView *view)
 {
     VncView *v = (VncView *)view;
     NvApp *app = view->app;
-    v->last_paint = g_get_monotonic_time();
+    nv_pacer_painted(&v->pacer);
     g_autoptr(GString) out = g_string_new(NULL);
     if (!v->shown) {
         /* After opening, a resize or a dialog: start from a blank screen. */
@@ -181,26 +180,11 @@ static void draw(NvView *view)
     (void)app;
 }
 
-static gboolean pace_fire(gpointer data)
-{
-    VncView *v = data;
-    v->pace_source = 0;
-    nv_app_dirty(v->base.app);
-    return G_SOURCE_REMOVE;
-}
-
 /* At most NV_VNC_FPS paints a second; a still display costs nothing (no timer runs). */
 static void frame_changed(NvVnc *vnc, int x, int y, int w, int h, gpointer data)
 {
     VncView *v = data;
-    if (v->pace_source)
-        return;
-    gint64 due = v->last_paint + G_USEC_PER_SEC / NV_VNC_FPS;
-    gint64 now = g_get_monotonic_time();
-    if (now >= due)
-        nv_app_dirty(v->base.app);
-    else
-        v->pace_source = g_timeout_add((guint)((due - now) / 1000) + 1, pace_fire, v);
+    nv_pacer_changed(&v->pacer);
 }
 
 static void resized(NvVnc *vnc, int w, int h, gpointer data)
@@ -388,7 +372,7 @@ static void view_free(NvView *view)
     VncView *v = (VncView *)view;
     if (v->opening)
         nv_vnc_open_cancel(v->opening);
-    g_clear_handle_id(&v->pace_source, g_source_remove);
+    nv_pacer_clear(&v->pacer);
     nv_vnc_free(v->vnc);
     nv_cell_converter_free(v->converter);
     nv_cell_grid_free(v->shown);
@@ -416,6 +400,7 @@ NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
     VncView *v = g_new0(VncView, 1);
     v->base.klass = &vnc_view_class;
     v->base.app = app;
+    v->pacer = (NvPacer){.app = app, .interval_us = G_USEC_PER_SEC / NV_VNC_FPS};
     v->uuid = g_strdup(uuid);
     v->name = g_strdup(name);
     v->mode = NV_CELL_HALF;
