@@ -290,8 +290,10 @@ static void format_uuid(const unsigned char raw[VIR_UUID_BUFLEN], char out[VIR_U
     *p = '\0';
 }
 
+/* The samples of `recs`; with `by_uuid`, also maps each record's UUID (g_strdup'd key) to the
+ * record, so a relist reads each record's UUID from libvirt once. */
 static NvDomainSamples *samples_from_records(virDomainStatsRecordPtr *recs, int nrecs,
-                                             gint64 when_us)
+                                             gint64 when_us, GHashTable *by_uuid)
 {
     NvDomainSamples *out = nv_domain_samples_new((guint)MAX(nrecs, 0));
     out->when_us = when_us;
@@ -311,6 +313,8 @@ static NvDomainSamples *samples_from_records(virDomainStatsRecordPtr *recs, int 
             continue;
         format_uuid(raw, s->uuid);
         sample_from_record(recs[i], s);
+        if (by_uuid)
+            g_hash_table_replace(by_uuid, g_strdup(s->uuid), recs[i]);
         n++;
     }
     g_array_set_size(out->samples, n);
@@ -346,7 +350,7 @@ NvDomainSamples *nv_fetch_domain_samples(virConnectPtr conn, NvStatsQuery *q, GE
         return NULL;
     }
     NvDomainSamples *out = samples_from_records(recs, nrecs,
-                                                midpoint(t0, g_get_monotonic_time()));
+                                                midpoint(t0, g_get_monotonic_time()), NULL);
     if (recs)
         virDomainStatsRecordListFree(recs);
     return out;
@@ -476,14 +480,11 @@ GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *title_cache,
         virResetLastError();
         nrecs = 0;
     }
-    if (samples)
-        *samples = samples_from_records(recs, nrecs, when);
+    /* Samples are made for a listing too: that is where each record's UUID is read. */
     g_autoptr(GHashTable) by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    for (int i = 0; i < nrecs; i++) {
-        char uuid[VIR_UUID_STRING_BUFLEN];
-        if (virDomainGetUUIDString(recs[i]->dom, uuid) == 0)
-            g_hash_table_replace(by_uuid, g_strdup(uuid), recs[i]);
-    }
+    g_autoptr(NvDomainSamples) made = samples_from_records(recs, nrecs, when, by_uuid);
+    if (samples)
+        *samples = g_steal_pointer(&made);
 
     g_autoptr(GPtrArray) out = g_ptr_array_new_full(n, (GDestroyNotify)nv_domain_free);
     GError *first_error = NULL;
