@@ -12,6 +12,12 @@ typedef gboolean (*NvConnWorkFunc)(virConnectPtr vconn, gpointer data, GError **
  * connection. Not called at all once the NvConn is being freed. */
 typedef void (*NvConnDoneFunc)(NvConn *conn, gpointer data, const GError *err);
 
+/* Queues `fn` to run on `ctx`'s loop, from any thread; `data_free` releases `data` afterwards.
+ * Unlike g_main_context_invoke, never runs `fn` on the calling thread: a worker that finds the
+ * main context unowned (a test between iterations) would otherwise take it and run the main
+ * thread's code itself. */
+void nv_main_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNotify data_free);
+
 /* Queues `work` behind the connection's other calls (calls to one host stay ordered);
  * `data_free` releases `data` after `done`. */
 void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,

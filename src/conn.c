@@ -338,7 +338,7 @@ static void worker_run(gpointer data, gpointer user_data)
             job->lost = TRUE;
     }
     virResetLastError();
-    g_main_context_invoke(conn->main_ctx, deliver, job);
+    nv_main_post(conn->main_ctx, deliver, job, NULL);
 }
 
 /* ---- main thread: submitting and delivering ---- */
@@ -778,6 +778,15 @@ void nv_conn_set_refresh_seconds(NvConn *conn, guint seconds)
 guint nv_conn_get_refresh_seconds(NvConn *conn)
 {
     return conn->refresh_seconds;
+}
+
+void nv_main_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNotify data_free)
+{
+    GSource *source = g_idle_source_new();
+    g_source_set_priority(source, G_PRIORITY_DEFAULT);
+    g_source_set_callback(source, fn, data, data_free);
+    g_source_attach(source, ctx);
+    g_source_unref(source);
 }
 
 void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,

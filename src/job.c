@@ -363,8 +363,7 @@ static gpointer job_thread(gpointer data)
         virConnectClose(own);
     job->error = err;
     /* The reference this thread held goes with the invocation. */
-    g_main_context_invoke_full(job->main_ctx, G_PRIORITY_DEFAULT, thread_returned, job,
-                               (GDestroyNotify)nv_job_unref);
+    nv_main_post(job->main_ctx, thread_returned, job, (GDestroyNotify)nv_job_unref);
     return NULL;
 }
 
