@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "nvcore.h"
 #include "ui.h"
 #include "wizard.h"

@@ -3,7 +3,7 @@
  * real daemon; and the CPU time of processing one stats refresh of 5000 domains.
  *
  * Calls are counted by wrapping the libvirt functions the refresh uses (-Wl,--wrap, see
- * meson.build): every call src/fetch.c makes goes through a counter. RPCs are counted from
+ * meson.build): every call src/conn-fetch.c makes goes through a counter. RPCs are counted from
  * libvirt's own client log (one RPC_CLIENT_MSG_TX_QUEUE line per request sent to the daemon). */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "model.h"
-#include "stats.h"
+#include "domain-stats.h"
 
 #define PROCESS_DOMAINS 5000
 #define PROCESS_REFRESHES 100
@@ -64,7 +64,7 @@ static const struct {
 static guint counts[API_COUNT];
 
 /* Synthetic mode: virConnectGetAllDomainStats answers with PROCESS_DOMAINS made-up records
- * (what a QEMU host gives: two disks, one NIC, two vCPUs), so fetch.c's parsing can be timed
+ * (what a QEMU host gives: two disks, one NIC, two vCPUs), so conn-fetch.c's parsing can be timed
  * without a host that runs 5000 guests. They are built before the clock starts and freed
  * after it stops: building and freeing them stand for the libvirt call. */
 static gboolean synthetic;
@@ -590,7 +590,7 @@ static gboolean report(const char *what, double *ms, guint n, gboolean check)
     return pass;
 }
 
-/* The worker's part (records to samples, in fetch.c) and the main thread's part (the merge
+/* The worker's part (records to samples, in conn-fetch.c) and the main thread's part (the merge
  * into the model with rates and rings, the NvDomain links, the host) of one refresh. The
  * libvirt call itself is the synthetic one above and costs nothing here. Refreshes alternate:
  * in one of each pair the synthetic virDomainGetUUID answers at once (ncvirt's own cost, which
@@ -672,8 +672,7 @@ static gboolean bench_processing(void)
     report("model update: rates, rings (main)", merge_ms[OWN], PROCESS_REFRESHES, FALSE);
     gboolean pass = report("both: one refresh", total_ms[OWN], PROCESS_REFRESHES, TRUE);
     printf(" with libvirt's real virDomainGetUUID for each record (not judged):\n");
-    report("records -> samples (worker thread)", parse_ms[WITH_LIBVIRT], PROCESS_REFRESHES,
-           FALSE);
+    report("records -> samples (worker thread)", parse_ms[WITH_LIBVIRT], PROCESS_REFRESHES, FALSE);
     report("both: one refresh", total_ms[WITH_LIBVIRT], PROCESS_REFRESHES, FALSE);
     return pass;
 }

@@ -45,7 +45,7 @@ typedef enum { STEP_WAIT, STEP_PRESS, STEP_IDLE } StepKind;
 
 typedef struct {
     StepKind kind;
-    char *keys;      /* STEP_PRESS: bytes to write (unescaped) */
+    char *keys; /* STEP_PRESS: bytes to write (unescaped) */
     size_t keys_len;
     char *keys_text; /* as given on the command line, for the report */
     char *marker;    /* STEP_WAIT, STEP_PRESS: what must appear in the output */
@@ -139,10 +139,18 @@ static char *unescape(const char *s, size_t *out_len)
         }
         p++;
         switch (*p) {
-        case 'e': out[n++] = 27; break;
-        case 'r': out[n++] = '\r'; break;
-        case 'n': out[n++] = '\n'; break;
-        case 't': out[n++] = '\t'; break;
+        case 'e':
+            out[n++] = 27;
+            break;
+        case 'r':
+            out[n++] = '\r';
+            break;
+        case 'n':
+            out[n++] = '\n';
+            break;
+        case 't':
+            out[n++] = '\t';
+            break;
         case 'x': {
             char hex[3] = {0};
             if (p[1] && p[2]) {
@@ -159,7 +167,9 @@ static char *unescape(const char *s, size_t *out_len)
             die("bad escape in '%s': \\x needs two hex digits", s);
             break;
         }
-        default: out[n++] = *p; break;
+        default:
+            out[n++] = *p;
+            break;
         }
     }
     out[n] = '\0';
@@ -372,8 +382,8 @@ static void run_idle(const Step *st, const Options *o)
     printf("idle secs=%.2f cpu_ms=%.0f utime_ticks=%llu stime_ticks=%llu voluntary_cs=%llu "
            "involuntary_cs=%llu threads=%d bytes=%zu start_epoch=%.6f end_epoch=%.6f\n",
            elapsed / 1e3, (double)ticks * 1e3 / (double)hz, b.utime - a.utime, b.stime - a.stime,
-           b.voluntary - a.voluntary, b.involuntary - a.involuntary, b.threads, bytes,
-           start_epoch, end_epoch);
+           b.voluntary - a.voluntary, b.involuntary - a.involuntary, b.threads, bytes, start_epoch,
+           end_epoch);
     fflush(stdout);
 }
 
@@ -528,8 +538,8 @@ static int run_pty(const Options *o, char **argv)
             write_all(st->keys, st->keys_len);
             if (!wait_marker(&buf, st->marker, o, start, &marker_at, &last_at)) {
                 print_tail(&buf);
-                die("after key %d ('%s'), '%s' did not appear within %d ms", presses,
-                    st->keys_text, st->marker, o->timeout_ms);
+                die("after key %d ('%s'), '%s' did not appear within %d ms", presses, st->keys_text,
+                    st->marker, o->timeout_ms);
             }
             printf("press n=%d keys=%s marker_ms=%.3f paint_ms=%.3f bytes=%zu\n", presses,
                    print_keys(st->keys_text), marker_at - start, last_at - start, buf.len);
@@ -601,8 +611,20 @@ int main(int argc, char **argv)
 {
     Options o = {.cols = 120, .rows = 40, .timeout_ms = 20000, .quiet_ms = 2, .settle_ms = 300};
     o.quit_keys = unescape("q", &o.quit_len);
-    enum { OPT_WAIT = 256, OPT_PRESS, OPT_EXPECT, OPT_IDLE, OPT_SIZE, OPT_QUIT, OPT_TIMEOUT,
-           OPT_QUIET, OPT_SETTLE, OPT_DUMP, OPT_NO_PTY, OPT_HELP };
+    enum {
+        OPT_WAIT = 256,
+        OPT_PRESS,
+        OPT_EXPECT,
+        OPT_IDLE,
+        OPT_SIZE,
+        OPT_QUIT,
+        OPT_TIMEOUT,
+        OPT_QUIET,
+        OPT_SETTLE,
+        OPT_DUMP,
+        OPT_NO_PTY,
+        OPT_HELP
+    };
     static const struct option longopts[] = {
         {"wait", required_argument, NULL, OPT_WAIT},
         {"press", required_argument, NULL, OPT_PRESS},

@@ -11,7 +11,7 @@
 
 #include "error.h"
 #include "conn-virt.h"
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "i18n.h"
 
 #define NV_RECONNECT_SECONDS 2
@@ -54,12 +54,12 @@ struct NvConn {
     guint reconnect_source;
     guint debounce_source;
     guint safety_source;
-    guint stats_source;         /* the periodic stats refresh, only while connected */
+    guint stats_source; /* the periodic stats refresh, only while connected */
     guint refresh_seconds;
-    unsigned pending_events;    /* NvChange bits waiting for the debounce timer */
-    GPtrArray *stale_titles;    /* UUIDs whose cached title must be dropped */
+    unsigned pending_events; /* NvChange bits waiting for the debounce timer */
+    GPtrArray *stale_titles; /* UUIDs whose cached title must be dropped */
     gboolean open_queued;
-    guint generation;           /* bumped on every open, to drop results of an old connection */
+    guint generation; /* bumped on every open, to drop results of an old connection */
 
     /* Worker thread only. */
     virConnectPtr vconn;
@@ -184,8 +184,7 @@ static gboolean reconnect_tick(gpointer data)
 static void schedule_reconnect(NvConn *conn)
 {
     if (!conn->reconnect_source && !conn->closing)
-        conn->reconnect_source =
-            g_timeout_add_seconds(NV_RECONNECT_SECONDS, reconnect_tick, conn);
+        conn->reconnect_source = g_timeout_add_seconds(NV_RECONNECT_SECONDS, reconnect_tick, conn);
 }
 
 /* ---- worker thread ---- */
@@ -209,8 +208,8 @@ static void worker_drop_vconn(NvConn *conn)
 
 static void on_domain_lifecycle(virConnectPtr vconn, virDomainPtr dom, int event, int detail,
                                 void *opaque);
-static void on_domain_metadata(virConnectPtr vconn, virDomainPtr dom, int type,
-                               const char *nsuri, void *opaque);
+static void on_domain_metadata(virConnectPtr vconn, virDomainPtr dom, int type, const char *nsuri,
+                               void *opaque);
 static void on_pool_event(virConnectPtr vconn, virStoragePoolPtr pool, int event, int detail,
                           void *opaque);
 static void on_pool_refresh(virConnectPtr vconn, virStoragePoolPtr pool, void *opaque);
@@ -230,8 +229,8 @@ static void worker_register_events(NvConn *conn)
         v, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_domain_lifecycle),
         conn_ref(conn), unref_cb);
     conn->callback_ids[1] = virConnectDomainEventRegisterAny(
-        v, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-        VIR_DOMAIN_EVENT_CALLBACK(on_domain_metadata), conn_ref(conn), unref_cb);
+        v, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(on_domain_metadata),
+        conn_ref(conn), unref_cb);
     conn->callback_ids[2] = virConnectStoragePoolEventRegisterAny(
         v, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
         VIR_STORAGE_POOL_EVENT_CALLBACK(on_pool_event), conn_ref(conn), unref_cb);
@@ -575,8 +574,8 @@ static void on_domain_lifecycle(virConnectPtr vconn, virDomainPtr dom, int event
     domain_changed(opaque, dom, event == VIR_DOMAIN_EVENT_DEFINED);
 }
 
-static void on_domain_metadata(virConnectPtr vconn, virDomainPtr dom, int type,
-                               const char *nsuri, void *opaque)
+static void on_domain_metadata(virConnectPtr vconn, virDomainPtr dom, int type, const char *nsuri,
+                               void *opaque)
 {
     domain_changed(opaque, dom, TRUE);
 }
@@ -648,13 +647,9 @@ static gboolean safety_relist(gpointer data)
 
 /* ---- public API ---- */
 
-static void silent_error(void *data, virErrorPtr error)
-{
-}
+static void silent_error(void *data, virErrorPtr error) {}
 
-static void silent_xml_error(void *data, const char *msg, ...)
-{
-}
+static void silent_xml_error(void *data, const char *msg, ...) {}
 
 void nv_virt_init(void)
 {

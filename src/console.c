@@ -12,7 +12,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "i18n.h"
 
 #define NV_CONSOLE_READ_CHUNK (64 * 1024)
@@ -87,7 +87,7 @@ struct NvConsole {
     char *message;
     gboolean opening;
     gboolean domain_running;
-    gboolean retried; /* one automatic reopen per run of the domain */
+    gboolean retried;             /* one automatic reopen per run of the domain */
     gboolean next_open_after_end; /* the next open is that reopen (start_open takes it) */
     guint retry_source;           /* a delayed reopen while the domain is starting */
     int retries_left;             /* delayed reopens left for this run of the domain */

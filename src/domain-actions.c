@@ -13,9 +13,9 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "i18n.h"
-#include "job-virt.h"
+#include "conn-job-virt.h"
 #include "virt-util.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
@@ -543,8 +543,8 @@ static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
 void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name, NvActionDoneFunc done,
                       gpointer data)
 {
-    nv_conn_call(conn, rename_work, domain_changed_done, domain_call_new(uuid, new_name, done, data),
-                 (GDestroyNotify)domain_call_free);
+    nv_conn_call(conn, rename_work, domain_changed_done,
+                 domain_call_new(uuid, new_name, done, data), (GDestroyNotify)domain_call_free);
 }
 
 /* ---- reading disks out of domain XML ---- */

@@ -1,13 +1,13 @@
 /* Actions on domains: lifecycle, autostart, rename, delete (with a plan of the storage it
  * would take along) and editing the XML. Every libvirt call goes through the connection's
- * worker; the long ones (managed save, a start that restores a save) run as jobs (job.h).
+ * worker; the long ones (managed save, a start that restores a save) run as jobs (conn-job.h).
  * Results come back per domain so the UI can summarise a bulk action. No libvirt types. */
 #pragma once
 
 #include <glib.h>
 
 #include "conn.h"
-#include "job.h"
+#include "conn-job.h"
 
 typedef enum {
     NV_DOMAIN_OP_START, /* restores a managed save when there is one */

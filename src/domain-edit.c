@@ -14,10 +14,10 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "field.h"
 #include "i18n.h"
-#include "xml.h"
+#include "xml-read.h"
 #include "xml-tree.h"
 
 /* libvirt's own documents are far smaller; anything bigger is a mistake or an attack. */

@@ -15,12 +15,13 @@ GResource *nv_keymaps_get_resource(void);
 #define DEFAULT_KEYS_PATH "/org/ncvirt/keymaps/default.keys"
 
 static const char *const context_names[NV_CTX_COUNT] = {
-    [NV_CTX_GLOBAL] = "global",   [NV_CTX_LIST] = "list",         [NV_CTX_DOMAINS] = "domains",
-    [NV_CTX_STORAGE] = "storage", [NV_CTX_NETWORKS] = "networks", [NV_CTX_HOST] = "host",
-    [NV_CTX_FILTER] = "filter",   [NV_CTX_HELP] = "help",         [NV_CTX_CONSOLE] = "console",
-    [NV_CTX_VNC] = "vnc",         [NV_CTX_VNC_MENU] = "vnc-menu",  [NV_CTX_DIALOG] = "dialog",
-    [NV_CTX_SNAPSHOTS] = "snapshots",
-    [NV_CTX_FORM] = "form",
+    [NV_CTX_GLOBAL] = "global",       [NV_CTX_LIST] = "list",
+    [NV_CTX_DOMAINS] = "domains",     [NV_CTX_STORAGE] = "storage",
+    [NV_CTX_NETWORKS] = "networks",   [NV_CTX_HOST] = "host",
+    [NV_CTX_FILTER] = "filter",       [NV_CTX_HELP] = "help",
+    [NV_CTX_CONSOLE] = "console",     [NV_CTX_VNC] = "vnc",
+    [NV_CTX_VNC_MENU] = "vnc-menu",   [NV_CTX_DIALOG] = "dialog",
+    [NV_CTX_SNAPSHOTS] = "snapshots", [NV_CTX_FORM] = "form",
 };
 
 const char *nv_context_name(NvContext ctx)

@@ -1,10 +1,11 @@
-/* Key codes of our own (no curses here) and keymaps: `bind <context>[,<context>] <key> <action>`. */
+/* Key codes of our own (no curses here) and keymaps: `bind <context>[,<context>] <key> <action>`.
+ */
 #pragma once
 
 #include <glib.h>
 #include <stdint.h>
 
-#include "actions.h"
+#include "keymap-actions.h"
 
 /* A key: a Unicode code point, or one of NV_KEY_* above the Unicode range, plus modifier bits. */
 typedef uint32_t NvKey;
@@ -51,10 +52,10 @@ typedef enum {
     NV_CTX_HOST,
     NV_CTX_FILTER,
     NV_CTX_HELP,
-    NV_CTX_CONSOLE, /* the serial console view: every other key goes to the guest */
-    NV_CTX_VNC,     /* the graphical console view: likewise */
-    NV_CTX_VNC_MENU, /* the menu the VNC view's escape key opens */
-    NV_CTX_DIALOG,   /* prompts, confirmations, menus and checklists */
+    NV_CTX_CONSOLE,   /* the serial console view: every other key goes to the guest */
+    NV_CTX_VNC,       /* the graphical console view: likewise */
+    NV_CTX_VNC_MENU,  /* the menu the VNC view's escape key opens */
+    NV_CTX_DIALOG,    /* prompts, confirmations, menus and checklists */
     NV_CTX_SNAPSHOTS, /* the snapshots view; moving keys come from "list" */
     NV_CTX_FORM,      /* forms (the details editor): other keys type into the field */
     NV_CTX_COUNT

@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include "stats.h"
+#include "domain-stats.h"
 
 /* Values mirror virDomainState. */
 typedef enum {
@@ -60,8 +60,8 @@ typedef struct {
 
 /* A <graphics> device: what the VNC view connects to. */
 typedef struct {
-    char *type;   /* vnc, spice */
-    int port;     /* -1 when autoport has not assigned one yet (the domain is not running) */
+    char *type; /* vnc, spice */
+    int port;   /* -1 when autoport has not assigned one yet (the domain is not running) */
     gboolean autoport;
     char *listen; /* address, or socket path for a socket listen; "" when none */
     gboolean has_password;
@@ -78,8 +78,8 @@ typedef struct {
     char *machine;
     unsigned vcpus;
     unsigned long long memory_kib;
-    GPtrArray *disks; /* NvDisk* */
-    GPtrArray *nics;  /* NvNic* */
+    GPtrArray *disks;    /* NvDisk* */
+    GPtrArray *nics;     /* NvNic* */
     GPtrArray *chardevs; /* NvChardev*, serials then consoles, in document order */
     GPtrArray *graphics; /* NvGraphics* */
     /* From API calls, not the XML: */
@@ -105,8 +105,8 @@ typedef struct {
     char *name;
     char *key;
     char *path;
-    char *type;   /* file, block, dir, network */
-    char *format; /* qcow2, raw, iso, ... "" when unknown */
+    char *type;                              /* file, block, dir, network */
+    char *format;                            /* qcow2, raw, iso, ... "" when unknown */
     unsigned long long capacity, allocation; /* bytes */
 } NvVolume;
 
@@ -139,7 +139,7 @@ typedef struct {
 typedef struct {
     char *uri;
     char *hostname;
-    char *hv_type; /* QEMU, Test */
+    char *hv_type;             /* QEMU, Test */
     unsigned long hv_version;  /* major * 1000000 + minor * 1000 + release */
     unsigned long lib_version; /* same encoding */
     char *arch;
@@ -164,7 +164,8 @@ typedef struct {
     NvDomainDetails *details; /* of the selected domain, NULL until fetched */
     char *details_error;
     /* Live numbers, apart from `domains` so that they survive relists: uuid -> NvDomainStats*
-     * for running domains that gave numbers (src/stats.h); each NvDomain points at its own. */
+     * for running domains that gave numbers (src/domain-stats.h); each NvDomain points at its own.
+     */
     GHashTable *domain_stats;
     NvHostStats host_stats; /* have == 0 until the host gave numbers */
 } NvModel;

@@ -1,12 +1,12 @@
 /* The core's public header for ui/ and wizards/: no curses, no libvirt types. */
 #pragma once
 
-#include "actions.h"
+#include "keymap-actions.h"
 #include "cells.h"
 #include "conn.h"
 #include "error.h"
 #include "i18n.h"
 #include "keymap.h"
-#include "listing.h"
+#include "domain-listing.h"
 #include "model.h"
 #include "text.h"

@@ -1,6 +1,6 @@
 /* Storage actions: every pool and volume call, one round on the connection's worker that
  * undoes its own half-done work, and the upload of a local file as a job on a thread and a
- * connection of its own (job-virt.h), so a large file never holds up the lists. */
+ * connection of its own (conn-job-virt.h), so a large file never holds up the lists. */
 #include "storage.h"
 
 #include <errno.h>
@@ -13,12 +13,12 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "i18n.h"
-#include "job-virt.h"
+#include "conn-job-virt.h"
 #include "text.h"
 #include "virt-util.h"
-#include "xml.h"
+#include "xml-read.h"
 
 /* Bytes per virStreamSend: large enough that the round trips do not dominate, small enough
  * that a cancel is seen at once and the progress moves smoothly. */

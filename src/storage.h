@@ -1,13 +1,13 @@
 /* Storage pools and volumes: drafts of new ones turned into XML (pure, golden-tested), the
  * pool types a host supports, and every pool and volume action through the connection's
- * worker, the upload of a local file into a volume running as a job (job.h) with progress
+ * worker, the upload of a local file into a volume running as a job (conn-job.h) with progress
  * and cancel. No libvirt types here: ui/ and wizards/ include it. */
 #pragma once
 
 #include <glib.h>
 
 #include "conn.h"
-#include "job.h"
+#include "conn-job.h"
 
 /* ---- pool types ---- */
 

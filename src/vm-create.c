@@ -9,7 +9,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "i18n.h"
 #include "virt-util.h"
 

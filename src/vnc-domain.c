@@ -8,9 +8,9 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "fetch.h"
+#include "conn-fetch.h"
 #include "i18n.h"
-#include "xml.h"
+#include "xml-read.h"
 
 struct NvVncOpen {
     char *uuid;
@@ -19,9 +19,9 @@ struct NvVncOpen {
     gpointer data;
     /* Filled by the worker. */
     int fd;
-    char *host;      /* the listen address to connect to, as seen from the libvirt host */
+    char *host; /* the listen address to connect to, as seen from the libvirt host */
     int port;
-    char *uri;       /* the connection's URI, to decide on an ssh tunnel */
+    char *uri; /* the connection's URI, to decide on an ssh tunnel */
 };
 typedef struct NvVncOpen OpenJob;
 

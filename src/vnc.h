@@ -55,7 +55,7 @@ void nv_vnc_set_password(NvVnc *vnc, const char *password);
 /* Input, queued and written in order by the session thread. Dropped before the session is
  * up, after it ended, and when the queue is full (the server stopped reading). */
 void nv_vnc_send_key(NvVnc *vnc, uint32_t keysym, gboolean down);
-/* A chord from keysym.h: presses keysyms[0..n-1] in order, then releases them in reverse. */
+/* A chord from keymap-keysym.h: presses keysyms[0..n-1] in order, then releases them in reverse. */
 void nv_vnc_send_keys(NvVnc *vnc, const uint32_t *keysyms, int n);
 /* Framebuffer coordinates (clamped to it); button_mask bit 0 is the left button, 1 middle,
  * 2 right, 3/4 wheel up/down. */

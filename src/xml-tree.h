@@ -1,6 +1,6 @@
 /* libxml2 helpers for the modules that parse libvirt's documents themselves: a parser context
- * safe for untrusted input, and small readers over the tree. Apart from xml.h so that its users
- * need no libxml2 headers. */
+ * safe for untrusted input, and small readers over the tree. Apart from xml-read.h so that its
+ * users need no libxml2 headers. */
 #pragma once
 
 #include <glib.h>

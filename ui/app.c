@@ -619,8 +619,7 @@ static void handle_key(NvApp *app, NvKey key)
         switch_pane(app, (app->current + 1) % G_N_ELEMENTS(app->panes));
         break;
     case NV_ACTION_PANE_PREV:
-        switch_pane(app, (app->current + G_N_ELEMENTS(app->panes) - 1) %
-                             G_N_ELEMENTS(app->panes));
+        switch_pane(app, (app->current + G_N_ELEMENTS(app->panes) - 1) % G_N_ELEMENTS(app->panes));
         break;
     case NV_ACTION_HELP:
         app->help_open = TRUE;
@@ -694,13 +693,11 @@ static void draw_header(NvApp *app)
         state = "";
         break;
     }
-    g_autofree char *counts =
-        g_strdup_printf(ngettext("%u domain, %u running", "%u domains, %u running",
-                                 m->domains->len),
-                        m->domains->len, m->running);
-    g_autofree char *text =
-        g_strdup_printf(" ncvirt  %s  %s  %s  %s", nv_conn_uri(app->conn),
-                        m->host ? m->host->hostname : "", counts, state);
+    g_autofree char *counts = g_strdup_printf(
+        ngettext("%u domain, %u running", "%u domains, %u running", m->domains->len),
+        m->domains->len, m->running);
+    g_autofree char *text = g_strdup_printf(" ncvirt  %s  %s  %s  %s", nv_conn_uri(app->conn),
+                                            m->host ? m->host->hostname : "", counts, state);
     nv_draw_text(stdscr, 0, 0, text, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
     if (nv_conn_busy(app->conn) > 0 || nv_conn_get_state(app->conn) == NV_CONN_CONNECTING) {
         const char *frame = spinner_frames[app->spinner_phase % G_N_ELEMENTS(spinner_frames)];
@@ -781,9 +778,8 @@ static void draw_list(NvApp *app, NvPane *pane, int y, int x, int h, int w)
 {
     g_autofree char *title = NULL;
     if (pane->filter->len)
-        title = g_strdup_printf(_("%s (%u of %u) /%s"), _(pane->klass->name),
-                                pane->list.rows->len, pane->klass->n_items(pane),
-                                pane->filter->str);
+        title = g_strdup_printf(_("%s (%u of %u) /%s"), _(pane->klass->name), pane->list.rows->len,
+                                pane->klass->n_items(pane), pane->filter->str);
     else
         title = g_strdup_printf("%s (%u)", _(pane->klass->name), pane->list.rows->len);
     guint nmarked = g_hash_table_size(pane->marked);
@@ -932,8 +928,8 @@ static char *job_line(NvApp *app)
             g_string_append(s, i < filled ? "█" : "░");
         g_string_append_printf(s, "] %3d%% ", (int)(CLAMP(j->fraction, 0.0, 1.0) * 100 + 0.5));
     } else {
-        g_string_append_printf(
-            s, "%s ", spinner_frames[app->spinner_phase % G_N_ELEMENTS(spinner_frames)]);
+        g_string_append_printf(s, "%s ",
+                               spinner_frames[app->spinner_phase % G_N_ELEMENTS(spinner_frames)]);
     }
     g_string_append(s, j->label);
     if (*j->detail)
@@ -953,8 +949,8 @@ static void draw_status(NvApp *app)
         return;
     }
     if (app->filter_editing) {
-        g_autofree char *text = g_strdup_printf(_("filter: %s▏  Enter keep · Esc clear"),
-                                                pane->filter->str);
+        g_autofree char *text =
+            g_strdup_printf(_("filter: %s▏  Enter keep · Esc clear"), pane->filter->str);
         nv_draw_text(stdscr, y, 0, text, app->cols, A_BOLD);
         return;
     }

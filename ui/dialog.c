@@ -93,8 +93,8 @@ void nv_app_prompt_text(NvApp *app, const char *initial)
         g_string_assign(app->prompt->input, initial ? initial : "");
 }
 
-void nv_app_confirm(NvApp *app, const char *title, const char *message,
-                    const char *const *lines, NvChoiceFunc done, gpointer data)
+void nv_app_confirm(NvApp *app, const char *title, const char *message, const char *const *lines,
+                    NvChoiceFunc done, gpointer data)
 {
     NvPrompt *p = dialog_new(DIALOG_CONFIRM, title, message);
     p->items = copy_items(lines);
@@ -103,8 +103,8 @@ void nv_app_confirm(NvApp *app, const char *title, const char *message,
     open_dialog(app, p);
 }
 
-void nv_app_menu(NvApp *app, const char *title, const char *message,
-                 const char *const *choices, NvChoiceFunc done, gpointer data)
+void nv_app_menu(NvApp *app, const char *title, const char *message, const char *const *choices,
+                 NvChoiceFunc done, gpointer data)
 {
     NvPrompt *p = dialog_new(DIALOG_MENU, title, message);
     p->items = copy_items(choices);
@@ -209,8 +209,7 @@ static char *hint(NvApp *app, DialogKind kind)
     }
     case DIALOG_CHECKLIST: {
         g_autofree char *mark = action_key(app, NV_ACTION_MARK);
-        return g_strdup_printf(_("%s: tick/untick · %s: go ahead · %s: cancel"), mark, ok,
-                               cancel);
+        return g_strdup_printf(_("%s: tick/untick · %s: go ahead · %s: cancel"), mark, ok, cancel);
     }
     default:
         return g_strdup_printf(_("%s: accept · %s: cancel"), ok, cancel);
@@ -228,8 +227,8 @@ static void draw_items(NvApp *app, NvPrompt *p, int y, int x, int h, int w)
         guint i = p->top + (guint)r;
         g_autofree char *text = NULL;
         if (p->kind == DIALOG_CHECKLIST)
-            text = g_strdup_printf("[%s] %s", p->checked[i] ? "x" : " ",
-                                   (char *)p->items->pdata[i]);
+            text =
+                g_strdup_printf("[%s] %s", p->checked[i] ? "x" : " ", (char *)p->items->pdata[i]);
         else if (p->kind == DIALOG_MENU)
             text = g_strdup(p->items->pdata[i]);
         else

@@ -1,4 +1,4 @@
-/* Live graphs in the details views: sparklines of the stats rings (src/stats.c draws the
+/* Live graphs in the details views: sparklines of the stats rings (src/domain-stats.c draws the
  * glyphs), sized to the room the details box leaves after its label column. */
 #include "ui-internal.h"
 

@@ -13,8 +13,8 @@ static NvLines *help_lines(NvApp *app)
         g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, chain[c]);
         if (binds->len == 0)
             continue;
-        g_autofree char *heading = g_strdup_printf(_("Keys in context \"%s\""),
-                                                   nv_context_name(chain[c]));
+        g_autofree char *heading =
+            g_strdup_printf(_("Keys in context \"%s\""), nv_context_name(chain[c]));
         nv_lines_heading(lines, heading);
         gboolean done[NV_ACTION_COUNT] = {0};
         for (guint i = 0; i < binds->len; i++) {
@@ -30,8 +30,7 @@ static NvLines *help_lines(NvApp *app)
                 g_autofree char *name = nv_key_name(b->key);
                 g_string_append_printf(keys, "%s%s", keys->len ? ", " : "", name);
             }
-            nv_lines_addf(lines, keys->str, "%-14s %s", nv_action_name(a),
-                          _(nv_action_help(a)));
+            nv_lines_addf(lines, keys->str, "%-14s %s", nv_action_name(a), _(nv_action_help(a)));
         }
     }
     return lines;

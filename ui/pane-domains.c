@@ -110,9 +110,9 @@ static const NvColumn columns[] = {
 };
 
 static const NvCompareFunc compare[COL_COUNT] = {
-    [COL_STATE] = cmp_state,       [COL_NAME] = cmp_name,     [COL_CPU] = cmp_cpu,
-    [COL_VCPUS] = cmp_vcpus,       [COL_MEMORY] = cmp_memory, [COL_MEM_USED] = cmp_mem_used,
-    [COL_DISK] = cmp_disk,         [COL_NET] = cmp_net,       [COL_TITLE] = cmp_title,
+    [COL_STATE] = cmp_state, [COL_NAME] = cmp_name,     [COL_CPU] = cmp_cpu,
+    [COL_VCPUS] = cmp_vcpus, [COL_MEMORY] = cmp_memory, [COL_MEM_USED] = cmp_mem_used,
+    [COL_DISK] = cmp_disk,   [COL_NET] = cmp_net,       [COL_TITLE] = cmp_title,
 };
 
 static guint n_items(NvPane *pane)
@@ -233,8 +233,8 @@ static void live_lines(const NvDomain *d, NvLines *out, NvGraphs *graphs)
             nv_lines_add(out, _("Live numbers"), _("none from this host yet"));
         return;
     }
-    g_autofree char *cpu = (st->have & NV_STAT_CPU) ? nv_format_percent(st->cpu_percent)
-                                                     : g_strdup("–");
+    g_autofree char *cpu =
+        (st->have & NV_STAT_CPU) ? nv_format_percent(st->cpu_percent) : g_strdup("–");
     nv_graphs_add(graphs, out, _("CPU usage"), &st->cpu, 100, cpu);
     g_autofree char *used = nv_format_kib(st->mem_kib);
     double mem_max = st->mem_max_kib ? (double)st->mem_max_kib : (double)d->max_memory_kib;
@@ -242,15 +242,13 @@ static void live_lines(const NvDomain *d, NvLines *out, NvGraphs *graphs)
                   (st->have & NV_STAT_MEM) ? used : "–");
     g_autofree char *rd = nv_format_rate(st->rd_bps);
     g_autofree char *wr = nv_format_rate(st->wr_bps);
-    g_autofree char *disk = (st->have & NV_STAT_DISK)
-                                ? g_strdup_printf(_("read %s, write %s"), rd, wr)
-                                : g_strdup("–");
+    g_autofree char *disk =
+        (st->have & NV_STAT_DISK) ? g_strdup_printf(_("read %s, write %s"), rd, wr) : g_strdup("–");
     nv_graphs_add(graphs, out, _("Disk I/O"), &st->disk, 0, disk);
     g_autofree char *rx = nv_format_rate(st->rx_bps);
     g_autofree char *tx = nv_format_rate(st->tx_bps);
-    g_autofree char *net = (st->have & NV_STAT_NET)
-                               ? g_strdup_printf(_("in %s, out %s"), rx, tx)
-                               : g_strdup("–");
+    g_autofree char *net =
+        (st->have & NV_STAT_NET) ? g_strdup_printf(_("in %s, out %s"), rx, tx) : g_strdup("–");
     nv_graphs_add(graphs, out, _("Network I/O"), &st->net, 0, net);
 }
 
@@ -271,8 +269,8 @@ static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs
     nv_lines_add(out, _("UUID"), d->uuid);
     const char *reason = fresh ? nv_domain_reason_name(det->state, det->reason)
                                : nv_domain_reason_name(d->state, d->reason);
-    nv_lines_addf(out, _("State"), "%s (%s)", _(nv_domain_state_name(fresh ? det->state : d->state)),
-                  _(reason));
+    nv_lines_addf(out, _("State"), "%s (%s)",
+                  _(nv_domain_state_name(fresh ? det->state : d->state)), _(reason));
     if (d->id >= 0)
         nv_lines_addf(out, _("ID"), "%d", d->id);
     g_autofree char *mem = nv_format_kib(d->memory_kib);
@@ -281,13 +279,13 @@ static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs
     nv_lines_addf(out, _("Memory"), _("%s (maximum %s)"), mem, maxmem);
     live_lines(d, out, graphs);
     if (!fresh) {
-        const char *why = m->details_error && nv_app_conn(pane) ? m->details_error
-                                                                : _("loading details…");
+        const char *why =
+            m->details_error && nv_app_conn(pane) ? m->details_error : _("loading details…");
         nv_lines_add(out, "", why);
         return;
     }
-    nv_lines_addf(out, _("OS"), "%s / %s%s%s", det->os_type, det->arch,
-                  *det->machine ? " / " : "", det->machine);
+    nv_lines_addf(out, _("OS"), "%s / %s%s%s", det->os_type, det->arch, *det->machine ? " / " : "",
+                  det->machine);
     nv_lines_add(out, _("Virt type"), det->domain_type);
     nv_lines_add(out, _("Autostart"), yes_no_unknown(det->autostart));
     nv_lines_add(out, _("Persistent"), yes_no_unknown(det->persistent));
@@ -308,8 +306,7 @@ static const char *details_title(NvPane *pane, int item)
 
 static void selected(NvPane *pane, int item)
 {
-    nv_conn_select_domain(nv_app_conn(pane), item >= 0 ? domain_at(pane, (guint)item)->uuid
-                                                       : NULL);
+    nv_conn_select_domain(nv_app_conn(pane), item >= 0 ? domain_at(pane, (guint)item)->uuid : NULL);
 }
 
 static gboolean open_console(NvPane *pane, NvAction a)

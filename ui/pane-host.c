@@ -71,8 +71,7 @@ static void live_lines(const NvHostStats *st, NvLines *out, NvGraphs *graphs)
         g_autofree char *used = nv_format_kib(st->mem_used_kib);
         g_autofree char *total = nv_format_kib(st->mem_total_kib);
         g_autofree char *value = g_strdup_printf(_("%s of %s"), used, total);
-        nv_graphs_add(graphs, out, _("Memory used"), &st->mem, (double)st->mem_total_kib,
-                      value);
+        nv_graphs_add(graphs, out, _("Memory used"), &st->mem, (double)st->mem_total_kib, value);
     }
 }
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "field.h"
-#include "storage-ui.h"
+#include "pane-storage.h"
 #include "storage.h"
 #include "ui-internal.h"
 

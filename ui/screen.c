@@ -58,25 +58,44 @@ void nv_screen_resize(int *rows, int *cols)
 static NvKey translate_function_key(int ch)
 {
     switch (ch) {
-    case KEY_UP: return NV_KEY_UP;
-    case KEY_DOWN: return NV_KEY_DOWN;
-    case KEY_LEFT: return NV_KEY_LEFT;
-    case KEY_RIGHT: return NV_KEY_RIGHT;
-    case KEY_PPAGE: return NV_KEY_PAGEUP;
-    case KEY_NPAGE: return NV_KEY_PAGEDOWN;
-    case KEY_HOME: return NV_KEY_HOME;
-    case KEY_END: return NV_KEY_END;
-    case KEY_ENTER: return NV_KEY_ENTER;
-    case KEY_BTAB: return NV_KEY_BTAB;
-    case KEY_BACKSPACE: return NV_KEY_BACKSPACE;
-    case KEY_DC: return NV_KEY_DELETE;
-    case KEY_IC: return NV_KEY_INSERT;
-    case KEY_RESIZE: return NV_KEY_RESIZE;
-    case KEY_MOUSE: return NV_KEY_MOUSE;
-    case KEY_SR: return NV_KEY_UP | NV_KEY_MOD_SHIFT;
-    case KEY_SF: return NV_KEY_DOWN | NV_KEY_MOD_SHIFT;
-    case KEY_SPREVIOUS: return NV_KEY_PAGEUP | NV_KEY_MOD_SHIFT;
-    case KEY_SNEXT: return NV_KEY_PAGEDOWN | NV_KEY_MOD_SHIFT;
+    case KEY_UP:
+        return NV_KEY_UP;
+    case KEY_DOWN:
+        return NV_KEY_DOWN;
+    case KEY_LEFT:
+        return NV_KEY_LEFT;
+    case KEY_RIGHT:
+        return NV_KEY_RIGHT;
+    case KEY_PPAGE:
+        return NV_KEY_PAGEUP;
+    case KEY_NPAGE:
+        return NV_KEY_PAGEDOWN;
+    case KEY_HOME:
+        return NV_KEY_HOME;
+    case KEY_END:
+        return NV_KEY_END;
+    case KEY_ENTER:
+        return NV_KEY_ENTER;
+    case KEY_BTAB:
+        return NV_KEY_BTAB;
+    case KEY_BACKSPACE:
+        return NV_KEY_BACKSPACE;
+    case KEY_DC:
+        return NV_KEY_DELETE;
+    case KEY_IC:
+        return NV_KEY_INSERT;
+    case KEY_RESIZE:
+        return NV_KEY_RESIZE;
+    case KEY_MOUSE:
+        return NV_KEY_MOUSE;
+    case KEY_SR:
+        return NV_KEY_UP | NV_KEY_MOD_SHIFT;
+    case KEY_SF:
+        return NV_KEY_DOWN | NV_KEY_MOD_SHIFT;
+    case KEY_SPREVIOUS:
+        return NV_KEY_PAGEUP | NV_KEY_MOD_SHIFT;
+    case KEY_SNEXT:
+        return NV_KEY_PAGEDOWN | NV_KEY_MOD_SHIFT;
     default:
         break;
     }

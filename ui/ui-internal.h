@@ -78,8 +78,8 @@ int nv_list_selected_item(const NvList *list);
 /* ---- panes ---- */
 
 typedef struct {
-    const char *name;     /* N_(): tab title */
-    NvContext context;    /* key context of the pane */
+    const char *name;  /* N_(): tab title */
+    NvContext context; /* key context of the pane */
     const NvColumn *columns;
     /* One per column, in the same order: how to sort on it (NULL: not on this column). NULL
      * for a pane whose list is not sorted (`o` does nothing there). */
@@ -162,8 +162,8 @@ void nv_app_close_view(NvApp *app);
 void nv_app_message(NvApp *app, const char *msg, gboolean error);
 
 /* Domain actions on nv_pane_targets() of the Domains pane; FALSE when `a` is not theirs.
- * domain-actions.c: lifecycle, autostart, rename, delete, XML edit; domain-snapshots.c:
- * snapshots and clones; domain-edit.c: the details editor. */
+ * pane-domains-actions.c: lifecycle, autostart, rename, delete, XML edit; pane-domains-snapshots.c:
+ * snapshots and clones; pane-domains-edit.c: the details editor. */
 gboolean nv_domain_action(NvPane *pane, NvAction a);
 gboolean nv_domain_snapshot_action(NvPane *pane, NvAction a);
 gboolean nv_domain_edit_action(NvPane *pane, NvAction a);
@@ -202,11 +202,11 @@ void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean 
 /* Pre-fills the open prompt (e.g. the current name when renaming). */
 void nv_app_prompt_text(NvApp *app, const char *initial);
 /* Yes or no, listing `lines` (e.g. every domain the action will touch) under the message. */
-void nv_app_confirm(NvApp *app, const char *title, const char *message,
-                    const char *const *lines, NvChoiceFunc done, gpointer data);
+void nv_app_confirm(NvApp *app, const char *title, const char *message, const char *const *lines,
+                    NvChoiceFunc done, gpointer data);
 /* One choice out of `choices` (NULL-terminated). */
-void nv_app_menu(NvApp *app, const char *title, const char *message,
-                 const char *const *choices, NvChoiceFunc done, gpointer data);
+void nv_app_menu(NvApp *app, const char *title, const char *message, const char *const *choices,
+                 NvChoiceFunc done, gpointer data);
 /* Ticks on a list; `checked` gives the starting state (may be NULL: all unticked). */
 void nv_app_checklist(NvApp *app, const char *title, const char *message,
                       const char *const *choices, const gboolean *checked, NvChoiceFunc done,
@@ -222,10 +222,10 @@ struct NvApp {
     GMainLoop *loop;
     NvPane panes[4];
     guint current;
-    NvView *view;     /* a console over the panes, or NULL */
-    NvPrompt *prompt; /* a question over everything, or NULL */
+    NvView *view;       /* a console over the panes, or NULL */
+    NvPrompt *prompt;   /* a question over everything, or NULL */
     gboolean suspended; /* another program ($EDITOR) has the terminal: draw nothing */
-    GPtrArray *jobs;  /* NvJobInfo* in start order (app.c) */
+    GPtrArray *jobs;    /* NvJobInfo* in start order (app.c) */
     guint next_job_id;
     gboolean details_focus;
     gboolean help_open;

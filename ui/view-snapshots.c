@@ -5,8 +5,8 @@
 
 #include <stdarg.h>
 
-#include "job.h"
-#include "snapshot.h"
+#include "conn-job.h"
+#include "domain-snapshot.h"
 
 #define NV_SNAP_WIDE_COLS 100
 #define NV_SNAP_SPINNER_MS 150

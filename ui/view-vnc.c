@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keysym.h"
-#include "png.h"
+#include "keymap-keysym.h"
+#include "vnc-png.h"
 #include "ui-internal.h"
 #include "vnc-domain.h"
 
@@ -26,9 +26,9 @@ typedef struct {
     NvCellGrid *shown; /* what the terminal shows now, NULL after a full clear */
     int fb_w, fb_h;
     int grid_top, grid_left, grid_cols, grid_rows; /* where the frame sits on the screen */
-    NvPacer pacer; /* at most NV_VNC_FPS paints a second */
+    NvPacer pacer;                                 /* at most NV_VNC_FPS paints a second */
     MenuState menu;
-    char *status;      /* the top line */
+    char *status; /* the top line */
     gboolean status_dirty;
     gboolean connected;
 } VncView;
@@ -116,8 +116,8 @@ static void paint_status(VncView *v, GString *out)
             g_string_append_printf(s, " %c=%s", 'a' + i, _(combos[i].name));
         line = g_string_free(s, FALSE);
     } else {
-        line = g_strdup_printf(_(" VNC  %s  %dx%d  %s  %s  %s menu"), v->name, v->fb_w,
-                               v->fb_h, mode_name(v->mode),
+        line = g_strdup_printf(_(" VNC  %s  %dx%d  %s  %s  %s menu"), v->name, v->fb_w, v->fb_h,
+                               mode_name(v->mode),
                                v->colors == NV_COLOR_TRUE ? _("truecolor") : _("256 colours"),
                                menu_key ? menu_key : "?");
         if (v->status) {
@@ -253,10 +253,9 @@ static void screenshot(VncView *v)
     g_autofree uint8_t *copy = pixels ? g_memdup2(pixels, (gsize)h * (gsize)stride) : NULL;
     nv_vnc_unlock_frame(v->vnc);
     gboolean ok = copy && nv_png_write(path, copy, w, h, stride, &err);
-    g_autofree char *msg =
-        ok ? g_strdup_printf(_("screenshot %dx%d saved to %s"), w, h, path)
-           : g_strdup_printf(_("cannot save a screenshot: %s"),
-                             err ? err->message : _("no picture yet"));
+    g_autofree char *msg = ok ? g_strdup_printf(_("screenshot %dx%d saved to %s"), w, h, path)
+                              : g_strdup_printf(_("cannot save a screenshot: %s"),
+                                                err ? err->message : _("no picture yet"));
     set_status(v, msg);
 }
 
@@ -405,8 +404,8 @@ NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
     v->name = g_strdup(name);
     v->mode = NV_CELL_HALF;
     v->colors = detect_colors();
-    v->converter = nv_cell_converter_new(v->mode, v->colors, MAX(1, app->cols),
-                                         MAX(1, app->rows - 1));
+    v->converter =
+        nv_cell_converter_new(v->mode, v->colors, MAX(1, app->cols), MAX(1, app->rows - 1));
     nv_cell_converter_set_pixel_format(v->converter, NV_PIXEL_RGBX);
     v->vnc = nv_vnc_new();
     const NvVncCallbacks cb = {

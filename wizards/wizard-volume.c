@@ -4,7 +4,7 @@
  * the upload, and a volume whose upload fails or is cancelled is deleted again. */
 #include <string.h>
 
-#include "storage-ui.h"
+#include "pane-storage.h"
 #include "storage.h"
 #include "wizard.h"
 #include "wizards.h"

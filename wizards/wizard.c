@@ -299,8 +299,7 @@ static void draw(NvView *view)
     NvApp *app = view->app;
     werase(stdscr);
     guint shown_steps = wz->klass->n_steps + 1;
-    const char *step_title = on_summary(wz) ? _("Summary")
-                                            : _(wz->klass->steps[wz->step].title);
+    const char *step_title = on_summary(wz) ? _("Summary") : _(wz->klass->steps[wz->step].title);
     g_autofree char *title = g_strdup_printf(_(" %s — step %u of %u: %s"), _(wz->klass->title),
                                              wz->step + 1, shown_steps, step_title);
     nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));

@@ -1,0 +1,182 @@
+/* `ncvirt --list` output: an aligned table for people and JSON for scripts, both built from
+ * the model and safe whatever names and titles the host sends. */
+#include "domain-listing.h"
+
+#include <string.h>
+
+#include "i18n.h"
+#include "model.h"
+#include "text.h"
+
+enum { COL_NAME, COL_STATE, COL_VCPUS, COL_MEMORY, COL_TITLE, N_COLS };
+
+static const char *const headers[N_COLS] = {
+    N_("Name"), N_("State"), N_("vCPUs"), N_("Memory"), N_("Title"),
+};
+
+/* Numbers read better right-aligned. */
+static const gboolean right_aligned[N_COLS] = {FALSE, FALSE, TRUE, TRUE, FALSE};
+
+#define COL_GAP "  "
+
+/* The sanitised cells of one row. */
+static char **domain_cells(const NvDomain *d)
+{
+    char **cells = g_new0(char *, N_COLS + 1);
+    cells[COL_NAME] = nv_text_sanitize(d->name);
+    cells[COL_STATE] = nv_text_sanitize(_(nv_domain_state_name(d->state)));
+    cells[COL_VCPUS] = g_strdup_printf("%u", d->vcpus);
+    cells[COL_MEMORY] = nv_format_kib(d->memory_kib);
+    cells[COL_TITLE] = nv_text_sanitize(d->title);
+    return cells;
+}
+
+static void append_row(GString *out, char *const *cells, const int *widths)
+{
+    gsize start = out->len;
+    for (int c = 0; c < N_COLS; c++) {
+        int pad = c == COL_TITLE ? 0 : widths[c] - nv_text_width(cells[c]);
+        if (c > 0)
+            g_string_append(out, COL_GAP);
+        if (right_aligned[c])
+            for (int i = 0; i < pad; i++)
+                g_string_append_c(out, ' ');
+        g_string_append(out, cells[c]);
+        if (!right_aligned[c])
+            for (int i = 0; i < pad; i++)
+                g_string_append_c(out, ' ');
+    }
+    /* An empty title would otherwise leave the padding of the columns before it. */
+    while (out->len > start && out->str[out->len - 1] == ' ')
+        g_string_truncate(out, out->len - 1);
+    g_string_append_c(out, '\n');
+}
+
+char *nv_listing_table(GPtrArray *domains)
+{
+    guint n = domains != NULL ? domains->len : 0;
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+
+    char **head = g_new0(char *, N_COLS + 1);
+    for (int c = 0; c < N_COLS; c++)
+        head[c] = nv_text_sanitize(_(headers[c]));
+    g_ptr_array_add(rows, head);
+
+    for (guint i = 0; i < n; i++) {
+        const NvDomain *d = g_ptr_array_index(domains, i);
+        if (d != NULL)
+            g_ptr_array_add(rows, domain_cells(d));
+    }
+
+    int widths[N_COLS] = {0};
+    for (guint r = 0; r < rows->len; r++) {
+        char **cells = g_ptr_array_index(rows, r);
+        for (int c = 0; c < N_COLS; c++)
+            widths[c] = MAX(widths[c], nv_text_width(cells[c]));
+    }
+
+    GString *out = g_string_new(NULL);
+    for (guint r = 0; r < rows->len; r++)
+        append_row(out, g_ptr_array_index(rows, r), widths);
+    return g_string_free(out, FALSE);
+}
+
+/* Characters kept out of JSON strings as \uXXXX although JSON would allow them raw: they could
+ * act on a terminal the output is shown on, or break JavaScript (U+2028/9). */
+static gboolean json_needs_escape(gunichar c)
+{
+    if (c < 0x20 || (c >= 0x7F && c < 0xA0))
+        return TRUE;
+    if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
+        c == 0x200F || c == 0x061C)
+        return TRUE;
+    switch (g_unichar_type(c)) {
+    case G_UNICODE_FORMAT:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+static void json_append_u(GString *out, gunichar c)
+{
+    if (c < 0x10000) {
+        g_string_append_printf(out, "\\u%04x", (unsigned)c);
+        return;
+    }
+    /* Outside the BMP JSON needs a surrogate pair. */
+    c -= 0x10000;
+    g_string_append_printf(out, "\\u%04x\\u%04x", 0xD800u + (unsigned)(c >> 10),
+                           0xDC00u + (unsigned)(c & 0x3FF));
+}
+
+static void json_append_string(GString *out, const char *s)
+{
+    /* Invalid UTF-8 from a host becomes U+FFFD: JSON must be valid Unicode. */
+    g_autofree char *valid = g_utf8_make_valid(s != NULL ? s : "", -1);
+
+    g_string_append_c(out, '"');
+    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        switch (c) {
+        case '"':
+            g_string_append(out, "\\\"");
+            break;
+        case '\\':
+            g_string_append(out, "\\\\");
+            break;
+        case '\n':
+            g_string_append(out, "\\n");
+            break;
+        case '\r':
+            g_string_append(out, "\\r");
+            break;
+        case '\t':
+            g_string_append(out, "\\t");
+            break;
+        default:
+            if (json_needs_escape(c))
+                json_append_u(out, c);
+            else
+                g_string_append_len(out, p, g_utf8_next_char(p) - p);
+        }
+    }
+    g_string_append_c(out, '"');
+}
+
+static void json_append_domain(GString *out, const NvDomain *d)
+{
+    g_string_append(out, "  {\"name\": ");
+    json_append_string(out, d->name);
+    g_string_append(out, ", \"uuid\": ");
+    json_append_string(out, d->uuid);
+    g_string_append(out, ", \"state\": ");
+    /* Untranslated on purpose: scripts match these words. */
+    json_append_string(out, nv_domain_state_name(d->state));
+    g_string_append_printf(out, ", \"state_code\": %d, \"id\": %d, \"vcpus\": %u", (int)d->state,
+                           d->id, d->vcpus);
+    g_string_append_printf(out, ", \"memory_kib\": %llu, \"max_memory_kib\": %llu", d->memory_kib,
+                           d->max_memory_kib);
+    g_string_append(out, ", \"title\": ");
+    json_append_string(out, d->title);
+    g_string_append_c(out, '}');
+}
+
+char *nv_listing_json(GPtrArray *domains)
+{
+    GString *out = g_string_new("[");
+    gboolean first = TRUE;
+
+    for (guint i = 0; domains != NULL && i < domains->len; i++) {
+        const NvDomain *d = g_ptr_array_index(domains, i);
+        if (d == NULL)
+            continue;
+        g_string_append(out, first ? "\n" : ",\n");
+        json_append_domain(out, d);
+        first = FALSE;
+    }
+    g_string_append(out, first ? "]\n" : "\n]\n");
+    return g_string_free(out, FALSE);
+}

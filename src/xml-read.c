@@ -1,0 +1,711 @@
+/* Reading libvirt's XML documents (domain, pool, volume, network, capabilities) into the model.
+ * Every document is untrusted: its size is bounded, DTDs are refused, numbers are checked. */
+#include "xml-read.h"
+#include "xml-tree.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlversion.h>
+#include <libxml/xpath.h>
+
+#include "error.h"
+#include "i18n.h"
+
+/* libvirt's own documents are far smaller; anything bigger is a mistake or an attack. */
+#define NV_XML_MAX_BYTES (16 * 1024 * 1024)
+/* Values quoted in error messages are cut so a hostile document cannot flood the status bar. */
+#define NV_XML_QUOTE_CHARS 40
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
+
+/* Which document we are reading: its root element and how a failure to read it is worded. */
+typedef struct {
+    const char *root;
+    const char *failure; /* N_(), translated when the error is built */
+} NvDocKind;
+
+static const NvDocKind domain_kind = {"domain", N_("cannot read domain XML")};
+static const NvDocKind pool_kind = {"pool", N_("cannot read storage pool XML")};
+static const NvDocKind volume_kind = {"volume", N_("cannot read storage volume XML")};
+static const NvDocKind network_kind = {"network", N_("cannot read network XML")};
+static const NvDocKind caps_kind = {"capabilities", N_("cannot read host capabilities XML")};
+static const NvDocKind domcaps_kind = {"domainCapabilities",
+                                       N_("cannot read domain capabilities XML")};
+
+/* A parsed document with an XPath context whose default node is the root element. */
+typedef struct {
+    const NvDocKind *kind;
+    xmlDoc *doc;
+    xmlXPathContext *xpath;
+    xmlNode *root;
+} NvXmlReader;
+
+static void reader_free(NvXmlReader *r)
+{
+    if (r == NULL)
+        return;
+    if (r->xpath != NULL)
+        xmlXPathFreeContext(r->xpath);
+    if (r->doc != NULL)
+        xmlFreeDoc(r->doc);
+    g_free(r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvXmlReader, reader_free)
+
+G_GNUC_PRINTF(3, 4)
+static void set_error(GError **err, const NvDocKind *kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *detail = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(err, NV_ERROR, NV_ERROR_PARSE, "%s: %s", _(kind->failure), detail);
+}
+
+/* A value from the document, shortened for an error message. */
+static char *quote(const char *value)
+{
+    if (!g_utf8_validate(value, -1, NULL))
+        return g_strdup("?");
+    if (g_utf8_strlen(value, -1) <= NV_XML_QUOTE_CHARS)
+        return g_strdup(value);
+    g_autofree char *head = g_utf8_substring(value, 0, NV_XML_QUOTE_CHARS);
+    return g_strconcat(head, "…", NULL);
+}
+
+static void init_libxml(void)
+{
+    /* The first call is not thread-safe and workers parse concurrently. */
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        xmlInitParser();
+        g_once_init_leave(&done, 1);
+    }
+}
+
+/* Any DTD could declare entities (billion laughs, external files): libvirt never writes one,
+ * so the parser is stopped as soon as a DOCTYPE starts, before a declaration is read. */
+static void refuse_dtd(void *user, const xmlChar *name, const xmlChar *external_id,
+                       const xmlChar *system_id)
+{
+    xmlParserCtxt *ctxt = user;
+    gboolean *seen = ctxt->_private;
+    *seen = TRUE;
+    xmlStopParser(ctxt);
+}
+
+/* Errors are taken from the context afterwards; nothing may reach stderr under curses. */
+#if LIBXML_VERSION >= 21200
+static void ignore_error(void *user, const xmlError *error) {}
+#else
+static void ignore_error(void *user, xmlError *error) {}
+#endif
+
+xmlParserCtxt *nv_xml_untrusted_ctxt(gboolean *saw_dtd)
+{
+    init_libxml();
+    xmlParserCtxt *ctxt = xmlNewParserCtxt();
+    if (ctxt == NULL)
+        return NULL;
+    ctxt->_private = saw_dtd;
+    ctxt->sax->internalSubset = refuse_dtd;
+    ctxt->sax->serror = ignore_error;
+    return ctxt;
+}
+
+static xmlDoc *parse_doc(const char *xml, const NvDocKind *kind, GError **err)
+{
+    if (xml == NULL || xml[strspn(xml, " \t\r\n")] == '\0') {
+        set_error(err, kind, _("the document is empty"));
+        return NULL;
+    }
+    size_t len = strnlen(xml, NV_XML_MAX_BYTES + 1);
+    if (len > NV_XML_MAX_BYTES) {
+        set_error(err, kind, _("the document is larger than %d MiB"),
+                  NV_XML_MAX_BYTES / (1024 * 1024));
+        return NULL;
+    }
+    gboolean saw_dtd = FALSE;
+    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
+    if (ctxt == NULL) {
+        set_error(err, kind, _("out of memory"));
+        return NULL;
+    }
+    /* No XML_PARSE_NOENT (entities stay unexpanded), no DTDLOAD, no network. */
+    xmlDoc *doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (saw_dtd) {
+        xmlFreeDoc(doc);
+        set_error(err, kind, _("document type declarations are not accepted"));
+        return NULL;
+    }
+    if (doc == NULL) {
+        const xmlError *e = xmlCtxtGetLastError(ctxt);
+        g_autofree char *msg = g_strdup(e && e->message ? e->message : _("malformed document"));
+        g_strstrip(msg);
+        if (e && e->line > 0)
+            set_error(err, kind, _("line %d: %s"), e->line, msg);
+        else
+            set_error(err, kind, "%s", msg);
+        return NULL;
+    }
+    return doc;
+}
+
+static NvXmlReader *reader_open(const char *xml, const NvDocKind *kind, GError **err)
+{
+    g_autoptr(NvXmlReader) r = g_new0(NvXmlReader, 1);
+    r->kind = kind;
+    r->doc = parse_doc(xml, kind, err);
+    if (r->doc == NULL)
+        return NULL;
+    r->root = xmlDocGetRootElement(r->doc);
+    if (r->root == NULL || strcmp((const char *)r->root->name, kind->root) != 0) {
+        g_autofree char *name = quote(r->root ? (const char *)r->root->name : "");
+        set_error(err, kind, _("the root element is <%s>, not <%s>"), name, kind->root);
+        return NULL;
+    }
+    /* libvirt never uses a namespace there; with one, none of our paths would match. */
+    if (r->root->ns != NULL) {
+        set_error(err, kind, _("the root element <%s> is in an unexpected namespace"), kind->root);
+        return NULL;
+    }
+    r->xpath = xmlXPathNewContext(r->doc);
+    if (r->xpath == NULL) {
+        set_error(err, kind, _("out of memory"));
+        return NULL;
+    }
+    return g_steal_pointer(&r);
+}
+
+/* The string value of `expr` evaluated at `node` (the root when NULL); "" when absent.
+ * For a node set, XPath's string() takes the first node in document order. */
+static char *xstr(NvXmlReader *r, xmlNode *node, const char *expr)
+{
+    g_autofree char *full = g_strdup_printf("string(%s)", expr);
+    r->xpath->node = node != NULL ? node : r->root;
+    g_autoptr(xmlXPathObject) obj = xmlXPathEval((const xmlChar *)full, r->xpath);
+    if (obj == NULL || obj->type != XPATH_STRING || obj->stringval == NULL)
+        return g_strdup("");
+    return g_strdup((const char *)obj->stringval);
+}
+
+/* The nodes matching `expr` at `node`; never NULL on success, may be empty. */
+static xmlXPathObject *xnodes(NvXmlReader *r, xmlNode *node, const char *expr)
+{
+    r->xpath->node = node != NULL ? node : r->root;
+    return xmlXPathEval((const xmlChar *)expr, r->xpath);
+}
+
+static int node_count(const xmlXPathObject *obj)
+{
+    if (obj == NULL || obj->type != XPATH_NODESET || obj->nodesetval == NULL)
+        return 0;
+    return obj->nodesetval->nodeNr;
+}
+
+/* Replaces *field with value (taking it), or keeps the old value when value is "". */
+static void set_if_given(char **field, char *value)
+{
+    if (value[0] != '\0' || *field == NULL) {
+        g_free(*field);
+        *field = value;
+    } else {
+        g_free(value);
+    }
+}
+
+static void set_str(char **field, char *value)
+{
+    g_free(*field);
+    *field = value;
+}
+
+static char *first_nonempty(NvXmlReader *r, xmlNode *node, const char *const *exprs)
+{
+    for (; *exprs != NULL; exprs++) {
+        char *value = xstr(r, node, *exprs);
+        if (value[0] != '\0')
+            return value;
+        g_free(value);
+    }
+    return g_strdup("");
+}
+
+/* "a<sep>b", or whichever of the two is not empty. */
+static char *join_nonempty(const char *a, const char *sep, const char *b)
+{
+    if (a[0] == '\0')
+        return g_strdup(b);
+    if (b[0] == '\0')
+        return g_strdup(a);
+    return g_strconcat(a, sep, b, NULL);
+}
+
+/* Strict unsigned decimal: surrounding blanks allowed, no sign, no trailing junk, no overflow.
+ * g_ascii_strtoull alone would accept "-1" as 2^64-1. */
+static gboolean parse_ull(const char *text, guint64 *out)
+{
+    g_autofree char *s = g_strstrip(g_strdup(text));
+    if (!g_ascii_isdigit(s[0]))
+        return FALSE;
+    char *end = NULL;
+    errno = 0;
+    guint64 v = g_ascii_strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0')
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
+/* libvirt's unit names (virScaleInteger): b/byte/bytes; k, m, g, t, p, e alone or with "iB"
+ * are powers of 1024, with "B" powers of 1000; case does not matter. "" is the default. */
+static gboolean unit_scale(const char *unit, guint64 default_scale, guint64 *scale)
+{
+    if (unit[0] == '\0') {
+        *scale = default_scale;
+        return TRUE;
+    }
+    if (g_ascii_strcasecmp(unit, "b") == 0 || g_ascii_strcasecmp(unit, "byte") == 0 ||
+        g_ascii_strcasecmp(unit, "bytes") == 0) {
+        *scale = 1;
+        return TRUE;
+    }
+    guint64 base;
+    if (unit[1] == '\0' || g_ascii_strcasecmp(unit + 1, "iB") == 0)
+        base = 1024;
+    else if (g_ascii_tolower(unit[1]) == 'b' && unit[2] == '\0')
+        base = 1000;
+    else
+        return FALSE;
+    const char *prefixes = "kmgtpe";
+    const char *p = strchr(prefixes, g_ascii_tolower(unit[0]));
+    if (p == NULL)
+        return FALSE;
+    guint64 s = base;
+    for (const char *q = prefixes; q < p; q++)
+        s *= base; /* at most 1024^6 = 2^60: no overflow */
+    *scale = s;
+    return TRUE;
+}
+
+/* The element `expr` as a number of bytes, honouring its unit attribute (default_scale bytes per
+ * unit when it has none). Leaves *bytes alone and returns TRUE when the element is absent or
+ * empty; *present says whether it was there. */
+static gboolean read_scaled(NvXmlReader *r, const char *expr, guint64 default_scale, guint64 *bytes,
+                            gboolean *present, GError **err)
+{
+    g_autofree char *text = xstr(r, NULL, expr);
+    *present = FALSE;
+    if (text[strspn(text, " \t\r\n")] == '\0')
+        return TRUE;
+    g_autofree char *unit_expr = g_strdup_printf("%s/@unit", expr);
+    g_autofree char *unit = xstr(r, NULL, unit_expr);
+    guint64 value, scale;
+    if (!parse_ull(text, &value)) {
+        g_autofree char *q = quote(text);
+        set_error(err, r->kind, _("invalid number '%s' in <%s>"), q, expr);
+        return FALSE;
+    }
+    if (!unit_scale(unit, default_scale, &scale)) {
+        g_autofree char *q = quote(unit);
+        set_error(err, r->kind, _("unknown unit '%s' in <%s>"), q, expr);
+        return FALSE;
+    }
+    if (value > G_MAXUINT64 / scale) {
+        set_error(err, r->kind, _("the size in <%s> is too large"), expr);
+        return FALSE;
+    }
+    *bytes = value * scale;
+    *present = TRUE;
+    return TRUE;
+}
+
+/* An unsigned int read from `expr`; *out is left alone and TRUE returned when it is absent.
+ * `where` names it in an error message, e.g. "<vcpu current>". */
+static gboolean read_uint(NvXmlReader *r, xmlNode *node, const char *expr, const char *where,
+                          unsigned *out, GError **err)
+{
+    g_autofree char *text = xstr(r, node, expr);
+    if (text[strspn(text, " \t\r\n")] == '\0')
+        return TRUE;
+    guint64 v;
+    if (!parse_ull(text, &v) || v > G_MAXUINT) {
+        g_autofree char *q = quote(text);
+        set_error(err, r->kind, _("invalid number '%s' in %s"), q, where);
+        return FALSE;
+    }
+    *out = (unsigned)v;
+    return TRUE;
+}
+
+/* ---- domain ---- */
+
+static char *disk_source(NvXmlReader *r, xmlNode *disk)
+{
+    g_autofree char *type = xstr(r, disk, "@type");
+    if (strcmp(type, "volume") == 0) {
+        g_autofree char *pool = xstr(r, disk, "source/@pool");
+        g_autofree char *vol = xstr(r, disk, "source/@volume");
+        return join_nonempty(pool, "/", vol);
+    }
+    if (strcmp(type, "network") == 0) {
+        g_autofree char *protocol = xstr(r, disk, "source/@protocol");
+        g_autofree char *name = xstr(r, disk, "source/@name");
+        return join_nonempty(protocol, ":", name);
+    }
+    /* file, block, dir, or no type at all: whichever the source names. */
+    static const char *const exprs[] = {"source/@file", "source/@dev", "source/@dir", NULL};
+    return first_nonempty(r, disk, exprs);
+}
+
+static NvDisk *disk_from_node(NvXmlReader *r, xmlNode *node)
+{
+    NvDisk *disk = g_new0(NvDisk, 1);
+    disk->device = xstr(r, node, "@device");
+    if (disk->device[0] == '\0')
+        set_str(&disk->device, g_strdup("disk")); /* libvirt's default */
+    disk->target = xstr(r, node, "target/@dev");
+    disk->bus = xstr(r, node, "target/@bus");
+    disk->source = disk_source(r, node);
+    disk->format = xstr(r, node, "driver/@type");
+    return disk;
+}
+
+static NvNic *nic_from_node(NvXmlReader *r, xmlNode *node)
+{
+    /* A running network NIC also names its bridge: the network is what the user chose. */
+    static const char *const sources[] = {"source/@network", "source/@bridge", "source/@dev", NULL};
+    NvNic *nic = g_new0(NvNic, 1);
+    nic->mac = xstr(r, node, "mac/@address");
+    nic->type = xstr(r, node, "@type");
+    nic->source = first_nonempty(r, node, sources);
+    nic->model = xstr(r, node, "model/@type");
+    return nic;
+}
+
+static gboolean domain_memory(NvXmlReader *r, NvDomainDetails *d, GError **err)
+{
+    guint64 bytes = 0;
+    gboolean present = FALSE;
+    if (!read_scaled(r, "currentMemory", 1024, &bytes, &present, err))
+        return FALSE;
+    if (!present && !read_scaled(r, "memory", 1024, &bytes, &present, err))
+        return FALSE;
+    /* Rounded up like libvirt, so a few bytes never show as 0 KiB. */
+    d->memory_kib = bytes / 1024 + (bytes % 1024 != 0);
+    return TRUE;
+}
+
+static gboolean domain_vcpus(NvXmlReader *r, NvDomainDetails *d, GError **err)
+{
+    g_autofree char *current = xstr(r, NULL, "vcpu/@current");
+    if (current[0] != '\0')
+        return read_uint(r, NULL, "vcpu/@current", "<vcpu current>", &d->vcpus, err);
+    return read_uint(r, NULL, "vcpu", "<vcpu>", &d->vcpus, err);
+}
+
+/* A TCP port or libvirt's -1 for "not assigned yet"; anything unreadable counts as -1 too, since
+ * a console or display that cannot be reached is no reason to refuse the whole document. */
+static int read_port(NvXmlReader *r, xmlNode *node, const char *expr)
+{
+    g_autofree char *text = g_strstrip(xstr(r, node, expr));
+    gint64 v;
+    if (!g_ascii_string_to_signed(text, 10, -1, 65535, &v, NULL))
+        return -1;
+    return (int)v;
+}
+
+static NvChardev *chardev_from_node(NvXmlReader *r, xmlNode *node, const char *kind,
+                                    const char *derived_alias)
+{
+    NvChardev *c = g_new0(NvChardev, 1);
+    c->kind = g_strdup(kind);
+    c->type = xstr(r, node, "@type");
+    c->port = read_port(r, node, "target/@port");
+    c->alias = xstr(r, node, "alias/@name");
+    if (c->alias[0] == '\0')
+        set_str(&c->alias, g_strdup(derived_alias));
+    return c;
+}
+
+/* libvirt writes <alias> only while the domain runs; it names the devices the way
+ * qemuAssignDeviceAliases does, so the same name can be derived from the inactive XML: the
+ * n-th serial is "serial<n>", the n-th console "console<n>", except that a first console with
+ * a serial target is the first serial itself and shares its alias. */
+static void domain_chardevs(NvXmlReader *r, NvDomainDetails *d)
+{
+    g_autoptr(xmlXPathObject) serials = xnodes(r, NULL, "devices/serial");
+    int nserials = node_count(serials);
+    for (int i = 0; i < nserials; i++) {
+        g_autofree char *alias = g_strdup_printf("serial%d", i);
+        g_ptr_array_add(d->chardevs,
+                        chardev_from_node(r, serials->nodesetval->nodeTab[i], "serial", alias));
+    }
+    g_autoptr(xmlXPathObject) consoles = xnodes(r, NULL, "devices/console");
+    for (int i = 0; i < node_count(consoles); i++) {
+        xmlNode *node = consoles->nodesetval->nodeTab[i];
+        g_autofree char *target = xstr(r, node, "target/@type");
+        g_autofree char *alias = NULL;
+        if (i == 0 && nserials > 0 && (target[0] == '\0' || strcmp(target, "serial") == 0))
+            alias = g_strdup(((NvChardev *)d->chardevs->pdata[0])->alias);
+        else
+            alias = g_strdup_printf("console%d", i);
+        g_ptr_array_add(d->chardevs, chardev_from_node(r, node, "console", alias));
+    }
+}
+
+static NvGraphics *graphics_from_node(NvXmlReader *r, xmlNode *node)
+{
+    /* Older XML has the address as an attribute; newer adds <listen>; a local socket instead of
+     * an address appears in either place. */
+    static const char *const listens[] = {"@listen", "listen/@address", "listen/@socket", "@socket",
+                                          NULL};
+    NvGraphics *g = g_new0(NvGraphics, 1);
+    g->type = xstr(r, node, "@type");
+    g->port = read_port(r, node, "@port");
+    g_autofree char *autoport = xstr(r, node, "@autoport");
+    g->autoport = strcmp(autoport, "yes") == 0;
+    g->listen = first_nonempty(r, node, listens);
+    /* The password itself only appears with VIR_DOMAIN_XML_SECURE; an empty one still counts. */
+    g_autofree char *has_passwd = xstr(r, node, "boolean(@passwd)");
+    g->has_password = strcmp(has_passwd, "true") == 0;
+    return g;
+}
+
+static void domain_devices(NvXmlReader *r, NvDomainDetails *d)
+{
+    g_autoptr(xmlXPathObject) disks = xnodes(r, NULL, "devices/disk");
+    for (int i = 0; i < node_count(disks); i++)
+        g_ptr_array_add(d->disks, disk_from_node(r, disks->nodesetval->nodeTab[i]));
+    g_autoptr(xmlXPathObject) nics = xnodes(r, NULL, "devices/interface");
+    for (int i = 0; i < node_count(nics); i++)
+        g_ptr_array_add(d->nics, nic_from_node(r, nics->nodesetval->nodeTab[i]));
+    domain_chardevs(r, d);
+    g_autoptr(xmlXPathObject) graphics = xnodes(r, NULL, "devices/graphics");
+    for (int i = 0; i < node_count(graphics); i++)
+        g_ptr_array_add(d->graphics, graphics_from_node(r, graphics->nodesetval->nodeTab[i]));
+}
+
+NvDomainDetails *nv_xml_domain_details(const char *xml, GError **err)
+{
+    g_autoptr(NvXmlReader) r = reader_open(xml, &domain_kind, err);
+    if (r == NULL)
+        return NULL;
+    g_autoptr(NvDomainDetails) d = nv_domain_details_new();
+    set_str(&d->name, xstr(r, NULL, "name"));
+    set_str(&d->uuid, xstr(r, NULL, "uuid"));
+    set_str(&d->title, xstr(r, NULL, "title"));
+    set_str(&d->description, xstr(r, NULL, "description"));
+    set_str(&d->domain_type, xstr(r, NULL, "@type"));
+    set_str(&d->os_type, xstr(r, NULL, "os/type"));
+    set_str(&d->arch, xstr(r, NULL, "os/type/@arch"));
+    set_str(&d->machine, xstr(r, NULL, "os/type/@machine"));
+    if (!domain_vcpus(r, d, err) || !domain_memory(r, d, err))
+        return NULL;
+    domain_devices(r, d);
+    /* Not in the XML: the caller asks the API. */
+    d->state = NV_DOMAIN_NOSTATE;
+    d->reason = 0;
+    d->autostart = -1;
+    d->persistent = -1;
+    return g_steal_pointer(&d);
+}
+
+/* ---- storage ---- */
+
+/* The XML can lack what the API already told the caller: only what the document holds
+ * replaces a field, and name/uuid only fill in blanks. */
+gboolean nv_xml_pool(const char *xml, NvPool *pool, GError **err)
+{
+    g_autoptr(NvXmlReader) r = reader_open(xml, &pool_kind, err);
+    if (r == NULL)
+        return FALSE;
+    set_if_given(&pool->type, xstr(r, NULL, "@type"));
+    set_if_given(&pool->target_path, xstr(r, NULL, "target/path"));
+    if (pool->name == NULL || pool->name[0] == '\0')
+        set_str(&pool->name, xstr(r, NULL, "name"));
+    if (pool->uuid == NULL || pool->uuid[0] == '\0')
+        set_str(&pool->uuid, xstr(r, NULL, "uuid"));
+    return TRUE;
+}
+
+gboolean nv_xml_volume(const char *xml, NvVolume *vol, GError **err)
+{
+    g_autoptr(NvXmlReader) r = reader_open(xml, &volume_kind, err);
+    if (r == NULL)
+        return FALSE;
+    set_if_given(&vol->type, xstr(r, NULL, "@type"));
+    set_if_given(&vol->path, xstr(r, NULL, "target/path"));
+    set_if_given(&vol->format, xstr(r, NULL, "target/format/@type"));
+    gboolean present;
+    guint64 capacity = vol->capacity, allocation = vol->allocation;
+    if (!read_scaled(r, "capacity", 1, &capacity, &present, err) ||
+        !read_scaled(r, "allocation", 1, &allocation, &present, err))
+        return FALSE;
+    vol->capacity = capacity;
+    vol->allocation = allocation;
+    return TRUE;
+}
+
+/* ---- network ---- */
+
+/* "255.255.255.0" -> 24; FALSE for anything that is not a dotted quad of contiguous ones. */
+static gboolean netmask_prefix(const char *mask, unsigned *prefix)
+{
+    g_auto(GStrv) parts = g_strsplit(mask, ".", -1);
+    if (g_strv_length(parts) != 4)
+        return FALSE;
+    guint32 bits = 0;
+    for (int i = 0; i < 4; i++) {
+        guint64 octet;
+        if (!parse_ull(parts[i], &octet) || octet > 255)
+            return FALSE;
+        bits = (bits << 8) | (guint32)octet;
+    }
+    guint32 host = ~bits;
+    if ((host & (host + 1)) != 0)
+        return FALSE;
+    unsigned n = 0;
+    for (; bits != 0; bits <<= 1)
+        n++;
+    *prefix = n;
+    return TRUE;
+}
+
+static gboolean net_ip_prefix(NvXmlReader *r, xmlNode *node, NvNetIp *ip, GError **err)
+{
+    unsigned max = strcmp(ip->family, "ipv6") == 0 ? 128 : 32;
+    g_autofree char *prefix = xstr(r, node, "@prefix");
+    if (prefix[0] != '\0') {
+        if (!read_uint(r, node, "@prefix", "<ip prefix>", &ip->prefix, err))
+            return FALSE;
+        if (ip->prefix > max) {
+            g_autofree char *q = quote(prefix);
+            set_error(err, r->kind, _("invalid prefix '%s' for %s"), q, ip->address);
+            ip->prefix = 0;
+            return FALSE;
+        }
+        return TRUE;
+    }
+    g_autofree char *netmask = xstr(r, node, "@netmask");
+    if (netmask[0] != '\0' && !netmask_prefix(netmask, &ip->prefix)) {
+        g_autofree char *q = quote(netmask);
+        set_error(err, r->kind, _("invalid netmask '%s'"), q);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static NvNetIp *net_ip_from_node(NvXmlReader *r, xmlNode *node, GError **err)
+{
+    NvNetIp *ip = g_new0(NvNetIp, 1);
+    ip->family = xstr(r, node, "@family");
+    if (ip->family[0] == '\0')
+        set_str(&ip->family, g_strdup("ipv4")); /* libvirt's default */
+    ip->address = xstr(r, node, "@address");
+    /* Only the first range: it is what a one-line summary shows. */
+    ip->dhcp_start = xstr(r, node, "(dhcp/range)[1]/@start");
+    ip->dhcp_end = xstr(r, node, "(dhcp/range)[1]/@end");
+    if (!net_ip_prefix(r, node, ip, err)) {
+        nv_net_ip_free(ip);
+        return NULL;
+    }
+    return ip;
+}
+
+static void network_forward(NvXmlReader *r, NvNetwork *net)
+{
+    g_autoptr(xmlXPathObject) forward = xnodes(r, NULL, "forward");
+    if (node_count(forward) == 0) {
+        set_str(&net->forward_mode, g_strdup("isolated"));
+    } else {
+        set_str(&net->forward_mode, xstr(r, NULL, "forward/@mode"));
+        if (net->forward_mode[0] == '\0')
+            set_str(&net->forward_mode, g_strdup("nat")); /* libvirt's default */
+    }
+    /* Bridge and passthrough modes list their devices as <interface> children instead. */
+    static const char *const devs[] = {"forward/@dev", "forward/interface/@dev", NULL};
+    set_str(&net->forward_dev, first_nonempty(r, NULL, devs));
+}
+
+gboolean nv_xml_network(const char *xml, NvNetwork *net, GError **err)
+{
+    g_autoptr(NvXmlReader) r = reader_open(xml, &network_kind, err);
+    if (r == NULL)
+        return FALSE;
+    if (net->name == NULL || net->name[0] == '\0')
+        set_str(&net->name, xstr(r, NULL, "name"));
+    if (net->uuid == NULL || net->uuid[0] == '\0')
+        set_str(&net->uuid, xstr(r, NULL, "uuid"));
+    network_forward(r, net);
+    set_str(&net->bridge, xstr(r, NULL, "bridge/@name"));
+    if (net->ips == NULL)
+        net->ips = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_ip_free);
+    g_ptr_array_set_size(net->ips, 0);
+    g_autoptr(xmlXPathObject) ips = xnodes(r, NULL, "ip");
+    for (int i = 0; i < node_count(ips); i++) {
+        NvNetIp *ip = net_ip_from_node(r, ips->nodesetval->nodeTab[i], err);
+        if (ip == NULL)
+            return FALSE;
+        g_ptr_array_add(net->ips, ip);
+    }
+    return TRUE;
+}
+
+/* ---- host ---- */
+
+gboolean nv_xml_host_caps(const char *xml, NvHost *host, GError **err)
+{
+    g_autoptr(NvXmlReader) r = reader_open(xml, &caps_kind, err);
+    if (r == NULL)
+        return FALSE;
+    set_if_given(&host->arch, xstr(r, NULL, "host/cpu/arch"));
+    set_if_given(&host->cpu_model, xstr(r, NULL, "host/cpu/model"));
+    return TRUE;
+}
+
+char *nv_xml_domcaps_virt_type(const char *xml, GError **err)
+{
+    g_autoptr(NvXmlReader) r = reader_open(xml, &domcaps_kind, err);
+    if (r == NULL)
+        return NULL;
+    return xstr(r, NULL, "domain");
+}
+
+/* ---- small readers over a parsed tree (xml-tree.h) ---- */
+
+gboolean nv_xml_is_element(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+xmlNode *nv_xml_child_element(const xmlNode *parent, const char *name)
+{
+    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+        if (nv_xml_is_element(c, name))
+            return c;
+    return NULL;
+}
+
+char *nv_xml_node_text(const xmlNode *n)
+{
+    xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
+    char *out = g_strdup(t ? (const char *)t : "");
+    xmlFree(t);
+    return out;
+}
+
+char *nv_xml_node_attr(const xmlNode *n, const char *name)
+{
+    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
+    char *out = g_strdup(v ? (const char *)v : "");
+    xmlFree(v);
+    return out;
+}
