@@ -40,7 +40,8 @@ static void dialog_free(NvPrompt *p)
 /* Answers a dialog: `accepted` FALSE is a cancel. The callback may open another dialog. */
 static void finish(NvApp *app, gboolean accepted)
 {
-    NvPrompt *p = g_steal_pointer(&app->prompt);
+    NvPrompt *p = nv_app_get_prompt(app);
+    nv_app_set_prompt(app, NULL);
     if (p->kind == DIALOG_PROMPT)
         p->prompt_done(app, accepted ? p->input->str : NULL, p->data);
     else
@@ -53,9 +54,9 @@ static void finish(NvApp *app, gboolean accepted)
 
 static void open_dialog(NvApp *app, NvPrompt *p)
 {
-    if (app->prompt)
+    if (nv_app_get_prompt(app))
         finish(app, FALSE);
-    app->prompt = p;
+    nv_app_set_prompt(app, p);
     nv_app_dirty(app);
 }
 
@@ -89,8 +90,9 @@ void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean 
 
 void nv_app_prompt_text(NvApp *app, const char *initial)
 {
-    if (app->prompt && app->prompt->kind == DIALOG_PROMPT)
-        g_string_assign(app->prompt->input, initial ? initial : "");
+    NvPrompt *p = nv_app_get_prompt(app);
+    if (p && p->kind == DIALOG_PROMPT)
+        g_string_assign(p->input, initial ? initial : "");
 }
 
 void nv_app_confirm(NvApp *app, const char *title, const char *message, const char *const *lines,
@@ -146,8 +148,8 @@ static void prompt_type(NvPrompt *p, NvKey key)
 
 void nv_prompt_key(NvApp *app, NvKey key)
 {
-    NvPrompt *p = app->prompt;
-    NvAction a = nv_keymap_lookup(app->keymap, NV_CTX_DIALOG, key);
+    NvPrompt *p = nv_app_get_prompt(app);
+    NvAction a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_DIALOG, key);
     /* In a text prompt, letters are text even when the dialog context binds them. */
     if (p->kind == DIALOG_PROMPT && a != NV_ACTION_ACCEPT && a != NV_ACTION_CANCEL) {
         prompt_type(p, key);
@@ -190,7 +192,7 @@ void nv_prompt_key(NvApp *app, NvKey key)
 
 static char *action_key(NvApp *app, NvAction action)
 {
-    g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, NV_CTX_DIALOG);
+    g_autoptr(GArray) binds = nv_keymap_bindings(nv_app_get_keymap(app), NV_CTX_DIALOG);
     for (guint i = 0; i < binds->len; i++)
         if (g_array_index(binds, NvBinding, i).action == action)
             return nv_key_name(g_array_index(binds, NvBinding, i).key);
@@ -242,11 +244,12 @@ static void draw_items(NvApp *app, NvPrompt *p, int y, int x, int h, int w)
 
 void nv_prompt_draw(NvApp *app)
 {
-    NvPrompt *p = app->prompt;
+    NvPrompt *p = nv_app_get_prompt(app);
     guint n = p->items ? p->items->len : 0;
-    int list_h = p->kind == DIALOG_PROMPT ? 1 : (int)MIN(n, (guint)MAX(1, app->rows - 10));
-    int w = MIN(app->cols - 4, 76), h = list_h + 5;
-    int y = MAX(0, (app->rows - h) / 2), x = MAX(0, (app->cols - w) / 2);
+    int rows = nv_app_rows(app), cols = nv_app_cols(app);
+    int list_h = p->kind == DIALOG_PROMPT ? 1 : (int)MIN(n, (guint)MAX(1, rows - 10));
+    int w = MIN(cols - 4, 76), h = list_h + 5;
+    int y = MAX(0, (rows - h) / 2), x = MAX(0, (cols - w) / 2);
     for (int r = 0; r < h; r++)
         nv_draw_fill(stdscr, y + r, x, w, A_NORMAL);
     nv_draw_box(stdscr, y, x, h, w, p->title, TRUE);

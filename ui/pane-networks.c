@@ -294,23 +294,15 @@ static void end_job(NetUi *u)
     u->job = 0;
 }
 
-/* libvirt's messages may span lines: one line for the status bar. */
-static void message(NvApp *app, const char *msg, gboolean error)
-{
-    g_autofree char *line = g_strdup(msg);
-    g_strdelimit(line, "\n", ' ');
-    nv_app_message(app, line, error);
-}
-
 static void op_done(const GError *err, gpointer data)
 {
     NetUi *u = data;
     end_job(u);
     if (err) {
-        message(u->pane->app, err->message, TRUE);
+        nv_app_message(u->pane->app, err->message, TRUE);
     } else {
         g_autofree char *msg = nv_net_op_message(u->op, u->name);
-        message(u->pane->app, msg, FALSE);
+        nv_app_message(u->pane->app, msg, FALSE);
     }
     /* Its definition may have changed (a bridge name given on start): read it again. */
     extra_forget(u->pane);
@@ -412,7 +404,7 @@ static void leases_known(GPtrArray *leases, const GError *err, gpointer data)
     end_job(u);
     NvApp *app = u->pane->app;
     if (err) {
-        message(app, err->message, TRUE);
+        nv_app_message(app, err->message, TRUE);
         net_ui_free(u);
         return;
     }
@@ -504,6 +496,7 @@ static const NvPaneClass networks_class = {
     .details = details,
     .details_title = details_title,
     .action = action,
+    .changes = NV_CHANGE_NETWORKS | NV_CHANGE_IFACES,
 };
 
 const NvPaneClass *nv_pane_networks_class(void)

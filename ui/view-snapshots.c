@@ -100,7 +100,7 @@ static NvSnapshot *selected_snapshot(SnapView *v)
 
 static const NvDomain *model_domain(SnapView *v)
 {
-    const NvModel *m = nv_conn_model(v->base.app->conn);
+    const NvModel *m = nv_conn_model(nv_app_get_conn(v->base.app));
     for (guint i = 0; m->domains && i < m->domains->len; i++) {
         const NvDomain *d = m->domains->pdata[i];
         if (g_strcmp0(d->uuid, v->uuid) == 0)
@@ -249,7 +249,7 @@ static void load(SnapView *v)
 {
     v->loading = TRUE;
     spin(v);
-    nv_snapshot_list(v->base.app->conn, v->uuid, on_list, link_ref(v->link),
+    nv_snapshot_list(nv_app_get_conn(v->base.app), v->uuid, on_list, link_ref(v->link),
                      (GDestroyNotify)link_unref);
 }
 
@@ -353,8 +353,8 @@ static void on_created(NvJob *job, const GError *err, gpointer data)
 
 static void start_create(SnapView *v, Op *op)
 {
-    NvJob *job = nv_snapshot_create(v->base.app->conn, v->uuid, v->name, &op->spec, on_job_progress,
-                                    on_created, op, (GDestroyNotify)op_free);
+    NvJob *job = nv_snapshot_create(nv_app_get_conn(v->base.app), v->uuid, v->name, &op->spec,
+                                    on_job_progress, on_created, op, (GDestroyNotify)op_free);
     track_job(v, op, job, TRUE);
     nv_job_unref(job);
 }
@@ -482,13 +482,14 @@ static void on_reverted(NvJob *job, const GError *err, gpointer data)
         err ? g_strdup(err->message)
             : g_strdup_printf(_("Reverted '%s' to '%s'."), v ? v->name : "", op->snapshot);
     report(op, msg, err != NULL);
-    nv_conn_refresh(op->app->conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
+    nv_conn_refresh(nv_app_get_conn(op->app), NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
 }
 
 static void start_revert(SnapView *v, Op *op, gboolean force)
 {
-    NvJob *job = nv_snapshot_revert(v->base.app->conn, v->uuid, v->name, op->snapshot, force,
-                                    on_job_progress, on_reverted, op, (GDestroyNotify)op_free);
+    NvJob *job =
+        nv_snapshot_revert(nv_app_get_conn(v->base.app), v->uuid, v->name, op->snapshot, force,
+                           on_job_progress, on_reverted, op, (GDestroyNotify)op_free);
     track_job(v, op, job, FALSE);
     nv_job_unref(job);
 }
@@ -570,7 +571,7 @@ static void on_delete_answer(NvApp *app, int index, const gboolean *checked, gpo
     }
     g_autofree char *label = g_strdup_printf(_("deleting snapshot '%s'"), op->snapshot);
     set_busy(v, label);
-    nv_snapshot_delete(app->conn, v->uuid, op->snapshot, op->children, on_deleted, op,
+    nv_snapshot_delete(nv_app_get_conn(app), v->uuid, op->snapshot, op->children, on_deleted, op,
                        (GDestroyNotify)op_free);
 }
 
@@ -635,7 +636,7 @@ static void move_selection(SnapView *v, NvAction a)
     guint n = v->list ? v->list->snapshots->len : 0;
     if (n == 0)
         return;
-    guint page = (guint)MAX(1, v->base.app->rows - 6);
+    guint page = (guint)MAX(1, nv_app_rows(v->base.app) - 6);
     switch (a) {
     case NV_ACTION_UP:
         v->selected = v->selected > 0 ? v->selected - 1 : 0;
@@ -688,9 +689,9 @@ static void view_key(NvView *view, NvKey key)
 {
     SnapView *v = (SnapView *)view;
     NvApp *app = view->app;
-    NvAction a = nv_keymap_lookup(app->keymap, NV_CTX_LIST, key);
+    NvAction a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_LIST, key);
     if (a == NV_ACTION_NONE)
-        a = nv_keymap_lookup(app->keymap, NV_CTX_GLOBAL, key);
+        a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_GLOBAL, key);
     switch (a) {
     case NV_ACTION_UP:
     case NV_ACTION_DOWN:
@@ -704,7 +705,7 @@ static void view_key(NvView *view, NvKey key)
         nv_app_close_view(app); /* frees the view */
         return;
     case NV_ACTION_QUIT:
-        g_main_loop_quit(app->loop);
+        nv_app_quit(app);
         break;
     case NV_ACTION_REFRESH:
         load(v);
@@ -726,7 +727,7 @@ static void view_key(NvView *view, NvKey key)
 
 static char *key_of(NvApp *app, NvContext ctx, NvAction action)
 {
-    g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, ctx);
+    g_autoptr(GArray) binds = nv_keymap_bindings(nv_app_get_keymap(app), ctx);
     for (guint i = 0; i < binds->len; i++)
         if (g_array_index(binds, NvBinding, i).action == action)
             return nv_key_name(g_array_index(binds, NvBinding, i).key);
@@ -886,30 +887,30 @@ static void view_draw(NvView *view)
     SnapView *v = (SnapView *)view;
     NvApp *app = view->app;
     werase(stdscr);
-    nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
+    nv_draw_fill(stdscr, 0, 0, nv_app_cols(app), COLOR_PAIR(NV_COLOR_HEADER));
     g_autofree char *head = g_strdup_printf(_(" ncvirt  snapshots of %s (%s)"), v->name,
                                             _(nv_domain_state_name(domain_state(v))));
-    nv_draw_text(stdscr, 0, 0, head, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
+    nv_draw_text(stdscr, 0, 0, head, nv_app_cols(app) - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
     if (v->loading || v->busy)
-        nv_draw_text(stdscr, 0, app->cols - 2,
+        nv_draw_text(stdscr, 0, nv_app_cols(app) - 2,
                      spinner_frames[v->phase % G_N_ELEMENTS(spinner_frames)], 2,
                      COLOR_PAIR(NV_COLOR_HEADER));
-    int body_y = 1, body_h = app->rows - 2;
-    if (app->cols >= NV_SNAP_WIDE_COLS) {
-        int lw = app->cols * 55 / 100;
+    int body_y = 1, body_h = nv_app_rows(app) - 2;
+    if (nv_app_cols(app) >= NV_SNAP_WIDE_COLS) {
+        int lw = nv_app_cols(app) * 55 / 100;
         draw_list(v, body_y, 0, body_h, lw);
-        draw_details(v, body_y, lw, body_h, app->cols - lw);
+        draw_details(v, body_y, lw, body_h, nv_app_cols(app) - lw);
     } else {
         int lh = MAX(4, body_h / 2);
-        draw_list(v, body_y, 0, lh, app->cols);
-        draw_details(v, body_y + lh, 0, body_h - lh, app->cols);
+        draw_list(v, body_y, 0, lh, nv_app_cols(app));
+        draw_details(v, body_y + lh, 0, body_h - lh, nv_app_cols(app));
     }
     g_autofree char *status = status_line(v);
     attr_t attr = v->busy                          ? A_BOLD
                   : v->message_error && v->message ? COLOR_PAIR(NV_COLOR_ERROR) | A_BOLD
                   : v->message                     ? A_NORMAL
                                                    : A_DIM;
-    nv_draw_text(stdscr, app->rows - 1, 0, status, app->cols, attr);
+    nv_draw_text(stdscr, nv_app_rows(app) - 1, 0, status, nv_app_cols(app), attr);
 }
 
 static void view_model_changed(NvView *view, unsigned changes)
