@@ -111,25 +111,23 @@ typedef struct {
     gboolean pending;
 } NetExtra;
 
-#define EXTRA_KEY "ncvirt-network-extra"
+/* The pane's instance: the base, then what the model does not hold. */
+typedef struct {
+    NvPane base;
+    NetExtra extra;
+} NetworksPane;
 
-static void extra_free(NetExtra *x)
+static NetExtra *extra_of(NvPane *pane)
 {
+    return &((NetworksPane *)pane)->extra;
+}
+
+static void finalize(NvPane *pane)
+{
+    NetExtra *x = extra_of(pane);
     g_free(x->uuid);
     nv_net_info_free(x->info);
     g_free(x->error);
-    g_free(x);
-}
-
-/* Kept with the pane itself (g_dataset): a pane has no slot of its own for it. */
-static NetExtra *extra_of(NvPane *pane)
-{
-    NetExtra *x = g_dataset_get_data(pane, EXTRA_KEY);
-    if (!x) {
-        x = g_new0(NetExtra, 1);
-        g_dataset_set_data_full(pane, EXTRA_KEY, x, (GDestroyNotify)extra_free);
-    }
-    return x;
 }
 
 typedef struct {
@@ -497,6 +495,8 @@ static const NvPaneClass networks_class = {
     .details_title = details_title,
     .action = action,
     .changes = NV_CHANGE_NETWORKS | NV_CHANGE_IFACES,
+    .instance_size = sizeof(NetworksPane),
+    .finalize = finalize,
 };
 
 const NvPaneClass *nv_pane_networks_class(void)

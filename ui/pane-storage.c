@@ -867,27 +867,8 @@ static gboolean move_in_volumes(NvPane *pane, NvAction act)
     guint at = 0;
     if (!vols || !picked_volume(pane, &at))
         return FALSE;
-    guint last = vols->len - 1, page = (guint)MAX(1, pane->details_page / 3);
-    switch (act) {
-    case NV_ACTION_UP:
-        at = at ? at - 1 : 0;
-        break;
-    case NV_ACTION_DOWN:
-        at = MIN(at + 1, last);
-        break;
-    case NV_ACTION_PAGE_UP:
-        at = at > page ? at - page : 0;
-        break;
-    case NV_ACTION_PAGE_DOWN:
-        at = MIN(at + page, last);
-        break;
-    case NV_ACTION_HOME:
-        at = 0;
-        break;
-    default:
-        at = last;
-        break;
-    }
+    /* A volume takes about three lines of the details: a page is a third of the box. */
+    at = nv_list_step(at, vols->len, act, MAX(1, pane->details_page / 3) + 1);
     ui->index = at;
     g_free(ui->volume);
     ui->volume = g_strdup(((NvVolume *)vols->pdata[at])->name);

@@ -415,18 +415,6 @@ static char *list_title(NvPane *pane)
     return g_steal_pointer(&title);
 }
 
-/* Keeps the selection in view; after the list shrank (a filter, a reload) fills the box
- * instead of leaving a gap. */
-static void scroll_into_view(NvList *list, int h)
-{
-    if (list->selected < list->top)
-        list->top = list->selected;
-    if (list->selected >= list->top + (guint)h)
-        list->top = list->selected - (guint)h + 1;
-    if (list->top + (guint)h > list->rows->len)
-        list->top = list->rows->len > (guint)h ? list->rows->len - (guint)h : 0;
-}
-
 void nv_pane_draw_list(NvPane *pane, int y, int x, int h, int w)
 {
     g_autofree char *title = list_title(pane);
@@ -437,7 +425,7 @@ void nv_pane_draw_list(NvPane *pane, int y, int x, int h, int w)
     draw_row(pane, y + 1, x + 1, inner_w, -1, A_BOLD | A_UNDERLINE);
     pane->list_page = inner_h;
     NvList *list = &pane->list;
-    scroll_into_view(list, inner_h);
+    nv_list_scroll(list, inner_h);
     for (int r = 0; r < inner_h; r++) {
         guint row = list->top + (guint)r;
         int yy = y + 2 + r;

@@ -125,7 +125,11 @@ int nv_status_wrap_width(NvApp *app)
 
 GPtrArray *nv_status_wrap(NvApp *app, const char *msg)
 {
-    int width = nv_status_wrap_width(app);
+    return nv_status_wrap_to(msg, nv_status_wrap_width(app));
+}
+
+GPtrArray *nv_status_wrap_to(const char *msg, int width)
+{
     GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
     g_auto(GStrv) paras = g_strsplit(msg ? msg : "", "\n", -1);
     for (char **p = paras; *p; p++) {

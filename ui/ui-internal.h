@@ -68,8 +68,16 @@ typedef struct {
 
 void nv_list_init(NvList *list);
 void nv_list_clear(NvList *list);
-/* Moves by an action (up, down, page, home, end); returns TRUE when the selection moved. */
+/* Moves by an action (up, down, page, home, end) in a box of `page` rows (a page move keeps
+ * one row in view); returns TRUE when the selection moved. */
 gboolean nv_list_move(NvList *list, NvAction action, int page);
+/* The row such a move leads to from `at` among `n` rows (the arithmetic of nv_list_move, for
+ * a cursor kept by name rather than by row). */
+guint nv_list_step(guint at, guint n, NvAction action, int page);
+/* Rows 0..n-1, for a list that is not a filtered view of items (a dialog's). */
+void nv_list_set_count(NvList *list, guint n);
+/* Scrolls so that the selection is among the `h` rows shown; a list that shrank fills them. */
+void nv_list_scroll(NvList *list, int h);
 /* Keeps the selection on the same item (by index in the old rows) after a rebuild. */
 void nv_list_keep_in_range(NvList *list);
 /* The item index of the selected row, or -1 when empty. */
@@ -234,6 +242,8 @@ void nv_app_report_failures(NvApp *app, const char *summary, GPtrArray *failures
 char *nv_status_one_line(const char *msg);
 /* `msg` as lines (char*) that fit a dialog's list on this terminal: dialogs do not wrap. */
 GPtrArray *nv_status_wrap(NvApp *app, const char *msg);
+/* The same at `width` columns: words never split, a word wider than that alone on its line. */
+GPtrArray *nv_status_wrap_to(const char *msg, int width);
 int nv_status_wrap_width(NvApp *app);
 
 typedef struct NvStatus NvStatus;

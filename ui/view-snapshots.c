@@ -31,8 +31,7 @@ struct SnapView {
     char *load_error;
     gboolean loading;
     char *select_name; /* select this snapshot after the next load */
-    guint selected;
-    guint top;
+    NvList rows;       /* over list->snapshots */
     char *message;
     gboolean message_error;
     /* The operation in progress (one at a time): its label and progress. */
@@ -93,9 +92,10 @@ static void load(SnapView *v);
 
 static NvSnapshot *selected_snapshot(SnapView *v)
 {
-    if (!v->list || v->selected >= v->list->snapshots->len)
+    int i = nv_list_selected_item(&v->rows);
+    if (!v->list || i < 0)
         return NULL;
-    return v->list->snapshots->pdata[v->selected];
+    return v->list->snapshots->pdata[i];
 }
 
 static const NvDomain *model_domain(SnapView *v)
@@ -239,9 +239,8 @@ static void on_list(NvConn *conn, NvSnapshotList *list, const GError *err, gpoin
     v->list = list;
     int i = want ? nv_snapshot_find(list, want) : -1;
     if (i >= 0)
-        v->selected = (guint)i;
-    else if (v->selected >= list->snapshots->len)
-        v->selected = list->snapshots->len ? list->snapshots->len - 1 : 0;
+        v->rows.selected = (guint)i;
+    nv_list_set_count(&v->rows, list->snapshots->len);
     nv_app_dirty(v->base.app);
 }
 
@@ -633,32 +632,8 @@ static void delete_selected(SnapView *v)
 
 static void move_selection(SnapView *v, NvAction a)
 {
-    guint n = v->list ? v->list->snapshots->len : 0;
-    if (n == 0)
-        return;
-    guint page = (guint)MAX(1, nv_app_rows(v->base.app) - 6);
-    switch (a) {
-    case NV_ACTION_UP:
-        v->selected = v->selected > 0 ? v->selected - 1 : 0;
-        break;
-    case NV_ACTION_DOWN:
-        v->selected = MIN(n - 1, v->selected + 1);
-        break;
-    case NV_ACTION_PAGE_UP:
-        v->selected = v->selected > page ? v->selected - page : 0;
-        break;
-    case NV_ACTION_PAGE_DOWN:
-        v->selected = MIN(n - 1, v->selected + page);
-        break;
-    case NV_ACTION_HOME:
-        v->selected = 0;
-        break;
-    case NV_ACTION_END:
-        v->selected = n - 1;
-        break;
-    default:
-        break;
-    }
+    /* A page moves by the height of the list box. */
+    nv_list_move(&v->rows, a, MAX(1, nv_app_rows(v->base.app) - 6) + 1);
 }
 
 static gboolean view_action(NvView *view, NvAction a)
@@ -780,25 +755,22 @@ static void draw_rows(SnapView *v, int y, int x, int h, int w)
 {
     NvSnapshotList *l = v->list;
     guint n = l->snapshots->len;
-    if (v->selected < v->top)
-        v->top = v->selected;
-    if (v->selected >= v->top + (guint)h)
-        v->top = v->selected - (guint)h + 1;
+    nv_list_scroll(&v->rows, h);
     int date_w = w >= 60 ? 16 : 0, kind_w = w >= 45 ? 12 : 0;
     int name_w = w - 2 - (date_w ? date_w + 1 : 0) - (kind_w ? kind_w + 1 : 0);
     for (int r = 0; r < h; r++) {
-        guint i = v->top + (guint)r;
+        guint i = v->rows.top + (guint)r;
         if (i >= n) {
             nv_draw_fill(stdscr, y + r, x, w, A_NORMAL);
             continue;
         }
         NvSnapshot *s = l->snapshots->pdata[i];
-        attr_t attr = i == v->selected ? COLOR_PAIR(NV_COLOR_SELECTED) | A_BOLD
-                      : s->current     ? A_BOLD
-                                       : A_NORMAL;
+        attr_t attr = i == v->rows.selected ? COLOR_PAIR(NV_COLOR_SELECTED) | A_BOLD
+                      : s->current          ? A_BOLD
+                                            : A_NORMAL;
         int cx = x;
         nv_draw_text(stdscr, y + r, cx, s->current ? "●" : " ", 1,
-                     attr | (i == v->selected ? 0 : COLOR_PAIR(NV_COLOR_RUNNING)));
+                     attr | (i == v->rows.selected ? 0 : COLOR_PAIR(NV_COLOR_RUNNING)));
         nv_draw_fill(stdscr, y + r, cx + 1, 1, attr);
         cx += 2;
         /* The tree's lines are ours; the name is the host's and is sanitised. */
@@ -927,6 +899,7 @@ static void view_free(NvView *view)
     g_clear_handle_id(&v->spinner_source, g_source_remove);
     g_clear_pointer(&v->job, nv_job_unref);
     nv_snapshot_list_free(v->list);
+    nv_list_clear(&v->rows);
     g_free(v->load_error);
     g_free(v->select_name);
     g_free(v->message);
@@ -951,6 +924,7 @@ NvView *nv_view_snapshots_new(NvApp *app, const char *uuid, const char *name)
     SnapView *v = g_new0(SnapView, 1);
     v->base.klass = &snapshots_class;
     v->base.app = app;
+    nv_list_init(&v->rows);
     v->link = g_new0(Link, 1);
     v->link->refs = 1;
     v->link->view = v;
