@@ -66,6 +66,10 @@ START_TEST(test_step)
     ck_assert_uint_eq(nv_list_step(8, 10, NV_ACTION_PAGE_DOWN, 4), 9);
     ck_assert_uint_eq(nv_list_step(2, 10, NV_ACTION_PAGE_UP, 4), 0);
     ck_assert_uint_eq(nv_list_step(3, 0, NV_ACTION_END, 4), 0);
+    ck_assert(nv_list_is_move(NV_ACTION_PAGE_UP));
+    ck_assert(nv_list_is_move(NV_ACTION_END));
+    ck_assert(!nv_list_is_move(NV_ACTION_DETAILS));
+    ck_assert(!nv_list_is_move(NV_ACTION_NONE));
 }
 END_TEST
 

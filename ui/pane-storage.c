@@ -877,14 +877,9 @@ static gboolean move_in_volumes(NvPane *pane, NvAction act)
 
 static gboolean volumes_mode_action(NvPane *pane, NvAction act)
 {
-    switch (act) {
-    case NV_ACTION_UP:
-    case NV_ACTION_DOWN:
-    case NV_ACTION_PAGE_UP:
-    case NV_ACTION_PAGE_DOWN:
-    case NV_ACTION_HOME:
-    case NV_ACTION_END:
+    if (nv_list_is_move(act))
         return move_in_volumes(pane, act);
+    switch (act) {
     case NV_ACTION_BACK:
         ui_of(pane)->in_volumes = FALSE;
         nv_pane_set_details_focus(pane, FALSE);

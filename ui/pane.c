@@ -296,18 +296,14 @@ static void scroll_details(NvPane *pane, NvAction a)
 
 gboolean nv_pane_list_action(NvPane *pane, NvAction a)
 {
-    switch (a) {
-    case NV_ACTION_UP:
-    case NV_ACTION_DOWN:
-    case NV_ACTION_PAGE_UP:
-    case NV_ACTION_PAGE_DOWN:
-    case NV_ACTION_HOME:
-    case NV_ACTION_END:
+    if (nv_list_is_move(a)) {
         if (pane->details_focus)
             scroll_details(pane, a);
         else
             nv_pane_move(pane, a);
         return TRUE;
+    }
+    switch (a) {
     case NV_ACTION_DETAILS:
         pane->details_focus = TRUE;
         return TRUE;

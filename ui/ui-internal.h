@@ -71,6 +71,8 @@ void nv_list_clear(NvList *list);
 /* Moves by an action (up, down, page, home, end) in a box of `page` rows (a page move keeps
  * one row in view); returns TRUE when the selection moved. */
 gboolean nv_list_move(NvList *list, NvAction action, int page);
+/* Up, down, page up/down, home or end: an action that moves in a list. */
+gboolean nv_list_is_move(NvAction action);
 /* The row such a move leads to from `at` among `n` rows (the arithmetic of nv_list_move, for
  * a cursor kept by name rather than by row). */
 guint nv_list_step(guint at, guint n, NvAction action, int page);

@@ -667,15 +667,12 @@ static void view_key(NvView *view, NvKey key)
     NvAction a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_LIST, key);
     if (a == NV_ACTION_NONE)
         a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_GLOBAL, key);
-    switch (a) {
-    case NV_ACTION_UP:
-    case NV_ACTION_DOWN:
-    case NV_ACTION_PAGE_UP:
-    case NV_ACTION_PAGE_DOWN:
-    case NV_ACTION_HOME:
-    case NV_ACTION_END:
+    if (nv_list_is_move(a)) {
         move_selection(v, a);
-        break;
+        nv_app_dirty(app);
+        return;
+    }
+    switch (a) {
     case NV_ACTION_BACK:
         nv_app_close_view(app); /* frees the view */
         return;

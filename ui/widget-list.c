@@ -28,6 +28,12 @@ void nv_list_keep_in_range(NvList *list)
         list->top = list->selected;
 }
 
+gboolean nv_list_is_move(NvAction action)
+{
+    return action == NV_ACTION_UP || action == NV_ACTION_DOWN || action == NV_ACTION_PAGE_UP ||
+           action == NV_ACTION_PAGE_DOWN || action == NV_ACTION_HOME || action == NV_ACTION_END;
+}
+
 guint nv_list_step(guint at, guint n, NvAction action, int page)
 {
     if (n == 0)
