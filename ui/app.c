@@ -504,17 +504,7 @@ static void draw_too_small(NvApp *app)
     g_autofree char *msg =
         g_strdup_printf(_("Terminal too small: ncvirt needs at least %dx%d (now %dx%d)."),
                         NV_MIN_COLS, NV_MIN_ROWS, app->cols, app->rows);
-    g_auto(GStrv) words = g_strsplit(msg, " ", -1);
-    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-    GString *line = g_string_new("");
-    for (guint i = 0; words[i]; i++) {
-        if (line->len && nv_text_width(line->str) + 1 + nv_text_width(words[i]) > app->cols) {
-            g_ptr_array_add(lines, g_string_free(line, FALSE));
-            line = g_string_new("");
-        }
-        g_string_append_printf(line, "%s%s", line->len ? " " : "", words[i]);
-    }
-    g_ptr_array_add(lines, g_string_free(line, FALSE));
+    g_autoptr(GPtrArray) lines = nv_status_wrap_to(msg, app->cols);
     int y = MAX(0, (app->rows - (int)lines->len) / 2);
     for (guint i = 0; i < lines->len && y < app->rows; i++, y++) {
         int w = MIN(nv_text_width(lines->pdata[i]), app->cols);
