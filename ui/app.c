@@ -1,30 +1,73 @@
 /* The TUI's main loop: stdin, signals and connection changes wake one GLib loop; keys go
- * through the keymap (innermost context first); the screen is redrawn once per wake-up. */
-#include <fcntl.h>
+ * through the dispatch chain (dialog → view → pane → global, each level through the keymap,
+ * innermost context first); the screen is laid out and redrawn once per wake-up. The status
+ * line is status.c's, the pane base pane.c's. */
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include "ui-internal.h"
+#include "app-private.h"
 
 #define NV_MIN_COLS 60
 #define NV_MIN_ROWS 15
 #define NV_WIDE_COLS 120
-#define NV_SELECT_DELAY_MS 80
-#define NV_SPINNER_MS 150
-#define NV_STATUS_SECONDS 10
 
-static const char *const spinner_frames[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+/* Every pane, in tab order, with the action that brings it up. */
+static const struct {
+    const NvPaneClass *(*klass)(void);
+    NvAction show;
+} pane_table[] = {
+    {nv_pane_domains_class, NV_ACTION_PANE_DOMAINS},
+    {nv_pane_storage_class, NV_ACTION_PANE_STORAGE},
+    {nv_pane_networks_class, NV_ACTION_PANE_NETWORKS},
+    {nv_pane_host_class, NV_ACTION_PANE_HOST},
+};
 
-NvConn *nv_app_conn(NvPane *pane)
+/* ---- accessors ---- */
+
+NvConn *nv_app_get_conn(NvApp *app)
 {
-    return pane->app->conn;
+    return app->conns->pdata[0];
 }
 
-const NvModel *nv_app_model(NvPane *pane)
+NvKeymap *nv_app_get_keymap(NvApp *app)
 {
-    return nv_conn_model(pane->app->conn);
+    return app->keymap;
+}
+
+int nv_app_rows(NvApp *app)
+{
+    return app->rows;
+}
+
+int nv_app_cols(NvApp *app)
+{
+    return app->cols;
+}
+
+NvView *nv_app_get_view(NvApp *app)
+{
+    return app->view;
+}
+
+NvStatus *nv_app_get_status(NvApp *app)
+{
+    return app->status;
+}
+
+NvPrompt *nv_app_get_prompt(NvApp *app)
+{
+    return app->prompt;
+}
+
+void nv_app_set_prompt(NvApp *app, NvPrompt *prompt)
+{
+    app->prompt = prompt;
+}
+
+void nv_app_quit(NvApp *app)
+{
+    g_main_loop_quit(app->loop);
 }
 
 static gboolean draw_now(gpointer data);
@@ -36,267 +79,28 @@ void nv_app_dirty(NvApp *app)
         app->draw_source = g_idle_add(draw_now, app);
 }
 
-static gboolean pacer_due(gpointer data)
+/* Nothing may draw over the program that has the terminal, not even a dialog. */
+void nv_app_suspend(NvApp *app)
 {
-    NvPacer *p = data;
-    p->source = 0;
-    nv_app_dirty(p->app);
-    return G_SOURCE_REMOVE;
+    nv_screen_suspend();
+    app->suspended = TRUE;
 }
 
-void nv_pacer_changed(NvPacer *p)
+void nv_app_resume(NvApp *app)
 {
-    if (p->source)
-        return; /* a paint is already due */
-    gint64 wait = p->painted_us + p->interval_us - g_get_monotonic_time();
-    if (wait <= 0)
-        nv_app_dirty(p->app);
-    else
-        p->source = g_timeout_add((guint)(wait / G_TIME_SPAN_MILLISECOND) + 1, pacer_due, p);
-}
-
-void nv_pacer_painted(NvPacer *p)
-{
-    p->painted_us = g_get_monotonic_time();
-}
-
-void nv_pacer_clear(NvPacer *p)
-{
-    g_clear_handle_id(&p->source, g_source_remove);
-}
-
-static NvPane *current_pane(NvApp *app)
-{
-    return &app->panes[app->current];
-}
-
-/* ---- selection and filtering ---- */
-
-static gboolean notify_selected(gpointer data)
-{
-    NvPane *pane = data;
-    pane->select_source = 0;
-    if (pane->klass->selected)
-        pane->klass->selected(pane, nv_list_selected_item(&pane->list));
-    return G_SOURCE_REMOVE;
-}
-
-/* Holding a key down moves the selection many times a second; fetch details only once it
- * rests, so a slow link does not queue a request per row. */
-static void selection_changed(NvPane *pane, gboolean at_once)
-{
-    pane->details_scroll = 0;
-    int item = nv_list_selected_item(&pane->list);
-    g_free(pane->last_selected_key);
-    pane->last_selected_key = item >= 0 ? g_strdup(pane->klass->item_name(pane, item)) : NULL;
-    g_clear_handle_id(&pane->select_source, g_source_remove);
-    if (at_once)
-        notify_selected(pane);
-    else
-        pane->select_source = g_timeout_add(NV_SELECT_DELAY_MS, notify_selected, pane);
-}
-
-gboolean nv_pane_is_marked(NvPane *pane, guint item)
-{
-    return g_hash_table_size(pane->marked) > 0 &&
-           g_hash_table_contains(pane->marked, pane->klass->item_name(pane, item));
-}
-
-GArray *nv_pane_targets(NvPane *pane)
-{
-    GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
-    if (g_hash_table_size(pane->marked) > 0) {
-        guint n = pane->klass->n_items(pane);
-        for (guint i = 0; i < n; i++)
-            if (nv_pane_is_marked(pane, i))
-                g_array_append_val(out, i);
-        return out;
-    }
-    int item = nv_list_selected_item(&pane->list);
-    if (item >= 0) {
-        guint u = (guint)item;
-        g_array_append_val(out, u);
-    }
-    return out;
-}
-
-/* A mark on an object that is gone (undefined behind our back) must not linger. */
-static void prune_marks(NvPane *pane, guint n)
-{
-    if (g_hash_table_size(pane->marked) == 0)
-        return;
-    g_autoptr(GHashTable) alive = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < n; i++)
-        g_hash_table_add(alive, (gpointer)pane->klass->item_name(pane, i));
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, pane->marked);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        if (!g_hash_table_contains(alive, key))
-            g_hash_table_iter_remove(&it);
-}
-
-static void toggle_mark(NvPane *pane)
-{
-    int item = nv_list_selected_item(&pane->list);
-    if (item < 0)
-        return;
-    const char *name = pane->klass->item_name(pane, (guint)item);
-    if (!g_hash_table_remove(pane->marked, name))
-        g_hash_table_add(pane->marked, g_strdup(name));
-    nv_list_move(&pane->list, NV_ACTION_DOWN, 1);
-    selection_changed(pane, FALSE);
-}
-
-/* With marks: clear them all; without: mark every row the filter shows. */
-static void mark_all(NvPane *pane)
-{
-    if (g_hash_table_size(pane->marked) > 0) {
-        g_hash_table_remove_all(pane->marked);
-        return;
-    }
-    for (guint r = 0; r < pane->list.rows->len; r++) {
-        guint item = g_array_index(pane->list.rows, guint, r);
-        g_hash_table_add(pane->marked, g_strdup(pane->klass->item_name(pane, item)));
-    }
-}
-
-/* Equal keys keep the model's order (by name) in both directions, so equal rows never swap
- * places from one refresh to the next. */
-static gint compare_rows(gconstpointer a, gconstpointer b, gpointer data)
-{
-    NvPane *pane = data;
-    guint x = *(const guint *)a, y = *(const guint *)b;
-    int c = pane->klass->compare[pane->sort_column](pane, x, y);
-    if (pane->sort_reverse)
-        c = c > 0 ? -1 : c < 0;
-    return c ? c : (x > y) - (x < y);
-}
-
-/* Sorts the visible rows (indices, never the model) on the pane's sort column; the selection
- * stays on the same item when `keep_selection`. */
-static void sort_rows(NvPane *pane, gboolean keep_selection)
-{
-    NvList *list = &pane->list;
-    if (pane->sort_column < 0 || list->rows->len < 2)
-        return;
-    int item = keep_selection ? nv_list_selected_item(list) : -1;
-    g_array_sort_with_data(list->rows, compare_rows, pane);
-    for (guint r = 0; item >= 0 && r < list->rows->len; r++) {
-        if (g_array_index(list->rows, guint, r) == (guint)item) {
-            list->selected = r;
-            break;
-        }
-    }
-}
-
-/* Live numbers changed (or the sort did): rows move, the selection moves with its item. The
- * caller redraws. */
-static void resort(NvPane *pane)
-{
-    if (pane->sort_column < 0)
-        return;
-    sort_rows(pane, TRUE);
-}
-
-/* `o`: the next column that can be sorted on, ascending; after the last, the first again. */
-static void sort_next(NvPane *pane)
-{
-    const NvCompareFunc *compare = pane->klass->compare;
-    int n = 0, first = -1, next = -1;
-    while (compare && pane->klass->columns[n].title)
-        n++;
-    for (int c = 0; c < n; c++) {
-        if (!compare[c])
-            continue;
-        if (first < 0)
-            first = c;
-        if (next < 0 && c > pane->sort_column)
-            next = c;
-    }
-    if (first < 0)
-        return;
-    pane->sort_column = next >= 0 ? next : first;
-    pane->sort_reverse = FALSE;
-    resort(pane);
-}
-
-/* `O`: the other direction (sorting on the first sortable column if there was no sort). */
-static void sort_reverse(NvPane *pane)
-{
-    if (pane->sort_column < 0) {
-        sort_next(pane);
-        if (pane->sort_column < 0)
-            return;
-    }
-    pane->sort_reverse = !pane->sort_reverse;
-    resort(pane);
-}
-
-void nv_pane_rebuild(NvPane *pane)
-{
-    NvList *list = &pane->list;
-    int old_item = nv_list_selected_item(list);
-    g_array_set_size(list->rows, 0);
-    guint n = pane->klass->n_items(pane);
-    g_autoptr(NvFilter) filter = nv_filter_new(pane->filter->str);
-    gboolean found = FALSE;
-    for (guint i = 0; i < n; i++) {
-        const char *title = pane->klass->item_title ? pane->klass->item_title(pane, i) : NULL;
-        if (!nv_filter_matches(filter, pane->klass->item_name(pane, i), title))
-            continue;
-        /* Keep the selection on the same object (by name) across reloads and filtering. */
-        if (!found && pane->last_selected_key &&
-            g_strcmp0(pane->klass->item_name(pane, i), pane->last_selected_key) == 0) {
-            list->selected = list->rows->len;
-            found = TRUE;
-        }
-        g_array_append_val(list->rows, i);
-    }
-    sort_rows(pane, found);
-    nv_list_keep_in_range(list);
-    prune_marks(pane, n);
-    int new_item = nv_list_selected_item(list);
-    const char *new_key = new_item >= 0 ? pane->klass->item_name(pane, new_item) : NULL;
-    /* Typing a filter moves the selection on every key: fetch its details once it rests,
-     * except for the very first selection, which should show at once. */
-    if (!found || old_item < 0 || g_strcmp0(new_key, pane->last_selected_key) != 0)
-        selection_changed(pane, old_item < 0);
-    nv_app_dirty(pane->app);
-}
-
-/* ---- connection changes ---- */
-
-static gboolean spinner_tick(gpointer data)
-{
-    NvApp *app = data;
-    app->spinner_phase++;
-    if (nv_conn_busy(app->conn) == 0 && nv_conn_get_state(app->conn) != NV_CONN_CONNECTING &&
-        app->jobs->len == 0) {
-        app->spinner_source = 0;
-        nv_app_dirty(app);
-        return G_SOURCE_REMOVE;
-    }
+    app->suspended = FALSE;
+    nv_screen_resume();
     nv_app_dirty(app);
-    return G_SOURCE_CONTINUE;
 }
 
-static void set_status(NvApp *app, const char *msg, gboolean error);
-
-static gboolean status_expired(gpointer data)
+gboolean nv_app_busy(NvApp *app)
 {
-    NvApp *app = data;
-    app->status_source = 0;
-    g_clear_pointer(&app->status, g_free);
-    nv_app_dirty(app);
-    return G_SOURCE_REMOVE;
-}
-
-/* A message stays long enough to be read, then the key hints come back; a connection that is
- * down keeps its message, since that state lasts. */
-void nv_app_message(NvApp *app, const char *msg, gboolean error)
-{
-    set_status(app, msg, error);
+    for (guint i = 0; i < app->conns->len; i++) {
+        NvConn *conn = app->conns->pdata[i];
+        if (nv_conn_busy(conn) > 0 || nv_conn_get_state(conn) == NV_CONN_CONNECTING)
+            return TRUE;
+    }
+    return FALSE;
 }
 
 void nv_app_open_view(NvApp *app, NvView *view)
@@ -318,59 +122,81 @@ void nv_app_close_view(NvApp *app)
     nv_app_dirty(app);
 }
 
-static void set_status(NvApp *app, const char *msg, gboolean error)
+/* ---- connection changes ---- */
+
+/* Each pane hears of the changes it cares about: its list is rebuilt, or only re-sorted when
+ * nothing but the live numbers changed. */
+static void panes_changed(NvApp *app, unsigned changes)
 {
-    g_free(app->status);
-    app->status = g_strdup(msg);
-    app->status_is_error = error;
-    g_clear_handle_id(&app->status_source, g_source_remove);
-    if (nv_conn_get_state(app->conn) != NV_CONN_DISCONNECTED)
-        app->status_source = g_timeout_add_seconds(NV_STATUS_SECONDS, status_expired, app);
-    nv_app_dirty(app);
+    for (guint i = 0; i < app->panes->len; i++) {
+        NvPane *pane = app->panes->pdata[i];
+        unsigned mine = changes & pane->klass->changes;
+        if (mine & ~NV_CHANGE_STATS)
+            nv_pane_rebuild(pane);
+        else if (mine & NV_CHANGE_STATS)
+            nv_pane_resort(pane);
+    }
 }
 
 static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
 {
     NvApp *app = data;
-    if (changes & NV_CHANGE_DOMAINS)
-        nv_pane_rebuild(&app->panes[0]);
-    if (changes & NV_CHANGE_POOLS)
-        nv_pane_rebuild(&app->panes[1]);
-    if (changes & (NV_CHANGE_NETWORKS | NV_CHANGE_IFACES))
-        nv_pane_rebuild(&app->panes[2]);
-    if (changes & (NV_CHANGE_HOST | NV_CHANGE_STATE))
-        nv_pane_rebuild(&app->panes[3]);
-    if ((changes & NV_CHANGE_STATS) && !(changes & NV_CHANGE_DOMAINS))
-        resort(&app->panes[0]);
+    panes_changed(app, changes);
     if (app->view && app->view->klass->model_changed)
         app->view->klass->model_changed(app->view, changes);
     if (changes & NV_CHANGE_MESSAGE) {
         g_autofree char *msg = nv_conn_take_message(conn);
         if (msg)
-            set_status(app, msg, nv_conn_get_state(conn) != NV_CONN_CONNECTED);
+            nv_app_message(app, msg, nv_conn_get_state(conn) != NV_CONN_CONNECTED);
     }
-    if (nv_conn_busy(conn) > 0 && !app->spinner_source)
-        app->spinner_source = g_timeout_add(NV_SPINNER_MS, spinner_tick, app);
-    /* Live numbers show in the Domains and Host panes only: a refresh tick while another pane,
-     * the help or a console is up has nothing to draw. */
+    if (nv_conn_busy(conn) > 0)
+        nv_status_spin(app->status);
+    /* Live numbers show in the panes that ask for them only: a refresh tick while another
+     * pane, the help or a console is up has nothing to draw. */
     gboolean stats_shown =
-        !app->view && !app->help_open && (app->current == 0 || app->current == 3);
+        !app->view && !app->help_open && (app->current->klass->changes & NV_CHANGE_STATS);
     if (changes != NV_CHANGE_STATS || stats_shown)
         nv_app_dirty(app);
 }
 
 /* ---- keys ---- */
 
-static void switch_pane(NvApp *app, guint index)
+static void switch_pane(NvApp *app, NvPane *pane)
 {
-    if (index == app->current)
+    if (!pane || pane == app->current)
         return;
-    app->current = index;
-    app->details_focus = FALSE;
+    /* The layout is the same for every pane: the new one pages like the old one. */
+    pane->list_page = app->current->list_page;
+    pane->details_page = app->current->details_page;
+    pane->details_width = app->current->details_width;
+    app->current->details_focus = FALSE;
+    app->current = pane;
+    pane->details_focus = FALSE;
     app->filter_editing = FALSE;
-    NvPane *pane = current_pane(app);
-    selection_changed(pane, TRUE);
+    nv_pane_selection_changed(pane, TRUE);
     nv_app_dirty(app);
+}
+
+static guint pane_position(NvApp *app, NvPane *pane)
+{
+    guint i = 0;
+    g_ptr_array_find(app->panes, pane, &i);
+    return i;
+}
+
+/* The next pane in tab order (or the previous one), wrapping around. */
+static NvPane *pane_beside(NvApp *app, gboolean forward)
+{
+    guint n = app->panes->len, at = pane_position(app, app->current);
+    return app->panes->pdata[(at + (forward ? 1 : n - 1)) % n];
+}
+
+static NvPane *pane_shown_by(NvApp *app, NvAction a)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(pane_table); i++)
+        if (pane_table[i].show == a)
+            return app->panes->pdata[i];
+    return NULL;
 }
 
 static NvAction lookup_chain(NvApp *app, NvKey key, const NvContext *chain, guint n)
@@ -392,14 +218,14 @@ static void handle_help_key(NvApp *app, NvKey key)
 {
     const NvContext chain[] = {NV_CTX_HELP, NV_CTX_GLOBAL};
     NvAction a = lookup_chain(app, key, chain, G_N_ELEMENTS(chain));
-    int max = MAX(0, nv_help_line_count(app) - help_page(app));
+    int max = MAX(0, nv_help_line_count(app, app->current) - help_page(app));
     switch (a) {
     case NV_ACTION_BACK:
     case NV_ACTION_HELP:
         app->help_open = FALSE;
         break;
     case NV_ACTION_QUIT:
-        g_main_loop_quit(app->loop);
+        nv_app_quit(app);
         break;
     case NV_ACTION_UP:
         app->help_scroll = MAX(0, app->help_scroll - 1);
@@ -422,14 +248,9 @@ static void handle_help_key(NvApp *app, NvKey key)
     nv_app_dirty(app);
 }
 
-static void filter_changed(NvApp *app)
-{
-    nv_pane_rebuild(current_pane(app));
-}
-
 static void handle_filter_key(NvApp *app, NvKey key)
 {
-    NvPane *pane = current_pane(app);
+    NvPane *pane = app->current;
     const NvContext chain[] = {NV_CTX_FILTER};
     NvAction a = lookup_chain(app, key, chain, G_N_ELEMENTS(chain));
     switch (a) {
@@ -438,89 +259,23 @@ static void handle_filter_key(NvApp *app, NvKey key)
         break;
     case NV_ACTION_FILTER_CANCEL:
         app->filter_editing = FALSE;
-        g_string_truncate(pane->filter, 0);
-        filter_changed(app);
+        nv_pane_filter_clear(pane);
         break;
     case NV_ACTION_FILTER_ERASE:
-        if (pane->filter->len > 0) {
-            char *end = pane->filter->str + pane->filter->len;
-            char *prev = g_utf8_find_prev_char(pane->filter->str, end);
-            g_string_truncate(pane->filter, prev ? (gsize)(prev - pane->filter->str) : 0);
-            filter_changed(app);
-        }
+        nv_pane_filter_erase(pane);
         break;
     case NV_ACTION_UP:
     case NV_ACTION_DOWN:
     case NV_ACTION_PAGE_UP:
     case NV_ACTION_PAGE_DOWN:
-        if (nv_list_move(&pane->list, a, app->list_page))
-            selection_changed(pane, FALSE);
+        nv_pane_move(pane, a);
         break;
     default:
-        if ((key & NV_KEY_MODS) == 0 && key >= 32 && key < NV_KEY_SPECIAL &&
-            g_unichar_isprint(key)) {
-            g_string_append_unichar(pane->filter, key);
-            filter_changed(app);
-        }
+        if ((key & NV_KEY_MODS) == 0 && key >= 32 && key < NV_KEY_SPECIAL && g_unichar_isprint(key))
+            nv_pane_filter_append(pane, key);
         break;
     }
     nv_app_dirty(app);
-}
-
-static void handle_list_action(NvApp *app, NvAction a)
-{
-    NvPane *pane = current_pane(app);
-    switch (a) {
-    case NV_ACTION_UP:
-    case NV_ACTION_DOWN:
-    case NV_ACTION_PAGE_UP:
-    case NV_ACTION_PAGE_DOWN:
-    case NV_ACTION_HOME:
-    case NV_ACTION_END:
-        if (app->details_focus) {
-            int step = (a == NV_ACTION_PAGE_UP || a == NV_ACTION_PAGE_DOWN) ? app->details_page : 1;
-            if (a == NV_ACTION_UP || a == NV_ACTION_PAGE_UP)
-                pane->details_scroll = MAX(0, pane->details_scroll - step);
-            else if (a == NV_ACTION_HOME)
-                pane->details_scroll = 0;
-            else
-                pane->details_scroll += a == NV_ACTION_END ? 10000 : step;
-        } else if (nv_list_move(&pane->list, a, app->list_page)) {
-            selection_changed(pane, FALSE);
-        }
-        break;
-    case NV_ACTION_DETAILS:
-        app->details_focus = TRUE;
-        break;
-    case NV_ACTION_BACK:
-        if (app->details_focus) {
-            app->details_focus = FALSE;
-        } else if (pane->filter->len) {
-            g_string_truncate(pane->filter, 0);
-            filter_changed(app);
-        }
-        break;
-    case NV_ACTION_FILTER:
-        app->details_focus = FALSE;
-        app->filter_editing = TRUE;
-        break;
-    case NV_ACTION_MARK:
-        if (pane->klass->markable)
-            toggle_mark(pane);
-        break;
-    case NV_ACTION_MARK_ALL:
-        if (pane->klass->markable)
-            mark_all(pane);
-        break;
-    case NV_ACTION_SORT:
-        sort_next(pane);
-        break;
-    case NV_ACTION_SORT_REVERSE:
-        sort_reverse(pane);
-        break;
-    default:
-        break;
-    }
 }
 
 static void handle_view_key(NvApp *app, NvKey key)
@@ -549,8 +304,6 @@ static void resized(NvApp *app)
     nv_app_dirty(app);
 }
 
-static void cancel_newest_job(NvApp *app);
-
 static NvViewFactory factories[NV_ACTION_COUNT];
 
 void nv_ui_set_factory(NvAction action, NvViewFactory factory)
@@ -564,10 +317,66 @@ static gboolean open_factory_view(NvApp *app, NvAction a)
 {
     if ((unsigned)a >= NV_ACTION_COUNT || !factories[a])
         return FALSE;
-    NvView *view = factories[a](app, current_pane(app));
+    NvView *view = factories[a](app, app->current);
     if (view)
         nv_app_open_view(app, view);
     return TRUE;
+}
+
+/* The global actions; FALSE for those that belong to the pane. */
+static gboolean global_action(NvApp *app, NvAction a)
+{
+    switch (a) {
+    case NV_ACTION_QUIT:
+        nv_app_quit(app);
+        return TRUE;
+    case NV_ACTION_PANE_NEXT:
+        switch_pane(app, pane_beside(app, TRUE));
+        return TRUE;
+    case NV_ACTION_PANE_PREV:
+        switch_pane(app, pane_beside(app, FALSE));
+        return TRUE;
+    case NV_ACTION_HELP:
+        app->help_open = TRUE;
+        app->help_scroll = 0;
+        return TRUE;
+    case NV_ACTION_REFRESH:
+        for (guint i = 0; i < app->conns->len; i++)
+            nv_conn_refresh(app->conns->pdata[i], NV_CHANGE_ALL);
+        return TRUE;
+    case NV_ACTION_REDRAW:
+        clearok(curscr, TRUE);
+        return TRUE;
+    case NV_ACTION_JOB_CANCEL:
+        nv_app_job_cancel_newest(app);
+        return TRUE;
+    default:
+        break;
+    }
+    NvPane *shown = pane_shown_by(app, a);
+    if (shown)
+        switch_pane(app, shown);
+    return shown != NULL || open_factory_view(app, a);
+}
+
+static void handle_pane_key(NvApp *app, NvKey key)
+{
+    NvPane *pane = app->current;
+    const NvContext chain[] = {pane->klass->context, NV_CTX_LIST, NV_CTX_GLOBAL};
+    NvAction a = lookup_chain(app, key, chain, G_N_ELEMENTS(chain));
+    /* global → the pane's own → the list's */
+    gboolean done = global_action(app, a) || (pane->klass->action && pane->klass->action(pane, a));
+    if (done) {
+        nv_app_dirty(app);
+        return;
+    }
+    if (a == NV_ACTION_FILTER) {
+        pane->details_focus = FALSE;
+        app->filter_editing = TRUE;
+    } else {
+        nv_pane_list_action(pane, a);
+    }
+    nv_app_dirty(app);
 }
 
 static void handle_key(NvApp *app, NvKey key)
@@ -588,60 +397,15 @@ static void handle_key(NvApp *app, NvKey key)
         nv_prompt_key(app, key);
         if (!app->prompt)
             resized(app); /* a raw view repaints all it drew before the prompt covered it */
-        return;
-    }
-    if (app->view) {
+    } else if (app->view) {
         handle_view_key(app, key);
-        return;
-    }
-    if (app->help_open) {
+    } else if (app->help_open) {
         handle_help_key(app, key);
-        return;
-    }
-    if (app->filter_editing) {
+    } else if (app->filter_editing) {
         handle_filter_key(app, key);
-        return;
+    } else {
+        handle_pane_key(app, key);
     }
-    NvPane *pane = current_pane(app);
-    const NvContext chain[] = {pane->klass->context, NV_CTX_LIST, NV_CTX_GLOBAL};
-    NvAction a = lookup_chain(app, key, chain, G_N_ELEMENTS(chain));
-    switch (a) {
-    case NV_ACTION_QUIT:
-        g_main_loop_quit(app->loop);
-        break;
-    case NV_ACTION_PANE_DOMAINS:
-    case NV_ACTION_PANE_STORAGE:
-    case NV_ACTION_PANE_NETWORKS:
-    case NV_ACTION_PANE_HOST:
-        switch_pane(app, a - NV_ACTION_PANE_DOMAINS);
-        break;
-    case NV_ACTION_PANE_NEXT:
-        switch_pane(app, (app->current + 1) % G_N_ELEMENTS(app->panes));
-        break;
-    case NV_ACTION_PANE_PREV:
-        switch_pane(app, (app->current + G_N_ELEMENTS(app->panes) - 1) % G_N_ELEMENTS(app->panes));
-        break;
-    case NV_ACTION_HELP:
-        app->help_open = TRUE;
-        app->help_scroll = 0;
-        break;
-    case NV_ACTION_REFRESH:
-        nv_conn_refresh(app->conn, NV_CHANGE_ALL);
-        break;
-    case NV_ACTION_REDRAW:
-        clearok(curscr, TRUE);
-        break;
-    case NV_ACTION_JOB_CANCEL:
-        cancel_newest_job(app);
-        break;
-    default:
-        if (open_factory_view(app, a))
-            break;
-        if (!pane->klass->action || !pane->klass->action(pane, a))
-            handle_list_action(app, a);
-        break;
-    }
-    nv_app_dirty(app);
 }
 
 static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
@@ -650,7 +414,7 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
     if (cond & (G_IO_HUP | G_IO_ERR | G_IO_NVAL)) {
         /* The terminal went away: nobody is left to draw for. */
         app->exit_status = 1;
-        g_main_loop_quit(app->loop);
+        nv_app_quit(app);
         return G_SOURCE_REMOVE;
     }
     NvKey key;
@@ -670,298 +434,67 @@ static gboolean on_winch(gpointer data)
 
 static gboolean on_terminate(gpointer data)
 {
-    NvApp *app = data;
-    g_main_loop_quit(app->loop);
+    nv_app_quit(data);
     return G_SOURCE_CONTINUE;
 }
 
-/* ---- drawing ---- */
+/* ---- layout and drawing ---- */
+
+static const char *conn_state_text(NvConn *conn)
+{
+    switch (nv_conn_get_state(conn)) {
+    case NV_CONN_CONNECTING:
+        return _("connecting…");
+    case NV_CONN_DISCONNECTED:
+        return _("DISCONNECTED");
+    default:
+        return "";
+    }
+}
 
 static void draw_header(NvApp *app)
 {
-    const NvModel *m = nv_conn_model(app->conn);
+    NvConn *conn = nv_app_get_conn(app);
+    const NvModel *m = nv_conn_model(conn);
     nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
-    const char *state;
-    switch (nv_conn_get_state(app->conn)) {
-    case NV_CONN_CONNECTING:
-        state = _("connecting…");
-        break;
-    case NV_CONN_DISCONNECTED:
-        state = _("DISCONNECTED");
-        break;
-    default:
-        state = "";
-        break;
-    }
     g_autofree char *counts = g_strdup_printf(
         ngettext("%u domain, %u running", "%u domains, %u running", m->domains->len),
         m->domains->len, m->running);
-    g_autofree char *text = g_strdup_printf(" ncvirt  %s  %s  %s  %s", nv_conn_uri(app->conn),
-                                            m->host ? m->host->hostname : "", counts, state);
+    g_autofree char *text =
+        g_strdup_printf(" ncvirt  %s  %s  %s  %s", nv_conn_uri(conn),
+                        m->host ? m->host->hostname : "", counts, conn_state_text(conn));
     nv_draw_text(stdscr, 0, 0, text, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
-    if (nv_conn_busy(app->conn) > 0 || nv_conn_get_state(app->conn) == NV_CONN_CONNECTING) {
-        const char *frame = spinner_frames[app->spinner_phase % G_N_ELEMENTS(spinner_frames)];
-        nv_draw_text(stdscr, 0, app->cols - 2, frame, 2, COLOR_PAIR(NV_COLOR_HEADER));
-    }
+    if (nv_conn_busy(conn) > 0 || nv_conn_get_state(conn) == NV_CONN_CONNECTING)
+        nv_draw_text(stdscr, 0, app->cols - 2, nv_status_spinner_frame(app->status), 2,
+                     COLOR_PAIR(NV_COLOR_HEADER));
 }
 
 static void draw_tabs(NvApp *app)
 {
     nv_draw_fill(stdscr, 1, 0, app->cols, A_NORMAL);
     int x = 1;
-    for (guint i = 0; i < G_N_ELEMENTS(app->panes); i++) {
-        g_autofree char *tab = g_strdup_printf("[%u %s]", i + 1, _(app->panes[i].klass->name));
+    for (guint i = 0; i < app->panes->len; i++) {
+        NvPane *pane = app->panes->pdata[i];
+        g_autofree char *tab = g_strdup_printf("[%u %s]", i + 1, _(pane->klass->name));
         int w = nv_text_width(tab);
         if (x + w >= app->cols)
             break;
-        attr_t attr = i == app->current ? (A_REVERSE | A_BOLD) : A_NORMAL;
+        attr_t attr = pane == app->current ? (A_REVERSE | A_BOLD) : A_NORMAL;
         nv_draw_text(stdscr, 1, x, tab, w, attr);
         x += w + 1;
     }
 }
 
-/* Splits `width` among the columns: fixed ones first, the flexible one takes the rest. */
-static int column_width(const NvColumn *cols, guint i, int width)
-{
-    if (cols[i].width > 0)
-        return MIN(cols[i].width, width);
-    int fixed = 0;
-    for (guint j = 0; cols[j].title; j++)
-        if (j != i)
-            fixed += cols[j].width + 1;
-    return MAX(0, width - fixed);
-}
-
-static void draw_row(NvPane *pane, int y, int x, int width, int item, attr_t base)
-{
-    const NvColumn *cols = pane->klass->columns;
-    if (pane->klass->markable && width > 2) {
-        gboolean marked = item >= 0 && nv_pane_is_marked(pane, (guint)item);
-        nv_draw_text(stdscr, y, x, marked ? "*" : " ", 1, base | (marked ? A_BOLD : 0));
-        nv_draw_fill(stdscr, y, x + 1, 1, base);
-        x += 2;
-        width -= 2;
-    }
-    int cx = x;
-    for (guint c = 0; cols[c].title && cx < x + width; c++) {
-        int cw = MIN(column_width(cols, c, width), x + width - cx);
-        g_autofree char *text = NULL;
-        if (item >= 0)
-            text = pane->klass->cell(pane, (guint)item, c);
-        else if ((int)c == pane->sort_column)
-            text = g_strconcat(_(cols[c].title), pane->sort_reverse ? "▼" : "▲", NULL);
-        else
-            text = g_strdup(_(cols[c].title));
-        if (cols[c].right) {
-            g_autofree char *clean = nv_text_sanitize(text);
-            int tw = nv_text_width(clean);
-            if (tw < cw) {
-                nv_draw_fill(stdscr, y, cx, cw - tw, base);
-                nv_draw_text(stdscr, y, cx + cw - tw, clean, tw, base);
-            } else {
-                nv_draw_text(stdscr, y, cx, clean, cw, base);
-            }
-        } else {
-            nv_draw_text(stdscr, y, cx, text, cw, base);
-        }
-        cx += cw;
-        if (cx < x + width) {
-            nv_draw_fill(stdscr, y, cx, 1, base);
-            cx++;
-        }
-    }
-    if (cx < x + width)
-        nv_draw_fill(stdscr, y, cx, x + width - cx, base);
-}
-
-static void draw_list(NvApp *app, NvPane *pane, int y, int x, int h, int w)
-{
-    g_autofree char *title = NULL;
-    if (pane->filter->len)
-        title = g_strdup_printf(_("%s (%u of %u) /%s"), _(pane->klass->name), pane->list.rows->len,
-                                pane->klass->n_items(pane), pane->filter->str);
-    else
-        title = g_strdup_printf("%s (%u)", _(pane->klass->name), pane->list.rows->len);
-    guint nmarked = g_hash_table_size(pane->marked);
-    if (nmarked) {
-        g_autofree char *with = g_strdup_printf(_("%s, %u marked"), title, nmarked);
-        g_free(title);
-        title = g_steal_pointer(&with);
-    }
-    nv_draw_box(stdscr, y, x, h, w, title, !app->details_focus);
-    int inner_h = h - 3, inner_w = w - 2;
-    if (inner_h <= 0 || inner_w <= 0)
-        return;
-    draw_row(pane, y + 1, x + 1, inner_w, -1, A_BOLD | A_UNDERLINE);
-    app->list_page = inner_h;
-    NvList *list = &pane->list;
-    if (list->selected < list->top)
-        list->top = list->selected;
-    if (list->selected >= list->top + (guint)inner_h)
-        list->top = list->selected - (guint)inner_h + 1;
-    /* After the list shrank (a filter, a reload) fill the box instead of leaving a gap. */
-    if (list->top + (guint)inner_h > list->rows->len)
-        list->top = list->rows->len > (guint)inner_h ? list->rows->len - (guint)inner_h : 0;
-    for (int r = 0; r < inner_h; r++) {
-        guint row = list->top + (guint)r;
-        int yy = y + 2 + r;
-        if (row >= list->rows->len) {
-            nv_draw_fill(stdscr, yy, x + 1, inner_w, A_NORMAL);
-            continue;
-        }
-        guint item = g_array_index(list->rows, guint, row);
-        attr_t attr = COLOR_PAIR(pane->klass->row_color ? pane->klass->row_color(pane, item) : 0);
-        if (row == list->selected)
-            attr = COLOR_PAIR(NV_COLOR_SELECTED) | (app->details_focus ? 0 : A_BOLD);
-        draw_row(pane, yy, x + 1, inner_w, (int)item, attr);
-    }
-    if (list->rows->len == 0) {
-        const char *empty = pane->filter->len ? _("no match for the filter")
-                            : nv_conn_get_state(app->conn) == NV_CONN_CONNECTED
-                                ? _("none")
-                                : _("not loaded yet");
-        nv_draw_text(stdscr, y + 2, x + 2, empty, inner_w - 2, A_DIM);
-    }
-}
-
-static void draw_details(NvApp *app, NvPane *pane, int y, int x, int h, int w)
-{
-    int item = nv_list_selected_item(&pane->list);
-    const char *title = item >= 0 && pane->klass->details_title
-                            ? pane->klass->details_title(pane, item)
-                            : _("Details");
-    nv_draw_box(stdscr, y, x, h, w, title, app->details_focus);
-    g_autoptr(NvLines) lines = nv_lines_new();
-    app->details_width = w - 4;
-    pane->klass->details(pane, item, lines);
-    int inner_h = h - 2;
-    app->details_page = MAX(1, inner_h);
-    int max_scroll = MAX(0, (int)lines->labels->len - inner_h);
-    pane->details_scroll = CLAMP(pane->details_scroll, 0, max_scroll);
-    nv_lines_draw(lines, stdscr, y + 1, x + 2, inner_h, w - 4, pane->details_scroll);
-}
-
-/* ---- jobs ---- */
-
-typedef struct {
-    guint id;
-    char *label;
-    char *detail;
-    double fraction;
-    NvJobCancelFunc cancel;
-    gpointer data;
-} NvJobInfo;
-
-static void job_info_free(NvJobInfo *j)
-{
-    g_free(j->label);
-    g_free(j->detail);
-    g_free(j);
-}
-
-static NvJobInfo *find_job(NvApp *app, guint id)
-{
-    for (guint i = 0; i < app->jobs->len; i++)
-        if (((NvJobInfo *)app->jobs->pdata[i])->id == id)
-            return app->jobs->pdata[i];
-    return NULL;
-}
-
-guint nv_app_job_begin(NvApp *app, const char *label, NvJobCancelFunc cancel, gpointer data)
-{
-    NvJobInfo *j = g_new0(NvJobInfo, 1);
-    j->id = ++app->next_job_id;
-    j->label = g_strdup(label);
-    j->detail = g_strdup("");
-    j->fraction = -1;
-    j->cancel = cancel;
-    j->data = data;
-    g_ptr_array_add(app->jobs, j);
-    if (!app->spinner_source)
-        app->spinner_source = g_timeout_add(NV_SPINNER_MS, spinner_tick, app);
-    nv_app_dirty(app);
-    return j->id;
-}
-
-void nv_app_job_progress(NvApp *app, guint id, double fraction, const char *detail)
-{
-    NvJobInfo *j = find_job(app, id);
-    if (!j)
-        return;
-    j->fraction = fraction;
-    g_free(j->detail);
-    j->detail = g_strdup(detail ? detail : "");
-    nv_app_dirty(app);
-}
-
-void nv_app_job_end(NvApp *app, guint id)
-{
-    NvJobInfo *j = find_job(app, id);
-    if (j)
-        g_ptr_array_remove(app->jobs, j);
-    nv_app_dirty(app);
-}
-
-static void cancel_newest_job(NvApp *app)
-{
-    for (guint i = app->jobs->len; i > 0; i--) {
-        NvJobInfo *j = app->jobs->pdata[i - 1];
-        if (j->cancel) {
-            g_autofree char *msg = g_strdup_printf(_("cancelling %s…"), j->label);
-            set_status(app, msg, FALSE);
-            j->cancel(j->data);
-            return;
-        }
-    }
-    set_status(app, _("no job that can be cancelled is running"), FALSE);
-}
-
-/* "[#####-----]  45% managed save web-01" for the newest job, "+N" for the others. */
-static char *job_line(NvApp *app)
-{
-    NvJobInfo *j = app->jobs->pdata[app->jobs->len - 1];
-    GString *s = g_string_new(" ");
-    if (j->fraction >= 0) {
-        int filled = (int)(CLAMP(j->fraction, 0.0, 1.0) * 20 + 0.5);
-        g_string_append_c(s, '[');
-        for (int i = 0; i < 20; i++)
-            g_string_append(s, i < filled ? "█" : "░");
-        g_string_append_printf(s, "] %3d%% ", (int)(CLAMP(j->fraction, 0.0, 1.0) * 100 + 0.5));
-    } else {
-        g_string_append_printf(s, "%s ",
-                               spinner_frames[app->spinner_phase % G_N_ELEMENTS(spinner_frames)]);
-    }
-    g_string_append(s, j->label);
-    if (*j->detail)
-        g_string_append_printf(s, " · %s", j->detail);
-    if (app->jobs->len > 1)
-        g_string_append_printf(s, _("  (+%u more)"), app->jobs->len - 1);
-    return g_string_free(s, FALSE);
-}
-
-static void draw_status(NvApp *app)
+static void draw_status_line(NvApp *app)
 {
     int y = app->rows - 1;
-    NvPane *pane = current_pane(app);
-    if (app->jobs->len && !app->filter_editing) {
-        g_autofree char *line = job_line(app);
-        nv_draw_text(stdscr, y, 0, line, app->cols, A_BOLD);
-        return;
-    }
     if (app->filter_editing) {
         g_autofree char *text =
-            g_strdup_printf(_("filter: %s▏  Enter keep · Esc clear"), pane->filter->str);
+            g_strdup_printf(_("filter: %s▏  Enter keep · Esc clear"), app->current->filter->str);
         nv_draw_text(stdscr, y, 0, text, app->cols, A_BOLD);
         return;
     }
-    if (app->status) {
-        attr_t attr = app->status_is_error ? COLOR_PAIR(NV_COLOR_ERROR) | A_BOLD : A_NORMAL;
-        nv_draw_text(stdscr, y, 0, app->status, app->cols, attr);
-        return;
-    }
-    nv_draw_text(stdscr, y, 0,
-                 _(" 1-4 panes  Tab next  ↑↓ move  Enter details  / filter  ? help  q quit"),
-                 app->cols, A_DIM);
+    nv_status_draw(app->status, y, app->cols);
 }
 
 /* Word-wrapped and centred, so that even a very narrow terminal shows the whole message. */
@@ -971,22 +504,38 @@ static void draw_too_small(NvApp *app)
     g_autofree char *msg =
         g_strdup_printf(_("Terminal too small: ncvirt needs at least %dx%d (now %dx%d)."),
                         NV_MIN_COLS, NV_MIN_ROWS, app->cols, app->rows);
-    g_auto(GStrv) words = g_strsplit(msg, " ", -1);
-    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-    GString *line = g_string_new("");
-    for (guint i = 0; words[i]; i++) {
-        if (line->len && nv_text_width(line->str) + 1 + nv_text_width(words[i]) > app->cols) {
-            g_ptr_array_add(lines, g_string_free(line, FALSE));
-            line = g_string_new("");
-        }
-        g_string_append_printf(line, "%s%s", line->len ? " " : "", words[i]);
-    }
-    g_ptr_array_add(lines, g_string_free(line, FALSE));
+    g_autoptr(GPtrArray) lines = nv_status_wrap_to(msg, app->cols);
     int y = MAX(0, (app->rows - (int)lines->len) / 2);
     for (guint i = 0; i < lines->len && y < app->rows; i++, y++) {
         int w = MIN(nv_text_width(lines->pdata[i]), app->cols);
         nv_draw_text(stdscr, y, MAX(0, (app->cols - w) / 2), lines->pdata[i], w, A_BOLD);
     }
+}
+
+/* The panes' screen: header, tabs, the list and its details (side by side when wide, stacked
+ * when narrow) or the help, the status line, and a dialog over it all. */
+static void draw_panes(NvApp *app)
+{
+    NvPane *pane = app->current;
+    /* curses sends only the difference, so starting from blank costs nothing on the wire. */
+    werase(stdscr);
+    draw_header(app);
+    draw_tabs(app);
+    int body_y = 2, body_h = app->rows - 3;
+    if (app->help_open) {
+        nv_help_draw(app, pane, app->help_scroll, body_y, 0, body_h, app->cols);
+    } else if (app->cols >= NV_WIDE_COLS) {
+        int lw = app->cols * 55 / 100;
+        nv_pane_draw_list(pane, body_y, 0, body_h, lw);
+        nv_pane_draw_details(pane, body_y, lw, body_h, app->cols - lw);
+    } else {
+        int lh = MAX(5, body_h / 2);
+        nv_pane_draw_list(pane, body_y, 0, lh, app->cols);
+        nv_pane_draw_details(pane, body_y + lh, 0, body_h - lh, app->cols);
+    }
+    draw_status_line(app);
+    if (app->prompt)
+        nv_prompt_draw(app);
 }
 
 static gboolean draw_now(gpointer data)
@@ -1009,26 +558,7 @@ static gboolean draw_now(gpointer data)
         if (app->prompt)
             nv_prompt_draw(app);
     } else {
-        NvPane *pane = current_pane(app);
-        /* curses sends only the difference, so starting from blank costs nothing on the wire. */
-        werase(stdscr);
-        draw_header(app);
-        draw_tabs(app);
-        int body_y = 2, body_h = app->rows - 3;
-        if (app->help_open) {
-            nv_help_draw(app, body_y, 0, body_h, app->cols);
-        } else if (app->cols >= NV_WIDE_COLS) {
-            int lw = app->cols * 55 / 100;
-            draw_list(app, pane, body_y, 0, body_h, lw);
-            draw_details(app, pane, body_y, lw, body_h, app->cols - lw);
-        } else {
-            int lh = MAX(5, body_h / 2);
-            draw_list(app, pane, body_y, 0, lh, app->cols);
-            draw_details(app, pane, body_y + lh, 0, body_h - lh, app->cols);
-        }
-        draw_status(app);
-        if (app->prompt)
-            nv_prompt_draw(app);
+        draw_panes(app);
     }
     wnoutrefresh(stdscr);
     doupdate();
@@ -1046,90 +576,71 @@ static void show_notes(NvApp *app, GPtrArray *notes)
         msg = g_strdup(notes->pdata[0]);
     else
         msg = g_strdup_printf(_("%s (and %u more)"), (char *)notes->pdata[0], notes->len - 1);
-    set_status(app, msg, TRUE);
+    nv_app_message(app, msg, TRUE);
 }
 
-/* Anything a library writes to stderr while curses owns the screen would corrupt it: send it
- * to a log file instead, and give stderr back afterwards. Returns the saved descriptor. */
-static int redirect_stderr(void)
+static void app_init(NvApp *app, NvConn *conn, NvKeymap *keymap)
 {
-    g_autofree char *dir = g_build_filename(g_get_user_state_dir(), "ncvirt", NULL);
-    g_autofree char *path = g_build_filename(dir, "stderr.log", NULL);
-    g_mkdir_with_parents(dir, 0700);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0)
-        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    int saved = dup(STDERR_FILENO);
-    if (fd >= 0) {
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-    }
-    return saved;
+    app->conns = g_ptr_array_new();
+    g_ptr_array_add(app->conns, conn);
+    app->conn = conn;
+    app->keymap = keymap;
+    app->loop = g_main_loop_new(NULL, FALSE);
+    app->status = nv_status_new(app);
+    app->panes = g_ptr_array_new_with_free_func((GDestroyNotify)nv_pane_free);
+    for (guint i = 0; i < G_N_ELEMENTS(pane_table); i++)
+        g_ptr_array_add(app->panes, nv_pane_new(pane_table[i].klass(), app));
+    app->current = app->panes->pdata[0];
 }
 
-static void restore_stderr(int saved)
+static void app_clear(NvApp *app)
 {
-    if (saved >= 0) {
-        dup2(saved, STDERR_FILENO);
-        close(saved);
+    g_clear_handle_id(&app->draw_source, g_source_remove);
+    g_clear_pointer(&app->panes, g_ptr_array_unref);
+    g_clear_pointer(&app->status, nv_status_free);
+    g_clear_pointer(&app->loop, g_main_loop_unref);
+    g_clear_pointer(&app->conns, g_ptr_array_unref);
+}
+
+/* Runs the loop until the user quits; the connections' listeners are ours meanwhile. */
+static void run(NvApp *app)
+{
+    guint sources[] = {
+        g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, app),
+        g_unix_signal_add(SIGWINCH, on_winch, app),
+        g_unix_signal_add(SIGTERM, on_terminate, app),
+        g_unix_signal_add(SIGHUP, on_terminate, app),
+    };
+    for (guint i = 0; i < app->conns->len; i++) {
+        NvConn *conn = app->conns->pdata[i];
+        nv_conn_set_listener(conn, on_conn_changed, app);
+        nv_conn_start(conn);
+        on_conn_changed(conn, NV_CHANGE_ALL, app);
     }
+
+    g_main_loop_run(app->loop);
+
+    if (app->prompt)
+        nv_prompt_key(app, NV_KEY_ESCAPE);
+    nv_app_close_view(app);
+    for (guint i = 0; i < app->conns->len; i++)
+        nv_conn_set_listener(app->conns->pdata[i], NULL, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(sources); i++)
+        g_source_remove(sources[i]);
 }
 
 int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
 {
     NvApp app = {0};
-    app.conn = conn;
-    app.keymap = keymap;
-    app.loop = g_main_loop_new(NULL, FALSE);
-    app.jobs = g_ptr_array_new_with_free_func((GDestroyNotify)job_info_free);
-    const NvPaneClass *classes[] = {nv_pane_domains_class(), nv_pane_storage_class(),
-                                    nv_pane_networks_class(), nv_pane_host_class()};
-    for (guint i = 0; i < G_N_ELEMENTS(app.panes); i++) {
-        app.panes[i].klass = classes[i];
-        app.panes[i].app = &app;
-        app.panes[i].filter = g_string_new("");
-        app.panes[i].marked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        app.panes[i].sort_column = -1;
-        nv_list_init(&app.panes[i].list);
-    }
-
-    int saved_stderr = redirect_stderr();
+    app_init(&app, conn, keymap);
+    int saved_stderr = nv_stderr_redirect();
     nv_screen_init();
     getmaxyx(stdscr, app.rows, app.cols);
-    guint stdin_src = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &app);
-    guint winch_src = g_unix_signal_add(SIGWINCH, on_winch, &app);
-    guint term_src = g_unix_signal_add(SIGTERM, on_terminate, &app);
-    guint hup_src = g_unix_signal_add(SIGHUP, on_terminate, &app);
-
-    nv_conn_set_listener(conn, on_conn_changed, &app);
     show_notes(&app, notes);
-    nv_conn_start(conn);
-    on_conn_changed(conn, NV_CHANGE_ALL, &app);
-
-    g_main_loop_run(app.loop);
-
-    if (app.prompt)
-        nv_prompt_key(&app, NV_KEY_ESCAPE);
-    nv_app_close_view(&app);
-    nv_conn_set_listener(conn, NULL, NULL);
-    g_source_remove(stdin_src);
-    g_source_remove(winch_src);
-    g_source_remove(term_src);
-    g_source_remove(hup_src);
+    run(&app);
     g_clear_handle_id(&app.draw_source, g_source_remove);
-    g_clear_handle_id(&app.spinner_source, g_source_remove);
-    g_clear_handle_id(&app.status_source, g_source_remove);
     nv_screen_end();
-    restore_stderr(saved_stderr);
-    for (guint i = 0; i < G_N_ELEMENTS(app.panes); i++) {
-        g_clear_handle_id(&app.panes[i].select_source, g_source_remove);
-        nv_list_clear(&app.panes[i].list);
-        g_string_free(app.panes[i].filter, TRUE);
-        g_hash_table_unref(app.panes[i].marked);
-        g_free(app.panes[i].last_selected_key);
-    }
-    g_free(app.status);
-    g_ptr_array_unref(app.jobs);
-    g_main_loop_unref(app.loop);
+    nv_stderr_restore(saved_stderr);
+    app_clear(&app);
     return app.exit_status;
 }

@@ -15,8 +15,7 @@ struct NvPrompt {
     gboolean masked;  /* prompt */
     GPtrArray *items; /* confirm: lines listed; menu and checklist: choices */
     gboolean *checked;
-    guint selected;
-    guint top;
+    NvList list; /* over `items` (0..n-1 when there are items) */
     NvPromptFunc prompt_done;
     NvChoiceFunc choice_done;
     gpointer data;
@@ -31,6 +30,7 @@ static void dialog_free(NvPrompt *p)
     }
     if (p->items)
         g_ptr_array_unref(p->items);
+    nv_list_clear(&p->list);
     g_free(p->checked);
     g_free(p->title);
     g_free(p->message);
@@ -40,11 +40,12 @@ static void dialog_free(NvPrompt *p)
 /* Answers a dialog: `accepted` FALSE is a cancel. The callback may open another dialog. */
 static void finish(NvApp *app, gboolean accepted)
 {
-    NvPrompt *p = g_steal_pointer(&app->prompt);
+    NvPrompt *p = nv_app_get_prompt(app);
+    nv_app_set_prompt(app, NULL);
     if (p->kind == DIALOG_PROMPT)
         p->prompt_done(app, accepted ? p->input->str : NULL, p->data);
     else
-        p->choice_done(app, accepted ? (int)p->selected : -1,
+        p->choice_done(app, accepted ? (int)p->list.selected : -1,
                        accepted && p->checked ? p->checked : NULL, p->data);
     dialog_free(p);
     clearok(curscr, TRUE);
@@ -53,9 +54,9 @@ static void finish(NvApp *app, gboolean accepted)
 
 static void open_dialog(NvApp *app, NvPrompt *p)
 {
-    if (app->prompt)
+    if (nv_app_get_prompt(app))
         finish(app, FALSE);
-    app->prompt = p;
+    nv_app_set_prompt(app, p);
     nv_app_dirty(app);
 }
 
@@ -65,15 +66,16 @@ static NvPrompt *dialog_new(DialogKind kind, const char *title, const char *mess
     p->kind = kind;
     p->title = g_strdup(title);
     p->message = g_strdup(message ? message : "");
+    nv_list_init(&p->list);
     return p;
 }
 
-static GPtrArray *copy_items(const char *const *items)
+static void set_items(NvPrompt *p, const char *const *items)
 {
-    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+    p->items = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; items && items[i]; i++)
-        g_ptr_array_add(a, g_strdup(items[i]));
-    return a;
+        g_ptr_array_add(p->items, g_strdup(items[i]));
+    nv_list_set_count(&p->list, p->items->len);
 }
 
 void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean masked,
@@ -89,15 +91,16 @@ void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean 
 
 void nv_app_prompt_text(NvApp *app, const char *initial)
 {
-    if (app->prompt && app->prompt->kind == DIALOG_PROMPT)
-        g_string_assign(app->prompt->input, initial ? initial : "");
+    NvPrompt *p = nv_app_get_prompt(app);
+    if (p && p->kind == DIALOG_PROMPT)
+        g_string_assign(p->input, initial ? initial : "");
 }
 
 void nv_app_confirm(NvApp *app, const char *title, const char *message, const char *const *lines,
                     NvChoiceFunc done, gpointer data)
 {
     NvPrompt *p = dialog_new(DIALOG_CONFIRM, title, message);
-    p->items = copy_items(lines);
+    set_items(p, lines);
     p->choice_done = done;
     p->data = data;
     open_dialog(app, p);
@@ -107,7 +110,7 @@ void nv_app_menu(NvApp *app, const char *title, const char *message, const char 
                  NvChoiceFunc done, gpointer data)
 {
     NvPrompt *p = dialog_new(DIALOG_MENU, title, message);
-    p->items = copy_items(choices);
+    set_items(p, choices);
     p->choice_done = done;
     p->data = data;
     open_dialog(app, p);
@@ -118,7 +121,7 @@ void nv_app_checklist(NvApp *app, const char *title, const char *message,
                       gpointer data)
 {
     NvPrompt *p = dialog_new(DIALOG_CHECKLIST, title, message);
-    p->items = copy_items(choices);
+    set_items(p, choices);
     p->checked = g_new0(gboolean, MAX(1u, p->items->len));
     for (guint i = 0; checked && i < p->items->len; i++)
         p->checked[i] = checked[i];
@@ -146,15 +149,14 @@ static void prompt_type(NvPrompt *p, NvKey key)
 
 void nv_prompt_key(NvApp *app, NvKey key)
 {
-    NvPrompt *p = app->prompt;
-    NvAction a = nv_keymap_lookup(app->keymap, NV_CTX_DIALOG, key);
+    NvPrompt *p = nv_app_get_prompt(app);
+    NvAction a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_DIALOG, key);
     /* In a text prompt, letters are text even when the dialog context binds them. */
     if (p->kind == DIALOG_PROMPT && a != NV_ACTION_ACCEPT && a != NV_ACTION_CANCEL) {
         prompt_type(p, key);
         nv_app_dirty(app);
         return;
     }
-    guint n = p->items ? p->items->len : 0;
     switch (a) {
     case NV_ACTION_ACCEPT:
         finish(app, TRUE);
@@ -171,17 +173,15 @@ void nv_prompt_key(NvApp *app, NvKey key)
             finish(app, FALSE);
         return;
     case NV_ACTION_UP:
-        if (p->selected > 0)
-            p->selected--;
-        break;
     case NV_ACTION_DOWN:
-        if (p->selected + 1 < n)
-            p->selected++;
+        nv_list_move(&p->list, a, 1);
         break;
-    case NV_ACTION_MARK:
-        if (p->kind == DIALOG_CHECKLIST && p->selected < n)
-            p->checked[p->selected] = !p->checked[p->selected];
+    case NV_ACTION_MARK: {
+        int i = nv_list_selected_item(&p->list);
+        if (p->kind == DIALOG_CHECKLIST && i >= 0)
+            p->checked[i] = !p->checked[i];
         break;
+    }
     default:
         break;
     }
@@ -190,7 +190,7 @@ void nv_prompt_key(NvApp *app, NvKey key)
 
 static char *action_key(NvApp *app, NvAction action)
 {
-    g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, NV_CTX_DIALOG);
+    g_autoptr(GArray) binds = nv_keymap_bindings(nv_app_get_keymap(app), NV_CTX_DIALOG);
     for (guint i = 0; i < binds->len; i++)
         if (g_array_index(binds, NvBinding, i).action == action)
             return nv_key_name(g_array_index(binds, NvBinding, i).key);
@@ -219,12 +219,9 @@ static char *hint(NvApp *app, DialogKind kind)
 static void draw_items(NvApp *app, NvPrompt *p, int y, int x, int h, int w)
 {
     guint n = p->items->len;
-    if (p->selected < p->top)
-        p->top = p->selected;
-    if (p->selected >= p->top + (guint)h)
-        p->top = p->selected - (guint)h + 1;
-    for (int r = 0; r < h && p->top + (guint)r < n; r++) {
-        guint i = p->top + (guint)r;
+    nv_list_scroll(&p->list, h);
+    for (int r = 0; r < h && p->list.top + (guint)r < n; r++) {
+        guint i = p->list.top + (guint)r;
         g_autofree char *text = NULL;
         if (p->kind == DIALOG_CHECKLIST)
             text =
@@ -233,7 +230,7 @@ static void draw_items(NvApp *app, NvPrompt *p, int y, int x, int h, int w)
             text = g_strdup(p->items->pdata[i]);
         else
             text = g_strdup_printf("• %s", (char *)p->items->pdata[i]);
-        attr_t attr = p->kind != DIALOG_CONFIRM && i == p->selected
+        attr_t attr = p->kind != DIALOG_CONFIRM && i == p->list.selected
                           ? COLOR_PAIR(NV_COLOR_SELECTED) | A_BOLD
                           : A_NORMAL;
         nv_draw_text(stdscr, y + r, x, text, w, attr);
@@ -242,11 +239,12 @@ static void draw_items(NvApp *app, NvPrompt *p, int y, int x, int h, int w)
 
 void nv_prompt_draw(NvApp *app)
 {
-    NvPrompt *p = app->prompt;
+    NvPrompt *p = nv_app_get_prompt(app);
     guint n = p->items ? p->items->len : 0;
-    int list_h = p->kind == DIALOG_PROMPT ? 1 : (int)MIN(n, (guint)MAX(1, app->rows - 10));
-    int w = MIN(app->cols - 4, 76), h = list_h + 5;
-    int y = MAX(0, (app->rows - h) / 2), x = MAX(0, (app->cols - w) / 2);
+    int rows = nv_app_rows(app), cols = nv_app_cols(app);
+    int list_h = p->kind == DIALOG_PROMPT ? 1 : (int)MIN(n, (guint)MAX(1, rows - 10));
+    int w = MIN(cols - 4, 76), h = list_h + 5;
+    int y = MAX(0, (rows - h) / 2), x = MAX(0, (cols - w) / 2);
     for (int r = 0; r < h; r++)
         nv_draw_fill(stdscr, y + r, x, w, A_NORMAL);
     nv_draw_box(stdscr, y, x, h, w, p->title, TRUE);

@@ -3,14 +3,13 @@
 #include "ui-internal.h"
 
 /* One line per action of each context, all its keys joined: "Up, k   up   Move up". */
-static NvLines *help_lines(NvApp *app)
+static NvLines *help_lines(NvApp *app, NvPane *pane)
 {
     NvLines *lines = nv_lines_new();
-    NvPane *pane = &app->panes[app->current];
     const NvContext chain[] = {pane->klass->context, NV_CTX_LIST, NV_CTX_FILTER, NV_CTX_GLOBAL,
                                NV_CTX_HELP};
     for (guint c = 0; c < G_N_ELEMENTS(chain); c++) {
-        g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, chain[c]);
+        g_autoptr(GArray) binds = nv_keymap_bindings(nv_app_get_keymap(app), chain[c]);
         if (binds->len == 0)
             continue;
         g_autofree char *heading =
@@ -36,15 +35,15 @@ static NvLines *help_lines(NvApp *app)
     return lines;
 }
 
-int nv_help_line_count(NvApp *app)
+int nv_help_line_count(NvApp *app, NvPane *pane)
 {
-    g_autoptr(NvLines) lines = help_lines(app);
+    g_autoptr(NvLines) lines = help_lines(app, pane);
     return (int)lines->labels->len;
 }
 
-void nv_help_draw(NvApp *app, int y, int x, int h, int width)
+void nv_help_draw(NvApp *app, NvPane *pane, int scroll, int y, int x, int h, int width)
 {
     nv_draw_box(stdscr, y, x, h, width, _("Help — Esc closes"), TRUE);
-    g_autoptr(NvLines) lines = help_lines(app);
-    nv_lines_draw(lines, stdscr, y + 1, x + 2, h - 2, width - 4, app->help_scroll);
+    g_autoptr(NvLines) lines = help_lines(app, pane);
+    nv_lines_draw(lines, stdscr, y + 1, x + 2, h - 2, width - 4, scroll);
 }

@@ -62,73 +62,6 @@ static const char **target_names(GPtrArray *targets)
     return out;
 }
 
-static void ignore_choice(NvApp *app, int index, const gboolean *checked, gpointer data) {}
-
-/* libvirt's messages may span lines (a schema error names the element on the next one): one
- * line for the status bar, with the breaks shown as " · ". */
-static char *one_line(const char *msg)
-{
-    g_auto(GStrv) parts = g_strsplit(msg, "\n", -1);
-    GString *s = g_string_new("");
-    for (char **p = parts; *p; p++) {
-        g_strstrip(*p);
-        if (**p)
-            g_string_append_printf(s, "%s%s", s->len ? " · " : "", *p);
-    }
-    return g_string_free(s, FALSE);
-}
-
-/* A message as lines of at most `width` columns, for a dialog's list. */
-static GPtrArray *wrap(const char *msg, int width)
-{
-    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
-    g_auto(GStrv) paras = g_strsplit(msg, "\n", -1);
-    for (char **p = paras; *p; p++) {
-        g_auto(GStrv) words = g_strsplit(g_strstrip(*p), " ", -1);
-        GString *line = g_string_new("");
-        for (char **w = words; *w; w++) {
-            if (!**w)
-                continue;
-            if (line->len && nv_text_width(line->str) + 1 + nv_text_width(*w) > width) {
-                g_ptr_array_add(lines, g_string_free(line, FALSE));
-                line = g_string_new("");
-            }
-            g_string_append_printf(line, "%s%s", line->len ? " " : "", *w);
-        }
-        if (line->len)
-            g_ptr_array_add(lines, g_string_free(line, FALSE));
-        else
-            g_string_free(line, TRUE);
-    }
-    return lines;
-}
-
-static void message(NvApp *app, const char *msg, gboolean error)
-{
-    g_autofree char *line = one_line(msg);
-    nv_app_message(app, line, error);
-}
-
-/* The summary in the status line; when it cannot show every failure, a list of them. */
-static void report(NvApp *app, const char *summary, GPtrArray *failures, guint total)
-{
-    g_autofree char *line = one_line(summary);
-    nv_app_message(app, line, failures->len > 0);
-    if (failures->len == 0 || (failures->len == 1 && nv_text_width(line) <= app->cols))
-        return;
-    g_autofree char *title = g_strdup_printf(_("%u of %u failed"), failures->len, total);
-    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < failures->len; i++) {
-        g_autoptr(GPtrArray) wrapped = wrap(failures->pdata[i], MAX(20, MIN(app->cols, 80) - 10));
-        for (guint j = 0; j < wrapped->len; j++)
-            g_ptr_array_add(lines,
-                            g_strdup_printf("%s%s", j ? "  " : "• ", (char *)wrapped->pdata[j]));
-    }
-    g_ptr_array_add(lines, NULL);
-    nv_app_menu(app, title, _("Every failure, with libvirt's reason:"),
-                (const char *const *)lines->pdata, ignore_choice, NULL);
-}
-
 /* ---- lifecycle on every target ---- */
 
 typedef struct {
@@ -182,7 +115,7 @@ static void on_op_done(GPtrArray *results, gpointer data)
         if (!r->ok)
             g_ptr_array_add(failures, r->message);
     }
-    report(ui->app, summary, failures, results->len);
+    nv_app_report_failures(ui->app, summary, failures, results->len);
 }
 
 static const NvOpCallbacks op_callbacks = {on_job_started, on_job_progress, on_job_ended,
@@ -195,7 +128,7 @@ static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets)
     ui->jobs =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, (GDestroyNotify)nv_job_unref, NULL);
     g_autofree const char **uuids = target_uuids(targets);
-    nv_domain_op(app->conn, op, uuids, &op_callbacks, ui, (GDestroyNotify)op_ui_free);
+    nv_domain_op(nv_app_get_conn(app), op, uuids, &op_callbacks, ui, (GDestroyNotify)op_ui_free);
 }
 
 /* A question before an action: what it is and to whom. */
@@ -292,7 +225,7 @@ static void renamed(const GError *err, gpointer data)
 {
     RenameUi *r = data;
     if (err) {
-        message(r->app, err->message, TRUE);
+        nv_app_message(r->app, err->message, TRUE);
     } else {
         g_autofree char *msg = g_strdup_printf(_("renamed '%s' to '%s'"), r->old_name, r->new_name);
         nv_app_message(r->app, msg, FALSE);
@@ -311,13 +244,13 @@ static void name_answered(NvApp *app, const char *answer, gpointer data)
         return;
     }
     g_autoptr(GError) err = NULL;
-    if (!nv_domain_name_check(nv_conn_model(app->conn), r->uuid, answer, &err)) {
+    if (!nv_domain_name_check(nv_conn_model(nv_app_get_conn(app)), r->uuid, answer, &err)) {
         /* Ask again with what was typed, so a typo costs one key. */
         ask_name(r, err->message, answer);
         return;
     }
     r->new_name = g_strdup(answer);
-    nv_domain_rename(app->conn, r->uuid, r->new_name, renamed, r);
+    nv_domain_rename(nv_app_get_conn(app), r->uuid, r->new_name, renamed, r);
 }
 
 static void ask_name(RenameUi *r, const char *message, const char *initial)
@@ -388,7 +321,7 @@ static void delete_finish(DeleteUi *d)
     else
         summary = g_strdup_printf(_("deleted %u, failed %u: %s"), d->deleted, d->failures->len,
                                   (char *)d->failures->pdata[0]);
-    report(d->app, summary, d->failures, d->targets->len);
+    nv_app_report_failures(d->app, summary, d->failures, d->targets->len);
     delete_ui_free(d);
 }
 
@@ -468,7 +401,7 @@ static void delete_confirmed(NvApp *app, int index, const gboolean *checked, gpo
     }
     g_autofree char *label = g_strdup_printf(_("deleting %s"), d->plan->name);
     d->job = nv_app_job_begin(app, label, NULL, NULL);
-    nv_domain_delete(app->conn, d->plan, d->remove, deleted, d);
+    nv_domain_delete(nv_app_get_conn(app), d->plan, d->remove, deleted, d);
 }
 
 /* Lists exactly what goes: the domain, and each ticked volume. */
@@ -541,7 +474,7 @@ static void plan_ready(NvDeletePlan *plan, const GError *err, gpointer data)
     for (guint i = 0; i < plan->disks->len; i++) {
         NvDeleteDisk *disk = plan->disks->pdata[i];
         /* The checklist's width: a dialog of at most 76 columns, its border and "[x] ". */
-        g_ptr_array_add(lines, disk_line(disk, MIN(d->app->cols - 4, 76) - 8));
+        g_ptr_array_add(lines, disk_line(disk, MIN(nv_app_cols(d->app) - 4, 76) - 8));
         d->remove[i] = disk->suggested;
     }
     g_ptr_array_add(lines, NULL);
@@ -559,7 +492,7 @@ static void delete_next(DeleteUi *d)
     Target *t = d->targets->pdata[d->index];
     g_autofree char *label = g_strdup_printf(_("checking the storage of %s"), t->name);
     d->job = nv_app_job_begin(d->app, label, NULL, NULL);
-    nv_domain_delete_plan(d->app->conn, t->uuid, plan_ready, d);
+    nv_domain_delete_plan(nv_app_get_conn(d->app), t->uuid, plan_ready, d);
 }
 
 static void start_delete(NvApp *app, GPtrArray *targets)
@@ -662,8 +595,6 @@ static void child_setup(gpointer data)
 
 static void restore_terminal(EditUi *e)
 {
-    e->app->suspended = FALSE;
-    nv_app_dirty(e->app);
     if (e->saved_stdin >= 0) {
         dup2(e->saved_stdin, STDIN_FILENO);
         close(e->saved_stdin);
@@ -675,9 +606,7 @@ static void restore_terminal(EditUi *e)
     }
     sigaction(SIGINT, &e->old_int, NULL);
     sigaction(SIGQUIT, &e->old_quit, NULL);
-    reset_prog_mode();
-    clearok(curscr, TRUE);
-    refresh();
+    nv_app_resume(e->app);
     nv_app_close_view(e->app);
 }
 
@@ -693,12 +622,12 @@ static void defined(const GError *err, gpointer data)
         edit_ui_free(e);
         return;
     }
-    message(e->app, err->message, TRUE);
+    nv_app_message(e->app, err->message, TRUE);
     g_free(e->error);
     e->error = g_strdup(err->message);
     /* A menu has one line of message; libvirt's reason often needs several, so the question
      * lists it in full: yes edits again, no discards. */
-    g_autoptr(GPtrArray) lines = wrap(err->message, MAX(20, MIN(e->app->cols, 80) - 10));
+    g_autoptr(GPtrArray) lines = nv_status_wrap(e->app, err->message);
     g_ptr_array_add(lines, NULL);
     g_autofree char *title = g_strdup_printf(_("'%s' is unchanged"), e->name);
     nv_app_confirm(e->app, title, _("libvirt refused the edit. Edit again? (No discards it.)"),
@@ -743,7 +672,7 @@ static void edit_again_or_discard(NvApp *app, int index, const gboolean *checked
     e->written = with_note(e->edited, e->error ? e->error : "");
     g_autoptr(GError) err = NULL;
     if (!write_file(e->path, e->written, &err)) {
-        message(app, err->message, TRUE);
+        nv_app_message(app, err->message, TRUE);
         edit_ui_free(e);
         return;
     }
@@ -766,7 +695,7 @@ static void editor_exited(GPid pid, gint status, gpointer data)
     }
     g_autofree char *text = NULL;
     if (!g_file_get_contents(e->path, &text, NULL, &err)) {
-        message(e->app, err->message, TRUE);
+        nv_app_message(e->app, err->message, TRUE);
         edit_ui_free(e);
         return;
     }
@@ -779,7 +708,7 @@ static void editor_exited(GPid pid, gint status, gpointer data)
     }
     g_free(e->edited);
     e->edited = g_steal_pointer(&text);
-    nv_domain_xml_define(e->app->conn, e->uuid, e->edited, defined, e);
+    nv_domain_xml_define(nv_app_get_conn(e->app), e->uuid, e->edited, defined, e);
 }
 
 static char **editor_argv(const char *path, GError **err)
@@ -809,7 +738,7 @@ static void run_editor(EditUi *e)
     g_auto(GStrv) argv = editor_argv(e->path, &err);
     int fds[2] = {-1, -1};
     if (!argv || !g_unix_open_pipe(fds, FD_CLOEXEC, &err)) {
-        message(app, err->message, TRUE);
+        nv_app_message(app, err->message, TRUE);
         edit_ui_free(e);
         return;
     }
@@ -817,9 +746,7 @@ static void run_editor(EditUi *e)
     view->klass = &editor_view_class;
     view->app = app;
     nv_app_open_view(app, view);
-    def_prog_mode();
-    endwin();
-    app->suspended = TRUE; /* nothing may draw over the editor, not even a dialog */
+    nv_app_suspend(app);
 
     /* ncvirt's stdin becomes a pipe nobody writes, so the app reads no key the editor is
      * meant to get; the editor gets the terminal. */
@@ -844,7 +771,7 @@ static void run_editor(EditUi *e)
         close(term);
     if (!ok) {
         restore_terminal(e);
-        message(app, err->message, TRUE);
+        nv_app_message(app, err->message, TRUE);
         edit_ui_free(e);
         return;
     }
@@ -855,7 +782,7 @@ static void xml_fetched(char *xml, const GError *err, gpointer data)
 {
     EditUi *e = data;
     if (err) {
-        message(e->app, err->message, TRUE);
+        nv_app_message(e->app, err->message, TRUE);
         edit_ui_free(e);
         return;
     }
@@ -864,14 +791,14 @@ static void xml_fetched(char *xml, const GError *err, gpointer data)
     /* 0600 in the temp dir: the secure XML may hold passwords. */
     int fd = g_file_open_tmp("ncvirt-edit-XXXXXX.xml", &e->path, &ferr);
     if (fd < 0) {
-        message(e->app, ferr->message, TRUE);
+        nv_app_message(e->app, ferr->message, TRUE);
         edit_ui_free(e);
         return;
     }
     close(fd);
     e->written = g_steal_pointer(&text);
     if (!write_file(e->path, e->written, &ferr)) {
-        message(e->app, ferr->message, TRUE);
+        nv_app_message(e->app, ferr->message, TRUE);
         edit_ui_free(e);
         return;
     }
@@ -891,7 +818,7 @@ static void start_edit_xml(NvApp *app, GPtrArray *targets)
     e->name = g_strdup(t->name);
     e->saved_stdin = -1;
     e->stdin_pipe = -1;
-    nv_domain_xml_get(app->conn, t->uuid, xml_fetched, e);
+    nv_domain_xml_get(nv_app_get_conn(app), t->uuid, xml_fetched, e);
 }
 
 /* ---- dispatch ---- */

@@ -117,7 +117,8 @@ static void on_run_done(NvCloneRun *run, guint defined, gpointer data)
     CloneFlow *f = data;
     g_autofree char *msg = summary(f, nv_clone_run_plan(run), defined);
     nv_app_message(f->app, msg, defined < f->n);
-    nv_conn_refresh(f->app->conn, NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
+    nv_conn_refresh(nv_app_get_conn(f->app),
+                    NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
     flow_free(f);
 }
 
@@ -142,7 +143,7 @@ static void run_plan(CloneFlow *f)
         f->bars[i].job = nv_app_job_begin(f->app, label, cancel_clone, &f->bars[i]);
         nv_app_job_progress(f->app, f->bars[i].job, -1, _("waiting"));
     }
-    f->run = nv_clone_run_start(f->app->conn, plan, &callbacks, f);
+    f->run = nv_clone_run_start(nv_app_get_conn(f->app), plan, &callbacks, f);
 }
 
 static void ask_disks(CloneFlow *f, const char *message);

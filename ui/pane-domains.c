@@ -296,7 +296,7 @@ static void details(NvPane *pane, int item, NvLines *out)
 {
     g_autoptr(NvGraphs) graphs = nv_graphs_new();
     details_lines(pane, item, out, graphs);
-    nv_graphs_finish(graphs, out, pane->app->details_width);
+    nv_graphs_finish(graphs, out, pane->details_width);
 }
 
 static const char *details_title(NvPane *pane, int item)
@@ -356,6 +356,7 @@ static const NvPaneClass domains_class = {
     .selected = selected,
     .action = action,
     .markable = TRUE,
+    .changes = NV_CHANGE_DOMAINS | NV_CHANGE_STATS,
 };
 
 const NvPaneClass *nv_pane_domains_class(void)

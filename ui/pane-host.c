@@ -105,7 +105,7 @@ static void details(NvPane *pane, int item, NvLines *out)
 {
     g_autoptr(NvGraphs) graphs = nv_graphs_new();
     details_lines(pane, out, graphs);
-    nv_graphs_finish(graphs, out, pane->app->details_width);
+    nv_graphs_finish(graphs, out, pane->details_width);
 }
 
 static const char *details_title(NvPane *pane, int item)
@@ -124,6 +124,7 @@ static const NvPaneClass host_class = {
     .row_color = row_color,
     .details = details,
     .details_title = details_title,
+    .changes = NV_CHANGE_HOST | NV_CHANGE_STATE | NV_CHANGE_STATS,
 };
 
 const NvPaneClass *nv_pane_host_class(void)

@@ -111,25 +111,23 @@ typedef struct {
     gboolean pending;
 } NetExtra;
 
-#define EXTRA_KEY "ncvirt-network-extra"
+/* The pane's instance: the base, then what the model does not hold. */
+typedef struct {
+    NvPane base;
+    NetExtra extra;
+} NetworksPane;
 
-static void extra_free(NetExtra *x)
+static NetExtra *extra_of(NvPane *pane)
 {
+    return &((NetworksPane *)pane)->extra;
+}
+
+static void finalize(NvPane *pane)
+{
+    NetExtra *x = extra_of(pane);
     g_free(x->uuid);
     nv_net_info_free(x->info);
     g_free(x->error);
-    g_free(x);
-}
-
-/* Kept with the pane itself (g_dataset): a pane has no slot of its own for it. */
-static NetExtra *extra_of(NvPane *pane)
-{
-    NetExtra *x = g_dataset_get_data(pane, EXTRA_KEY);
-    if (!x) {
-        x = g_new0(NetExtra, 1);
-        g_dataset_set_data_full(pane, EXTRA_KEY, x, (GDestroyNotify)extra_free);
-    }
-    return x;
 }
 
 typedef struct {
@@ -294,23 +292,15 @@ static void end_job(NetUi *u)
     u->job = 0;
 }
 
-/* libvirt's messages may span lines: one line for the status bar. */
-static void message(NvApp *app, const char *msg, gboolean error)
-{
-    g_autofree char *line = g_strdup(msg);
-    g_strdelimit(line, "\n", ' ');
-    nv_app_message(app, line, error);
-}
-
 static void op_done(const GError *err, gpointer data)
 {
     NetUi *u = data;
     end_job(u);
     if (err) {
-        message(u->pane->app, err->message, TRUE);
+        nv_app_message(u->pane->app, err->message, TRUE);
     } else {
         g_autofree char *msg = nv_net_op_message(u->op, u->name);
-        message(u->pane->app, msg, FALSE);
+        nv_app_message(u->pane->app, msg, FALSE);
     }
     /* Its definition may have changed (a bridge name given on start): read it again. */
     extra_forget(u->pane);
@@ -412,7 +402,7 @@ static void leases_known(GPtrArray *leases, const GError *err, gpointer data)
     end_job(u);
     NvApp *app = u->pane->app;
     if (err) {
-        message(app, err->message, TRUE);
+        nv_app_message(app, err->message, TRUE);
         net_ui_free(u);
         return;
     }
@@ -504,6 +494,9 @@ static const NvPaneClass networks_class = {
     .details = details,
     .details_title = details_title,
     .action = action,
+    .changes = NV_CHANGE_NETWORKS | NV_CHANGE_IFACES,
+    .instance_size = sizeof(NetworksPane),
+    .finalize = finalize,
 };
 
 const NvPaneClass *nv_pane_networks_class(void)

@@ -88,7 +88,8 @@ static gboolean in_volumes(NvPane *pane)
 {
     StorageUi *ui = ui_of(pane);
     NvPool *p = selected_pool(pane);
-    return ui->in_volumes && pane->app->details_focus && p && g_strcmp0(p->name, ui->pool) == 0;
+    return ui->in_volumes && nv_pane_details_focused(pane) && p &&
+           g_strcmp0(p->name, ui->pool) == 0;
 }
 
 /* The picked volume: by name, else the one now at its index (it was deleted or renamed). */
@@ -267,7 +268,7 @@ static void scroll_to_picked(NvPane *pane)
     StorageUi *ui = ui_of(pane);
     if (!in_volumes(pane) || ui->line < 0)
         return;
-    int page = MAX(1, pane->app->details_page);
+    int page = MAX(1, pane->details_page);
     if (ui->line < pane->details_scroll)
         pane->details_scroll = ui->line;
     else if (ui->line + 3 > pane->details_scroll + page)
@@ -369,41 +370,13 @@ static Ask *ask_volume(NvPane *pane, const NvPool *p, const NvVolume *v)
 }
 
 /* `text` as lines that fit a dialog (dialogs do not wrap). */
-static void wrap_into(GPtrArray *out, NvApp *app, const char *text)
-{
-    const int width = MAX(20, MIN(app->cols - 4, 76) - 8);
-    g_auto(GStrv) words = g_strsplit(text, " ", -1);
-    GString *line = g_string_new("");
-    for (char **w = words; *w; w++) {
-        if (line->len && nv_text_width(line->str) + 1 + nv_text_width(*w) > width) {
-            g_ptr_array_add(out, g_string_free(line, FALSE));
-            line = g_string_new("");
-        }
-        g_string_append_printf(line, "%s%s", line->len ? " " : "", *w);
-    }
-    g_ptr_array_add(out, g_string_free(line, FALSE));
-}
-
 static void add_line(Ask *a, const char *text)
 {
-    wrap_into(a->lines, a->app, text);
-}
-
-static void ignore_choice(NvApp *app, int index, const gboolean *checked, gpointer data) {}
-
-/* The outcome in the status line; an error too long for it also in full in a dialog, unless
- * the user is answering another one. */
-static void report(NvApp *app, const char *msg, gboolean error)
-{
-    g_autofree char *line = g_strdelimit(g_strdup(msg), "\n", ' ');
-    nv_app_message(app, line, error);
-    if (!error || nv_text_width(line) <= app->cols || app->prompt)
-        return;
-    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-    wrap_into(lines, app, line);
-    g_ptr_array_add(lines, NULL);
-    nv_app_menu(app, _("Failed"), _("What libvirt answered, in full:"),
-                (const char *const *)lines->pdata, ignore_choice, NULL);
+    g_autoptr(GPtrArray) lines = nv_status_wrap(a->app, text);
+    for (guint i = 0; i < lines->len; i++)
+        g_ptr_array_add(a->lines, g_strdup(lines->pdata[i]));
+    if (lines->len == 0)
+        g_ptr_array_add(a->lines, g_strdup(""));
 }
 
 static const char *const *lines_of(Ask *a)
@@ -416,7 +389,7 @@ static const char *const *lines_of(Ask *a)
 static void op_done(const GError *err, gpointer data)
 {
     Ask *a = data;
-    report(a->app, err ? err->message : a->done_message, err != NULL);
+    nv_app_report(a->app, err ? err->message : a->done_message, err != NULL);
     ask_free(a);
 }
 
@@ -426,7 +399,7 @@ static void op_done(const GError *err, gpointer data)
 static void run_pool_op(Ask *a, NvPoolOp op, char *done_message)
 {
     a->done_message = done_message;
-    nv_pool_op(a->app->conn, a->pool, op, op_done, a);
+    nv_pool_op(nv_app_get_conn(a->app), a->pool, op, op_done, a);
 }
 
 static void pool_confirmed(NvApp *app, int index, const gboolean *checked, gpointer data)
@@ -629,7 +602,7 @@ static void upload_done(NvJob *job, const GError *err, gpointer data)
     nv_app_job_end(j->app, j->id);
     j->job = NULL;
     if (err) {
-        report(j->app, err->message, TRUE);
+        nv_app_report(j->app, err->message, TRUE);
         return;
     }
     g_autofree char *size = nv_format_bytes(j->size);
@@ -659,7 +632,7 @@ void nv_storage_upload(NvApp *app, const char *pool, const char *volume, const c
         .data = j,
         .data_free = (GDestroyNotify)job_ui_free,
     };
-    j->job = nv_volume_upload(app->conn, &spec);
+    j->job = nv_volume_upload(nv_app_get_conn(app), &spec);
     nv_job_unref(j->job);
 }
 
@@ -667,7 +640,7 @@ static void wipe_done(NvJob *job, const GError *err, gpointer data)
 {
     Ask *a = data;
     nv_app_job_end(a->app, a->job_id);
-    report(a->app, err ? err->message : a->done_message, err != NULL);
+    nv_app_report(a->app, err ? err->message : a->done_message, err != NULL);
     ask_free(a);
 }
 
@@ -684,13 +657,13 @@ static void volume_confirmed(NvApp *app, int index, const gboolean *checked, gpo
     switch (a->step) {
     case VOLUME_DELETE:
         a->done_message = g_strdup_printf(_("deleted volume '%s'"), a->volume);
-        nv_volume_delete(app->conn, a->pool, a->volume, op_done, a);
+        nv_volume_delete(nv_app_get_conn(app), a->pool, a->volume, op_done, a);
         break;
     case VOLUME_WIPE: { /* a job with a spinner: libvirt cannot abort it */
         a->done_message = g_strdup_printf(_("wiped volume '%s'"), a->volume);
         g_autofree char *label = g_strdup_printf(_("wipe %s"), a->volume);
         a->job_id = nv_app_job_begin(app, label, NULL, NULL);
-        nv_job_unref(nv_volume_wipe(app->conn, a->pool, a->volume, wipe_done, a));
+        nv_job_unref(nv_volume_wipe(nv_app_get_conn(app), a->pool, a->volume, wipe_done, a));
         break;
     }
     case VOLUME_UPLOAD:
@@ -699,7 +672,7 @@ static void volume_confirmed(NvApp *app, int index, const gboolean *checked, gpo
         break;
     case VOLUME_SHRINK:
         a->done_message = g_strdup_printf(_("resized volume '%s'"), a->volume);
-        nv_volume_resize(app->conn, a->pool, a->volume, a->new_size, TRUE, op_done, a);
+        nv_volume_resize(nv_app_get_conn(app), a->pool, a->volume, a->new_size, TRUE, op_done, a);
         break;
     }
 }
@@ -740,7 +713,7 @@ static void users_then_confirm(GPtrArray *names, const GError *err, gpointer dat
 static void ask_with_users(Ask *a, VolumeStep step)
 {
     a->step = step;
-    nv_volume_users(a->app->conn, a->pool, a->volume, a->path, users_then_confirm, a);
+    nv_volume_users(nv_app_get_conn(a->app), a->pool, a->volume, a->path, users_then_confirm, a);
 }
 
 static void ask_resize(Ask *a, const char *message, const char *initial);
@@ -764,7 +737,7 @@ static void size_answered(NvApp *app, const char *answer, gpointer data)
     }
     if (a->new_size > a->capacity) {
         a->done_message = g_strdup_printf(_("resized volume '%s'"), a->volume);
-        nv_volume_resize(app->conn, a->pool, a->volume, a->new_size, FALSE, op_done, a);
+        nv_volume_resize(nv_app_get_conn(app), a->pool, a->volume, a->new_size, FALSE, op_done, a);
         return;
     }
     g_autofree char *from = nv_format_bytes(a->capacity);
@@ -882,7 +855,7 @@ static gboolean enter_volumes(NvPane *pane)
         ui->index = 0;
     }
     ui->in_volumes = TRUE;
-    pane->app->details_focus = TRUE;
+    nv_pane_set_details_focus(pane, TRUE);
     picked_volume(pane, NULL);
     return TRUE;
 }
@@ -894,27 +867,8 @@ static gboolean move_in_volumes(NvPane *pane, NvAction act)
     guint at = 0;
     if (!vols || !picked_volume(pane, &at))
         return FALSE;
-    guint last = vols->len - 1, page = (guint)MAX(1, pane->app->details_page / 3);
-    switch (act) {
-    case NV_ACTION_UP:
-        at = at ? at - 1 : 0;
-        break;
-    case NV_ACTION_DOWN:
-        at = MIN(at + 1, last);
-        break;
-    case NV_ACTION_PAGE_UP:
-        at = at > page ? at - page : 0;
-        break;
-    case NV_ACTION_PAGE_DOWN:
-        at = MIN(at + page, last);
-        break;
-    case NV_ACTION_HOME:
-        at = 0;
-        break;
-    default:
-        at = last;
-        break;
-    }
+    /* A volume takes about three lines of the details: a page is a third of the box. */
+    at = nv_list_step(at, vols->len, act, MAX(1, pane->details_page / 3) + 1);
     ui->index = at;
     g_free(ui->volume);
     ui->volume = g_strdup(((NvVolume *)vols->pdata[at])->name);
@@ -923,17 +877,12 @@ static gboolean move_in_volumes(NvPane *pane, NvAction act)
 
 static gboolean volumes_mode_action(NvPane *pane, NvAction act)
 {
-    switch (act) {
-    case NV_ACTION_UP:
-    case NV_ACTION_DOWN:
-    case NV_ACTION_PAGE_UP:
-    case NV_ACTION_PAGE_DOWN:
-    case NV_ACTION_HOME:
-    case NV_ACTION_END:
+    if (nv_list_is_move(act))
         return move_in_volumes(pane, act);
+    switch (act) {
     case NV_ACTION_BACK:
         ui_of(pane)->in_volumes = FALSE;
-        pane->app->details_focus = FALSE;
+        nv_pane_set_details_focus(pane, FALSE);
         return TRUE;
     case NV_ACTION_DETAILS:
         return TRUE;
@@ -978,6 +927,7 @@ static const NvPaneClass storage_class = {
     .details_title = details_title,
     .selected = selected,
     .action = action,
+    .changes = NV_CHANGE_POOLS,
 };
 
 const NvPaneClass *nv_pane_storage_class(void)

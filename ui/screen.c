@@ -47,6 +47,20 @@ void nv_screen_end(void)
         endwin();
 }
 
+void nv_screen_suspend(void)
+{
+    def_prog_mode();
+    endwin();
+}
+
+/* The other program left the screen in any state: repaint all of it. */
+void nv_screen_resume(void)
+{
+    reset_prog_mode();
+    clearok(curscr, TRUE);
+    refresh();
+}
+
 void nv_screen_resize(int *rows, int *cols)
 {
     struct winsize ws;

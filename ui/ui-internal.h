@@ -68,8 +68,18 @@ typedef struct {
 
 void nv_list_init(NvList *list);
 void nv_list_clear(NvList *list);
-/* Moves by an action (up, down, page, home, end); returns TRUE when the selection moved. */
+/* Moves by an action (up, down, page, home, end) in a box of `page` rows (a page move keeps
+ * one row in view); returns TRUE when the selection moved. */
 gboolean nv_list_move(NvList *list, NvAction action, int page);
+/* Up, down, page up/down, home or end: an action that moves in a list. */
+gboolean nv_list_is_move(NvAction action);
+/* The row such a move leads to from `at` among `n` rows (the arithmetic of nv_list_move, for
+ * a cursor kept by name rather than by row). */
+guint nv_list_step(guint at, guint n, NvAction action, int page);
+/* Rows 0..n-1, for a list that is not a filtered view of items (a dialog's). */
+void nv_list_set_count(NvList *list, guint n);
+/* Scrolls so that the selection is among the `h` rows shown; a list that shrank fills them. */
+void nv_list_scroll(NvList *list, int h);
 /* Keeps the selection on the same item (by index in the old rows) after a rebuild. */
 void nv_list_keep_in_range(NvList *list);
 /* The item index of the selected row, or -1 when empty. */
@@ -102,6 +112,14 @@ typedef struct {
     gboolean (*action)(NvPane *pane, NvAction action);
     /* Rows can be marked (space) so an action applies to all of them. */
     gboolean markable;
+    /* The NV_CHANGE_* of the model that rebuild the list; with NV_CHANGE_STATS the pane shows
+     * live numbers (redrawn, and re-sorted, on every refresh). */
+    unsigned changes;
+    /* The pane's instance: a struct whose first member is NvPane (0: a bare NvPane). */
+    gsize instance_size;
+    /* After the base is set up, and before it is torn down at exit. Optional. */
+    void (*init)(NvPane *pane);
+    void (*finalize)(NvPane *pane);
 } NvPaneClass;
 
 struct NvPane {
@@ -115,7 +133,39 @@ struct NvPane {
     GHashTable *marked;      /* names of marked items (a set) */
     int sort_column;         /* column the rows are sorted on, -1 for the model's order */
     gboolean sort_reverse;   /* descending */
+    gboolean details_focus;  /* keys move in the details box rather than the list */
+    int list_page;           /* rows of the list box, for page moves */
+    int details_page;        /* rows of the details box */
+    int details_width;       /* of the details box's interior, for graphs sized to fit */
 };
+
+/* ---- the pane base (pane.c) ---- */
+
+/* A pane of `klass`: the instance, its base set up, then the class's init. */
+NvPane *nv_pane_new(const NvPaneClass *klass, NvApp *app);
+void nv_pane_free(NvPane *pane);
+/* Rebuilds a pane's visible rows from its items and the filter. */
+void nv_pane_rebuild(NvPane *pane);
+/* Live numbers changed: rows move, the selection moves with its item. */
+void nv_pane_resort(NvPane *pane);
+/* The selection moved: the details start at the top and are fetched (now, or once the
+ * selection rests). */
+void nv_pane_selection_changed(NvPane *pane, gboolean at_once);
+/* Moves the selection by an up/down/page/home/end action; TRUE when it moved. */
+gboolean nv_pane_move(NvPane *pane, NvAction a);
+/* The actions every list has (moving, details focus, marks, sort); FALSE when not one. */
+gboolean nv_pane_list_action(NvPane *pane, NvAction a);
+void nv_pane_filter_clear(NvPane *pane);
+void nv_pane_filter_erase(NvPane *pane);
+void nv_pane_filter_append(NvPane *pane, gunichar c);
+/* Whether keys move in the details box (Enter) rather than the list (Escape). */
+void nv_pane_set_details_focus(NvPane *pane, gboolean focus);
+gboolean nv_pane_details_focused(NvPane *pane);
+void nv_pane_draw_list(NvPane *pane, int y, int x, int h, int w);
+void nv_pane_draw_details(NvPane *pane, int y, int x, int h, int w);
+/* The pane's connection and its model. */
+NvConn *nv_app_conn(NvPane *pane);
+const NvModel *nv_app_model(NvPane *pane);
 
 /* What an action applies to: the marked items in list order, else the selected one; an
  * array of guint item indices, empty when there is nothing. Caller frees. */
@@ -133,7 +183,7 @@ typedef struct NvView NvView;
 
 typedef struct {
     NvContext context;
-    /* Draws the whole screen (app->rows x app->cols) into stdscr, or straight to the terminal
+    /* Draws the whole screen (nv_app_rows x nv_app_cols) into stdscr, or straight to the terminal
      * when `raw` is set (curses is then not refreshed while the view is open). */
     void (*draw)(NvView *view);
     /* An action bound in `context`; returning FALSE closes the view. */
@@ -142,7 +192,7 @@ typedef struct {
     void (*key)(NvView *view, NvKey key);
     /* A mouse event at a screen cell; `buttons` is a curses mmask_t. Optional. */
     void (*mouse)(NvView *view, int y, int x, unsigned long buttons);
-    /* The terminal changed size (app->rows/cols are already updated). Optional. */
+    /* The terminal changed size (nv_app_rows/cols tell the new one). Optional. */
     void (*resize)(NvView *view);
     /* The connection's model changed (a domain started or stopped). Optional. */
     void (*model_changed)(NvView *view, unsigned changes);
@@ -177,6 +227,36 @@ guint nv_app_job_begin(NvApp *app, const char *label, NvJobCancelFunc cancel, gp
 /* `fraction` 0..1, or < 0 when unknown (a spinner instead of a bar). */
 void nv_app_job_progress(NvApp *app, guint id, double fraction, const char *detail);
 void nv_app_job_end(NvApp *app, guint id);
+/* The job-cancel key: cancels the newest job that can be cancelled. */
+void nv_app_job_cancel_newest(NvApp *app);
+
+/* ---- the status line (status.c) ---- */
+
+/* The one policy for libvirt's messages, which may be long and span lines (a schema error
+ * names the element on the next one): nv_app_message shows them on one line, the breaks as
+ * " · "; nv_app_report also shows an error that does not fit in full in a dialog (unless one
+ * is open); a question that quotes one lists nv_status_wrap's lines. */
+void nv_app_report(NvApp *app, const char *msg, gboolean error);
+/* A bulk action's outcome: `summary` in the status line, and every failure (char*) with its
+ * reason in a dialog when there are several or the summary does not fit. */
+void nv_app_report_failures(NvApp *app, const char *summary, GPtrArray *failures, guint total);
+/* `msg` on one line, its line breaks as " · ". */
+char *nv_status_one_line(const char *msg);
+/* `msg` as lines (char*) that fit a dialog's list on this terminal: dialogs do not wrap. */
+GPtrArray *nv_status_wrap(NvApp *app, const char *msg);
+/* The same at `width` columns: words never split, a word wider than that alone on its line. */
+GPtrArray *nv_status_wrap_to(const char *msg, int width);
+int nv_status_wrap_width(NvApp *app);
+
+typedef struct NvStatus NvStatus;
+NvStatus *nv_status_new(NvApp *app);
+void nv_status_free(NvStatus *s);
+/* Keeps the spinner turning while a connection is busy or a job runs. */
+void nv_status_spin(NvStatus *s);
+const char *nv_status_spinner_frame(NvStatus *s);
+gboolean nv_status_has_jobs(NvStatus *s);
+/* The newest job, else the last message, else the key hints. */
+void nv_status_draw(NvStatus *s, int y, int cols);
 
 /* Views that upper layers (the wizards) open for an action: ui/ cannot call into wizards/,
  * so main.c has wizards/ register a factory per action here. */
@@ -214,40 +294,33 @@ void nv_app_checklist(NvApp *app, const char *title, const char *message,
 void nv_prompt_key(NvApp *app, NvKey key);
 void nv_prompt_draw(NvApp *app);
 
-/* ---- the app (app.c) ---- */
+/* ---- the app (app.c): opaque, reached through these ---- */
 
-struct NvApp {
-    NvConn *conn;
-    NvKeymap *keymap;
-    GMainLoop *loop;
-    NvPane panes[4];
-    guint current;
-    NvView *view;       /* a console over the panes, or NULL */
-    NvPrompt *prompt;   /* a question over everything, or NULL */
-    gboolean suspended; /* another program ($EDITOR) has the terminal: draw nothing */
-    GPtrArray *jobs;    /* NvJobInfo* in start order (app.c) */
-    guint next_job_id;
-    gboolean details_focus;
-    gboolean help_open;
-    int help_scroll;
-    gboolean filter_editing;
-    char *status; /* the last message */
-    gboolean status_is_error;
-    guint status_source; /* clears the message after a while */
-    gboolean dirty;
-    guint draw_source;
-    guint spinner_source;
-    guint spinner_phase;
-    int rows, cols;
-    int list_page; /* rows of the list box, for page moves */
-    int details_page;
-    int details_width; /* of the details box's interior, for graphs sized to fit */
-    int exit_status;
-};
-
-NvConn *nv_app_conn(NvPane *pane);
-const NvModel *nv_app_model(NvPane *pane);
+/* The current connection (the app holds a list; the panes show the first for now). */
+NvConn *nv_app_get_conn(NvApp *app);
+NvKeymap *nv_app_get_keymap(NvApp *app);
+int nv_app_rows(NvApp *app);
+int nv_app_cols(NvApp *app);
+/* The open view, or NULL. */
+NvView *nv_app_get_view(NvApp *app);
+NvStatus *nv_app_get_status(NvApp *app);
+/* The open dialog, or NULL (dialog.c keeps it there). */
+NvPrompt *nv_app_get_prompt(NvApp *app);
+void nv_app_set_prompt(NvApp *app, NvPrompt *prompt);
+/* Ends the loop: nv_ui_run returns. */
+void nv_app_quit(NvApp *app);
+/* Hands the terminal to another program ($EDITOR) and takes it back: nothing is drawn
+ * meanwhile, not even a dialog; everything is repainted after. */
+void nv_app_suspend(NvApp *app);
+void nv_app_resume(NvApp *app);
+/* A connection is busy or still connecting. */
+gboolean nv_app_busy(NvApp *app);
 void nv_app_dirty(NvApp *app);
+
+#ifndef NV_APP_OPAQUE
+/* wizards/ still read NvApp's fields; the lead moves them to the accessors above. */
+#include "app-private.h"
+#endif
 
 /* Paces a view's repaints of changing content (a guest console, a VNC display): at most one
  * every `interval_us`. A change after a quiet moment paints at once; changes that come
@@ -266,8 +339,6 @@ void nv_pacer_changed(NvPacer *p);
 void nv_pacer_painted(NvPacer *p);
 /* Drops a held-back paint (the view is going). */
 void nv_pacer_clear(NvPacer *p);
-/* Rebuilds a pane's visible rows from its items and the filter. */
-void nv_pane_rebuild(NvPane *pane);
 
 /* ---- live graphs in the details (graphs.c) ---- */
 
@@ -294,8 +365,18 @@ gboolean nv_screen_read_key(NvKey *key);
 gboolean nv_screen_mouse(int *y, int *x, unsigned long *buttons);
 /* Applies the terminal's new size to curses. */
 void nv_screen_resize(int *rows, int *cols);
+/* Gives the terminal back as curses found it (for $EDITOR, ssh), and takes it again. */
+void nv_screen_suspend(void);
+void nv_screen_resume(void);
+
+/* ---- stderr while curses is up (stderr-log.c) ---- */
+
+/* Sends stderr to a log file; returns the saved descriptor for nv_stderr_restore. */
+int nv_stderr_redirect(void);
+void nv_stderr_restore(int saved);
 
 /* ---- help (help.c) ---- */
 
-void nv_help_draw(NvApp *app, int y, int x, int h, int width);
-int nv_help_line_count(NvApp *app);
+/* The keys of `pane`'s context chain, from line `scroll`. */
+void nv_help_draw(NvApp *app, NvPane *pane, int scroll, int y, int x, int h, int width);
+int nv_help_line_count(NvApp *app, NvPane *pane);

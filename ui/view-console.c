@@ -31,7 +31,7 @@ typedef struct {
 /* The name of the first key bound to `action` in the console context, or NULL. */
 static char *bound_key_name(NvApp *app, NvAction action)
 {
-    g_autoptr(GArray) bindings = nv_keymap_bindings(app->keymap, NV_CTX_CONSOLE);
+    g_autoptr(GArray) bindings = nv_keymap_bindings(nv_app_get_keymap(app), NV_CTX_CONSOLE);
     for (guint i = 0; i < bindings->len; i++) {
         const NvBinding *b = &g_array_index(bindings, NvBinding, i);
         if (b->action == action)
@@ -255,11 +255,11 @@ static void draw_header(NvConsoleView *v, const char *device)
     g_autofree char *text =
         g_strdup_printf(" %s · %s · %s", v->name, device ? device : _("console"), state);
     attr_t attr = COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD;
-    nv_draw_fill(stdscr, 0, 0, app->cols, attr);
+    nv_draw_fill(stdscr, 0, 0, nv_app_cols(app), attr);
     /* The way out stays visible however narrow the terminal is. */
-    int leave_w = MIN(nv_text_width(leave), app->cols);
-    nv_draw_text(stdscr, 0, 0, text, app->cols - leave_w, attr);
-    nv_draw_text(stdscr, 0, app->cols - leave_w, leave, leave_w, attr | A_REVERSE);
+    int leave_w = MIN(nv_text_width(leave), nv_app_cols(app));
+    nv_draw_text(stdscr, 0, 0, text, nv_app_cols(app) - leave_w, attr);
+    nv_draw_text(stdscr, 0, nv_app_cols(app) - leave_w, leave, leave_w, attr | A_REVERSE);
 }
 
 /* Why the console is not attached, over the first line of the (stale) screen. */
@@ -273,7 +273,7 @@ static void draw_problem(NvConsoleView *v)
                       ? COLOR_PAIR(NV_COLOR_ERROR) | A_BOLD | A_REVERSE
                       : A_REVERSE;
     g_autofree char *text = g_strdup_printf(" %s", msg);
-    nv_draw_text(stdscr, 1, 0, text, app->cols, attr);
+    nv_draw_text(stdscr, 1, 0, text, nv_app_cols(app), attr);
 }
 
 /* ---- the picker ---- */
@@ -289,9 +289,9 @@ static char *choice_label(const NvChardev *dev)
 static void draw_picker(NvConsoleView *v)
 {
     NvApp *app = v->base.app;
-    int width = MIN(app->cols - 4, 60);
-    int height = MIN(app->rows - 3, (int)v->choices->len + 4);
-    int y = MAX(1, (app->rows - height) / 2), x = MAX(0, (app->cols - width) / 2);
+    int width = MIN(nv_app_cols(app) - 4, 60);
+    int height = MIN(nv_app_rows(app) - 3, (int)v->choices->len + 4);
+    int y = MAX(1, (nv_app_rows(app) - height) / 2), x = MAX(0, (nv_app_cols(app) - width) / 2);
     nv_draw_box(stdscr, y, x, height, width, _("Choose a console"), TRUE);
     int visible = height - 4;
     int first = MAX(0, (int)v->pick - visible + 1);
@@ -331,7 +331,7 @@ static void on_console_changed(NvConsole *console, unsigned changes, gpointer da
 /* The domain's id: -1 when it is not running (or the connection is down). */
 static int domain_id(NvConsoleView *v)
 {
-    NvConn *conn = v->base.app->conn;
+    NvConn *conn = nv_app_get_conn(v->base.app);
     if (nv_conn_get_state(conn) != NV_CONN_CONNECTED)
         return -1;
     const NvModel *m = nv_conn_model(conn);
@@ -351,9 +351,9 @@ static gboolean domain_running(NvConsoleView *v)
 static void open_console(NvConsoleView *v, const char *device)
 {
     NvApp *app = v->base.app;
-    v->console = nv_console_open(app->conn, v->uuid, device, FALSE);
+    v->console = nv_console_open(nv_app_get_conn(app), v->uuid, device, FALSE);
     nv_console_set_listener(v->console, on_console_changed, v);
-    nv_console_resize(v->console, MAX(1, app->rows - 1), app->cols);
+    nv_console_resize(v->console, MAX(1, nv_app_rows(app) - 1), nv_app_cols(app));
 }
 
 static void view_draw(NvView *view)
@@ -372,11 +372,12 @@ static void view_draw(NvView *view)
     if (device == NULL && v->choices->len == 1)
         device = ((NvChardev *)v->choices->pdata[0])->alias;
     draw_header(v, device);
-    draw_screen(v, 1, app->rows - 1, app->cols);
+    draw_screen(v, 1, nv_app_rows(app) - 1, nv_app_cols(app));
     draw_problem(v);
     int row, col;
     if (nv_console_get_state(v->console) == NV_CONSOLE_ATTACHED &&
-        nv_console_get_cursor(v->console, &row, &col) && row + 1 < app->rows && col < app->cols) {
+        nv_console_get_cursor(v->console, &row, &col) && row + 1 < nv_app_rows(app) &&
+        col < nv_app_cols(app)) {
         wmove(stdscr, row + 1, col);
         curs_set(1);
     } else {
@@ -387,7 +388,7 @@ static void view_draw(NvView *view)
 /* The key bound to `action`, when there is exactly one, goes to the guest instead. */
 static void pass_bound_key(NvConsoleView *v, NvAction action)
 {
-    g_autoptr(GArray) bindings = nv_keymap_bindings(v->base.app->keymap, NV_CTX_CONSOLE);
+    g_autoptr(GArray) bindings = nv_keymap_bindings(nv_app_get_keymap(v->base.app), NV_CTX_CONSOLE);
     NvKey key = NV_KEY_NONE;
     for (guint i = 0; i < bindings->len; i++) {
         const NvBinding *b = &g_array_index(bindings, NvBinding, i);
@@ -404,7 +405,7 @@ static void pass_bound_key(NvConsoleView *v, NvAction action)
 static gboolean view_action(NvView *view, NvAction action)
 {
     NvConsoleView *v = (NvConsoleView *)view;
-    int page = MAX(1, view->app->rows - 2);
+    int page = MAX(1, nv_app_rows(view->app) - 2);
     switch (action) {
     case NV_ACTION_CONSOLE_EXIT:
         return FALSE;
@@ -470,7 +471,7 @@ static void view_resize(NvView *view)
 {
     NvConsoleView *v = (NvConsoleView *)view;
     if (v->console)
-        nv_console_resize(v->console, MAX(1, view->app->rows - 1), view->app->cols);
+        nv_console_resize(v->console, MAX(1, nv_app_rows(view->app) - 1), nv_app_cols(view->app));
 }
 
 static void view_model_changed(NvView *view, unsigned changes)
@@ -524,7 +525,7 @@ static NvChardev *chardev_copy(const NvChardev *dev)
 static GPtrArray *console_choices(NvApp *app, const char *uuid)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)nv_chardev_free);
-    const NvDomainDetails *d = nv_conn_model(app->conn)->details;
+    const NvDomainDetails *d = nv_conn_model(nv_app_get_conn(app))->details;
     if (d == NULL || strcmp(d->uuid, uuid) != 0)
         return out;
     for (guint i = 0; i < d->chardevs->len; i++) {

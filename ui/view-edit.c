@@ -62,7 +62,7 @@ static void view_unref(gpointer data)
 
 static NvConn *view_conn(EditView *v)
 {
-    return v->base.app->conn;
+    return nv_app_get_conn(v->base.app);
 }
 
 static void set_status(EditView *v, NvNoteKind kind, const char *text)
@@ -79,7 +79,7 @@ static void reload(EditView *v);
 
 static char *key_for(EditView *v, NvAction action)
 {
-    g_autoptr(GArray) binds = nv_keymap_bindings(v->base.app->keymap, NV_CTX_FORM);
+    g_autoptr(GArray) binds = nv_keymap_bindings(nv_app_get_keymap(v->base.app), NV_CTX_FORM);
     for (guint i = 0; i < binds->len; i++)
         if (g_array_index(binds, NvBinding, i).action == action)
             return nv_key_name(g_array_index(binds, NvBinding, i).key);
@@ -888,7 +888,7 @@ static void open_item_menu(EditView *v, const char *key)
 static void on_discard(NvApp *app, int index, const gboolean *checked, gpointer data)
 {
     EditView *v = data;
-    gboolean close = index == 0 && !v->closed && app->view == &v->base;
+    gboolean close = index == 0 && !v->closed && nv_app_get_view(app) == &v->base;
     view_unref(v);
     if (close)
         nv_app_close_view(app);
@@ -1085,7 +1085,7 @@ static void draw(NvView *view)
 {
     EditView *v = (EditView *)view;
     NvApp *app = view->app;
-    int rows = app->rows, cols = app->cols;
+    int rows = nv_app_rows(app), cols = nv_app_cols(app);
     werase(stdscr);
     draw_title(v, cols);
     int body = MAX(1, rows - 3);

@@ -31,8 +31,7 @@ struct SnapView {
     char *load_error;
     gboolean loading;
     char *select_name; /* select this snapshot after the next load */
-    guint selected;
-    guint top;
+    NvList rows;       /* over list->snapshots */
     char *message;
     gboolean message_error;
     /* The operation in progress (one at a time): its label and progress. */
@@ -93,14 +92,15 @@ static void load(SnapView *v);
 
 static NvSnapshot *selected_snapshot(SnapView *v)
 {
-    if (!v->list || v->selected >= v->list->snapshots->len)
+    int i = nv_list_selected_item(&v->rows);
+    if (!v->list || i < 0)
         return NULL;
-    return v->list->snapshots->pdata[v->selected];
+    return v->list->snapshots->pdata[i];
 }
 
 static const NvDomain *model_domain(SnapView *v)
 {
-    const NvModel *m = nv_conn_model(v->base.app->conn);
+    const NvModel *m = nv_conn_model(nv_app_get_conn(v->base.app));
     for (guint i = 0; m->domains && i < m->domains->len; i++) {
         const NvDomain *d = m->domains->pdata[i];
         if (g_strcmp0(d->uuid, v->uuid) == 0)
@@ -239,9 +239,8 @@ static void on_list(NvConn *conn, NvSnapshotList *list, const GError *err, gpoin
     v->list = list;
     int i = want ? nv_snapshot_find(list, want) : -1;
     if (i >= 0)
-        v->selected = (guint)i;
-    else if (v->selected >= list->snapshots->len)
-        v->selected = list->snapshots->len ? list->snapshots->len - 1 : 0;
+        v->rows.selected = (guint)i;
+    nv_list_set_count(&v->rows, list->snapshots->len);
     nv_app_dirty(v->base.app);
 }
 
@@ -249,7 +248,7 @@ static void load(SnapView *v)
 {
     v->loading = TRUE;
     spin(v);
-    nv_snapshot_list(v->base.app->conn, v->uuid, on_list, link_ref(v->link),
+    nv_snapshot_list(nv_app_get_conn(v->base.app), v->uuid, on_list, link_ref(v->link),
                      (GDestroyNotify)link_unref);
 }
 
@@ -353,8 +352,8 @@ static void on_created(NvJob *job, const GError *err, gpointer data)
 
 static void start_create(SnapView *v, Op *op)
 {
-    NvJob *job = nv_snapshot_create(v->base.app->conn, v->uuid, v->name, &op->spec, on_job_progress,
-                                    on_created, op, (GDestroyNotify)op_free);
+    NvJob *job = nv_snapshot_create(nv_app_get_conn(v->base.app), v->uuid, v->name, &op->spec,
+                                    on_job_progress, on_created, op, (GDestroyNotify)op_free);
     track_job(v, op, job, TRUE);
     nv_job_unref(job);
 }
@@ -482,13 +481,14 @@ static void on_reverted(NvJob *job, const GError *err, gpointer data)
         err ? g_strdup(err->message)
             : g_strdup_printf(_("Reverted '%s' to '%s'."), v ? v->name : "", op->snapshot);
     report(op, msg, err != NULL);
-    nv_conn_refresh(op->app->conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
+    nv_conn_refresh(nv_app_get_conn(op->app), NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
 }
 
 static void start_revert(SnapView *v, Op *op, gboolean force)
 {
-    NvJob *job = nv_snapshot_revert(v->base.app->conn, v->uuid, v->name, op->snapshot, force,
-                                    on_job_progress, on_reverted, op, (GDestroyNotify)op_free);
+    NvJob *job =
+        nv_snapshot_revert(nv_app_get_conn(v->base.app), v->uuid, v->name, op->snapshot, force,
+                           on_job_progress, on_reverted, op, (GDestroyNotify)op_free);
     track_job(v, op, job, FALSE);
     nv_job_unref(job);
 }
@@ -570,7 +570,7 @@ static void on_delete_answer(NvApp *app, int index, const gboolean *checked, gpo
     }
     g_autofree char *label = g_strdup_printf(_("deleting snapshot '%s'"), op->snapshot);
     set_busy(v, label);
-    nv_snapshot_delete(app->conn, v->uuid, op->snapshot, op->children, on_deleted, op,
+    nv_snapshot_delete(nv_app_get_conn(app), v->uuid, op->snapshot, op->children, on_deleted, op,
                        (GDestroyNotify)op_free);
 }
 
@@ -632,32 +632,8 @@ static void delete_selected(SnapView *v)
 
 static void move_selection(SnapView *v, NvAction a)
 {
-    guint n = v->list ? v->list->snapshots->len : 0;
-    if (n == 0)
-        return;
-    guint page = (guint)MAX(1, v->base.app->rows - 6);
-    switch (a) {
-    case NV_ACTION_UP:
-        v->selected = v->selected > 0 ? v->selected - 1 : 0;
-        break;
-    case NV_ACTION_DOWN:
-        v->selected = MIN(n - 1, v->selected + 1);
-        break;
-    case NV_ACTION_PAGE_UP:
-        v->selected = v->selected > page ? v->selected - page : 0;
-        break;
-    case NV_ACTION_PAGE_DOWN:
-        v->selected = MIN(n - 1, v->selected + page);
-        break;
-    case NV_ACTION_HOME:
-        v->selected = 0;
-        break;
-    case NV_ACTION_END:
-        v->selected = n - 1;
-        break;
-    default:
-        break;
-    }
+    /* A page moves by the height of the list box. */
+    nv_list_move(&v->rows, a, MAX(1, nv_app_rows(v->base.app) - 6) + 1);
 }
 
 static gboolean view_action(NvView *view, NvAction a)
@@ -688,23 +664,20 @@ static void view_key(NvView *view, NvKey key)
 {
     SnapView *v = (SnapView *)view;
     NvApp *app = view->app;
-    NvAction a = nv_keymap_lookup(app->keymap, NV_CTX_LIST, key);
+    NvAction a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_LIST, key);
     if (a == NV_ACTION_NONE)
-        a = nv_keymap_lookup(app->keymap, NV_CTX_GLOBAL, key);
-    switch (a) {
-    case NV_ACTION_UP:
-    case NV_ACTION_DOWN:
-    case NV_ACTION_PAGE_UP:
-    case NV_ACTION_PAGE_DOWN:
-    case NV_ACTION_HOME:
-    case NV_ACTION_END:
+        a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_GLOBAL, key);
+    if (nv_list_is_move(a)) {
         move_selection(v, a);
-        break;
+        nv_app_dirty(app);
+        return;
+    }
+    switch (a) {
     case NV_ACTION_BACK:
         nv_app_close_view(app); /* frees the view */
         return;
     case NV_ACTION_QUIT:
-        g_main_loop_quit(app->loop);
+        nv_app_quit(app);
         break;
     case NV_ACTION_REFRESH:
         load(v);
@@ -726,7 +699,7 @@ static void view_key(NvView *view, NvKey key)
 
 static char *key_of(NvApp *app, NvContext ctx, NvAction action)
 {
-    g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, ctx);
+    g_autoptr(GArray) binds = nv_keymap_bindings(nv_app_get_keymap(app), ctx);
     for (guint i = 0; i < binds->len; i++)
         if (g_array_index(binds, NvBinding, i).action == action)
             return nv_key_name(g_array_index(binds, NvBinding, i).key);
@@ -779,25 +752,22 @@ static void draw_rows(SnapView *v, int y, int x, int h, int w)
 {
     NvSnapshotList *l = v->list;
     guint n = l->snapshots->len;
-    if (v->selected < v->top)
-        v->top = v->selected;
-    if (v->selected >= v->top + (guint)h)
-        v->top = v->selected - (guint)h + 1;
+    nv_list_scroll(&v->rows, h);
     int date_w = w >= 60 ? 16 : 0, kind_w = w >= 45 ? 12 : 0;
     int name_w = w - 2 - (date_w ? date_w + 1 : 0) - (kind_w ? kind_w + 1 : 0);
     for (int r = 0; r < h; r++) {
-        guint i = v->top + (guint)r;
+        guint i = v->rows.top + (guint)r;
         if (i >= n) {
             nv_draw_fill(stdscr, y + r, x, w, A_NORMAL);
             continue;
         }
         NvSnapshot *s = l->snapshots->pdata[i];
-        attr_t attr = i == v->selected ? COLOR_PAIR(NV_COLOR_SELECTED) | A_BOLD
-                      : s->current     ? A_BOLD
-                                       : A_NORMAL;
+        attr_t attr = i == v->rows.selected ? COLOR_PAIR(NV_COLOR_SELECTED) | A_BOLD
+                      : s->current          ? A_BOLD
+                                            : A_NORMAL;
         int cx = x;
         nv_draw_text(stdscr, y + r, cx, s->current ? "●" : " ", 1,
-                     attr | (i == v->selected ? 0 : COLOR_PAIR(NV_COLOR_RUNNING)));
+                     attr | (i == v->rows.selected ? 0 : COLOR_PAIR(NV_COLOR_RUNNING)));
         nv_draw_fill(stdscr, y + r, cx + 1, 1, attr);
         cx += 2;
         /* The tree's lines are ours; the name is the host's and is sanitised. */
@@ -886,30 +856,30 @@ static void view_draw(NvView *view)
     SnapView *v = (SnapView *)view;
     NvApp *app = view->app;
     werase(stdscr);
-    nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
+    nv_draw_fill(stdscr, 0, 0, nv_app_cols(app), COLOR_PAIR(NV_COLOR_HEADER));
     g_autofree char *head = g_strdup_printf(_(" ncvirt  snapshots of %s (%s)"), v->name,
                                             _(nv_domain_state_name(domain_state(v))));
-    nv_draw_text(stdscr, 0, 0, head, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
+    nv_draw_text(stdscr, 0, 0, head, nv_app_cols(app) - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
     if (v->loading || v->busy)
-        nv_draw_text(stdscr, 0, app->cols - 2,
+        nv_draw_text(stdscr, 0, nv_app_cols(app) - 2,
                      spinner_frames[v->phase % G_N_ELEMENTS(spinner_frames)], 2,
                      COLOR_PAIR(NV_COLOR_HEADER));
-    int body_y = 1, body_h = app->rows - 2;
-    if (app->cols >= NV_SNAP_WIDE_COLS) {
-        int lw = app->cols * 55 / 100;
+    int body_y = 1, body_h = nv_app_rows(app) - 2;
+    if (nv_app_cols(app) >= NV_SNAP_WIDE_COLS) {
+        int lw = nv_app_cols(app) * 55 / 100;
         draw_list(v, body_y, 0, body_h, lw);
-        draw_details(v, body_y, lw, body_h, app->cols - lw);
+        draw_details(v, body_y, lw, body_h, nv_app_cols(app) - lw);
     } else {
         int lh = MAX(4, body_h / 2);
-        draw_list(v, body_y, 0, lh, app->cols);
-        draw_details(v, body_y + lh, 0, body_h - lh, app->cols);
+        draw_list(v, body_y, 0, lh, nv_app_cols(app));
+        draw_details(v, body_y + lh, 0, body_h - lh, nv_app_cols(app));
     }
     g_autofree char *status = status_line(v);
     attr_t attr = v->busy                          ? A_BOLD
                   : v->message_error && v->message ? COLOR_PAIR(NV_COLOR_ERROR) | A_BOLD
                   : v->message                     ? A_NORMAL
                                                    : A_DIM;
-    nv_draw_text(stdscr, app->rows - 1, 0, status, app->cols, attr);
+    nv_draw_text(stdscr, nv_app_rows(app) - 1, 0, status, nv_app_cols(app), attr);
 }
 
 static void view_model_changed(NvView *view, unsigned changes)
@@ -926,6 +896,7 @@ static void view_free(NvView *view)
     g_clear_handle_id(&v->spinner_source, g_source_remove);
     g_clear_pointer(&v->job, nv_job_unref);
     nv_snapshot_list_free(v->list);
+    nv_list_clear(&v->rows);
     g_free(v->load_error);
     g_free(v->select_name);
     g_free(v->message);
@@ -950,6 +921,7 @@ NvView *nv_view_snapshots_new(NvApp *app, const char *uuid, const char *name)
     SnapView *v = g_new0(SnapView, 1);
     v->base.klass = &snapshots_class;
     v->base.app = app;
+    nv_list_init(&v->rows);
     v->link = g_new0(Link, 1);
     v->link->refs = 1;
     v->link->view = v;

@@ -79,7 +79,7 @@ static void write_all(const char *buf, gsize len)
 static void layout(VncView *v)
 {
     NvApp *app = v->base.app;
-    int cols = MAX(1, app->cols), rows = MAX(1, app->rows - 1);
+    int cols = MAX(1, nv_app_cols(app)), rows = MAX(1, nv_app_rows(app) - 1);
     v->grid_cols = cols;
     v->grid_rows = rows;
     if (v->fb_w > 0 && v->fb_h > 0) {
@@ -101,7 +101,7 @@ static void paint_status(VncView *v, GString *out)
 {
     NvApp *app = v->base.app;
     g_autofree char *menu_key = NULL;
-    g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, NV_CTX_VNC);
+    g_autoptr(GArray) binds = nv_keymap_bindings(nv_app_get_keymap(app), NV_CTX_VNC);
     for (guint i = 0; i < binds->len && !menu_key; i++)
         if (g_array_index(binds, NvBinding, i).action == NV_ACTION_VNC_MENU)
             menu_key = nv_key_name(g_array_index(binds, NvBinding, i).key);
@@ -126,7 +126,7 @@ static void paint_status(VncView *v, GString *out)
             line = with_status;
         }
     }
-    g_autofree char *fitted = nv_text_pad(line, app->cols);
+    g_autofree char *fitted = nv_text_pad(line, nv_app_cols(app));
     g_string_append(out, "\033[1;1H\033[0;7m");
     g_string_append(out, fitted);
     g_string_append(out, "\033[0m");
@@ -198,7 +198,7 @@ static void resized(NvVnc *vnc, int w, int h, gpointer data)
 static void password_answer(NvApp *app, const char *answer, gpointer data)
 {
     VncView *v = data;
-    if (app->view != &v->base)
+    if (nv_app_get_view(app) != &v->base)
         return; /* the view went away while the question was open */
     nv_vnc_set_password(v->vnc, answer);
 }
@@ -295,7 +295,7 @@ static gboolean menu_key(VncView *v, NvKey key)
         v->status_dirty = TRUE;
         return TRUE;
     }
-    NvAction a = nv_keymap_lookup(app->keymap, NV_CTX_VNC_MENU, key);
+    NvAction a = nv_keymap_lookup(nv_app_get_keymap(app), NV_CTX_VNC_MENU, key);
     v->menu = MENU_NONE;
     v->status_dirty = TRUE;
     switch (a) {
@@ -404,8 +404,8 @@ NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
     v->name = g_strdup(name);
     v->mode = NV_CELL_HALF;
     v->colors = detect_colors();
-    v->converter =
-        nv_cell_converter_new(v->mode, v->colors, MAX(1, app->cols), MAX(1, app->rows - 1));
+    v->converter = nv_cell_converter_new(v->mode, v->colors, MAX(1, nv_app_cols(app)),
+                                         MAX(1, nv_app_rows(app) - 1));
     nv_cell_converter_set_pixel_format(v->converter, NV_PIXEL_RGBX);
     v->vnc = nv_vnc_new();
     const NvVncCallbacks cb = {
@@ -418,6 +418,6 @@ NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
     layout(v);
     set_status(v, _("connecting…"));
     mousemask(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION, NULL);
-    v->opening = nv_vnc_open_domain(app->conn, uuid, v->vnc, opened, v);
+    v->opening = nv_vnc_open_domain(nv_app_get_conn(app), uuid, v->vnc, opened, v);
     return &v->base;
 }

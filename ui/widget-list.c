@@ -1,4 +1,6 @@
-/* The list widget: the filtered rows of a pane, the selection and the scroll position. */
+/* The list widget, the one cursor of every list on screen (panes, dialogs, the snapshots
+ * view): the rows shown (a pane's filtered items, or simply 0..n-1), the selection and the
+ * scroll position. */
 #include "ui-internal.h"
 
 void nv_list_init(NvList *list)
@@ -26,36 +28,61 @@ void nv_list_keep_in_range(NvList *list)
         list->top = list->selected;
 }
 
-gboolean nv_list_move(NvList *list, NvAction action, int page)
+gboolean nv_list_is_move(NvAction action)
 {
-    guint n = list->rows->len;
+    return action == NV_ACTION_UP || action == NV_ACTION_DOWN || action == NV_ACTION_PAGE_UP ||
+           action == NV_ACTION_PAGE_DOWN || action == NV_ACTION_HOME || action == NV_ACTION_END;
+}
+
+guint nv_list_step(guint at, guint n, NvAction action, int page)
+{
     if (n == 0)
-        return FALSE;
-    guint old = list->selected;
+        return 0;
     guint step = page > 1 ? (guint)page - 1 : 1;
     switch (action) {
     case NV_ACTION_UP:
-        list->selected = old > 0 ? old - 1 : 0;
-        break;
+        return at > 0 ? at - 1 : 0;
     case NV_ACTION_DOWN:
-        list->selected = old + 1 < n ? old + 1 : n - 1;
-        break;
+        return at + 1 < n ? at + 1 : n - 1;
     case NV_ACTION_PAGE_UP:
-        list->selected = old > step ? old - step : 0;
-        break;
+        return at > step ? at - step : 0;
     case NV_ACTION_PAGE_DOWN:
-        list->selected = old + step < n ? old + step : n - 1;
-        break;
+        return at + step < n ? at + step : n - 1;
     case NV_ACTION_HOME:
-        list->selected = 0;
-        break;
+        return 0;
     case NV_ACTION_END:
-        list->selected = n - 1;
-        break;
+        return n - 1;
     default:
-        return FALSE;
+        return at;
     }
+}
+
+gboolean nv_list_move(NvList *list, NvAction action, int page)
+{
+    guint old = list->selected;
+    list->selected = nv_list_step(old, list->rows->len, action, page);
     return list->selected != old;
+}
+
+void nv_list_set_count(NvList *list, guint n)
+{
+    g_array_set_size(list->rows, n);
+    for (guint i = 0; i < n; i++)
+        g_array_index(list->rows, guint, i) = i;
+    nv_list_keep_in_range(list);
+}
+
+void nv_list_scroll(NvList *list, int h)
+{
+    if (h <= 0)
+        return;
+    if (list->selected < list->top)
+        list->top = list->selected;
+    if (list->selected >= list->top + (guint)h)
+        list->top = list->selected - (guint)h + 1;
+    /* After the list shrank (a filter, a reload) fill the box instead of leaving a gap. */
+    if (list->top + (guint)h > list->rows->len)
+        list->top = list->rows->len > (guint)h ? list->rows->len - (guint)h : 0;
 }
 
 int nv_list_selected_item(const NvList *list)
