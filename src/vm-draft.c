@@ -8,12 +8,12 @@
 
 #include "error.h"
 #include "i18n.h"
+#include "names.h"
 #include "text.h"
 
 #define NV_KIB 1024ULL
 #define NV_MIB (1024ULL * 1024)
 #define NV_GIB (1024ULL * 1024 * 1024)
-#define NV_VM_NAME_MAX 100
 #define NV_VM_MIN_MEMORY_KIB (16 * NV_KIB)
 #define NV_VM_PATH_MAX 4096
 #define NV_VM_CMDLINE_MAX 4096
@@ -140,22 +140,6 @@ static gboolean in_list(const char *s, const char *const *list)
     return s && g_strv_contains(list, s);
 }
 
-gboolean nv_vm_check_name(const char *name, GError **err)
-{
-    gsize n = name ? strlen(name) : 0;
-    if (n == 0)
-        return invalid(err, _("enter a name"));
-    if (n > NV_VM_NAME_MAX)
-        return invalid(err, _("at most %d characters"), NV_VM_NAME_MAX);
-    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
-    if (strspn(name, ok) != n)
-        return invalid(err, _("use only letters, digits and _ . + -"));
-    /* A leading '-' reads as an option to virsh and most tools; a leading '.' hides files. */
-    if (name[0] == '-' || name[0] == '.')
-        return invalid(err, _("cannot start with '-' or '.'"));
-    return TRUE;
-}
-
 gboolean nv_vm_name_in_model(const NvModel *model, const char *name)
 {
     for (guint i = 0; model && model->domains && i < model->domains->len; i++)
@@ -275,8 +259,8 @@ static gboolean check_storage(const NvVmDraft *d, GError **err)
         if (!plain_name(d->pool, 255))
             return invalid(err, _("choose a storage pool for the new volume"));
         g_autofree char *vol = nv_vm_draft_volume_name(d);
-        if (!nv_vm_check_name(vol, NULL))
-            return invalid(err, _("volume name '%s': use only letters, digits and _ . + -"), vol);
+        if (!nv_name_check(NV_NAME_VOLUME, vol, err))
+            return FALSE;
         if (!nv_vm_check_disk_size(d->disk_bytes, NULL, err))
             return FALSE;
         break;
@@ -295,10 +279,8 @@ static gboolean check_storage(const NvVmDraft *d, GError **err)
 
 gboolean nv_vm_draft_check(const NvVmDraft *d, GError **err)
 {
-    if (!nv_vm_check_name(d->name, err)) {
-        g_prefix_error(err, _("name: "));
+    if (!nv_name_check(NV_NAME_DOMAIN, d->name, err))
         return FALSE;
-    }
     if (!plain_word(d->virt_type) || !plain_word(d->arch))
         return invalid(err, _("the virtualisation type and architecture are not known yet"));
     if (!nv_vm_check_memory(d->memory_kib, NULL, err) || !nv_vm_check_vcpus(d->vcpus, NULL, 0, err))

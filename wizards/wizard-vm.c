@@ -5,6 +5,7 @@
  * the background when the wizard opens; the commit (src/vm-create.c) leaves nothing behind. */
 #include <string.h>
 
+#include "names.h"
 #include "view-edit.h"
 #include "vm-create.h"
 #include "vm-draft.h"
@@ -758,7 +759,7 @@ static gboolean read_storage(NvWizard *wz, NvForm *form, gpointer draft)
         g_autofree char *vol = g_strdup(text_of(vm, "volume"));
         nv_vm_draft_set(&d->volume, g_strstrip(vol));
         g_autoptr(GError) err = NULL;
-        if (*d->volume && !nv_vm_check_name(d->volume, &err)) {
+        if (*d->volume && !nv_name_check(NV_NAME_VOLUME, d->volume, &err)) {
             nv_form_set_note(form, "volume", NV_NOTE_ERROR, err->message);
             return FALSE;
         }
@@ -782,7 +783,7 @@ static gboolean skip_storage(gpointer draft)
 static gboolean check_name(const char *text, gpointer data, GError **err)
 {
     Vm *vm = data;
-    if (!nv_vm_check_name(text, err))
+    if (!nv_name_check(NV_NAME_DOMAIN, text, err))
         return FALSE;
     if (nv_vm_name_in_model(model(vm), text)) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("a domain named '%s' exists"), text);
