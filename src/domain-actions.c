@@ -103,12 +103,13 @@ char *nv_op_summary(GPtrArray *results)
         g_string_append_printf(s, "%s%s %u", j ? ", " : "",
                                nv_domain_op_verb(g_array_index(ops, NvDomainOp, j)),
                                g_array_index(counts, guint, j));
-    if (failed) {
-        g_string_append_printf(s, _("%sfailed %u: %s"), s->len ? ", " : "", failed,
-                               first_failure->message);
-        if (failed > 1)
-            g_string_append_printf(s, _(" (and %u more)"), failed - 1);
-    }
+    if (failed && s->len)
+        g_string_append(s, ", ");
+    if (failed == 1)
+        g_string_append_printf(s, _("failed %u: %s"), failed, first_failure->message);
+    else if (failed)
+        g_string_append_printf(s, _("failed %u: %s (and %u more)"), failed, first_failure->message,
+                               failed - 1);
     g_array_unref(ops);
     g_array_unref(counts);
     return g_string_free(s, FALSE);

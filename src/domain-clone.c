@@ -230,9 +230,12 @@ GPtrArray *nv_clone_expand_names(const char *pattern, GError **err)
             _("the range goes down; write it as {%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT "}"),
             last, first);
     if (last - first + 1 > NV_CLONE_MAX)
-        return bad_pattern(err, pattern,
-                           _("the range makes %" G_GUINT64_FORMAT " names; at most %d at once"),
-                           last - first + 1, NV_CLONE_MAX);
+        return bad_pattern(
+            err, pattern,
+            ngettext("the range makes %" G_GUINT64_FORMAT " name; at most %d at once",
+                     "the range makes %" G_GUINT64_FORMAT " names; at most %d at once",
+                     (unsigned long)(last - first + 1)),
+            last - first + 1, NV_CLONE_MAX);
     /* The first number's width sets the padding: {01..10} gives 01, 02, ... 10. */
     int width = (int)(dots - inner);
     g_autofree char *prefix = g_strndup(pattern, (gsize)(open - pattern));

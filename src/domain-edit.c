@@ -1140,10 +1140,16 @@ static gboolean run_vcpus(Dom *d, Req *r, GError **err)
     if (max < 1 || cur < 1)
         return fail(err, _("a domain needs at least one vCPU"));
     if (max_hv > 0 && max > (unsigned)max_hv)
-        return fail(err, _("at most %d vCPUs are possible for a '%s' domain on this host"), max_hv,
-                    s->domain_type);
+        return fail(err,
+                    ngettext("at most %d vCPU is possible for a '%s' domain on this host",
+                             "at most %d vCPUs are possible for a '%s' domain on this host",
+                             (unsigned)max_hv),
+                    max_hv, s->domain_type);
     if (cur > max)
-        return fail(err, _("%u vCPUs is more than the maximum of %u"), cur, max);
+        return fail(err,
+                    ngettext("%u vCPU is more than the maximum of %u",
+                             "%u vCPUs is more than the maximum of %u", cur),
+                    cur, max);
     if (!d->persistent && r->u2)
         return fail(err, _("'%s' is transient: it has no definition to change the maximum in"),
                     d->name);
@@ -1286,8 +1292,10 @@ void nv_edit_boot(NvConn *conn, const char *uuid, const char *const *order, int 
 static gboolean run_autostart(Dom *d, Req *r, GError **err)
 {
     if (virDomainSetAutostart(d->dom, r->flag ? 1 : 0) < 0) {
-        nv_set_virt_error(err, _("cannot turn autostart %s for '%s'"), r->flag ? _("on") : _("off"),
-                          d->name);
+        if (r->flag)
+            nv_set_virt_error(err, _("cannot turn autostart on for '%s'"), d->name);
+        else
+            nv_set_virt_error(err, _("cannot turn autostart off for '%s'"), d->name);
         return FALSE;
     }
     /* A host setting: it holds from now on, whatever the domain's state. */

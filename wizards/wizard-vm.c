@@ -570,7 +570,9 @@ static void build_resources(NvWizard *wz, NvForm *form, gpointer draft)
         g_autofree char *total = nv_format_kib(h->mem_total_kib);
         g_autofree char *free_mem = nv_format_kib(h->mem_free_kib);
         g_autofree char *line =
-            g_strdup_printf(_("Host: %u CPUs, %s memory (%s free)"), h->cpus, total, free_mem);
+            g_strdup_printf(ngettext("Host: %u CPU, %s memory (%s free)",
+                                     "Host: %u CPUs, %s memory (%s free)", h->cpus),
+                            h->cpus, total, free_mem);
         nv_form_add_text(form, "host", line);
     }
     if (os && (os->min_ram || os->rec_ram)) {
@@ -860,8 +862,9 @@ static NvField *network_field(Vm *vm)
             (selected < 0 && strcmp(n->name, "default") == 0))
             selected = (int)values->len;
         g_ptr_array_add(values, g_strdup(n->name));
-        g_ptr_array_add(labels, g_strdup_printf("%s (%s%s)", n->name, n->forward_mode,
-                                                n->active ? "" : _(", not running")));
+        g_ptr_array_add(labels, n->active ? g_strdup_printf("%s (%s)", n->name, n->forward_mode)
+                                          : g_strdup_printf(_("%s (%s, not running)"), n->name,
+                                                            n->forward_mode));
     }
     if (values->len == 0)
         return NULL;
