@@ -108,8 +108,9 @@ char *nv_op_summary(GPtrArray *results)
     if (failed == 1)
         g_string_append_printf(s, _("failed %u: %s"), failed, first_failure->message);
     else if (failed)
-        g_string_append_printf(s, _("failed %u: %s (and %u more)"), failed, first_failure->message,
-                               failed - 1);
+        g_string_append_printf(
+            s, ngettext("failed %u: %s (and %u more)", "failed %u: %s (and %u more)", failed - 1),
+            failed, first_failure->message, failed - 1);
     g_array_unref(ops);
     g_array_unref(counts);
     return g_string_free(s, FALSE);

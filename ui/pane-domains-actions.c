@@ -116,7 +116,8 @@ static void report(NvApp *app, const char *summary, GPtrArray *failures, guint t
     nv_app_message(app, line, failures->len > 0);
     if (failures->len == 0 || (failures->len == 1 && nv_text_width(line) <= app->cols))
         return;
-    g_autofree char *title = g_strdup_printf(_("%u of %u failed"), failures->len, total);
+    g_autofree char *title = g_strdup_printf(ngettext("%u of %u failed", "%u of %u failed", total),
+                                             failures->len, total);
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < failures->len; i++) {
         g_autoptr(GPtrArray) wrapped = wrap(failures->pdata[i], MAX(20, MIN(app->cols, 80) - 10));
@@ -384,10 +385,11 @@ static void delete_finish(DeleteUi *d)
     else if (d->targets->len == 1 && d->deleted == 0)
         summary = g_strdup(d->failures->pdata[0]);
     else if (d->failures->len == 0)
-        summary = g_strdup_printf(_("deleted %u"), d->deleted);
+        summary = g_strdup_printf(ngettext("deleted %u", "deleted %u", d->deleted), d->deleted);
     else
-        summary = g_strdup_printf(_("deleted %u, failed %u: %s"), d->deleted, d->failures->len,
-                                  (char *)d->failures->pdata[0]);
+        summary = g_strdup_printf(
+            ngettext("deleted %u, failed %u: %s", "deleted %u, failed %u: %s", d->failures->len),
+            d->deleted, d->failures->len, (char *)d->failures->pdata[0]);
     report(d->app, summary, d->failures, d->targets->len);
     delete_ui_free(d);
 }
