@@ -1,7 +1,8 @@
 /* What a valid name is, per kind of object: one table, one check. The rules are the new-VM,
  * network and storage wizards' (the strictest ncvirt had), never looser than libvirt, which
- * refuses '/' in domain, pool, volume and network names and a newline in a domain's. Every
- * refusal is a whole sentence naming the kind, so translators see full sentences. */
+ * refuses '/' in pool, volume and network names and a newline in a domain's (and QEMU keeps
+ * files named after domains and snapshots). Every refusal is a whole sentence naming the
+ * kind, so translators see full sentences. */
 #include "names.h"
 
 #include <string.h>
