@@ -148,14 +148,20 @@ static gboolean check_frame(const uint8_t *pixels, int width, int height, int st
     /* width * 4 cannot overflow after the check above. */
     if (stride < width * 4) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
-                    _("framebuffer row of %d bytes is shorter than %d pixels"), stride, width);
+                    ngettext("framebuffer row of %d bytes is shorter than %d pixel",
+                             "framebuffer row of %d bytes is shorter than %d pixels",
+                             (unsigned long)width),
+                    stride, width);
         return FALSE;
     }
     gsize span;
     if (!g_size_checked_mul(&span, (gsize)(height - 1), (gsize)stride) ||
         !g_size_checked_add(&span, span, (gsize)width * 4)) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
-                    _("framebuffer of %d rows of %d bytes does not fit in memory"), height, stride);
+                    ngettext("framebuffer of %d row of %d bytes does not fit in memory",
+                             "framebuffer of %d rows of %d bytes does not fit in memory",
+                             (unsigned long)height),
+                    height, stride);
         return FALSE;
     }
     return TRUE;

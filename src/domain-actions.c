@@ -15,6 +15,7 @@
 #include "error.h"
 #include "conn-fetch.h"
 #include "i18n.h"
+#include "names.h"
 #include "conn-job-virt.h"
 #include "virt-util.h"
 
@@ -102,12 +103,14 @@ char *nv_op_summary(GPtrArray *results)
         g_string_append_printf(s, "%s%s %u", j ? ", " : "",
                                nv_domain_op_verb(g_array_index(ops, NvDomainOp, j)),
                                g_array_index(counts, guint, j));
-    if (failed) {
-        g_string_append_printf(s, _("%sfailed %u: %s"), s->len ? ", " : "", failed,
-                               first_failure->message);
-        if (failed > 1)
-            g_string_append_printf(s, _(" (and %u more)"), failed - 1);
-    }
+    if (failed && s->len)
+        g_string_append(s, ", ");
+    if (failed == 1)
+        g_string_append_printf(s, _("failed %u: %s"), failed, first_failure->message);
+    else if (failed)
+        g_string_append_printf(
+            s, ngettext("failed %u: %s (and %u more)", "failed %u: %s (and %u more)", failed - 1),
+            failed, first_failure->message, failed - 1);
     g_array_unref(ops);
     g_array_unref(counts);
     return g_string_free(s, FALSE);
@@ -446,18 +449,8 @@ void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
 gboolean nv_domain_name_check(const NvModel *model, const char *uuid, const char *name,
                               GError **err)
 {
-    if (!name || !*name) {
-        g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, _("the name cannot be empty"));
+    if (!nv_name_check(NV_NAME_DOMAIN, name, err))
         return FALSE;
-    }
-    if (strchr(name, '/')) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("'%s': a name cannot contain '/'"), name);
-        return FALSE;
-    }
-    if (!g_utf8_validate(name, -1, NULL)) {
-        g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, _("the name is not valid UTF-8"));
-        return FALSE;
-    }
     for (guint i = 0; model && model->domains && i < model->domains->len; i++) {
         const NvDomain *d = model->domains->pdata[i];
         if (strcmp(d->name, name) != 0)

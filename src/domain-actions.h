@@ -65,8 +65,9 @@ typedef void (*NvActionDoneFunc)(const GError *err, gpointer data);
 
 /* ---- rename ---- */
 
-/* Checks a new name against the model: not empty, no '/', not another domain's name
- * (NV_ERROR_INVALID with the reason). The worker checks again before renaming. */
+/* Checks a new name: a valid domain name (names.h, the new-VM wizard's and clone's rules), not
+ * another domain's name in the model (NV_ERROR_INVALID with the reason). The worker checks
+ * again before renaming. */
 gboolean nv_domain_name_check(const NvModel *model, const char *uuid, const char *name,
                               GError **err);
 /* virDomainRename; only a shut-off domain can be renamed. */

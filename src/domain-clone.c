@@ -16,6 +16,7 @@
 #include "error.h"
 #include "conn-fetch.h"
 #include "i18n.h"
+#include "names.h"
 #include "conn-job-virt.h"
 #include "text.h"
 #include "xml-read.h"
@@ -176,36 +177,6 @@ gboolean nv_clone_disk_writable(const NvCloneDisk *d)
 
 /* ---- names ---- */
 
-gboolean nv_clone_name_check(const char *name, GError **err)
-{
-    if (!name || !*name) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("the new domain needs a name"));
-        return FALSE;
-    }
-    if (!g_utf8_validate(name, -1, NULL)) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("the name is not valid UTF-8"));
-        return FALSE;
-    }
-    for (const char *p = name; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (c == '/' || g_unichar_iscntrl(c)) {
-            g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
-                        _("'%s': a domain name cannot contain '/' or control characters"), name);
-            return FALSE;
-        }
-    }
-    if (g_ascii_isspace(name[0]) || g_ascii_isspace(name[strlen(name) - 1])) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
-                    _("'%s': a domain name cannot start or end with a space"), name);
-        return FALSE;
-    }
-    if (strlen(name) > 200) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("the name is too long"));
-        return FALSE;
-    }
-    return TRUE;
-}
-
 static gboolean all_digits(const char *s, gsize len)
 {
     if (len == 0 || len > 9)
@@ -234,8 +205,10 @@ GPtrArray *nv_clone_expand_names(const char *pattern, GError **err)
     const char *open = strchr(pattern, '{');
     const char *close = strchr(pattern, '}');
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    if (!nv_name_check(NV_NAME_CLONE_PATTERN, pattern, err))
+        return NULL;
     if (!open && !close) {
-        if (!nv_clone_name_check(pattern, err))
+        if (!nv_name_check(NV_NAME_DOMAIN, pattern, err))
             return NULL;
         g_ptr_array_add(names, g_strdup(pattern));
         return g_steal_pointer(&names);
@@ -257,16 +230,19 @@ GPtrArray *nv_clone_expand_names(const char *pattern, GError **err)
             _("the range goes down; write it as {%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT "}"),
             last, first);
     if (last - first + 1 > NV_CLONE_MAX)
-        return bad_pattern(err, pattern,
-                           _("the range makes %" G_GUINT64_FORMAT " names; at most %d at once"),
-                           last - first + 1, NV_CLONE_MAX);
+        return bad_pattern(
+            err, pattern,
+            ngettext("the range makes %" G_GUINT64_FORMAT " name; at most %d at once",
+                     "the range makes %" G_GUINT64_FORMAT " names; at most %d at once",
+                     (unsigned long)(last - first + 1)),
+            last - first + 1, NV_CLONE_MAX);
     /* The first number's width sets the padding: {01..10} gives 01, 02, ... 10. */
     int width = (int)(dots - inner);
     g_autofree char *prefix = g_strndup(pattern, (gsize)(open - pattern));
     for (guint64 i = first; i <= last; i++) {
         char *name = g_strdup_printf("%s%0*" G_GUINT64_FORMAT "%s", prefix, width, i, close + 1);
         g_ptr_array_add(names, name);
-        if (!nv_clone_name_check(name, err))
+        if (!nv_name_check(NV_NAME_DOMAIN, name, err))
             return NULL;
     }
     return g_steal_pointer(&names);

@@ -62,10 +62,9 @@ gboolean nv_clone_disk_writable(const NvCloneDisk *d);
 
 /* The names a pattern stands for: "web-02" is one name; "web-{01..10}" ten, zero-padded to
  * the width of the first number ("a-{8..11}": a-8 ... a-11). One range at most, going up,
- * at most NV_CLONE_MAX names. Each name is checked with nv_clone_name_check. */
+ * at most NV_CLONE_MAX names. The pattern is checked as NV_NAME_CLONE_PATTERN and each name
+ * as NV_NAME_DOMAIN (names.h). */
 GPtrArray *nv_clone_expand_names(const char *pattern, GError **err);
-/* A domain name: not empty, no '/' or control characters, no space at either end. */
-gboolean nv_clone_name_check(const char *name, GError **err);
 
 /* The source may be copied when shut off (or paused); says why not otherwise. */
 gboolean nv_clone_plan_check_source(const NvClonePlan *plan, GError **err);

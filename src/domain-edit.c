@@ -17,12 +17,12 @@
 #include "conn-fetch.h"
 #include "field.h"
 #include "i18n.h"
+#include "names.h"
 #include "xml-read.h"
 #include "xml-tree.h"
 
 /* libvirt's own documents are far smaller; anything bigger is a mistake or an attack. */
 #define NV_EDIT_XML_MAX (16 * 1024 * 1024)
-#define NV_NAME_MAX_BYTES 255
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
@@ -70,24 +70,6 @@ static gboolean in_list(const char *s, const char *const *list)
 static const char *or_default(const char *s, const char *def)
 {
     return s && *s ? s : def;
-}
-
-gboolean nv_edit_valid_name(const char *name, const char *what, GError **err)
-{
-    if (!name || !*name)
-        return fail(err, _("the %s is empty"), what);
-    if (strlen(name) > NV_NAME_MAX_BYTES)
-        return fail(err, _("the %s is longer than %d bytes"), what, NV_NAME_MAX_BYTES);
-    if (!g_utf8_validate(name, -1, NULL))
-        return fail(err, _("the %s is not valid UTF-8"), what);
-    for (const char *p = name; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (c == '/' || g_unichar_iscntrl(c) || g_unichar_type(c) == G_UNICODE_FORMAT)
-            return fail(err, _("the %s may not contain '/' or control characters"), what);
-    }
-    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return fail(err, _("the %s cannot be '.' or '..'"), what);
-    return TRUE;
 }
 
 gboolean nv_edit_valid_listen(const char *listen, GError **err)
@@ -459,10 +441,8 @@ char *nv_edit_nic_xml(const NvNicSpec *spec, GError **err)
 {
     if (!in_list(spec->type, nic_types))
         return fail(err, _("a NIC connects to a network, a bridge or a host interface")), NULL;
-    const char *what = strcmp(spec->type, "network") == 0  ? _("network name")
-                       : strcmp(spec->type, "bridge") == 0 ? _("bridge name")
-                                                           : _("host interface name");
-    if (!nv_edit_valid_name(spec->source, what, err))
+    NvNameKind kind = strcmp(spec->type, "network") == 0 ? NV_NAME_NETWORK : NV_NAME_INTERFACE;
+    if (!nv_name_check_existing(kind, spec->source, err))
         return NULL;
     const char *model = or_default(spec->model, "virtio");
     if (!in_list(model, nic_models))
@@ -493,7 +473,7 @@ char *nv_edit_nic_xml(const NvNicSpec *spec, GError **err)
 
 char *nv_edit_volume_xml(const char *name, guint64 capacity, const char *format, GError **err)
 {
-    if (!nv_edit_valid_name(name, _("volume name"), err))
+    if (!nv_name_check(NV_NAME_VOLUME, name, err))
         return NULL;
     if (capacity == 0)
         return fail(err, _("a new volume needs a size above zero")), NULL;
@@ -1160,10 +1140,16 @@ static gboolean run_vcpus(Dom *d, Req *r, GError **err)
     if (max < 1 || cur < 1)
         return fail(err, _("a domain needs at least one vCPU"));
     if (max_hv > 0 && max > (unsigned)max_hv)
-        return fail(err, _("at most %d vCPUs are possible for a '%s' domain on this host"), max_hv,
-                    s->domain_type);
+        return fail(err,
+                    ngettext("at most %d vCPU is possible for a '%s' domain on this host",
+                             "at most %d vCPUs are possible for a '%s' domain on this host",
+                             (unsigned)max_hv),
+                    max_hv, s->domain_type);
     if (cur > max)
-        return fail(err, _("%u vCPUs is more than the maximum of %u"), cur, max);
+        return fail(err,
+                    ngettext("%u vCPU is more than the maximum of %u",
+                             "%u vCPUs is more than the maximum of %u", cur),
+                    cur, max);
     if (!d->persistent && r->u2)
         return fail(err, _("'%s' is transient: it has no definition to change the maximum in"),
                     d->name);
@@ -1306,8 +1292,10 @@ void nv_edit_boot(NvConn *conn, const char *uuid, const char *const *order, int 
 static gboolean run_autostart(Dom *d, Req *r, GError **err)
 {
     if (virDomainSetAutostart(d->dom, r->flag ? 1 : 0) < 0) {
-        nv_set_virt_error(err, _("cannot turn autostart %s for '%s'"), r->flag ? _("on") : _("off"),
-                          d->name);
+        if (r->flag)
+            nv_set_virt_error(err, _("cannot turn autostart on for '%s'"), d->name);
+        else
+            nv_set_virt_error(err, _("cannot turn autostart off for '%s'"), d->name);
         return FALSE;
     }
     /* A host setting: it holds from now on, whatever the domain's state. */
@@ -1369,7 +1357,7 @@ static gboolean volume_source(virStorageVolPtr vol, const char *name, Source *ou
 
 static virStoragePoolPtr open_pool(virConnectPtr conn, const char *name, GError **err)
 {
-    if (!nv_edit_valid_name(name, _("pool name"), err))
+    if (!nv_name_check_existing(NV_NAME_POOL, name, err))
         return NULL;
     virStoragePoolPtr pool = virStoragePoolLookupByName(conn, name);
     if (!pool)
@@ -1389,7 +1377,7 @@ static gboolean existing_source(virConnectPtr conn, const NvDiskSpec *spec, Sour
         out->format = g_strdup(or_default(spec->format, "raw"));
         return TRUE;
     }
-    if (!nv_edit_valid_name(spec->volume, _("volume name"), err))
+    if (!nv_name_check_existing(NV_NAME_VOLUME, spec->volume, err))
         return FALSE;
     virStoragePoolPtr pool = open_pool(conn, spec->pool, err);
     if (!pool)

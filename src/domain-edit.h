@@ -96,9 +96,6 @@ char *nv_edit_free_target(const char *bus, const char *const *used);
 char *nv_edit_xml_set_boot(const char *xml, const char *const *order, int menu, GError **err);
 /* A listen address for VNC: an IPv4 or IPv6 address ("" means the hypervisor's default). */
 gboolean nv_edit_valid_listen(const char *listen, GError **err);
-/* A name libvirt can store as a volume, network or interface name: not empty, no '/', no
- * control characters, at most 255 bytes. `what` names it in the error ("volume name"). */
-gboolean nv_edit_valid_name(const char *name, const char *what, GError **err);
 
 /* ---- calls on the connection's worker ---- */
 

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "conn-fetch.h"
 #include "i18n.h"
+#include "names.h"
 #include "conn-job-virt.h"
 #include "xml-tree.h"
 
@@ -258,31 +259,8 @@ GPtrArray *nv_snapshot_descendants(const NvSnapshotList *list, const char *name)
 
 gboolean nv_snapshot_name_check(const char *name, const NvSnapshotList *list, GError **err)
 {
-    if (!name || !*name) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("a snapshot needs a name"));
+    if (!nv_name_check(NV_NAME_SNAPSHOT, name, err))
         return FALSE;
-    }
-    if (!g_utf8_validate(name, -1, NULL)) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("the name is not valid UTF-8"));
-        return FALSE;
-    }
-    for (const char *p = name; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (c == '/' || g_unichar_iscntrl(c)) {
-            g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
-                        _("a snapshot name cannot contain '/' or control characters"));
-            return FALSE;
-        }
-    }
-    if (g_ascii_isspace(name[0]) || g_ascii_isspace(name[strlen(name) - 1])) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
-                    _("a snapshot name cannot start or end with a space"));
-        return FALSE;
-    }
-    if (strlen(name) > 200) {
-        g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("the name is too long"));
-        return FALSE;
-    }
     if (nv_snapshot_find(list, name) >= 0) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("'%s' already has a snapshot named '%s'"),
                     list->domain, name);

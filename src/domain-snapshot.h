@@ -57,8 +57,8 @@ void nv_snapshot_arrange(GPtrArray *snapshots);
 int nv_snapshot_find(const NvSnapshotList *list, const char *name);
 /* Names of every descendant of `name`, in tree order. */
 GPtrArray *nv_snapshot_descendants(const NvSnapshotList *list, const char *name);
-/* A new snapshot's name: not empty, no '/' or control characters, no leading or trailing
- * space, and not taken in `list` (may be NULL). */
+/* A new snapshot's name: a valid NV_NAME_SNAPSHOT (names.h) not taken in `list` (may be
+ * NULL). */
 gboolean nv_snapshot_name_check(const char *name, const NvSnapshotList *list, GError **err);
 
 typedef enum {

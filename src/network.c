@@ -17,6 +17,7 @@
 #include "conn-fetch.h"
 #include "field.h"
 #include "i18n.h"
+#include "names.h"
 #include "virt-util.h"
 
 static const char *const mode_names[NV_NET_MODE_COUNT] = {"nat", "route", "open", "isolated",
@@ -301,15 +302,8 @@ char *nv_net_suggest_name(const NvModel *model)
 gboolean nv_net_check_name(const char *text, const NvModel *model, GError **err)
 {
     g_autofree char *s = trimmed(text);
-    if (!*s)
-        return invalid(err, _("a name is needed"));
-    if (strlen(s) > 50)
-        return invalid(err, _("at most 50 characters"));
-    if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") !=
-        strlen(s))
-        return invalid(err, _("only letters, digits and - _ . + in a network name"));
-    if (s[0] == '-' || s[0] == '.')
-        return invalid(err, _("a network name cannot start with '-' or '.'"));
+    if (!nv_name_check(NV_NAME_NETWORK, s, err))
+        return FALSE;
     if (network_exists(model, s))
         return invalid(err, _("a network called '%s' exists"), s);
     return TRUE;
@@ -318,15 +312,7 @@ gboolean nv_net_check_name(const char *text, const NvModel *model, GError **err)
 gboolean nv_net_check_bridge(const char *text, gpointer unused, GError **err)
 {
     g_autofree char *s = trimmed(text);
-    if (!*s)
-        return invalid(err, _("an interface name is needed"));
-    if (strlen(s) > 15)
-        return invalid(err, _("an interface name has at most 15 characters"));
-    if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(s))
-        return invalid(err, _("only letters, digits and - _ . in an interface name"));
-    if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return invalid(err, _("'%s' cannot name an interface"), s);
-    return TRUE;
+    return nv_name_check(NV_NAME_INTERFACE, s, err);
 }
 
 gboolean nv_net_check_ipv4_subnet(const char *text, gpointer unused, GError **err)

@@ -94,9 +94,9 @@ char *nv_net_suggest_name(const NvModel *model);
 
 /* ---- field checks (NvFieldCheck: text, data, err); each trims blanks around the text ---- */
 
-/* Not empty, at most 50 characters of letters, digits and "-_.+", not a name in `model`. */
+/* A valid NV_NAME_NETWORK (names.h), not a name in `model`. */
 gboolean nv_net_check_name(const char *text, const NvModel *model, GError **err);
-/* A Linux interface name: 1 to 15 characters, no '/', ':' or blanks, not "." or "..". */
+/* A Linux interface name: a valid NV_NAME_INTERFACE (names.h). */
 gboolean nv_net_check_bridge(const char *text, gpointer unused, GError **err);
 gboolean nv_net_check_ipv4_subnet(const char *text, gpointer unused, GError **err);
 gboolean nv_net_check_ipv6_subnet(const char *text, gpointer unused, GError **err);

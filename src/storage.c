@@ -16,9 +16,9 @@
 
 #include "error.h"
 #include "i18n.h"
+#include "names.h"
 #include "xml-tree.h"
 
-#define NV_STORAGE_NAME_MAX 200
 #define NV_STORAGE_XML_MAX (16 * 1024 * 1024)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
@@ -195,38 +195,11 @@ static gboolean invalid(GError **err, const char *fmt, ...)
     return FALSE;
 }
 
-static gboolean has_control(const char *s)
-{
-    for (const char *p = s; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (g_unichar_iscntrl(c) || g_unichar_type(c) == G_UNICODE_FORMAT)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-gboolean nv_storage_name_check(const char *name, GError **err)
-{
-    if (!name || !*name)
-        return invalid(err, _("a name is needed"));
-    if (!g_utf8_validate(name, -1, NULL) || has_control(name))
-        return invalid(err, _("the name has a control character"));
-    if (strchr(name, '/'))
-        return invalid(err, _("the name may not contain '/'"));
-    if (g_ascii_isspace(name[0]) || g_ascii_isspace(name[strlen(name) - 1]))
-        return invalid(err, _("the name may not start or end with a space"));
-    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return invalid(err, _("'.' and '..' are not names"));
-    if (strlen(name) > NV_STORAGE_NAME_MAX)
-        return invalid(err, _("the name is longer than %d bytes"), NV_STORAGE_NAME_MAX);
-    return TRUE;
-}
-
 gboolean nv_storage_path_check(const char *path, const char *what, GError **err)
 {
     if (!path || !*path)
         return invalid(err, _("%s: a path is needed"), what);
-    if (!g_utf8_validate(path, -1, NULL) || has_control(path))
+    if (!g_utf8_validate(path, -1, NULL) || nv_name_has_control(path))
         return invalid(err, _("%s: the path has a control character"), what);
     if (path[0] != '/')
         return invalid(err, _("%s: the path must be absolute (start with '/')"), what);
@@ -372,7 +345,7 @@ static gboolean check_type_fields(const NvPoolDraft *d, GError **err)
         /* Without devices it is an existing volume group, found by name. */
         if (!empty(d->source_device) && !check_devices(d, TRUE, err))
             return FALSE;
-        if (!empty(d->source_name) && !nv_storage_name_check(d->source_name, err))
+        if (!empty(d->source_name) && !nv_name_check(NV_NAME_POOL, d->source_name, err))
             return FALSE;
         return empty(d->target_path) ||
                nv_storage_path_check(d->target_path, _("target path"), err);
@@ -388,7 +361,7 @@ static gboolean check_type_fields(const NvPoolDraft *d, GError **err)
 
 gboolean nv_pool_draft_check(const NvPoolDraft *d, GError **err)
 {
-    return nv_storage_name_check(d->name, err) && check_type_fields(d, err);
+    return nv_name_check(NV_NAME_POOL, d->name, err) && check_type_fields(d, err);
 }
 
 /* ---- building XML ---- */
@@ -504,7 +477,7 @@ static const char *const volume_formats[] = {"qcow2", "raw", NULL};
 
 gboolean nv_volume_draft_check(const NvVolumeDraft *d, GError **err)
 {
-    if (!nv_storage_name_check(d->name, err))
+    if (!nv_name_check(NV_NAME_VOLUME, d->name, err))
         return FALSE;
     if (!empty(d->format) && !in_list(d->format, volume_formats))
         return invalid(err, _("format: qcow2 or raw"));

@@ -58,9 +58,6 @@ NvPoolDraft *nv_pool_draft_new(NvPoolType type);
 void nv_pool_draft_free(NvPoolDraft *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvPoolDraft, nv_pool_draft_free)
 
-/* Names for pools and volumes: not empty, no '/', no control characters, no space at either
- * end, not "." or "..", at most 200 bytes. NV_ERROR_INVALID with the reason. */
-gboolean nv_storage_name_check(const char *name, GError **err);
 /* An absolute path without control characters. `what` names the field in the message. */
 gboolean nv_storage_path_check(const char *path, const char *what, GError **err);
 /* A host name or an IPv4/IPv6 address. */

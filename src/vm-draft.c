@@ -8,12 +8,12 @@
 
 #include "error.h"
 #include "i18n.h"
+#include "names.h"
 #include "text.h"
 
 #define NV_KIB 1024ULL
 #define NV_MIB (1024ULL * 1024)
 #define NV_GIB (1024ULL * 1024 * 1024)
-#define NV_VM_NAME_MAX 100
 #define NV_VM_MIN_MEMORY_KIB (16 * NV_KIB)
 #define NV_VM_PATH_MAX 4096
 #define NV_VM_CMDLINE_MAX 4096
@@ -140,22 +140,6 @@ static gboolean in_list(const char *s, const char *const *list)
     return s && g_strv_contains(list, s);
 }
 
-gboolean nv_vm_check_name(const char *name, GError **err)
-{
-    gsize n = name ? strlen(name) : 0;
-    if (n == 0)
-        return invalid(err, _("enter a name"));
-    if (n > NV_VM_NAME_MAX)
-        return invalid(err, _("at most %d characters"), NV_VM_NAME_MAX);
-    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
-    if (strspn(name, ok) != n)
-        return invalid(err, _("use only letters, digits and _ . + -"));
-    /* A leading '-' reads as an option to virsh and most tools; a leading '.' hides files. */
-    if (name[0] == '-' || name[0] == '.')
-        return invalid(err, _("cannot start with '-' or '.'"));
-    return TRUE;
-}
-
 gboolean nv_vm_name_in_model(const NvModel *model, const char *name)
 {
     for (guint i = 0; model && model->domains && i < model->domains->len; i++)
@@ -180,7 +164,10 @@ gboolean nv_vm_check_vcpus(guint vcpus, const NvHost *host, guint max_vcpus, GEr
     if (vcpus < 1)
         return invalid(err, _("at least 1"));
     if (host && host->cpus && vcpus > host->cpus)
-        return invalid(err, _("more than the host's %u CPUs"), host->cpus);
+        return invalid(
+            err,
+            ngettext("more than the host's %u CPU", "more than the host's %u CPUs", host->cpus),
+            host->cpus);
     if (max_vcpus && vcpus > max_vcpus)
         return invalid(err, _("more than the hypervisor's limit of %u"), max_vcpus);
     if (vcpus > NV_VM_MAX_VCPUS)
@@ -275,8 +262,8 @@ static gboolean check_storage(const NvVmDraft *d, GError **err)
         if (!plain_name(d->pool, 255))
             return invalid(err, _("choose a storage pool for the new volume"));
         g_autofree char *vol = nv_vm_draft_volume_name(d);
-        if (!nv_vm_check_name(vol, NULL))
-            return invalid(err, _("volume name '%s': use only letters, digits and _ . + -"), vol);
+        if (!nv_name_check(NV_NAME_VOLUME, vol, err))
+            return FALSE;
         if (!nv_vm_check_disk_size(d->disk_bytes, NULL, err))
             return FALSE;
         break;
@@ -295,10 +282,8 @@ static gboolean check_storage(const NvVmDraft *d, GError **err)
 
 gboolean nv_vm_draft_check(const NvVmDraft *d, GError **err)
 {
-    if (!nv_vm_check_name(d->name, err)) {
-        g_prefix_error(err, _("name: "));
+    if (!nv_name_check(NV_NAME_DOMAIN, d->name, err))
         return FALSE;
-    }
     if (!plain_word(d->virt_type) || !plain_word(d->arch))
         return invalid(err, _("the virtualisation type and architecture are not known yet"));
     if (!nv_vm_check_memory(d->memory_kib, NULL, err) || !nv_vm_check_vcpus(d->vcpus, NULL, 0, err))
@@ -587,6 +572,19 @@ char *nv_vm_draft_volume_xml(const NvVmDraft *d, GError **err)
 
 /* ---- the summary's words ---- */
 
+/* One whole phrase per case, for translators. */
+static char *kernel_text(const NvVmDraft *d)
+{
+    if (*d->initrd && *d->cmdline)
+        return g_strdup_printf(_("boot the kernel %s with initrd %s, command line: %s"), d->kernel,
+                               d->initrd, d->cmdline);
+    if (*d->initrd)
+        return g_strdup_printf(_("boot the kernel %s with initrd %s"), d->kernel, d->initrd);
+    if (*d->cmdline)
+        return g_strdup_printf(_("boot the kernel %s, command line: %s"), d->kernel, d->cmdline);
+    return g_strdup_printf(_("boot the kernel %s"), d->kernel);
+}
+
 static char *install_text(const NvVmDraft *d)
 {
     switch (d->install) {
@@ -595,9 +593,7 @@ static char *install_text(const NvVmDraft *d)
     case NV_VM_INSTALL_IMPORT:
         return g_strdup_printf(_("import the disk image %s"), d->disk_path);
     case NV_VM_INSTALL_KERNEL:
-        return g_strdup_printf(_("boot the kernel %s%s%s%s%s"), d->kernel,
-                               *d->initrd ? _(" with initrd ") : "", d->initrd,
-                               *d->cmdline ? _(", command line: ") : "", d->cmdline);
+        return kernel_text(d);
     case NV_VM_INSTALL_PXE:
         return g_strdup(_("boot from the network (PXE)"));
     case NV_VM_INSTALL_NONE:
@@ -647,16 +643,23 @@ char *nv_vm_draft_describe(const NvVmDraft *d)
     g_autofree char *install = install_text(d);
     g_autofree char *storage = storage_text(d);
     g_autofree char *net = net_text(d);
-    g_string_append_printf(s, _("Virtual machine %s (%s, %s): %u vCPUs, %s memory, %s\n"), d->name,
-                           d->virt_type, d->arch, d->vcpus, mem, d->os_name);
+    /* English keeps "1 vCPUs" (the end-to-end test reads this line); other languages get
+     * their plural forms. */
+    g_string_append_printf(s,
+                           ngettext("Virtual machine %s (%s, %s): %u vCPUs, %s memory, %s\n",
+                                    "Virtual machine %s (%s, %s): %u vCPUs, %s memory, %s\n",
+                                    d->vcpus),
+                           d->name, d->virt_type, d->arch, d->vcpus, mem, d->os_name);
     g_string_append_printf(s, _("  Install:  %s\n"), install);
     g_string_append_printf(s, _("  Disk:     %s\n"), storage);
     g_string_append_printf(s, _("  Network:  %s\n"), net);
     g_string_append_printf(s, _("  Firmware: %s; CPU: %s; graphics: %s\n"),
                            d->uefi ? "UEFI" : "BIOS", _(cpu_modes[d->cpu]),
                            d->vnc ? _("VNC on 127.0.0.1") : _("none"));
-    g_string_append_printf(s, _("  Console:  serial (pty)%s%s\n"),
-                           *d->serial_log ? _(", copied to ") : "", d->serial_log);
+    if (*d->serial_log)
+        g_string_append_printf(s, _("  Console:  serial (pty), copied to %s\n"), d->serial_log);
+    else
+        g_string_append(s, _("  Console:  serial (pty)\n"));
     g_string_append_printf(s, "  %s\n",
                            d->customize ? _("Then: defined only; the details editor opens "
                                             "(customize before install)")

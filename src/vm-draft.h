@@ -93,9 +93,6 @@ char *nv_vm_draft_volume_name(const NvVmDraft *d);
 
 /* ---- checks: translated messages in NV_ERROR_INVALID ---- */
 
-/* Letters, digits and _ . + - (what works unquoted in shells, file names and virsh), at most
- * 100 characters, not starting with '-' or '.'. */
-gboolean nv_vm_check_name(const char *name, GError **err);
 /* The name is already used by a domain of the model (as of its last refresh; the commit checks
  * the host again). */
 gboolean nv_vm_name_in_model(const NvModel *model, const char *name);

@@ -747,6 +747,29 @@ START_TEST(test_rename)
 }
 END_TEST
 
+/* Rename takes the names the new-VM wizard and clone take (names.h): a name with a control
+ * character or a space at either end is refused by the core call, and the domain keeps its
+ * name (libvirt's test driver itself would accept them). */
+START_TEST(test_rename_refuses_bad_names)
+{
+    g_autoptr(NvConn) conn = open_conn();
+    g_autofree char *uuid = define_domain(conn, "nvname-keep", NULL);
+    const char *bad[] = {" lead", "trail ", "bell\x07name", "tab\tname", "line\nname", "a/b", ""};
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) err = rename_sync(conn, uuid, bad[i]);
+        ck_assert_msg(err != NULL, "rename to '%s' accepted", bad[i]);
+        ck_assert_msg(g_error_matches(err, NV_ERROR, NV_ERROR_INVALID), "'%s': %s", bad[i],
+                      err->message);
+        g_autofree char *name = name_of(conn, uuid);
+        ck_assert_str_eq(name, "nvname-keep");
+        if (*bad[i]) {
+            g_autofree char *other = uuid_of(conn, bad[i]);
+            ck_assert_ptr_null(other);
+        }
+    }
+}
+END_TEST
+
 /* ---- delete ---- */
 
 typedef struct {
@@ -1075,6 +1098,7 @@ static Suite *actions_suite(void)
     tcase_add_test(ops, test_job_progress_cancel);
     tcase_add_test(ops, test_job_errors);
     tcase_add_test(ops, test_rename);
+    tcase_add_test(ops, test_rename_refuses_bad_names);
     tcase_add_test(ops, test_delete_plan_and_execute);
     tcase_add_test(ops, test_delete_saved_nothing_ticked);
     tcase_add_test(ops, test_xml_edit);

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "conn-fetch.h"
 #include "model.h"
+#include "names.h"
 #include "test-util.h"
 #include "xml-read.h"
 
@@ -388,12 +389,13 @@ START_TEST(test_validators)
     g_autoptr(GError) e = NULL;
     ck_assert(!nv_edit_valid_listen("localhost'/>", &e));
     ck_assert(strstr(e->message, "IP address"));
-    ck_assert(nv_edit_valid_name("default", "network name", NULL));
+    ck_assert(nv_name_check_existing(NV_NAME_NETWORK, "default", NULL));
     const char *bad[] = {"", "a/b", "tab\there", "bidi\u202e", ".", ".."};
     for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
-        ck_assert_msg(!nv_edit_valid_name(bad[i], "name", NULL), "'%s' accepted", bad[i]);
+        ck_assert_msg(!nv_name_check_existing(NV_NAME_NETWORK, bad[i], NULL), "'%s' accepted",
+                      bad[i]);
     g_autofree char *longer = g_strnfill(256, 'a');
-    ck_assert(!nv_edit_valid_name(longer, "name", NULL));
+    ck_assert(!nv_name_check_existing(NV_NAME_NETWORK, longer, NULL));
 }
 END_TEST
 

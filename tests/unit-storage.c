@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "names.h"
 #include "storage.h"
 
 static char *data_path(const char *name)
@@ -190,12 +191,12 @@ START_TEST(test_checks)
     const char *iqn_bad[] = {"", "iqn.13-06.com.x", "iqn.2013-06", "eui.123", "target1"};
     for (guint i = 0; i < G_N_ELEMENTS(iqn_bad); i++)
         ck_assert_msg(!nv_storage_iqn_check(iqn_bad[i], NULL), "%s accepted", iqn_bad[i]);
-    ck_assert(nv_storage_name_check("disk-1.qcow2", NULL));
-    ck_assert(nv_storage_name_check("données", NULL));
-    ck_assert(!nv_storage_name_check("a\tb", NULL));
-    ck_assert(!nv_storage_name_check("tab\n", NULL));
+    ck_assert(nv_name_check(NV_NAME_VOLUME, "disk-1.qcow2", NULL));
+    ck_assert(nv_name_check(NV_NAME_VOLUME, "données", NULL));
+    ck_assert(!nv_name_check(NV_NAME_VOLUME, "a\tb", NULL));
+    ck_assert(!nv_name_check(NV_NAME_VOLUME, "tab\n", NULL));
     g_autofree char *long_name = g_strnfill(201, 'x');
-    ck_assert(!nv_storage_name_check(long_name, NULL));
+    ck_assert(!nv_name_check(NV_NAME_VOLUME, long_name, NULL));
 }
 END_TEST
 

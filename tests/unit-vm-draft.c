@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "names.h"
 #include "model.h"
 #include "vm-caps.h"
 #include "vm-draft.h"
@@ -361,7 +362,7 @@ START_TEST(test_names)
 {
     const NameCase *c = &names[_i];
     g_autoptr(GError) err = NULL;
-    gboolean ok = nv_vm_check_name(c->name, &err);
+    gboolean ok = nv_name_check(NV_NAME_DOMAIN, c->name, &err);
     ck_assert_msg(ok == c->ok, "'%s': expected %s", c->name, c->ok ? "valid" : "invalid");
     if (!ok)
         ck_assert(g_error_matches(err, NV_ERROR, NV_ERROR_INVALID));
@@ -371,9 +372,9 @@ END_TEST
 START_TEST(test_name_length)
 {
     g_autofree char *long_name = g_strnfill(101, 'a');
-    ck_assert(!nv_vm_check_name(long_name, NULL));
+    ck_assert(!nv_name_check(NV_NAME_DOMAIN, long_name, NULL));
     long_name[100] = '\0';
-    ck_assert(nv_vm_check_name(long_name, NULL));
+    ck_assert(nv_name_check(NV_NAME_DOMAIN, long_name, NULL));
 }
 END_TEST
 

@@ -575,7 +575,8 @@ static void show_notes(NvApp *app, GPtrArray *notes)
     if (notes->len == 1)
         msg = g_strdup(notes->pdata[0]);
     else
-        msg = g_strdup_printf(_("%s (and %u more)"), (char *)notes->pdata[0], notes->len - 1);
+        msg = g_strdup_printf(ngettext("%s (and %u more)", "%s (and %u more)", notes->len - 1),
+                              (char *)notes->pdata[0], notes->len - 1);
     nv_app_message(app, msg, TRUE);
 }
 

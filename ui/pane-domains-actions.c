@@ -317,10 +317,11 @@ static void delete_finish(DeleteUi *d)
     else if (d->targets->len == 1 && d->deleted == 0)
         summary = g_strdup(d->failures->pdata[0]);
     else if (d->failures->len == 0)
-        summary = g_strdup_printf(_("deleted %u"), d->deleted);
+        summary = g_strdup_printf(ngettext("deleted %u", "deleted %u", d->deleted), d->deleted);
     else
-        summary = g_strdup_printf(_("deleted %u, failed %u: %s"), d->deleted, d->failures->len,
-                                  (char *)d->failures->pdata[0]);
+        summary = g_strdup_printf(
+            ngettext("deleted %u, failed %u: %s", "deleted %u, failed %u: %s", d->failures->len),
+            d->deleted, d->failures->len, (char *)d->failures->pdata[0]);
     nv_app_report_failures(d->app, summary, d->failures, d->targets->len);
     delete_ui_free(d);
 }

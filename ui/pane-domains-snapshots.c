@@ -86,30 +86,37 @@ static void on_finished(NvCloneRun *run, guint target, const GError *err, gpoint
         g_ptr_array_add(f->failures, g_strdup(err->message));
 }
 
+/* Whole sentences joined by spaces, one count each, so each takes its own plural form. */
+static char *partial_summary(CloneFlow *f, guint defined)
+{
+    g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(parts, g_strdup_printf(ngettext("Made %u of %u clone of '%s'.",
+                                                    "Made %u of %u clones of '%s'.", f->n),
+                                           defined, f->n, f->name));
+    if (f->cancelled)
+        g_ptr_array_add(parts, g_strdup_printf(ngettext("%u was cancelled.", "%u were cancelled.",
+                                                        f->cancelled),
+                                               f->cancelled));
+    guint failed = f->failures->len;
+    if (failed)
+        g_ptr_array_add(
+            parts, g_strdup_printf(ngettext("%u failed: %s", "%u failed, the first: %s", failed),
+                                   failed, (char *)f->failures->pdata[0]));
+    g_ptr_array_add(parts, NULL);
+    return g_strjoinv(" ", (char **)parts->pdata);
+}
+
 static char *summary(CloneFlow *f, const NvClonePlan *plan, guint defined)
 {
-    g_autoptr(GString) s = g_string_new("");
-    if (defined == f->n) {
-        if (f->n == 1)
-            g_string_printf(s, _("Cloned '%s' to '%s'."), f->name,
-                            ((NvCloneTarget *)plan->targets->pdata[0])->name);
-        else
-            g_string_printf(s, _("Cloned '%s' %u times: %s … %s."), f->name, f->n,
-                            ((NvCloneTarget *)plan->targets->pdata[0])->name,
-                            ((NvCloneTarget *)plan->targets->pdata[f->n - 1])->name);
-        return g_string_free(g_steal_pointer(&s), FALSE);
-    }
-    g_string_printf(s, _("Made %u of %u clones of '%s'"), defined, f->n, f->name);
-    if (f->cancelled)
-        g_string_append_printf(s, _(", %u cancelled"), f->cancelled);
-    if (f->failures->len) {
-        g_string_append_printf(s, ": %s", (char *)f->failures->pdata[0]);
-        if (f->failures->len > 1)
-            g_string_append_printf(s, _(" (and %u more failed)"), f->failures->len - 1);
-    } else {
-        g_string_append(s, ".");
-    }
-    return g_string_free(g_steal_pointer(&s), FALSE);
+    if (defined != f->n)
+        return partial_summary(f, defined);
+    if (f->n == 1)
+        return g_strdup_printf(_("Cloned '%s' to '%s'."), f->name,
+                               ((NvCloneTarget *)plan->targets->pdata[0])->name);
+    return g_strdup_printf(
+        ngettext("Cloned '%s' %u time: %s … %s.", "Cloned '%s' %u times: %s … %s.", f->n), f->name,
+        f->n, ((NvCloneTarget *)plan->targets->pdata[0])->name,
+        ((NvCloneTarget *)plan->targets->pdata[f->n - 1])->name);
 }
 
 static void on_run_done(NvCloneRun *run, guint defined, gpointer data)

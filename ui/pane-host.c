@@ -93,8 +93,15 @@ static void details_lines(NvPane *pane, NvLines *out, NvGraphs *graphs)
     nv_lines_add(out, _("libvirt"), lib);
     nv_lines_add(out, _("Architecture"), h->arch);
     nv_lines_add(out, _("CPU model"), *h->cpu_model ? h->cpu_model : _("unknown"));
-    nv_lines_addf(out, _("CPUs"), _("%u at %u MHz (%u nodes, %u sockets, %u cores, %u threads)"),
-                  h->cpus, h->mhz, h->nodes, h->sockets, h->cores, h->threads);
+    /* One count per phrase, so each takes its own plural form. */
+    g_autofree char *nodes = g_strdup_printf(ngettext("%u node", "%u nodes", h->nodes), h->nodes);
+    g_autofree char *sockets =
+        g_strdup_printf(ngettext("%u socket", "%u sockets", h->sockets), h->sockets);
+    g_autofree char *cores = g_strdup_printf(ngettext("%u core", "%u cores", h->cores), h->cores);
+    g_autofree char *threads =
+        g_strdup_printf(ngettext("%u thread", "%u threads", h->threads), h->threads);
+    nv_lines_addf(out, _("CPUs"), _("%u at %u MHz (%s, %s, %s, %s)"), h->cpus, h->mhz, nodes,
+                  sockets, cores, threads);
     nv_lines_addf(out, _("Memory"), _("%s total, %s free"), total, free_mem);
     live_lines(&m->host_stats, out, graphs);
     nv_lines_add(out, _("KVM"), h->kvm_available ? _("available") : _("not available"));

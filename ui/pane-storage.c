@@ -482,7 +482,8 @@ static void list_volumes_lost(NvPane *pane, Ask *a, NvPool *p)
     for (guint i = 0; i < vols->len && i < 8; i++)
         add_line(a, ((NvVolume *)vols->pdata[i])->name);
     if (vols->len > 8) {
-        g_autofree char *more = g_strdup_printf(_("… and %u more"), vols->len - 8);
+        g_autofree char *more = g_strdup_printf(
+            ngettext("… and %u more", "… and %u more", vols->len - 8), vols->len - 8);
         add_line(a, more);
     }
 }

@@ -401,13 +401,15 @@ static char *list_title(NvPane *pane)
 {
     g_autofree char *title = NULL;
     if (pane->filter->len)
-        title = g_strdup_printf(_("%s (%u of %u) /%s"), _(pane->klass->name), pane->list.rows->len,
-                                pane->klass->n_items(pane), pane->filter->str);
+        title = g_strdup_printf(
+            ngettext("%s (%u of %u) /%s", "%s (%u of %u) /%s", pane->klass->n_items(pane)),
+            _(pane->klass->name), pane->list.rows->len, pane->klass->n_items(pane),
+            pane->filter->str);
     else
         title = g_strdup_printf("%s (%u)", _(pane->klass->name), pane->list.rows->len);
     guint nmarked = g_hash_table_size(pane->marked);
     if (nmarked)
-        return g_strdup_printf(_("%s, %u marked"), title, nmarked);
+        return g_strdup_printf(ngettext("%s, %u marked", "%s, %u marked", nmarked), title, nmarked);
     return g_steal_pointer(&title);
 }
 

@@ -172,7 +172,8 @@ void nv_app_report_failures(NvApp *app, const char *summary, GPtrArray *failures
     nv_app_message(app, line, failures->len > 0);
     if (failures->len == 0 || (failures->len == 1 && nv_text_width(line) <= nv_app_cols(app)))
         return;
-    g_autofree char *title = g_strdup_printf(_("%u of %u failed"), failures->len, total);
+    g_autofree char *title = g_strdup_printf(ngettext("%u of %u failed", "%u of %u failed", total),
+                                             failures->len, total);
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < failures->len; i++) {
         g_autoptr(GPtrArray) wrapped = nv_status_wrap(app, failures->pdata[i]);
@@ -269,7 +270,8 @@ static char *job_line(NvStatus *st)
     if (*j->detail)
         g_string_append_printf(s, " · %s", j->detail);
     if (st->jobs->len > 1)
-        g_string_append_printf(s, _("  (+%u more)"), st->jobs->len - 1);
+        g_string_append_printf(s, ngettext("  (+%u more)", "  (+%u more)", st->jobs->len - 1),
+                               st->jobs->len - 1);
     return g_string_free(s, FALSE);
 }
 

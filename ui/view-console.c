@@ -228,9 +228,12 @@ static char *state_text(NvConsoleView *v)
         return g_strdup(_("connecting…"));
     case NV_CONSOLE_ATTACHED: {
         int scroll = nv_console_get_scroll(v->console);
+        int total = nv_console_get_scrollback(v->console);
         if (scroll > 0)
-            return g_strdup_printf(_("attached, scrolled back %d of %d lines"), scroll,
-                                   nv_console_get_scrollback(v->console));
+            return g_strdup_printf(ngettext("attached, scrolled back %d of %d line",
+                                            "attached, scrolled back %d of %d lines",
+                                            (unsigned long)total),
+                                   scroll, total);
         return g_strdup(_("attached"));
     }
     case NV_CONSOLE_TAKEN:

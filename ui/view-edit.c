@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "domain-edit.h"
+#include "names.h"
 #include "view-edit.h"
 #include "widget-form.h"
 
@@ -129,9 +130,15 @@ static gboolean check_listen(const char *text, gpointer data, GError **err)
     return nv_edit_valid_listen(text, err);
 }
 
-static gboolean check_name(const char *text, gpointer data, GError **err)
+static gboolean check_volume_name(const char *text, gpointer data, GError **err)
 {
-    return nv_edit_valid_name(text, data, err);
+    return nv_name_check(NV_NAME_VOLUME, text, err);
+}
+
+/* A bridge or host interface made by other tools: only looked up, so libvirt's rules. */
+static gboolean check_interface_name(const char *text, gpointer data, GError **err)
+{
+    return nv_name_check_existing(NV_NAME_INTERFACE, text, err);
 }
 
 static void build_form(EditView *v)
@@ -533,7 +540,7 @@ static void open_disk_form(EditView *v)
     nv_form_add_field(f, nv_field_enum_new("source", _("Storage"), kinds, kind_labels));
     nv_form_add_field(f, pool_field(v));
     NvField *name = nv_field_text_new("name", _("Volume name"));
-    nv_field_set_check(name, check_name, (gpointer)_("volume name"), NULL);
+    nv_field_set_check(name, check_volume_name, NULL, NULL);
     g_autofree char *initial = g_strdup_printf("%s-%u.qcow2", v->name, v->state->disks->len + 1);
     nv_field_set_initial(name, initial);
     nv_form_add_field(f, name);
@@ -579,11 +586,11 @@ static void open_nic_form(EditView *v)
     nv_form_add_field(f, nv_field_enum_new("network", _("Network"), strv_end(nets),
                                            (const char *const *)net_labels->pdata));
     NvField *bridge = nv_field_text_new("bridge", _("Bridge"));
-    nv_field_set_check(bridge, check_name, (gpointer)_("bridge name"), NULL);
+    nv_field_set_check(bridge, check_interface_name, NULL, NULL);
     nv_field_set_initial(bridge, "br0");
     nv_form_add_field(f, bridge);
     NvField *dev = nv_field_text_new("dev", _("Host interface"));
-    nv_field_set_check(dev, check_name, (gpointer)_("host interface name"), NULL);
+    nv_field_set_check(dev, check_interface_name, NULL, NULL);
     nv_field_set_initial(dev, m->ifaces->len ? ((NvIface *)m->ifaces->pdata[0])->name : "eth0");
     nv_form_add_field(f, dev);
     const char *modes[] = {"bridge", "vepa", "private", "passthrough", NULL};

@@ -518,13 +518,42 @@ static char *format_time(gint64 t)
 }
 
 /* What the domain is after reverting to `s`. */
-static const char *state_after(const NvSnapshot *s)
+typedef enum { AFTER_RUNNING, AFTER_PAUSED, AFTER_SHUTOFF } AfterRevert;
+
+static AfterRevert state_after(const NvSnapshot *s)
 {
     if (g_strcmp0(s->state, "running") == 0 && s->memory)
-        return _("running, from that moment");
+        return AFTER_RUNNING;
     if (g_strcmp0(s->state, "paused") == 0 && s->memory)
-        return _("paused, at that moment");
-    return _("shut off");
+        return AFTER_PAUSED;
+    return AFTER_SHUTOFF;
+}
+
+/* The revert prompt's sentence and the details' line: whole sentences for translators. */
+static char *afterwards_text(const char *name, const NvSnapshot *s)
+{
+    switch (state_after(s)) {
+    case AFTER_RUNNING:
+        return g_strdup_printf(_("Afterwards '%s' is running, from that moment."), name);
+    case AFTER_PAUSED:
+        return g_strdup_printf(_("Afterwards '%s' is paused, at that moment."), name);
+    case AFTER_SHUTOFF:
+        break;
+    }
+    return g_strdup_printf(_("Afterwards '%s' is shut off."), name);
+}
+
+static char *ends_text(const char *name, const NvSnapshot *s)
+{
+    switch (state_after(s)) {
+    case AFTER_RUNNING:
+        return g_strdup_printf(_("'%s' ends running, from that moment."), name);
+    case AFTER_PAUSED:
+        return g_strdup_printf(_("'%s' ends paused, at that moment."), name);
+    case AFTER_SHUTOFF:
+        break;
+    }
+    return g_strdup_printf(_("'%s' ends shut off."), name);
 }
 
 static void revert(SnapView *v)
@@ -535,7 +564,8 @@ static void revert(SnapView *v)
     g_autofree char *when = format_time(s->created);
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     add_paraf(lines, _("The disks go back to how they were on %s."), when);
-    add_paraf(lines, _("Afterwards '%s' is %s."), v->name, state_after(s));
+    g_autofree char *afterwards = afterwards_text(v->name, s);
+    add_para(lines, afterwards);
     add_para(lines, _("Everything written since then that no snapshot keeps is lost."));
     if (domain_active(v))
         add_paraf(lines, _("'%s' is %s now: that state is discarded."), v->name,
@@ -836,7 +866,7 @@ static void details(SnapView *v, NvLines *out)
                            s->descendants),
                   s->children, s->descendants);
     nv_lines_heading(out, _("Reverting to it"));
-    g_autofree char *after = g_strdup_printf(_("'%s' ends %s."), v->name, state_after(s));
+    g_autofree char *after = ends_text(v->name, s);
     nv_lines_add(out, "", after);
 }
 

@@ -4,6 +4,7 @@
  * (src/storage-actions.c). */
 #include <string.h>
 
+#include "names.h"
 #include "storage.h"
 #include "wizard.h"
 #include "wizards.h"
@@ -44,7 +45,7 @@ static void take_field(NvForm *form, const char *id, char **dst)
 static gboolean check_name(const char *text, gpointer data, GError **err)
 {
     g_autofree char *name = g_strdup(text);
-    if (!nv_storage_name_check(name, err))
+    if (!nv_name_check(NV_NAME_POOL, name, err))
         return FALSE;
     const NvModel *m = nv_conn_model(data);
     for (guint i = 0; i < m->pools->len; i++)
@@ -81,7 +82,7 @@ static gboolean check_devices(const char *text, gpointer data, GError **err)
 
 static gboolean check_group(const char *text, gpointer data, GError **err)
 {
-    return nv_storage_name_check(text, err);
+    return nv_name_check(NV_NAME_POOL, text, err);
 }
 
 /* ---- step 1: type and name ---- */

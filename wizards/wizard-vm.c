@@ -5,6 +5,7 @@
  * the background when the wizard opens; the commit (src/vm-create.c) leaves nothing behind. */
 #include <string.h>
 
+#include "names.h"
 #include "view-edit.h"
 #include "vm-create.h"
 #include "vm-draft.h"
@@ -569,7 +570,9 @@ static void build_resources(NvWizard *wz, NvForm *form, gpointer draft)
         g_autofree char *total = nv_format_kib(h->mem_total_kib);
         g_autofree char *free_mem = nv_format_kib(h->mem_free_kib);
         g_autofree char *line =
-            g_strdup_printf(_("Host: %u CPUs, %s memory (%s free)"), h->cpus, total, free_mem);
+            g_strdup_printf(ngettext("Host: %u CPU, %s memory (%s free)",
+                                     "Host: %u CPUs, %s memory (%s free)", h->cpus),
+                            h->cpus, total, free_mem);
         nv_form_add_text(form, "host", line);
     }
     if (os && (os->min_ram || os->rec_ram)) {
@@ -758,7 +761,7 @@ static gboolean read_storage(NvWizard *wz, NvForm *form, gpointer draft)
         g_autofree char *vol = g_strdup(text_of(vm, "volume"));
         nv_vm_draft_set(&d->volume, g_strstrip(vol));
         g_autoptr(GError) err = NULL;
-        if (*d->volume && !nv_vm_check_name(d->volume, &err)) {
+        if (*d->volume && !nv_name_check(NV_NAME_VOLUME, d->volume, &err)) {
             nv_form_set_note(form, "volume", NV_NOTE_ERROR, err->message);
             return FALSE;
         }
@@ -782,7 +785,7 @@ static gboolean skip_storage(gpointer draft)
 static gboolean check_name(const char *text, gpointer data, GError **err)
 {
     Vm *vm = data;
-    if (!nv_vm_check_name(text, err))
+    if (!nv_name_check(NV_NAME_DOMAIN, text, err))
         return FALSE;
     if (nv_vm_name_in_model(model(vm), text)) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("a domain named '%s' exists"), text);
@@ -859,8 +862,9 @@ static NvField *network_field(Vm *vm)
             (selected < 0 && strcmp(n->name, "default") == 0))
             selected = (int)values->len;
         g_ptr_array_add(values, g_strdup(n->name));
-        g_ptr_array_add(labels, g_strdup_printf("%s (%s%s)", n->name, n->forward_mode,
-                                                n->active ? "" : _(", not running")));
+        g_ptr_array_add(labels, n->active ? g_strdup_printf("%s (%s)", n->name, n->forward_mode)
+                                          : g_strdup_printf(_("%s (%s, not running)"), n->name,
+                                                            n->forward_mode));
     }
     if (values->len == 0)
         return NULL;

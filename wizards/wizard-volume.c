@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pane-storage.h"
+#include "names.h"
 #include "storage.h"
 #include "wizard.h"
 #include "wizards.h"
@@ -183,7 +184,7 @@ static gboolean skip_origin(gpointer data)
 static gboolean check_name(const char *text, gpointer data, GError **err)
 {
     Draft *d = data;
-    if (!nv_storage_name_check(text, err))
+    if (!nv_name_check(NV_NAME_VOLUME, text, err))
         return FALSE;
     const NvModel *m = nv_conn_model(d->conn);
     if (g_strcmp0(m->volumes_pool, d->pool) != 0)
