@@ -329,6 +329,13 @@ static void set_status(NvApp *app, const char *msg, gboolean error)
     nv_app_dirty(app);
 }
 
+/* What the connection has to say goes to the status line; only a lost host shows as an error
+ * (a failed read while connected keeps what was there). */
+static void on_conn_notice(NvConn *conn, NvNoticeLevel level, const char *text, gpointer data)
+{
+    set_status(data, text, level == NV_NOTICE_ERROR);
+}
+
 static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
 {
     NvApp *app = data;
@@ -344,11 +351,6 @@ static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
         resort(&app->panes[0]);
     if (app->view && app->view->klass->model_changed)
         app->view->klass->model_changed(app->view, changes);
-    if (changes & NV_CHANGE_MESSAGE) {
-        g_autofree char *msg = nv_conn_take_message(conn);
-        if (msg)
-            set_status(app, msg, nv_conn_get_state(conn) != NV_CONN_CONNECTED);
-    }
     if (nv_conn_busy(conn) > 0 && !app->spinner_source)
         app->spinner_source = g_timeout_add(NV_SPINNER_MS, spinner_tick, app);
     /* Live numbers show in the Domains and Host panes only: a refresh tick while another pane,
@@ -1102,6 +1104,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
     guint hup_src = g_unix_signal_add(SIGHUP, on_terminate, &app);
 
     nv_conn_set_listener(conn, on_conn_changed, &app);
+    nv_conn_set_notify(conn, on_conn_notice, &app);
     show_notes(&app, notes);
     nv_conn_start(conn);
     on_conn_changed(conn, NV_CHANGE_ALL, &app);
@@ -1112,6 +1115,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
         nv_prompt_key(&app, NV_KEY_ESCAPE);
     nv_app_close_view(&app);
     nv_conn_set_listener(conn, NULL, NULL);
+    nv_conn_set_notify(conn, NULL, NULL);
     g_source_remove(stdin_src);
     g_source_remove(winch_src);
     g_source_remove(term_src);
@@ -1127,6 +1131,7 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
         g_string_free(app.panes[i].filter, TRUE);
         g_hash_table_unref(app.panes[i].marked);
         g_free(app.panes[i].last_selected_key);
+        g_dataset_destroy(&app.panes[i]); /* what a pane file hung off its pane */
     }
     g_free(app.status);
     g_ptr_array_unref(app.jobs);
