@@ -389,7 +389,7 @@ static void deliver_open(NvConn *conn, Job *job)
         g_autofree char *msg = g_strdup_printf(_("reconnected to %s"), conn->uri);
         tell(conn, NV_NOTICE_INFO, msg);
     }
-    /* Anything may have changed while away, and fetches of the old connection were dropped. */
+    /* Anything may have changed while away. */
     nv_cache_mark_stale(conn->model->domain_details, NULL);
     nv_cache_mark_stale(conn->model->pool_volumes, NULL);
     nv_cache_mark_stale(conn->model->volume_users, NULL);
@@ -496,6 +496,15 @@ static void deliver_error(NvConn *conn, Job *job)
     }
 }
 
+/* A details or volumes fetch whose answer is dropped: its entry is fetched again when wanted. */
+static void drop_cached(NvConn *conn, Job *job)
+{
+    if (job->kind == JOB_DETAILS)
+        nv_cache_cancel(conn->model->domain_details, job->arg);
+    else if (job->kind == JOB_VOLUMES)
+        nv_cache_cancel(conn->model->pool_volumes, job->arg);
+}
+
 static gboolean deliver(gpointer data)
 {
     Job *job = data;
@@ -517,7 +526,9 @@ static gboolean deliver(gpointer data)
         deliver_open(conn, job);
     } else if (job->generation != conn->generation) {
         /* A result from before a reconnect: a fresh request is already on its way. */
+        drop_cached(conn, job);
     } else if (job->lost) {
+        drop_cached(conn, job);
         set_disconnected(conn, job->error ? job->error->message : NULL);
     } else if (job->error) {
         deliver_error(conn, job);

@@ -510,14 +510,24 @@ gboolean nv_cache_store(NvCache *c, const char *key, gpointer value, const char 
     g_free(e->error);
     e->error = g_strdup(error);
     e->fetched_us = g_get_monotonic_time();
-    e->stale = e->pending = FALSE;
+    e->stale = e->refetch;
+    e->pending = e->refetch = FALSE;
     return TRUE;
 }
 
 static void entry_mark_stale(NvCacheEntry *e)
 {
     e->stale = TRUE;
-    e->pending = FALSE;
+    e->refetch = e->pending;
+}
+
+void nv_cache_cancel(NvCache *c, const char *key)
+{
+    NvCacheEntry *e = g_hash_table_lookup(c->entries, key);
+    if (e) {
+        e->pending = e->refetch = FALSE;
+        e->stale = TRUE;
+    }
 }
 
 void nv_cache_mark_stale(NvCache *c, const char *key)

@@ -172,6 +172,7 @@ typedef struct {
     gint64 fetched_us; /* monotonic time of the last answer; 0 before the first */
     gboolean stale;    /* an event or a refresh said it changed: fetched again when wanted */
     gboolean pending;  /* a fetch is on its way */
+    gboolean refetch;  /* made stale while a fetch was on its way: that answer is already old */
 } NvCacheEntry;
 
 typedef struct NvCache NvCache;
@@ -182,11 +183,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvCache, nv_cache_free)
 const NvCacheEntry *nv_cache_lookup(const NvCache *c, const char *key);
 /* The entry of `key`, added empty when there is none. */
 NvCacheEntry *nv_cache_entry(NvCache *c, const char *key);
-/* Stores an answer (takes `value`; `error` NULL on success) and clears stale and pending.
- * Returns FALSE and frees `value` when the entry was evicted meanwhile. */
+/* Stores an answer (takes `value`; `error` NULL on success) and clears pending, and stale
+ * unless it was made stale after the fetch started. Returns FALSE and frees `value` when the
+ * entry was evicted meanwhile. */
 gboolean nv_cache_store(NvCache *c, const char *key, gpointer value, const char *error);
-/* Marks `key` (NULL: every entry) stale and not pending: the next want fetches it again. */
+/* Marks `key` (NULL: every entry) stale: the next want fetches it again, or, when a fetch is
+ * on its way, the next want after its answer (one fetch per entry at a time). */
 void nv_cache_mark_stale(NvCache *c, const char *key);
+/* A fetch that will never answer (dropped with its connection): not pending, stale. */
+void nv_cache_cancel(NvCache *c, const char *key);
 /* Removes the entries `keep` refuses; returns how many went. */
 typedef gboolean (*NvCacheKeepFunc)(const char *key, const NvCacheEntry *e, gconstpointer data);
 guint nv_cache_evict(NvCache *c, NvCacheKeepFunc keep, gconstpointer data);

@@ -291,12 +291,25 @@ START_TEST(test_cache_stale_and_error)
     g_autoptr(NvModel) m = nv_model_new();
     answer_details(m, "uuid-a", "a");
     answer_details(m, "uuid-b", "b");
-    /* Stale keeps the value (shown until the next answer) and allows a new fetch. */
-    nv_cache_entry(m->domain_details, "uuid-a")->pending = TRUE;
+    /* Stale keeps the value (shown until the next answer). */
     nv_cache_mark_stale(m->domain_details, "uuid-a");
     const NvCacheEntry *a = nv_cache_lookup(m->domain_details, "uuid-a");
     ck_assert(a->stale && !a->pending);
     ck_assert_ptr_nonnull(nv_model_domain_details(m, "uuid-a", NULL));
+    /* Made stale while a fetch was on its way: that answer predates the change, so the entry
+     * stays stale after it (fetched once more), and is fresh after the next one. */
+    nv_cache_entry(m->domain_details, "uuid-a")->pending = TRUE;
+    nv_cache_mark_stale(m->domain_details, "uuid-a");
+    ck_assert(a->stale && a->pending);
+    ck_assert(nv_cache_store(m->domain_details, "uuid-a", details_named("uuid-a", "old"), NULL));
+    ck_assert(a->stale && !a->pending);
+    nv_cache_entry(m->domain_details, "uuid-a")->pending = TRUE;
+    ck_assert(nv_cache_store(m->domain_details, "uuid-a", details_named("uuid-a", "a"), NULL));
+    ck_assert(!a->stale && !a->pending);
+    /* A fetch that never answers leaves the entry to be fetched again. */
+    nv_cache_entry(m->domain_details, "uuid-a")->pending = TRUE;
+    nv_cache_cancel(m->domain_details, "uuid-a");
+    ck_assert(a->stale && !a->pending);
     ck_assert(!nv_cache_lookup(m->domain_details, "uuid-b")->stale);
     nv_cache_mark_stale(m->domain_details, NULL);
     ck_assert(nv_cache_lookup(m->domain_details, "uuid-b")->stale);
