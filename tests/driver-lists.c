@@ -518,6 +518,12 @@ static gboolean details_of(NvConn *conn, gconstpointer uuid)
     return d && strcmp(d->uuid, uuid) == 0;
 }
 
+static gboolean users_of(NvConn *conn, gconstpointer path)
+{
+    const char *error = NULL;
+    return nv_model_volume_users(nv_conn_model(conn), path, &error) || error;
+}
+
 /* Both UUIDs of a NULL-terminated pair have their details. */
 static gboolean details_of_both(NvConn *conn, gconstpointer uuids)
 {
@@ -602,6 +608,21 @@ START_TEST(test_conn_want_pool)
     ck_assert_str_eq(((NvVolume *)vols->pdata[0])->name, ((char **)want2->pdata[0])[2]);
     vols = nv_model_pool_volumes(nv_conn_model(conn), "nvpool-dir", NULL);
     ck_assert_uint_eq(vols->len, want->len);
+
+    /* Which domains use a volume, by its path; asked once while fresh. */
+    ck_assert(run_until(conn, idle, NULL, 10000));
+    const NvVolume *v = vols->pdata[0];
+    g_autofree char *path = g_strdup(v->path);
+    ck_assert_ptr_null(nv_model_volume_users(nv_conn_model(conn), path, NULL));
+    nv_conn_want_volume_users(conn, "nvpool-dir", v->name, v->path);
+    ck_assert_msg(run_until(conn, users_of, path, 10000), "no users of %s", path);
+    const char *error = NULL;
+    ck_assert_ptr_nonnull(nv_model_volume_users(nv_conn_model(conn), path, &error));
+    ck_assert_ptr_null(error);
+    vols = nv_model_pool_volumes(nv_conn_model(conn), "nvpool-dir", NULL);
+    v = vols->pdata[0];
+    nv_conn_want_volume_users(conn, "nvpool-dir", v->name, v->path);
+    ck_assert_uint_eq(nv_conn_busy(conn), 0);
 }
 END_TEST
 

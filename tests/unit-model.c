@@ -1,4 +1,5 @@
-/* Unit tests of model.c: the filter, state and reason words, glyphs and constructors. */
+/* Unit tests of model.c: the filter, state and reason words, glyphs, constructors, the caches
+ * by key and their eviction, and NvRef. */
 #include <check.h>
 #include <glib.h>
 #include <locale.h>
