@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "i18n.h"
+#include "storage.h"
 #include "xml-read.h"
 #include "virt-util.h"
 
@@ -700,6 +701,30 @@ static NvNetwork *network_from_virt(virNetworkPtr n)
     }
     virResetLastError();
     return g_steal_pointer(&net);
+}
+
+typedef struct {
+    const char *pool;
+    const char *volume;
+    const char *path;
+} VolumeAt;
+
+static gboolean uses_volume(const char *domain_xml, gconstpointer data)
+{
+    const VolumeAt *at = data;
+    return nv_domain_xml_uses_volume(domain_xml, at->path, at->pool, at->volume);
+}
+
+GPtrArray *nv_fetch_volume_users(virConnectPtr conn, const char *pool, const char *volume,
+                                 const char *path, GError **err)
+{
+    VolumeAt at = {pool, volume, path};
+    /* The live XML for a running domain (what it has open), else the definition. */
+    GPtrArray *users = nv_virt_domains_using(conn, uses_volume, &at);
+    if (!users)
+        nv_set_virt_error(err, _("cannot list the domains that could use '%s'"), volume);
+    virResetLastError();
+    return users;
 }
 
 GPtrArray *nv_fetch_networks(virConnectPtr conn, GError **err)

@@ -36,6 +36,10 @@ gboolean nv_fetch_host_sample(virConnectPtr conn, NvStatsQuery *q, NvHostSample 
 NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, GError **err);
 GPtrArray *nv_fetch_pools(virConnectPtr conn, GError **err);
 GPtrArray *nv_fetch_volumes(virConnectPtr conn, const char *pool_name, GError **err);
+/* Names of the domains (running or not) with a disk on the volume, sorted (char*). One bulk
+ * list plus one XML per domain. */
+GPtrArray *nv_fetch_volume_users(virConnectPtr conn, const char *pool, const char *volume,
+                                 const char *path, GError **err);
 GPtrArray *nv_fetch_networks(virConnectPtr conn, GError **err);
 /* NULL with NV_ERROR_NO_SUPPORT when the driver cannot list host interfaces. */
 GPtrArray *nv_fetch_ifaces(virConnectPtr conn, GError **err);

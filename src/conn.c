@@ -20,6 +20,9 @@
 #define NV_KEEPALIVE_INTERVAL 5
 #define NV_KEEPALIVE_COUNT 3
 #define NV_STATS_DEFAULT_SECONDS 2
+/* "Used by" answers are asked again when wanted after this: domains come and go without a
+ * volume event. */
+#define NV_USERS_MAX_AGE_US (10 * G_USEC_PER_SEC)
 
 typedef enum {
     JOB_OPEN,
@@ -45,12 +48,11 @@ struct NvConn {
     /* Main thread only. */
     NvConnState state;
     NvModel *model;
-    char *message;
     guint busy;
-    char *selected_pool;
-    char *selected_domain;
     NvConnListener listener;
     gpointer listener_data;
+    NvConnNotifyFunc notify_fn;
+    gpointer notify_data;
     guint reconnect_source;
     guint debounce_source;
     guint safety_source;
@@ -109,9 +111,6 @@ static void conn_unref(NvConn *conn)
     g_clear_pointer(&conn->model, nv_model_free);
     g_clear_pointer(&conn->stale_titles, g_ptr_array_unref);
     g_free(conn->uri);
-    g_free(conn->message);
-    g_free(conn->selected_pool);
-    g_free(conn->selected_domain);
     g_main_context_unref(conn->main_ctx);
     g_free(conn);
 }
@@ -143,11 +142,10 @@ static void notify(NvConn *conn, unsigned changes)
         conn->listener(conn, changes, conn->listener_data);
 }
 
-static void set_message(NvConn *conn, const char *msg)
+static void tell(NvConn *conn, NvNoticeLevel level, const char *text)
 {
-    g_free(conn->message);
-    conn->message = g_strdup(msg);
-    notify(conn, NV_CHANGE_MESSAGE);
+    if (conn->notify_fn && !conn->closing)
+        conn->notify_fn(conn, level, text, conn->notify_data);
 }
 
 static void submit(NvConn *conn, JobKind kind, const char *arg);
@@ -164,7 +162,7 @@ static void set_disconnected(NvConn *conn, const char *why)
     g_autofree char *msg =
         g_strdup_printf(_("disconnected from %s: %s; reconnecting every %d s"), conn->uri,
                         why ? why : _("connection closed"), NV_RECONNECT_SECONDS);
-    set_message(conn, msg);
+    tell(conn, NV_NOTICE_ERROR, msg);
     notify(conn, NV_CHANGE_STATE);
     schedule_reconnect(conn);
 }
@@ -346,7 +344,7 @@ static void submit(NvConn *conn, JobKind kind, const char *arg)
 {
     unsigned bit = job_bit(kind);
     /* Lists are idempotent: one queued request of a kind is enough. Details and volumes carry
-     * an argument, and a newer selection must not be dropped. */
+     * a key, and their cache entry's `pending` already keeps one request per key. */
     gboolean collapsible = kind != JOB_VOLUMES && kind != JOB_DETAILS;
     if (collapsible && (g_atomic_int_or(&conn->queued, bit) & bit))
         return;
@@ -379,7 +377,7 @@ static void deliver_open(NvConn *conn, Job *job)
     if (job->error) {
         /* Never connected yet, or still down: keep trying. */
         conn->state = NV_CONN_DISCONNECTED;
-        set_message(conn, job->error->message);
+        tell(conn, NV_NOTICE_ERROR, job->error->message);
         notify(conn, NV_CHANGE_STATE);
         schedule_reconnect(conn);
         return;
@@ -389,8 +387,12 @@ static void deliver_open(NvConn *conn, Job *job)
     conn->state = NV_CONN_CONNECTED;
     if (was_reconnect) {
         g_autofree char *msg = g_strdup_printf(_("reconnected to %s"), conn->uri);
-        set_message(conn, msg);
+        tell(conn, NV_NOTICE_INFO, msg);
     }
+    /* Anything may have changed while away. */
+    nv_cache_mark_stale(conn->model->domain_details, NULL);
+    nv_cache_mark_stale(conn->model->pool_volumes, NULL);
+    nv_cache_mark_stale(conn->model->volume_users, NULL);
     notify(conn, NV_CHANGE_STATE);
     nv_conn_refresh(conn, NV_CHANGE_ALL);
     schedule_stats(conn);
@@ -411,6 +413,9 @@ static void deliver_result(NvConn *conn, Job *job)
         if (job->samples)
             nv_domain_stats_merge(m->domain_stats, job->samples, FALSE);
         nv_domain_stats_link(m->domains, m->domain_stats);
+        for (guint i = 0; i < m->domains->len; i++)
+            ((NvDomain *)m->domains->pdata[i])->conn = conn;
+        nv_model_evict_domains(m);
         change = NV_CHANGE_DOMAINS;
         break;
     case JOB_STATS:
@@ -422,10 +427,15 @@ static void deliver_result(NvConn *conn, Job *job)
         break;
     case JOB_POOLS:
         replace_array(&m->pools, &job->result);
+        for (guint i = 0; i < m->pools->len; i++)
+            ((NvPool *)m->pools->pdata[i])->conn = conn;
+        nv_model_evict_pools(m);
         change = NV_CHANGE_POOLS;
         break;
     case JOB_NETWORKS:
         replace_array(&m->networks, &job->result);
+        for (guint i = 0; i < m->networks->len; i++)
+            ((NvNetwork *)m->networks->pdata[i])->conn = conn;
         change = NV_CHANGE_NETWORKS;
         break;
     case JOB_IFACES:
@@ -439,20 +449,14 @@ static void deliver_result(NvConn *conn, Job *job)
         change = NV_CHANGE_HOST;
         break;
     case JOB_VOLUMES:
-        if (g_strcmp0(job->arg, conn->selected_pool) != 0)
-            return; /* the user moved on to another pool */
-        replace_array(&m->volumes, &job->result);
-        g_free(m->volumes_pool);
-        m->volumes_pool = g_strdup(job->arg);
-        g_clear_pointer(&m->volumes_error, g_free);
+        if (!nv_cache_store(m->pool_volumes, job->arg, g_steal_pointer(&job->result), NULL))
+            return; /* the pool went away meanwhile */
+        nv_model_evict_volumes(m, job->arg);
         change = NV_CHANGE_VOLUMES;
         break;
     case JOB_DETAILS:
-        if (g_strcmp0(job->arg, conn->selected_domain) != 0)
+        if (!nv_cache_store(m->domain_details, job->arg, g_steal_pointer(&job->result), NULL))
             return;
-        g_clear_pointer(&m->details, nv_domain_details_free);
-        m->details = g_steal_pointer(&job->result);
-        g_clear_pointer(&m->details_error, g_free);
         change = NV_CHANGE_DETAILS;
         break;
     case JOB_OPEN:
@@ -475,31 +479,30 @@ static void deliver_error(NvConn *conn, Job *job)
         notify(conn, NV_CHANGE_IFACES);
         return;
     case JOB_VOLUMES:
-        if (g_strcmp0(job->arg, conn->selected_pool) != 0)
-            return;
-        g_ptr_array_set_size(m->volumes, 0);
-        g_free(m->volumes_pool);
-        m->volumes_pool = g_strdup(job->arg);
-        g_free(m->volumes_error);
-        m->volumes_error = g_strdup(job->error->message);
-        notify(conn, NV_CHANGE_VOLUMES);
+        if (nv_cache_store(m->pool_volumes, job->arg, NULL, job->error->message))
+            notify(conn, NV_CHANGE_VOLUMES);
         return;
     case JOB_DETAILS:
-        if (g_strcmp0(job->arg, conn->selected_domain) != 0)
-            return;
-        g_clear_pointer(&m->details, nv_domain_details_free);
-        g_free(m->details_error);
-        m->details_error = g_strdup(job->error->message);
-        notify(conn, NV_CHANGE_DETAILS);
+        if (nv_cache_store(m->domain_details, job->arg, NULL, job->error->message))
+            notify(conn, NV_CHANGE_DETAILS);
         return;
     case JOB_STATS:
         /* The numbers stay as they were; saying so every two seconds would drown the status
          * line, and a lost connection is reported on its own. */
         return;
     default:
-        set_message(conn, job->error->message);
+        tell(conn, NV_NOTICE_WARNING, job->error->message);
         return;
     }
+}
+
+/* A details or volumes fetch whose answer is dropped: its entry is fetched again when wanted. */
+static void drop_cached(NvConn *conn, Job *job)
+{
+    if (job->kind == JOB_DETAILS)
+        nv_cache_cancel(conn->model->domain_details, job->arg);
+    else if (job->kind == JOB_VOLUMES)
+        nv_cache_cancel(conn->model->pool_volumes, job->arg);
 }
 
 static gboolean deliver(gpointer data)
@@ -523,7 +526,9 @@ static gboolean deliver(gpointer data)
         deliver_open(conn, job);
     } else if (job->generation != conn->generation) {
         /* A result from before a reconnect: a fresh request is already on its way. */
+        drop_cached(conn, job);
     } else if (job->lost) {
+        drop_cached(conn, job);
         set_disconnected(conn, job->error ? job->error->message : NULL);
     } else if (job->error) {
         deliver_error(conn, job);
@@ -562,10 +567,10 @@ static void domain_changed(NvConn *conn, virDomainPtr dom, gboolean title_may_ch
         return;
     if (title_may_change)
         g_ptr_array_add(conn->stale_titles, g_strdup(uuid));
-    unsigned what = NV_CHANGE_DOMAINS;
-    if (g_strcmp0(uuid, conn->selected_domain) == 0)
-        what |= NV_CHANGE_DETAILS;
-    queue_event_refresh(conn, what);
+    /* Fetched again when next wanted: after the relist this burst brings, the domain's pane
+     * draws and asks for it. */
+    nv_cache_mark_stale(conn->model->domain_details, uuid);
+    queue_event_refresh(conn, NV_CHANGE_DOMAINS);
 }
 
 static void on_domain_lifecycle(virConnectPtr vconn, virDomainPtr dom, int event, int detail,
@@ -677,6 +682,7 @@ NvConn *nv_conn_new(const char *uri, gboolean readonly)
     conn->state = NV_CONN_CONNECTING;
     conn->refresh_seconds = NV_STATS_DEFAULT_SECONDS;
     conn->model = nv_model_new();
+    conn->model->conn = conn;
     conn->stale_titles = g_ptr_array_new_with_free_func(g_free);
     conn->title_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; i < G_N_ELEMENTS(conn->callback_ids); i++)
@@ -709,6 +715,12 @@ void nv_conn_set_listener(NvConn *conn, NvConnListener fn, gpointer data)
     conn->listener_data = data;
 }
 
+void nv_conn_set_notify(NvConn *conn, NvConnNotifyFunc fn, gpointer data)
+{
+    conn->notify_fn = fn;
+    conn->notify_data = data;
+}
+
 void nv_conn_start(NvConn *conn)
 {
     conn->state = NV_CONN_CONNECTING;
@@ -732,11 +744,6 @@ const NvModel *nv_conn_model(NvConn *conn)
     return conn->model;
 }
 
-char *nv_conn_take_message(NvConn *conn)
-{
-    return g_steal_pointer(&conn->message);
-}
-
 guint nv_conn_busy(NvConn *conn)
 {
     return conn->busy;
@@ -756,12 +763,20 @@ void nv_conn_refresh(NvConn *conn, unsigned what)
         submit(conn, JOB_IFACES, NULL);
     if (what & NV_CHANGE_HOST)
         submit(conn, JOB_HOST, NULL);
-    if ((what & NV_CHANGE_VOLUMES) && conn->selected_pool)
-        submit(conn, JOB_VOLUMES, conn->selected_pool);
-    if ((what & NV_CHANGE_DETAILS) && conn->selected_domain)
-        submit(conn, JOB_DETAILS, conn->selected_domain);
     if (what & NV_CHANGE_STATS)
         submit(conn, JOB_STATS, NULL);
+    /* Cached answers are not fetched here: whoever shows one asks again (nv_conn_want_*). */
+    unsigned stale = 0;
+    if ((what & NV_CHANGE_VOLUMES) && nv_cache_size(conn->model->pool_volumes)) {
+        nv_cache_mark_stale(conn->model->pool_volumes, NULL);
+        stale |= NV_CHANGE_VOLUMES;
+    }
+    if ((what & NV_CHANGE_DETAILS) && nv_cache_size(conn->model->domain_details)) {
+        nv_cache_mark_stale(conn->model->domain_details, NULL);
+        stale |= NV_CHANGE_DETAILS;
+    }
+    if (stale)
+        notify(conn, stale);
 }
 
 void nv_conn_set_refresh_seconds(NvConn *conn, guint seconds)
@@ -799,34 +814,82 @@ void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpoint
     g_thread_pool_push(conn->worker, job, NULL);
 }
 
-void nv_conn_select_pool(NvConn *conn, const char *pool_name)
+/* Whether `e` needs a fetch now; if so it is marked pending (one fetch per entry at a time). */
+static gboolean entry_wants_fetch(NvCacheEntry *e, gint64 max_age_us)
 {
-    if (g_strcmp0(pool_name, conn->selected_pool) == 0)
-        return;
-    g_free(conn->selected_pool);
-    conn->selected_pool = g_strdup(pool_name);
-    if (pool_name) {
-        nv_conn_refresh(conn, NV_CHANGE_VOLUMES);
-        return;
-    }
-    NvModel *m = conn->model;
-    g_ptr_array_set_size(m->volumes, 0);
-    g_clear_pointer(&m->volumes_pool, g_free);
-    g_clear_pointer(&m->volumes_error, g_free);
-    notify(conn, NV_CHANGE_VOLUMES);
+    if (e->pending)
+        return FALSE;
+    gboolean old = max_age_us > 0 && g_get_monotonic_time() - e->fetched_us >= max_age_us;
+    if (e->fetched_us && !e->stale && !old)
+        return FALSE;
+    e->pending = TRUE;
+    return TRUE;
 }
 
-void nv_conn_select_domain(NvConn *conn, const char *uuid)
+/* The entry of `key` in `cache` when it should be fetched now, else NULL. */
+static NvCacheEntry *want(NvConn *conn, NvCache *cache, const char *key, gint64 max_age_us)
 {
-    if (g_strcmp0(uuid, conn->selected_domain) == 0)
+    if (!key || conn->state != NV_CONN_CONNECTED)
+        return NULL;
+    NvCacheEntry *e = nv_cache_entry(cache, key);
+    return entry_wants_fetch(e, max_age_us) ? e : NULL;
+}
+
+void nv_conn_want_domain_details(NvConn *conn, const char *uuid)
+{
+    if (want(conn, conn->model->domain_details, uuid, 0))
+        submit(conn, JOB_DETAILS, uuid);
+}
+
+void nv_conn_want_pool(NvConn *conn, const char *pool)
+{
+    if (want(conn, conn->model->pool_volumes, pool, 0))
+        submit(conn, JOB_VOLUMES, pool);
+}
+
+typedef struct {
+    char *pool;
+    char *volume;
+    char *path;
+    GPtrArray *users; /* the answer, char* */
+} UsersFetch;
+
+static void users_fetch_free(UsersFetch *f)
+{
+    g_free(f->pool);
+    g_free(f->volume);
+    g_free(f->path);
+    if (f->users)
+        g_ptr_array_unref(f->users);
+    g_free(f);
+}
+
+static gboolean users_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    UsersFetch *f = data;
+    f->users = nv_fetch_volume_users(vconn, f->pool, f->volume, f->path, err);
+    return f->users != NULL;
+}
+
+static void users_done(NvConn *conn, gpointer data, const GError *err)
+{
+    UsersFetch *f = data;
+    GPtrArray *users = err ? NULL : g_steal_pointer(&f->users);
+    if (nv_cache_store(conn->model->volume_users, f->path, users, err ? err->message : NULL))
+        notify(conn, NV_CHANGE_VOLUMES);
+}
+
+void nv_conn_want_volume_users(NvConn *conn, const char *pool, const char *volume, const char *path)
+{
+    NvCacheEntry *e = want(conn, conn->model->volume_users, path, NV_USERS_MAX_AGE_US);
+    if (!e)
         return;
-    g_free(conn->selected_domain);
-    conn->selected_domain = g_strdup(uuid);
-    if (uuid) {
-        nv_conn_refresh(conn, NV_CHANGE_DETAILS);
-        return;
-    }
-    g_clear_pointer(&conn->model->details, nv_domain_details_free);
-    g_clear_pointer(&conn->model->details_error, g_free);
-    notify(conn, NV_CHANGE_DETAILS);
+    /* Evicted with the pool: a volume's path does not say which pool lists it. */
+    g_free(e->group);
+    e->group = g_strdup(pool);
+    UsersFetch *f = g_new0(UsersFetch, 1);
+    f->pool = g_strdup(pool);
+    f->volume = g_strdup(volume);
+    f->path = g_strdup(path);
+    nv_conn_call(conn, users_work, users_done, f, (GDestroyNotify)users_fetch_free);
 }

@@ -417,9 +417,11 @@ NvModel *nv_model_new(void)
     NvModel *m = g_new0(NvModel, 1);
     m->domains = g_ptr_array_new_with_free_func((GDestroyNotify)nv_domain_free);
     m->pools = g_ptr_array_new_with_free_func((GDestroyNotify)nv_pool_free);
-    m->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)nv_volume_free);
     m->networks = g_ptr_array_new_with_free_func((GDestroyNotify)nv_network_free);
     m->ifaces = g_ptr_array_new_with_free_func((GDestroyNotify)nv_iface_free);
+    m->domain_details = nv_cache_new((GDestroyNotify)nv_domain_details_free);
+    m->pool_volumes = nv_cache_new((GDestroyNotify)g_ptr_array_unref);
+    m->volume_users = nv_cache_new((GDestroyNotify)g_ptr_array_unref);
     m->domain_stats = nv_domain_stats_table_new();
     return m;
 }
@@ -432,19 +434,278 @@ void nv_model_free(NvModel *m)
         g_ptr_array_unref(m->domains);
     if (m->pools != NULL)
         g_ptr_array_unref(m->pools);
-    g_free(m->volumes_pool);
-    if (m->volumes != NULL)
-        g_ptr_array_unref(m->volumes);
-    g_free(m->volumes_error);
     if (m->networks != NULL)
         g_ptr_array_unref(m->networks);
     if (m->ifaces != NULL)
         g_ptr_array_unref(m->ifaces);
     g_free(m->ifaces_error);
     nv_host_free(m->host);
-    nv_domain_details_free(m->details);
-    g_free(m->details_error);
+    nv_cache_free(m->domain_details);
+    nv_cache_free(m->pool_volumes);
+    nv_cache_free(m->volume_users);
     if (m->domain_stats != NULL)
         g_hash_table_unref(m->domain_stats);
     g_free(m);
+}
+
+/* ---- caches ---- */
+
+struct NvCache {
+    GHashTable *entries; /* key -> NvCacheEntry* */
+    GDestroyNotify value_free;
+};
+
+static void cache_entry_free(NvCache *c, NvCacheEntry *e)
+{
+    if (e->value)
+        c->value_free(e->value);
+    g_free(e->error);
+    g_free(e->group);
+    g_free(e);
+}
+
+NvCache *nv_cache_new(GDestroyNotify value_free)
+{
+    NvCache *c = g_new0(NvCache, 1);
+    c->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    c->value_free = value_free;
+    return c;
+}
+
+void nv_cache_free(NvCache *c)
+{
+    if (c == NULL)
+        return;
+    nv_cache_evict(c, NULL, NULL);
+    g_hash_table_unref(c->entries);
+    g_free(c);
+}
+
+const NvCacheEntry *nv_cache_lookup(const NvCache *c, const char *key)
+{
+    return key ? g_hash_table_lookup(c->entries, key) : NULL;
+}
+
+NvCacheEntry *nv_cache_entry(NvCache *c, const char *key)
+{
+    NvCacheEntry *e = g_hash_table_lookup(c->entries, key);
+    if (!e) {
+        e = g_new0(NvCacheEntry, 1);
+        g_hash_table_insert(c->entries, g_strdup(key), e);
+    }
+    return e;
+}
+
+gboolean nv_cache_store(NvCache *c, const char *key, gpointer value, const char *error)
+{
+    NvCacheEntry *e = g_hash_table_lookup(c->entries, key);
+    if (!e) {
+        if (value)
+            c->value_free(value);
+        return FALSE;
+    }
+    if (e->value)
+        c->value_free(e->value);
+    e->value = value;
+    g_free(e->error);
+    e->error = g_strdup(error);
+    e->fetched_us = g_get_monotonic_time();
+    e->stale = e->refetch;
+    e->pending = e->refetch = FALSE;
+    return TRUE;
+}
+
+static void entry_mark_stale(NvCacheEntry *e)
+{
+    e->stale = TRUE;
+    e->refetch = e->pending;
+}
+
+void nv_cache_cancel(NvCache *c, const char *key)
+{
+    NvCacheEntry *e = g_hash_table_lookup(c->entries, key);
+    if (e) {
+        e->pending = e->refetch = FALSE;
+        e->stale = TRUE;
+    }
+}
+
+void nv_cache_mark_stale(NvCache *c, const char *key)
+{
+    if (key) {
+        NvCacheEntry *e = g_hash_table_lookup(c->entries, key);
+        if (e)
+            entry_mark_stale(e);
+        return;
+    }
+    GHashTableIter it;
+    gpointer e;
+    g_hash_table_iter_init(&it, c->entries);
+    while (g_hash_table_iter_next(&it, NULL, &e))
+        entry_mark_stale(e);
+}
+
+guint nv_cache_evict(NvCache *c, NvCacheKeepFunc keep, gconstpointer data)
+{
+    guint gone = 0;
+    GHashTableIter it;
+    gpointer key, e;
+    g_hash_table_iter_init(&it, c->entries);
+    while (g_hash_table_iter_next(&it, &key, &e)) {
+        if (keep && keep(key, e, data))
+            continue;
+        cache_entry_free(c, e);
+        g_hash_table_iter_remove(&it);
+        gone++;
+    }
+    return gone;
+}
+
+guint nv_cache_size(const NvCache *c)
+{
+    return g_hash_table_size(c->entries);
+}
+
+static gpointer cached(const NvCache *c, const char *key, const char **error)
+{
+    const NvCacheEntry *e = nv_cache_lookup(c, key);
+    if (error)
+        *error = e ? e->error : NULL;
+    return e ? e->value : NULL;
+}
+
+const NvDomainDetails *nv_model_domain_details(const NvModel *m, const char *uuid,
+                                               const char **error)
+{
+    return cached(m->domain_details, uuid, error);
+}
+
+GPtrArray *nv_model_pool_volumes(const NvModel *m, const char *pool, const char **error)
+{
+    return cached(m->pool_volumes, pool, error);
+}
+
+GPtrArray *nv_model_volume_users(const NvModel *m, const char *path, const char **error)
+{
+    return cached(m->volume_users, path, error);
+}
+
+/* ---- eviction ---- */
+
+static gboolean listed_domain(const char *uuid, const NvCacheEntry *e, gconstpointer data)
+{
+    const GPtrArray *domains = data;
+    for (guint i = 0; i < domains->len; i++)
+        if (g_strcmp0(((NvDomain *)domains->pdata[i])->uuid, uuid) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean listed_pool(const char *name, const GPtrArray *pools)
+{
+    for (guint i = 0; i < pools->len; i++)
+        if (g_strcmp0(((NvPool *)pools->pdata[i])->name, name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean listed_pool_key(const char *name, const NvCacheEntry *e, gconstpointer data)
+{
+    return listed_pool(name, data);
+}
+
+static gboolean listed_pool_group(const char *path, const NvCacheEntry *e, gconstpointer data)
+{
+    return listed_pool(e->group, data);
+}
+
+typedef struct {
+    const char *pool;
+    const GPtrArray *volumes;
+} PoolVolumes;
+
+static gboolean listed_volume(const char *path, const NvCacheEntry *e, gconstpointer data)
+{
+    const PoolVolumes *pv = data;
+    if (g_strcmp0(e->group, pv->pool) != 0)
+        return TRUE;
+    for (guint i = 0; pv->volumes && i < pv->volumes->len; i++)
+        if (g_strcmp0(((NvVolume *)pv->volumes->pdata[i])->path, path) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+void nv_model_evict_domains(NvModel *m)
+{
+    /* One pass over the cache, each entry against the list: the cache holds what the user
+     * looked at, a handful, so this stays small beside the relist itself. */
+    nv_cache_evict(m->domain_details, listed_domain, m->domains);
+}
+
+void nv_model_evict_pools(NvModel *m)
+{
+    nv_cache_evict(m->pool_volumes, listed_pool_key, m->pools);
+    nv_cache_evict(m->volume_users, listed_pool_group, m->pools);
+}
+
+void nv_model_evict_volumes(NvModel *m, const char *pool)
+{
+    PoolVolumes pv = {pool, nv_model_pool_volumes(m, pool, NULL)};
+    nv_cache_evict(m->volume_users, listed_volume, &pv);
+}
+
+/* ---- references ---- */
+
+NvRef *nv_ref_new(NvConn *conn, const char *key)
+{
+    NvRef *r = g_new0(NvRef, 1);
+    r->conn = conn;
+    r->key = g_strdup(key ? key : "");
+    return r;
+}
+
+NvRef *nv_ref_copy(const NvRef *r)
+{
+    return nv_ref_new(r->conn, r->key);
+}
+
+void nv_ref_free(NvRef *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->key);
+    g_free(r);
+}
+
+guint nv_ref_hash(gconstpointer r)
+{
+    const NvRef *ref = r;
+    return g_str_hash(ref->key) * 31u + g_direct_hash(ref->conn);
+}
+
+gboolean nv_ref_equal(gconstpointer a, gconstpointer b)
+{
+    return nv_ref_compare(a, b) == 0;
+}
+
+int nv_ref_compare(const NvRef *a, const NvRef *b)
+{
+    if (a->conn != b->conn)
+        return (guintptr)a->conn < (guintptr)b->conn ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+NvRef *nv_domain_ref(const NvDomain *d)
+{
+    return nv_ref_new(d->conn, d->uuid);
+}
+
+NvRef *nv_pool_ref(const NvPool *p)
+{
+    return nv_ref_new(p->conn, p->name);
+}
+
+NvRef *nv_network_ref(const NvNetwork *n)
+{
+    return nv_ref_new(n->conn, n->uuid);
 }

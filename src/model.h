@@ -7,6 +7,9 @@
 
 #include "domain-stats.h"
 
+/* The connection a model object came from (src/conn.h); the model only points at it. */
+typedef struct NvConn NvConn;
+
 /* Values mirror virDomainState. */
 typedef enum {
     NV_DOMAIN_NOSTATE = 0,
@@ -33,6 +36,9 @@ typedef struct {
     /* Live numbers: borrowed from NvModel.domain_stats, set on the main thread whenever the
      * list or the stats change (NULL when the domain has none, e.g. it is shut off). */
     const NvDomainStats *stats;
+    /* Owner: set when the list reaches a connection's model; NULL in a list read directly
+     * (ncvirt --list, tests). With `uuid` it makes the object's NvRef. */
+    NvConn *conn;
 } NvDomain;
 
 typedef struct {
@@ -99,6 +105,7 @@ typedef struct {
     int autostart;
     int persistent;
     unsigned long long capacity, allocation, available; /* bytes */
+    NvConn *conn; /* owner, as NvDomain.conn; with `name` it makes the NvRef */
 } NvPool;
 
 typedef struct {
@@ -128,6 +135,7 @@ typedef struct {
     int autostart;
     int persistent;
     GPtrArray *ips; /* NvNetIp* */
+    NvConn *conn;   /* owner, as NvDomain.conn; with `uuid` it makes the NvRef */
 } NvNetwork;
 
 typedef struct {
@@ -150,19 +158,58 @@ typedef struct {
     char *kvm_explain; /* one line saying why and what it means */
 } NvHost;
 
+/* ---- caches: what is fetched only on request (nv_conn_want_*), kept by key ----
+ * Nothing here knows what the UI shows: a pane asks for what its selection needs and reads the
+ * cache when it draws. An entry lives until its object leaves the lists (see the eviction
+ * functions below), so a cache never holds more than the host has. */
+
+/* One cached answer. `value` is NULL until the first answer and after a failed one (then
+ * `error` says why). A stale entry keeps its value, shown until the next answer replaces it. */
 typedef struct {
-    GPtrArray *domains; /* NvDomain*, sorted by name */
-    unsigned running;   /* domains with an id (running, paused, ...) */
-    GPtrArray *pools;   /* NvPool*, by name */
-    char *volumes_pool; /* pool whose volumes are in `volumes`, NULL for none */
-    GPtrArray *volumes; /* NvVolume*, by name */
-    char *volumes_error;
+    gpointer value;
+    char *error;
+    char *group;       /* evicted with this: the pool of a volume's users; NULL else */
+    gint64 fetched_us; /* monotonic time of the last answer; 0 before the first */
+    gboolean stale;    /* an event or a refresh said it changed: fetched again when wanted */
+    gboolean pending;  /* a fetch is on its way */
+    gboolean refetch;  /* made stale while a fetch was on its way: that answer is already old */
+} NvCacheEntry;
+
+typedef struct NvCache NvCache;
+/* `value_free` frees an entry's value. */
+NvCache *nv_cache_new(GDestroyNotify value_free);
+void nv_cache_free(NvCache *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvCache, nv_cache_free)
+const NvCacheEntry *nv_cache_lookup(const NvCache *c, const char *key);
+/* The entry of `key`, added empty when there is none. */
+NvCacheEntry *nv_cache_entry(NvCache *c, const char *key);
+/* Stores an answer (takes `value`; `error` NULL on success) and clears pending, and stale
+ * unless it was made stale after the fetch started. Returns FALSE and frees `value` when the
+ * entry was evicted meanwhile. */
+gboolean nv_cache_store(NvCache *c, const char *key, gpointer value, const char *error);
+/* Marks `key` (NULL: every entry) stale: the next want fetches it again, or, when a fetch is
+ * on its way, the next want after its answer (one fetch per entry at a time). */
+void nv_cache_mark_stale(NvCache *c, const char *key);
+/* A fetch that will never answer (dropped with its connection): not pending, stale. */
+void nv_cache_cancel(NvCache *c, const char *key);
+/* Removes the entries `keep` refuses; returns how many went. */
+typedef gboolean (*NvCacheKeepFunc)(const char *key, const NvCacheEntry *e, gconstpointer data);
+guint nv_cache_evict(NvCache *c, NvCacheKeepFunc keep, gconstpointer data);
+guint nv_cache_size(const NvCache *c);
+
+typedef struct {
+    NvConn *conn;        /* the connection this model belongs to; NULL for a bare model */
+    GPtrArray *domains;  /* NvDomain*, sorted by name */
+    unsigned running;    /* domains with an id (running, paused, ...) */
+    GPtrArray *pools;    /* NvPool*, by name */
     GPtrArray *networks; /* NvNetwork*, by name */
     GPtrArray *ifaces;   /* NvIface*, by name */
     char *ifaces_error;  /* why there is no list, e.g. the driver cannot list interfaces */
     NvHost *host;
-    NvDomainDetails *details; /* of the selected domain, NULL until fetched */
-    char *details_error;
+    /* On request, by key (nv_conn_want_*; read them with the lookups below): */
+    NvCache *domain_details; /* uuid -> NvDomainDetails* */
+    NvCache *pool_volumes;   /* pool name -> GPtrArray of NvVolume*, by name */
+    NvCache *volume_users;   /* volume path -> GPtrArray of domain names (char*), sorted */
     /* Live numbers, apart from `domains` so that they survive relists: uuid -> NvDomainStats*
      * for running domains that gave numbers (src/domain-stats.h); each NvDomain points at its own.
      */
@@ -215,3 +262,40 @@ gboolean nv_filter_matches(const NvFilter *f, const char *name, const char *titl
 NvModel *nv_model_new(void);
 void nv_model_free(NvModel *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvModel, nv_model_free)
+
+/* The cached answers, NULL until they are there (or when the fetch failed: then `error`, which
+ * may be NULL, gets why). Valid until the next return to the main loop. */
+const NvDomainDetails *nv_model_domain_details(const NvModel *m, const char *uuid,
+                                               const char **error);
+GPtrArray *nv_model_pool_volumes(const NvModel *m, const char *pool, const char **error);
+GPtrArray *nv_model_volume_users(const NvModel *m, const char *path, const char **error);
+
+/* Eviction, called after the lists they depend on were replaced: details of domains no longer
+ * listed; volumes of pools no longer listed (and their volumes' users); users of the volumes
+ * that `pool`'s new volume list no longer has. */
+void nv_model_evict_domains(NvModel *m);
+void nv_model_evict_pools(NvModel *m);
+void nv_model_evict_volumes(NvModel *m, const char *pool);
+
+/* ---- references: every model object is known by (connection, key) ----
+ * The key is the object's UUID (domains, networks) or name (pools); a reference outlives the
+ * object it names (it holds no pointer into the model), so marks, a selection to restore or a
+ * job's target can be kept across relists and, with several hosts, told apart by host. */
+typedef struct {
+    NvConn *conn; /* not owned: a reference does not keep its connection alive */
+    char *key;
+} NvRef;
+
+NvRef *nv_ref_new(NvConn *conn, const char *key);
+NvRef *nv_ref_copy(const NvRef *r);
+void nv_ref_free(NvRef *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvRef, nv_ref_free)
+/* GHashTable-shaped: nv_ref_hash and nv_ref_equal take NvRef pointers. */
+guint nv_ref_hash(gconstpointer r);
+gboolean nv_ref_equal(gconstpointer a, gconstpointer b);
+/* Like strcmp: by connection (address order), then key; for sorting. */
+int nv_ref_compare(const NvRef *a, const NvRef *b);
+/* The references of listed objects. */
+NvRef *nv_domain_ref(const NvDomain *d);
+NvRef *nv_pool_ref(const NvPool *p);
+NvRef *nv_network_ref(const NvNetwork *n);

@@ -516,23 +516,11 @@ NvJob *nv_volume_wipe(NvConn *conn, const char *pool, const char *volume, NvJobD
 
 /* -- which domains use a volume -- */
 
-static gboolean uses_volume(const char *domain_xml, gconstpointer data)
-{
-    const Call *k = data;
-    return nv_domain_xml_uses_volume(domain_xml, k->path, k->pool, k->volume);
-}
-
 static gboolean users_work(virConnectPtr c, gpointer data, GError **err)
 {
     Call *k = data;
-    /* The live XML for a running domain (what it has open), else the definition. */
-    k->users = nv_virt_domains_using(c, uses_volume, k);
-    if (!k->users) {
-        nv_set_virt_error(err, _("cannot list the domains that could use '%s'"), k->volume);
-        return FALSE;
-    }
-    virResetLastError();
-    return TRUE;
+    k->users = nv_fetch_volume_users(c, k->pool, k->volume, k->path, err);
+    return k->users != NULL;
 }
 
 static void users_done(NvConn *conn, gpointer data, const GError *err)

@@ -265,11 +265,9 @@ END_TEST
 
 static gboolean volume_listed(NvConn *conn, gconstpointer data)
 {
-    const NvModel *m = nv_conn_model(conn);
-    if (!m->volumes_pool || strcmp(m->volumes_pool, pool_name) != 0 || !m->volumes)
-        return FALSE;
-    for (guint i = 0; i < m->volumes->len; i++)
-        if (strcmp(((NvVolume *)m->volumes->pdata[i])->name, vol_name) == 0)
+    GPtrArray *vols = nv_model_pool_volumes(nv_conn_model(conn), pool_name, NULL);
+    for (guint i = 0; vols && i < vols->len; i++)
+        if (strcmp(((NvVolume *)vols->pdata[i])->name, vol_name) == 0)
             return TRUE;
     return FALSE;
 }
@@ -292,11 +290,11 @@ START_TEST(test_pool_lifecycle)
     ck_assert_int_eq(p->persistent, 1);
 
     VIRSH_OK("vol-create-as", pool_name, vol_name, "16M", "--format", "qcow2");
-    nv_conn_select_pool(conn, pool_name);
+    nv_conn_want_pool(conn, pool_name);
     ck_assert_msg(run_until(conn, volume_listed, NULL, 5000), "volume %s not listed", vol_name);
-    const NvModel *m = nv_conn_model(conn);
-    for (guint i = 0; i < m->volumes->len; i++) {
-        NvVolume *v = m->volumes->pdata[i];
+    GPtrArray *vols = nv_model_pool_volumes(nv_conn_model(conn), pool_name, NULL);
+    for (guint i = 0; i < vols->len; i++) {
+        NvVolume *v = vols->pdata[i];
         if (strcmp(v->name, vol_name) != 0)
             continue;
         ck_assert_str_eq(v->format, "qcow2");
@@ -304,7 +302,6 @@ START_TEST(test_pool_lifecycle)
         g_autofree char *path = g_build_filename(pool_dir, vol_name, NULL);
         ck_assert_str_eq(v->path, path);
     }
-    nv_conn_select_pool(conn, NULL);
 
     VIRSH_OK("pool-destroy", pool_name);
     want_pool = 0;

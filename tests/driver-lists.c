@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "error.h"
 #include "conn-fetch.h"
+#include "conn-virt.h"
 #include "model.h"
 
 #define N_DOMAINS 500
@@ -462,7 +463,14 @@ END_TEST
 typedef struct {
     unsigned changes; /* OR of every NvChange seen */
     unsigned calls;
+    char message[512]; /* the last notice (nv_conn_set_notify), "" for none */
 } Seen;
+
+static void on_notice(NvConn *conn, NvNoticeLevel level, const char *text, gpointer data)
+{
+    Seen *seen = data;
+    g_strlcpy(seen->message, text, sizeof(seen->message));
+}
 
 static void on_change(NvConn *conn, unsigned changes, gpointer data)
 {
@@ -500,19 +508,27 @@ static gboolean fully_loaded(NvConn *conn, gconstpointer data)
 
 static gboolean volumes_of(NvConn *conn, gconstpointer pool)
 {
-    const NvModel *m = nv_conn_model(conn);
-    if (pool == NULL)
-        return m->volumes_pool == NULL;
-    return m->volumes_pool && strcmp(m->volumes_pool, pool) == 0 && m->volumes &&
-           m->volumes->len > 0;
+    GPtrArray *vols = nv_model_pool_volumes(nv_conn_model(conn), pool, NULL);
+    return vols && vols->len > 0;
 }
 
 static gboolean details_of(NvConn *conn, gconstpointer uuid)
 {
-    const NvModel *m = nv_conn_model(conn);
-    if (uuid == NULL)
-        return m->details == NULL;
-    return m->details && strcmp(m->details->uuid, uuid) == 0;
+    const NvDomainDetails *d = nv_model_domain_details(nv_conn_model(conn), uuid, NULL);
+    return d && strcmp(d->uuid, uuid) == 0;
+}
+
+static gboolean users_of(NvConn *conn, gconstpointer path)
+{
+    const char *error = NULL;
+    return nv_model_volume_users(nv_conn_model(conn), path, &error) || error;
+}
+
+/* Both UUIDs of a NULL-terminated pair have their details. */
+static gboolean details_of_both(NvConn *conn, gconstpointer uuids)
+{
+    const char *const *u = uuids;
+    return details_of(conn, u[0]) && details_of(conn, u[1]);
 }
 
 static gboolean idle(NvConn *conn, gconstpointer data)
@@ -527,6 +543,7 @@ static NvConn *open_loaded(Seen *seen)
     ck_assert_ptr_nonnull(conn);
     ck_assert_str_eq(nv_conn_uri(conn), node_uri);
     nv_conn_set_listener(conn, on_change, seen);
+    nv_conn_set_notify(conn, on_notice, seen);
     nv_conn_start(conn);
     ck_assert_msg(run_until(conn, fully_loaded, NULL, 60000),
                   "not loaded after 60 s: state %d, %u domains", nv_conn_get_state(conn),
@@ -569,69 +586,163 @@ START_TEST(test_conn_load)
 }
 END_TEST
 
-/* Volumes of a pool on request, replaced by the next request. */
-START_TEST(test_conn_select_pool)
+/* Volumes of a pool on request, kept by pool: a second pool's do not replace the first's. */
+START_TEST(test_conn_want_pool)
 {
     Seen seen = {0};
     g_autoptr(NvConn) conn = open_loaded(&seen);
     seen.changes = 0;
-    nv_conn_select_pool(conn, "nvpool-dir");
+    ck_assert_ptr_null(nv_model_pool_volumes(nv_conn_model(conn), "nvpool-dir", NULL));
+    nv_conn_want_pool(conn, "nvpool-dir");
     ck_assert_msg(run_until(conn, volumes_of, "nvpool-dir", 10000), "no volumes of nvpool-dir");
-    const NvModel *m = nv_conn_model(conn);
+    GPtrArray *vols = nv_model_pool_volumes(nv_conn_model(conn), "nvpool-dir", NULL);
     g_autoptr(GPtrArray) want = exp_rows_of("volume", "nvpool-dir");
-    ck_assert_uint_eq(m->volumes->len, want->len);
-    ck_assert_str_eq(((NvVolume *)m->volumes->pdata[0])->name, ((char **)want->pdata[0])[2]);
+    ck_assert_uint_eq(vols->len, want->len);
+    ck_assert_str_eq(((NvVolume *)vols->pdata[0])->name, ((char **)want->pdata[0])[2]);
     ck_assert(seen.changes & NV_CHANGE_VOLUMES);
-    nv_conn_select_pool(conn, "nvpool-lvm");
+    nv_conn_want_pool(conn, "nvpool-lvm");
     ck_assert_msg(run_until(conn, volumes_of, "nvpool-lvm", 10000), "no volumes of nvpool-lvm");
-    m = nv_conn_model(conn);
+    vols = nv_model_pool_volumes(nv_conn_model(conn), "nvpool-lvm", NULL);
     g_autoptr(GPtrArray) want2 = exp_rows_of("volume", "nvpool-lvm");
-    ck_assert_uint_eq(m->volumes->len, want2->len);
-    ck_assert_str_eq(((NvVolume *)m->volumes->pdata[0])->name, ((char **)want2->pdata[0])[2]);
+    ck_assert_uint_eq(vols->len, want2->len);
+    ck_assert_str_eq(((NvVolume *)vols->pdata[0])->name, ((char **)want2->pdata[0])[2]);
+    vols = nv_model_pool_volumes(nv_conn_model(conn), "nvpool-dir", NULL);
+    ck_assert_uint_eq(vols->len, want->len);
+
+    /* Which domains use a volume, by its path; asked once while fresh. */
+    ck_assert(run_until(conn, idle, NULL, 10000));
+    const NvVolume *v = vols->pdata[0];
+    g_autofree char *path = g_strdup(v->path);
+    ck_assert_ptr_null(nv_model_volume_users(nv_conn_model(conn), path, NULL));
+    nv_conn_want_volume_users(conn, "nvpool-dir", v->name, v->path);
+    ck_assert_msg(run_until(conn, users_of, path, 10000), "no users of %s", path);
+    const char *error = NULL;
+    ck_assert_ptr_nonnull(nv_model_volume_users(nv_conn_model(conn), path, &error));
+    ck_assert_ptr_null(error);
+    vols = nv_model_pool_volumes(nv_conn_model(conn), "nvpool-dir", NULL);
+    v = vols->pdata[0];
+    nv_conn_want_volume_users(conn, "nvpool-dir", v->name, v->path);
+    ck_assert_uint_eq(nv_conn_busy(conn), 0);
 }
 END_TEST
 
-/* Details of a domain on request, replaced by the next request. */
-START_TEST(test_conn_select_domain)
+/* Details of two domains asked for together, without any selection: both arrive, apart. */
+START_TEST(test_conn_want_details)
 {
     Seen seen = {0};
     g_autoptr(NvConn) conn = open_loaded(&seen);
     char **cjk = exp_find("domain", "虚拟机-0005");
-    seen.changes = 0;
-    nv_conn_select_domain(conn, cjk[2]);
-    ck_assert_msg(run_until(conn, details_of, cjk[2], 10000), "no details of %s", cjk[1]);
-    const NvModel *m = nv_conn_model(conn);
-    ck_assert_str_eq(m->details->name, cjk[1]);
-    ck_assert_str_eq(m->details->title, cjk[8]);
-    ck_assert_str_eq(m->details->description, cjk[9]);
-    ck_assert_uint_eq(m->details->disks->len, 1);
-    ck_assert_uint_eq(m->details->nics->len, 1);
-    ck_assert(seen.changes & NV_CHANGE_DETAILS);
     char **other = exp_find("domain", "dom-0002");
-    nv_conn_select_domain(conn, other[2]);
-    ck_assert_msg(run_until(conn, details_of, other[2], 10000), "no details of %s", other[1]);
-    ck_assert_str_eq(nv_conn_model(conn)->details->title, other[8]);
+    seen.changes = 0;
+    ck_assert_ptr_null(nv_model_domain_details(nv_conn_model(conn), cjk[2], NULL));
+    nv_conn_want_domain_details(conn, cjk[2]);
+    nv_conn_want_domain_details(conn, other[2]);
+    nv_conn_want_domain_details(conn, cjk[2]); /* already on its way: no second fetch */
+    const char *both[] = {cjk[2], other[2], NULL};
+    ck_assert_msg(run_until(conn, details_of_both, both, 10000), "no details of %s and %s", cjk[1],
+                  other[1]);
+    const NvDomainDetails *d = nv_model_domain_details(nv_conn_model(conn), cjk[2], NULL);
+    ck_assert_str_eq(d->name, cjk[1]);
+    ck_assert_str_eq(d->title, cjk[8]);
+    ck_assert_str_eq(d->description, cjk[9]);
+    ck_assert_uint_eq(d->disks->len, 1);
+    ck_assert_uint_eq(d->nics->len, 1);
+    ck_assert(seen.changes & NV_CHANGE_DETAILS);
+    d = nv_model_domain_details(nv_conn_model(conn), other[2], NULL);
+    ck_assert_str_eq(d->name, other[1]);
+    ck_assert_str_eq(d->title, other[8]);
+    ck_assert(run_until(conn, idle, NULL, 10000));
+
+    /* A refresh marks them stale (kept, still shown) and says so; a want fetches again. */
+    seen.changes = 0;
+    nv_conn_refresh(conn, NV_CHANGE_DETAILS);
+    ck_assert(seen.changes & NV_CHANGE_DETAILS);
+    ck_assert(nv_cache_lookup(nv_conn_model(conn)->domain_details, cjk[2])->stale);
+    ck_assert(details_of(conn, cjk[2]));
+    nv_conn_want_domain_details(conn, cjk[2]);
+    ck_assert_uint_eq(nv_conn_busy(conn), 1);
+    ck_assert(run_until(conn, idle, NULL, 10000));
+    ck_assert(!nv_cache_lookup(nv_conn_model(conn)->domain_details, cjk[2])->stale);
+    ck_assert(details_of(conn, cjk[2]));
 }
 END_TEST
 
-/* conn.h: "NULL clears" for both selections. */
-START_TEST(test_conn_select_null_clears)
+typedef struct {
+    const char *uuid; /* domain to destroy and undefine */
+    const char *pool; /* pool to destroy and undefine */
+    gboolean done;
+    char error[256];
+} Removal;
+
+static gboolean remove_work(virConnectPtr v, gpointer data, GError **err)
+{
+    const Removal *r = data;
+    virDomainPtr dom = virDomainLookupByUUIDString(v, r->uuid);
+    virStoragePoolPtr pool = virStoragePoolLookupByName(v, r->pool);
+    gboolean ok = dom && pool;
+    if (ok && virDomainIsActive(dom) == 1)
+        ok = virDomainDestroy(dom) == 0;
+    if (ok)
+        ok = virDomainUndefine(dom) == 0;
+    if (ok && virStoragePoolIsActive(pool) == 1)
+        ok = virStoragePoolDestroy(pool) == 0;
+    if (ok)
+        ok = virStoragePoolUndefine(pool) == 0;
+    if (!ok)
+        nv_set_virt_error(err, "cannot remove %s and %s", r->uuid, r->pool);
+    if (dom)
+        virDomainFree(dom);
+    if (pool)
+        virStoragePoolFree(pool);
+    return ok;
+}
+
+static void remove_done(NvConn *conn, gpointer data, const GError *err)
+{
+    Removal *r = data;
+    r->done = TRUE;
+    if (err)
+        g_strlcpy(r->error, err->message, sizeof(r->error));
+}
+
+static gboolean removal_done(NvConn *conn, gconstpointer data)
+{
+    return ((const Removal *)data)->done;
+}
+
+static gboolean evicted(NvConn *conn, gconstpointer data)
+{
+    const Removal *r = data;
+    const NvModel *m = nv_conn_model(conn);
+    return !nv_cache_lookup(m->domain_details, r->uuid) &&
+           !nv_cache_lookup(m->pool_volumes, r->pool);
+}
+
+/* An object a relist no longer lists takes its cached answers with it; the others stay. */
+START_TEST(test_conn_cache_evicts)
 {
     Seen seen = {0};
     g_autoptr(NvConn) conn = open_loaded(&seen);
-    nv_conn_select_pool(conn, "nvpool-dir");
+    nv_conn_want_pool(conn, "nvpool-dir");
+    nv_conn_want_pool(conn, "nvpool-lvm");
     ck_assert(run_until(conn, volumes_of, "nvpool-dir", 10000));
-    nv_conn_select_pool(conn, NULL);
-    ck_assert_msg(run_until(conn, volumes_of, NULL, 5000),
-                  "select_pool(NULL): volumes of '%s' still in the model",
-                  nv_conn_model(conn)->volumes_pool);
+    ck_assert(run_until(conn, volumes_of, "nvpool-lvm", 10000));
+    char **gone = exp_find("domain", "dom-0001");
+    char **kept = exp_find("domain", "dom-0002");
+    nv_conn_want_domain_details(conn, gone[2]);
+    nv_conn_want_domain_details(conn, kept[2]);
+    const char *both[] = {gone[2], kept[2], NULL};
+    ck_assert(run_until(conn, details_of_both, both, 10000));
 
-    char **row = exp_find("domain", "dom-0001");
-    nv_conn_select_domain(conn, row[2]);
-    ck_assert(run_until(conn, details_of, row[2], 10000));
-    nv_conn_select_domain(conn, NULL);
-    ck_assert_msg(run_until(conn, details_of, NULL, 5000),
-                  "select_domain(NULL): details still in the model");
+    Removal r = {.uuid = gone[2], .pool = "nvpool-dir"};
+    nv_conn_call(conn, remove_work, remove_done, &r, NULL);
+    ck_assert(run_until(conn, removal_done, &r, 10000));
+    ck_assert_msg(r.error[0] == '\0', "%s", r.error);
+    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_POOLS);
+    ck_assert_msg(run_until(conn, evicted, &r, 10000),
+                  "the details of %s or the volumes of %s outlived them", gone[1], r.pool);
+    ck_assert(details_of(conn, kept[2]));
+    ck_assert(volumes_of(conn, "nvpool-lvm"));
 }
 END_TEST
 
@@ -646,11 +757,11 @@ START_TEST(test_conn_bad_uri)
     Seen seen = {0};
     g_autoptr(NvConn) conn = nv_conn_new("test:///nonexistent/file.xml", TRUE);
     nv_conn_set_listener(conn, on_change, &seen);
+    nv_conn_set_notify(conn, on_notice, &seen);
     nv_conn_start(conn);
     ck_assert_msg(run_until(conn, failed_to_connect, NULL, 10000), "state %d after 10 s",
                   nv_conn_get_state(conn));
-    g_autofree char *msg = nv_conn_take_message(conn);
-    ck_assert_msg(msg && *msg, "no message saying why the connection failed");
+    ck_assert_msg(seen.message[0], "no message saying why the connection failed");
     ck_assert(seen.changes & NV_CHANGE_STATE);
     /* Stays down (a reconnect may be scheduled, but it cannot succeed) and frees cleanly. */
     run_until(conn, idle, NULL, 500);
@@ -756,6 +867,7 @@ START_TEST(test_conn_stats)
     ck_assert_uint_eq(nv_conn_get_refresh_seconds(conn), 2);
     nv_conn_set_refresh_seconds(conn, 1);
     nv_conn_set_listener(conn, on_stats, &seen);
+    nv_conn_set_notify(conn, on_notice, &seen);
     nv_conn_start(conn);
     ck_assert_msg(run_until(conn, fully_loaded, NULL, 60000), "not loaded after 60 s");
     ck_assert_msg(run_until(conn, stats_ticks, &seen, 10000),
@@ -777,8 +889,7 @@ START_TEST(test_conn_stats)
         ck_assert_int_eq(((NvDomain *)m->domains->pdata[i])->state,
                          atoi(((char **)rows->pdata[i])[3]));
     /* No message for the missing groups or the missing memory stats. */
-    g_autofree char *msg = nv_conn_take_message(conn);
-    ck_assert_msg(msg == NULL, "unexpected message: %s", msg);
+    ck_assert_msg(seen.message[0] == '\0', "unexpected message: %s", seen.message);
     /* The stats refresh is nobody's wait: no spinner for it. */
     ck_assert(run_until(conn, idle, NULL, 10000));
 
@@ -813,9 +924,9 @@ static Suite *testdriver_suite(void)
     TCase *conn = tcase_create("conn");
     tcase_set_timeout(conn, 120);
     tcase_add_test(conn, test_conn_load);
-    tcase_add_test(conn, test_conn_select_pool);
-    tcase_add_test(conn, test_conn_select_domain);
-    tcase_add_test(conn, test_conn_select_null_clears);
+    tcase_add_test(conn, test_conn_want_pool);
+    tcase_add_test(conn, test_conn_want_details);
+    tcase_add_test(conn, test_conn_cache_evicts);
     tcase_add_test(conn, test_conn_bad_uri);
     suite_add_tcase(s, conn);
 

@@ -138,17 +138,19 @@ static void panes_changed(NvApp *app, unsigned changes)
     }
 }
 
+/* What the connection has to say goes to the status line; only a lost host shows as an error
+ * (a failed read while connected keeps what was there). */
+static void on_conn_notice(NvConn *conn, NvNoticeLevel level, const char *text, gpointer data)
+{
+    nv_app_message(data, text, level == NV_NOTICE_ERROR);
+}
+
 static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
 {
     NvApp *app = data;
     panes_changed(app, changes);
     if (app->view && app->view->klass->model_changed)
         app->view->klass->model_changed(app->view, changes);
-    if (changes & NV_CHANGE_MESSAGE) {
-        g_autofree char *msg = nv_conn_take_message(conn);
-        if (msg)
-            nv_app_message(app, msg, nv_conn_get_state(conn) != NV_CONN_CONNECTED);
-    }
     if (nv_conn_busy(conn) > 0)
         nv_status_spin(app->status);
     /* Live numbers show in the panes that ask for them only: a refresh tick while another
@@ -615,6 +617,7 @@ static void run(NvApp *app)
     for (guint i = 0; i < app->conns->len; i++) {
         NvConn *conn = app->conns->pdata[i];
         nv_conn_set_listener(conn, on_conn_changed, app);
+        nv_conn_set_notify(conn, on_conn_notice, app);
         nv_conn_start(conn);
         on_conn_changed(conn, NV_CHANGE_ALL, app);
     }
@@ -624,8 +627,10 @@ static void run(NvApp *app)
     if (app->prompt)
         nv_prompt_key(app, NV_KEY_ESCAPE);
     nv_app_close_view(app);
-    for (guint i = 0; i < app->conns->len; i++)
+    for (guint i = 0; i < app->conns->len; i++) {
         nv_conn_set_listener(app->conns->pdata[i], NULL, NULL);
+        nv_conn_set_notify(app->conns->pdata[i], NULL, NULL);
+    }
     for (guint i = 0; i < G_N_ELEMENTS(sources); i++)
         g_source_remove(sources[i]);
 }

@@ -260,8 +260,12 @@ static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs
     }
     const NvModel *m = nv_app_model(pane);
     NvDomain *d = domain_at(pane, (guint)item);
-    const NvDomainDetails *det = m->details;
-    gboolean fresh = det && g_strcmp0(det->uuid, d->uuid) == 0;
+    NvConn *conn = nv_app_conn(pane);
+    if (conn) /* again when an event made the cached details stale */
+        nv_conn_want_domain_details(conn, d->uuid);
+    const char *error = NULL;
+    const NvDomainDetails *det = nv_model_domain_details(m, d->uuid, &error);
+    gboolean fresh = det != NULL;
     nv_lines_add(out, _("Name"), d->name);
     nv_lines_add(out, _("Title"), d->title);
     if (fresh)
@@ -279,8 +283,7 @@ static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs
     nv_lines_addf(out, _("Memory"), _("%s (maximum %s)"), mem, maxmem);
     live_lines(d, out, graphs);
     if (!fresh) {
-        const char *why =
-            m->details_error && nv_app_conn(pane) ? m->details_error : _("loading details…");
+        const char *why = error && conn ? error : _("loading details…");
         nv_lines_add(out, "", why);
         return;
     }
@@ -306,7 +309,8 @@ static const char *details_title(NvPane *pane, int item)
 
 static void selected(NvPane *pane, int item)
 {
-    nv_conn_select_domain(nv_app_conn(pane), item >= 0 ? domain_at(pane, (guint)item)->uuid : NULL);
+    if (item >= 0)
+        nv_conn_want_domain_details(nv_app_conn(pane), domain_at(pane, (guint)item)->uuid);
 }
 
 static gboolean open_console(NvPane *pane, NvAction a)

@@ -18,50 +18,37 @@ static const NvColumn columns[] = {
     {N_("Target path"), 0, FALSE}, {NULL, 0, FALSE},
 };
 
-/* Which domains use a volume, as last asked. */
-typedef struct {
-    GPtrArray *names; /* NULL while asking or after an error */
-    char *error;
-    gint64 when; /* monotonic µs of the answer */
-    gboolean pending;
-} Users;
-
-/* The pane's own state: the pane struct has no room for it, and there is one Storage pane
- * per app, so it hangs off the pane's address. */
+/* Where the user is in the volume list: pure UI state of this pane. (Which domains use a
+ * volume is model data: nv_model_volume_users.) */
 typedef struct {
     gboolean in_volumes; /* moving in the volume list (while the details have the focus) */
     char *pool;          /* the pool whose volumes are being moved in */
     char *volume;        /* the picked volume's name */
     guint index;         /* and its index, to stay near it when it goes */
     int line;            /* its first line in the details, for scrolling; -1 unknown */
-    GHashTable *users;   /* volume path -> Users* */
 } StorageUi;
 
-/* Older answers are asked again when the volume is shown: domains come and go. */
-#define USERS_MAX_AGE_US (10 * G_USEC_PER_SEC)
-
-static void users_free(Users *u)
-{
-    if (u->names)
-        g_ptr_array_unref(u->names);
-    g_free(u->error);
-    g_free(u);
-}
+/* The pane's instance: the base, then the volume list's state. */
+typedef struct {
+    NvPane base;
+    StorageUi ui;
+} StoragePane;
 
 static StorageUi *ui_of(NvPane *pane)
 {
-    static GHashTable *states;
-    if (!states)
-        states = g_hash_table_new(g_direct_hash, g_direct_equal);
-    StorageUi *ui = g_hash_table_lookup(states, pane);
-    if (!ui) {
-        ui = g_new0(StorageUi, 1);
-        ui->line = -1;
-        ui->users =
-            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)users_free);
-        g_hash_table_insert(states, pane, ui);
-    }
-    return ui;
+    return &((StoragePane *)pane)->ui;
+}
+
+static void init(NvPane *pane)
+{
+    ui_of(pane)->line = -1;
+}
+
+static void finalize(NvPane *pane)
+{
+    StorageUi *ui = ui_of(pane);
+    g_free(ui->pool);
+    g_free(ui->volume);
 }
 
 static NvPool *pool_at(NvPane *pane, guint item)
@@ -75,13 +62,10 @@ static NvPool *selected_pool(NvPane *pane)
     return item >= 0 ? pool_at(pane, (guint)item) : NULL;
 }
 
-/* The selected pool's volumes once they are loaded, else NULL. */
+/* The pool's volumes once they are loaded, else NULL. */
 static GPtrArray *volumes_of(NvPane *pane, const NvPool *p)
 {
-    const NvModel *m = nv_app_model(pane);
-    if (!p || g_strcmp0(m->volumes_pool, p->name) != 0 || m->volumes_error)
-        return NULL;
-    return m->volumes;
+    return p ? nv_model_pool_volumes(nv_app_model(pane), p->name, NULL) : NULL;
 }
 
 static gboolean in_volumes(NvPane *pane)
@@ -116,61 +100,19 @@ static NvVolume *picked_volume(NvPane *pane, guint *index)
 
 /* ---- which domains use a volume ---- */
 
-typedef struct {
-    NvPane *pane;
-    char *path;
-} UsersAsk;
-
-static void users_answer(GPtrArray *names, const GError *err, gpointer data)
-{
-    UsersAsk *a = data;
-    Users *u = g_hash_table_lookup(ui_of(a->pane)->users, a->path);
-    if (u) {
-        u->pending = FALSE;
-        u->when = g_get_monotonic_time();
-        g_clear_pointer(&u->names, g_ptr_array_unref);
-        g_clear_pointer(&u->error, g_free);
-        u->names = names;
-        u->error = err ? g_strdup(err->message) : NULL;
-        names = NULL;
-    }
-    if (names)
-        g_ptr_array_unref(names);
-    nv_app_dirty(a->pane->app);
-    g_free(a->path);
-    g_free(a);
-}
-
-/* Asks again unless an answer is fresh or on its way. */
-static void users_refresh(NvPane *pane, const char *pool, const NvVolume *v)
-{
-    StorageUi *ui = ui_of(pane);
-    Users *u = g_hash_table_lookup(ui->users, v->path);
-    if (u && (u->pending || g_get_monotonic_time() - u->when < USERS_MAX_AGE_US))
-        return;
-    if (!u) {
-        u = g_new0(Users, 1);
-        g_hash_table_insert(ui->users, g_strdup(v->path), u);
-    }
-    u->pending = TRUE;
-    UsersAsk *a = g_new0(UsersAsk, 1);
-    a->pane = pane;
-    a->path = g_strdup(v->path);
-    nv_volume_users(nv_app_conn(pane), pool, v->name, v->path, users_answer, a);
-}
-
 static char *users_text(NvPane *pane, const NvVolume *v)
 {
-    Users *u = g_hash_table_lookup(ui_of(pane)->users, v->path);
-    if (!u || (!u->names && !u->error))
+    const char *error = NULL;
+    GPtrArray *names = nv_model_volume_users(nv_app_model(pane), v->path, &error);
+    if (error)
+        return g_strdup(error);
+    if (!names)
         return g_strdup(_("checking…"));
-    if (u->error)
-        return g_strdup(u->error);
-    if (u->names->len == 0)
+    if (names->len == 0)
         return g_strdup(_("no domain"));
     g_autoptr(GString) s = g_string_new("");
-    for (guint i = 0; i < u->names->len; i++)
-        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)u->names->pdata[i]);
+    for (guint i = 0; i < names->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
     return g_strdup(s->str);
 }
 
@@ -216,17 +158,16 @@ static int row_color(NvPane *pane, guint item)
 
 /* ---- details ---- */
 
-static void volume_lines(NvPane *pane, NvPool *p, NvLines *out)
+static void volume_lines(NvPane *pane, NvPool *p, GPtrArray *vols, NvLines *out)
 {
-    const NvModel *m = nv_app_model(pane);
     StorageUi *ui = ui_of(pane);
     gboolean picking = in_volumes(pane);
     guint picked = 0;
     if (picking)
         picked_volume(pane, &picked);
     ui->line = -1;
-    for (guint i = 0; i < m->volumes->len; i++) {
-        NvVolume *v = m->volumes->pdata[i];
+    for (guint i = 0; i < vols->len; i++) {
+        NvVolume *v = vols->pdata[i];
         g_autofree char *cap = nv_format_bytes(v->capacity);
         g_autofree char *alloc = nv_format_bytes(v->allocation);
         gboolean here = picking && i == picked;
@@ -238,7 +179,8 @@ static void volume_lines(NvPane *pane, NvPool *p, NvLines *out)
                       *v->format ? v->format : v->type, cap, alloc);
         nv_lines_add(out, "", v->path);
         if (here) {
-            users_refresh(pane, p->name, v);
+            /* Asked again when older than a few seconds: domains come and go. */
+            nv_conn_want_volume_users(nv_app_conn(pane), p->name, v->name, v->path);
             g_autofree char *users = users_text(pane, v);
             nv_lines_addf(out, "", _("used by: %s"), users);
         }
@@ -247,19 +189,21 @@ static void volume_lines(NvPane *pane, NvPool *p, NvLines *out)
 
 static void volumes(NvPane *pane, NvPool *p, NvLines *out)
 {
-    const NvModel *m = nv_app_model(pane);
+    nv_conn_want_pool(nv_app_conn(pane), p->name); /* again when an event made them stale */
+    const char *error = NULL;
+    GPtrArray *vols = nv_model_pool_volumes(nv_app_model(pane), p->name, &error);
     nv_lines_heading(out, in_volumes(pane) ? _("Volumes (↑↓ pick, Esc back)") : _("Volumes"));
-    if (g_strcmp0(m->volumes_pool, p->name) != 0) {
+    if (error) {
+        nv_lines_add(out, "", error);
+        return;
+    }
+    if (!vols) {
         nv_lines_add(out, "", _("loading volumes…"));
         return;
     }
-    if (m->volumes_error) {
-        nv_lines_add(out, "", m->volumes_error);
-        return;
-    }
-    if (m->volumes->len == 0)
+    if (vols->len == 0)
         nv_lines_add(out, "", _("no volumes"));
-    volume_lines(pane, p, out);
+    volume_lines(pane, p, vols, out);
 }
 
 /* Keeps the picked volume's lines in view (the details are drawn right after this). */
@@ -306,7 +250,8 @@ static const char *details_title(NvPane *pane, int item)
 
 static void selected(NvPane *pane, int item)
 {
-    nv_conn_select_pool(nv_app_conn(pane), item >= 0 ? pool_at(pane, (guint)item)->name : NULL);
+    if (item >= 0)
+        nv_conn_want_pool(nv_app_conn(pane), pool_at(pane, (guint)item)->name);
 }
 
 /* ---- what an action is about, copied: the model may change while a dialog is open ---- */
@@ -929,6 +874,9 @@ static const NvPaneClass storage_class = {
     .selected = selected,
     .action = action,
     .changes = NV_CHANGE_POOLS,
+    .instance_size = sizeof(StoragePane),
+    .init = init,
+    .finalize = finalize,
 };
 
 const NvPaneClass *nv_pane_storage_class(void)

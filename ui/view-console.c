@@ -528,8 +528,9 @@ static NvChardev *chardev_copy(const NvChardev *dev)
 static GPtrArray *console_choices(NvApp *app, const char *uuid)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)nv_chardev_free);
-    const NvDomainDetails *d = nv_conn_model(nv_app_get_conn(app))->details;
-    if (d == NULL || strcmp(d->uuid, uuid) != 0)
+    const NvDomainDetails *d =
+        nv_model_domain_details(nv_conn_model(nv_app_get_conn(app)), uuid, NULL);
+    if (d == NULL)
         return out;
     for (guint i = 0; i < d->chardevs->len; i++) {
         const NvChardev *dev = d->chardevs->pdata[i];

@@ -140,11 +140,9 @@ static void take_file(Draft *d, const char *file, guint64 size, const char *form
 /* The backing volume's size, when it is one of this pool's volumes the model knows. */
 static void take_backing(Draft *d)
 {
-    const NvModel *m = nv_conn_model(d->conn);
-    if (g_strcmp0(m->volumes_pool, d->pool) != 0)
-        return;
-    for (guint i = 0; i < m->volumes->len; i++) {
-        NvVolume *v = m->volumes->pdata[i];
+    GPtrArray *vols = nv_model_pool_volumes(nv_conn_model(d->conn), d->pool, NULL);
+    for (guint i = 0; vols && i < vols->len; i++) {
+        NvVolume *v = vols->pdata[i];
         if (g_strcmp0(v->path, d->vol->backing_path) == 0 && d->vol->capacity == 0)
             d->vol->capacity = v->capacity;
     }
@@ -186,11 +184,11 @@ static gboolean check_name(const char *text, gpointer data, GError **err)
     Draft *d = data;
     if (!nv_name_check(NV_NAME_VOLUME, text, err))
         return FALSE;
-    const NvModel *m = nv_conn_model(d->conn);
-    if (g_strcmp0(m->volumes_pool, d->pool) != 0)
+    GPtrArray *vols = nv_model_pool_volumes(nv_conn_model(d->conn), d->pool, NULL);
+    if (!vols)
         return TRUE; /* not known here: the host refuses a duplicate */
-    for (guint i = 0; i < m->volumes->len; i++)
-        if (strcmp(((NvVolume *)m->volumes->pdata[i])->name, text) == 0) {
+    for (guint i = 0; i < vols->len; i++)
+        if (strcmp(((NvVolume *)vols->pdata[i])->name, text) == 0) {
             g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("pool '%s' has a volume '%s'"), d->pool,
                         text);
             return FALSE;
