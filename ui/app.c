@@ -1133,3 +1133,30 @@ int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
     g_main_loop_unref(app.loop);
     return app.exit_status;
 }
+
+/* ---- accessors: NvApp is opaque outside this file ---- */
+
+NvConn *nv_app_get_conn(NvApp *app)
+{
+    return app->conn;
+}
+
+NvKeymap *nv_app_get_keymap(NvApp *app)
+{
+    return app->keymap;
+}
+
+int nv_app_rows(NvApp *app)
+{
+    return app->rows;
+}
+
+int nv_app_cols(NvApp *app)
+{
+    return app->cols;
+}
+
+NvView *nv_app_get_view(NvApp *app)
+{
+    return app->view;
+}

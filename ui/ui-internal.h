@@ -299,3 +299,11 @@ void nv_screen_resize(int *rows, int *cols);
 
 void nv_help_draw(NvApp *app, int y, int x, int h, int width);
 int nv_help_line_count(NvApp *app);
+
+/* ---- accessors (app.c): NvApp is opaque outside app.c ---- */
+
+NvConn *nv_app_get_conn(NvApp *app);
+NvKeymap *nv_app_get_keymap(NvApp *app);
+int nv_app_rows(NvApp *app);
+int nv_app_cols(NvApp *app);
+NvView *nv_app_get_view(NvApp *app);

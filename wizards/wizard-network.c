@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "network.h"
-#include "wizard.h"
 #include "wizards.h"
 
 typedef struct {
@@ -489,8 +488,7 @@ static void created(const GError *err, gpointer data)
             : g_strdup_printf(_("created network '%s': active"), c->name);
     if (!err) {
         /* The list shows the new network selected once it reloads. */
-        g_free(c->pane->last_selected_key);
-        c->pane->last_selected_key = g_strdup(c->name);
+        nv_wizard_pane_select(c->pane, c->name);
     }
     nv_wizard_finished(c->wz, err, msg);
     nv_wizard_unref(c->wz);
@@ -499,10 +497,20 @@ static void created(const GError *err, gpointer data)
 }
 
 static const NvWizardStep steps[] = {
-    {N_("Name and mode"), build_name, read_name, NULL, NULL},
-    {N_("Connection"), build_connection, read_connection, activate_connection, NULL},
-    {N_("Addresses"), build_addresses, read_addresses, NULL, skip_addresses},
-    {N_("Static DHCP hosts"), build_hosts, read_hosts, activate_hosts, skip_hosts},
+    {.title = N_("Name and mode"), .build = build_name, .read = read_name},
+    {.title = N_("Connection"),
+     .build = build_connection,
+     .read = read_connection,
+     .activate = activate_connection},
+    {.title = N_("Addresses"),
+     .build = build_addresses,
+     .read = read_addresses,
+     .skip = skip_addresses},
+    {.title = N_("Static DHCP hosts"),
+     .build = build_hosts,
+     .read = read_hosts,
+     .activate = activate_hosts,
+     .skip = skip_hosts},
 };
 
 static void commit(NvWizard *wz, gpointer data);
@@ -535,13 +543,13 @@ static void commit(NvWizard *wz, gpointer data)
 
 NvView *nv_wizard_network_open(NvApp *app, NvPane *pane)
 {
-    if (nv_conn_get_state(app->conn) != NV_CONN_CONNECTED) {
+    if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_CONNECTED) {
         nv_app_message(app, _("Not connected: wait for the host, then try again."), TRUE);
         return NULL;
     }
-    const NvModel *m = nv_conn_model(app->conn);
+    const NvModel *m = nv_conn_model(nv_app_get_conn(app));
     Draft *d = g_new0(Draft, 1);
-    d->conn = app->conn;
+    d->conn = nv_app_get_conn(app);
     d->pane = pane;
     d->net = nv_net_draft_new();
     d->net->autostart = TRUE;

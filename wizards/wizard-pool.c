@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "storage.h"
-#include "wizard.h"
 #include "wizards.h"
 
 typedef struct {
@@ -304,9 +303,9 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer data)
 }
 
 static const NvWizardStep steps[] = {
-    {N_("Type and name"), build_type, read_type, NULL, NULL},
-    {N_("Source and target"), build_source, read_source, NULL, NULL},
-    {N_("Options"), build_options, read_options, NULL, NULL},
+    {.title = N_("Type and name"), .build = build_type, .read = read_type},
+    {.title = N_("Source and target"), .build = build_source, .read = read_source},
+    {.title = N_("Options"), .build = build_options, .read = read_options},
 };
 
 /* ---- summary and commit ---- */
@@ -400,13 +399,13 @@ static void types_known(guint types, const GError *err, gpointer data)
 
 NvView *nv_wizard_pool_open(NvApp *app, NvPane *pane)
 {
-    if (nv_conn_get_state(app->conn) != NV_CONN_CONNECTED) {
+    if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_CONNECTED) {
         nv_app_message(app, _("Not connected: a pool cannot be created now."), TRUE);
         return NULL;
     }
     Draft *d = g_new0(Draft, 1);
     d->pool = nv_pool_draft_new(NV_POOL_DIR);
-    d->conn = app->conn;
+    d->conn = nv_app_get_conn(app);
     d->types = NV_POOL_TYPES_ALL;
     d->asking = TRUE;
     d->build = TRUE;
@@ -416,6 +415,6 @@ NvView *nv_wizard_pool_open(NvApp *app, NvPane *pane)
     TypesAsk *a = g_new0(TypesAsk, 1);
     a->wz = nv_wizard_ref((NvWizard *)view);
     a->draft = d;
-    nv_storage_pool_types(app->conn, types_known, a);
+    nv_storage_pool_types(nv_app_get_conn(app), types_known, a);
     return view;
 }

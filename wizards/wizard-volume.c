@@ -4,9 +4,7 @@
  * the upload, and a volume whose upload fails or is cancelled is deleted again. */
 #include <string.h>
 
-#include "pane-storage.h"
 #include "storage.h"
-#include "wizard.h"
 #include "wizards.h"
 
 typedef enum { FROM_EMPTY, FROM_FILE, FROM_BACKING } Source;
@@ -259,9 +257,9 @@ static gboolean read_volume(NvWizard *wz, NvForm *form, gpointer data)
 }
 
 static const NvWizardStep steps[] = {
-    {N_("Contents"), build_source, read_source, NULL, NULL},
-    {N_("Source"), build_origin, read_origin, NULL, skip_origin},
-    {N_("Volume"), build_volume, read_volume, NULL, NULL},
+    {.title = N_("Contents"), .build = build_source, .read = read_source},
+    {.title = N_("Source"), .build = build_origin, .read = read_origin, .skip = skip_origin},
+    {.title = N_("Volume"), .build = build_volume, .read = read_volume},
 };
 
 /* ---- summary and commit ---- */
@@ -308,7 +306,7 @@ static void created(const char *path, const GError *err, gpointer data)
         g_autofree char *msg = g_strdup_printf(_("created volume '%s'; uploading…"), c->name);
         NvApp *app = nv_wizard_app(c->wz);
         nv_wizard_finished(c->wz, NULL, msg);
-        nv_storage_upload(app, c->pool, c->name, c->file, TRUE);
+        nv_wizard_upload(app, c->pool, c->name, c->file, TRUE);
     } else {
         g_autofree char *msg = g_strdup_printf(_("created volume '%s'"), c->name);
         nv_wizard_finished(c->wz, NULL, msg);
@@ -348,10 +346,9 @@ static const NvWizardClass volume_wizard = {
 
 NvView *nv_wizard_volume_open(NvApp *app, NvPane *pane)
 {
-    int item = pane ? nv_list_selected_item(&pane->list) : -1;
-    const NvModel *m = nv_conn_model(app->conn);
-    if (!pane || pane->klass->context != NV_CTX_STORAGE || item < 0 ||
-        (guint)item >= m->pools->len) {
+    int item = nv_wizard_pane_item(pane, NV_CTX_STORAGE);
+    const NvModel *m = nv_conn_model(nv_app_get_conn(app));
+    if (item < 0 || (guint)item >= m->pools->len) {
         nv_app_message(app, _("Select a storage pool first (in the Storage pane)."), TRUE);
         return NULL;
     }
@@ -363,7 +360,7 @@ NvView *nv_wizard_volume_open(NvApp *app, NvPane *pane)
         return NULL;
     }
     Draft *d = g_new0(Draft, 1);
-    d->conn = app->conn;
+    d->conn = nv_app_get_conn(app);
     d->pool = g_strdup(p->name);
     d->file_based = nv_pool_type_is_file_based(p->type);
     d->vol = nv_volume_draft_new();
