@@ -1,8 +1,8 @@
-/* The form widget's drawing (widget-form.c); the form itself is form.h, which has no curses.
+/* The form widget's drawing (widget-form.c); the form itself is form-model.h, free of curses.
  * Used by the details editor and the wizard runner. */
 #pragma once
 
-#include "form.h"
+#include "form-model.h"
 #include "ui-internal.h"
 
 /* Draws into w at y,x, h rows of `width` columns, scrolled to keep the focus in view. */

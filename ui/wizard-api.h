@@ -5,7 +5,7 @@
 #pragma once
 
 #include "field.h"
-#include "form.h"
+#include "form-model.h"
 #include "nvcore.h"
 
 typedef struct NvApp NvApp;
