@@ -3,8 +3,8 @@
  * that either creates everything or leaves nothing behind. */
 #include "pane-storage.h"
 #include "view-edit.h"
+#include "view-wizard.h"
 #include "widget-form.h"
-#include "wizard-api.h"
 
 struct NvWizard {
     NvView base;
@@ -118,9 +118,12 @@ static NvField *enum_field(const NvWizardField *spec, gconstpointer draft, const
         g_ptr_array_add(values, (gpointer)spec->values[i]);
         g_ptr_array_add(labels, (gpointer)(spec->labels ? _(spec->labels[i]) : spec->values[i]));
     }
+    /* A value that is not a choice stays as it is, and the field says it is not valid. */
+    const char *shown = value;
     for (guint i = 0; value && i < values->len; i++)
         if (g_strcmp0(values->pdata[i], value) == 0)
-            *initial = g_strdup(labels->pdata[i]);
+            shown = labels->pdata[i];
+    *initial = g_strdup(shown);
     g_ptr_array_add(values, NULL);
     g_ptr_array_add(labels, NULL);
     return nv_field_enum_new(spec->id, _(spec->label), (const char *const *)values->pdata,
@@ -165,7 +168,8 @@ static void add_row(NvForm *form, const NvWizardField *spec, gpointer draft, gpo
     NvField *f = new_field(spec, draft, target, &loaded);
     if (spec->check)
         nv_field_set_check(f, spec->check, draft, NULL);
-    nv_field_set_optional(f, spec->optional);
+    if (spec->optional)
+        nv_field_set_optional(f, TRUE);
     nv_field_set_initial(f, initial ? initial : loaded ? loaded : "");
     const char *hint = spec->hint_for ? spec->hint_for(draft) : spec->hint ? _(spec->hint) : NULL;
     if (hint)
@@ -197,15 +201,20 @@ static void store_field(const NvWizardField *spec, NvField *f, gpointer target)
     }
 }
 
-/* Stores the step's visible slotted fields into the draft (the form is valid). */
-static void store_step(NvWizard *wz)
+void nv_wizard_fields_build(NvForm *form, const NvWizardStep *step, gpointer draft, guint state)
 {
-    const NvWizardStep *s = &wz->klass->steps[wz->step];
-    gpointer target = step_target(s, wz->draft);
-    for (guint i = 0; i < s->n_fields; i++) {
-        const NvWizardField *spec = &s->fields[i];
-        NvField *f = nv_form_field(wz->form, spec->id);
-        if (f && spec->slot != NV_WIZARD_NO_SLOT && field_visible(spec, wz->state))
+    for (guint i = 0; i < step->n_fields; i++)
+        if (field_visible(&step->fields[i], state))
+            add_row(form, &step->fields[i], draft, step_target(step, draft));
+}
+
+void nv_wizard_fields_store(NvForm *form, const NvWizardStep *step, gpointer draft, guint state)
+{
+    gpointer target = step_target(step, draft);
+    for (guint i = 0; i < step->n_fields; i++) {
+        const NvWizardField *spec = &step->fields[i];
+        NvField *f = nv_form_field(form, spec->id);
+        if (f && spec->slot != NV_WIZARD_NO_SLOT && field_visible(spec, state))
             store_field(spec, f, target);
     }
 }
@@ -214,7 +223,7 @@ static void store_step(NvWizard *wz)
 static gboolean read_step(NvWizard *wz)
 {
     const NvWizardStep *s = &wz->klass->steps[wz->step];
-    store_step(wz);
+    nv_wizard_fields_store(wz->form, s, wz->draft, wz->state);
     return !s->read || s->read(wz, wz->form, wz->draft);
 }
 
@@ -230,9 +239,7 @@ static void enter_step(NvWizard *wz)
     nv_form_set_show_changes(wz->form, FALSE);
     const NvWizardStep *s = &wz->klass->steps[wz->step];
     wz->state = s->state ? s->state(wz->draft) : ~0u;
-    for (guint i = 0; i < s->n_fields; i++)
-        if (field_visible(&s->fields[i], wz->state))
-            add_row(wz->form, &s->fields[i], wz->draft, step_target(s, wz->draft));
+    nv_wizard_fields_build(wz->form, s, wz->draft, wz->state);
     if (s->build)
         s->build(wz, wz->form, wz->draft);
     nv_form_add_button(wz->form, "wizard-next",
