@@ -39,6 +39,7 @@ static const NvWizardField fields[] = {
     {.id = "name",
      .kind = NV_WIZARD_TEXT,
      .label = "Name",
+     .max = 6,
      .hint = "a hint",
      .check = check_name,
      .slot = G_STRUCT_OFFSET(Draft, name)},
@@ -129,6 +130,10 @@ START_TEST(test_rules_from_table)
     NvField *name = nv_form_field(form, "name");
     nv_field_set_text(name, "bad");
     ck_assert(!nv_field_is_valid(name));
+    /* TEXT's max is its length: typing stops there. */
+    nv_field_set_text(name, "abcdef");
+    ck_assert(!nv_field_insert(name, 'g'));
+    ck_assert_str_eq(nv_field_text(name), "abcdef");
     /* The range: below min and above max are refused, a bare number is GiB. */
     NvField *size = nv_form_field(form, "size");
     nv_field_set_text(size, "512");

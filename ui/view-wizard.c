@@ -170,6 +170,8 @@ static void add_row(NvForm *form, const NvWizardField *spec, gpointer draft, gpo
         nv_field_set_check(f, spec->check, draft, NULL);
     if (spec->optional)
         nv_field_set_optional(f, TRUE);
+    if (spec->kind == NV_WIZARD_TEXT && spec->max > 0)
+        nv_field_set_max_length(f, (guint)spec->max);
     nv_field_set_initial(f, initial ? initial : loaded ? loaded : "");
     const char *hint = spec->hint_for ? spec->hint_for(draft) : spec->hint ? _(spec->hint) : NULL;
     if (hint)

@@ -31,7 +31,7 @@ typedef struct {
     const char *id; /* the form row's key */
     NvWizardFieldKind kind;
     const char *label; /* N_() */
-    guint64 min, max;  /* SIZE: the range in bytes; max 0 is no bound */
+    guint64 min, max;  /* SIZE: the range in bytes; TEXT: max characters; max 0 is no bound */
     gboolean optional; /* "" is accepted */
     const char *hint;  /* N_() or NULL: shown beside the field */
     /* An extra check on the text; its data is the draft. */

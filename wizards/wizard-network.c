@@ -49,9 +49,10 @@ static void mark(NvWizard *wz, NvForm *form, const char *field, const GError *er
 
 /* ---- field checks that need the host's model ---- */
 
+/* Its data is the draft (a field table's check). */
 static gboolean check_name(const char *text, gpointer data, GError **err)
 {
-    return nv_net_check_name(text, nv_conn_model(data), err);
+    return nv_net_check_name(text, nv_conn_model(((Draft *)data)->conn), err);
 }
 
 /* A new bridge must not be one another network of this host uses already. */
@@ -74,41 +75,52 @@ static gboolean check_new_bridge(const char *text, gpointer data, GError **err)
 
 /* ---- step 1: name and mode ---- */
 
-static void build_name(NvWizard *wz, NvForm *form, gpointer data)
+static gpointer net_of(gpointer data)
 {
-    Draft *d = data;
-    NvField *name = nv_field_text_new("name", _("Name"));
-    nv_field_set_check(name, check_name, d->conn, NULL);
-    nv_field_set_max_length(name, 50);
-    nv_field_set_initial(name, d->net->name);
-    nv_form_add_field(form, name);
-
-    const char *values[NV_NET_MODE_COUNT + 1] = {NULL};
-    /* Short: the field is narrow; the summary says what each one means. */
-    const char *labels[] = {_("NAT"),
-                            _("routed"),
-                            _("open (no firewall rules)"),
-                            _("isolated"),
-                            _("bridged to a host bridge"),
-                            NULL};
-    for (int i = 0; i < NV_NET_MODE_COUNT; i++)
-        values[i] = nv_net_mode_name(i);
-    NvField *mode = nv_field_enum_new("mode", _("Mode"), values, labels);
-    nv_field_set_initial(mode, labels[d->net->mode]);
-    nv_field_set_hint(mode, _("Space: NAT, routed, open, isolated, bridged"));
-    nv_form_add_field(form, mode);
-
-    NvField *autostart = nv_field_bool_new("autostart", _("Start with the host"));
-    nv_field_set_initial(autostart, d->net->autostart ? _("yes") : _("no"));
-    nv_form_add_field(form, autostart);
+    return ((Draft *)data)->net;
 }
+
+/* Short: the field is narrow; the summary says what each one means. In NvNetMode order. */
+static const char *const mode_labels[] = {N_("NAT"), N_("routed"), N_("open (no firewall rules)"),
+                                          N_("isolated"), N_("bridged to a host bridge")};
+
+static void mode_choices(gconstpointer data, GPtrArray *values, GPtrArray *labels)
+{
+    for (int i = 0; i < NV_NET_MODE_COUNT; i++) {
+        g_ptr_array_add(values, (gpointer)nv_net_mode_name(i));
+        g_ptr_array_add(labels, (gpointer)_(mode_labels[i]));
+    }
+}
+
+static char *mode_initial(gconstpointer data)
+{
+    return g_strdup(_(mode_labels[((const Draft *)data)->net->mode]));
+}
+
+static const NvWizardField name_fields[] = {
+    {.id = "name",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Name"),
+     .max = 50,
+     .check = check_name,
+     .slot = G_STRUCT_OFFSET(NvNetDraft, name)},
+    {.id = "mode",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Mode"),
+     .hint = N_("Space: NAT, routed, open, isolated, bridged"),
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = mode_choices,
+     .initial = mode_initial},
+    {.id = "autostart",
+     .kind = NV_WIZARD_BOOL,
+     .label = N_("Start with the host"),
+     .slot = G_STRUCT_OFFSET(NvNetDraft, autostart)},
+};
 
 static gboolean read_name(NvWizard *wz, NvForm *form, gpointer data)
 {
     Draft *d = data;
-    set_str(&d->net->name, field_text(form, "name"));
     nv_net_mode_from_name(nv_field_enum_value(nv_form_field(form, "mode")), &d->net->mode);
-    d->net->autostart = nv_field_bool(nv_form_field(form, "autostart"));
     return TRUE;
 }
 
@@ -497,7 +509,11 @@ static void created(const GError *err, gpointer data)
 }
 
 static const NvWizardStep steps[] = {
-    {.title = N_("Name and mode"), .build = build_name, .read = read_name},
+    {.title = N_("Name and mode"),
+     .fields = name_fields,
+     .n_fields = G_N_ELEMENTS(name_fields),
+     .target = net_of,
+     .read = read_name},
     {.title = N_("Connection"),
      .build = build_connection,
      .read = read_connection,
