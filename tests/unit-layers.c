@@ -340,63 +340,82 @@ START_TEST(test_checker_detects)
 }
 END_TEST
 
+typedef struct {
+    const char *path;
+    const char *text;
+} Fixture;
+
+static void write_files(const char *root, const Fixture *files, guint n)
+{
+    for (guint i = 0; i < n; i++)
+        write_file(root, files[i].path, files[i].text);
+}
+
+/* A tree that follows the rules: the wizard API, its users, and meson.build files. */
+static const Fixture arrows_clean[] = {
+    {"src/model.h", "#pragma once\n"},
+    {"ui/ui-internal.h", "#pragma once\n#include <curses.h>\n"},
+    {"ui/pane-storage.h", "#pragma once\n#include \"ui-internal.h\"\n"},
+    {"ui/wizard-api.h", "#pragma once\n#include \"form-model.h\"\n"},
+    {"ui/form-model.h", "#pragma once\n#include \"model.h\"\n"},
+    {"ui/meson.build", "# not libvirt_dep\nui_deps = [core_dep, curses_dep]\n"},
+    {"wizards/wizards.h", "#pragma once\n#include \"wizard-api.h\"\n"},
+    {"wizards/meson.build", "dependencies: [ui_dep]\n"},
+    {"main.c", "#include \"ui.h\"\n#include \"wizards.h\"\n"},
+};
+
+/* Then one bad file (or line) per rule, and where each must be reported. */
+static const Fixture arrows_bad[] = {
+    {"ui/bad-xml.c", "#include <libxml/tree.h>\n"},
+    {"ui/bad-exposing.c", "#include \"xml-tree.h\"\n"},
+    {"ui/bad-wizards.c", "#include \"wizards.h\"\n"},
+    {"ui/bad-wizards-path.c", "#include \"../wizards/wizard-vm.h\"\n"},
+    {"ui/form-model.h", "#pragma once\n#include \"ui-internal.h\"\n"},
+    {"wizards/bad-curses.c", "#include <curses.h>\n"},
+    {"wizards/bad-internal.c", "#include \"ui-internal.h\"\n"},
+    {"wizards/bad-pane.c", "#include \"../ui/pane-storage.h\"\n"},
+    {"wizards/bad-form.c", "#include \"form-model.h\"\n"},
+    {"wizards/bad-virt.c", "#include <libvirt/libvirt.h>\n"},
+    {"main.c", "#include \"conn-fetch.h\"\n#include <ncurses.h>\n"},
+    {"ui/meson.build", "ui_deps = [core_dep, curses_dep, libvirt_dep]\n"},
+    {"wizards/meson.build", "\ndependencies: [ui_dep, core_virt_dep]\n"},
+};
+
+static const char *const arrows_reported[] = {
+    "ui/bad-xml.c:1: ",
+    "ui/bad-exposing.c:1: ",
+    "ui/bad-wizards.c:1: ",
+    "ui/bad-wizards-path.c:1: ",
+    "ui/form-model.h:2: ",
+    "wizards/bad-curses.c:1: ",
+    "wizards/bad-internal.c:1: ",
+    "wizards/bad-pane.c:1: ",
+    "wizards/bad-form.c:1: ",
+    "wizards/bad-virt.c:1: ",
+    "main.c:1: ",
+    "main.c:2: ",
+    "ui/meson.build:1: ",
+    "wizards/meson.build:2: ",
+};
+
 /* One deliberately bad file per arrow added with the wizard API: each must be reported. */
 START_TEST(test_checker_detects_arrows)
 {
     g_autofree char *root = g_dir_make_tmp("ncvirt-layers-XXXXXX", NULL);
     ck_assert_ptr_nonnull(root);
-    write_file(root, "src/model.h", "#pragma once\n");
-    write_file(root, "ui/ui-internal.h", "#pragma once\n#include <curses.h>\n");
-    write_file(root, "ui/pane-storage.h", "#pragma once\n#include \"ui-internal.h\"\n");
-    write_file(root, "ui/wizard-api.h", "#pragma once\n#include \"form-model.h\"\n");
-    write_file(root, "ui/form-model.h", "#pragma once\n#include \"model.h\"\n");
-    write_file(root, "ui/meson.build", "# not libvirt_dep\nui_deps = [core_dep, curses_dep]\n");
-    write_file(root, "wizards/wizards.h", "#pragma once\n#include \"wizard-api.h\"\n");
-    write_file(root, "wizards/meson.build", "dependencies: [ui_dep]\n");
-    write_file(root, "main.c", "#include \"ui.h\"\n#include \"wizards.h\"\n");
-    {
-        g_autoptr(GPtrArray) clean = check_tree(root);
-        g_autofree char *list = join_violations(clean);
-        ck_assert_msg(clean->len == 0, "false alarms:%s", list);
-    }
+    write_files(root, arrows_clean, G_N_ELEMENTS(arrows_clean));
+    g_autoptr(GPtrArray) clean = check_tree(root);
+    g_autofree char *clean_list = join_violations(clean);
+    ck_assert_msg(clean->len == 0, "false alarms:%s", clean_list);
 
-    write_file(root, "ui/bad-xml.c", "#include <libxml/tree.h>\n");
-    write_file(root, "ui/bad-exposing.c", "#include \"xml-tree.h\"\n");
-    write_file(root, "ui/bad-wizards.c", "#include \"wizards.h\"\n");
-    write_file(root, "ui/bad-wizards-path.c", "#include \"../wizards/wizard-vm.h\"\n");
-    write_file(root, "ui/form-model.h", "#pragma once\n#include \"ui-internal.h\"\n");
-    write_file(root, "wizards/bad-curses.c", "#include <curses.h>\n");
-    write_file(root, "wizards/bad-internal.c", "#include \"ui-internal.h\"\n");
-    write_file(root, "wizards/bad-pane.c", "#include \"../ui/pane-storage.h\"\n");
-    write_file(root, "wizards/bad-form.c", "#include \"form-model.h\"\n");
-    write_file(root, "wizards/bad-virt.c", "#include <libvirt/libvirt.h>\n");
-    write_file(root, "main.c", "#include \"conn-fetch.h\"\n#include <ncurses.h>\n");
-    write_file(root, "ui/meson.build", "ui_deps = [core_dep, curses_dep, libvirt_dep]\n");
-    write_file(root, "wizards/meson.build", "\ndependencies: [ui_dep, core_virt_dep]\n");
-
+    write_files(root, arrows_bad, G_N_ELEMENTS(arrows_bad));
     g_autoptr(GPtrArray) v = check_tree(root);
     g_autofree char *list = join_violations(v);
-    const char *const expected[] = {
-        "ui/bad-xml.c:1: ",
-        "ui/bad-exposing.c:1: ",
-        "ui/bad-wizards.c:1: ",
-        "ui/bad-wizards-path.c:1: ",
-        "ui/form-model.h:2: ",
-        "wizards/bad-curses.c:1: ",
-        "wizards/bad-internal.c:1: ",
-        "wizards/bad-pane.c:1: ",
-        "wizards/bad-form.c:1: ",
-        "wizards/bad-virt.c:1: ",
-        "main.c:1: ",
-        "main.c:2: ",
-        "ui/meson.build:1: ",
-        "wizards/meson.build:2: ",
-    };
-    ck_assert_msg(v->len == G_N_ELEMENTS(expected), "expected %zu violations, got %u:%s",
-                  G_N_ELEMENTS(expected), v->len, list);
-    for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
-        ck_assert_msg(strstr(list, expected[i]) != NULL, "not reported: %s in%s", expected[i],
-                      list);
+    ck_assert_msg(v->len == G_N_ELEMENTS(arrows_reported), "expected %zu violations, got %u:%s",
+                  G_N_ELEMENTS(arrows_reported), v->len, list);
+    for (guint i = 0; i < G_N_ELEMENTS(arrows_reported); i++)
+        ck_assert_msg(strstr(list, arrows_reported[i]) != NULL, "not reported: %s in%s",
+                      arrows_reported[i], list);
     remove_tree(root);
 }
 END_TEST
