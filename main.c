@@ -5,10 +5,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "conn-fetch.h"
 #include "nvcore.h"
 #include "ui.h"
-#include "wizard.h"
+#include "wizards.h"
 
 typedef struct {
     char *uri;
@@ -57,18 +56,11 @@ static gboolean parse_options(int *argc, char ***argv, Options *o)
 static int run_list(const Options *o)
 {
     g_autoptr(GError) err = NULL;
-    virConnectPtr conn = nv_virt_open(o->uri, o->readonly, &err);
-    if (!conn) {
+    g_autofree char *out = nv_listing_fetch(o->uri, o->readonly, o->json, &err);
+    if (!out) {
         fprintf(stderr, "ncvirt: %s\n", err->message);
         return 1;
     }
-    g_autoptr(GPtrArray) domains = nv_fetch_domains(conn, NULL, &err);
-    virConnectClose(conn);
-    if (!domains) {
-        fprintf(stderr, "ncvirt: %s\n", err->message);
-        return 1;
-    }
-    g_autofree char *out = o->json ? nv_listing_json(domains) : nv_listing_table(domains);
     fputs(out, stdout);
     return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "conn-fetch.h"
 #include "i18n.h"
 #include "model.h"
 #include "text.h"
@@ -179,4 +180,16 @@ char *nv_listing_json(GPtrArray *domains)
     }
     g_string_append(out, first ? "]\n" : "\n]\n");
     return g_string_free(out, FALSE);
+}
+
+char *nv_listing_fetch(const char *uri, gboolean readonly, gboolean json, GError **err)
+{
+    virConnectPtr conn = nv_virt_open(uri, readonly, err);
+    if (!conn)
+        return NULL;
+    g_autoptr(GPtrArray) domains = nv_fetch_domains(conn, NULL, err);
+    virConnectClose(conn);
+    if (!domains)
+        return NULL;
+    return json ? nv_listing_json(domains) : nv_listing_table(domains);
 }

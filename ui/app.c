@@ -6,11 +6,31 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "app-private.h"
+#include "ui-internal.h"
 
 #define NV_MIN_COLS 60
 #define NV_MIN_ROWS 15
 #define NV_WIDE_COLS 120
+
+struct NvApp {
+    NvKeymap *keymap;
+    NvView *view; /* a console over the panes, or NULL */
+    int rows, cols;
+
+    GPtrArray *conns; /* NvConn*, not owned; the first is the one the panes show */
+    GMainLoop *loop;
+    GPtrArray *panes; /* NvPane*, in tab order */
+    NvPane *current;
+    NvPrompt *prompt;   /* a question over everything, or NULL */
+    NvStatus *status;   /* the status line */
+    gboolean suspended; /* another program ($EDITOR) has the terminal: draw nothing */
+    gboolean help_open;
+    int help_scroll;
+    gboolean filter_editing;
+    gboolean dirty;
+    guint draw_source;
+    int exit_status;
+};
 
 /* Every pane, in tab order, with the action that brings it up. */
 static const struct {
@@ -586,7 +606,6 @@ static void app_init(NvApp *app, NvConn *conn, NvKeymap *keymap)
 {
     app->conns = g_ptr_array_new();
     g_ptr_array_add(app->conns, conn);
-    app->conn = conn;
     app->keymap = keymap;
     app->loop = g_main_loop_new(NULL, FALSE);
     app->status = nv_status_new(app);

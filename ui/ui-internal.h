@@ -317,11 +317,6 @@ void nv_app_resume(NvApp *app);
 gboolean nv_app_busy(NvApp *app);
 void nv_app_dirty(NvApp *app);
 
-#ifndef NV_APP_OPAQUE
-/* wizards/ still read NvApp's fields; the lead moves them to the accessors above. */
-#include "app-private.h"
-#endif
-
 /* Paces a view's repaints of changing content (a guest console, a VNC display): at most one
  * every `interval_us`. A change after a quiet moment paints at once; changes that come
  * faster are held for one paint when the interval has passed; nothing runs while nothing

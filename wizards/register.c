@@ -1,11 +1,10 @@
 /* The wizards' entry points, handed to the UI by main.c (ui/ may not call wizards/). */
-#include "wizard.h"
 #include "wizards.h"
 
 void nv_wizards_register(void)
 {
-    nv_ui_set_factory(NV_ACTION_NEW_VM, nv_wizard_vm_open);
-    nv_ui_set_factory(NV_ACTION_NEW_POOL, nv_wizard_pool_open);
-    nv_ui_set_factory(NV_ACTION_NEW_VOLUME, nv_wizard_volume_open);
-    nv_ui_set_factory(NV_ACTION_NEW_NETWORK, nv_wizard_network_open);
+    nv_wizard_register(NV_ACTION_NEW_VM, nv_wizard_vm_open);
+    nv_wizard_register(NV_ACTION_NEW_POOL, nv_wizard_pool_open);
+    nv_wizard_register(NV_ACTION_NEW_VOLUME, nv_wizard_volume_open);
+    nv_wizard_register(NV_ACTION_NEW_NETWORK, nv_wizard_network_open);
 }

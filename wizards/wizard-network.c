@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "network.h"
-#include "wizard.h"
 #include "wizards.h"
 
 typedef struct {
@@ -50,9 +49,10 @@ static void mark(NvWizard *wz, NvForm *form, const char *field, const GError *er
 
 /* ---- field checks that need the host's model ---- */
 
+/* Its data is the draft (a field table's check). */
 static gboolean check_name(const char *text, gpointer data, GError **err)
 {
-    return nv_net_check_name(text, nv_conn_model(data), err);
+    return nv_net_check_name(text, nv_conn_model(((Draft *)data)->conn), err);
 }
 
 /* A new bridge must not be one another network of this host uses already. */
@@ -75,41 +75,52 @@ static gboolean check_new_bridge(const char *text, gpointer data, GError **err)
 
 /* ---- step 1: name and mode ---- */
 
-static void build_name(NvWizard *wz, NvForm *form, gpointer data)
+static gpointer net_of(gpointer data)
 {
-    Draft *d = data;
-    NvField *name = nv_field_text_new("name", _("Name"));
-    nv_field_set_check(name, check_name, d->conn, NULL);
-    nv_field_set_max_length(name, 50);
-    nv_field_set_initial(name, d->net->name);
-    nv_form_add_field(form, name);
-
-    const char *values[NV_NET_MODE_COUNT + 1] = {NULL};
-    /* Short: the field is narrow; the summary says what each one means. */
-    const char *labels[] = {_("NAT"),
-                            _("routed"),
-                            _("open (no firewall rules)"),
-                            _("isolated"),
-                            _("bridged to a host bridge"),
-                            NULL};
-    for (int i = 0; i < NV_NET_MODE_COUNT; i++)
-        values[i] = nv_net_mode_name(i);
-    NvField *mode = nv_field_enum_new("mode", _("Mode"), values, labels);
-    nv_field_set_initial(mode, labels[d->net->mode]);
-    nv_field_set_hint(mode, _("Space: NAT, routed, open, isolated, bridged"));
-    nv_form_add_field(form, mode);
-
-    NvField *autostart = nv_field_bool_new("autostart", _("Start with the host"));
-    nv_field_set_initial(autostart, d->net->autostart ? _("yes") : _("no"));
-    nv_form_add_field(form, autostart);
+    return ((Draft *)data)->net;
 }
+
+/* Short: the field is narrow; the summary says what each one means. In NvNetMode order. */
+static const char *const mode_labels[] = {N_("NAT"), N_("routed"), N_("open (no firewall rules)"),
+                                          N_("isolated"), N_("bridged to a host bridge")};
+
+static void mode_choices(gconstpointer data, GPtrArray *values, GPtrArray *labels)
+{
+    for (int i = 0; i < NV_NET_MODE_COUNT; i++) {
+        g_ptr_array_add(values, (gpointer)nv_net_mode_name(i));
+        g_ptr_array_add(labels, (gpointer)_(mode_labels[i]));
+    }
+}
+
+static char *mode_initial(gconstpointer data)
+{
+    return g_strdup(_(mode_labels[((const Draft *)data)->net->mode]));
+}
+
+static const NvWizardField name_fields[] = {
+    {.id = "name",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Name"),
+     .max = 50,
+     .check = check_name,
+     .slot = G_STRUCT_OFFSET(NvNetDraft, name)},
+    {.id = "mode",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Mode"),
+     .hint = N_("Space: NAT, routed, open, isolated, bridged"),
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = mode_choices,
+     .initial = mode_initial},
+    {.id = "autostart",
+     .kind = NV_WIZARD_BOOL,
+     .label = N_("Start with the host"),
+     .slot = G_STRUCT_OFFSET(NvNetDraft, autostart)},
+};
 
 static gboolean read_name(NvWizard *wz, NvForm *form, gpointer data)
 {
     Draft *d = data;
-    set_str(&d->net->name, field_text(form, "name"));
     nv_net_mode_from_name(nv_field_enum_value(nv_form_field(form, "mode")), &d->net->mode);
-    d->net->autostart = nv_field_bool(nv_form_field(form, "autostart"));
     return TRUE;
 }
 
@@ -234,51 +245,95 @@ static char *subnet_text(const NvNetDraft *n)
     return *n->ipv4 ? g_strdup_printf("%s/%u", n->ipv4, n->ipv4_prefix) : g_strdup("");
 }
 
-static NvField *optional_text(const char *id, const char *label, NvFieldCheck check,
-                              const char *initial, const char *hint)
+static char *subnet_initial(gconstpointer data)
 {
-    NvField *f = nv_field_text_new(id, label);
-    nv_field_set_optional(f, TRUE);
-    nv_field_set_check(f, check, NULL, NULL);
-    nv_field_set_initial(f, initial);
-    nv_field_set_hint(f, hint);
-    return f;
+    return subnet_text(((const Draft *)data)->net);
 }
 
-static void build_addresses(NvWizard *wz, NvForm *form, gpointer data)
+/* An empty range in the draft follows the subnet: show what it stands for. */
+static char *range_initial(const NvNetDraft *n, gboolean end)
 {
-    NvNetDraft *n = ((Draft *)data)->net;
-    g_autofree char *subnet = subnet_text(n);
-    NvField *v4 = optional_text("ipv4", _("IPv4 subnet"), nv_net_check_ipv4_subnet, subnet,
-                                _("the host's address/prefix, e.g. 192.168.100.1/24"));
-    nv_field_set_optional(v4, !nv_net_mode_needs_ipv4(n->mode));
-    nv_form_add_field(form, v4);
+    if (*n->dhcp_start || *n->dhcp_end)
+        return g_strdup(end ? n->dhcp_end : n->dhcp_start);
+    g_autofree char *first = NULL, *last = NULL;
+    if (*n->ipv4)
+        nv_net_default_range(n->ipv4, n->ipv4_prefix, &first, &last);
+    return g_strdup(end ? (last ? last : "") : (first ? first : ""));
+}
 
-    NvField *dhcp = nv_field_bool_new("dhcp", _("DHCP"));
-    nv_field_set_initial(dhcp, n->dhcp ? _("yes") : _("no"));
-    nv_field_set_hint(dhcp, _("hands out addresses from the range"));
-    nv_form_add_field(form, dhcp);
-    /* An empty range in the draft follows the subnet: show what it stands for. */
-    g_autofree char *start = NULL, *end = NULL;
-    if (*n->dhcp_start || *n->dhcp_end) {
-        start = g_strdup(n->dhcp_start);
-        end = g_strdup(n->dhcp_end);
-    } else if (*n->ipv4) {
-        nv_net_default_range(n->ipv4, n->ipv4_prefix, &start, &end);
+static char *start_initial(gconstpointer data)
+{
+    return range_initial(((const Draft *)data)->net, FALSE);
+}
+
+static char *end_initial(gconstpointer data)
+{
+    return range_initial(((const Draft *)data)->net, TRUE);
+}
+
+static char *ipv6_initial(gconstpointer data)
+{
+    const NvNetDraft *n = ((const Draft *)data)->net;
+    return *n->ipv6 ? g_strdup_printf("%s/%u", n->ipv6, n->ipv6_prefix) : g_strdup("");
+}
+
+enum { NEEDS_IPV4 = 1 << 0, MAY_LACK_IPV4 = 1 << 1 };
+
+static guint addresses_state(gconstpointer data)
+{
+    return nv_net_mode_needs_ipv4(((const Draft *)data)->net->mode) ? NEEDS_IPV4 : MAY_LACK_IPV4;
+}
+
+#define IPV4(optional_, when_)                                                                     \
+    {                                                                                              \
+        .id = "ipv4", .kind = NV_WIZARD_TEXT, .label = N_("IPv4 subnet"), .optional = optional_,   \
+        .hint = N_("the host's address/prefix, e.g. 192.168.100.1/24"),                            \
+        .check = nv_net_check_ipv4_subnet, .visible_when = when_, .slot = NV_WIZARD_NO_SLOT,       \
+        .initial = subnet_initial                                                                  \
     }
-    nv_form_add_field(form, optional_text("dhcp-start", _("Range start"), nv_net_check_ipv4,
-                                          start ? start : "",
-                                          _("empty: from the subnet's first free address")));
-    nv_form_add_field(form,
-                      optional_text("dhcp-end", _("Range end"), nv_net_check_ipv4, end ? end : "",
-                                    _("empty: to the subnet's last address")));
-    g_autofree char *v6 =
-        *n->ipv6 ? g_strdup_printf("%s/%u", n->ipv6, n->ipv6_prefix) : g_strdup("");
-    nv_form_add_field(form, optional_text("ipv6", _("IPv6 subnet"), nv_net_check_ipv6_subnet, v6,
-                                          _("optional, e.g. fd00:1::1/64")));
-    nv_form_add_field(form, optional_text("domain", _("DNS domain"), nv_net_check_dns_name,
-                                          n->domain, _("optional, e.g. lab.example")));
-}
+
+/* Slotted only DHCP and the domain: read_addresses parses the subnets and decides whether the
+ * range follows the subnet. */
+static const NvWizardField address_fields[] = {
+    IPV4(FALSE, NEEDS_IPV4),
+    IPV4(TRUE, MAY_LACK_IPV4),
+    {.id = "dhcp",
+     .kind = NV_WIZARD_BOOL,
+     .label = N_("DHCP"),
+     .hint = N_("hands out addresses from the range"),
+     .slot = G_STRUCT_OFFSET(NvNetDraft, dhcp)},
+    {.id = "dhcp-start",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Range start"),
+     .optional = TRUE,
+     .hint = N_("empty: from the subnet's first free address"),
+     .check = nv_net_check_ipv4,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = start_initial},
+    {.id = "dhcp-end",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Range end"),
+     .optional = TRUE,
+     .hint = N_("empty: to the subnet's last address"),
+     .check = nv_net_check_ipv4,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = end_initial},
+    {.id = "ipv6",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("IPv6 subnet"),
+     .optional = TRUE,
+     .hint = N_("optional, e.g. fd00:1::1/64"),
+     .check = nv_net_check_ipv6_subnet,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = ipv6_initial},
+    {.id = "domain",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("DNS domain"),
+     .optional = TRUE,
+     .hint = N_("optional, e.g. lab.example"),
+     .check = nv_net_check_dns_name,
+     .slot = G_STRUCT_OFFSET(NvNetDraft, domain)},
+};
 
 static gboolean read_addresses(NvWizard *wz, NvForm *form, gpointer data)
 {
@@ -289,7 +344,6 @@ static gboolean read_addresses(NvWizard *wz, NvForm *form, gpointer data)
     if (*v4)
         nv_net_parse_ipv4_subnet(v4, &address, &n->ipv4_prefix, NULL);
     set_str(&n->ipv4, address ? address : g_strdup(""));
-    n->dhcp = nv_field_bool(nv_form_field(form, "dhcp"));
     /* A range the user left alone follows the subnet, even one changed just now. */
     NvField *start = nv_form_field(form, "dhcp-start");
     NvField *end = nv_form_field(form, "dhcp-end");
@@ -305,7 +359,6 @@ static gboolean read_addresses(NvWizard *wz, NvForm *form, gpointer data)
     if (*v6)
         nv_net_parse_ipv6_subnet(v6, &address, &n->ipv6_prefix, NULL);
     set_str(&n->ipv6, address ? address : g_strdup(""));
-    set_str(&n->domain, field_text(form, "domain"));
 
     const char *field = NULL;
     g_autoptr(GError) err = NULL;
@@ -321,6 +374,17 @@ static gboolean read_addresses(NvWizard *wz, NvForm *form, gpointer data)
 }
 
 /* ---- step 4: static DHCP hosts ---- */
+
+static NvField *optional_text(const char *id, const char *label, NvFieldCheck check,
+                              const char *initial, const char *hint)
+{
+    NvField *f = nv_field_text_new(id, label);
+    nv_field_set_optional(f, TRUE);
+    nv_field_set_check(f, check, NULL, NULL);
+    nv_field_set_initial(f, initial);
+    nv_field_set_hint(f, hint);
+    return f;
+}
 
 static gboolean skip_hosts(gpointer data)
 {
@@ -489,8 +553,7 @@ static void created(const GError *err, gpointer data)
             : g_strdup_printf(_("created network '%s': active"), c->name);
     if (!err) {
         /* The list shows the new network selected once it reloads. */
-        g_free(c->pane->last_selected_key);
-        c->pane->last_selected_key = g_strdup(c->name);
+        nv_wizard_pane_select(c->pane, c->name);
     }
     nv_wizard_finished(c->wz, err, msg);
     nv_wizard_unref(c->wz);
@@ -499,10 +562,27 @@ static void created(const GError *err, gpointer data)
 }
 
 static const NvWizardStep steps[] = {
-    {N_("Name and mode"), build_name, read_name, NULL, NULL},
-    {N_("Connection"), build_connection, read_connection, activate_connection, NULL},
-    {N_("Addresses"), build_addresses, read_addresses, NULL, skip_addresses},
-    {N_("Static DHCP hosts"), build_hosts, read_hosts, activate_hosts, skip_hosts},
+    {.title = N_("Name and mode"),
+     .fields = name_fields,
+     .n_fields = G_N_ELEMENTS(name_fields),
+     .target = net_of,
+     .read = read_name},
+    {.title = N_("Connection"),
+     .build = build_connection,
+     .read = read_connection,
+     .activate = activate_connection},
+    {.title = N_("Addresses"),
+     .fields = address_fields,
+     .n_fields = G_N_ELEMENTS(address_fields),
+     .target = net_of,
+     .state = addresses_state,
+     .read = read_addresses,
+     .skip = skip_addresses},
+    {.title = N_("Static DHCP hosts"),
+     .build = build_hosts,
+     .read = read_hosts,
+     .activate = activate_hosts,
+     .skip = skip_hosts},
 };
 
 static void commit(NvWizard *wz, gpointer data);
@@ -535,13 +615,13 @@ static void commit(NvWizard *wz, gpointer data)
 
 NvView *nv_wizard_network_open(NvApp *app, NvPane *pane)
 {
-    if (nv_conn_get_state(app->conn) != NV_CONN_CONNECTED) {
+    if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_CONNECTED) {
         nv_app_message(app, _("Not connected: wait for the host, then try again."), TRUE);
         return NULL;
     }
-    const NvModel *m = nv_conn_model(app->conn);
+    const NvModel *m = nv_conn_model(nv_app_get_conn(app));
     Draft *d = g_new0(Draft, 1);
-    d->conn = app->conn;
+    d->conn = nv_app_get_conn(app);
     d->pane = pane;
     d->net = nv_net_draft_new();
     d->net->autostart = TRUE;

@@ -6,7 +6,6 @@
 
 #include "names.h"
 #include "storage.h"
-#include "wizard.h"
 #include "wizards.h"
 
 typedef struct {
@@ -26,28 +25,19 @@ static void draft_free(Draft *d)
     g_free(d);
 }
 
-static char *field_text(NvForm *form, const char *id)
+static gpointer pool_of(gpointer data)
 {
-    NvField *f = nv_form_field(form, id);
-    return g_strstrip(g_strdup(f ? nv_field_text(f) : ""));
+    return ((Draft *)data)->pool;
 }
 
-static void take_field(NvForm *form, const char *id, char **dst)
-{
-    if (!nv_form_field(form, id))
-        return;
-    g_free(*dst);
-    *dst = field_text(form, id);
-}
-
-/* ---- field checks ---- */
+/* ---- field checks (their data is the draft) ---- */
 
 static gboolean check_name(const char *text, gpointer data, GError **err)
 {
     g_autofree char *name = g_strdup(text);
     if (!nv_name_check(NV_NAME_POOL, name, err))
         return FALSE;
-    const NvModel *m = nv_conn_model(data);
+    const NvModel *m = nv_conn_model(((Draft *)data)->conn);
     for (guint i = 0; i < m->pools->len; i++)
         if (strcmp(((NvPool *)m->pools->pdata[i])->name, name) == 0) {
             g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("pool '%s' exists already"), name);
@@ -87,30 +77,54 @@ static gboolean check_group(const char *text, gpointer data, GError **err)
 
 /* ---- step 1: type and name ---- */
 
-static void build_type(NvWizard *wz, NvForm *form, gpointer data)
+enum { ASKING = 1 << 0, LIMITED = 1 << 1 };
+
+static guint type_state(gconstpointer data)
 {
-    Draft *d = data;
-    const char *values[NV_POOL_TYPE_COUNT + 1] = {NULL};
-    const char *labels[NV_POOL_TYPE_COUNT + 1] = {NULL};
-    guint n = 0;
+    const Draft *d = data;
+    return d->asking ? ASKING : d->types != NV_POOL_TYPES_ALL ? LIMITED : 0;
+}
+
+/* The types the host supports. */
+static void type_choices(gconstpointer data, GPtrArray *values, GPtrArray *labels)
+{
+    const Draft *d = data;
     for (guint t = 0; t < NV_POOL_TYPE_COUNT; t++)
         if (d->types & (1u << t)) {
-            values[n] = nv_pool_type_name(t);
-            labels[n++] = nv_pool_type_label(t);
+            g_ptr_array_add(values, (gpointer)nv_pool_type_name(t));
+            g_ptr_array_add(labels, (gpointer)nv_pool_type_label(t));
         }
-    NvField *type = nv_field_enum_new("type", _("Type"), values, labels);
-    nv_field_set_initial(type, nv_pool_type_label(d->pool->type));
-    nv_field_set_hint(type, _("Space picks another"));
-    nv_form_add_field(form, type);
-    NvField *name = nv_field_text_new("name", _("Name"));
-    nv_field_set_check(name, check_name, d->conn, NULL);
-    nv_field_set_initial(name, d->pool->name);
-    nv_form_add_field(form, name);
-    if (d->asking)
-        nv_form_add_text(form, "asking", _("Asking the host which pool types it supports…"));
-    else if (d->types != NV_POOL_TYPES_ALL)
-        nv_form_add_text(form, "asking", _("Only the types this host supports are offered."));
 }
+
+static char *type_initial(gconstpointer data)
+{
+    return g_strdup(nv_pool_type_label(((const Draft *)data)->pool->type));
+}
+
+static const NvWizardField type_fields[] = {
+    {.id = "type",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Type"),
+     .hint = N_("Space picks another"),
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = type_choices,
+     .initial = type_initial},
+    {.id = "name",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Name"),
+     .check = check_name,
+     .slot = G_STRUCT_OFFSET(NvPoolDraft, name)},
+    {.id = "asking",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("Asking the host which pool types it supports…"),
+     .visible_when = ASKING,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "asking",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("Only the types this host supports are offered."),
+     .visible_when = LIMITED,
+     .slot = NV_WIZARD_NO_SLOT},
+};
 
 /* A new type keeps what it shares with the old one; a source format it cannot have goes. */
 static void set_type(Draft *d, NvPoolType type)
@@ -133,35 +147,31 @@ static gboolean read_type(NvWizard *wz, NvForm *form, gpointer data)
     set_type(d, type);
     if (!d->build_set)
         d->build = !nv_pool_type_build_destroys(type);
-    take_field(form, "name", &d->pool->name);
     return TRUE;
 }
 
-/* ---- step 2: source and target ---- */
+/* ---- step 2: source and target, by type ---- */
 
-static NvField *text_field(NvForm *form, const char *id, const char *label, const char *value,
-                           NvFieldCheck check)
+#define T(type) (1u << (type))
+
+static guint source_state(gconstpointer data)
 {
-    NvField *f = nv_field_text_new(id, label);
-    if (check)
-        nv_field_set_check(f, check, NULL, NULL);
-    nv_field_set_initial(f, value);
-    nv_form_add_field(form, f);
-    return f;
+    return T(((const Draft *)data)->pool->type);
 }
 
-static void format_field(NvForm *form, const Draft *d, const char *label)
+static void format_choices(gconstpointer data, GPtrArray *values, GPtrArray *labels)
 {
-    const char *const *formats = nv_pool_source_formats(d->pool->type);
-    NvField *f = nv_field_enum_new("format", label, formats, NULL);
-    nv_field_set_initial(f, d->pool->source_format);
-    nv_form_add_field(form, f);
+    const char *const *formats = nv_pool_source_formats(((const Draft *)data)->pool->type);
+    for (guint i = 0; formats && formats[i]; i++) {
+        g_ptr_array_add(values, (gpointer)formats[i]);
+        g_ptr_array_add(labels, (gpointer)formats[i]);
+    }
 }
 
 /* Where libvirt usually puts a pool of this type, when the user has not said. */
-static char *default_target(const Draft *d)
+static char *default_target(gconstpointer data)
 {
-    const NvPoolDraft *p = d->pool;
+    const NvPoolDraft *p = ((const Draft *)data)->pool;
     if (*p->target_path)
         return g_strdup(p->target_path);
     switch (p->type) {
@@ -177,81 +187,74 @@ static char *default_target(const Draft *d)
     }
 }
 
-static void target_field(NvForm *form, const Draft *d, gboolean optional, const char *hint)
-{
-    g_autofree char *target = default_target(d);
-    NvField *f = text_field(form, "target", _("Target path"), target, check_path);
-    nv_field_set_optional(f, optional);
-    if (hint)
-        nv_field_set_hint(f, hint);
-}
-
-static void build_source(NvWizard *wz, NvForm *form, gpointer data)
-{
-    Draft *d = data;
-    const NvPoolDraft *p = d->pool;
-    NvField *f;
-    switch (p->type) {
-    case NV_POOL_DIR:
-        nv_form_add_text(form, "about", _("A directory on the host; its files are the volumes."));
-        target_field(form, d, FALSE, NULL);
-        break;
-    case NV_POOL_FS:
-        text_field(form, "device", _("Source device"), p->source_device, check_path);
-        format_field(form, d, _("Filesystem"));
-        target_field(form, d, FALSE, _("where it is mounted"));
-        break;
-    case NV_POOL_NETFS:
-        text_field(form, "host", _("Server"), p->source_host, check_host);
-        text_field(form, "dir", _("Exported directory"), p->source_dir, check_path);
-        format_field(form, d, _("Protocol"));
-        target_field(form, d, FALSE, _("where it is mounted"));
-        break;
-    case NV_POOL_LOGICAL:
-        f = text_field(form, "device", _("Source devices"), p->source_device, check_devices);
-        nv_field_set_optional(f, TRUE);
-        nv_field_set_hint(f, _("empty: an existing volume group"));
-        f = text_field(form, "group", _("Volume group"), p->source_name, check_group);
-        nv_field_set_optional(f, TRUE);
-        nv_field_set_hint(f, _("empty: the pool's name"));
-        target_field(form, d, TRUE, _("empty: /dev/<group>"));
-        break;
-    case NV_POOL_DISK:
-        text_field(form, "device", _("Source disk"), p->source_device, check_path);
-        format_field(form, d, _("Partition table"));
-        target_field(form, d, FALSE, NULL);
-        break;
-    case NV_POOL_ISCSI:
-        text_field(form, "host", _("Portal host"), p->source_host, check_host);
-        text_field(form, "iqn", _("Target IQN"), p->iqn, check_iqn);
-        f = text_field(form, "initiator", _("Initiator IQN"), p->initiator, check_iqn);
-        nv_field_set_optional(f, TRUE);
-        nv_field_set_hint(f, _("empty: the host's own"));
-        target_field(form, d, TRUE, _("empty: /dev/disk/by-path"));
-        break;
-    default:
-        break;
+#define SOURCE(id_, label_, field_, check_, when_)                                                 \
+    {                                                                                              \
+        .id = id_, .kind = NV_WIZARD_TEXT, .label = label_, .check = check_,                       \
+        .visible_when = when_, .slot = G_STRUCT_OFFSET(NvPoolDraft, field_)                        \
     }
-}
+#define FORMAT(label_, when_)                                                                      \
+    {                                                                                              \
+        .id = "format", .kind = NV_WIZARD_ENUM, .label = label_, .visible_when = when_,            \
+        .slot = G_STRUCT_OFFSET(NvPoolDraft, source_format), .choices = format_choices             \
+    }
+#define TARGET(optional_, hint_, when_)                                                            \
+    {                                                                                              \
+        .id = "target", .kind = NV_WIZARD_TEXT, .label = N_("Target path"), .optional = optional_, \
+        .hint = hint_, .check = check_path, .visible_when = when_,                                 \
+        .slot = G_STRUCT_OFFSET(NvPoolDraft, target_path), .initial = default_target               \
+    }
+
+/* Each type's rows in the order shown; visible_when picks the type's. */
+static const NvWizardField source_fields[] = {
+    {.id = "about",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("A directory on the host; its files are the volumes."),
+     .visible_when = T(NV_POOL_DIR),
+     .slot = NV_WIZARD_NO_SLOT},
+    SOURCE("device", N_("Source device"), source_device, check_path, T(NV_POOL_FS)),
+    SOURCE("host", N_("Server"), source_host, check_host, T(NV_POOL_NETFS)),
+    SOURCE("host", N_("Portal host"), source_host, check_host, T(NV_POOL_ISCSI)),
+    SOURCE("dir", N_("Exported directory"), source_dir, check_path, T(NV_POOL_NETFS)),
+    {.id = "device",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Source devices"),
+     .optional = TRUE,
+     .hint = N_("empty: an existing volume group"),
+     .check = check_devices,
+     .visible_when = T(NV_POOL_LOGICAL),
+     .slot = G_STRUCT_OFFSET(NvPoolDraft, source_device)},
+    {.id = "group",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Volume group"),
+     .optional = TRUE,
+     .hint = N_("empty: the pool's name"),
+     .check = check_group,
+     .visible_when = T(NV_POOL_LOGICAL),
+     .slot = G_STRUCT_OFFSET(NvPoolDraft, source_name)},
+    SOURCE("device", N_("Source disk"), source_device, check_path, T(NV_POOL_DISK)),
+    SOURCE("iqn", N_("Target IQN"), iqn, check_iqn, T(NV_POOL_ISCSI)),
+    {.id = "initiator",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Initiator IQN"),
+     .optional = TRUE,
+     .hint = N_("empty: the host's own"),
+     .check = check_iqn,
+     .visible_when = T(NV_POOL_ISCSI),
+     .slot = G_STRUCT_OFFSET(NvPoolDraft, initiator)},
+    FORMAT(N_("Filesystem"), T(NV_POOL_FS)),
+    FORMAT(N_("Protocol"), T(NV_POOL_NETFS)),
+    FORMAT(N_("Partition table"), T(NV_POOL_DISK)),
+    TARGET(FALSE, NULL, T(NV_POOL_DIR) | T(NV_POOL_DISK)),
+    TARGET(FALSE, N_("where it is mounted"), T(NV_POOL_FS) | T(NV_POOL_NETFS)),
+    TARGET(TRUE, N_("empty: /dev/<group>"), T(NV_POOL_LOGICAL)),
+    TARGET(TRUE, N_("empty: /dev/disk/by-path"), T(NV_POOL_ISCSI)),
+};
 
 static gboolean read_source(NvWizard *wz, NvForm *form, gpointer data)
 {
     Draft *d = data;
-    NvPoolDraft *p = d->pool;
-    take_field(form, "target", &p->target_path);
-    take_field(form, "device", &p->source_device);
-    take_field(form, "host", &p->source_host);
-    take_field(form, "dir", &p->source_dir);
-    take_field(form, "group", &p->source_name);
-    take_field(form, "iqn", &p->iqn);
-    take_field(form, "initiator", &p->initiator);
-    NvField *format = nv_form_field(form, "format");
-    if (format) {
-        g_free(p->source_format);
-        p->source_format = g_strdup(nv_field_enum_value(format));
-    }
     g_autoptr(GError) err = NULL;
-    if (!nv_pool_draft_check(p, &err)) {
+    if (!nv_pool_draft_check(d->pool, &err)) {
         nv_wizard_set_status(wz, err->message, TRUE);
         return FALSE;
     }
@@ -259,16 +262,6 @@ static gboolean read_source(NvWizard *wz, NvForm *form, gpointer data)
 }
 
 /* ---- step 3: build, start, autostart ---- */
-
-static void bool_field(NvForm *form, const char *id, const char *label, gboolean value,
-                       const char *hint)
-{
-    NvField *f = nv_field_bool_new(id, label);
-    nv_field_set_initial(f, value ? _("yes") : _("no"));
-    if (hint)
-        nv_field_set_hint(f, hint);
-    nv_form_add_field(form, f);
-}
 
 static const char *build_hint(NvPoolType type)
 {
@@ -284,13 +277,33 @@ static const char *build_hint(NvPoolType type)
     }
 }
 
-static void build_options(NvWizard *wz, NvForm *form, gpointer data)
+static const char *build_hint_for(gconstpointer data)
 {
-    Draft *d = data;
-    bool_field(form, "build", _("Build it"), d->build, build_hint(d->pool->type));
-    bool_field(form, "start", _("Start it"), d->start, NULL);
-    bool_field(form, "autostart", _("Start with the host"), d->autostart, NULL);
+    return build_hint(((const Draft *)data)->pool->type);
 }
+
+static char *build_initial(gconstpointer data)
+{
+    return g_strdup(((const Draft *)data)->build ? _("yes") : _("no"));
+}
+
+static const NvWizardField option_fields[] = {
+    /* Not slotted: read_options notes when the user changed it. */
+    {.id = "build",
+     .kind = NV_WIZARD_BOOL,
+     .label = N_("Build it"),
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = build_initial,
+     .hint_for = build_hint_for},
+    {.id = "start",
+     .kind = NV_WIZARD_BOOL,
+     .label = N_("Start it"),
+     .slot = G_STRUCT_OFFSET(Draft, start)},
+    {.id = "autostart",
+     .kind = NV_WIZARD_BOOL,
+     .label = N_("Start with the host"),
+     .slot = G_STRUCT_OFFSET(Draft, autostart)},
+};
 
 static gboolean read_options(NvWizard *wz, NvForm *form, gpointer data)
 {
@@ -299,15 +312,26 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer data)
     if (build != d->build)
         d->build_set = TRUE;
     d->build = build;
-    d->start = nv_field_bool(nv_form_field(form, "start"));
-    d->autostart = nv_field_bool(nv_form_field(form, "autostart"));
     return TRUE;
 }
 
 static const NvWizardStep steps[] = {
-    {N_("Type and name"), build_type, read_type, NULL, NULL},
-    {N_("Source and target"), build_source, read_source, NULL, NULL},
-    {N_("Options"), build_options, read_options, NULL, NULL},
+    {.title = N_("Type and name"),
+     .fields = type_fields,
+     .n_fields = G_N_ELEMENTS(type_fields),
+     .target = pool_of,
+     .state = type_state,
+     .read = read_type},
+    {.title = N_("Source and target"),
+     .fields = source_fields,
+     .n_fields = G_N_ELEMENTS(source_fields),
+     .target = pool_of,
+     .state = source_state,
+     .read = read_source},
+    {.title = N_("Options"),
+     .fields = option_fields,
+     .n_fields = G_N_ELEMENTS(option_fields),
+     .read = read_options},
 };
 
 /* ---- summary and commit ---- */
@@ -401,13 +425,13 @@ static void types_known(guint types, const GError *err, gpointer data)
 
 NvView *nv_wizard_pool_open(NvApp *app, NvPane *pane)
 {
-    if (nv_conn_get_state(app->conn) != NV_CONN_CONNECTED) {
+    if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_CONNECTED) {
         nv_app_message(app, _("Not connected: a pool cannot be created now."), TRUE);
         return NULL;
     }
     Draft *d = g_new0(Draft, 1);
     d->pool = nv_pool_draft_new(NV_POOL_DIR);
-    d->conn = app->conn;
+    d->conn = nv_app_get_conn(app);
     d->types = NV_POOL_TYPES_ALL;
     d->asking = TRUE;
     d->build = TRUE;
@@ -417,6 +441,6 @@ NvView *nv_wizard_pool_open(NvApp *app, NvPane *pane)
     TypesAsk *a = g_new0(TypesAsk, 1);
     a->wz = nv_wizard_ref((NvWizard *)view);
     a->draft = d;
-    nv_storage_pool_types(app->conn, types_known, a);
+    nv_storage_pool_types(nv_app_get_conn(app), types_known, a);
     return view;
 }

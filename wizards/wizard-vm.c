@@ -6,11 +6,9 @@
 #include <string.h>
 
 #include "names.h"
-#include "view-edit.h"
 #include "vm-create.h"
 #include "vm-draft.h"
 #include "vm-os.h"
-#include "wizard.h"
 #include "wizards.h"
 
 #define KIB 1024ULL
@@ -57,7 +55,7 @@ static const char *const cpu_values[] = {"default", "host-passthrough", "host-mo
 typedef struct {
     NvVmDraft *d;
     NvApp *app;
-    NvView *view;   /* the wizard's view, for moving on once an answer arrives */
+    NvView *view;   /* the wizard's view, handed to the UI */
     NvWizard *wz;   /* set by the first build */
     NvForm *form;   /* the current step's form; NULL on the summary */
     int form_step;  /* which step `form` belongs to, -1 for none */
@@ -97,7 +95,7 @@ static void vm_free(gpointer data)
 
 static NvConn *vm_conn(Vm *vm)
 {
-    return vm->app->conn;
+    return nv_app_get_conn(vm->app);
 }
 
 static const NvModel *model(Vm *vm)
@@ -149,7 +147,7 @@ static gboolean on_step(Vm *vm, int step)
 static void go_next(Vm *vm)
 {
     if (nv_wizard_is_open(vm->wz))
-        vm->view->klass->action(vm->view, NV_ACTION_WIZARD_NEXT);
+        nv_wizard_next(vm->wz);
 }
 
 static int choice_index(const Choice *c, guint n, const char *text)
@@ -1138,11 +1136,8 @@ static void opened_free(Opened *o)
 static void console_answer(NvApp *app, int index, const gboolean *checked, gpointer data)
 {
     Opened *o = data;
-    if (index == 0) {
-        NvView *view = nv_view_console_new(app, o->uuid, o->name);
-        if (view)
-            nv_app_open_view(app, view);
-    }
+    if (index == 0)
+        nv_wizard_open_console(app, o->uuid, o->name);
     opened_free(o);
 }
 
@@ -1163,7 +1158,7 @@ static void on_created(NvConn *conn, const NvVmCreated *created, const GError *e
     if (!created->uuid)
         return;
     if (!created->started) {
-        nv_app_open_view(app, nv_view_edit_new(app, created->uuid, created->name));
+        nv_wizard_open_editor(app, created->uuid, created->name);
         return;
     }
     Opened *o = g_new0(Opened, 1);
@@ -1184,11 +1179,24 @@ static void commit(NvWizard *wz, gpointer draft)
 /* ---- the class ---- */
 
 static const NvWizardStep steps[N_STEPS] = {
-    [STEP_INSTALL] = {N_("Install method"), build_install, read_install, activate_install, NULL},
-    [STEP_OS] = {N_("Operating system"), build_os, read_os, activate_os, NULL},
-    [STEP_RESOURCES] = {N_("Memory and CPUs"), build_resources, read_resources, NULL, NULL},
-    [STEP_STORAGE] = {N_("Storage"), build_storage, read_storage, NULL, skip_storage},
-    [STEP_OPTIONS] = {N_("Name and options"), build_options, read_options, NULL, NULL},
+    [STEP_INSTALL] = {.title = N_("Install method"),
+                      .build = build_install,
+                      .read = read_install,
+                      .activate = activate_install},
+    [STEP_OS] = {.title = N_("Operating system"),
+                 .build = build_os,
+                 .read = read_os,
+                 .activate = activate_os},
+    [STEP_RESOURCES] = {.title = N_("Memory and CPUs"),
+                        .build = build_resources,
+                        .read = read_resources},
+    [STEP_STORAGE] = {.title = N_("Storage"),
+                      .build = build_storage,
+                      .read = read_storage,
+                      .skip = skip_storage},
+    [STEP_OPTIONS] = {.title = N_("Name and options"),
+                      .build = build_options,
+                      .read = read_options},
 };
 
 static const NvWizardClass vm_wizard = {
@@ -1202,7 +1210,7 @@ static const NvWizardClass vm_wizard = {
 
 NvView *nv_wizard_vm_open(NvApp *app, NvPane *pane)
 {
-    NvConn *conn = app->conn;
+    NvConn *conn = nv_app_get_conn(app);
     if (nv_conn_get_state(conn) != NV_CONN_CONNECTED) {
         nv_app_message(app, _("Not connected: cannot create a VM now."), TRUE);
         return NULL;

@@ -4,10 +4,8 @@
  * the upload, and a volume whose upload fails or is cancelled is deleted again. */
 #include <string.h>
 
-#include "pane-storage.h"
 #include "names.h"
 #include "storage.h"
-#include "wizard.h"
 #include "wizards.h"
 
 typedef enum { FROM_EMPTY, FROM_FILE, FROM_BACKING } Source;
@@ -45,6 +43,11 @@ static void set_str(char **dst, const char *value)
     g_free(old);
 }
 
+static gpointer vol_of(gpointer data)
+{
+    return ((Draft *)data)->vol;
+}
+
 /* A note on the row at fault and the reason below the form. */
 static gboolean refuse(NvWizard *wz, NvForm *form, const char *field, const char *why)
 {
@@ -56,22 +59,42 @@ static gboolean refuse(NvWizard *wz, NvForm *form, const char *field, const char
 
 /* ---- step 1: what it starts from ---- */
 
-static void build_source(NvWizard *wz, NvForm *form, gpointer data)
+static const char *const source_values[] = {"empty", "file", "backing", NULL};
+static const char *const source_labels[] = {N_("empty"), N_("a copy of a local file (upload)"),
+                                            N_("a qcow2 overlay on a backing volume"), NULL};
+
+static char *about_pool(gconstpointer data)
 {
-    Draft *d = data;
-    g_autofree char *about = g_strdup_printf(_("A new volume in pool '%s'."), d->pool);
-    nv_form_add_text(form, "about", about);
-    const char *values[] = {"empty", "file", "backing", NULL};
-    const char *labels[] = {_("empty"), _("a copy of a local file (upload)"),
-                            _("a qcow2 overlay on a backing volume"), NULL};
-    /* A pool of block devices has no overlays: only the first two choices. */
-    if (!d->file_based)
-        values[2] = labels[2] = NULL;
-    NvField *f = nv_field_enum_new("source", _("Start from"), values, labels);
-    nv_field_set_initial(f, labels[d->source] ? labels[d->source] : labels[0]);
-    nv_field_set_hint(f, _("Space picks another"));
-    nv_form_add_field(form, f);
+    return g_strdup_printf(_("A new volume in pool '%s'."), ((const Draft *)data)->pool);
 }
+
+/* A pool of block devices has no overlays: only the first two choices. */
+static void source_choices(gconstpointer data, GPtrArray *values, GPtrArray *labels)
+{
+    guint n = ((const Draft *)data)->file_based ? 3 : 2;
+    for (guint i = 0; i < n; i++) {
+        g_ptr_array_add(values, (gpointer)source_values[i]);
+        g_ptr_array_add(labels, (gpointer)_(source_labels[i]));
+    }
+}
+
+static char *source_initial(gconstpointer data)
+{
+    const Draft *d = data;
+    gboolean offered = d->source != FROM_BACKING || d->file_based;
+    return g_strdup(_(source_labels[offered ? d->source : FROM_EMPTY]));
+}
+
+static const NvWizardField source_fields[] = {
+    {.id = "about", .kind = NV_WIZARD_REMARK, .slot = NV_WIZARD_NO_SLOT, .initial = about_pool},
+    {.id = "source",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Start from"),
+     .hint = N_("Space picks another"),
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = source_choices,
+     .initial = source_initial},
+};
 
 static gboolean read_source(NvWizard *wz, NvForm *form, gpointer data)
 {
@@ -96,30 +119,49 @@ static gboolean check_host_path(const char *text, gpointer data, GError **err)
     return nv_storage_path_check(text, _("path"), err);
 }
 
-static void build_origin(NvWizard *wz, NvForm *form, gpointer data)
+static guint origin_state(gconstpointer data)
 {
-    Draft *d = data;
-    if (d->source == FROM_FILE) {
-        NvField *f = nv_field_path_new("file", _("Local file"));
-        nv_field_set_check(f, check_file, NULL, NULL);
-        nv_field_set_initial(f, d->file ? d->file : "");
-        nv_field_set_hint(f, _("on this machine; C-t completes"));
-        nv_form_add_field(form, f);
-        nv_form_add_text(form, "about",
-                         _("The volume takes the file's size and format; its content is "
-                           "uploaded after it is created, with a progress bar (C-c stops it)."));
-        return;
-    }
-    NvField *b = nv_field_text_new("backing", _("Backing volume"));
-    nv_field_set_check(b, check_host_path, NULL, NULL);
-    nv_field_set_initial(b, d->vol->backing_path);
-    nv_field_set_hint(b, _("its path on the host"));
-    nv_form_add_field(form, b);
-    static const char *const formats[] = {"qcow2", "raw", NULL};
-    NvField *f = nv_field_enum_new("backing_format", _("Its format"), formats, NULL);
-    nv_field_set_initial(f, d->vol->backing_format);
-    nv_form_add_field(form, f);
+    return 1u << ((const Draft *)data)->source;
 }
+
+static char *file_initial(gconstpointer data)
+{
+    const Draft *d = data;
+    return g_strdup(d->file ? d->file : "");
+}
+
+static const char *const formats[] = {"qcow2", "raw", NULL};
+
+static const NvWizardField origin_fields[] = {
+    /* Not slotted: read_origin keeps the file only once it reads. */
+    {.id = "file",
+     .kind = NV_WIZARD_PATH,
+     .label = N_("Local file"),
+     .hint = N_("on this machine; C-t completes"),
+     .check = check_file,
+     .visible_when = 1u << FROM_FILE,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = file_initial},
+    {.id = "about",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("The volume takes the file's size and format; its content is uploaded after it "
+                 "is created, with a progress bar (C-c stops it)."),
+     .visible_when = 1u << FROM_FILE,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "backing",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Backing volume"),
+     .hint = N_("its path on the host"),
+     .check = check_host_path,
+     .visible_when = 1u << FROM_BACKING,
+     .slot = G_STRUCT_OFFSET(NvVolumeDraft, backing_path)},
+    {.id = "backing_format",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Its format"),
+     .visible_when = 1u << FROM_BACKING,
+     .slot = G_STRUCT_OFFSET(NvVolumeDraft, backing_format),
+     .values = formats},
+};
 
 /* Name, format and capacity follow a newly picked file; what the user typed afterwards
  * stays while the file does. */
@@ -164,9 +206,6 @@ static gboolean read_origin(NvWizard *wz, NvForm *form, gpointer data)
         take_file(d, file, size, format);
         return TRUE;
     }
-    g_autofree char *backing = field_text(form, "backing");
-    set_str(&d->vol->backing_path, backing);
-    set_str(&d->vol->backing_format, nv_field_enum_value(nv_form_field(form, "backing_format")));
     set_str(&d->vol->format, "qcow2");
     take_backing(d);
     return TRUE;
@@ -196,52 +235,56 @@ static gboolean check_name(const char *text, gpointer data, GError **err)
     return TRUE;
 }
 
-static void size_field(NvForm *form, const char *id, const char *label, guint64 min, guint64 value,
-                       gboolean show, const char *hint)
+/* The format is chosen in a pool of files, but not for an overlay (always qcow2). */
+enum { FORMAT_OF_FILE = 1 << 0, FORMAT_OF_EMPTY = 1 << 1 };
+
+static guint volume_state(gconstpointer data)
 {
-    NvField *f = nv_field_size_new(id, label, G_GUINT64_CONSTANT(1) << 30, 1, min, G_MAXINT64);
-    g_autofree char *text = show ? nv_format_size_input(value) : g_strdup("");
-    nv_field_set_initial(f, text);
-    nv_field_set_hint(f, hint);
-    if (min == 0)
-        nv_field_set_optional(f, TRUE);
-    nv_form_add_field(form, f);
+    const Draft *d = data;
+    if (!d->file_based || d->source == FROM_BACKING)
+        return 0;
+    return d->source == FROM_FILE ? FORMAT_OF_FILE : FORMAT_OF_EMPTY;
 }
 
-static void build_volume(NvWizard *wz, NvForm *form, gpointer data)
-{
-    Draft *d = data;
-    NvField *name = nv_field_text_new("name", _("Name"));
-    nv_field_set_check(name, check_name, d, NULL);
-    nv_field_set_initial(name, d->vol->name);
-    nv_form_add_field(form, name);
-    if (d->file_based && d->source != FROM_BACKING) {
-        static const char *const formats[] = {"qcow2", "raw", NULL};
-        NvField *f = nv_field_enum_new("format", _("Format"), formats, NULL);
-        nv_field_set_initial(f, d->vol->format);
-        nv_field_set_hint(f, d->source == FROM_FILE ? _("as the file's content")
-                                                    : _("qcow2 grows as written; raw is plain"));
-        nv_form_add_field(form, f);
-    }
-    size_field(form, "capacity", _("Capacity"), 1, d->vol->capacity, d->vol->capacity > 0,
-               _("e.g. 20G or 512M; a bare number is GiB"));
-    size_field(form, "allocation", _("Allocation"), 0, d->vol->allocation, d->vol->allocation > 0,
-               _("empty: space is taken as it is written"));
-}
+static const NvWizardField volume_fields[] = {
+    {.id = "name",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Name"),
+     .check = check_name,
+     .slot = G_STRUCT_OFFSET(NvVolumeDraft, name)},
+    {.id = "format",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Format"),
+     .hint = N_("as the file's content"),
+     .visible_when = FORMAT_OF_FILE,
+     .slot = G_STRUCT_OFFSET(NvVolumeDraft, format),
+     .values = formats},
+    {.id = "format",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Format"),
+     .hint = N_("qcow2 grows as written; raw is plain"),
+     .visible_when = FORMAT_OF_EMPTY,
+     .slot = G_STRUCT_OFFSET(NvVolumeDraft, format),
+     .values = formats},
+    {.id = "capacity",
+     .kind = NV_WIZARD_SIZE,
+     .label = N_("Capacity"),
+     .min = 1,
+     .hint = N_("e.g. 20G or 512M; a bare number is GiB"),
+     .slot = G_STRUCT_OFFSET(NvVolumeDraft, capacity)},
+    {.id = "allocation",
+     .kind = NV_WIZARD_SIZE,
+     .label = N_("Allocation"),
+     .optional = TRUE,
+     .hint = N_("empty: space is taken as it is written"),
+     .slot = G_STRUCT_OFFSET(NvVolumeDraft, allocation)},
+};
 
 static gboolean read_volume(NvWizard *wz, NvForm *form, gpointer data)
 {
     Draft *d = data;
-    g_autofree char *name = field_text(form, "name");
-    set_str(&d->vol->name, name);
-    NvField *format = nv_form_field(form, "format");
-    if (format)
-        set_str(&d->vol->format, nv_field_enum_value(format));
-    else if (!d->file_based)
+    if (!nv_form_field(form, "format") && !d->file_based)
         set_str(&d->vol->format, "");
-    d->vol->capacity = nv_field_bytes(nv_form_field(form, "capacity"));
-    NvField *alloc = nv_form_field(form, "allocation");
-    d->vol->allocation = nv_field_is_empty(alloc) ? 0 : nv_field_bytes(alloc);
     if (d->source == FROM_FILE && d->vol->capacity < d->file_size) {
         g_autofree char *size = nv_format_bytes(d->file_size);
         g_autofree char *why = g_strdup_printf(_("at least the file's size (%s)"), size);
@@ -258,9 +301,23 @@ static gboolean read_volume(NvWizard *wz, NvForm *form, gpointer data)
 }
 
 static const NvWizardStep steps[] = {
-    {N_("Contents"), build_source, read_source, NULL, NULL},
-    {N_("Source"), build_origin, read_origin, NULL, skip_origin},
-    {N_("Volume"), build_volume, read_volume, NULL, NULL},
+    {.title = N_("Contents"),
+     .fields = source_fields,
+     .n_fields = G_N_ELEMENTS(source_fields),
+     .read = read_source},
+    {.title = N_("Source"),
+     .fields = origin_fields,
+     .n_fields = G_N_ELEMENTS(origin_fields),
+     .target = vol_of,
+     .state = origin_state,
+     .read = read_origin,
+     .skip = skip_origin},
+    {.title = N_("Volume"),
+     .fields = volume_fields,
+     .n_fields = G_N_ELEMENTS(volume_fields),
+     .target = vol_of,
+     .state = volume_state,
+     .read = read_volume},
 };
 
 /* ---- summary and commit ---- */
@@ -307,7 +364,7 @@ static void created(const char *path, const GError *err, gpointer data)
         g_autofree char *msg = g_strdup_printf(_("created volume '%s'; uploading…"), c->name);
         NvApp *app = nv_wizard_app(c->wz);
         nv_wizard_finished(c->wz, NULL, msg);
-        nv_storage_upload(app, c->pool, c->name, c->file, TRUE);
+        nv_wizard_upload(app, c->pool, c->name, c->file, TRUE);
     } else {
         g_autofree char *msg = g_strdup_printf(_("created volume '%s'"), c->name);
         nv_wizard_finished(c->wz, NULL, msg);
@@ -347,10 +404,9 @@ static const NvWizardClass volume_wizard = {
 
 NvView *nv_wizard_volume_open(NvApp *app, NvPane *pane)
 {
-    int item = pane ? nv_list_selected_item(&pane->list) : -1;
-    const NvModel *m = nv_conn_model(app->conn);
-    if (!pane || pane->klass->context != NV_CTX_STORAGE || item < 0 ||
-        (guint)item >= m->pools->len) {
+    int item = nv_wizard_pane_item(pane, NV_CTX_STORAGE);
+    const NvModel *m = nv_conn_model(nv_app_get_conn(app));
+    if (item < 0 || (guint)item >= m->pools->len) {
         nv_app_message(app, _("Select a storage pool first (in the Storage pane)."), TRUE);
         return NULL;
     }
@@ -362,7 +418,7 @@ NvView *nv_wizard_volume_open(NvApp *app, NvPane *pane)
         return NULL;
     }
     Draft *d = g_new0(Draft, 1);
-    d->conn = app->conn;
+    d->conn = nv_app_get_conn(app);
     d->pool = g_strdup(p->name);
     d->file_based = nv_pool_type_is_file_based(p->type);
     d->vol = nv_volume_draft_new();

@@ -1,6 +1,10 @@
-/* The wizard view: steps over a draft, Back/Next/Cancel, a summary with the full XML, and a
- * commit that either creates everything or leaves nothing behind. */
-#include "wizard.h"
+/* The wizard runner (ui/wizard-api.h): a full-screen view stepping over a draft, each step's
+ * form built from its field table, Back/Next/Cancel, a summary with the full XML, and a commit
+ * that either creates everything or leaves nothing behind. */
+#include "pane-storage.h"
+#include "view-edit.h"
+#include "view-wizard.h"
+#include "widget-form.h"
 
 struct NvWizard {
     NvView base;
@@ -10,6 +14,7 @@ struct NvWizard {
     gpointer draft;
     guint step;       /* index into klass->steps; n_steps is the summary */
     NvForm *form;     /* the current step's form; NULL on the summary */
+    guint state;      /* the step's state when its form was built (visible_when) */
     NvLines *summary; /* the summary step's text */
     char *summary_error;
     int scroll;
@@ -49,7 +54,7 @@ NvApp *nv_wizard_app(NvWizard *wz)
 
 NvConn *nv_wizard_conn(NvWizard *wz)
 {
-    return wz->base.app->conn;
+    return nv_app_get_conn(wz->base.app);
 }
 
 void nv_wizard_set_status(NvWizard *wz, const char *text, gboolean error)
@@ -84,6 +89,146 @@ static void enter_summary(NvWizard *wz)
         nv_lines_add(wz->summary, "", lines[i]);
 }
 
+/* ---- the field table: rows built from it, values stored back into the draft ---- */
+
+static gboolean field_visible(const NvWizardField *f, guint state)
+{
+    return f->visible_when == 0 || (f->visible_when & state) != 0;
+}
+
+static gpointer step_target(const NvWizardStep *s, gpointer draft)
+{
+    return s->target ? s->target(draft) : draft;
+}
+
+static gpointer slot_of(const NvWizardField *f, gpointer target)
+{
+    return (char *)target + f->slot;
+}
+
+/* An enum's choices (the table's or the draft's) and the label of `value` among them. */
+static NvField *enum_field(const NvWizardField *spec, gconstpointer draft, const char *value,
+                           char **initial)
+{
+    g_autoptr(GPtrArray) values = g_ptr_array_new();
+    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    if (spec->choices)
+        spec->choices(draft, values, labels);
+    for (guint i = 0; spec->values && spec->values[i]; i++) {
+        g_ptr_array_add(values, (gpointer)spec->values[i]);
+        g_ptr_array_add(labels, (gpointer)(spec->labels ? _(spec->labels[i]) : spec->values[i]));
+    }
+    /* A value that is not a choice stays as it is, and the field says it is not valid. */
+    const char *shown = value;
+    for (guint i = 0; value && i < values->len; i++)
+        if (g_strcmp0(values->pdata[i], value) == 0)
+            shown = labels->pdata[i];
+    *initial = g_strdup(shown);
+    g_ptr_array_add(values, NULL);
+    g_ptr_array_add(labels, NULL);
+    return nv_field_enum_new(spec->id, _(spec->label), (const char *const *)values->pdata,
+                             (const char *const *)labels->pdata);
+}
+
+/* The field of a row and its text from the slot. */
+static NvField *new_field(const NvWizardField *spec, gconstpointer draft, gpointer target,
+                          char **initial)
+{
+    gboolean slotted = spec->slot != NV_WIZARD_NO_SLOT;
+    gpointer slot = slotted ? slot_of(spec, target) : NULL;
+    switch (spec->kind) {
+    case NV_WIZARD_TEXT:
+    case NV_WIZARD_PATH:
+        *initial = g_strdup(slotted ? *(char **)slot : NULL);
+        return spec->kind == NV_WIZARD_TEXT ? nv_field_text_new(spec->id, _(spec->label))
+                                            : nv_field_path_new(spec->id, _(spec->label));
+    case NV_WIZARD_ENUM:
+        return enum_field(spec, draft, slotted ? *(char **)slot : NULL, initial);
+    case NV_WIZARD_BOOL:
+        *initial = g_strdup(slotted && *(gboolean *)slot ? _("yes") : _("no"));
+        return nv_field_bool_new(spec->id, _(spec->label));
+    case NV_WIZARD_SIZE:
+        if (slotted && *(guint64 *)slot > 0)
+            *initial = nv_format_size_input(*(guint64 *)slot);
+        return nv_field_size_new(spec->id, _(spec->label), G_GUINT64_CONSTANT(1) << 30, 1,
+                                 spec->min, spec->max ? spec->max : G_MAXINT64);
+    default:
+        return NULL;
+    }
+}
+
+static void add_row(NvForm *form, const NvWizardField *spec, gpointer draft, gpointer target)
+{
+    g_autofree char *initial = spec->initial ? spec->initial(draft) : NULL;
+    if (spec->kind == NV_WIZARD_REMARK) {
+        nv_form_add_text(form, spec->id, initial ? initial : _(spec->label));
+        return;
+    }
+    g_autofree char *loaded = NULL;
+    NvField *f = new_field(spec, draft, target, &loaded);
+    if (spec->check)
+        nv_field_set_check(f, spec->check, draft, NULL);
+    if (spec->optional)
+        nv_field_set_optional(f, TRUE);
+    if (spec->kind == NV_WIZARD_TEXT && spec->max > 0)
+        nv_field_set_max_length(f, (guint)spec->max);
+    nv_field_set_initial(f, initial ? initial : loaded ? loaded : "");
+    const char *hint = spec->hint_for ? spec->hint_for(draft) : spec->hint ? _(spec->hint) : NULL;
+    if (hint)
+        nv_field_set_hint(f, hint);
+    nv_form_add_field(form, f);
+}
+
+static void store_field(const NvWizardField *spec, NvField *f, gpointer target)
+{
+    gpointer slot = slot_of(spec, target);
+    switch (spec->kind) {
+    case NV_WIZARD_TEXT:
+    case NV_WIZARD_PATH:
+        g_free(*(char **)slot);
+        *(char **)slot = g_strstrip(g_strdup(nv_field_text(f)));
+        break;
+    case NV_WIZARD_ENUM:
+        g_free(*(char **)slot);
+        *(char **)slot = g_strdup(nv_field_enum_value(f));
+        break;
+    case NV_WIZARD_BOOL:
+        *(gboolean *)slot = nv_field_bool(f);
+        break;
+    case NV_WIZARD_SIZE:
+        *(guint64 *)slot = nv_field_is_empty(f) ? 0 : nv_field_bytes(f);
+        break;
+    default:
+        break;
+    }
+}
+
+void nv_wizard_fields_build(NvForm *form, const NvWizardStep *step, gpointer draft, guint state)
+{
+    for (guint i = 0; i < step->n_fields; i++)
+        if (field_visible(&step->fields[i], state))
+            add_row(form, &step->fields[i], draft, step_target(step, draft));
+}
+
+void nv_wizard_fields_store(NvForm *form, const NvWizardStep *step, gpointer draft, guint state)
+{
+    gpointer target = step_target(step, draft);
+    for (guint i = 0; i < step->n_fields; i++) {
+        const NvWizardField *spec = &step->fields[i];
+        NvField *f = nv_form_field(form, spec->id);
+        if (f && spec->slot != NV_WIZARD_NO_SLOT && field_visible(spec, state))
+            store_field(spec, f, target);
+    }
+}
+
+/* Stores the table's values, then the step's own read. */
+static gboolean read_step(NvWizard *wz)
+{
+    const NvWizardStep *s = &wz->klass->steps[wz->step];
+    nv_wizard_fields_store(wz->form, s, wz->draft, wz->state);
+    return !s->read || s->read(wz, wz->form, wz->draft);
+}
+
 static void enter_step(NvWizard *wz)
 {
     nv_wizard_set_status(wz, NULL, FALSE);
@@ -94,7 +239,11 @@ static void enter_step(NvWizard *wz)
     g_clear_pointer(&wz->form, nv_form_free);
     wz->form = nv_form_new();
     nv_form_set_show_changes(wz->form, FALSE);
-    wz->klass->steps[wz->step].build(wz, wz->form, wz->draft);
+    const NvWizardStep *s = &wz->klass->steps[wz->step];
+    wz->state = s->state ? s->state(wz->draft) : ~0u;
+    nv_wizard_fields_build(wz->form, s, wz->draft, wz->state);
+    if (s->build)
+        s->build(wz, wz->form, wz->draft);
     nv_form_add_button(wz->form, "wizard-next",
                        wz->step + 1 < wz->klass->n_steps ? _("Next") : _("Summary"));
     if (wz->step > 0)
@@ -134,8 +283,7 @@ static void go_next(NvWizard *wz)
         nv_wizard_set_status(wz, _("fix the marked field first"), TRUE);
         return;
     }
-    const NvWizardStep *s = &wz->klass->steps[wz->step];
-    if (s->read && !s->read(wz, wz->form, wz->draft)) {
+    if (!read_step(wz)) {
         if (!wz->status)
             nv_wizard_set_status(wz, _("fix the marked field first"), TRUE);
         return;
@@ -151,8 +299,8 @@ static void go_back(NvWizard *wz)
     if (wz->committing)
         return;
     /* Going back keeps what this step holds, when it reads cleanly. */
-    if (!on_summary(wz) && wz->klass->steps[wz->step].read && nv_form_check(wz->form))
-        wz->klass->steps[wz->step].read(wz, wz->form, wz->draft);
+    if (!on_summary(wz) && nv_form_check(wz->form))
+        read_step(wz);
     guint step = wz->step;
     while (step > 0) {
         step--;
@@ -167,7 +315,7 @@ static void go_back(NvWizard *wz)
 static void cancel_answer(NvApp *app, int index, const gboolean *checked, gpointer data)
 {
     NvWizard *wz = data;
-    if (index == 0 && wz->open && app->view == &wz->base)
+    if (index == 0 && wz->open && nv_app_get_view(app) == &wz->base)
         nv_app_close_view(app);
     nv_wizard_unref(wz);
 }
@@ -281,7 +429,7 @@ static char *hints(NvWizard *wz)
         {NV_ACTION_FIELD_NEXT, N_("next field")},
         {NV_ACTION_CANCEL, N_("cancel")},
     };
-    g_autoptr(GArray) binds = nv_keymap_bindings(app->keymap, NV_CTX_FORM);
+    g_autoptr(GArray) binds = nv_keymap_bindings(nv_app_get_keymap(app), NV_CTX_FORM);
     GString *s = g_string_new(" ");
     for (guint k = 0; k < G_N_ELEMENTS(keys); k++)
         for (guint i = 0; i < binds->len; i++)
@@ -296,33 +444,33 @@ static char *hints(NvWizard *wz)
 static void draw(NvView *view)
 {
     NvWizard *wz = (NvWizard *)view;
-    NvApp *app = view->app;
+    int rows = nv_app_rows(view->app), cols = nv_app_cols(view->app);
     werase(stdscr);
     guint shown_steps = wz->klass->n_steps + 1;
     const char *step_title = on_summary(wz) ? _("Summary") : _(wz->klass->steps[wz->step].title);
     g_autofree char *title = g_strdup_printf(_(" %s — step %u of %u: %s"), _(wz->klass->title),
                                              wz->step + 1, shown_steps, step_title);
-    nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
-    nv_draw_text(stdscr, 0, 0, title, app->cols, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
-    int body_h = app->rows - 4;
-    nv_draw_box(stdscr, 1, 0, body_h + 2, app->cols, step_title, TRUE);
+    nv_draw_fill(stdscr, 0, 0, cols, COLOR_PAIR(NV_COLOR_HEADER));
+    nv_draw_text(stdscr, 0, 0, title, cols, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
+    int body_h = rows - 4;
+    nv_draw_box(stdscr, 1, 0, body_h + 2, cols, step_title, TRUE);
     if (wz->form) {
-        nv_form_draw(wz->form, stdscr, 2, 2, body_h, app->cols - 4);
+        nv_form_draw(wz->form, stdscr, 2, 2, body_h, cols - 4);
     } else if (wz->summary_error) {
-        nv_draw_text(stdscr, 2, 2, wz->summary_error, app->cols - 4,
+        nv_draw_text(stdscr, 2, 2, wz->summary_error, cols - 4,
                      COLOR_PAIR(NV_COLOR_ERROR) | A_BOLD);
     } else {
         int max = MAX(0, (int)wz->summary->labels->len - body_h);
         wz->scroll = MIN(wz->scroll, max);
-        nv_lines_draw(wz->summary, stdscr, 2, 2, body_h, app->cols - 4, wz->scroll);
+        nv_lines_draw(wz->summary, stdscr, 2, 2, body_h, cols - 4, wz->scroll);
     }
-    int y = app->rows - 1;
+    int y = rows - 1;
     if (wz->status) {
         attr_t attr = wz->status_error ? COLOR_PAIR(NV_COLOR_ERROR) | A_BOLD : A_BOLD;
-        nv_draw_text(stdscr, y, 0, wz->status, app->cols, attr);
+        nv_draw_text(stdscr, y, 0, wz->status, cols, attr);
     } else {
         g_autofree char *h = hints(wz);
-        nv_draw_text(stdscr, y, 0, h, app->cols, A_DIM);
+        nv_draw_text(stdscr, y, 0, h, cols, A_DIM);
     }
 }
 
@@ -354,4 +502,48 @@ NvView *nv_wizard_new(NvApp *app, const NvWizardClass *klass, gpointer draft)
         wz->step++;
     enter_step(wz);
     return &wz->base;
+}
+
+void nv_wizard_next(NvWizard *wz)
+{
+    if (wz->open)
+        go_next(wz);
+}
+
+/* ---- what the wizards ask of the app (wizard-api.h) ---- */
+
+void nv_wizard_register(NvAction action, NvWizardOpenFunc open)
+{
+    nv_ui_set_factory(action, open);
+}
+
+int nv_wizard_pane_item(NvPane *pane, NvContext context)
+{
+    if (!pane || pane->klass->context != context)
+        return -1;
+    return nv_list_selected_item(&pane->list);
+}
+
+void nv_wizard_pane_select(NvPane *pane, const char *key)
+{
+    g_free(pane->last_selected_key);
+    pane->last_selected_key = g_strdup(key);
+}
+
+void nv_wizard_open_console(NvApp *app, const char *uuid, const char *name)
+{
+    NvView *view = nv_view_console_new(app, uuid, name);
+    if (view)
+        nv_app_open_view(app, view);
+}
+
+void nv_wizard_open_editor(NvApp *app, const char *uuid, const char *name)
+{
+    nv_app_open_view(app, nv_view_edit_new(app, uuid, name));
+}
+
+void nv_wizard_upload(NvApp *app, const char *pool, const char *volume, const char *file,
+                      gboolean created)
+{
+    nv_storage_upload(app, pool, volume, file, created);
 }
