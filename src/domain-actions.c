@@ -17,8 +17,7 @@
 #include "i18n.h"
 #include "conn-job-virt.h"
 #include "virt-util.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+#include "xml-tree.h"
 
 /* ---- results and summaries ---- */
 
@@ -549,36 +548,10 @@ void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name, NvAc
 
 /* ---- reading disks out of domain XML ---- */
 
+/* NULL for a document that cannot be read: its disks are then simply not known. */
 static xmlDoc *parse_xml(const char *xml)
 {
-    if (!xml)
-        return NULL;
-    return xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-}
-
-static xmlNode *child(xmlNode *parent, const char *name)
-{
-    for (xmlNode *n = parent ? parent->children : NULL; n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
-            return n;
-    return NULL;
-}
-
-static char *attr(xmlNode *n, const char *name)
-{
-    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
-    char *out = g_strdup(v ? (const char *)v : NULL);
-    xmlFree(v);
-    return out;
-}
-
-static char *text_of(xmlNode *n)
-{
-    xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
-    char *out = v ? g_strstrip(g_strdup((const char *)v)) : NULL;
-    xmlFree(v);
-    return out;
+    return nv_xml_parse(xml, NV_XML_PARSE_DEFAULT, _("cannot read domain XML"), NULL);
 }
 
 /* Keys that name what a <source> element points at: its path, and "vol:pool/name" for a
@@ -587,12 +560,12 @@ static void source_keys(xmlNode *source, GPtrArray *keys)
 {
     static const char *const path_attrs[] = {"file", "dev", "dir", NULL};
     for (guint i = 0; path_attrs[i]; i++) {
-        g_autofree char *path = attr(source, path_attrs[i]);
+        g_autofree char *path = nv_xml_node_attr_or_null(source, path_attrs[i]);
         if (path && *path)
             g_ptr_array_add(keys, g_strdup(path));
     }
-    g_autofree char *pool = attr(source, "pool");
-    g_autofree char *volume = attr(source, "volume");
+    g_autofree char *pool = nv_xml_node_attr_or_null(source, "pool");
+    g_autofree char *volume = nv_xml_node_attr_or_null(source, "volume");
     if (pool && volume)
         g_ptr_array_add(keys, g_strdup_printf("vol:%s/%s", pool, volume));
 }
@@ -616,7 +589,7 @@ static xmlNode *devices_of(xmlDoc *doc)
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root || strcmp((const char *)root->name, "domain") != 0)
         return NULL;
-    return child(root, "devices");
+    return nv_xml_child_element(root, "devices");
 }
 
 /* Adds key -> domain name for every storage the domain's disks use. */
@@ -625,7 +598,7 @@ static void collect_users(const char *xml, const char *name, GHashTable *users)
     g_autoptr(xmlDoc) doc = parse_xml(xml);
     xmlNode *devices = devices_of(doc);
     for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
-        if (d->type != XML_ELEMENT_NODE || strcmp((const char *)d->name, "disk") != 0)
+        if (!nv_xml_is_element(d, "disk"))
             continue;
         g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
         disk_keys_deep(d, keys);
@@ -682,21 +655,22 @@ static void plan_add_disks(NvDeletePlan *plan, const char *xml)
     g_autoptr(xmlDoc) doc = parse_xml(xml);
     xmlNode *devices = devices_of(doc);
     for (xmlNode *n = devices ? devices->children : NULL; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "disk") != 0)
+        if (!nv_xml_is_element(n, "disk"))
             continue;
-        xmlNode *source = child(n, "source");
-        g_autofree char *device = attr(n, "device");
-        g_autofree char *target = attr(child(n, "target"), "dev");
+        xmlNode *source = nv_xml_child_element(n, "source");
+        g_autofree char *device = nv_xml_node_attr_or_null(n, "device");
+        g_autofree char *target =
+            nv_xml_node_attr_or_null(nv_xml_child_element(n, "target"), "dev");
         g_autofree char *path = NULL;
         static const char *const path_attrs[] = {"file", "dev", "dir", NULL};
         for (guint i = 0; !path && path_attrs[i]; i++)
-            path = attr(source, path_attrs[i]);
+            path = nv_xml_node_attr_or_null(source, path_attrs[i]);
         NvDeleteDisk *d = g_new0(NvDeleteDisk, 1);
         d->device = g_strdup(device ? device : "disk");
         d->target = g_strdup(target ? target : "");
         d->path = g_strdup(path ? path : "");
-        d->pool = attr(source, "pool");
-        d->volume = attr(source, "volume");
+        d->pool = nv_xml_node_attr_or_null(source, "pool");
+        d->volume = nv_xml_node_attr_or_null(source, "volume");
         if (!d->pool || !d->volume) {
             g_clear_pointer(&d->pool, g_free);
             g_clear_pointer(&d->volume, g_free);
@@ -1014,21 +988,13 @@ void nv_domain_delete(NvConn *conn, const NvDeletePlan *plan, const gboolean *re
 
 gboolean nv_domain_xml_identity(const char *xml, char **name, char **uuid, GError **err)
 {
-    g_autoptr(xmlDoc) doc = parse_xml(xml);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root) {
-        const xmlError *e = xmlGetLastError();
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("the XML is not well-formed: %s"),
-                    e && e->message ? g_strstrip(e->message) : _("empty document"));
+    g_autoptr(xmlDoc) doc =
+        nv_xml_parse_root(xml, "domain", NV_XML_PARSE_DEFAULT, _("cannot read domain XML"), err);
+    if (!doc)
         return FALSE;
-    }
-    if (strcmp((const char *)root->name, "domain") != 0) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("the root element is <%s>, not <domain>"),
-                    (const char *)root->name);
-        return FALSE;
-    }
-    *name = text_of(child(root, "name"));
-    *uuid = text_of(child(root, "uuid"));
+    xmlNode *root = xmlDocGetRootElement(doc);
+    *name = nv_xml_node_text_stripped(nv_xml_child_element(root, "name"));
+    *uuid = nv_xml_node_text_stripped(nv_xml_child_element(root, "uuid"));
     return TRUE;
 }
 

@@ -21,11 +21,8 @@
 #include "xml-read.h"
 #include "xml-tree.h"
 
-#define NV_CLONE_XML_MAX (16 * 1024 * 1024)
 /* Clones copying at once: more only makes the disks seek. */
 #define NV_CLONE_PARALLEL 3
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 void nv_clone_disk_free(NvCloneDisk *d)
 {
@@ -69,25 +66,9 @@ void nv_clone_plan_free(NvClonePlan *p)
 
 /* ---- the source's XML ---- */
 
-/* Entities stay unexpanded, no DTD or network is read: the document is not trusted. */
 static xmlDoc *parse_domain(const char *xml, GError **err)
 {
-    size_t len = xml ? strnlen(xml, NV_CLONE_XML_MAX + 1) : 0;
-    if (len == 0 || len > NV_CLONE_XML_MAX) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read domain XML: %s"),
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root || doc->intSubset || !nv_xml_is_element(root, "domain") || root->ns) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read domain XML: %s"),
-                    doc ? _("not a <domain> document") : _("malformed document"));
-        xmlFreeDoc(doc);
-        return NULL;
-    }
-    return doc;
+    return nv_xml_parse_root(xml, "domain", NV_XML_PARSE_DEFAULT, _("cannot read domain XML"), err);
 }
 
 static NvCloneDisk *disk_from_node(xmlNode *n)

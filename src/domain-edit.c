@@ -20,12 +20,7 @@
 #include "xml-read.h"
 #include "xml-tree.h"
 
-/* libvirt's own documents are far smaller; anything bigger is a mistake or an attack. */
-#define NV_EDIT_XML_MAX (16 * 1024 * 1024)
 #define NV_NAME_MAX_BYTES 255
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
 /* ---- small helpers ---- */
 
@@ -125,88 +120,24 @@ static gboolean valid_target(const char *target, GError **err)
 /* `root` is the element the document must have at its root, NULL for any. */
 static xmlDoc *parse_xml(const char *xml, const char *root, GError **err)
 {
-    const char *what = root ? root : "device";
-    size_t len = xml ? strnlen(xml, NV_EDIT_XML_MAX + 1) : 0;
-    if (len == 0 || len > NV_EDIT_XML_MAX) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), what,
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    gboolean saw_dtd = FALSE;
-    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
-    if (!ctxt) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("out of memory"));
-        return NULL;
-    }
-    g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                                              XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                  XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
-    xmlNode *r = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (saw_dtd || !r || r->ns || (root && strcmp((const char *)r->name, root) != 0)) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), what,
-                    saw_dtd ? _("document type declarations are not accepted")
-                            : _("malformed document"));
-        return NULL;
-    }
-    return g_steal_pointer(&doc);
-}
-
-static gboolean is_element(const xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && (!name || strcmp((const char *)n->name, name) == 0);
-}
-
-static xmlNode *child(xmlNode *parent, const char *name)
-{
-    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
-        if (is_element(c, name))
-            return c;
-    return NULL;
+    g_autofree char *failure = g_strdup_printf(_("cannot read <%s> XML"), root ? root : "device");
+    return nv_xml_parse_root(xml, root, NV_XML_PARSE_NO_BLANKS, failure, err);
 }
 
 static xmlNode *ensure_child(xmlNode *parent, const char *name)
 {
-    xmlNode *c = child(parent, name);
+    xmlNode *c = nv_xml_child_element(parent, name);
     return c ? c : xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
-}
-
-/* An attribute's value (g_free it), or NULL. */
-static char *attr(xmlNode *n, const char *name)
-{
-    if (!n)
-        return NULL;
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    if (!v)
-        return NULL;
-    char *out = g_strdup((const char *)v);
-    xmlFree(v);
-    return out;
-}
-
-static gboolean attr_is(xmlNode *n, const char *name, const char *value)
-{
-    g_autofree char *v = attr(n, name);
-    return v && strcmp(v, value) == 0;
 }
 
 static char *child_attr(xmlNode *n, const char *child_name, const char *name)
 {
-    return attr(child(n, child_name), name);
+    return nv_xml_node_attr_or_null(nv_xml_child_element(n, child_name), name);
 }
 
 static void set_attr(xmlNode *n, const char *name, const char *value)
 {
     xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)value);
-}
-
-static char *text_of(xmlNode *n)
-{
-    if (!n)
-        return NULL;
-    xmlChar *v = xmlNodeGetContent(n);
-    char *out = g_strstrip(g_strdup(v ? (const char *)v : ""));
-    xmlFree(v);
-    return out;
 }
 
 /* Replaces the text of an element; xmlNodeSetContent would read '&' as an entity. */
@@ -221,7 +152,7 @@ static void remove_children(xmlNode *parent, const char *name)
     xmlNode *c = parent ? parent->children : NULL;
     while (c) {
         xmlNode *next = c->next;
-        if (is_element(c, name)) {
+        if (nv_xml_is_element(c, name)) {
             xmlUnlinkNode(c);
             xmlFreeNode(c);
         }
@@ -252,8 +183,8 @@ static const char *const boot_devs[] = {"hd", "cdrom", "network", "fd", NULL};
 
 static guint64 scaled_kib(xmlNode *n)
 {
-    g_autofree char *text = text_of(n);
-    g_autofree char *unit = attr(n, "unit");
+    g_autofree char *text = nv_xml_node_text_stripped(n);
+    g_autofree char *unit = nv_xml_node_attr_or_null(n, "unit");
     if (!text || !*text)
         return 0;
     g_autofree char *with_unit = g_strconcat(text, unit ? unit : "", NULL);
@@ -274,9 +205,9 @@ static unsigned uint_of(const char *text)
 /* The key a device is known by in a boot order: a disk's target, a NIC's MAC. */
 static char *boot_key(xmlNode *dev)
 {
-    if (is_element(dev, "disk"))
+    if (nv_xml_is_element(dev, "disk"))
         return child_attr(dev, "target", "dev");
-    if (is_element(dev, "interface"))
+    if (nv_xml_is_element(dev, "interface"))
         return child_attr(dev, "mac", "address");
     return NULL;
 }
@@ -294,21 +225,23 @@ static gint compare_boot(gconstpointer a, gconstpointer b)
 
 static void read_boot(xmlNode *root, NvEditState *s)
 {
-    xmlNode *os = child(root, "os");
+    xmlNode *os = nv_xml_child_element(root, "os");
     for (xmlNode *c = os ? os->children : NULL; c; c = c->next)
-        if (is_element(c, "boot")) {
-            g_autofree char *dev = attr(c, "dev");
+        if (nv_xml_is_element(c, "boot")) {
+            g_autofree char *dev = nv_xml_node_attr_or_null(c, "dev");
             if (dev)
                 g_ptr_array_add(s->boot_order, g_steal_pointer(&dev));
         }
-    xmlNode *menu = child(os, "bootmenu");
-    g_autofree char *enable = attr(menu, "enable");
+    xmlNode *menu = nv_xml_child_element(os, "bootmenu");
+    g_autofree char *enable = nv_xml_node_attr_or_null(menu, "enable");
     s->boot_menu = enable ? strcmp(enable, "yes") == 0 : -1;
     if (s->boot_order->len > 0)
         return;
     g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(BootEntry));
-    for (xmlNode *d = child(root, "devices") ? child(root, "devices")->children : NULL; d;
-         d = d->next) {
+    for (xmlNode *d = nv_xml_child_element(root, "devices")
+                          ? nv_xml_child_element(root, "devices")->children
+                          : NULL;
+         d; d = d->next) {
         g_autofree char *order = child_attr(d, "boot", "order");
         char *key = order ? boot_key(d) : NULL;
         if (key) {
@@ -324,16 +257,18 @@ static void read_boot(xmlNode *root, NvEditState *s)
 
 static void read_vnc(xmlNode *root, NvEditState *s)
 {
-    for (xmlNode *g = child(root, "devices") ? child(root, "devices")->children : NULL; g;
-         g = g->next) {
-        if (!is_element(g, "graphics") || !attr_is(g, "type", "vnc"))
+    for (xmlNode *g = nv_xml_child_element(root, "devices")
+                          ? nv_xml_child_element(root, "devices")->children
+                          : NULL;
+         g; g = g->next) {
+        if (!nv_xml_is_element(g, "graphics") || !nv_xml_attr_is(g, "type", "vnc"))
             continue;
         s->has_vnc = TRUE;
-        char *listen = attr(g, "listen");
+        char *listen = nv_xml_node_attr_or_null(g, "listen");
         if (!listen)
             listen = child_attr(g, "listen", "address");
         s->vnc_listen = listen ? listen : g_strdup("");
-        g_autofree char *pw = attr(g, "passwd");
+        g_autofree char *pw = nv_xml_node_attr_or_null(g, "passwd");
         s->vnc_has_password = pw != NULL;
         if (pw)
             memset(pw, 0, strlen(pw));
@@ -353,21 +288,21 @@ NvEditState *nv_edit_state_from_xml(const char *inactive_xml, const char *live_x
         return NULL;
     xmlNode *root = xmlDocGetRootElement(doc);
     g_autoptr(NvEditState) s = g_new0(NvEditState, 1);
-    s->uuid = text_of(child(root, "uuid"));
-    s->name = text_of(child(root, "name"));
-    s->domain_type = attr(root, "type");
+    s->uuid = nv_xml_node_text_stripped(nv_xml_child_element(root, "uuid"));
+    s->name = nv_xml_node_text_stripped(nv_xml_child_element(root, "name"));
+    s->domain_type = nv_xml_node_attr_or_null(root, "type");
     if (!s->domain_type)
         s->domain_type = g_strdup("");
     s->autostart = -1;
     s->persistent = TRUE;
     s->active = live_xml != NULL;
-    xmlNode *vcpu = child(root, "vcpu");
-    g_autofree char *vtext = text_of(vcpu);
-    g_autofree char *vcur = attr(vcpu, "current");
+    xmlNode *vcpu = nv_xml_child_element(root, "vcpu");
+    g_autofree char *vtext = nv_xml_node_text_stripped(vcpu);
+    g_autofree char *vcur = nv_xml_node_attr_or_null(vcpu, "current");
     s->max_vcpus = uint_of(vtext);
     s->vcpus = vcur ? uint_of(vcur) : s->max_vcpus;
-    s->max_memory_kib = scaled_kib(child(root, "memory"));
-    xmlNode *cur = child(root, "currentMemory");
+    s->max_memory_kib = scaled_kib(nv_xml_child_element(root, "memory"));
+    xmlNode *cur = nv_xml_child_element(root, "currentMemory");
     s->memory_kib = cur ? scaled_kib(cur) : s->max_memory_kib;
     s->boot_order = g_ptr_array_new_with_free_func(g_free);
     read_boot(root, s);
@@ -559,7 +494,8 @@ static xmlNode *find_boot_device(xmlNode *devices, const char *key)
         if (!k)
             continue;
         /* MACs compare without case: the user may type them either way. */
-        if (is_element(d, "interface") ? g_ascii_strcasecmp(k, key) == 0 : strcmp(k, key) == 0)
+        if (nv_xml_is_element(d, "interface") ? g_ascii_strcasecmp(k, key) == 0
+                                              : strcmp(k, key) == 0)
             return d;
     }
     return NULL;
@@ -585,7 +521,7 @@ static gboolean order_is_devs(const char *const *order, gboolean *devs, GError *
 static void set_os_boot(xmlNode *os, const char *const *order)
 {
     remove_children(os, "boot");
-    xmlNode *after = child(os, "type");
+    xmlNode *after = nv_xml_child_element(os, "type");
     for (guint i = 0; order[i]; i++) {
         xmlNode *b = new_node("boot");
         set_attr(b, "dev", order[i]);
@@ -604,11 +540,11 @@ static gboolean set_device_boot(xmlNode *devices, const char *const *order, GErr
             return fail(err, _("no disk or NIC '%s' to boot from"), order[i]);
     g_autoptr(GArray) others = g_array_new(FALSE, FALSE, sizeof(BootEntry));
     for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
-        if (!is_element(d, NULL))
+        if (!nv_xml_is_element(d, NULL))
             continue;
-        if (is_element(d, "disk") || is_element(d, "interface")) {
+        if (nv_xml_is_element(d, "disk") || nv_xml_is_element(d, "interface")) {
             remove_children(d, "boot");
-        } else if (child(d, "boot")) {
+        } else if (nv_xml_child_element(d, "boot")) {
             g_autofree char *o = child_attr(d, "boot", "order");
             BootEntry e = {uint_of(o), (char *)d};
             g_array_append_val(others, e);
@@ -623,7 +559,8 @@ static gboolean set_device_boot(xmlNode *devices, const char *const *order, GErr
     g_array_sort(others, compare_boot);
     for (guint i = 0; i < others->len; i++) {
         g_autofree char *num = g_strdup_printf("%u", n + 1 + i);
-        set_attr(child((xmlNode *)g_array_index(others, BootEntry, i).key, "boot"), "order", num);
+        set_attr(nv_xml_child_element((xmlNode *)g_array_index(others, BootEntry, i).key, "boot"),
+                 "order", num);
     }
     return TRUE;
 }
@@ -631,7 +568,7 @@ static gboolean set_device_boot(xmlNode *devices, const char *const *order, GErr
 static gboolean modify_boot(xmlNode *root, const char *const *order, int menu, GError **err)
 {
     xmlNode *os = ensure_child(root, "os");
-    xmlNode *devices = child(root, "devices");
+    xmlNode *devices = nv_xml_child_element(root, "devices");
     if (order) {
         gboolean devs = TRUE;
         if (!order_is_devs(order, &devs, err))
@@ -753,12 +690,13 @@ typedef enum { DEV_ATTACH, DEV_DETACH, DEV_UPDATE } DevOp;
  * by type. */
 static gboolean same_device(xmlNode *a, xmlNode *b)
 {
-    if (!is_element(a, NULL) || !is_element(b, NULL) || strcmp((char *)a->name, (char *)b->name))
+    if (!nv_xml_is_element(a, NULL) || !nv_xml_is_element(b, NULL) ||
+        strcmp((char *)a->name, (char *)b->name))
         return FALSE;
     g_autofree char *ka = NULL, *kb = NULL;
-    if (is_element(a, "graphics")) {
-        ka = attr(a, "type");
-        kb = attr(b, "type");
+    if (nv_xml_is_element(a, "graphics")) {
+        ka = nv_xml_node_attr_or_null(a, "type");
+        kb = nv_xml_node_attr_or_null(b, "type");
     } else {
         ka = boot_key(a);
         kb = boot_key(b);
@@ -875,11 +813,12 @@ static char *device_xml_in(const char *xml, const char *kind, const char *key, N
     g_autoptr(xmlDoc) doc = parse_xml(xml, "domain", err);
     if (!doc)
         return NULL;
-    xmlNode *devices = child(xmlDocGetRootElement(doc), "devices");
+    xmlNode *devices = nv_xml_child_element(xmlDocGetRootElement(doc), "devices");
     for (xmlNode *dev = devices ? devices->children : NULL; dev; dev = dev->next) {
-        if (!is_element(dev, kind))
+        if (!nv_xml_is_element(dev, kind))
             continue;
-        g_autofree char *k = strcmp(kind, "graphics") == 0 ? attr(dev, "type") : boot_key(dev);
+        g_autofree char *k =
+            strcmp(kind, "graphics") == 0 ? nv_xml_node_attr_or_null(dev, "type") : boot_key(dev);
         if (!k || g_ascii_strcasecmp(k, key) != 0)
             continue;
         if (edit && !edit(dev, data, err))
@@ -1578,7 +1517,7 @@ typedef struct {
 static gboolean set_media(xmlNode *disk, gpointer data, GError **err)
 {
     MediaEdit *m = data;
-    g_autofree char *device = attr(disk, "device");
+    g_autofree char *device = nv_xml_node_attr_or_null(disk, "device");
     if (!device || (strcmp(device, "cdrom") != 0 && strcmp(device, "floppy") != 0))
         return fail(err, _("only a CD/DVD or floppy drive takes media"));
     remove_children(disk, "source");
@@ -1592,7 +1531,7 @@ static gboolean set_media(xmlNode *disk, gpointer data, GError **err)
     set_attr(disk, "type", m->src->type);
     xmlNode *src = new_node("source");
     set_attr(src, strcmp(m->src->type, "block") == 0 ? "dev" : "file", m->src->path);
-    xmlNode *driver = child(disk, "driver");
+    xmlNode *driver = nv_xml_child_element(disk, "driver");
     /* A CD image is read as raw whatever the last one was. */
     if (driver)
         set_attr(driver, "type", "raw");

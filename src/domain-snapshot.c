@@ -18,9 +18,6 @@
 
 G_DEFINE_QUARK(nv - snapshot - error - quark, nv_snapshot_error)
 
-/* libvirt's snapshot documents embed the whole domain definition; far smaller than this. */
-#define NV_SNAPSHOT_XML_MAX (16 * 1024 * 1024)
-
 void nv_snapshot_free(NvSnapshot *s)
 {
     if (!s)
@@ -55,25 +52,9 @@ static NvSnapshotList *list_new(void)
 
 /* ---- reading the XML ---- */
 
-/* Entities stay unexpanded and no DTD or network is read: the document is not trusted. */
 static xmlDoc *parse_doc(const char *xml, const char *root, GError **err)
 {
-    size_t len = xml ? strnlen(xml, NV_SNAPSHOT_XML_MAX + 1) : 0;
-    if (len == 0 || len > NV_SNAPSHOT_XML_MAX) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read snapshot XML: %s"),
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNode *r = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!r || doc->intSubset || !nv_xml_is_element(r, root)) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read snapshot XML: %s"),
-                    doc ? _("not a <domainsnapshot> document") : _("malformed document"));
-        xmlFreeDoc(doc);
-        return NULL;
-    }
-    return doc;
+    return nv_xml_parse_root(xml, root, NV_XML_PARSE_DEFAULT, _("cannot read snapshot XML"), err);
 }
 
 static void read_disks(xmlNode *disks, NvSnapshot *s)

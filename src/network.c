@@ -18,6 +18,7 @@
 #include "field.h"
 #include "i18n.h"
 #include "virt-util.h"
+#include "xml-tree.h"
 
 static const char *const mode_names[NV_NET_MODE_COUNT] = {"nat", "route", "open", "isolated",
                                                           "bridge"};
@@ -762,39 +763,8 @@ char *nv_net_draft_describe(const NvNetDraft *d)
 
 static xmlDocPtr read_doc(const char *xml, const char *what, GError **err)
 {
-    xmlDocPtr doc = xml ? xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
-                                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                            XML_PARSE_NOBLANKS)
-                        : NULL;
-    if (!doc)
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s XML"), what);
-    return doc;
-}
-
-static xmlXPathObjectPtr find(xmlXPathContextPtr ctx, const char *path)
-{
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST path, ctx);
-    if (o && (!o->nodesetval || o->nodesetval->nodeNr == 0)) {
-        xmlXPathFreeObject(o);
-        return NULL;
-    }
-    return o;
-}
-
-static char *attr(xmlNodePtr node, const char *name)
-{
-    xmlChar *v = xmlGetProp(node, BAD_CAST name);
-    char *s = g_strdup(v ? (const char *)v : "");
-    xmlFree(v);
-    return s;
-}
-
-static char *node_text(xmlNodePtr node)
-{
-    xmlChar *v = xmlNodeGetContent(node);
-    char *s = g_strdup(v ? (const char *)v : "");
-    xmlFree(v);
-    return s;
+    g_autofree char *failure = g_strdup_printf(_("cannot read %s XML"), what);
+    return nv_xml_parse(xml, NV_XML_PARSE_NO_BLANKS, failure, err);
 }
 
 void nv_net_info_free(NvNetInfo *info)
@@ -814,16 +784,16 @@ NvNetInfo *nv_net_info_from_xml(const char *xml, GError **err)
     NvNetInfo *info = g_new0(NvNetInfo, 1);
     info->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_host_free);
     xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o = find(ctx, "/network/domain/@name");
-    info->domain = o ? node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
+    xmlXPathObjectPtr o = nv_xml_xpath_nodes(ctx, "/network/domain/@name");
+    info->domain = o ? nv_xml_node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
     xmlXPathFreeObject(o);
-    o = find(ctx, "/network/ip/dhcp/host");
+    o = nv_xml_xpath_nodes(ctx, "/network/ip/dhcp/host");
     for (int i = 0; o && i < o->nodesetval->nodeNr; i++) {
         xmlNodePtr n = o->nodesetval->nodeTab[i];
         NvNetHost *h = g_new0(NvNetHost, 1);
-        h->mac = attr(n, "mac");
-        h->ip = attr(n, "ip");
-        h->name = attr(n, "name");
+        h->mac = nv_xml_node_attr(n, "mac");
+        h->ip = nv_xml_node_attr(n, "ip");
+        h->name = nv_xml_node_attr(n, "name");
         g_ptr_array_add(info->hosts, h);
     }
     xmlXPathFreeObject(o);
@@ -839,10 +809,11 @@ gboolean nv_net_domain_uses(const char *domain_xml, const char *network)
         return FALSE;
     xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
     /* The network's name is compared as a string, never put into the XPath. */
-    xmlXPathObjectPtr o = find(ctx, "/domain/devices/interface[@type='network']/source/@network");
+    xmlXPathObjectPtr o =
+        nv_xml_xpath_nodes(ctx, "/domain/devices/interface[@type='network']/source/@network");
     gboolean uses = FALSE;
     for (int i = 0; o && i < o->nodesetval->nodeNr && !uses; i++) {
-        g_autofree char *name = node_text(o->nodesetval->nodeTab[i]);
+        g_autofree char *name = nv_xml_node_text(o->nodesetval->nodeTab[i]);
         uses = strcmp(name, network) == 0;
     }
     xmlXPathFreeObject(o);
@@ -963,8 +934,8 @@ static char *xml_network_name(const char *xml)
     if (!doc)
         return g_strdup("");
     xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o = find(ctx, "/network/name");
-    char *name = o ? node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
+    xmlXPathObjectPtr o = nv_xml_xpath_nodes(ctx, "/network/name");
+    char *name = o ? nv_xml_node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
     xmlXPathFreeObject(o);
     xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);

@@ -19,12 +19,6 @@
 #include "xml-tree.h"
 
 #define NV_STORAGE_NAME_MAX 200
-#define NV_STORAGE_XML_MAX (16 * 1024 * 1024)
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
 
 /* ---- pool types ---- */
 
@@ -73,44 +67,10 @@ gboolean nv_pool_type_is_file_based(const char *libvirt_name)
 
 /* ---- reading XML ---- */
 
-/* A document from libvirt, parsed without entities, DTDs or network; NULL with `err`. */
 static xmlDoc *parse_doc(const char *xml, const char *what, GError **err)
 {
-    size_t len = xml ? strnlen(xml, NV_STORAGE_XML_MAX + 1) : 0;
-    if (len == 0 || len > NV_STORAGE_XML_MAX) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s: %s"), what,
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    gboolean saw_dtd = FALSE;
-    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
-    if (!ctxt) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s: out of memory"), what);
-        return NULL;
-    }
-    xmlDoc *doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (saw_dtd || !doc) {
-        xmlFreeDoc(doc);
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s: %s"), what,
-                    saw_dtd ? _("document type declarations are not accepted")
-                            : _("malformed document"));
-        return NULL;
-    }
-    return doc;
-}
-
-static gboolean is_element(const xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static char *get_attr(const xmlNode *n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    char *out = g_strdup((const char *)v);
-    xmlFree(v);
-    return out;
+    g_autofree char *failure = g_strdup_printf(_("cannot read %s"), what);
+    return nv_xml_parse(xml, NV_XML_PARSE_DEFAULT, failure, err);
 }
 
 gboolean nv_storage_parse_pool_caps(const char *xml, guint *types, GError **err)
@@ -119,7 +79,7 @@ gboolean nv_storage_parse_pool_caps(const char *xml, guint *types, GError **err)
     if (!doc)
         return FALSE;
     xmlNode *root = xmlDocGetRootElement(doc);
-    if (!is_element(root, "storagepoolCapabilities")) {
+    if (!nv_xml_is_element(root, "storagepoolCapabilities")) {
         g_set_error(err, NV_ERROR, NV_ERROR_PARSE,
                     _("cannot read the storage pool capabilities: the root is not "
                       "<storagepoolCapabilities>"));
@@ -127,10 +87,10 @@ gboolean nv_storage_parse_pool_caps(const char *xml, guint *types, GError **err)
     }
     guint mask = 0;
     for (xmlNode *n = root->children; n; n = n->next) {
-        if (!is_element(n, "pool"))
+        if (!nv_xml_is_element(n, "pool"))
             continue;
-        g_autofree char *type = get_attr(n, "type");
-        g_autofree char *supported = get_attr(n, "supported");
+        g_autofree char *type = nv_xml_node_attr_or_null(n, "type");
+        g_autofree char *supported = nv_xml_node_attr_or_null(n, "supported");
         NvPoolType t;
         if (g_strcmp0(supported, "yes") == 0 && nv_pool_type_from_name(type, &t))
             mask |= 1u << t;
@@ -144,7 +104,7 @@ char *nv_storage_xml_name(const char *xml)
     g_autoptr(xmlDoc) doc = parse_doc(xml, "storage", NULL);
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     for (xmlNode *n = root ? root->children : NULL; n; n = n->next)
-        if (is_element(n, "name")) {
+        if (nv_xml_is_element(n, "name")) {
             xmlChar *text = xmlNodeGetContent(n);
             char *out = g_strdup((const char *)text);
             xmlFree(text);
@@ -170,12 +130,12 @@ gboolean nv_domain_xml_uses_volume(const char *xml, const char *path, const char
         xmlNode *src = obj->nodesetval->nodeTab[i];
         static const char *const path_attrs[] = {"file", "dev", "dir"};
         for (guint a = 0; path && a < G_N_ELEMENTS(path_attrs); a++) {
-            g_autofree char *v = get_attr(src, path_attrs[a]);
+            g_autofree char *v = nv_xml_node_attr_or_null(src, path_attrs[a]);
             if (v && strcmp(v, path) == 0)
                 return TRUE;
         }
-        g_autofree char *p = get_attr(src, "pool");
-        g_autofree char *v = get_attr(src, "volume");
+        g_autofree char *p = nv_xml_node_attr_or_null(src, "pool");
+        g_autofree char *v = nv_xml_node_attr_or_null(src, "volume");
         if (pool && volume && g_strcmp0(p, pool) == 0 && g_strcmp0(v, volume) == 0)
             return TRUE;
     }

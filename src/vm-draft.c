@@ -9,6 +9,7 @@
 #include "error.h"
 #include "i18n.h"
 #include "text.h"
+#include "xml-tree.h"
 
 #define NV_KIB 1024ULL
 #define NV_MIB (1024ULL * 1024)
@@ -23,8 +24,6 @@
 #define NV_VM_DEFAULT_VCPUS 2
 #define NV_VM_DEFAULT_DISK (20 * NV_GIB)
 #define NV_OSINFO_NS "http://libosinfo.org/xmlns/libvirt/domain/1.0"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 static const char *const disk_buses[] = {"virtio", "sata", "ide", "scsi", NULL};
 static const char *const nic_models[] = {"virtio", "e1000", "e1000e", "rtl8139", NULL};
