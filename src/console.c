@@ -12,7 +12,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "i18n.h"
 
 #define NV_CONSOLE_READ_CHUNK (64 * 1024)

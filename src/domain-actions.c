@@ -13,7 +13,6 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
 #include "i18n.h"
 #include "conn-job-virt.h"
 #include "virt-util.h"

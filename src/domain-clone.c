@@ -14,7 +14,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "i18n.h"
 #include "conn-job-virt.h"
 #include "text.h"

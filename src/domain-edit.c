@@ -15,6 +15,7 @@
 #include "conn-virt.h"
 #include "error.h"
 #include "conn-fetch.h"
+#include "virt-util.h"
 #include "field.h"
 #include "i18n.h"
 #include "xml-read.h"
@@ -42,18 +43,6 @@ static void secret_free_libvirt(char *s)
     }
 }
 
-static gboolean fail(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean fail(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
-}
-
 static gboolean in_list(const char *s, const char *const *list)
 {
     for (guint i = 0; s && list[i]; i++)
@@ -70,18 +59,19 @@ static const char *or_default(const char *s, const char *def)
 gboolean nv_edit_valid_name(const char *name, const char *what, GError **err)
 {
     if (!name || !*name)
-        return fail(err, _("the %s is empty"), what);
+        return nv_error_invalid(err, _("the %s is empty"), what);
     if (strlen(name) > NV_NAME_MAX_BYTES)
-        return fail(err, _("the %s is longer than %d bytes"), what, NV_NAME_MAX_BYTES);
+        return nv_error_invalid(err, _("the %s is longer than %d bytes"), what, NV_NAME_MAX_BYTES);
     if (!g_utf8_validate(name, -1, NULL))
-        return fail(err, _("the %s is not valid UTF-8"), what);
+        return nv_error_invalid(err, _("the %s is not valid UTF-8"), what);
     for (const char *p = name; *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
         if (c == '/' || g_unichar_iscntrl(c) || g_unichar_type(c) == G_UNICODE_FORMAT)
-            return fail(err, _("the %s may not contain '/' or control characters"), what);
+            return nv_error_invalid(err, _("the %s may not contain '/' or control characters"),
+                                    what);
     }
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return fail(err, _("the %s cannot be '.' or '..'"), what);
+        return nv_error_invalid(err, _("the %s cannot be '.' or '..'"), what);
     return TRUE;
 }
 
@@ -91,19 +81,19 @@ gboolean nv_edit_valid_listen(const char *listen, GError **err)
         return TRUE;
     g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(listen);
     if (!addr)
-        return fail(err, _("enter an IP address such as 127.0.0.1, 0.0.0.0 or ::1"));
+        return nv_error_invalid(err, _("enter an IP address such as 127.0.0.1, 0.0.0.0 or ::1"));
     return TRUE;
 }
 
 static gboolean valid_path(const char *path, GError **err)
 {
     if (!path || path[0] != '/')
-        return fail(err, _("the path must be absolute (start with /)"));
+        return nv_error_invalid(err, _("the path must be absolute (start with /)"));
     if (!g_utf8_validate(path, -1, NULL) || strlen(path) > 4096)
-        return fail(err, _("the path is not valid UTF-8 or too long"));
+        return nv_error_invalid(err, _("the path is not valid UTF-8 or too long"));
     for (const char *p = path; *p; p++)
         if ((guchar)*p < 32 || *p == 127)
-            return fail(err, _("the path contains control characters"));
+            return nv_error_invalid(err, _("the path contains control characters"));
     return TRUE;
 }
 
@@ -111,7 +101,7 @@ static gboolean valid_target(const char *target, GError **err)
 {
     gsize n = target ? strlen(target) : 0;
     if (n < 3 || n > 16 || strspn(target, "abcdefghijklmnopqrstuvwxyz") != n)
-        return fail(err, _("a target is a device name such as vdb or sda"));
+        return nv_error_invalid(err, _("a target is a device name such as vdb or sda"));
     return TRUE;
 }
 
@@ -360,20 +350,21 @@ char *nv_edit_disk_xml(const char *device, const char *bus, const char *target,
 {
     device = or_default(device, "disk");
     if (!in_list(device, disk_devices))
-        return fail(err, _("unknown disk device '%s' (disk or cdrom)"), device), NULL;
+        return nv_error_invalid(err, _("unknown disk device '%s' (disk or cdrom)"), device), NULL;
     if (!in_list(bus, disk_buses))
-        return fail(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)")), NULL;
+        return nv_error_invalid(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)")), NULL;
     if (!valid_target(target, err))
         return NULL;
     format = or_default(format, "raw");
     if (!in_list(format, formats))
-        return fail(err, _("unknown disk format (raw or qcow2)")), NULL;
+        return nv_error_invalid(err, _("unknown disk format (raw or qcow2)")), NULL;
     if (source_type && !(strcmp(source_type, "file") == 0 || strcmp(source_type, "block") == 0))
-        return fail(err, _("a disk source is a file or a block device")), NULL;
+        return nv_error_invalid(err, _("a disk source is a file or a block device")), NULL;
     if (source_type && !valid_path(source, err))
         return NULL;
     if (!source_type && strcmp(device, "disk") == 0)
-        return fail(err, _("a disk needs a source; only a CD/DVD drive can be empty")), NULL;
+        return nv_error_invalid(err, _("a disk needs a source; only a CD/DVD drive can be empty")),
+               NULL;
 
     xmlNode *disk = new_node("disk");
     set_attr(disk, "type", source_type ? source_type : "file");
@@ -393,7 +384,9 @@ char *nv_edit_disk_xml(const char *device, const char *bus, const char *target,
 char *nv_edit_nic_xml(const NvNicSpec *spec, GError **err)
 {
     if (!in_list(spec->type, nic_types))
-        return fail(err, _("a NIC connects to a network, a bridge or a host interface")), NULL;
+        return nv_error_invalid(err,
+                                _("a NIC connects to a network, a bridge or a host interface")),
+               NULL;
     const char *what = strcmp(spec->type, "network") == 0  ? _("network name")
                        : strcmp(spec->type, "bridge") == 0 ? _("bridge name")
                                                            : _("host interface name");
@@ -401,10 +394,12 @@ char *nv_edit_nic_xml(const NvNicSpec *spec, GError **err)
         return NULL;
     const char *model = or_default(spec->model, "virtio");
     if (!in_list(model, nic_models))
-        return fail(err, _("unknown NIC model (virtio, e1000 or rtl8139)")), NULL;
+        return nv_error_invalid(err, _("unknown NIC model (virtio, e1000 or rtl8139)")), NULL;
     const char *mode = or_default(spec->mode, "bridge");
     if (!in_list(mode, direct_modes))
-        return fail(err, _("unknown macvtap mode (bridge, vepa, private or passthrough)")), NULL;
+        return nv_error_invalid(err,
+                                _("unknown macvtap mode (bridge, vepa, private or passthrough)")),
+               NULL;
     g_autofree char *mac = NULL;
     if (spec->mac && *spec->mac && !nv_parse_mac(spec->mac, &mac, err))
         return NULL;
@@ -431,10 +426,10 @@ char *nv_edit_volume_xml(const char *name, guint64 capacity, const char *format,
     if (!nv_edit_valid_name(name, _("volume name"), err))
         return NULL;
     if (capacity == 0)
-        return fail(err, _("a new volume needs a size above zero")), NULL;
+        return nv_error_invalid(err, _("a new volume needs a size above zero")), NULL;
     format = or_default(format, "qcow2");
     if (!in_list(format, formats))
-        return fail(err, _("unknown volume format (raw or qcow2)")), NULL;
+        return nv_error_invalid(err, _("unknown volume format (raw or qcow2)")), NULL;
     xmlNode *vol = new_node("volume");
     xmlNewTextChild(vol, NULL, (const xmlChar *)"name", (const xmlChar *)name);
     g_autofree char *cap = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
@@ -508,11 +503,12 @@ static gboolean order_is_devs(const char *const *order, gboolean *devs, GError *
         n_dev += in_list(order[n], boot_devs);
         for (guint j = 0; j < n; j++)
             if (g_ascii_strcasecmp(order[j], order[n]) == 0)
-                return fail(err, _("'%s' appears twice in the boot order"), order[n]);
+                return nv_error_invalid(err, _("'%s' appears twice in the boot order"), order[n]);
     }
     if (n_dev > 0 && n_dev < n)
-        return fail(err, _("a boot order lists either device kinds (hd, cdrom, network, fd) or "
-                           "disk targets and NIC MACs, not both"));
+        return nv_error_invalid(
+            err, _("a boot order lists either device kinds (hd, cdrom, network, fd) or "
+                   "disk targets and NIC MACs, not both"));
     *devs = n == 0 || n_dev == n;
     return TRUE;
 }
@@ -537,7 +533,7 @@ static gboolean set_device_boot(xmlNode *devices, const char *const *order, GErr
 {
     for (guint i = 0; order[i]; i++)
         if (!find_boot_device(devices, order[i]))
-            return fail(err, _("no disk or NIC '%s' to boot from"), order[i]);
+            return nv_error_invalid(err, _("no disk or NIC '%s' to boot from"), order[i]);
     g_autoptr(GArray) others = g_array_new(FALSE, FALSE, sizeof(BootEntry));
     for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
         if (!nv_xml_is_element(d, NULL))
@@ -736,7 +732,7 @@ static gboolean modify_device(xmlNode *root, gpointer data, GError **err)
         if (!old) {
             if (copy)
                 xmlFreeNode(copy);
-            return fail(err, _("the device is not in the definition"));
+            return nv_error_invalid(err, _("the device is not in the definition"));
         }
         if (copy)
             xmlReplaceNode(old, copy);
@@ -936,7 +932,7 @@ static gboolean req_work(virConnectPtr conn, gpointer data, GError **err)
     dom_clear(&d);
     /* NvConn reads failure from the error alone. */
     if (!ok && err && !*err)
-        fail(err, _("the change to '%s' failed"), r->uuid);
+        nv_error_invalid(err, _("the change to '%s' failed"), r->uuid);
     return ok;
 }
 
@@ -976,7 +972,7 @@ static gboolean run_load(Dom *d, Req *r, GError **err)
     if (ok)
         r->state = nv_edit_state_from_xml(inactive ? inactive : live, live, err);
     else if (!inactive && !live && err && !*err)
-        fail(err, _("'%s' has no definition to read"), d->name);
+        nv_error_invalid(err, _("'%s' has no definition to read"), d->name);
     secret_free(inactive);
     secret_free(live);
     if (!r->state)
@@ -1097,15 +1093,16 @@ static gboolean run_vcpus(Dom *d, Req *r, GError **err)
     unsigned max = r->u2 ? r->u2 : s->max_vcpus;
     unsigned cur = r->u1 ? r->u1 : s->vcpus;
     if (max < 1 || cur < 1)
-        return fail(err, _("a domain needs at least one vCPU"));
+        return nv_error_invalid(err, _("a domain needs at least one vCPU"));
     if (max_hv > 0 && max > (unsigned)max_hv)
-        return fail(err, _("at most %d vCPUs are possible for a '%s' domain on this host"), max_hv,
-                    s->domain_type);
+        return nv_error_invalid(err,
+                                _("at most %d vCPUs are possible for a '%s' domain on this host"),
+                                max_hv, s->domain_type);
     if (cur > max)
-        return fail(err, _("%u vCPUs is more than the maximum of %u"), cur, max);
+        return nv_error_invalid(err, _("%u vCPUs is more than the maximum of %u"), cur, max);
     if (!d->persistent && r->u2)
-        return fail(err, _("'%s' is transient: it has no definition to change the maximum in"),
-                    d->name);
+        return nv_error_invalid(
+            err, _("'%s' is transient: it has no definition to change the maximum in"), d->name);
     if (d->persistent) {
         /* Raise the maximum before the count and lower it after, so neither step is refused
          * for passing the other. */
@@ -1171,13 +1168,13 @@ static gboolean run_memory(Dom *d, Req *r, GError **err)
     if (cur > max) {
         g_autofree char *c = nv_format_size_input(cur * 1024);
         g_autofree char *m = nv_format_size_input(max * 1024);
-        return fail(err, _("memory %s is more than the maximum of %s"), c, m);
+        return nv_error_invalid(err, _("memory %s is more than the maximum of %s"), c, m);
     }
     if ((guint64)(unsigned long)cur != cur || (guint64)(unsigned long)max != max)
-        return fail(err, _("the memory size is too large for this host's libvirt"));
+        return nv_error_invalid(err, _("the memory size is too large for this host's libvirt"));
     if (!d->persistent && r->k2)
-        return fail(err, _("'%s' is transient: it has no definition to change the maximum in"),
-                    d->name);
+        return nv_error_invalid(
+            err, _("'%s' is transient: it has no definition to change the maximum in"), d->name);
     if (d->persistent) {
         if (r->k2 && max >= s->max_memory_kib && !set_mem_max(d, max, err))
             return FALSE;
@@ -1220,7 +1217,8 @@ static gboolean modify_boot_req(xmlNode *root, gpointer data, GError **err)
 static gboolean run_boot(Dom *d, Req *r, GError **err)
 {
     if (!d->persistent)
-        return fail(err, _("'%s' is transient: it has no definition to change"), d->name);
+        return nv_error_invalid(err, _("'%s' is transient: it has no definition to change"),
+                                d->name);
     GError *inner = NULL;
     if (!redefine(d, modify_boot_req, r, &inner)) {
         g_set_error(err, NV_ERROR, inner->code, _("cannot change the boot order of '%s': %s"),
@@ -1295,7 +1293,7 @@ static gboolean volume_source(virStorageVolPtr vol, const char *name, Source *ou
     } else if (info.type == VIR_STORAGE_VOL_FILE) {
         out->type = g_strdup("file");
     } else {
-        return fail(err, _("volume '%s' is neither a file nor a block device"), name);
+        return nv_error_invalid(err, _("volume '%s' is neither a file nor a block device"), name);
     }
     char *xml = virStorageVolGetXMLDesc(vol, 0);
     g_autoptr(NvVolume) v = nv_volume_new();
@@ -1406,16 +1404,17 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
         return FALSE;
     /* Everything that can be checked is checked before a volume is made for the disk. */
     if (!in_list(bus, disk_buses))
-        return fail(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)"));
+        return nv_error_invalid(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)"));
     if (!in_list(device, disk_devices))
-        return fail(err, _("unknown disk device '%s' (disk or cdrom)"), device);
+        return nv_error_invalid(err, _("unknown disk device '%s' (disk or cdrom)"), device);
     if (spec->format && *spec->format && !in_list(spec->format, formats))
-        return fail(err, _("unknown disk format (raw or qcow2)"));
+        return nv_error_invalid(err, _("unknown disk format (raw or qcow2)"));
     g_autofree char *target = spec->target && *spec->target
                                   ? g_strdup(spec->target)
                                   : nv_edit_free_target(bus, (const char *const *)used->pdata);
     if (!target || !valid_target(target, err))
-        return !target ? fail(err, _("no free target name is left on bus %s"), bus) : FALSE;
+        return !target ? nv_error_invalid(err, _("no free target name is left on bus %s"), bus)
+                       : FALSE;
     r->result.detail = g_strdup(target);
     if (spec->kind == NV_DISK_EMPTY) {
         Source none = {0};
@@ -1486,10 +1485,10 @@ static gboolean run_remove_device(Dom *d, Req *r, const char *kind, const char *
     if (!device_xmls(d, kind, r->s1, NULL, NULL, &cfg, &now, err))
         return FALSE;
     if (!cfg && !now)
-        return fail(err,
-                    strcmp(kind, "disk") == 0 ? _("'%s' has no disk %s")
-                                              : _("'%s' has no NIC with MAC %s"),
-                    d->name, r->s1);
+        return nv_error_invalid(err,
+                                strcmp(kind, "disk") == 0 ? _("'%s' has no disk %s")
+                                                          : _("'%s' has no NIC with MAC %s"),
+                                d->name, r->s1);
     return device_change(d, DEV_DETACH, cfg, now, what, &r->result, err);
 }
 
@@ -1519,7 +1518,7 @@ static gboolean set_media(xmlNode *disk, gpointer data, GError **err)
     MediaEdit *m = data;
     g_autofree char *device = nv_xml_node_attr_or_null(disk, "device");
     if (!device || (strcmp(device, "cdrom") != 0 && strcmp(device, "floppy") != 0))
-        return fail(err, _("only a CD/DVD or floppy drive takes media"));
+        return nv_error_invalid(err, _("only a CD/DVD or floppy drive takes media"));
     remove_children(disk, "source");
     /* The running domain's XML describes the old medium's backing chain too. */
     remove_children(disk, "backingStore");
@@ -1549,7 +1548,7 @@ static gboolean run_media(Dom *d, Req *r, GError **err)
     Source src = {0};
     gboolean have_src = r->flag;
     if (have_src && r->disk.kind != NV_DISK_PATH && r->disk.kind != NV_DISK_VOLUME)
-        return fail(err, _("a drive takes a file or a volume as its medium"));
+        return nv_error_invalid(err, _("a drive takes a file or a volume as its medium"));
     if (have_src && !existing_source(d->conn, &r->disk, &src, err)) {
         source_clear(&src);
         return FALSE;
@@ -1561,7 +1560,7 @@ static gboolean run_media(Dom *d, Req *r, GError **err)
     if (!ok)
         return FALSE;
     if (!cfg && !now)
-        return fail(err, _("'%s' has no drive %s"), d->name, r->s1);
+        return nv_error_invalid(err, _("'%s' has no drive %s"), d->name, r->s1);
     g_autofree char *what =
         g_strdup_printf(have_src ? _("insert media into %s") : _("eject the media of %s"), r->s1);
     return device_change(d, DEV_UPDATE, cfg, now, what, &r->result, err);
@@ -1671,14 +1670,14 @@ static gboolean run_vnc(Dom *d, Req *r, GError **err)
     if (!v.listen && v.value) {
         for (const char *p = v.value; *p; p++)
             if ((guchar)*p < 32 || *p == 127)
-                return fail(err, _("the password contains control characters"));
+                return nv_error_invalid(err, _("the password contains control characters"));
         if (!*v.value || !g_utf8_validate(v.value, -1, NULL))
-            return fail(err, _("the password is empty or not valid UTF-8"));
+            return nv_error_invalid(err, _("the password is empty or not valid UTF-8"));
     }
     char *cfg = NULL, *now = NULL;
     gboolean ok = device_xmls(d, "graphics", "vnc", set_vnc, &v, &cfg, &now, err);
     if (ok && !cfg && !now)
-        ok = fail(err, _("'%s' has no VNC display"), d->name);
+        ok = nv_error_invalid(err, _("'%s' has no VNC display"), d->name);
     if (ok)
         ok = device_change(d, DEV_UPDATE, cfg, now,
                            v.listen ? _("change the VNC listen address")

@@ -14,7 +14,6 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
 #include "field.h"
 #include "i18n.h"
 #include "virt-util.h"
@@ -43,18 +42,6 @@ gboolean nv_net_mode_needs_ipv4(NvNetMode mode)
     return mode == NV_NET_NAT || mode == NV_NET_ROUTE || mode == NV_NET_OPEN;
 }
 
-static gboolean invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean invalid(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
-}
-
 /* The same, naming the field at fault for the wizard. */
 static gboolean invalid_at(const char **field, const char *id, GError **err, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
@@ -67,8 +54,7 @@ static gboolean invalid_at(const char **field, const char *id, GError **err, con
     va_end(ap);
     if (field)
         *field = id;
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
+    return nv_error_invalid(err, "%s", msg);
 }
 
 /* ---- drafts ---- */
@@ -159,7 +145,7 @@ gboolean nv_net_parse_ipv4(const char *text, char **address, GError **err)
     g_autofree char *s = trimmed(text);
     guint32 ip;
     if (!ipv4_from_text(s, &ip))
-        return invalid(err, _("'%s' is not an IPv4 address such as 192.168.100.10"), s);
+        return nv_error_invalid(err, _("'%s' is not an IPv4 address such as 192.168.100.10"), s);
     if (address)
         *address = ipv4_to_text(ip);
     return TRUE;
@@ -172,23 +158,24 @@ gboolean nv_net_parse_ipv4_subnet(const char *text, char **address, guint *prefi
     guint32 ip;
     guint p;
     if (!slash)
-        return invalid(err, _("give the host's address and the prefix, e.g. 192.168.100.1/24"));
+        return nv_error_invalid(err,
+                                _("give the host's address and the prefix, e.g. 192.168.100.1/24"));
     *slash = '\0';
     if (!ipv4_from_text(s, &ip))
-        return invalid(err, _("'%s' is not an IPv4 address such as 192.168.100.1"), s);
+        return nv_error_invalid(err, _("'%s' is not an IPv4 address such as 192.168.100.1"), s);
     if (!parse_prefix(slash + 1, 8, 30, &p))
-        return invalid(err, _("the prefix must be a number from 8 to 30"));
+        return nv_error_invalid(err, _("the prefix must be a number from 8 to 30"));
     guint32 mask = ipv4_mask(p);
     g_autofree char *net = ipv4_to_text(ip & mask);
     if ((ip & ~mask) == 0) {
         g_autofree char *first = ipv4_to_text((ip & mask) + 1);
-        return invalid(err,
-                       _("%s is the subnet's own address: give the host's address in it, "
-                         "e.g. %s/%u"),
-                       s, first, p);
+        return nv_error_invalid(err,
+                                _("%s is the subnet's own address: give the host's address in it, "
+                                  "e.g. %s/%u"),
+                                s, first, p);
     }
     if ((ip & ~mask) == ~mask)
-        return invalid(err, _("%s is the broadcast address of %s/%u"), s, net, p);
+        return nv_error_invalid(err, _("%s is the broadcast address of %s/%u"), s, net, p);
     if (address)
         *address = ipv4_to_text(ip);
     if (prefix)
@@ -203,22 +190,23 @@ gboolean nv_net_parse_ipv6_subnet(const char *text, char **address, guint *prefi
     guint8 ip[16];
     guint p;
     if (!slash)
-        return invalid(err, _("give the host's address and the prefix, e.g. fd00:1::1/64"));
+        return nv_error_invalid(err,
+                                _("give the host's address and the prefix, e.g. fd00:1::1/64"));
     *slash = '\0';
     if (inet_pton(AF_INET6, s, ip) != 1)
-        return invalid(err, _("'%s' is not an IPv6 address such as fd00:1::1"), s);
+        return nv_error_invalid(err, _("'%s' is not an IPv6 address such as fd00:1::1"), s);
     if (!parse_prefix(slash + 1, 8, 126, &p))
-        return invalid(err, _("the IPv6 prefix must be a number from 8 to 126"));
+        return nv_error_invalid(err, _("the IPv6 prefix must be a number from 8 to 126"));
     gboolean host_zero = TRUE;
     for (guint bit = p; bit < 128 && host_zero; bit++)
         host_zero = (ip[bit / 8] & (0x80 >> (bit % 8))) == 0;
     if (host_zero)
-        return invalid(err,
-                       _("%s is the subnet's own address: give the host's address in it, "
-                         "e.g. ending in ::1"),
-                       s);
+        return nv_error_invalid(err,
+                                _("%s is the subnet's own address: give the host's address in it, "
+                                  "e.g. ending in ::1"),
+                                s);
     if (ip[0] == 0xff)
-        return invalid(err, _("%s is a multicast address"), s);
+        return nv_error_invalid(err, _("%s is a multicast address"), s);
     if (address) {
         char buf[INET6_ADDRSTRLEN];
         *address = g_strdup(inet_ntop(AF_INET6, ip, buf, sizeof buf));
@@ -303,16 +291,16 @@ gboolean nv_net_check_name(const char *text, const NvModel *model, GError **err)
 {
     g_autofree char *s = trimmed(text);
     if (!*s)
-        return invalid(err, _("a name is needed"));
+        return nv_error_invalid(err, _("a name is needed"));
     if (strlen(s) > 50)
-        return invalid(err, _("at most 50 characters"));
+        return nv_error_invalid(err, _("at most 50 characters"));
     if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") !=
         strlen(s))
-        return invalid(err, _("only letters, digits and - _ . + in a network name"));
+        return nv_error_invalid(err, _("only letters, digits and - _ . + in a network name"));
     if (s[0] == '-' || s[0] == '.')
-        return invalid(err, _("a network name cannot start with '-' or '.'"));
+        return nv_error_invalid(err, _("a network name cannot start with '-' or '.'"));
     if (network_exists(model, s))
-        return invalid(err, _("a network called '%s' exists"), s);
+        return nv_error_invalid(err, _("a network called '%s' exists"), s);
     return TRUE;
 }
 
@@ -320,13 +308,13 @@ gboolean nv_net_check_bridge(const char *text, gpointer unused, GError **err)
 {
     g_autofree char *s = trimmed(text);
     if (!*s)
-        return invalid(err, _("an interface name is needed"));
+        return nv_error_invalid(err, _("an interface name is needed"));
     if (strlen(s) > 15)
-        return invalid(err, _("an interface name has at most 15 characters"));
+        return nv_error_invalid(err, _("an interface name has at most 15 characters"));
     if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(s))
-        return invalid(err, _("only letters, digits and - _ . in an interface name"));
+        return nv_error_invalid(err, _("only letters, digits and - _ . in an interface name"));
     if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return invalid(err, _("'%s' cannot name an interface"), s);
+        return nv_error_invalid(err, _("'%s' cannot name an interface"), s);
     return TRUE;
 }
 
@@ -354,18 +342,18 @@ gboolean nv_net_check_dns_name(const char *text, gpointer unused, GError **err)
 {
     g_autofree char *s = trimmed(text);
     if (!*s)
-        return invalid(err, _("a name is needed"));
+        return nv_error_invalid(err, _("a name is needed"));
     if (strlen(s) > 253)
-        return invalid(err, _("a DNS name has at most 253 characters"));
+        return nv_error_invalid(err, _("a DNS name has at most 253 characters"));
     g_auto(GStrv) labels = g_strsplit(s, ".", -1);
     for (char **l = labels; *l; l++) {
         gsize n = strlen(*l);
         if (n == 0 || n > 63)
-            return invalid(err, _("each part of a DNS name has 1 to 63 characters"));
+            return nv_error_invalid(err, _("each part of a DNS name has 1 to 63 characters"));
         if (strspn(*l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != n)
-            return invalid(err, _("only letters, digits and '-' between the dots"));
+            return nv_error_invalid(err, _("only letters, digits and '-' between the dots"));
         if ((*l)[0] == '-' || (*l)[n - 1] == '-')
-            return invalid(err, _("a part of a DNS name cannot start or end with '-'"));
+            return nv_error_invalid(err, _("a part of a DNS name cannot start or end with '-'"));
     }
     return TRUE;
 }
@@ -401,16 +389,16 @@ static gboolean guest_address(const Subnet4 *sn, const char *text, const char *w
     g_autofree char *s = trimmed(text);
     guint32 ip;
     if (!ipv4_from_text(s, &ip))
-        return invalid(err, _("%s: '%s' is not an IPv4 address"), what, s);
+        return nv_error_invalid(err, _("%s: '%s' is not an IPv4 address"), what, s);
     g_autofree char *net = subnet_text(sn);
     if ((ip & sn->mask) != (sn->host & sn->mask))
-        return invalid(err, _("%s %s is outside the subnet %s"), what, s, net);
+        return nv_error_invalid(err, _("%s %s is outside the subnet %s"), what, s, net);
     if ((ip & ~sn->mask) == 0)
-        return invalid(err, _("%s %s is the subnet's own address"), what, s);
+        return nv_error_invalid(err, _("%s %s is the subnet's own address"), what, s);
     if ((ip & ~sn->mask) == ~sn->mask)
-        return invalid(err, _("%s %s is the subnet's broadcast address"), what, s);
+        return nv_error_invalid(err, _("%s %s is the subnet's broadcast address"), what, s);
     if (ip == sn->host)
-        return invalid(err, _("%s %s is the host's own address on the network"), what, s);
+        return nv_error_invalid(err, _("%s %s is the host's own address on the network"), what, s);
     *out = ip;
     return TRUE;
 }
@@ -882,14 +870,14 @@ static gboolean create_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
     if (!*c->name)
-        return invalid(err, _("cannot create a network: its XML gives no name"));
+        return nv_error_invalid(err, _("cannot create a network: its XML gives no name"));
     /* Defining over an existing network would replace its definition: refuse instead, so a
      * failure here can never take away what was there before. */
     virNetworkPtr existing = virNetworkLookupByName(vconn, c->name);
     if (existing) {
         virNetworkFree(existing);
-        return invalid(err, _("cannot create network '%s': a network with that name exists"),
-                       c->name);
+        return nv_error_invalid(
+            err, _("cannot create network '%s': a network with that name exists"), c->name);
     }
     virResetLastError();
     virNetworkPtr net = virNetworkDefineXML(vconn, c->xml);

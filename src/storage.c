@@ -144,17 +144,6 @@ gboolean nv_domain_xml_uses_volume(const char *xml, const char *path, const char
 
 /* ---- checks ---- */
 
-static gboolean invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean invalid(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
-}
-
 static gboolean has_control(const char *s)
 {
     for (const char *p = s; *p; p = g_utf8_next_char(p)) {
@@ -168,35 +157,35 @@ static gboolean has_control(const char *s)
 gboolean nv_storage_name_check(const char *name, GError **err)
 {
     if (!name || !*name)
-        return invalid(err, _("a name is needed"));
+        return nv_error_invalid(err, _("a name is needed"));
     if (!g_utf8_validate(name, -1, NULL) || has_control(name))
-        return invalid(err, _("the name has a control character"));
+        return nv_error_invalid(err, _("the name has a control character"));
     if (strchr(name, '/'))
-        return invalid(err, _("the name may not contain '/'"));
+        return nv_error_invalid(err, _("the name may not contain '/'"));
     if (g_ascii_isspace(name[0]) || g_ascii_isspace(name[strlen(name) - 1]))
-        return invalid(err, _("the name may not start or end with a space"));
+        return nv_error_invalid(err, _("the name may not start or end with a space"));
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return invalid(err, _("'.' and '..' are not names"));
+        return nv_error_invalid(err, _("'.' and '..' are not names"));
     if (strlen(name) > NV_STORAGE_NAME_MAX)
-        return invalid(err, _("the name is longer than %d bytes"), NV_STORAGE_NAME_MAX);
+        return nv_error_invalid(err, _("the name is longer than %d bytes"), NV_STORAGE_NAME_MAX);
     return TRUE;
 }
 
 gboolean nv_storage_path_check(const char *path, const char *what, GError **err)
 {
     if (!path || !*path)
-        return invalid(err, _("%s: a path is needed"), what);
+        return nv_error_invalid(err, _("%s: a path is needed"), what);
     if (!g_utf8_validate(path, -1, NULL) || has_control(path))
-        return invalid(err, _("%s: the path has a control character"), what);
+        return nv_error_invalid(err, _("%s: the path has a control character"), what);
     if (path[0] != '/')
-        return invalid(err, _("%s: the path must be absolute (start with '/')"), what);
+        return nv_error_invalid(err, _("%s: the path must be absolute (start with '/')"), what);
     return TRUE;
 }
 
 gboolean nv_storage_host_check(const char *host, GError **err)
 {
     if (!host || !*host)
-        return invalid(err, _("a host name or address is needed"));
+        return nv_error_invalid(err, _("a host name or address is needed"));
     if (g_hostname_is_ip_address(host))
         return TRUE;
     /* RFC 1123 labels: letters, digits and hyphens, dot-separated. */
@@ -204,23 +193,24 @@ gboolean nv_storage_host_check(const char *host, GError **err)
     for (char **l = labels; *l; l++) {
         size_t n = strlen(*l);
         if (n == 0 || n > 63 || (*l)[0] == '-' || (*l)[n - 1] == '-')
-            return invalid(err, _("'%s' is not a host name or an address"), host);
+            return nv_error_invalid(err, _("'%s' is not a host name or an address"), host);
         for (size_t i = 0; i < n; i++)
             if (!g_ascii_isalnum((*l)[i]) && (*l)[i] != '-')
-                return invalid(err, _("'%s' is not a host name or an address"), host);
+                return nv_error_invalid(err, _("'%s' is not a host name or an address"), host);
     }
-    return strlen(host) <= 253 ? TRUE : invalid(err, _("the host name is too long"));
+    return strlen(host) <= 253 ? TRUE : nv_error_invalid(err, _("the host name is too long"));
 }
 
 gboolean nv_storage_iqn_check(const char *iqn, GError **err)
 {
     if (!iqn || !*iqn)
-        return invalid(err, _("an iSCSI name (IQN) is needed"));
+        return nv_error_invalid(err, _("an iSCSI name (IQN) is needed"));
     static const char *const pattern =
         "^(iqn\\.[0-9]{4}-[0-9]{2}\\.[a-z0-9][a-z0-9.-]*(:[^\\s]+)?|eui\\.[0-9A-Fa-f]{16}|"
         "naa\\.[0-9A-Fa-f]{16}([0-9A-Fa-f]{16})?)$";
     if (!g_regex_match_simple(pattern, iqn, 0, 0))
-        return invalid(err, _("'%s' is not an iSCSI name: iqn.YYYY-MM.domain.reversed:name"), iqn);
+        return nv_error_invalid(
+            err, _("'%s' is not an iSCSI name: iqn.YYYY-MM.domain.reversed:name"), iqn);
     return TRUE;
 }
 
@@ -303,9 +293,9 @@ static gboolean check_devices(const NvPoolDraft *d, gboolean several, GError **e
 {
     g_auto(GStrv) devs = split_devices(d->source_device);
     if (!devs[0])
-        return invalid(err, _("source device: a device path is needed"));
+        return nv_error_invalid(err, _("source device: a device path is needed"));
     if (!several && devs[1])
-        return invalid(err, _("source device: one device only"));
+        return nv_error_invalid(err, _("source device: one device only"));
     for (char **p = devs; *p; p++)
         if (!nv_storage_path_check(*p, _("source device"), err))
             return FALSE;
@@ -316,7 +306,8 @@ static gboolean check_type_fields(const NvPoolDraft *d, GError **err)
 {
     const char *const *formats = nv_pool_source_formats(d->type);
     if (formats && !in_list(d->source_format, formats))
-        return invalid(err, _("source format: '%s' is not one of the choices"), d->source_format);
+        return nv_error_invalid(err, _("source format: '%s' is not one of the choices"),
+                                d->source_format);
     switch (d->type) {
     case NV_POOL_DIR:
         return nv_storage_path_check(d->target_path, _("target path"), err);
@@ -342,7 +333,7 @@ static gboolean check_type_fields(const NvPoolDraft *d, GError **err)
                (empty(d->target_path) ||
                 nv_storage_path_check(d->target_path, _("target path"), err));
     default:
-        return invalid(err, _("unknown pool type"));
+        return nv_error_invalid(err, _("unknown pool type"));
     }
 }
 
@@ -467,17 +458,17 @@ gboolean nv_volume_draft_check(const NvVolumeDraft *d, GError **err)
     if (!nv_storage_name_check(d->name, err))
         return FALSE;
     if (!empty(d->format) && !in_list(d->format, volume_formats))
-        return invalid(err, _("format: qcow2 or raw"));
+        return nv_error_invalid(err, _("format: qcow2 or raw"));
     if (d->capacity == 0)
-        return invalid(err, _("capacity: more than 0 bytes"));
+        return nv_error_invalid(err, _("capacity: more than 0 bytes"));
     if (d->allocation > d->capacity)
-        return invalid(err, _("allocation: at most the capacity"));
+        return nv_error_invalid(err, _("allocation: at most the capacity"));
     if (empty(d->backing_path))
         return TRUE;
     if (g_strcmp0(d->format, "qcow2") != 0)
-        return invalid(err, _("backing volume: only a qcow2 volume can have one"));
+        return nv_error_invalid(err, _("backing volume: only a qcow2 volume can have one"));
     if (!in_list(d->backing_format, volume_formats))
-        return invalid(err, _("backing format: qcow2 or raw"));
+        return nv_error_invalid(err, _("backing format: qcow2 or raw"));
     return nv_storage_path_check(d->backing_path, _("backing volume"), err);
 }
 
@@ -520,7 +511,7 @@ gboolean nv_storage_local_file(const char *path, guint64 *size, char **format, G
     gboolean ok = fstat(fd, &st) == 0;
     if (!ok || !S_ISREG(st.st_mode)) {
         close(fd);
-        return invalid(err, _("'%s' is not a regular file"), path);
+        return nv_error_invalid(err, _("'%s' is not a regular file"), path);
     }
     unsigned char magic[4] = {0};
     ssize_t n = read(fd, magic, sizeof magic);

@@ -3,6 +3,10 @@
 
 #include <glib.h>
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+/* Sets `err` from libvirt's last error: "<prefix>: <libvirt's message>". */
+void nv_set_virt_error(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* Whether the last libvirt error says a flag is unknown to the driver (libvirt reports that as
  * an invalid argument, or as no support): the caller then retries without it. */

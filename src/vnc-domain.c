@@ -8,7 +8,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "i18n.h"
 #include "xml-read.h"
 
