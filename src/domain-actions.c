@@ -512,18 +512,17 @@ static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
     const char *new_name = r->text;
     if (!nv_domain_name_check(NULL, r->uuid, new_name, err))
         return FALSE;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, r->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, r->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), r->uuid);
         return FALSE;
     }
     g_autofree char *old = g_strdup(virDomainGetName(dom));
     gboolean ok = FALSE;
-    virDomainPtr other = virDomainLookupByName(vconn, new_name);
+    g_autoptr(virDomain) other = virDomainLookupByName(vconn, new_name);
     if (other) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("a domain named '%s' exists already"),
                     new_name);
-        virDomainFree(other);
     } else if (virDomainIsActive(dom) == 1) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
                     _("cannot rename '%s': shut it off first (only a stopped domain can be "
@@ -534,7 +533,6 @@ static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
     } else {
         ok = TRUE;
     }
-    virDomainFree(dom);
     return ok;
 }
 
@@ -692,12 +690,10 @@ static void plan_add_disks(NvDeletePlan *plan, const char *xml)
  * names pool and volume, the volume's path. */
 static void plan_resolve_volume(virConnectPtr vconn, NvDeleteDisk *d)
 {
-    virStorageVolPtr vol = NULL;
+    g_autoptr(virStorageVol) vol = NULL;
     if (d->pool) {
-        virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, d->pool);
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(vconn, d->pool);
         vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
-        if (pool)
-            virStoragePoolFree(pool);
         char *path = vol ? virStorageVolGetPath(vol) : NULL;
         if (path) {
             g_free(d->path);
@@ -710,15 +706,12 @@ static void plan_resolve_volume(virConnectPtr vconn, NvDeleteDisk *d)
         }
     } else if (*d->path) {
         vol = virStorageVolLookupByPath(vconn, d->path);
-        virStoragePoolPtr pool = vol ? virStoragePoolLookupByVolume(vol) : NULL;
+        g_autoptr(virStoragePool) pool = vol ? virStoragePoolLookupByVolume(vol) : NULL;
         if (pool) {
             d->pool = g_strdup(virStoragePoolGetName(pool));
             d->volume = g_strdup(virStorageVolGetName(vol));
-            virStoragePoolFree(pool);
         }
     }
-    if (vol)
-        virStorageVolFree(vol);
     /* A path in no pool is the common case of "not a volume", not an error. */
     virResetLastError();
 }
@@ -789,7 +782,7 @@ static void plan_call_free(PlanCall *c)
 static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     PlanCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
         return FALSE;
@@ -804,7 +797,6 @@ static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
     char *xml = virDomainGetXMLDesc(dom, 0);
     if (!xml) {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), plan->name);
-        virDomainFree(dom);
         return FALSE;
     }
     plan_add_disks(plan, xml);
@@ -813,7 +805,6 @@ static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
         plan_add_disks(plan, xml);
         free(xml);
     }
-    virDomainFree(dom);
     virResetLastError();
 
     g_autoptr(GHashTable) users = other_users(vconn, c->uuid, err);
@@ -910,8 +901,8 @@ static void delete_volume(virConnectPtr vconn, Doomed *d, NvDeleteResult *res)
         return;
     }
     g_autofree char *what = g_strdup_printf("%s/%s", d->pool, d->volume);
-    virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, d->pool);
-    virStorageVolPtr vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
+    g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(vconn, d->pool);
+    g_autoptr(virStorageVol) vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
     if (!vol || virStorageVolDelete(vol, 0) < 0) {
         g_autoptr(GError) e = NULL;
         nv_set_virt_error(&e, _("cannot delete volume %s"), what);
@@ -919,17 +910,13 @@ static void delete_volume(virConnectPtr vconn, Doomed *d, NvDeleteResult *res)
     } else {
         g_ptr_array_add(res->deleted, g_steal_pointer(&what));
     }
-    if (vol)
-        virStorageVolFree(vol);
-    if (pool)
-        virStoragePoolFree(pool);
     virResetLastError();
 }
 
 static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     DeleteCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain '%s'"), c->name);
         return FALSE;
@@ -943,7 +930,6 @@ static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
     /* A transient domain is gone once it is off. */
     if (ok && persistent)
         ok = undefine(dom, c->name, err);
-    virDomainFree(dom);
     if (!ok)
         return FALSE;
     for (guint i = 0; i < c->doomed->len; i++)
@@ -1010,7 +996,7 @@ static char *uuid_canonical(const char *uuid)
 static gboolean xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     DomainCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
         return FALSE;
@@ -1023,7 +1009,6 @@ static gboolean xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
     } else {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), name);
     }
-    virDomainFree(dom);
     return c->text != NULL;
 }
 
@@ -1074,17 +1059,17 @@ static gboolean same_domain(virDomainPtr dom, const char *xml, GError **err)
 static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     DomainCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
         return FALSE;
     }
     g_autofree char *name = g_strdup(virDomainGetName(dom));
     gboolean ok = same_domain(dom, c->text, err);
-    virDomainFree(dom);
     if (!ok)
         return FALSE;
-    virDomainPtr defined = virDomainDefineXMLFlags(vconn, c->text, VIR_DOMAIN_DEFINE_VALIDATE);
+    g_autoptr(virDomain) defined =
+        virDomainDefineXMLFlags(vconn, c->text, VIR_DOMAIN_DEFINE_VALIDATE);
     /* A driver without schema validation still parses the document. A parse error that
      * happens to be an invalid argument only comes back the same. */
     if (!defined && nv_virt_last_error_is_flags())
@@ -1093,7 +1078,6 @@ static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err
         nv_set_virt_error(err, _("cannot define '%s'"), name);
         return FALSE;
     }
-    virDomainFree(defined);
     return TRUE;
 }
 

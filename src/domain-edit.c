@@ -668,13 +668,12 @@ static gboolean redefine(Dom *d, ModifyFunc modify, gpointer data, GError **err)
     if (!doc || !modify(xmlDocGetRootElement(doc), data, err))
         return FALSE;
     char *out = doc_to_string(doc);
-    virDomainPtr nd = virDomainDefineXML(d->conn, out);
+    g_autoptr(virDomain) nd = virDomainDefineXML(d->conn, out);
     secret_free(out);
     if (!nd) {
         nv_set_virt_error(err, _("cannot save the new definition of '%s'"), d->name);
         return FALSE;
     }
-    virDomainFree(nd);
     return TRUE;
 }
 
@@ -1328,17 +1327,15 @@ static gboolean existing_source(virConnectPtr conn, const NvDiskSpec *spec, Sour
     }
     if (!nv_edit_valid_name(spec->volume, _("volume name"), err))
         return FALSE;
-    virStoragePoolPtr pool = open_pool(conn, spec->pool, err);
+    g_autoptr(virStoragePool) pool = open_pool(conn, spec->pool, err);
     if (!pool)
         return FALSE;
-    virStorageVolPtr vol = virStorageVolLookupByName(pool, spec->volume);
-    virStoragePoolFree(pool);
+    g_autoptr(virStorageVol) vol = virStorageVolLookupByName(pool, spec->volume);
     if (!vol) {
         nv_set_virt_error(err, _("cannot find volume '%s' in pool '%s'"), spec->volume, spec->pool);
         return FALSE;
     }
     gboolean ok = volume_source(vol, spec->volume, out, err);
-    virStorageVolFree(vol);
     if (ok && spec->format && *spec->format) {
         g_free(out->format);
         out->format = g_strdup(spec->format);
@@ -1431,11 +1428,10 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
     g_autofree char *vol_xml = nv_edit_volume_xml(spec->volume, spec->capacity, spec->format, err);
     if (!vol_xml)
         return FALSE;
-    virStoragePoolPtr pool = open_pool(d->conn, spec->pool, err);
+    g_autoptr(virStoragePool) pool = open_pool(d->conn, spec->pool, err);
     if (!pool)
         return FALSE;
-    virStorageVolPtr vol = virStorageVolCreateXML(pool, vol_xml, 0);
-    virStoragePoolFree(pool);
+    g_autoptr(virStorageVol) vol = virStorageVolCreateXML(pool, vol_xml, 0);
     if (!vol) {
         nv_set_virt_error(err, _("cannot create volume '%s' in pool '%s'"), spec->volume,
                           spec->pool);
@@ -1453,7 +1449,6 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
     /* Never leave an orphan: a volume made for this disk goes when the disk does not come. */
     if (!ok)
         delete_new_volume(vol, spec->volume, err);
-    virStorageVolFree(vol);
     return ok;
 }
 

@@ -365,7 +365,7 @@ static gboolean domain_active(virDomainPtr dom)
 static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     Call *c = data;
-    virDomainPtr dom = lookup_domain(vconn, c->uuid, err);
+    g_autoptr(virDomain) dom = lookup_domain(vconn, c->uuid, err);
     if (!dom)
         return FALSE;
     g_autoptr(NvSnapshotList) list = list_new();
@@ -381,7 +381,6 @@ static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
     int n = virDomainListAllSnapshots(dom, &snaps, 0);
     if (n < 0) {
         nv_set_virt_error(err, _("cannot list the snapshots of '%s'"), list->domain);
-        virDomainFree(dom);
         return FALSE;
     }
     gboolean ok = TRUE;
@@ -403,7 +402,6 @@ static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
         virDomainSnapshotFree(snaps[i]);
     }
     free(snaps);
-    virDomainFree(dom);
     if (!ok)
         return FALSE;
     nv_snapshot_arrange(list->snapshots);
@@ -448,7 +446,7 @@ static gboolean create_run(virConnectPtr vconn, virDomainPtr dom, gpointer data,
     gboolean active = domain_active(dom);
     g_autofree char *xml = nv_snapshot_spec_xml(&c->spec);
     unsigned flags = nv_snapshot_spec_flags(&c->spec, active);
-    virDomainSnapshotPtr snap = virDomainSnapshotCreateXML(dom, xml, flags);
+    g_autoptr(virDomainSnapshot) snap = virDomainSnapshotCreateXML(dom, xml, flags);
     if (!snap) {
         nv_set_virt_error(err, _("cannot take snapshot '%s' of '%s'"), c->spec.name, dname);
         /* Its own code, so the UI can offer external files and say why. */
@@ -458,7 +456,6 @@ static gboolean create_run(virConnectPtr vconn, virDomainPtr dom, gpointer data,
         }
         return FALSE;
     }
-    virDomainSnapshotFree(snap);
     return TRUE;
 }
 
@@ -520,7 +517,7 @@ static gboolean revert_run(virConnectPtr vconn, virDomainPtr dom, gpointer data,
 {
     Call *c = data;
     const char *dname = virDomainGetName(dom);
-    virDomainSnapshotPtr snap = lookup_snapshot(dom, c->name, err);
+    g_autoptr(virDomainSnapshot) snap = lookup_snapshot(dom, c->name, err);
     if (!snap)
         return FALSE;
     unsigned flags = c->flag ? VIR_DOMAIN_SNAPSHOT_REVERT_FORCE : 0;
@@ -533,7 +530,6 @@ static gboolean revert_run(virConnectPtr vconn, virDomainPtr dom, gpointer data,
             (*err)->code = NV_SNAPSHOT_ERROR_RISKY;
         }
     }
-    virDomainSnapshotFree(snap);
     return ok;
 }
 
@@ -553,11 +549,11 @@ NvJob *nv_snapshot_revert(NvConn *conn, const char *uuid, const char *domain, co
 static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     Call *c = data;
-    virDomainPtr dom = lookup_domain(vconn, c->uuid, err);
+    g_autoptr(virDomain) dom = lookup_domain(vconn, c->uuid, err);
     if (!dom)
         return FALSE;
     const char *dname = virDomainGetName(dom);
-    virDomainSnapshotPtr snap = lookup_snapshot(dom, c->name, err);
+    g_autoptr(virDomainSnapshot) snap = lookup_snapshot(dom, c->name, err);
     gboolean ok = snap != NULL;
     if (snap) {
         /* Without the flag libvirt moves the children up to this snapshot's parent. */
@@ -568,9 +564,7 @@ static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
                               c->flag ? _("cannot delete snapshot '%s' of '%s' and its children")
                                       : _("cannot delete snapshot '%s' of '%s'"),
                               c->name, dname);
-        virDomainSnapshotFree(snap);
     }
-    virDomainFree(dom);
     return ok;
 }
 

@@ -873,14 +873,12 @@ static gboolean create_work(virConnectPtr vconn, gpointer data, GError **err)
         return nv_error_invalid(err, _("cannot create a network: its XML gives no name"));
     /* Defining over an existing network would replace its definition: refuse instead, so a
      * failure here can never take away what was there before. */
-    virNetworkPtr existing = virNetworkLookupByName(vconn, c->name);
-    if (existing) {
-        virNetworkFree(existing);
+    g_autoptr(virNetwork) existing = virNetworkLookupByName(vconn, c->name);
+    if (existing)
         return nv_error_invalid(
             err, _("cannot create network '%s': a network with that name exists"), c->name);
-    }
     virResetLastError();
-    virNetworkPtr net = virNetworkDefineXML(vconn, c->xml);
+    g_autoptr(virNetwork) net = virNetworkDefineXML(vconn, c->xml);
     if (!net) {
         nv_set_virt_error(err, _("cannot define network '%s'"), c->name);
         return FALSE;
@@ -903,7 +901,6 @@ static gboolean create_work(virConnectPtr vconn, gpointer data, GError **err)
             g_error_free(first);
         }
     }
-    virNetworkFree(net);
     return ok;
 }
 
@@ -944,7 +941,7 @@ void nv_network_create(NvConn *conn, const char *xml, gboolean autostart, NvNetD
 static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
-    virNetworkPtr net = lookup(vconn, c->name, err);
+    g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
     if (!net)
         return FALSE;
     gboolean ok = TRUE;
@@ -974,7 +971,6 @@ static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
             g_prefix_error(err, _("cannot delete network '%s': "), c->name);
         break;
     }
-    virNetworkFree(net);
     return ok;
 }
 
@@ -1066,7 +1062,7 @@ static gint compare_leases(gconstpointer a, gconstpointer b)
 static gboolean leases_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
-    virNetworkPtr net = lookup(vconn, c->name, err);
+    g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
     if (!net)
         return FALSE;
     virNetworkDHCPLeasePtr *leases = NULL;
@@ -1074,7 +1070,6 @@ static gboolean leases_work(virConnectPtr vconn, gpointer data, GError **err)
     /* Before the free: every libvirt call resets the thread's last error. */
     if (n < 0)
         nv_set_virt_error(err, _("cannot read the DHCP leases of network '%s'"), c->name);
-    virNetworkFree(net);
     if (n < 0)
         return FALSE;
     c->list = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_lease_free);
@@ -1113,13 +1108,12 @@ void nv_network_leases(NvConn *conn, const char *name, NvNetLeasesFunc done, gpo
 static gboolean info_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
-    virNetworkPtr net = lookup(vconn, c->name, err);
+    g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
     if (!net)
         return FALSE;
     char *xml = virNetworkGetXMLDesc(net, 0);
     if (!xml)
         nv_set_virt_error(err, _("cannot read the definition of network '%s'"), c->name);
-    virNetworkFree(net);
     if (!xml)
         return FALSE;
     c->info = nv_net_info_from_xml(xml, err);
