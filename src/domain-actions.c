@@ -30,36 +30,6 @@ void nv_op_result_free(NvOpResult *r)
     g_free(r);
 }
 
-const char *nv_domain_op_verb(NvDomainOp op)
-{
-    switch (op) {
-    case NV_DOMAIN_OP_START:
-        return _("started");
-    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
-    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
-        return _("shutting down");
-    case NV_DOMAIN_OP_REBOOT:
-        return _("rebooting");
-    case NV_DOMAIN_OP_RESET:
-        return _("reset");
-    case NV_DOMAIN_OP_FORCE_OFF:
-        return _("forced off");
-    case NV_DOMAIN_OP_SUSPEND:
-    case NV_DOMAIN_OP_PAUSE_TOGGLE:
-        return _("paused");
-    case NV_DOMAIN_OP_RESUME:
-        return _("resumed");
-    case NV_DOMAIN_OP_MANAGED_SAVE:
-        return _("saved");
-    case NV_DOMAIN_OP_AUTOSTART_ON:
-    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
-        return _("autostart on for");
-    case NV_DOMAIN_OP_AUTOSTART_OFF:
-        return _("autostart off for");
-    }
-    return "";
-}
-
 char *nv_op_summary(GPtrArray *results)
 {
     if (!results || results->len == 0)
@@ -180,91 +150,146 @@ static int acpi_call(virDomainPtr dom, gboolean reboot, const char **note)
     return reboot ? virDomainReboot(dom, 0) : virDomainShutdown(dom);
 }
 
-static char *failure_prefix(NvDomainOp did, const char *name)
+/* The calls of the lifecycle operations, on the worker: libvirt's return code, or OP_NEEDS_JOB
+ * when the operation takes long enough to run as a job instead. */
+enum { OP_NEEDS_JOB = 1 };
+
+static int call_start(virDomainPtr dom, NvOpResult *r, const char **note)
 {
-    switch (did) {
-    case NV_DOMAIN_OP_START:
-        return g_strdup_printf(_("cannot start '%s'"), name);
-    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
-    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
-        return g_strdup_printf(_("cannot shut down '%s'"), name);
-    case NV_DOMAIN_OP_REBOOT:
-        return g_strdup_printf(_("cannot reboot '%s'"), name);
-    case NV_DOMAIN_OP_RESET:
-        return g_strdup_printf(_("cannot reset '%s'"), name);
-    case NV_DOMAIN_OP_FORCE_OFF:
-        return g_strdup_printf(_("cannot force off '%s'"), name);
-    case NV_DOMAIN_OP_SUSPEND:
-    case NV_DOMAIN_OP_PAUSE_TOGGLE:
-        return g_strdup_printf(_("cannot pause '%s'"), name);
-    case NV_DOMAIN_OP_RESUME:
-        return g_strdup_printf(_("cannot resume '%s'"), name);
-    case NV_DOMAIN_OP_MANAGED_SAVE:
-        return g_strdup_printf(_("cannot save '%s'"), name);
-    case NV_DOMAIN_OP_AUTOSTART_ON:
-    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
-        return g_strdup_printf(_("cannot turn autostart on for '%s'"), name);
-    case NV_DOMAIN_OP_AUTOSTART_OFF:
-        return g_strdup_printf(_("cannot turn autostart off for '%s'"), name);
+    /* virDomainCreate restores a managed save by itself, which takes as long as reading the
+     * guest's memory back: run that as a job. */
+    if (virDomainHasManagedSaveImage(dom, 0) > 0 && virDomainIsActive(dom) == 0)
+        return OP_NEEDS_JOB;
+    return virDomainCreate(dom);
+}
+
+static int call_needs_job(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return OP_NEEDS_JOB;
+}
+
+static int call_shutdown_acpi(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return acpi_call(dom, FALSE, note);
+}
+
+static int call_shutdown_agent(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT);
+}
+
+static int call_reboot(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return acpi_call(dom, TRUE, note);
+}
+
+static int call_reset(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainReset(dom, 0);
+}
+
+static int call_force_off(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainDestroy(dom);
+}
+
+static int call_suspend(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainSuspend(dom);
+}
+
+static int call_resume(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainResume(dom);
+}
+
+static int call_pause_toggle(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    int state = 0, reason = 0;
+    gboolean paused = virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED;
+    r->did = paused ? NV_DOMAIN_OP_RESUME : NV_DOMAIN_OP_SUSPEND;
+    return paused ? virDomainResume(dom) : virDomainSuspend(dom);
+}
+
+static int call_autostart_on(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainSetAutostart(dom, 1);
+}
+
+static int call_autostart_off(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainSetAutostart(dom, 0);
+}
+
+typedef int (*OpCall)(virDomainPtr dom, NvOpResult *r, const char **note);
+
+/* Every lifecycle operation: the key action that runs it (NV_ACTION_COUNT: none of its own),
+ * the verb of its summary, the start of its failure message and its call. */
+static const struct {
+    NvDomainOp op;
+    NvAction action;
+    const char *verb;    /* N_() */
+    const char *failure; /* N_(), with the domain's name */
+    OpCall call;         /* NULL: resolved to another operation before it runs */
+} domain_ops[] = {
+    {NV_DOMAIN_OP_START, NV_ACTION_START, N_("started"), N_("cannot start '%s'"), call_start},
+    {NV_DOMAIN_OP_SHUTDOWN_ACPI, NV_ACTION_SHUTDOWN, N_("shutting down"),
+     N_("cannot shut down '%s'"), call_shutdown_acpi},
+    {NV_DOMAIN_OP_SHUTDOWN_AGENT, NV_ACTION_COUNT, N_("shutting down"), N_("cannot shut down '%s'"),
+     call_shutdown_agent},
+    {NV_DOMAIN_OP_REBOOT, NV_ACTION_REBOOT, N_("rebooting"), N_("cannot reboot '%s'"), call_reboot},
+    {NV_DOMAIN_OP_RESET, NV_ACTION_RESET, N_("reset"), N_("cannot reset '%s'"), call_reset},
+    {NV_DOMAIN_OP_FORCE_OFF, NV_ACTION_FORCE_OFF, N_("forced off"), N_("cannot force off '%s'"),
+     call_force_off},
+    {NV_DOMAIN_OP_SUSPEND, NV_ACTION_COUNT, N_("paused"), N_("cannot pause '%s'"), call_suspend},
+    {NV_DOMAIN_OP_RESUME, NV_ACTION_COUNT, N_("resumed"), N_("cannot resume '%s'"), call_resume},
+    {NV_DOMAIN_OP_PAUSE_TOGGLE, NV_ACTION_PAUSE, N_("paused"), N_("cannot pause '%s'"),
+     call_pause_toggle},
+    {NV_DOMAIN_OP_MANAGED_SAVE, NV_ACTION_MANAGED_SAVE, N_("saved"), N_("cannot save '%s'"),
+     call_needs_job},
+    {NV_DOMAIN_OP_AUTOSTART_ON, NV_ACTION_COUNT, N_("autostart on for"),
+     N_("cannot turn autostart on for '%s'"), call_autostart_on},
+    {NV_DOMAIN_OP_AUTOSTART_OFF, NV_ACTION_COUNT, N_("autostart off for"),
+     N_("cannot turn autostart off for '%s'"), call_autostart_off},
+    {NV_DOMAIN_OP_AUTOSTART_TOGGLE, NV_ACTION_AUTOSTART, N_("autostart on for"),
+     N_("cannot turn autostart on for '%s'"), NULL},
+};
+
+/* The table is in the enum's order, so an operation is its own index. */
+G_STATIC_ASSERT(G_N_ELEMENTS(domain_ops) == NV_DOMAIN_OP_AUTOSTART_TOGGLE + 1);
+
+const char *nv_domain_op_verb(NvDomainOp op)
+{
+    g_return_val_if_fail((guint)op < G_N_ELEMENTS(domain_ops), "");
+    return _(domain_ops[op].verb);
+}
+
+gboolean nv_domain_op_for_action(NvAction action, NvDomainOp *op)
+{
+    for (guint i = 0; action != NV_ACTION_COUNT && i < G_N_ELEMENTS(domain_ops); i++) {
+        if (domain_ops[i].action == action) {
+            *op = domain_ops[i].op;
+            return TRUE;
+        }
     }
-    return g_strdup(name);
+    return FALSE;
 }
 
 /* One domain, on the worker. Returns TRUE when it needs a job instead (left pending). */
 static gboolean op_one(virDomainPtr dom, NvDomainOp op, NvOpResult *r)
 {
+    g_assert(domain_ops[op].op == op && domain_ops[op].call); /* a toggle is resolved before */
     const char *note = NULL;
-    int rc = 0;
-    switch (op) {
-    case NV_DOMAIN_OP_START:
-        /* virDomainCreate restores a managed save by itself, which takes as long as reading
-         * the guest's memory back: run that as a job. */
-        if (virDomainHasManagedSaveImage(dom, 0) > 0 && virDomainIsActive(dom) == 0)
-            return TRUE;
-        rc = virDomainCreate(dom);
-        break;
-    case NV_DOMAIN_OP_MANAGED_SAVE:
+    int rc = domain_ops[op].call(dom, r, &note);
+    if (rc == OP_NEEDS_JOB)
         return TRUE;
-    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
-        rc = acpi_call(dom, FALSE, &note);
-        break;
-    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
-        rc = virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT);
-        break;
-    case NV_DOMAIN_OP_REBOOT:
-        rc = acpi_call(dom, TRUE, &note);
-        break;
-    case NV_DOMAIN_OP_RESET:
-        rc = virDomainReset(dom, 0);
-        break;
-    case NV_DOMAIN_OP_FORCE_OFF:
-        rc = virDomainDestroy(dom);
-        break;
-    case NV_DOMAIN_OP_SUSPEND:
-        rc = virDomainSuspend(dom);
-        break;
-    case NV_DOMAIN_OP_RESUME:
-        rc = virDomainResume(dom);
-        break;
-    case NV_DOMAIN_OP_PAUSE_TOGGLE: {
-        int state = 0, reason = 0;
-        gboolean paused =
-            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED;
-        r->did = paused ? NV_DOMAIN_OP_RESUME : NV_DOMAIN_OP_SUSPEND;
-        rc = paused ? virDomainResume(dom) : virDomainSuspend(dom);
-        break;
-    }
-    case NV_DOMAIN_OP_AUTOSTART_ON:
-    case NV_DOMAIN_OP_AUTOSTART_OFF:
-        rc = virDomainSetAutostart(dom, op == NV_DOMAIN_OP_AUTOSTART_ON);
-        break;
-    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
-        g_assert_not_reached(); /* resolved to ON or OFF before */
-    }
     if (rc < 0) {
         g_autoptr(GError) err = NULL;
-        g_autofree char *prefix = failure_prefix(r->did, r->name);
-        nv_set_virt_error(&err, "%s", prefix);
+        /* The failure texts of the table are literals with one %s each, for the name. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        nv_set_virt_error(&err, _(domain_ops[r->did].failure), r->name);
+#pragma GCC diagnostic pop
         result_fail(r, err);
     } else {
         result_ok(r, note);
