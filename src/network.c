@@ -766,16 +766,15 @@ void nv_net_info_free(NvNetInfo *info)
 
 NvNetInfo *nv_net_info_from_xml(const char *xml, GError **err)
 {
-    xmlDocPtr doc = read_doc(xml, _("network"), err);
+    g_autoptr(xmlDoc) doc = read_doc(xml, _("network"), err);
     if (!doc)
         return NULL;
     NvNetInfo *info = g_new0(NvNetInfo, 1);
     info->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_host_free);
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o = nv_xml_xpath_nodes(ctx, "/network/domain/@name");
-    info->domain = o ? nv_xml_node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
-    xmlXPathFreeObject(o);
-    o = nv_xml_xpath_nodes(ctx, "/network/ip/dhcp/host");
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
+    g_autoptr(xmlXPathObject) name = nv_xml_xpath_nodes(ctx, "/network/domain/@name");
+    info->domain = name ? nv_xml_node_text(name->nodesetval->nodeTab[0]) : g_strdup("");
+    g_autoptr(xmlXPathObject) o = nv_xml_xpath_nodes(ctx, "/network/ip/dhcp/host");
     for (int i = 0; o && i < o->nodesetval->nodeNr; i++) {
         xmlNodePtr n = o->nodesetval->nodeTab[i];
         NvNetHost *h = g_new0(NvNetHost, 1);
@@ -784,29 +783,23 @@ NvNetInfo *nv_net_info_from_xml(const char *xml, GError **err)
         h->name = nv_xml_node_attr(n, "name");
         g_ptr_array_add(info->hosts, h);
     }
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
     return info;
 }
 
 gboolean nv_net_domain_uses(const char *domain_xml, const char *network)
 {
-    xmlDocPtr doc = read_doc(domain_xml, _("domain"), NULL);
+    g_autoptr(xmlDoc) doc = read_doc(domain_xml, _("domain"), NULL);
     if (!doc)
         return FALSE;
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
     /* The network's name is compared as a string, never put into the XPath. */
-    xmlXPathObjectPtr o =
+    g_autoptr(xmlXPathObject) o =
         nv_xml_xpath_nodes(ctx, "/domain/devices/interface[@type='network']/source/@network");
     gboolean uses = FALSE;
     for (int i = 0; o && i < o->nodesetval->nodeNr && !uses; i++) {
         g_autofree char *name = nv_xml_node_text(o->nodesetval->nodeTab[i]);
         uses = strcmp(name, network) == 0;
     }
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
     return uses;
 }
 
@@ -915,16 +908,12 @@ static void done_refresh(NvConn *conn, gpointer data, const GError *err)
 /* The name the XML gives, "" when none: what the worker checks is what libvirt defines. */
 static char *xml_network_name(const char *xml)
 {
-    xmlDocPtr doc = read_doc(xml, "network", NULL);
+    g_autoptr(xmlDoc) doc = read_doc(xml, "network", NULL);
     if (!doc)
         return g_strdup("");
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o = nv_xml_xpath_nodes(ctx, "/network/name");
-    char *name = o ? nv_xml_node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
-    return name;
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
+    g_autoptr(xmlXPathObject) o = nv_xml_xpath_nodes(ctx, "/network/name");
+    return o ? nv_xml_node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
 }
 
 void nv_network_create(NvConn *conn, const char *xml, gboolean autostart, NvNetDoneFunc done,

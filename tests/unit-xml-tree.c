@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "hostile-xml.h"
 #include "xml-tree.h"
 
 #define FAILURE "cannot read test XML"
@@ -96,20 +97,6 @@ START_TEST(test_size_cap)
     assert_refused(over, "the document is larger than 16 MiB");
 }
 END_TEST
-
-#define LAUGHS                                                                                     \
-    "<!DOCTYPE domain [\n"                                                                         \
-    " <!ENTITY lol 'lol'>\n"                                                                       \
-    " <!ENTITY lol1 '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>\n"                       \
-    " <!ENTITY lol2 '&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;'>\n"             \
-    " <!ENTITY lol3 '&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;'>\n"             \
-    " <!ENTITY lol4 '&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;'>\n"             \
-    " <!ENTITY lol5 '&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;'>\n"             \
-    " <!ENTITY lol6 '&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;'>\n"             \
-    " <!ENTITY lol7 '&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;'>\n"             \
-    " <!ENTITY lol8 '&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;'>\n"             \
-    " <!ENTITY lol9 '&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;'>\n"             \
-    "]>\n"
 
 START_TEST(test_billion_laughs_refused)
 {
