@@ -12,21 +12,6 @@
 #include "xml-read.h"
 #include "virt-util.h"
 
-void nv_set_virt_error(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *prefix = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-
-    virErrorPtr e = virGetLastError();
-    int code = NV_ERROR_LIBVIRT;
-    if (e && e->code == VIR_ERR_NO_SUPPORT)
-        code = NV_ERROR_NO_SUPPORT;
-    const char *msg = e && e->message ? e->message : _("unknown libvirt error");
-    g_set_error(err, NV_ERROR, code, "%s: %s", prefix, msg);
-}
-
 virConnectPtr nv_virt_open(const char *uri, gboolean readonly, GError **err)
 {
     virConnectPtr conn = readonly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
@@ -529,7 +514,7 @@ GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *title_cache,
 
 NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, GError **err)
 {
-    virDomainPtr dom = virDomainLookupByUUIDString(conn, uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(conn, uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), uuid);
         return NULL;
@@ -539,7 +524,6 @@ NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, G
     char *xml = virDomainGetXMLDesc(dom, 0);
     if (!xml) {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), dom_name);
-        virDomainFree(dom);
         return NULL;
     }
     NvDomainDetails *det = nv_xml_domain_details(xml, err);
@@ -556,7 +540,6 @@ NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, G
         det->persistent = persistent < 0 ? -1 : persistent;
         virResetLastError();
     }
-    virDomainFree(dom);
     return det;
 }
 
@@ -643,7 +626,7 @@ static NvVolume *volume_from_virt(virStorageVolPtr v)
 
 GPtrArray *nv_fetch_volumes(virConnectPtr conn, const char *pool_name, GError **err)
 {
-    virStoragePoolPtr pool = virStoragePoolLookupByName(conn, pool_name);
+    g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(conn, pool_name);
     if (!pool) {
         nv_set_virt_error(err, _("cannot find pool '%s'"), pool_name);
         return NULL;
@@ -651,14 +634,12 @@ GPtrArray *nv_fetch_volumes(virConnectPtr conn, const char *pool_name, GError **
     if (virStoragePoolIsActive(pool) == 0) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
                     _("pool '%s' is not active: start it to list its volumes"), pool_name);
-        virStoragePoolFree(pool);
         return NULL;
     }
     virStorageVolPtr *vols = NULL;
     int n = virStoragePoolListAllVolumes(pool, &vols, 0);
     if (n < 0) {
         nv_set_virt_error(err, _("cannot list the volumes of '%s'"), pool_name);
-        virStoragePoolFree(pool);
         return NULL;
     }
     GPtrArray *out = g_ptr_array_new_full(n, (GDestroyNotify)nv_volume_free);
@@ -668,7 +649,6 @@ GPtrArray *nv_fetch_volumes(virConnectPtr conn, const char *pool_name, GError **
         virStorageVolFree(vols[i]);
     }
     free(vols);
-    virStoragePoolFree(pool);
     g_ptr_array_sort(out, compare_volumes);
     return out;
 }

@@ -45,7 +45,5 @@ GPtrArray *nv_fetch_networks(virConnectPtr conn, GError **err);
 GPtrArray *nv_fetch_ifaces(virConnectPtr conn, GError **err);
 NvHost *nv_fetch_host(virConnectPtr conn, GError **err);
 
-/* Sets `err` from libvirt's last error: "<prefix>: <libvirt's message>". */
-void nv_set_virt_error(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Opens a connection (read-only when asked), with libvirt's error in `err` on failure. */
 virConnectPtr nv_virt_open(const char *uri, gboolean readonly, GError **err);

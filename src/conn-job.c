@@ -8,7 +8,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "i18n.h"
 #include "text.h"
 
@@ -396,7 +396,7 @@ static char *own_connection_uri(virConnectPtr vconn)
 static gboolean prepare_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NvJob *job = data;
-    virDomainPtr dom = NULL;
+    g_autoptr(virDomain) dom = NULL;
     if (job->uuid) {
         dom = virDomainLookupByUUIDString(vconn, job->uuid);
         if (!dom) {
@@ -406,12 +406,10 @@ static gboolean prepare_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     if (virConnectRef(vconn) < 0) {
         nv_set_virt_error(err, _("cannot start %s"), job->label);
-        if (dom)
-            virDomainFree(dom);
         return FALSE;
     }
     job->vconn = vconn;
-    job->dom = dom;
+    job->dom = g_steal_pointer(&dom);
     job->uri = own_connection_uri(vconn);
     return TRUE;
 }

@@ -12,7 +12,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "i18n.h"
 
 #define NV_CONSOLE_READ_CHUNK (64 * 1024)
@@ -716,7 +716,7 @@ static void open_job_free(gpointer data)
 static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     OpenJob *job = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, job->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, job->uuid);
     if (dom == NULL) {
         virErrorPtr e = virGetLastError();
         /* A transient domain disappears when it stops; it may be created again. */
@@ -728,7 +728,6 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
     if (job->st == NULL) {
         job->outcome = NV_CONSOLE_FAILED;
         nv_set_virt_error(err, _("cannot open the console"));
-        virDomainFree(dom);
         return FALSE;
     }
     unsigned flags = job->force ? VIR_DOMAIN_CONSOLE_FORCE : VIR_DOMAIN_CONSOLE_SAFE;
@@ -751,10 +750,8 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
         } else {
             job->outcome = NV_CONSOLE_FAILED;
         }
-        virDomainFree(dom);
         return FALSE;
     }
-    virDomainFree(dom);
     return TRUE;
 }
 

@@ -13,13 +13,11 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
 #include "i18n.h"
 #include "names.h"
 #include "conn-job-virt.h"
 #include "virt-util.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+#include "xml-tree.h"
 
 /* ---- results and summaries ---- */
 
@@ -31,36 +29,6 @@ void nv_op_result_free(NvOpResult *r)
     g_free(r->name);
     g_free(r->message);
     g_free(r);
-}
-
-const char *nv_domain_op_verb(NvDomainOp op)
-{
-    switch (op) {
-    case NV_DOMAIN_OP_START:
-        return _("started");
-    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
-    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
-        return _("shutting down");
-    case NV_DOMAIN_OP_REBOOT:
-        return _("rebooting");
-    case NV_DOMAIN_OP_RESET:
-        return _("reset");
-    case NV_DOMAIN_OP_FORCE_OFF:
-        return _("forced off");
-    case NV_DOMAIN_OP_SUSPEND:
-    case NV_DOMAIN_OP_PAUSE_TOGGLE:
-        return _("paused");
-    case NV_DOMAIN_OP_RESUME:
-        return _("resumed");
-    case NV_DOMAIN_OP_MANAGED_SAVE:
-        return _("saved");
-    case NV_DOMAIN_OP_AUTOSTART_ON:
-    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
-        return _("autostart on for");
-    case NV_DOMAIN_OP_AUTOSTART_OFF:
-        return _("autostart off for");
-    }
-    return "";
 }
 
 char *nv_op_summary(GPtrArray *results)
@@ -185,91 +153,146 @@ static int acpi_call(virDomainPtr dom, gboolean reboot, const char **note)
     return reboot ? virDomainReboot(dom, 0) : virDomainShutdown(dom);
 }
 
-static char *failure_prefix(NvDomainOp did, const char *name)
+/* The calls of the lifecycle operations, on the worker: libvirt's return code, or OP_NEEDS_JOB
+ * when the operation takes long enough to run as a job instead. */
+enum { OP_NEEDS_JOB = 1 };
+
+static int call_start(virDomainPtr dom, NvOpResult *r, const char **note)
 {
-    switch (did) {
-    case NV_DOMAIN_OP_START:
-        return g_strdup_printf(_("cannot start '%s'"), name);
-    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
-    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
-        return g_strdup_printf(_("cannot shut down '%s'"), name);
-    case NV_DOMAIN_OP_REBOOT:
-        return g_strdup_printf(_("cannot reboot '%s'"), name);
-    case NV_DOMAIN_OP_RESET:
-        return g_strdup_printf(_("cannot reset '%s'"), name);
-    case NV_DOMAIN_OP_FORCE_OFF:
-        return g_strdup_printf(_("cannot force off '%s'"), name);
-    case NV_DOMAIN_OP_SUSPEND:
-    case NV_DOMAIN_OP_PAUSE_TOGGLE:
-        return g_strdup_printf(_("cannot pause '%s'"), name);
-    case NV_DOMAIN_OP_RESUME:
-        return g_strdup_printf(_("cannot resume '%s'"), name);
-    case NV_DOMAIN_OP_MANAGED_SAVE:
-        return g_strdup_printf(_("cannot save '%s'"), name);
-    case NV_DOMAIN_OP_AUTOSTART_ON:
-    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
-        return g_strdup_printf(_("cannot turn autostart on for '%s'"), name);
-    case NV_DOMAIN_OP_AUTOSTART_OFF:
-        return g_strdup_printf(_("cannot turn autostart off for '%s'"), name);
+    /* virDomainCreate restores a managed save by itself, which takes as long as reading the
+     * guest's memory back: run that as a job. */
+    if (virDomainHasManagedSaveImage(dom, 0) > 0 && virDomainIsActive(dom) == 0)
+        return OP_NEEDS_JOB;
+    return virDomainCreate(dom);
+}
+
+static int call_needs_job(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return OP_NEEDS_JOB;
+}
+
+static int call_shutdown_acpi(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return acpi_call(dom, FALSE, note);
+}
+
+static int call_shutdown_agent(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT);
+}
+
+static int call_reboot(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return acpi_call(dom, TRUE, note);
+}
+
+static int call_reset(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainReset(dom, 0);
+}
+
+static int call_force_off(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainDestroy(dom);
+}
+
+static int call_suspend(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainSuspend(dom);
+}
+
+static int call_resume(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainResume(dom);
+}
+
+static int call_pause_toggle(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    int state = 0, reason = 0;
+    gboolean paused = virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED;
+    r->did = paused ? NV_DOMAIN_OP_RESUME : NV_DOMAIN_OP_SUSPEND;
+    return paused ? virDomainResume(dom) : virDomainSuspend(dom);
+}
+
+static int call_autostart_on(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainSetAutostart(dom, 1);
+}
+
+static int call_autostart_off(virDomainPtr dom, NvOpResult *r, const char **note)
+{
+    return virDomainSetAutostart(dom, 0);
+}
+
+typedef int (*OpCall)(virDomainPtr dom, NvOpResult *r, const char **note);
+
+/* Every lifecycle operation: the key action that runs it (NV_ACTION_COUNT: none of its own),
+ * the verb of its summary, the start of its failure message and its call. */
+static const struct {
+    NvDomainOp op;
+    NvAction action;
+    const char *verb;    /* N_() */
+    const char *failure; /* N_(), with the domain's name */
+    OpCall call;         /* NULL: resolved to another operation before it runs */
+} domain_ops[] = {
+    {NV_DOMAIN_OP_START, NV_ACTION_START, N_("started"), N_("cannot start '%s'"), call_start},
+    {NV_DOMAIN_OP_SHUTDOWN_ACPI, NV_ACTION_SHUTDOWN, N_("shutting down"),
+     N_("cannot shut down '%s'"), call_shutdown_acpi},
+    {NV_DOMAIN_OP_SHUTDOWN_AGENT, NV_ACTION_COUNT, N_("shutting down"), N_("cannot shut down '%s'"),
+     call_shutdown_agent},
+    {NV_DOMAIN_OP_REBOOT, NV_ACTION_REBOOT, N_("rebooting"), N_("cannot reboot '%s'"), call_reboot},
+    {NV_DOMAIN_OP_RESET, NV_ACTION_RESET, N_("reset"), N_("cannot reset '%s'"), call_reset},
+    {NV_DOMAIN_OP_FORCE_OFF, NV_ACTION_FORCE_OFF, N_("forced off"), N_("cannot force off '%s'"),
+     call_force_off},
+    {NV_DOMAIN_OP_SUSPEND, NV_ACTION_COUNT, N_("paused"), N_("cannot pause '%s'"), call_suspend},
+    {NV_DOMAIN_OP_RESUME, NV_ACTION_COUNT, N_("resumed"), N_("cannot resume '%s'"), call_resume},
+    {NV_DOMAIN_OP_PAUSE_TOGGLE, NV_ACTION_PAUSE, N_("paused"), N_("cannot pause '%s'"),
+     call_pause_toggle},
+    {NV_DOMAIN_OP_MANAGED_SAVE, NV_ACTION_MANAGED_SAVE, N_("saved"), N_("cannot save '%s'"),
+     call_needs_job},
+    {NV_DOMAIN_OP_AUTOSTART_ON, NV_ACTION_COUNT, N_("autostart on for"),
+     N_("cannot turn autostart on for '%s'"), call_autostart_on},
+    {NV_DOMAIN_OP_AUTOSTART_OFF, NV_ACTION_COUNT, N_("autostart off for"),
+     N_("cannot turn autostart off for '%s'"), call_autostart_off},
+    {NV_DOMAIN_OP_AUTOSTART_TOGGLE, NV_ACTION_AUTOSTART, N_("autostart on for"),
+     N_("cannot turn autostart on for '%s'"), NULL},
+};
+
+/* The table is in the enum's order, so an operation is its own index. */
+G_STATIC_ASSERT(G_N_ELEMENTS(domain_ops) == NV_DOMAIN_OP_AUTOSTART_TOGGLE + 1);
+
+const char *nv_domain_op_verb(NvDomainOp op)
+{
+    g_return_val_if_fail((guint)op < G_N_ELEMENTS(domain_ops), "");
+    return _(domain_ops[op].verb);
+}
+
+gboolean nv_domain_op_for_action(NvAction action, NvDomainOp *op)
+{
+    for (guint i = 0; action != NV_ACTION_COUNT && i < G_N_ELEMENTS(domain_ops); i++) {
+        if (domain_ops[i].action == action) {
+            *op = domain_ops[i].op;
+            return TRUE;
+        }
     }
-    return g_strdup(name);
+    return FALSE;
 }
 
 /* One domain, on the worker. Returns TRUE when it needs a job instead (left pending). */
 static gboolean op_one(virDomainPtr dom, NvDomainOp op, NvOpResult *r)
 {
+    g_assert(domain_ops[op].op == op && domain_ops[op].call); /* a toggle is resolved before */
     const char *note = NULL;
-    int rc = 0;
-    switch (op) {
-    case NV_DOMAIN_OP_START:
-        /* virDomainCreate restores a managed save by itself, which takes as long as reading
-         * the guest's memory back: run that as a job. */
-        if (virDomainHasManagedSaveImage(dom, 0) > 0 && virDomainIsActive(dom) == 0)
-            return TRUE;
-        rc = virDomainCreate(dom);
-        break;
-    case NV_DOMAIN_OP_MANAGED_SAVE:
+    int rc = domain_ops[op].call(dom, r, &note);
+    if (rc == OP_NEEDS_JOB)
         return TRUE;
-    case NV_DOMAIN_OP_SHUTDOWN_ACPI:
-        rc = acpi_call(dom, FALSE, &note);
-        break;
-    case NV_DOMAIN_OP_SHUTDOWN_AGENT:
-        rc = virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT);
-        break;
-    case NV_DOMAIN_OP_REBOOT:
-        rc = acpi_call(dom, TRUE, &note);
-        break;
-    case NV_DOMAIN_OP_RESET:
-        rc = virDomainReset(dom, 0);
-        break;
-    case NV_DOMAIN_OP_FORCE_OFF:
-        rc = virDomainDestroy(dom);
-        break;
-    case NV_DOMAIN_OP_SUSPEND:
-        rc = virDomainSuspend(dom);
-        break;
-    case NV_DOMAIN_OP_RESUME:
-        rc = virDomainResume(dom);
-        break;
-    case NV_DOMAIN_OP_PAUSE_TOGGLE: {
-        int state = 0, reason = 0;
-        gboolean paused =
-            virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED;
-        r->did = paused ? NV_DOMAIN_OP_RESUME : NV_DOMAIN_OP_SUSPEND;
-        rc = paused ? virDomainResume(dom) : virDomainSuspend(dom);
-        break;
-    }
-    case NV_DOMAIN_OP_AUTOSTART_ON:
-    case NV_DOMAIN_OP_AUTOSTART_OFF:
-        rc = virDomainSetAutostart(dom, op == NV_DOMAIN_OP_AUTOSTART_ON);
-        break;
-    case NV_DOMAIN_OP_AUTOSTART_TOGGLE:
-        g_assert_not_reached(); /* resolved to ON or OFF before */
-    }
     if (rc < 0) {
         g_autoptr(GError) err = NULL;
-        g_autofree char *prefix = failure_prefix(r->did, r->name);
-        nv_set_virt_error(&err, "%s", prefix);
+        /* The failure texts of the table are literals with one %s each, for the name. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        nv_set_virt_error(&err, _(domain_ops[r->did].failure), r->name);
+#pragma GCC diagnostic pop
         result_fail(r, err);
     } else {
         result_ok(r, note);
@@ -507,18 +530,17 @@ static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
     const char *new_name = r->text;
     if (!nv_domain_name_check(NULL, r->uuid, new_name, err))
         return FALSE;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, r->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, r->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), r->uuid);
         return FALSE;
     }
     g_autofree char *old = g_strdup(virDomainGetName(dom));
     gboolean ok = FALSE;
-    virDomainPtr other = virDomainLookupByName(vconn, new_name);
+    g_autoptr(virDomain) other = virDomainLookupByName(vconn, new_name);
     if (other) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("a domain named '%s' exists already"),
                     new_name);
-        virDomainFree(other);
     } else if (virDomainIsActive(dom) == 1) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
                     _("cannot rename '%s': shut it off first (only a stopped domain can be "
@@ -529,7 +551,6 @@ static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
     } else {
         ok = TRUE;
     }
-    virDomainFree(dom);
     return ok;
 }
 
@@ -542,36 +563,10 @@ void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name, NvAc
 
 /* ---- reading disks out of domain XML ---- */
 
+/* NULL for a document that cannot be read: its disks are then simply not known. */
 static xmlDoc *parse_xml(const char *xml)
 {
-    if (!xml)
-        return NULL;
-    return xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-}
-
-static xmlNode *child(xmlNode *parent, const char *name)
-{
-    for (xmlNode *n = parent ? parent->children : NULL; n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
-            return n;
-    return NULL;
-}
-
-static char *attr(xmlNode *n, const char *name)
-{
-    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
-    char *out = g_strdup(v ? (const char *)v : NULL);
-    xmlFree(v);
-    return out;
-}
-
-static char *text_of(xmlNode *n)
-{
-    xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
-    char *out = v ? g_strstrip(g_strdup((const char *)v)) : NULL;
-    xmlFree(v);
-    return out;
+    return nv_xml_parse(xml, NV_XML_PARSE_DEFAULT, _("cannot read domain XML"), NULL);
 }
 
 /* Keys that name what a <source> element points at: its path, and "vol:pool/name" for a
@@ -580,12 +575,12 @@ static void source_keys(xmlNode *source, GPtrArray *keys)
 {
     static const char *const path_attrs[] = {"file", "dev", "dir", NULL};
     for (guint i = 0; path_attrs[i]; i++) {
-        g_autofree char *path = attr(source, path_attrs[i]);
+        g_autofree char *path = nv_xml_node_attr_or_null(source, path_attrs[i]);
         if (path && *path)
             g_ptr_array_add(keys, g_strdup(path));
     }
-    g_autofree char *pool = attr(source, "pool");
-    g_autofree char *volume = attr(source, "volume");
+    g_autofree char *pool = nv_xml_node_attr_or_null(source, "pool");
+    g_autofree char *volume = nv_xml_node_attr_or_null(source, "volume");
     if (pool && volume)
         g_ptr_array_add(keys, g_strdup_printf("vol:%s/%s", pool, volume));
 }
@@ -609,7 +604,7 @@ static xmlNode *devices_of(xmlDoc *doc)
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root || strcmp((const char *)root->name, "domain") != 0)
         return NULL;
-    return child(root, "devices");
+    return nv_xml_child_element(root, "devices");
 }
 
 /* Adds key -> domain name for every storage the domain's disks use. */
@@ -618,7 +613,7 @@ static void collect_users(const char *xml, const char *name, GHashTable *users)
     g_autoptr(xmlDoc) doc = parse_xml(xml);
     xmlNode *devices = devices_of(doc);
     for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
-        if (d->type != XML_ELEMENT_NODE || strcmp((const char *)d->name, "disk") != 0)
+        if (!nv_xml_is_element(d, "disk"))
             continue;
         g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
         disk_keys_deep(d, keys);
@@ -675,21 +670,22 @@ static void plan_add_disks(NvDeletePlan *plan, const char *xml)
     g_autoptr(xmlDoc) doc = parse_xml(xml);
     xmlNode *devices = devices_of(doc);
     for (xmlNode *n = devices ? devices->children : NULL; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "disk") != 0)
+        if (!nv_xml_is_element(n, "disk"))
             continue;
-        xmlNode *source = child(n, "source");
-        g_autofree char *device = attr(n, "device");
-        g_autofree char *target = attr(child(n, "target"), "dev");
+        xmlNode *source = nv_xml_child_element(n, "source");
+        g_autofree char *device = nv_xml_node_attr_or_null(n, "device");
+        g_autofree char *target =
+            nv_xml_node_attr_or_null(nv_xml_child_element(n, "target"), "dev");
         g_autofree char *path = NULL;
         static const char *const path_attrs[] = {"file", "dev", "dir", NULL};
         for (guint i = 0; !path && path_attrs[i]; i++)
-            path = attr(source, path_attrs[i]);
+            path = nv_xml_node_attr_or_null(source, path_attrs[i]);
         NvDeleteDisk *d = g_new0(NvDeleteDisk, 1);
         d->device = g_strdup(device ? device : "disk");
         d->target = g_strdup(target ? target : "");
         d->path = g_strdup(path ? path : "");
-        d->pool = attr(source, "pool");
-        d->volume = attr(source, "volume");
+        d->pool = nv_xml_node_attr_or_null(source, "pool");
+        d->volume = nv_xml_node_attr_or_null(source, "volume");
         if (!d->pool || !d->volume) {
             g_clear_pointer(&d->pool, g_free);
             g_clear_pointer(&d->volume, g_free);
@@ -712,12 +708,10 @@ static void plan_add_disks(NvDeletePlan *plan, const char *xml)
  * names pool and volume, the volume's path. */
 static void plan_resolve_volume(virConnectPtr vconn, NvDeleteDisk *d)
 {
-    virStorageVolPtr vol = NULL;
+    g_autoptr(virStorageVol) vol = NULL;
     if (d->pool) {
-        virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, d->pool);
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(vconn, d->pool);
         vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
-        if (pool)
-            virStoragePoolFree(pool);
         char *path = vol ? virStorageVolGetPath(vol) : NULL;
         if (path) {
             g_free(d->path);
@@ -730,15 +724,12 @@ static void plan_resolve_volume(virConnectPtr vconn, NvDeleteDisk *d)
         }
     } else if (*d->path) {
         vol = virStorageVolLookupByPath(vconn, d->path);
-        virStoragePoolPtr pool = vol ? virStoragePoolLookupByVolume(vol) : NULL;
+        g_autoptr(virStoragePool) pool = vol ? virStoragePoolLookupByVolume(vol) : NULL;
         if (pool) {
             d->pool = g_strdup(virStoragePoolGetName(pool));
             d->volume = g_strdup(virStorageVolGetName(vol));
-            virStoragePoolFree(pool);
         }
     }
-    if (vol)
-        virStorageVolFree(vol);
     /* A path in no pool is the common case of "not a volume", not an error. */
     virResetLastError();
 }
@@ -809,7 +800,7 @@ static void plan_call_free(PlanCall *c)
 static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     PlanCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
         return FALSE;
@@ -824,7 +815,6 @@ static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
     char *xml = virDomainGetXMLDesc(dom, 0);
     if (!xml) {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), plan->name);
-        virDomainFree(dom);
         return FALSE;
     }
     plan_add_disks(plan, xml);
@@ -833,7 +823,6 @@ static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
         plan_add_disks(plan, xml);
         free(xml);
     }
-    virDomainFree(dom);
     virResetLastError();
 
     g_autoptr(GHashTable) users = other_users(vconn, c->uuid, err);
@@ -930,8 +919,8 @@ static void delete_volume(virConnectPtr vconn, Doomed *d, NvDeleteResult *res)
         return;
     }
     g_autofree char *what = g_strdup_printf("%s/%s", d->pool, d->volume);
-    virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, d->pool);
-    virStorageVolPtr vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
+    g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(vconn, d->pool);
+    g_autoptr(virStorageVol) vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
     if (!vol || virStorageVolDelete(vol, 0) < 0) {
         g_autoptr(GError) e = NULL;
         nv_set_virt_error(&e, _("cannot delete volume %s"), what);
@@ -939,17 +928,13 @@ static void delete_volume(virConnectPtr vconn, Doomed *d, NvDeleteResult *res)
     } else {
         g_ptr_array_add(res->deleted, g_steal_pointer(&what));
     }
-    if (vol)
-        virStorageVolFree(vol);
-    if (pool)
-        virStoragePoolFree(pool);
     virResetLastError();
 }
 
 static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     DeleteCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain '%s'"), c->name);
         return FALSE;
@@ -963,7 +948,6 @@ static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
     /* A transient domain is gone once it is off. */
     if (ok && persistent)
         ok = undefine(dom, c->name, err);
-    virDomainFree(dom);
     if (!ok)
         return FALSE;
     for (guint i = 0; i < c->doomed->len; i++)
@@ -1007,21 +991,13 @@ void nv_domain_delete(NvConn *conn, const NvDeletePlan *plan, const gboolean *re
 
 gboolean nv_domain_xml_identity(const char *xml, char **name, char **uuid, GError **err)
 {
-    g_autoptr(xmlDoc) doc = parse_xml(xml);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root) {
-        const xmlError *e = xmlGetLastError();
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("the XML is not well-formed: %s"),
-                    e && e->message ? g_strstrip(e->message) : _("empty document"));
+    g_autoptr(xmlDoc) doc =
+        nv_xml_parse_root(xml, "domain", NV_XML_PARSE_DEFAULT, _("cannot read domain XML"), err);
+    if (!doc)
         return FALSE;
-    }
-    if (strcmp((const char *)root->name, "domain") != 0) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("the root element is <%s>, not <domain>"),
-                    (const char *)root->name);
-        return FALSE;
-    }
-    *name = text_of(child(root, "name"));
-    *uuid = text_of(child(root, "uuid"));
+    xmlNode *root = xmlDocGetRootElement(doc);
+    *name = nv_xml_node_text_stripped(nv_xml_child_element(root, "name"));
+    *uuid = nv_xml_node_text_stripped(nv_xml_child_element(root, "uuid"));
     return TRUE;
 }
 
@@ -1038,7 +1014,7 @@ static char *uuid_canonical(const char *uuid)
 static gboolean xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     DomainCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
         return FALSE;
@@ -1051,7 +1027,6 @@ static gboolean xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
     } else {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), name);
     }
-    virDomainFree(dom);
     return c->text != NULL;
 }
 
@@ -1102,17 +1077,17 @@ static gboolean same_domain(virDomainPtr dom, const char *xml, GError **err)
 static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     DomainCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
         return FALSE;
     }
     g_autofree char *name = g_strdup(virDomainGetName(dom));
     gboolean ok = same_domain(dom, c->text, err);
-    virDomainFree(dom);
     if (!ok)
         return FALSE;
-    virDomainPtr defined = virDomainDefineXMLFlags(vconn, c->text, VIR_DOMAIN_DEFINE_VALIDATE);
+    g_autoptr(virDomain) defined =
+        virDomainDefineXMLFlags(vconn, c->text, VIR_DOMAIN_DEFINE_VALIDATE);
     /* A driver without schema validation still parses the document. A parse error that
      * happens to be an invalid argument only comes back the same. */
     if (!defined && nv_virt_last_error_is_flags())
@@ -1121,7 +1096,6 @@ static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err
         nv_set_virt_error(err, _("cannot define '%s'"), name);
         return FALSE;
     }
-    virDomainFree(defined);
     return TRUE;
 }
 

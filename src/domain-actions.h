@@ -8,6 +8,7 @@
 
 #include "conn.h"
 #include "conn-job.h"
+#include "keymap-actions.h"
 
 typedef enum {
     NV_DOMAIN_OP_START, /* restores a managed save when there is one */
@@ -59,6 +60,9 @@ void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
 char *nv_op_summary(GPtrArray *results);
 /* "started", "paused", ... (translated). */
 const char *nv_domain_op_verb(NvDomainOp op);
+/* The operation a key action runs on the selected domains (one table in domain-actions.c);
+ * FALSE for an action that is no lifecycle operation. */
+gboolean nv_domain_op_for_action(NvAction action, NvDomainOp *op);
 
 /* Main loop, once; `err` NULL on success. */
 typedef void (*NvActionDoneFunc)(const GError *err, gpointer data);

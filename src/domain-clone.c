@@ -14,7 +14,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "i18n.h"
 #include "names.h"
 #include "conn-job-virt.h"
@@ -22,11 +22,8 @@
 #include "xml-read.h"
 #include "xml-tree.h"
 
-#define NV_CLONE_XML_MAX (16 * 1024 * 1024)
 /* Clones copying at once: more only makes the disks seek. */
 #define NV_CLONE_PARALLEL 3
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 void nv_clone_disk_free(NvCloneDisk *d)
 {
@@ -70,25 +67,9 @@ void nv_clone_plan_free(NvClonePlan *p)
 
 /* ---- the source's XML ---- */
 
-/* Entities stay unexpanded, no DTD or network is read: the document is not trusted. */
 static xmlDoc *parse_domain(const char *xml, GError **err)
 {
-    size_t len = xml ? strnlen(xml, NV_CLONE_XML_MAX + 1) : 0;
-    if (len == 0 || len > NV_CLONE_XML_MAX) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read domain XML: %s"),
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root || doc->intSubset || !nv_xml_is_element(root, "domain") || root->ns) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read domain XML: %s"),
-                    doc ? _("not a <domain> document") : _("malformed document"));
-        xmlFreeDoc(doc);
-        return NULL;
-    }
-    return doc;
+    return nv_xml_parse_root(xml, "domain", NV_XML_PARSE_DEFAULT, _("cannot read domain XML"), err);
 }
 
 static NvCloneDisk *disk_from_node(xmlNode *n)
@@ -522,7 +503,7 @@ static void load_call_free(LoadCall *c)
 
 static void fill_volume(virStorageVolPtr vol, NvCloneDisk *d)
 {
-    virStoragePoolPtr pool = virStoragePoolLookupByVolume(vol);
+    g_autoptr(virStoragePool) pool = virStoragePoolLookupByVolume(vol);
     if (!pool) {
         virResetLastError();
         return;
@@ -544,19 +525,16 @@ static void fill_volume(virStorageVolPtr vol, NvCloneDisk *d)
     }
     free(xml);
     virResetLastError();
-    virStoragePoolFree(pool);
 }
 
 /* Finds the volume behind a disk; a disk that is not one stays unclonable. */
 static void locate_disk(virConnectPtr vconn, NvCloneDisk *d)
 {
-    virStorageVolPtr vol = NULL;
+    g_autoptr(virStorageVol) vol = NULL;
     if (strcmp(d->type, "volume") == 0 && *d->pool) {
-        virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, d->pool);
-        if (pool) {
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(vconn, d->pool);
+        if (pool)
             vol = virStorageVolLookupByName(pool, d->volume);
-            virStoragePoolFree(pool);
-        }
         if (!vol) {
             /* Gone or the pool is down: it cannot be copied. */
             g_free(d->pool);
@@ -565,10 +543,8 @@ static void locate_disk(virConnectPtr vconn, NvCloneDisk *d)
     } else if ((strcmp(d->type, "file") == 0 || strcmp(d->type, "block") == 0) && *d->source) {
         vol = virStorageVolLookupByPath(vconn, d->source);
     }
-    if (vol) {
+    if (vol)
         fill_volume(vol, d);
-        virStorageVolFree(vol);
-    }
     virResetLastError();
 }
 
@@ -616,7 +592,7 @@ static gboolean load_names(virConnectPtr vconn, NvClonePlan *plan, GError **err)
 static gboolean load_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     LoadCall *c = data;
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
         return FALSE;
@@ -629,7 +605,6 @@ static gboolean load_work(virConnectPtr vconn, gpointer data, GError **err)
         xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
     if (!xml) {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), dname);
-        virDomainFree(dom);
         return FALSE;
     }
     virResetLastError();
@@ -642,7 +617,6 @@ static gboolean load_work(virConnectPtr vconn, gpointer data, GError **err)
     if (plan && virDomainGetState(dom, &state, &reason, 0) == 0 && state >= 0 &&
         state < NV_DOMAIN_STATE_COUNT)
         plan->source_state = state;
-    virDomainFree(dom);
     if (!plan)
         return FALSE;
     g_free(plan->source_uuid);
@@ -782,8 +756,8 @@ static gboolean stop_if_cancelled(Task *t, const char *name, GPtrArray *created,
 static virStorageVolPtr copy_volume(virConnectPtr vconn, Task *t, const NvCloneDisk *d,
                                     const char *name, GError **err)
 {
-    virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, d->pool);
-    virStorageVolPtr src = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
+    g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(vconn, d->pool);
+    g_autoptr(virStorageVol) src = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
     virStorageVolPtr vol = NULL;
     if (src) {
         g_autofree char *xml = nv_clone_volume_xml(d, name);
@@ -794,10 +768,6 @@ static virStorageVolPtr copy_volume(virConnectPtr vconn, Task *t, const NvCloneD
         nv_set_virt_error(err, _("cannot copy volume '%s' to '%s' for '%s'"), d->volume, name,
                           ((NvCloneTarget *)t->run->plan->targets->pdata[t->index])->name);
     set_copying(t, NULL, NULL, 0);
-    if (src)
-        virStorageVolFree(src);
-    if (pool)
-        virStoragePoolFree(pool);
     return vol;
 }
 
@@ -830,13 +800,12 @@ static gboolean clone_one(virConnectPtr vconn, virDomainPtr unused, gpointer dat
         return FALSE;
     GError *e = NULL;
     g_autofree char *xml = nv_clone_domain_xml(plan, t->index, paths, &e);
-    virDomainPtr dom = xml ? virDomainDefineXML(vconn, xml) : NULL;
+    g_autoptr(virDomain) dom = xml ? virDomainDefineXML(vconn, xml) : NULL;
     if (!dom) {
         if (!e)
             nv_set_virt_error(&e, _("cannot define '%s'"), target->name);
         return fail_task(err, e, created);
     }
-    virDomainFree(dom);
     return TRUE;
 }
 
@@ -854,16 +823,12 @@ static gboolean clone_poll(virConnectPtr vconn, virDomainPtr unused, gpointer da
     if (total == 0)
         return FALSE;
     if (vol_name) {
-        virStoragePoolPtr pool = virStoragePoolLookupByName(vconn, pool_name);
-        virStorageVolPtr vol = pool ? virStorageVolLookupByName(pool, vol_name) : NULL;
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(vconn, pool_name);
+        g_autoptr(virStorageVol) vol = pool ? virStorageVolLookupByName(pool, vol_name) : NULL;
         virStorageVolInfo info;
         /* Not visible yet right after the copy starts: count it as empty. */
         if (vol && virStorageVolGetInfo(vol, &info) == 0)
             done += MIN(info.allocation, expected);
-        if (vol)
-            virStorageVolFree(vol);
-        if (pool)
-            virStoragePoolFree(pool);
         virResetLastError();
         g_autofree char *have = nv_format_bytes(MIN(done, total));
         g_autofree char *all = nv_format_bytes(total);

@@ -15,17 +15,12 @@
 #include "conn-virt.h"
 #include "error.h"
 #include "conn-fetch.h"
+#include "virt-util.h"
 #include "field.h"
 #include "i18n.h"
 #include "names.h"
 #include "xml-read.h"
 #include "xml-tree.h"
-
-/* libvirt's own documents are far smaller; anything bigger is a mistake or an attack. */
-#define NV_EDIT_XML_MAX (16 * 1024 * 1024)
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
 /* ---- small helpers ---- */
 
@@ -47,18 +42,6 @@ static void secret_free_libvirt(char *s)
     }
 }
 
-static gboolean fail(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean fail(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
-}
-
 static gboolean in_list(const char *s, const char *const *list)
 {
     for (guint i = 0; s && list[i]; i++)
@@ -78,19 +61,19 @@ gboolean nv_edit_valid_listen(const char *listen, GError **err)
         return TRUE;
     g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(listen);
     if (!addr)
-        return fail(err, _("enter an IP address such as 127.0.0.1, 0.0.0.0 or ::1"));
+        return nv_error_invalid(err, _("enter an IP address such as 127.0.0.1, 0.0.0.0 or ::1"));
     return TRUE;
 }
 
 static gboolean valid_path(const char *path, GError **err)
 {
     if (!path || path[0] != '/')
-        return fail(err, _("the path must be absolute (start with /)"));
+        return nv_error_invalid(err, _("the path must be absolute (start with /)"));
     if (!g_utf8_validate(path, -1, NULL) || strlen(path) > 4096)
-        return fail(err, _("the path is not valid UTF-8 or too long"));
+        return nv_error_invalid(err, _("the path is not valid UTF-8 or too long"));
     for (const char *p = path; *p; p++)
         if ((guchar)*p < 32 || *p == 127)
-            return fail(err, _("the path contains control characters"));
+            return nv_error_invalid(err, _("the path contains control characters"));
     return TRUE;
 }
 
@@ -98,7 +81,7 @@ static gboolean valid_target(const char *target, GError **err)
 {
     gsize n = target ? strlen(target) : 0;
     if (n < 3 || n > 16 || strspn(target, "abcdefghijklmnopqrstuvwxyz") != n)
-        return fail(err, _("a target is a device name such as vdb or sda"));
+        return nv_error_invalid(err, _("a target is a device name such as vdb or sda"));
     return TRUE;
 }
 
@@ -107,88 +90,24 @@ static gboolean valid_target(const char *target, GError **err)
 /* `root` is the element the document must have at its root, NULL for any. */
 static xmlDoc *parse_xml(const char *xml, const char *root, GError **err)
 {
-    const char *what = root ? root : "device";
-    size_t len = xml ? strnlen(xml, NV_EDIT_XML_MAX + 1) : 0;
-    if (len == 0 || len > NV_EDIT_XML_MAX) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), what,
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    gboolean saw_dtd = FALSE;
-    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
-    if (!ctxt) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("out of memory"));
-        return NULL;
-    }
-    g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                                              XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                  XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
-    xmlNode *r = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (saw_dtd || !r || r->ns || (root && strcmp((const char *)r->name, root) != 0)) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), what,
-                    saw_dtd ? _("document type declarations are not accepted")
-                            : _("malformed document"));
-        return NULL;
-    }
-    return g_steal_pointer(&doc);
-}
-
-static gboolean is_element(const xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && (!name || strcmp((const char *)n->name, name) == 0);
-}
-
-static xmlNode *child(xmlNode *parent, const char *name)
-{
-    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
-        if (is_element(c, name))
-            return c;
-    return NULL;
+    g_autofree char *failure = g_strdup_printf(_("cannot read <%s> XML"), root ? root : "device");
+    return nv_xml_parse_root(xml, root, NV_XML_PARSE_NO_BLANKS, failure, err);
 }
 
 static xmlNode *ensure_child(xmlNode *parent, const char *name)
 {
-    xmlNode *c = child(parent, name);
+    xmlNode *c = nv_xml_child_element(parent, name);
     return c ? c : xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
-}
-
-/* An attribute's value (g_free it), or NULL. */
-static char *attr(xmlNode *n, const char *name)
-{
-    if (!n)
-        return NULL;
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    if (!v)
-        return NULL;
-    char *out = g_strdup((const char *)v);
-    xmlFree(v);
-    return out;
-}
-
-static gboolean attr_is(xmlNode *n, const char *name, const char *value)
-{
-    g_autofree char *v = attr(n, name);
-    return v && strcmp(v, value) == 0;
 }
 
 static char *child_attr(xmlNode *n, const char *child_name, const char *name)
 {
-    return attr(child(n, child_name), name);
+    return nv_xml_node_attr_or_null(nv_xml_child_element(n, child_name), name);
 }
 
 static void set_attr(xmlNode *n, const char *name, const char *value)
 {
     xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)value);
-}
-
-static char *text_of(xmlNode *n)
-{
-    if (!n)
-        return NULL;
-    xmlChar *v = xmlNodeGetContent(n);
-    char *out = g_strstrip(g_strdup(v ? (const char *)v : ""));
-    xmlFree(v);
-    return out;
 }
 
 /* Replaces the text of an element; xmlNodeSetContent would read '&' as an entity. */
@@ -203,7 +122,7 @@ static void remove_children(xmlNode *parent, const char *name)
     xmlNode *c = parent ? parent->children : NULL;
     while (c) {
         xmlNode *next = c->next;
-        if (is_element(c, name)) {
+        if (nv_xml_is_element(c, name)) {
             xmlUnlinkNode(c);
             xmlFreeNode(c);
         }
@@ -234,8 +153,8 @@ static const char *const boot_devs[] = {"hd", "cdrom", "network", "fd", NULL};
 
 static guint64 scaled_kib(xmlNode *n)
 {
-    g_autofree char *text = text_of(n);
-    g_autofree char *unit = attr(n, "unit");
+    g_autofree char *text = nv_xml_node_text_stripped(n);
+    g_autofree char *unit = nv_xml_node_attr_or_null(n, "unit");
     if (!text || !*text)
         return 0;
     g_autofree char *with_unit = g_strconcat(text, unit ? unit : "", NULL);
@@ -256,9 +175,9 @@ static unsigned uint_of(const char *text)
 /* The key a device is known by in a boot order: a disk's target, a NIC's MAC. */
 static char *boot_key(xmlNode *dev)
 {
-    if (is_element(dev, "disk"))
+    if (nv_xml_is_element(dev, "disk"))
         return child_attr(dev, "target", "dev");
-    if (is_element(dev, "interface"))
+    if (nv_xml_is_element(dev, "interface"))
         return child_attr(dev, "mac", "address");
     return NULL;
 }
@@ -276,21 +195,23 @@ static gint compare_boot(gconstpointer a, gconstpointer b)
 
 static void read_boot(xmlNode *root, NvEditState *s)
 {
-    xmlNode *os = child(root, "os");
+    xmlNode *os = nv_xml_child_element(root, "os");
     for (xmlNode *c = os ? os->children : NULL; c; c = c->next)
-        if (is_element(c, "boot")) {
-            g_autofree char *dev = attr(c, "dev");
+        if (nv_xml_is_element(c, "boot")) {
+            g_autofree char *dev = nv_xml_node_attr_or_null(c, "dev");
             if (dev)
                 g_ptr_array_add(s->boot_order, g_steal_pointer(&dev));
         }
-    xmlNode *menu = child(os, "bootmenu");
-    g_autofree char *enable = attr(menu, "enable");
+    xmlNode *menu = nv_xml_child_element(os, "bootmenu");
+    g_autofree char *enable = nv_xml_node_attr_or_null(menu, "enable");
     s->boot_menu = enable ? strcmp(enable, "yes") == 0 : -1;
     if (s->boot_order->len > 0)
         return;
     g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(BootEntry));
-    for (xmlNode *d = child(root, "devices") ? child(root, "devices")->children : NULL; d;
-         d = d->next) {
+    for (xmlNode *d = nv_xml_child_element(root, "devices")
+                          ? nv_xml_child_element(root, "devices")->children
+                          : NULL;
+         d; d = d->next) {
         g_autofree char *order = child_attr(d, "boot", "order");
         char *key = order ? boot_key(d) : NULL;
         if (key) {
@@ -306,16 +227,18 @@ static void read_boot(xmlNode *root, NvEditState *s)
 
 static void read_vnc(xmlNode *root, NvEditState *s)
 {
-    for (xmlNode *g = child(root, "devices") ? child(root, "devices")->children : NULL; g;
-         g = g->next) {
-        if (!is_element(g, "graphics") || !attr_is(g, "type", "vnc"))
+    for (xmlNode *g = nv_xml_child_element(root, "devices")
+                          ? nv_xml_child_element(root, "devices")->children
+                          : NULL;
+         g; g = g->next) {
+        if (!nv_xml_is_element(g, "graphics") || !nv_xml_attr_is(g, "type", "vnc"))
             continue;
         s->has_vnc = TRUE;
-        char *listen = attr(g, "listen");
+        char *listen = nv_xml_node_attr_or_null(g, "listen");
         if (!listen)
             listen = child_attr(g, "listen", "address");
         s->vnc_listen = listen ? listen : g_strdup("");
-        g_autofree char *pw = attr(g, "passwd");
+        g_autofree char *pw = nv_xml_node_attr_or_null(g, "passwd");
         s->vnc_has_password = pw != NULL;
         if (pw)
             memset(pw, 0, strlen(pw));
@@ -335,21 +258,21 @@ NvEditState *nv_edit_state_from_xml(const char *inactive_xml, const char *live_x
         return NULL;
     xmlNode *root = xmlDocGetRootElement(doc);
     g_autoptr(NvEditState) s = g_new0(NvEditState, 1);
-    s->uuid = text_of(child(root, "uuid"));
-    s->name = text_of(child(root, "name"));
-    s->domain_type = attr(root, "type");
+    s->uuid = nv_xml_node_text_stripped(nv_xml_child_element(root, "uuid"));
+    s->name = nv_xml_node_text_stripped(nv_xml_child_element(root, "name"));
+    s->domain_type = nv_xml_node_attr_or_null(root, "type");
     if (!s->domain_type)
         s->domain_type = g_strdup("");
     s->autostart = -1;
     s->persistent = TRUE;
     s->active = live_xml != NULL;
-    xmlNode *vcpu = child(root, "vcpu");
-    g_autofree char *vtext = text_of(vcpu);
-    g_autofree char *vcur = attr(vcpu, "current");
+    xmlNode *vcpu = nv_xml_child_element(root, "vcpu");
+    g_autofree char *vtext = nv_xml_node_text_stripped(vcpu);
+    g_autofree char *vcur = nv_xml_node_attr_or_null(vcpu, "current");
     s->max_vcpus = uint_of(vtext);
     s->vcpus = vcur ? uint_of(vcur) : s->max_vcpus;
-    s->max_memory_kib = scaled_kib(child(root, "memory"));
-    xmlNode *cur = child(root, "currentMemory");
+    s->max_memory_kib = scaled_kib(nv_xml_child_element(root, "memory"));
+    xmlNode *cur = nv_xml_child_element(root, "currentMemory");
     s->memory_kib = cur ? scaled_kib(cur) : s->max_memory_kib;
     s->boot_order = g_ptr_array_new_with_free_func(g_free);
     read_boot(root, s);
@@ -407,20 +330,21 @@ char *nv_edit_disk_xml(const char *device, const char *bus, const char *target,
 {
     device = or_default(device, "disk");
     if (!in_list(device, disk_devices))
-        return fail(err, _("unknown disk device '%s' (disk or cdrom)"), device), NULL;
+        return nv_error_invalid(err, _("unknown disk device '%s' (disk or cdrom)"), device), NULL;
     if (!in_list(bus, disk_buses))
-        return fail(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)")), NULL;
+        return nv_error_invalid(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)")), NULL;
     if (!valid_target(target, err))
         return NULL;
     format = or_default(format, "raw");
     if (!in_list(format, formats))
-        return fail(err, _("unknown disk format (raw or qcow2)")), NULL;
+        return nv_error_invalid(err, _("unknown disk format (raw or qcow2)")), NULL;
     if (source_type && !(strcmp(source_type, "file") == 0 || strcmp(source_type, "block") == 0))
-        return fail(err, _("a disk source is a file or a block device")), NULL;
+        return nv_error_invalid(err, _("a disk source is a file or a block device")), NULL;
     if (source_type && !valid_path(source, err))
         return NULL;
     if (!source_type && strcmp(device, "disk") == 0)
-        return fail(err, _("a disk needs a source; only a CD/DVD drive can be empty")), NULL;
+        return nv_error_invalid(err, _("a disk needs a source; only a CD/DVD drive can be empty")),
+               NULL;
 
     xmlNode *disk = new_node("disk");
     set_attr(disk, "type", source_type ? source_type : "file");
@@ -440,16 +364,20 @@ char *nv_edit_disk_xml(const char *device, const char *bus, const char *target,
 char *nv_edit_nic_xml(const NvNicSpec *spec, GError **err)
 {
     if (!in_list(spec->type, nic_types))
-        return fail(err, _("a NIC connects to a network, a bridge or a host interface")), NULL;
+        return nv_error_invalid(err,
+                                _("a NIC connects to a network, a bridge or a host interface")),
+               NULL;
     NvNameKind kind = strcmp(spec->type, "network") == 0 ? NV_NAME_NETWORK : NV_NAME_INTERFACE;
     if (!nv_name_check_existing(kind, spec->source, err))
         return NULL;
     const char *model = or_default(spec->model, "virtio");
     if (!in_list(model, nic_models))
-        return fail(err, _("unknown NIC model (virtio, e1000 or rtl8139)")), NULL;
+        return nv_error_invalid(err, _("unknown NIC model (virtio, e1000 or rtl8139)")), NULL;
     const char *mode = or_default(spec->mode, "bridge");
     if (!in_list(mode, direct_modes))
-        return fail(err, _("unknown macvtap mode (bridge, vepa, private or passthrough)")), NULL;
+        return nv_error_invalid(err,
+                                _("unknown macvtap mode (bridge, vepa, private or passthrough)")),
+               NULL;
     g_autofree char *mac = NULL;
     if (spec->mac && *spec->mac && !nv_parse_mac(spec->mac, &mac, err))
         return NULL;
@@ -476,10 +404,10 @@ char *nv_edit_volume_xml(const char *name, guint64 capacity, const char *format,
     if (!nv_name_check(NV_NAME_VOLUME, name, err))
         return NULL;
     if (capacity == 0)
-        return fail(err, _("a new volume needs a size above zero")), NULL;
+        return nv_error_invalid(err, _("a new volume needs a size above zero")), NULL;
     format = or_default(format, "qcow2");
     if (!in_list(format, formats))
-        return fail(err, _("unknown volume format (raw or qcow2)")), NULL;
+        return nv_error_invalid(err, _("unknown volume format (raw or qcow2)")), NULL;
     xmlNode *vol = new_node("volume");
     xmlNewTextChild(vol, NULL, (const xmlChar *)"name", (const xmlChar *)name);
     g_autofree char *cap = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
@@ -539,7 +467,8 @@ static xmlNode *find_boot_device(xmlNode *devices, const char *key)
         if (!k)
             continue;
         /* MACs compare without case: the user may type them either way. */
-        if (is_element(d, "interface") ? g_ascii_strcasecmp(k, key) == 0 : strcmp(k, key) == 0)
+        if (nv_xml_is_element(d, "interface") ? g_ascii_strcasecmp(k, key) == 0
+                                              : strcmp(k, key) == 0)
             return d;
     }
     return NULL;
@@ -552,11 +481,12 @@ static gboolean order_is_devs(const char *const *order, gboolean *devs, GError *
         n_dev += in_list(order[n], boot_devs);
         for (guint j = 0; j < n; j++)
             if (g_ascii_strcasecmp(order[j], order[n]) == 0)
-                return fail(err, _("'%s' appears twice in the boot order"), order[n]);
+                return nv_error_invalid(err, _("'%s' appears twice in the boot order"), order[n]);
     }
     if (n_dev > 0 && n_dev < n)
-        return fail(err, _("a boot order lists either device kinds (hd, cdrom, network, fd) or "
-                           "disk targets and NIC MACs, not both"));
+        return nv_error_invalid(
+            err, _("a boot order lists either device kinds (hd, cdrom, network, fd) or "
+                   "disk targets and NIC MACs, not both"));
     *devs = n == 0 || n_dev == n;
     return TRUE;
 }
@@ -565,7 +495,7 @@ static gboolean order_is_devs(const char *const *order, gboolean *devs, GError *
 static void set_os_boot(xmlNode *os, const char *const *order)
 {
     remove_children(os, "boot");
-    xmlNode *after = child(os, "type");
+    xmlNode *after = nv_xml_child_element(os, "type");
     for (guint i = 0; order[i]; i++) {
         xmlNode *b = new_node("boot");
         set_attr(b, "dev", order[i]);
@@ -581,14 +511,14 @@ static gboolean set_device_boot(xmlNode *devices, const char *const *order, GErr
 {
     for (guint i = 0; order[i]; i++)
         if (!find_boot_device(devices, order[i]))
-            return fail(err, _("no disk or NIC '%s' to boot from"), order[i]);
+            return nv_error_invalid(err, _("no disk or NIC '%s' to boot from"), order[i]);
     g_autoptr(GArray) others = g_array_new(FALSE, FALSE, sizeof(BootEntry));
     for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
-        if (!is_element(d, NULL))
+        if (!nv_xml_is_element(d, NULL))
             continue;
-        if (is_element(d, "disk") || is_element(d, "interface")) {
+        if (nv_xml_is_element(d, "disk") || nv_xml_is_element(d, "interface")) {
             remove_children(d, "boot");
-        } else if (child(d, "boot")) {
+        } else if (nv_xml_child_element(d, "boot")) {
             g_autofree char *o = child_attr(d, "boot", "order");
             BootEntry e = {uint_of(o), (char *)d};
             g_array_append_val(others, e);
@@ -603,7 +533,8 @@ static gboolean set_device_boot(xmlNode *devices, const char *const *order, GErr
     g_array_sort(others, compare_boot);
     for (guint i = 0; i < others->len; i++) {
         g_autofree char *num = g_strdup_printf("%u", n + 1 + i);
-        set_attr(child((xmlNode *)g_array_index(others, BootEntry, i).key, "boot"), "order", num);
+        set_attr(nv_xml_child_element((xmlNode *)g_array_index(others, BootEntry, i).key, "boot"),
+                 "order", num);
     }
     return TRUE;
 }
@@ -611,7 +542,7 @@ static gboolean set_device_boot(xmlNode *devices, const char *const *order, GErr
 static gboolean modify_boot(xmlNode *root, const char *const *order, int menu, GError **err)
 {
     xmlNode *os = ensure_child(root, "os");
-    xmlNode *devices = child(root, "devices");
+    xmlNode *devices = nv_xml_child_element(root, "devices");
     if (order) {
         gboolean devs = TRUE;
         if (!order_is_devs(order, &devs, err))
@@ -715,13 +646,12 @@ static gboolean redefine(Dom *d, ModifyFunc modify, gpointer data, GError **err)
     if (!doc || !modify(xmlDocGetRootElement(doc), data, err))
         return FALSE;
     char *out = doc_to_string(doc);
-    virDomainPtr nd = virDomainDefineXML(d->conn, out);
+    g_autoptr(virDomain) nd = virDomainDefineXML(d->conn, out);
     secret_free(out);
     if (!nd) {
         nv_set_virt_error(err, _("cannot save the new definition of '%s'"), d->name);
         return FALSE;
     }
-    virDomainFree(nd);
     return TRUE;
 }
 
@@ -733,12 +663,13 @@ typedef enum { DEV_ATTACH, DEV_DETACH, DEV_UPDATE } DevOp;
  * by type. */
 static gboolean same_device(xmlNode *a, xmlNode *b)
 {
-    if (!is_element(a, NULL) || !is_element(b, NULL) || strcmp((char *)a->name, (char *)b->name))
+    if (!nv_xml_is_element(a, NULL) || !nv_xml_is_element(b, NULL) ||
+        strcmp((char *)a->name, (char *)b->name))
         return FALSE;
     g_autofree char *ka = NULL, *kb = NULL;
-    if (is_element(a, "graphics")) {
-        ka = attr(a, "type");
-        kb = attr(b, "type");
+    if (nv_xml_is_element(a, "graphics")) {
+        ka = nv_xml_node_attr_or_null(a, "type");
+        kb = nv_xml_node_attr_or_null(b, "type");
     } else {
         ka = boot_key(a);
         kb = boot_key(b);
@@ -778,7 +709,7 @@ static gboolean modify_device(xmlNode *root, gpointer data, GError **err)
         if (!old) {
             if (copy)
                 xmlFreeNode(copy);
-            return fail(err, _("the device is not in the definition"));
+            return nv_error_invalid(err, _("the device is not in the definition"));
         }
         if (copy)
             xmlReplaceNode(old, copy);
@@ -855,11 +786,12 @@ static char *device_xml_in(const char *xml, const char *kind, const char *key, N
     g_autoptr(xmlDoc) doc = parse_xml(xml, "domain", err);
     if (!doc)
         return NULL;
-    xmlNode *devices = child(xmlDocGetRootElement(doc), "devices");
+    xmlNode *devices = nv_xml_child_element(xmlDocGetRootElement(doc), "devices");
     for (xmlNode *dev = devices ? devices->children : NULL; dev; dev = dev->next) {
-        if (!is_element(dev, kind))
+        if (!nv_xml_is_element(dev, kind))
             continue;
-        g_autofree char *k = strcmp(kind, "graphics") == 0 ? attr(dev, "type") : boot_key(dev);
+        g_autofree char *k =
+            strcmp(kind, "graphics") == 0 ? nv_xml_node_attr_or_null(dev, "type") : boot_key(dev);
         if (!k || g_ascii_strcasecmp(k, key) != 0)
             continue;
         if (edit && !edit(dev, data, err))
@@ -977,7 +909,7 @@ static gboolean req_work(virConnectPtr conn, gpointer data, GError **err)
     dom_clear(&d);
     /* NvConn reads failure from the error alone. */
     if (!ok && err && !*err)
-        fail(err, _("the change to '%s' failed"), r->uuid);
+        nv_error_invalid(err, _("the change to '%s' failed"), r->uuid);
     return ok;
 }
 
@@ -1017,7 +949,7 @@ static gboolean run_load(Dom *d, Req *r, GError **err)
     if (ok)
         r->state = nv_edit_state_from_xml(inactive ? inactive : live, live, err);
     else if (!inactive && !live && err && !*err)
-        fail(err, _("'%s' has no definition to read"), d->name);
+        nv_error_invalid(err, _("'%s' has no definition to read"), d->name);
     secret_free(inactive);
     secret_free(live);
     if (!r->state)
@@ -1138,21 +1070,22 @@ static gboolean run_vcpus(Dom *d, Req *r, GError **err)
     unsigned max = r->u2 ? r->u2 : s->max_vcpus;
     unsigned cur = r->u1 ? r->u1 : s->vcpus;
     if (max < 1 || cur < 1)
-        return fail(err, _("a domain needs at least one vCPU"));
+        return nv_error_invalid(err, _("a domain needs at least one vCPU"));
     if (max_hv > 0 && max > (unsigned)max_hv)
-        return fail(err,
-                    ngettext("at most %d vCPU is possible for a '%s' domain on this host",
-                             "at most %d vCPUs are possible for a '%s' domain on this host",
-                             (unsigned)max_hv),
-                    max_hv, s->domain_type);
+        return nv_error_invalid(
+            err,
+            ngettext("at most %d vCPU is possible for a '%s' domain on this host",
+                     "at most %d vCPUs are possible for a '%s' domain on this host",
+                     (unsigned)max_hv),
+            max_hv, s->domain_type);
     if (cur > max)
-        return fail(err,
-                    ngettext("%u vCPU is more than the maximum of %u",
-                             "%u vCPUs is more than the maximum of %u", cur),
-                    cur, max);
+        return nv_error_invalid(err,
+                                ngettext("%u vCPU is more than the maximum of %u",
+                                         "%u vCPUs is more than the maximum of %u", cur),
+                                cur, max);
     if (!d->persistent && r->u2)
-        return fail(err, _("'%s' is transient: it has no definition to change the maximum in"),
-                    d->name);
+        return nv_error_invalid(
+            err, _("'%s' is transient: it has no definition to change the maximum in"), d->name);
     if (d->persistent) {
         /* Raise the maximum before the count and lower it after, so neither step is refused
          * for passing the other. */
@@ -1218,13 +1151,13 @@ static gboolean run_memory(Dom *d, Req *r, GError **err)
     if (cur > max) {
         g_autofree char *c = nv_format_size_input(cur * 1024);
         g_autofree char *m = nv_format_size_input(max * 1024);
-        return fail(err, _("memory %s is more than the maximum of %s"), c, m);
+        return nv_error_invalid(err, _("memory %s is more than the maximum of %s"), c, m);
     }
     if ((guint64)(unsigned long)cur != cur || (guint64)(unsigned long)max != max)
-        return fail(err, _("the memory size is too large for this host's libvirt"));
+        return nv_error_invalid(err, _("the memory size is too large for this host's libvirt"));
     if (!d->persistent && r->k2)
-        return fail(err, _("'%s' is transient: it has no definition to change the maximum in"),
-                    d->name);
+        return nv_error_invalid(
+            err, _("'%s' is transient: it has no definition to change the maximum in"), d->name);
     if (d->persistent) {
         if (r->k2 && max >= s->max_memory_kib && !set_mem_max(d, max, err))
             return FALSE;
@@ -1267,7 +1200,8 @@ static gboolean modify_boot_req(xmlNode *root, gpointer data, GError **err)
 static gboolean run_boot(Dom *d, Req *r, GError **err)
 {
     if (!d->persistent)
-        return fail(err, _("'%s' is transient: it has no definition to change"), d->name);
+        return nv_error_invalid(err, _("'%s' is transient: it has no definition to change"),
+                                d->name);
     GError *inner = NULL;
     if (!redefine(d, modify_boot_req, r, &inner)) {
         g_set_error(err, NV_ERROR, inner->code, _("cannot change the boot order of '%s': %s"),
@@ -1344,7 +1278,7 @@ static gboolean volume_source(virStorageVolPtr vol, const char *name, Source *ou
     } else if (info.type == VIR_STORAGE_VOL_FILE) {
         out->type = g_strdup("file");
     } else {
-        return fail(err, _("volume '%s' is neither a file nor a block device"), name);
+        return nv_error_invalid(err, _("volume '%s' is neither a file nor a block device"), name);
     }
     char *xml = virStorageVolGetXMLDesc(vol, 0);
     g_autoptr(NvVolume) v = nv_volume_new();
@@ -1379,17 +1313,15 @@ static gboolean existing_source(virConnectPtr conn, const NvDiskSpec *spec, Sour
     }
     if (!nv_name_check_existing(NV_NAME_VOLUME, spec->volume, err))
         return FALSE;
-    virStoragePoolPtr pool = open_pool(conn, spec->pool, err);
+    g_autoptr(virStoragePool) pool = open_pool(conn, spec->pool, err);
     if (!pool)
         return FALSE;
-    virStorageVolPtr vol = virStorageVolLookupByName(pool, spec->volume);
-    virStoragePoolFree(pool);
+    g_autoptr(virStorageVol) vol = virStorageVolLookupByName(pool, spec->volume);
     if (!vol) {
         nv_set_virt_error(err, _("cannot find volume '%s' in pool '%s'"), spec->volume, spec->pool);
         return FALSE;
     }
     gboolean ok = volume_source(vol, spec->volume, out, err);
-    virStorageVolFree(vol);
     if (ok && spec->format && *spec->format) {
         g_free(out->format);
         out->format = g_strdup(spec->format);
@@ -1455,16 +1387,17 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
         return FALSE;
     /* Everything that can be checked is checked before a volume is made for the disk. */
     if (!in_list(bus, disk_buses))
-        return fail(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)"));
+        return nv_error_invalid(err, _("unknown disk bus (virtio, sata, scsi, ide or usb)"));
     if (!in_list(device, disk_devices))
-        return fail(err, _("unknown disk device '%s' (disk or cdrom)"), device);
+        return nv_error_invalid(err, _("unknown disk device '%s' (disk or cdrom)"), device);
     if (spec->format && *spec->format && !in_list(spec->format, formats))
-        return fail(err, _("unknown disk format (raw or qcow2)"));
+        return nv_error_invalid(err, _("unknown disk format (raw or qcow2)"));
     g_autofree char *target = spec->target && *spec->target
                                   ? g_strdup(spec->target)
                                   : nv_edit_free_target(bus, (const char *const *)used->pdata);
     if (!target || !valid_target(target, err))
-        return !target ? fail(err, _("no free target name is left on bus %s"), bus) : FALSE;
+        return !target ? nv_error_invalid(err, _("no free target name is left on bus %s"), bus)
+                       : FALSE;
     r->result.detail = g_strdup(target);
     if (spec->kind == NV_DISK_EMPTY) {
         Source none = {0};
@@ -1481,11 +1414,10 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
     g_autofree char *vol_xml = nv_edit_volume_xml(spec->volume, spec->capacity, spec->format, err);
     if (!vol_xml)
         return FALSE;
-    virStoragePoolPtr pool = open_pool(d->conn, spec->pool, err);
+    g_autoptr(virStoragePool) pool = open_pool(d->conn, spec->pool, err);
     if (!pool)
         return FALSE;
-    virStorageVolPtr vol = virStorageVolCreateXML(pool, vol_xml, 0);
-    virStoragePoolFree(pool);
+    g_autoptr(virStorageVol) vol = virStorageVolCreateXML(pool, vol_xml, 0);
     if (!vol) {
         nv_set_virt_error(err, _("cannot create volume '%s' in pool '%s'"), spec->volume,
                           spec->pool);
@@ -1503,7 +1435,6 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
     /* Never leave an orphan: a volume made for this disk goes when the disk does not come. */
     if (!ok)
         delete_new_volume(vol, spec->volume, err);
-    virStorageVolFree(vol);
     return ok;
 }
 
@@ -1535,10 +1466,10 @@ static gboolean run_remove_device(Dom *d, Req *r, const char *kind, const char *
     if (!device_xmls(d, kind, r->s1, NULL, NULL, &cfg, &now, err))
         return FALSE;
     if (!cfg && !now)
-        return fail(err,
-                    strcmp(kind, "disk") == 0 ? _("'%s' has no disk %s")
-                                              : _("'%s' has no NIC with MAC %s"),
-                    d->name, r->s1);
+        return nv_error_invalid(err,
+                                strcmp(kind, "disk") == 0 ? _("'%s' has no disk %s")
+                                                          : _("'%s' has no NIC with MAC %s"),
+                                d->name, r->s1);
     return device_change(d, DEV_DETACH, cfg, now, what, &r->result, err);
 }
 
@@ -1566,9 +1497,9 @@ typedef struct {
 static gboolean set_media(xmlNode *disk, gpointer data, GError **err)
 {
     MediaEdit *m = data;
-    g_autofree char *device = attr(disk, "device");
+    g_autofree char *device = nv_xml_node_attr_or_null(disk, "device");
     if (!device || (strcmp(device, "cdrom") != 0 && strcmp(device, "floppy") != 0))
-        return fail(err, _("only a CD/DVD or floppy drive takes media"));
+        return nv_error_invalid(err, _("only a CD/DVD or floppy drive takes media"));
     remove_children(disk, "source");
     /* The running domain's XML describes the old medium's backing chain too. */
     remove_children(disk, "backingStore");
@@ -1580,7 +1511,7 @@ static gboolean set_media(xmlNode *disk, gpointer data, GError **err)
     set_attr(disk, "type", m->src->type);
     xmlNode *src = new_node("source");
     set_attr(src, strcmp(m->src->type, "block") == 0 ? "dev" : "file", m->src->path);
-    xmlNode *driver = child(disk, "driver");
+    xmlNode *driver = nv_xml_child_element(disk, "driver");
     /* A CD image is read as raw whatever the last one was. */
     if (driver)
         set_attr(driver, "type", "raw");
@@ -1598,7 +1529,7 @@ static gboolean run_media(Dom *d, Req *r, GError **err)
     Source src = {0};
     gboolean have_src = r->flag;
     if (have_src && r->disk.kind != NV_DISK_PATH && r->disk.kind != NV_DISK_VOLUME)
-        return fail(err, _("a drive takes a file or a volume as its medium"));
+        return nv_error_invalid(err, _("a drive takes a file or a volume as its medium"));
     if (have_src && !existing_source(d->conn, &r->disk, &src, err)) {
         source_clear(&src);
         return FALSE;
@@ -1610,7 +1541,7 @@ static gboolean run_media(Dom *d, Req *r, GError **err)
     if (!ok)
         return FALSE;
     if (!cfg && !now)
-        return fail(err, _("'%s' has no drive %s"), d->name, r->s1);
+        return nv_error_invalid(err, _("'%s' has no drive %s"), d->name, r->s1);
     g_autofree char *what =
         g_strdup_printf(have_src ? _("insert media into %s") : _("eject the media of %s"), r->s1);
     return device_change(d, DEV_UPDATE, cfg, now, what, &r->result, err);
@@ -1720,14 +1651,14 @@ static gboolean run_vnc(Dom *d, Req *r, GError **err)
     if (!v.listen && v.value) {
         for (const char *p = v.value; *p; p++)
             if ((guchar)*p < 32 || *p == 127)
-                return fail(err, _("the password contains control characters"));
+                return nv_error_invalid(err, _("the password contains control characters"));
         if (!*v.value || !g_utf8_validate(v.value, -1, NULL))
-            return fail(err, _("the password is empty or not valid UTF-8"));
+            return nv_error_invalid(err, _("the password is empty or not valid UTF-8"));
     }
     char *cfg = NULL, *now = NULL;
     gboolean ok = device_xmls(d, "graphics", "vnc", set_vnc, &v, &cfg, &now, err);
     if (ok && !cfg && !now)
-        ok = fail(err, _("'%s' has no VNC display"), d->name);
+        ok = nv_error_invalid(err, _("'%s' has no VNC display"), d->name);
     if (ok)
         ok = device_change(d, DEV_UPDATE, cfg, now,
                            v.listen ? _("change the VNC listen address")

@@ -11,16 +11,13 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "i18n.h"
 #include "names.h"
 #include "conn-job-virt.h"
 #include "xml-tree.h"
 
 G_DEFINE_QUARK(nv - snapshot - error - quark, nv_snapshot_error)
-
-/* libvirt's snapshot documents embed the whole domain definition; far smaller than this. */
-#define NV_SNAPSHOT_XML_MAX (16 * 1024 * 1024)
 
 void nv_snapshot_free(NvSnapshot *s)
 {
@@ -56,25 +53,9 @@ static NvSnapshotList *list_new(void)
 
 /* ---- reading the XML ---- */
 
-/* Entities stay unexpanded and no DTD or network is read: the document is not trusted. */
 static xmlDoc *parse_doc(const char *xml, const char *root, GError **err)
 {
-    size_t len = xml ? strnlen(xml, NV_SNAPSHOT_XML_MAX + 1) : 0;
-    if (len == 0 || len > NV_SNAPSHOT_XML_MAX) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read snapshot XML: %s"),
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNode *r = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!r || doc->intSubset || !nv_xml_is_element(r, root)) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read snapshot XML: %s"),
-                    doc ? _("not a <domainsnapshot> document") : _("malformed document"));
-        xmlFreeDoc(doc);
-        return NULL;
-    }
-    return doc;
+    return nv_xml_parse_root(xml, root, NV_XML_PARSE_DEFAULT, _("cannot read snapshot XML"), err);
 }
 
 static void read_disks(xmlNode *disks, NvSnapshot *s)
@@ -362,7 +343,7 @@ static gboolean domain_active(virDomainPtr dom)
 static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     Call *c = data;
-    virDomainPtr dom = lookup_domain(vconn, c->uuid, err);
+    g_autoptr(virDomain) dom = lookup_domain(vconn, c->uuid, err);
     if (!dom)
         return FALSE;
     g_autoptr(NvSnapshotList) list = list_new();
@@ -378,7 +359,6 @@ static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
     int n = virDomainListAllSnapshots(dom, &snaps, 0);
     if (n < 0) {
         nv_set_virt_error(err, _("cannot list the snapshots of '%s'"), list->domain);
-        virDomainFree(dom);
         return FALSE;
     }
     gboolean ok = TRUE;
@@ -400,7 +380,6 @@ static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
         virDomainSnapshotFree(snaps[i]);
     }
     free(snaps);
-    virDomainFree(dom);
     if (!ok)
         return FALSE;
     nv_snapshot_arrange(list->snapshots);
@@ -445,7 +424,7 @@ static gboolean create_run(virConnectPtr vconn, virDomainPtr dom, gpointer data,
     gboolean active = domain_active(dom);
     g_autofree char *xml = nv_snapshot_spec_xml(&c->spec);
     unsigned flags = nv_snapshot_spec_flags(&c->spec, active);
-    virDomainSnapshotPtr snap = virDomainSnapshotCreateXML(dom, xml, flags);
+    g_autoptr(virDomainSnapshot) snap = virDomainSnapshotCreateXML(dom, xml, flags);
     if (!snap) {
         nv_set_virt_error(err, _("cannot take snapshot '%s' of '%s'"), c->spec.name, dname);
         /* Its own code, so the UI can offer external files and say why. */
@@ -455,7 +434,6 @@ static gboolean create_run(virConnectPtr vconn, virDomainPtr dom, gpointer data,
         }
         return FALSE;
     }
-    virDomainSnapshotFree(snap);
     return TRUE;
 }
 
@@ -517,7 +495,7 @@ static gboolean revert_run(virConnectPtr vconn, virDomainPtr dom, gpointer data,
 {
     Call *c = data;
     const char *dname = virDomainGetName(dom);
-    virDomainSnapshotPtr snap = lookup_snapshot(dom, c->name, err);
+    g_autoptr(virDomainSnapshot) snap = lookup_snapshot(dom, c->name, err);
     if (!snap)
         return FALSE;
     unsigned flags = c->flag ? VIR_DOMAIN_SNAPSHOT_REVERT_FORCE : 0;
@@ -530,7 +508,6 @@ static gboolean revert_run(virConnectPtr vconn, virDomainPtr dom, gpointer data,
             (*err)->code = NV_SNAPSHOT_ERROR_RISKY;
         }
     }
-    virDomainSnapshotFree(snap);
     return ok;
 }
 
@@ -550,11 +527,11 @@ NvJob *nv_snapshot_revert(NvConn *conn, const char *uuid, const char *domain, co
 static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     Call *c = data;
-    virDomainPtr dom = lookup_domain(vconn, c->uuid, err);
+    g_autoptr(virDomain) dom = lookup_domain(vconn, c->uuid, err);
     if (!dom)
         return FALSE;
     const char *dname = virDomainGetName(dom);
-    virDomainSnapshotPtr snap = lookup_snapshot(dom, c->name, err);
+    g_autoptr(virDomainSnapshot) snap = lookup_snapshot(dom, c->name, err);
     gboolean ok = snap != NULL;
     if (snap) {
         /* Without the flag libvirt moves the children up to this snapshot's parent. */
@@ -565,9 +542,7 @@ static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
                               c->flag ? _("cannot delete snapshot '%s' of '%s' and its children")
                                       : _("cannot delete snapshot '%s' of '%s'"),
                               c->name, dname);
-        virDomainSnapshotFree(snap);
     }
-    virDomainFree(dom);
     return ok;
 }
 

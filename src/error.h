@@ -15,3 +15,7 @@ typedef enum {
 } NvErrorCode;
 
 GQuark nv_error_quark(void);
+
+/* Sets err to NV_ERROR_INVALID with the formatted message and returns FALSE, so that a check
+ * reads `return nv_error_invalid(err, _("..."), ...);`. */
+gboolean nv_error_invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

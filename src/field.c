@@ -47,18 +47,6 @@ struct NvField {
 
 /* ---- parsers ---- */
 
-static gboolean invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean invalid(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
-}
-
 static char *stripped(const char *text)
 {
     return g_strstrip(g_strdup(text ? text : ""));
@@ -69,12 +57,12 @@ gboolean nv_parse_int(const char *text, gint64 min, gint64 max, gint64 *out, GEr
     g_autofree char *s = stripped(text);
     const char *digits = s[0] == '-' || s[0] == '+' ? s + 1 : s;
     if (digits[0] == '\0' || strspn(digits, "0123456789") != strlen(digits))
-        return invalid(err, _("enter a whole number"));
+        return nv_error_invalid(err, _("enter a whole number"));
     gint64 v = 0;
     /* Anything outside 64 bits is out of range as well, so both say the same. */
     if (!g_ascii_string_to_signed(s, 10, G_MININT64, G_MAXINT64, &v, NULL) || v < min || v > max)
-        return invalid(err, _("must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT), min,
-                       max);
+        return nv_error_invalid(
+            err, _("must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT), min, max);
     *out = v;
     return TRUE;
 }
@@ -134,7 +122,7 @@ gboolean nv_parse_size(const char *text, guint64 default_unit, guint64 *bytes, G
 {
     g_autofree char *s = stripped(text);
     if (s[0] == '\0')
-        return invalid(err, _("enter a size, e.g. 512M or 2G"));
+        return nv_error_invalid(err, _("enter a size, e.g. 512M or 2G"));
     gsize int_len = strspn(s, "0123456789");
     const char *p = s + int_len;
     const char *frac = "";
@@ -145,20 +133,20 @@ gboolean nv_parse_size(const char *text, guint64 default_unit, guint64 *bytes, G
         p = frac + frac_len;
     }
     if (int_len + frac_len == 0)
-        return invalid(err, _("a size starts with a number, e.g. 512M or 2G"));
+        return nv_error_invalid(err, _("a size starts with a number, e.g. 512M or 2G"));
     while (*p == ' ' || *p == '\t')
         p++;
     guint64 scale = default_unit;
     if (*p != '\0' && !unit_scale(p, &scale))
-        return invalid(err, _("unknown unit '%s' (K, M, G, T or KB, MB, GB, TB)"), p);
+        return nv_error_invalid(err, _("unknown unit '%s' (K, M, G, T or KB, MB, GB, TB)"), p);
     /* Trailing zeros after the point change nothing. */
     while (frac_len > 0 && frac[frac_len - 1] == '0')
         frac_len--;
     if (frac_len > NV_SIZE_MAX_DECIMALS)
-        return invalid(err, _("too many digits after the point"));
+        return nv_error_invalid(err, _("too many digits after the point"));
     guint64 whole = 0, part = 0;
     if (!digits_value(s, int_len, &whole) || (scale && whole > G_MAXUINT64 / scale))
-        return invalid(err, _("too large"));
+        return nv_error_invalid(err, _("too large"));
     digits_value(frac, frac_len, &part); /* < 10^18: cannot overflow */
     guint64 total = whole * scale;
     if (part > 0) {
@@ -170,13 +158,13 @@ gboolean nv_parse_size(const char *text, guint64 default_unit, guint64 *bytes, G
         guint64 g = gcd64(scale, pow10);
         guint64 den = pow10 / g, mul = scale / g;
         if (part % den != 0)
-            return invalid(err, _("not a whole number of bytes"));
+            return nv_error_invalid(err, _("not a whole number of bytes"));
         guint64 extra = part / den;
         if (mul && extra > G_MAXUINT64 / mul)
-            return invalid(err, _("too large"));
+            return nv_error_invalid(err, _("too large"));
         extra *= mul;
         if (total > G_MAXUINT64 - extra)
-            return invalid(err, _("too large"));
+            return nv_error_invalid(err, _("too large"));
         total += extra;
     }
     *bytes = total;
@@ -223,7 +211,7 @@ gboolean nv_parse_bool(const char *text, gboolean *out, GError **err)
         *out = strcmp(fs, fyes) == 0;
         return TRUE;
     }
-    return invalid(err, _("answer yes or no"));
+    return nv_error_invalid(err, _("answer yes or no"));
 }
 
 gboolean nv_parse_mac(const char *text, char **normalized, GError **err)
@@ -240,11 +228,12 @@ gboolean nv_parse_mac(const char *text, char **normalized, GError **err)
             b[i] = (guint8)(g_ascii_xdigit_value(p[0]) * 16 + g_ascii_xdigit_value(p[1]));
     }
     if (!ok)
-        return invalid(err, _("a MAC address is six hex pairs, e.g. 52:54:00:12:34:56"));
+        return nv_error_invalid(err, _("a MAC address is six hex pairs, e.g. 52:54:00:12:34:56"));
     if (b[0] & 1)
-        return invalid(err, _("a multicast address (odd first byte) cannot be given to a NIC"));
+        return nv_error_invalid(err,
+                                _("a multicast address (odd first byte) cannot be given to a NIC"));
     if ((b[0] | b[1] | b[2] | b[3] | b[4] | b[5]) == 0)
-        return invalid(err, _("the all-zero address cannot be given to a NIC"));
+        return nv_error_invalid(err, _("the all-zero address cannot be given to a NIC"));
     if (normalized)
         *normalized =
             g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
@@ -563,14 +552,14 @@ static gboolean check_choice(NvField *f, const char *s, GError **err)
         return TRUE;
     }
     if (f->labels->len == 0)
-        return invalid(err, _("nothing to choose from"));
+        return nv_error_invalid(err, _("nothing to choose from"));
     /* A few choices are worth listing; many would not fit beside the field. */
     g_autoptr(GString) list = g_string_new("");
     for (guint i = 0; i < f->labels->len && i < 5; i++)
         g_string_append_printf(list, "%s%s", i ? ", " : "", (char *)f->labels->pdata[i]);
     if (f->labels->len > 5)
         g_string_append(list, ", …");
-    return invalid(err, _("choose one of: %s"), list->str);
+    return nv_error_invalid(err, _("choose one of: %s"), list->str);
 }
 
 static gboolean check_size(NvField *f, const char *s, GError **err)
@@ -580,12 +569,12 @@ static gboolean check_size(NvField *f, const char *s, GError **err)
         return FALSE;
     if (b % f->granularity != 0) {
         g_autofree char *g = nv_format_size_input(f->granularity);
-        return invalid(err, _("must be a whole number of %s"), g);
+        return nv_error_invalid(err, _("must be a whole number of %s"), g);
     }
     if (b < f->umin || b > f->umax) {
         g_autofree char *lo = nv_format_size_input(f->umin);
         g_autofree char *hi = nv_format_size_input(f->umax);
-        return invalid(err, _("must be between %s and %s"), lo, hi);
+        return nv_error_invalid(err, _("must be between %s and %s"), lo, hi);
     }
     f->bytes = b;
     return TRUE;
@@ -609,7 +598,7 @@ static gboolean check_type(NvField *f, const char *s, GError **err)
         return check_choice(f, s, err);
     case NV_FIELD_PATH:
         if (s[0] != '/')
-            return invalid(err, _("enter an absolute path (starting with /)"));
+            return nv_error_invalid(err, _("enter an absolute path (starting with /)"));
         return TRUE;
     case NV_FIELD_MAC:
         return is_generate(s) || nv_parse_mac(s, NULL, err);

@@ -14,11 +14,11 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
 #include "field.h"
 #include "i18n.h"
 #include "names.h"
 #include "virt-util.h"
+#include "xml-tree.h"
 
 static const char *const mode_names[NV_NET_MODE_COUNT] = {"nat", "route", "open", "isolated",
                                                           "bridge"};
@@ -43,18 +43,6 @@ gboolean nv_net_mode_needs_ipv4(NvNetMode mode)
     return mode == NV_NET_NAT || mode == NV_NET_ROUTE || mode == NV_NET_OPEN;
 }
 
-static gboolean invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean invalid(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
-}
-
 /* The same, naming the field at fault for the wizard. */
 static gboolean invalid_at(const char **field, const char *id, GError **err, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
@@ -67,8 +55,7 @@ static gboolean invalid_at(const char **field, const char *id, GError **err, con
     va_end(ap);
     if (field)
         *field = id;
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
+    return nv_error_invalid(err, "%s", msg);
 }
 
 /* ---- drafts ---- */
@@ -159,7 +146,7 @@ gboolean nv_net_parse_ipv4(const char *text, char **address, GError **err)
     g_autofree char *s = trimmed(text);
     guint32 ip;
     if (!ipv4_from_text(s, &ip))
-        return invalid(err, _("'%s' is not an IPv4 address such as 192.168.100.10"), s);
+        return nv_error_invalid(err, _("'%s' is not an IPv4 address such as 192.168.100.10"), s);
     if (address)
         *address = ipv4_to_text(ip);
     return TRUE;
@@ -172,23 +159,24 @@ gboolean nv_net_parse_ipv4_subnet(const char *text, char **address, guint *prefi
     guint32 ip;
     guint p;
     if (!slash)
-        return invalid(err, _("give the host's address and the prefix, e.g. 192.168.100.1/24"));
+        return nv_error_invalid(err,
+                                _("give the host's address and the prefix, e.g. 192.168.100.1/24"));
     *slash = '\0';
     if (!ipv4_from_text(s, &ip))
-        return invalid(err, _("'%s' is not an IPv4 address such as 192.168.100.1"), s);
+        return nv_error_invalid(err, _("'%s' is not an IPv4 address such as 192.168.100.1"), s);
     if (!parse_prefix(slash + 1, 8, 30, &p))
-        return invalid(err, _("the prefix must be a number from 8 to 30"));
+        return nv_error_invalid(err, _("the prefix must be a number from 8 to 30"));
     guint32 mask = ipv4_mask(p);
     g_autofree char *net = ipv4_to_text(ip & mask);
     if ((ip & ~mask) == 0) {
         g_autofree char *first = ipv4_to_text((ip & mask) + 1);
-        return invalid(err,
-                       _("%s is the subnet's own address: give the host's address in it, "
-                         "e.g. %s/%u"),
-                       s, first, p);
+        return nv_error_invalid(err,
+                                _("%s is the subnet's own address: give the host's address in it, "
+                                  "e.g. %s/%u"),
+                                s, first, p);
     }
     if ((ip & ~mask) == ~mask)
-        return invalid(err, _("%s is the broadcast address of %s/%u"), s, net, p);
+        return nv_error_invalid(err, _("%s is the broadcast address of %s/%u"), s, net, p);
     if (address)
         *address = ipv4_to_text(ip);
     if (prefix)
@@ -203,22 +191,23 @@ gboolean nv_net_parse_ipv6_subnet(const char *text, char **address, guint *prefi
     guint8 ip[16];
     guint p;
     if (!slash)
-        return invalid(err, _("give the host's address and the prefix, e.g. fd00:1::1/64"));
+        return nv_error_invalid(err,
+                                _("give the host's address and the prefix, e.g. fd00:1::1/64"));
     *slash = '\0';
     if (inet_pton(AF_INET6, s, ip) != 1)
-        return invalid(err, _("'%s' is not an IPv6 address such as fd00:1::1"), s);
+        return nv_error_invalid(err, _("'%s' is not an IPv6 address such as fd00:1::1"), s);
     if (!parse_prefix(slash + 1, 8, 126, &p))
-        return invalid(err, _("the IPv6 prefix must be a number from 8 to 126"));
+        return nv_error_invalid(err, _("the IPv6 prefix must be a number from 8 to 126"));
     gboolean host_zero = TRUE;
     for (guint bit = p; bit < 128 && host_zero; bit++)
         host_zero = (ip[bit / 8] & (0x80 >> (bit % 8))) == 0;
     if (host_zero)
-        return invalid(err,
-                       _("%s is the subnet's own address: give the host's address in it, "
-                         "e.g. ending in ::1"),
-                       s);
+        return nv_error_invalid(err,
+                                _("%s is the subnet's own address: give the host's address in it, "
+                                  "e.g. ending in ::1"),
+                                s);
     if (ip[0] == 0xff)
-        return invalid(err, _("%s is a multicast address"), s);
+        return nv_error_invalid(err, _("%s is a multicast address"), s);
     if (address) {
         char buf[INET6_ADDRSTRLEN];
         *address = g_strdup(inet_ntop(AF_INET6, ip, buf, sizeof buf));
@@ -305,7 +294,7 @@ gboolean nv_net_check_name(const char *text, const NvModel *model, GError **err)
     if (!nv_name_check(NV_NAME_NETWORK, s, err))
         return FALSE;
     if (network_exists(model, s))
-        return invalid(err, _("a network called '%s' exists"), s);
+        return nv_error_invalid(err, _("a network called '%s' exists"), s);
     return TRUE;
 }
 
@@ -339,18 +328,18 @@ gboolean nv_net_check_dns_name(const char *text, gpointer unused, GError **err)
 {
     g_autofree char *s = trimmed(text);
     if (!*s)
-        return invalid(err, _("a name is needed"));
+        return nv_error_invalid(err, _("a name is needed"));
     if (strlen(s) > 253)
-        return invalid(err, _("a DNS name has at most 253 characters"));
+        return nv_error_invalid(err, _("a DNS name has at most 253 characters"));
     g_auto(GStrv) labels = g_strsplit(s, ".", -1);
     for (char **l = labels; *l; l++) {
         gsize n = strlen(*l);
         if (n == 0 || n > 63)
-            return invalid(err, _("each part of a DNS name has 1 to 63 characters"));
+            return nv_error_invalid(err, _("each part of a DNS name has 1 to 63 characters"));
         if (strspn(*l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != n)
-            return invalid(err, _("only letters, digits and '-' between the dots"));
+            return nv_error_invalid(err, _("only letters, digits and '-' between the dots"));
         if ((*l)[0] == '-' || (*l)[n - 1] == '-')
-            return invalid(err, _("a part of a DNS name cannot start or end with '-'"));
+            return nv_error_invalid(err, _("a part of a DNS name cannot start or end with '-'"));
     }
     return TRUE;
 }
@@ -386,16 +375,16 @@ static gboolean guest_address(const Subnet4 *sn, const char *text, const char *w
     g_autofree char *s = trimmed(text);
     guint32 ip;
     if (!ipv4_from_text(s, &ip))
-        return invalid(err, _("%s: '%s' is not an IPv4 address"), what, s);
+        return nv_error_invalid(err, _("%s: '%s' is not an IPv4 address"), what, s);
     g_autofree char *net = subnet_text(sn);
     if ((ip & sn->mask) != (sn->host & sn->mask))
-        return invalid(err, _("%s %s is outside the subnet %s"), what, s, net);
+        return nv_error_invalid(err, _("%s %s is outside the subnet %s"), what, s, net);
     if ((ip & ~sn->mask) == 0)
-        return invalid(err, _("%s %s is the subnet's own address"), what, s);
+        return nv_error_invalid(err, _("%s %s is the subnet's own address"), what, s);
     if ((ip & ~sn->mask) == ~sn->mask)
-        return invalid(err, _("%s %s is the subnet's broadcast address"), what, s);
+        return nv_error_invalid(err, _("%s %s is the subnet's broadcast address"), what, s);
     if (ip == sn->host)
-        return invalid(err, _("%s %s is the host's own address on the network"), what, s);
+        return nv_error_invalid(err, _("%s %s is the host's own address on the network"), what, s);
     *out = ip;
     return TRUE;
 }
@@ -748,39 +737,8 @@ char *nv_net_draft_describe(const NvNetDraft *d)
 
 static xmlDocPtr read_doc(const char *xml, const char *what, GError **err)
 {
-    xmlDocPtr doc = xml ? xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
-                                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                            XML_PARSE_NOBLANKS)
-                        : NULL;
-    if (!doc)
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s XML"), what);
-    return doc;
-}
-
-static xmlXPathObjectPtr find(xmlXPathContextPtr ctx, const char *path)
-{
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST path, ctx);
-    if (o && (!o->nodesetval || o->nodesetval->nodeNr == 0)) {
-        xmlXPathFreeObject(o);
-        return NULL;
-    }
-    return o;
-}
-
-static char *attr(xmlNodePtr node, const char *name)
-{
-    xmlChar *v = xmlGetProp(node, BAD_CAST name);
-    char *s = g_strdup(v ? (const char *)v : "");
-    xmlFree(v);
-    return s;
-}
-
-static char *node_text(xmlNodePtr node)
-{
-    xmlChar *v = xmlNodeGetContent(node);
-    char *s = g_strdup(v ? (const char *)v : "");
-    xmlFree(v);
-    return s;
+    g_autofree char *failure = g_strdup_printf(_("cannot read %s XML"), what);
+    return nv_xml_parse(xml, NV_XML_PARSE_NO_BLANKS, failure, err);
 }
 
 void nv_net_info_free(NvNetInfo *info)
@@ -794,46 +752,40 @@ void nv_net_info_free(NvNetInfo *info)
 
 NvNetInfo *nv_net_info_from_xml(const char *xml, GError **err)
 {
-    xmlDocPtr doc = read_doc(xml, _("network"), err);
+    g_autoptr(xmlDoc) doc = read_doc(xml, _("network"), err);
     if (!doc)
         return NULL;
     NvNetInfo *info = g_new0(NvNetInfo, 1);
     info->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_host_free);
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o = find(ctx, "/network/domain/@name");
-    info->domain = o ? node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
-    xmlXPathFreeObject(o);
-    o = find(ctx, "/network/ip/dhcp/host");
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
+    g_autoptr(xmlXPathObject) name = nv_xml_xpath_nodes(ctx, "/network/domain/@name");
+    info->domain = name ? nv_xml_node_text(name->nodesetval->nodeTab[0]) : g_strdup("");
+    g_autoptr(xmlXPathObject) o = nv_xml_xpath_nodes(ctx, "/network/ip/dhcp/host");
     for (int i = 0; o && i < o->nodesetval->nodeNr; i++) {
         xmlNodePtr n = o->nodesetval->nodeTab[i];
         NvNetHost *h = g_new0(NvNetHost, 1);
-        h->mac = attr(n, "mac");
-        h->ip = attr(n, "ip");
-        h->name = attr(n, "name");
+        h->mac = nv_xml_node_attr(n, "mac");
+        h->ip = nv_xml_node_attr(n, "ip");
+        h->name = nv_xml_node_attr(n, "name");
         g_ptr_array_add(info->hosts, h);
     }
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
     return info;
 }
 
 gboolean nv_net_domain_uses(const char *domain_xml, const char *network)
 {
-    xmlDocPtr doc = read_doc(domain_xml, _("domain"), NULL);
+    g_autoptr(xmlDoc) doc = read_doc(domain_xml, _("domain"), NULL);
     if (!doc)
         return FALSE;
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
     /* The network's name is compared as a string, never put into the XPath. */
-    xmlXPathObjectPtr o = find(ctx, "/domain/devices/interface[@type='network']/source/@network");
+    g_autoptr(xmlXPathObject) o =
+        nv_xml_xpath_nodes(ctx, "/domain/devices/interface[@type='network']/source/@network");
     gboolean uses = FALSE;
     for (int i = 0; o && i < o->nodesetval->nodeNr && !uses; i++) {
-        g_autofree char *name = node_text(o->nodesetval->nodeTab[i]);
+        g_autofree char *name = nv_xml_node_text(o->nodesetval->nodeTab[i]);
         uses = strcmp(name, network) == 0;
     }
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
     return uses;
 }
 
@@ -897,17 +849,15 @@ static gboolean create_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
     if (!*c->name)
-        return invalid(err, _("cannot create a network: its XML gives no name"));
+        return nv_error_invalid(err, _("cannot create a network: its XML gives no name"));
     /* Defining over an existing network would replace its definition: refuse instead, so a
      * failure here can never take away what was there before. */
-    virNetworkPtr existing = virNetworkLookupByName(vconn, c->name);
-    if (existing) {
-        virNetworkFree(existing);
-        return invalid(err, _("cannot create network '%s': a network with that name exists"),
-                       c->name);
-    }
+    g_autoptr(virNetwork) existing = virNetworkLookupByName(vconn, c->name);
+    if (existing)
+        return nv_error_invalid(
+            err, _("cannot create network '%s': a network with that name exists"), c->name);
     virResetLastError();
-    virNetworkPtr net = virNetworkDefineXML(vconn, c->xml);
+    g_autoptr(virNetwork) net = virNetworkDefineXML(vconn, c->xml);
     if (!net) {
         nv_set_virt_error(err, _("cannot define network '%s'"), c->name);
         return FALSE;
@@ -930,7 +880,6 @@ static gboolean create_work(virConnectPtr vconn, gpointer data, GError **err)
             g_error_free(first);
         }
     }
-    virNetworkFree(net);
     return ok;
 }
 
@@ -945,16 +894,12 @@ static void done_refresh(NvConn *conn, gpointer data, const GError *err)
 /* The name the XML gives, "" when none: what the worker checks is what libvirt defines. */
 static char *xml_network_name(const char *xml)
 {
-    xmlDocPtr doc = read_doc(xml, "network", NULL);
+    g_autoptr(xmlDoc) doc = read_doc(xml, "network", NULL);
     if (!doc)
         return g_strdup("");
-    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-    xmlXPathObjectPtr o = find(ctx, "/network/name");
-    char *name = o ? node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
-    xmlFreeDoc(doc);
-    return name;
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
+    g_autoptr(xmlXPathObject) o = nv_xml_xpath_nodes(ctx, "/network/name");
+    return o ? nv_xml_node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
 }
 
 void nv_network_create(NvConn *conn, const char *xml, gboolean autostart, NvNetDoneFunc done,
@@ -971,7 +916,7 @@ void nv_network_create(NvConn *conn, const char *xml, gboolean autostart, NvNetD
 static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
-    virNetworkPtr net = lookup(vconn, c->name, err);
+    g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
     if (!net)
         return FALSE;
     gboolean ok = TRUE;
@@ -1001,7 +946,6 @@ static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
             g_prefix_error(err, _("cannot delete network '%s': "), c->name);
         break;
     }
-    virNetworkFree(net);
     return ok;
 }
 
@@ -1093,7 +1037,7 @@ static gint compare_leases(gconstpointer a, gconstpointer b)
 static gboolean leases_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
-    virNetworkPtr net = lookup(vconn, c->name, err);
+    g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
     if (!net)
         return FALSE;
     virNetworkDHCPLeasePtr *leases = NULL;
@@ -1101,7 +1045,6 @@ static gboolean leases_work(virConnectPtr vconn, gpointer data, GError **err)
     /* Before the free: every libvirt call resets the thread's last error. */
     if (n < 0)
         nv_set_virt_error(err, _("cannot read the DHCP leases of network '%s'"), c->name);
-    virNetworkFree(net);
     if (n < 0)
         return FALSE;
     c->list = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_lease_free);
@@ -1140,13 +1083,12 @@ void nv_network_leases(NvConn *conn, const char *name, NvNetLeasesFunc done, gpo
 static gboolean info_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NetCall *c = data;
-    virNetworkPtr net = lookup(vconn, c->name, err);
+    g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
     if (!net)
         return FALSE;
     char *xml = virNetworkGetXMLDesc(net, 0);
     if (!xml)
         nv_set_virt_error(err, _("cannot read the definition of network '%s'"), c->name);
-    virNetworkFree(net);
     if (!xml)
         return FALSE;
     c->info = nv_net_info_from_xml(xml, err);

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conn-fetch.h"
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
 #include "i18n.h"
 #include "conn-job-virt.h"
 #include "text.h"
@@ -95,13 +95,12 @@ static virStoragePoolPtr find_pool(virConnectPtr c, const char *name, GError **e
 static virStorageVolPtr find_volume(virConnectPtr c, const char *pool, const char *name,
                                     GError **err)
 {
-    virStoragePoolPtr p = find_pool(c, pool, err);
+    g_autoptr(virStoragePool) p = find_pool(c, pool, err);
     if (!p)
         return NULL;
     virStorageVolPtr v = virStorageVolLookupByName(p, name);
     if (!v)
         nv_set_virt_error(err, _("cannot find volume '%s' in pool '%s'"), name, pool);
-    virStoragePoolFree(p);
     return v;
 }
 
@@ -184,7 +183,7 @@ static gboolean create_work(virConnectPtr c, gpointer data, GError **err)
     if (!nv_xml_pool(k->xml, parsed, err))
         return FALSE;
     const char *name = parsed->name;
-    virStoragePoolPtr p = virStoragePoolDefineXML(c, k->xml, 0);
+    g_autoptr(virStoragePool) p = virStoragePoolDefineXML(c, k->xml, 0);
     if (!p) {
         nv_set_virt_error(err, _("cannot define pool '%s'"), name);
         return FALSE;
@@ -211,7 +210,6 @@ static gboolean create_work(virConnectPtr c, gpointer data, GError **err)
     }
     if (!ok)
         undo_pool(p, name, started, built, g_strcmp0(parsed->type, "dir") == 0, err);
-    virStoragePoolFree(p);
     return ok;
 }
 
@@ -297,7 +295,7 @@ static void pool_op_error(NvPoolOp op, const char *name, GError **err)
 static gboolean pool_op_work(virConnectPtr c, gpointer data, GError **err)
 {
     Call *k = data;
-    virStoragePoolPtr p = find_pool(c, k->pool, err);
+    g_autoptr(virStoragePool) p = find_pool(c, k->pool, err);
     if (!p)
         return FALSE;
     int rc = 0;
@@ -325,7 +323,6 @@ static gboolean pool_op_work(virConnectPtr c, gpointer data, GError **err)
     }
     if (rc == -1)
         pool_op_error(k->op, k->pool, err);
-    virStoragePoolFree(p);
     return rc == 0;
 }
 
@@ -342,14 +339,13 @@ void nv_pool_op(NvConn *conn, const char *pool, NvPoolOp op, NvStorageDoneFunc d
 static gboolean volume_create_work(virConnectPtr c, gpointer data, GError **err)
 {
     Call *k = data;
-    virStoragePoolPtr p = find_pool(c, k->pool, err);
+    g_autoptr(virStoragePool) p = find_pool(c, k->pool, err);
     if (!p)
         return FALSE;
     g_autofree char *name = nv_storage_xml_name(k->xml);
-    virStorageVolPtr v = virStorageVolCreateXML(p, k->xml, 0);
+    g_autoptr(virStorageVol) v = virStorageVolCreateXML(p, k->xml, 0);
     if (!v) {
         nv_set_virt_error(err, _("cannot create volume '%s' in pool '%s'"), name, k->pool);
-        virStoragePoolFree(p);
         return FALSE;
     }
     char *path = virStorageVolGetPath(v);
@@ -359,8 +355,6 @@ static gboolean volume_create_work(virConnectPtr c, gpointer data, GError **err)
     gboolean ok = reached(k, "volume-created", err);
     if (!ok && virStorageVolDelete(v, 0) < 0)
         add_cleanup_failure(err, _("and cannot delete the new volume again"));
-    virStorageVolFree(v);
-    virStoragePoolFree(p);
     return ok;
 }
 
@@ -401,7 +395,7 @@ static gboolean resize_allowed(Call *k, virStorageVolPtr v, GError **err)
 
 static gboolean volume_op(Call *k, virConnectPtr c, VolOp op, GError **err)
 {
-    virStorageVolPtr v = find_volume(c, k->pool, k->volume, err);
+    g_autoptr(virStorageVol) v = find_volume(c, k->pool, k->volume, err);
     if (!v)
         return FALSE;
     gboolean ok = FALSE;
@@ -419,7 +413,6 @@ static gboolean volume_op(Call *k, virConnectPtr c, VolOp op, GError **err)
             nv_set_virt_error(err, _("cannot resize volume '%s'"), k->volume);
         break;
     }
-    virStorageVolFree(v);
     return ok;
 }
 
@@ -476,13 +469,12 @@ static void wipe_free(Wipe *w)
 static gboolean wipe_run(virConnectPtr c, virDomainPtr dom, gpointer data, GError **err)
 {
     Wipe *w = data;
-    virStorageVolPtr v = find_volume(c, w->pool, w->volume, err);
+    g_autoptr(virStorageVol) v = find_volume(c, w->pool, w->volume, err);
     if (!v)
         return FALSE;
     gboolean ok = virStorageVolWipe(v, 0) == 0;
     if (!ok)
         nv_set_virt_error(err, _("cannot wipe volume '%s'"), w->volume);
-    virStorageVolFree(v);
     return ok;
 }
 
@@ -648,8 +640,8 @@ static gboolean upload_run(virConnectPtr c, virDomainPtr dom, gpointer data, GEr
     }
     guint64 size = (guint64)sb.st_size;
     upload_count(u, 0, size);
-    virStorageVolPtr v = find_volume(c, u->pool, u->volume, err);
-    virStreamPtr st = v ? virStreamNew(c, 0) : NULL;
+    g_autoptr(virStorageVol) v = find_volume(c, u->pool, u->volume, err);
+    g_autoptr(virStream) st = v ? virStreamNew(c, 0) : NULL;
     gboolean ok = FALSE;
     if (v && !st) {
         nv_set_virt_error(err, _("cannot open a stream to '%s'"), u->volume);
@@ -660,10 +652,6 @@ static gboolean upload_run(virConnectPtr c, virDomainPtr dom, gpointer data, GEr
         if (!ok)
             virStreamAbort(st);
     }
-    if (st)
-        virStreamFree(st);
-    if (v)
-        virStorageVolFree(v);
     close(fd);
     virResetLastError();
     return ok;

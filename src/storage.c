@@ -19,13 +19,6 @@
 #include "names.h"
 #include "xml-tree.h"
 
-#define NV_STORAGE_XML_MAX (16 * 1024 * 1024)
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
-
 /* ---- pool types ---- */
 
 static const struct {
@@ -73,44 +66,10 @@ gboolean nv_pool_type_is_file_based(const char *libvirt_name)
 
 /* ---- reading XML ---- */
 
-/* A document from libvirt, parsed without entities, DTDs or network; NULL with `err`. */
 static xmlDoc *parse_doc(const char *xml, const char *what, GError **err)
 {
-    size_t len = xml ? strnlen(xml, NV_STORAGE_XML_MAX + 1) : 0;
-    if (len == 0 || len > NV_STORAGE_XML_MAX) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s: %s"), what,
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    gboolean saw_dtd = FALSE;
-    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
-    if (!ctxt) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s: out of memory"), what);
-        return NULL;
-    }
-    xmlDoc *doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (saw_dtd || !doc) {
-        xmlFreeDoc(doc);
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read %s: %s"), what,
-                    saw_dtd ? _("document type declarations are not accepted")
-                            : _("malformed document"));
-        return NULL;
-    }
-    return doc;
-}
-
-static gboolean is_element(const xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static char *get_attr(const xmlNode *n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    char *out = g_strdup((const char *)v);
-    xmlFree(v);
-    return out;
+    g_autofree char *failure = g_strdup_printf(_("cannot read %s"), what);
+    return nv_xml_parse(xml, NV_XML_PARSE_DEFAULT, failure, err);
 }
 
 gboolean nv_storage_parse_pool_caps(const char *xml, guint *types, GError **err)
@@ -119,7 +78,7 @@ gboolean nv_storage_parse_pool_caps(const char *xml, guint *types, GError **err)
     if (!doc)
         return FALSE;
     xmlNode *root = xmlDocGetRootElement(doc);
-    if (!is_element(root, "storagepoolCapabilities")) {
+    if (!nv_xml_is_element(root, "storagepoolCapabilities")) {
         g_set_error(err, NV_ERROR, NV_ERROR_PARSE,
                     _("cannot read the storage pool capabilities: the root is not "
                       "<storagepoolCapabilities>"));
@@ -127,10 +86,10 @@ gboolean nv_storage_parse_pool_caps(const char *xml, guint *types, GError **err)
     }
     guint mask = 0;
     for (xmlNode *n = root->children; n; n = n->next) {
-        if (!is_element(n, "pool"))
+        if (!nv_xml_is_element(n, "pool"))
             continue;
-        g_autofree char *type = get_attr(n, "type");
-        g_autofree char *supported = get_attr(n, "supported");
+        g_autofree char *type = nv_xml_node_attr_or_null(n, "type");
+        g_autofree char *supported = nv_xml_node_attr_or_null(n, "supported");
         NvPoolType t;
         if (g_strcmp0(supported, "yes") == 0 && nv_pool_type_from_name(type, &t))
             mask |= 1u << t;
@@ -144,7 +103,7 @@ char *nv_storage_xml_name(const char *xml)
     g_autoptr(xmlDoc) doc = parse_doc(xml, "storage", NULL);
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     for (xmlNode *n = root ? root->children : NULL; n; n = n->next)
-        if (is_element(n, "name")) {
+        if (nv_xml_is_element(n, "name")) {
             xmlChar *text = xmlNodeGetContent(n);
             char *out = g_strdup((const char *)text);
             xmlFree(text);
@@ -170,12 +129,12 @@ gboolean nv_domain_xml_uses_volume(const char *xml, const char *path, const char
         xmlNode *src = obj->nodesetval->nodeTab[i];
         static const char *const path_attrs[] = {"file", "dev", "dir"};
         for (guint a = 0; path && a < G_N_ELEMENTS(path_attrs); a++) {
-            g_autofree char *v = get_attr(src, path_attrs[a]);
+            g_autofree char *v = nv_xml_node_attr_or_null(src, path_attrs[a]);
             if (v && strcmp(v, path) == 0)
                 return TRUE;
         }
-        g_autofree char *p = get_attr(src, "pool");
-        g_autofree char *v = get_attr(src, "volume");
+        g_autofree char *p = nv_xml_node_attr_or_null(src, "pool");
+        g_autofree char *v = nv_xml_node_attr_or_null(src, "volume");
         if (pool && volume && g_strcmp0(p, pool) == 0 && g_strcmp0(v, volume) == 0)
             return TRUE;
     }
@@ -184,32 +143,21 @@ gboolean nv_domain_xml_uses_volume(const char *xml, const char *path, const char
 
 /* ---- checks ---- */
 
-static gboolean invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean invalid(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
-}
-
 gboolean nv_storage_path_check(const char *path, const char *what, GError **err)
 {
     if (!path || !*path)
-        return invalid(err, _("%s: a path is needed"), what);
+        return nv_error_invalid(err, _("%s: a path is needed"), what);
     if (!g_utf8_validate(path, -1, NULL) || nv_name_has_control(path))
-        return invalid(err, _("%s: the path has a control character"), what);
+        return nv_error_invalid(err, _("%s: the path has a control character"), what);
     if (path[0] != '/')
-        return invalid(err, _("%s: the path must be absolute (start with '/')"), what);
+        return nv_error_invalid(err, _("%s: the path must be absolute (start with '/')"), what);
     return TRUE;
 }
 
 gboolean nv_storage_host_check(const char *host, GError **err)
 {
     if (!host || !*host)
-        return invalid(err, _("a host name or address is needed"));
+        return nv_error_invalid(err, _("a host name or address is needed"));
     if (g_hostname_is_ip_address(host))
         return TRUE;
     /* RFC 1123 labels: letters, digits and hyphens, dot-separated. */
@@ -217,23 +165,24 @@ gboolean nv_storage_host_check(const char *host, GError **err)
     for (char **l = labels; *l; l++) {
         size_t n = strlen(*l);
         if (n == 0 || n > 63 || (*l)[0] == '-' || (*l)[n - 1] == '-')
-            return invalid(err, _("'%s' is not a host name or an address"), host);
+            return nv_error_invalid(err, _("'%s' is not a host name or an address"), host);
         for (size_t i = 0; i < n; i++)
             if (!g_ascii_isalnum((*l)[i]) && (*l)[i] != '-')
-                return invalid(err, _("'%s' is not a host name or an address"), host);
+                return nv_error_invalid(err, _("'%s' is not a host name or an address"), host);
     }
-    return strlen(host) <= 253 ? TRUE : invalid(err, _("the host name is too long"));
+    return strlen(host) <= 253 ? TRUE : nv_error_invalid(err, _("the host name is too long"));
 }
 
 gboolean nv_storage_iqn_check(const char *iqn, GError **err)
 {
     if (!iqn || !*iqn)
-        return invalid(err, _("an iSCSI name (IQN) is needed"));
+        return nv_error_invalid(err, _("an iSCSI name (IQN) is needed"));
     static const char *const pattern =
         "^(iqn\\.[0-9]{4}-[0-9]{2}\\.[a-z0-9][a-z0-9.-]*(:[^\\s]+)?|eui\\.[0-9A-Fa-f]{16}|"
         "naa\\.[0-9A-Fa-f]{16}([0-9A-Fa-f]{16})?)$";
     if (!g_regex_match_simple(pattern, iqn, 0, 0))
-        return invalid(err, _("'%s' is not an iSCSI name: iqn.YYYY-MM.domain.reversed:name"), iqn);
+        return nv_error_invalid(
+            err, _("'%s' is not an iSCSI name: iqn.YYYY-MM.domain.reversed:name"), iqn);
     return TRUE;
 }
 
@@ -316,9 +265,9 @@ static gboolean check_devices(const NvPoolDraft *d, gboolean several, GError **e
 {
     g_auto(GStrv) devs = split_devices(d->source_device);
     if (!devs[0])
-        return invalid(err, _("source device: a device path is needed"));
+        return nv_error_invalid(err, _("source device: a device path is needed"));
     if (!several && devs[1])
-        return invalid(err, _("source device: one device only"));
+        return nv_error_invalid(err, _("source device: one device only"));
     for (char **p = devs; *p; p++)
         if (!nv_storage_path_check(*p, _("source device"), err))
             return FALSE;
@@ -329,7 +278,8 @@ static gboolean check_type_fields(const NvPoolDraft *d, GError **err)
 {
     const char *const *formats = nv_pool_source_formats(d->type);
     if (formats && !in_list(d->source_format, formats))
-        return invalid(err, _("source format: '%s' is not one of the choices"), d->source_format);
+        return nv_error_invalid(err, _("source format: '%s' is not one of the choices"),
+                                d->source_format);
     switch (d->type) {
     case NV_POOL_DIR:
         return nv_storage_path_check(d->target_path, _("target path"), err);
@@ -355,7 +305,7 @@ static gboolean check_type_fields(const NvPoolDraft *d, GError **err)
                (empty(d->target_path) ||
                 nv_storage_path_check(d->target_path, _("target path"), err));
     default:
-        return invalid(err, _("unknown pool type"));
+        return nv_error_invalid(err, _("unknown pool type"));
     }
 }
 
@@ -480,17 +430,17 @@ gboolean nv_volume_draft_check(const NvVolumeDraft *d, GError **err)
     if (!nv_name_check(NV_NAME_VOLUME, d->name, err))
         return FALSE;
     if (!empty(d->format) && !in_list(d->format, volume_formats))
-        return invalid(err, _("format: qcow2 or raw"));
+        return nv_error_invalid(err, _("format: qcow2 or raw"));
     if (d->capacity == 0)
-        return invalid(err, _("capacity: more than 0 bytes"));
+        return nv_error_invalid(err, _("capacity: more than 0 bytes"));
     if (d->allocation > d->capacity)
-        return invalid(err, _("allocation: at most the capacity"));
+        return nv_error_invalid(err, _("allocation: at most the capacity"));
     if (empty(d->backing_path))
         return TRUE;
     if (g_strcmp0(d->format, "qcow2") != 0)
-        return invalid(err, _("backing volume: only a qcow2 volume can have one"));
+        return nv_error_invalid(err, _("backing volume: only a qcow2 volume can have one"));
     if (!in_list(d->backing_format, volume_formats))
-        return invalid(err, _("backing format: qcow2 or raw"));
+        return nv_error_invalid(err, _("backing format: qcow2 or raw"));
     return nv_storage_path_check(d->backing_path, _("backing volume"), err);
 }
 
@@ -533,7 +483,7 @@ gboolean nv_storage_local_file(const char *path, guint64 *size, char **format, G
     gboolean ok = fstat(fd, &st) == 0;
     if (!ok || !S_ISREG(st.st_mode)) {
         close(fd);
-        return invalid(err, _("'%s' is not a regular file"), path);
+        return nv_error_invalid(err, _("'%s' is not a regular file"), path);
     }
     unsigned char magic[4] = {0};
     ssize_t n = read(fd, magic, sizeof magic);

@@ -4,6 +4,24 @@
 #include <libvirt/virterror.h>
 #include <stdlib.h>
 
+#include "error.h"
+#include "i18n.h"
+
+void nv_set_virt_error(GError **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *prefix = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+
+    virErrorPtr e = virGetLastError();
+    int code = NV_ERROR_LIBVIRT;
+    if (e && e->code == VIR_ERR_NO_SUPPORT)
+        code = NV_ERROR_NO_SUPPORT;
+    const char *msg = e && e->message ? e->message : _("unknown libvirt error");
+    g_set_error(err, NV_ERROR, code, "%s: %s", prefix, msg);
+}
+
 gboolean nv_virt_last_error_is_flags(void)
 {
     int code = virGetLastErrorCode();

@@ -13,13 +13,6 @@
 #include "i18n.h"
 #include "xml-tree.h"
 
-#define NV_CAPS_MAX_BYTES (16 * 1024 * 1024)
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
-
 static void virt_type_free(NvVmVirtType *t)
 {
     g_free(t->type);
@@ -48,29 +41,8 @@ void nv_vm_caps_free(NvVmCaps *caps)
 
 static xmlDoc *parse(const char *xml, const char *root, GError **err)
 {
-    size_t len = xml ? strnlen(xml, NV_CAPS_MAX_BYTES + 1) : 0;
-    if (len == 0 || len > NV_CAPS_MAX_BYTES) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), root,
-                    len ? _("the document is too large") : _("the document is empty"));
-        return NULL;
-    }
-    gboolean saw_dtd = FALSE;
-    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
-    if (!ctxt) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("out of memory"));
-        return NULL;
-    }
-    g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                                              XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                  XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
-    xmlNode *r = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (saw_dtd || !r || strcmp((const char *)r->name, root) != 0) {
-        g_set_error(err, NV_ERROR, NV_ERROR_PARSE, _("cannot read <%s> XML: %s"), root,
-                    saw_dtd ? _("document type declarations are not accepted")
-                            : _("malformed document"));
-        return NULL;
-    }
-    return g_steal_pointer(&doc);
+    g_autofree char *failure = g_strdup_printf(_("cannot read <%s> XML"), root);
+    return nv_xml_parse_root(xml, root, NV_XML_PARSE_NO_BLANKS, failure, err);
 }
 
 /* The string values of an XPath expression (attributes or elements' text). */

@@ -96,11 +96,9 @@ static void name_call_free(gpointer p)
 /* TRUE when a domain has the name; FALSE with `err` unset when none has. */
 static gboolean name_taken(virConnectPtr conn, const char *name, GError **err)
 {
-    virDomainPtr dom = virDomainLookupByName(conn, name);
-    if (dom) {
-        virDomainFree(dom);
+    g_autoptr(virDomain) dom = virDomainLookupByName(conn, name);
+    if (dom)
         return TRUE;
-    }
     if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN)
         nv_set_virt_error(err, _("cannot check whether the name '%s' is free"), name);
     virResetLastError();
@@ -304,7 +302,7 @@ static void roll_back(Create *c, virDomainPtr dom, virStorageVolPtr vol, GError 
 
 static virStorageVolPtr create_volume(virConnectPtr conn, Create *c, GError **err)
 {
-    virStoragePoolPtr pool = virStoragePoolLookupByName(conn, c->pool);
+    g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(conn, c->pool);
     if (!pool) {
         nv_set_virt_error(err, _("cannot find the storage pool '%s'"), c->pool);
         return NULL;
@@ -314,7 +312,6 @@ static virStorageVolPtr create_volume(virConnectPtr conn, Create *c, GError **er
         nv_set_virt_error(err, _("cannot create the volume in pool '%s'"), c->pool);
     else
         c->result.volume = g_strdup(virStorageVolGetName(vol));
-    virStoragePoolFree(pool);
     return vol;
 }
 
@@ -331,8 +328,8 @@ static gboolean create_work(virConnectPtr conn, gpointer data, GError **err)
                         _("a domain named '%s' already exists on the host"), c->name);
         return FALSE;
     }
-    virStorageVolPtr vol = NULL;
-    virDomainPtr dom = NULL;
+    g_autoptr(virStorageVol) vol = NULL;
+    g_autoptr(virDomain) dom = NULL;
     gboolean ok = FALSE;
     if (c->vol_xml) {
         vol = create_volume(conn, c, err);
@@ -363,10 +360,6 @@ static gboolean create_work(virConnectPtr conn, gpointer data, GError **err)
 out:
     if (!ok)
         roll_back(c, dom, vol, err);
-    if (dom)
-        virDomainFree(dom);
-    if (vol)
-        virStorageVolFree(vol);
     virResetLastError();
     return ok;
 }

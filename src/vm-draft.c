@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "names.h"
 #include "text.h"
+#include "xml-tree.h"
 
 #define NV_KIB 1024ULL
 #define NV_MIB (1024ULL * 1024)
@@ -23,8 +24,6 @@
 #define NV_VM_DEFAULT_VCPUS 2
 #define NV_VM_DEFAULT_DISK (20 * NV_GIB)
 #define NV_OSINFO_NS "http://libosinfo.org/xmlns/libvirt/domain/1.0"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 static const char *const disk_buses[] = {"virtio", "sata", "ide", "scsi", NULL};
 static const char *const nic_models[] = {"virtio", "e1000", "e1000e", "rtl8139", NULL};
@@ -123,18 +122,6 @@ char *nv_vm_draft_volume_name(const NvVmDraft *d)
 
 /* ---- checks ---- */
 
-static gboolean invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean invalid(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(err, NV_ERROR, NV_ERROR_INVALID, msg);
-    return FALSE;
-}
-
 static gboolean in_list(const char *s, const char *const *list)
 {
     return s && g_strv_contains(list, s);
@@ -151,10 +138,10 @@ gboolean nv_vm_name_in_model(const NvModel *model, const char *name)
 gboolean nv_vm_check_memory(guint64 kib, const NvHost *host, GError **err)
 {
     if (kib < NV_VM_MIN_MEMORY_KIB)
-        return invalid(err, _("at least 16M"));
+        return nv_error_invalid(err, _("at least 16M"));
     if (host && host->mem_total_kib && kib > host->mem_total_kib) {
         g_autofree char *total = nv_format_kib(host->mem_total_kib);
-        return invalid(err, _("more than the host's %s"), total);
+        return nv_error_invalid(err, _("more than the host's %s"), total);
     }
     return TRUE;
 }
@@ -162,26 +149,27 @@ gboolean nv_vm_check_memory(guint64 kib, const NvHost *host, GError **err)
 gboolean nv_vm_check_vcpus(guint vcpus, const NvHost *host, guint max_vcpus, GError **err)
 {
     if (vcpus < 1)
-        return invalid(err, _("at least 1"));
+        return nv_error_invalid(err, _("at least 1"));
     if (host && host->cpus && vcpus > host->cpus)
-        return invalid(
+        return nv_error_invalid(
             err,
             ngettext("more than the host's %u CPU", "more than the host's %u CPUs", host->cpus),
             host->cpus);
     if (max_vcpus && vcpus > max_vcpus)
-        return invalid(err, _("more than the hypervisor's limit of %u"), max_vcpus);
+        return nv_error_invalid(err, _("more than the hypervisor's limit of %u"), max_vcpus);
     if (vcpus > NV_VM_MAX_VCPUS)
-        return invalid(err, _("at most %d"), NV_VM_MAX_VCPUS);
+        return nv_error_invalid(err, _("at most %d"), NV_VM_MAX_VCPUS);
     return TRUE;
 }
 
 gboolean nv_vm_check_disk_size(guint64 bytes, const NvPool *pool, GError **err)
 {
     if (bytes == 0)
-        return invalid(err, _("a disk needs a size above zero"));
+        return nv_error_invalid(err, _("a disk needs a size above zero"));
     if (pool && bytes > pool->available) {
         g_autofree char *avail = nv_format_bytes(pool->available);
-        return invalid(err, _("more than the %s available in pool '%s'"), avail, pool->name);
+        return nv_error_invalid(err, _("more than the %s available in pool '%s'"), avail,
+                                pool->name);
     }
     return TRUE;
 }
@@ -211,20 +199,20 @@ static gboolean plain_word(const char *s)
 gboolean nv_vm_check_net_source(const char *source, GError **err)
 {
     if (!source || !*source)
-        return invalid(err, _("a value is needed"));
+        return nv_error_invalid(err, _("a value is needed"));
     if (!plain_name(source, 64))
-        return invalid(err, _("no spaces, '/' or control characters (at most 64 bytes)"));
+        return nv_error_invalid(err, _("no spaces, '/' or control characters (at most 64 bytes)"));
     return TRUE;
 }
 
 gboolean nv_vm_check_path(const char *path, const char *what, GError **err)
 {
     if (!path || !*path)
-        return invalid(err, _("%s: enter a path"), what);
+        return nv_error_invalid(err, _("%s: enter a path"), what);
     if (path[0] != '/')
-        return invalid(err, _("%s: the path must be absolute (start with /)"), what);
+        return nv_error_invalid(err, _("%s: the path must be absolute (start with /)"), what);
     if (strlen(path) > NV_VM_PATH_MAX || !g_utf8_validate(path, -1, NULL) || !no_controls(path))
-        return invalid(err, _("%s: not a usable path"), what);
+        return nv_error_invalid(err, _("%s: not a usable path"), what);
     return TRUE;
 }
 
@@ -242,17 +230,18 @@ static gboolean check_install(const NvVmDraft *d, GError **err)
             return FALSE;
         if (strlen(d->cmdline) > NV_VM_CMDLINE_MAX || !g_utf8_validate(d->cmdline, -1, NULL) ||
             !no_controls(d->cmdline))
-            return invalid(err, _("the kernel command line has control characters or is too "
-                                  "long"));
+            return nv_error_invalid(err,
+                                    _("the kernel command line has control characters or is too "
+                                      "long"));
         return TRUE;
     case NV_VM_INSTALL_PXE:
         if (d->net == NV_VM_NET_NONE)
-            return invalid(err, _("network boot needs a network interface"));
+            return nv_error_invalid(err, _("network boot needs a network interface"));
         return TRUE;
     case NV_VM_INSTALL_NONE:
         return TRUE;
     }
-    return invalid(err, _("unknown installation method"));
+    return nv_error_invalid(err, _("unknown installation method"));
 }
 
 static gboolean check_storage(const NvVmDraft *d, GError **err)
@@ -260,7 +249,7 @@ static gboolean check_storage(const NvVmDraft *d, GError **err)
     switch (nv_vm_draft_storage(d)) {
     case NV_VM_STORAGE_NEW: {
         if (!plain_name(d->pool, 255))
-            return invalid(err, _("choose a storage pool for the new volume"));
+            return nv_error_invalid(err, _("choose a storage pool for the new volume"));
         g_autofree char *vol = nv_vm_draft_volume_name(d);
         if (!nv_name_check(NV_NAME_VOLUME, vol, err))
             return FALSE;
@@ -276,7 +265,7 @@ static gboolean check_storage(const NvVmDraft *d, GError **err)
         return TRUE;
     }
     if (!in_list(d->disk_format, formats))
-        return invalid(err, _("unknown disk format '%s' (qcow2 or raw)"), d->disk_format);
+        return nv_error_invalid(err, _("unknown disk format '%s' (qcow2 or raw)"), d->disk_format);
     return TRUE;
 }
 
@@ -285,15 +274,16 @@ gboolean nv_vm_draft_check(const NvVmDraft *d, GError **err)
     if (!nv_name_check(NV_NAME_DOMAIN, d->name, err))
         return FALSE;
     if (!plain_word(d->virt_type) || !plain_word(d->arch))
-        return invalid(err, _("the virtualisation type and architecture are not known yet"));
+        return nv_error_invalid(err,
+                                _("the virtualisation type and architecture are not known yet"));
     if (!nv_vm_check_memory(d->memory_kib, NULL, err) || !nv_vm_check_vcpus(d->vcpus, NULL, 0, err))
         return FALSE;
     if (!check_install(d, err) || !check_storage(d, err))
         return FALSE;
     if (!in_list(d->disk_bus, disk_buses))
-        return invalid(err, _("unknown disk bus '%s'"), d->disk_bus);
+        return nv_error_invalid(err, _("unknown disk bus '%s'"), d->disk_bus);
     if (!in_list(d->nic_model, nic_models))
-        return invalid(err, _("unknown NIC model '%s'"), d->nic_model);
+        return nv_error_invalid(err, _("unknown NIC model '%s'"), d->nic_model);
     if (d->net != NV_VM_NET_NONE && !nv_vm_check_net_source(d->net_source, err)) {
         g_prefix_error(err, _("network: "));
         return FALSE;
@@ -303,7 +293,7 @@ gboolean nv_vm_draft_check(const NvVmDraft *d, GError **err)
     if (*d->serial_log && !nv_vm_check_path(d->serial_log, _("serial log"), err))
         return FALSE;
     if (strlen(d->os_id) > NV_VM_PATH_MAX || !no_controls(d->os_id))
-        return invalid(err, _("the OS id is not usable"));
+        return nv_error_invalid(err, _("the OS id is not usable"));
     return TRUE;
 }
 

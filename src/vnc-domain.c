@@ -8,7 +8,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "i18n.h"
 #include "xml-read.h"
 
@@ -74,7 +74,7 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
     char *uri = virConnectGetURI(vconn);
     job->uri = g_strdup(uri ? uri : "");
     free(uri);
-    virDomainPtr dom = virDomainLookupByUUIDString(vconn, job->uuid);
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, job->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find the domain"));
         return FALSE;
@@ -82,7 +82,6 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
     if (virDomainIsActive(dom) != 1) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
                     _("'%s' is not running: start it to see its display"), virDomainGetName(dom));
-        virDomainFree(dom);
         return FALSE;
     }
     gboolean ok = find_display(dom, job, err);
@@ -91,7 +90,6 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
     if (ok)
         job->fd = virDomainOpenGraphicsFD(dom, 0, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
     virResetLastError();
-    virDomainFree(dom);
     return ok;
 }
 

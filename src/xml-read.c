@@ -8,21 +8,10 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlversion.h>
 #include <libxml/xpath.h>
 
 #include "error.h"
 #include "i18n.h"
-
-/* libvirt's own documents are far smaller; anything bigger is a mistake or an attack. */
-#define NV_XML_MAX_BYTES (16 * 1024 * 1024)
-/* Values quoted in error messages are cut so a hostile document cannot flood the status bar. */
-#define NV_XML_QUOTE_CHARS 40
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
 
 /* Which document we are reading: its root element and how a failure to read it is worded. */
 typedef struct {
@@ -68,114 +57,14 @@ static void set_error(GError **err, const NvDocKind *kind, const char *fmt, ...)
     g_set_error(err, NV_ERROR, NV_ERROR_PARSE, "%s: %s", _(kind->failure), detail);
 }
 
-/* A value from the document, shortened for an error message. */
-static char *quote(const char *value)
-{
-    if (!g_utf8_validate(value, -1, NULL))
-        return g_strdup("?");
-    if (g_utf8_strlen(value, -1) <= NV_XML_QUOTE_CHARS)
-        return g_strdup(value);
-    g_autofree char *head = g_utf8_substring(value, 0, NV_XML_QUOTE_CHARS);
-    return g_strconcat(head, "…", NULL);
-}
-
-static void init_libxml(void)
-{
-    /* The first call is not thread-safe and workers parse concurrently. */
-    static gsize done = 0;
-    if (g_once_init_enter(&done)) {
-        xmlInitParser();
-        g_once_init_leave(&done, 1);
-    }
-}
-
-/* Any DTD could declare entities (billion laughs, external files): libvirt never writes one,
- * so the parser is stopped as soon as a DOCTYPE starts, before a declaration is read. */
-static void refuse_dtd(void *user, const xmlChar *name, const xmlChar *external_id,
-                       const xmlChar *system_id)
-{
-    xmlParserCtxt *ctxt = user;
-    gboolean *seen = ctxt->_private;
-    *seen = TRUE;
-    xmlStopParser(ctxt);
-}
-
-/* Errors are taken from the context afterwards; nothing may reach stderr under curses. */
-#if LIBXML_VERSION >= 21200
-static void ignore_error(void *user, const xmlError *error) {}
-#else
-static void ignore_error(void *user, xmlError *error) {}
-#endif
-
-xmlParserCtxt *nv_xml_untrusted_ctxt(gboolean *saw_dtd)
-{
-    init_libxml();
-    xmlParserCtxt *ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL)
-        return NULL;
-    ctxt->_private = saw_dtd;
-    ctxt->sax->internalSubset = refuse_dtd;
-    ctxt->sax->serror = ignore_error;
-    return ctxt;
-}
-
-static xmlDoc *parse_doc(const char *xml, const NvDocKind *kind, GError **err)
-{
-    if (xml == NULL || xml[strspn(xml, " \t\r\n")] == '\0') {
-        set_error(err, kind, _("the document is empty"));
-        return NULL;
-    }
-    size_t len = strnlen(xml, NV_XML_MAX_BYTES + 1);
-    if (len > NV_XML_MAX_BYTES) {
-        set_error(err, kind, _("the document is larger than %d MiB"),
-                  NV_XML_MAX_BYTES / (1024 * 1024));
-        return NULL;
-    }
-    gboolean saw_dtd = FALSE;
-    g_autoptr(xmlParserCtxt) ctxt = nv_xml_untrusted_ctxt(&saw_dtd);
-    if (ctxt == NULL) {
-        set_error(err, kind, _("out of memory"));
-        return NULL;
-    }
-    /* No XML_PARSE_NOENT (entities stay unexpanded), no DTDLOAD, no network. */
-    xmlDoc *doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (saw_dtd) {
-        xmlFreeDoc(doc);
-        set_error(err, kind, _("document type declarations are not accepted"));
-        return NULL;
-    }
-    if (doc == NULL) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-        g_autofree char *msg = g_strdup(e && e->message ? e->message : _("malformed document"));
-        g_strstrip(msg);
-        if (e && e->line > 0)
-            set_error(err, kind, _("line %d: %s"), e->line, msg);
-        else
-            set_error(err, kind, "%s", msg);
-        return NULL;
-    }
-    return doc;
-}
-
 static NvXmlReader *reader_open(const char *xml, const NvDocKind *kind, GError **err)
 {
     g_autoptr(NvXmlReader) r = g_new0(NvXmlReader, 1);
     r->kind = kind;
-    r->doc = parse_doc(xml, kind, err);
+    r->doc = nv_xml_parse_root(xml, kind->root, NV_XML_PARSE_DEFAULT, _(kind->failure), err);
     if (r->doc == NULL)
         return NULL;
     r->root = xmlDocGetRootElement(r->doc);
-    if (r->root == NULL || strcmp((const char *)r->root->name, kind->root) != 0) {
-        g_autofree char *name = quote(r->root ? (const char *)r->root->name : "");
-        set_error(err, kind, _("the root element is <%s>, not <%s>"), name, kind->root);
-        return NULL;
-    }
-    /* libvirt never uses a namespace there; with one, none of our paths would match. */
-    if (r->root->ns != NULL) {
-        set_error(err, kind, _("the root element <%s> is in an unexpected namespace"), kind->root);
-        return NULL;
-    }
     r->xpath = xmlXPathNewContext(r->doc);
     if (r->xpath == NULL) {
         set_error(err, kind, _("out of memory"));
@@ -188,12 +77,7 @@ static NvXmlReader *reader_open(const char *xml, const NvDocKind *kind, GError *
  * For a node set, XPath's string() takes the first node in document order. */
 static char *xstr(NvXmlReader *r, xmlNode *node, const char *expr)
 {
-    g_autofree char *full = g_strdup_printf("string(%s)", expr);
-    r->xpath->node = node != NULL ? node : r->root;
-    g_autoptr(xmlXPathObject) obj = xmlXPathEval((const xmlChar *)full, r->xpath);
-    if (obj == NULL || obj->type != XPATH_STRING || obj->stringval == NULL)
-        return g_strdup("");
-    return g_strdup((const char *)obj->stringval);
+    return nv_xml_xpath_string(r->xpath, node != NULL ? node : r->root, expr);
 }
 
 /* The nodes matching `expr` at `node`; never NULL on success, may be empty. */
@@ -309,12 +193,12 @@ static gboolean read_scaled(NvXmlReader *r, const char *expr, guint64 default_sc
     g_autofree char *unit = xstr(r, NULL, unit_expr);
     guint64 value, scale;
     if (!parse_ull(text, &value)) {
-        g_autofree char *q = quote(text);
+        g_autofree char *q = nv_xml_quote(text);
         set_error(err, r->kind, _("invalid number '%s' in <%s>"), q, expr);
         return FALSE;
     }
     if (!unit_scale(unit, default_scale, &scale)) {
-        g_autofree char *q = quote(unit);
+        g_autofree char *q = nv_xml_quote(unit);
         set_error(err, r->kind, _("unknown unit '%s' in <%s>"), q, expr);
         return FALSE;
     }
@@ -337,7 +221,7 @@ static gboolean read_uint(NvXmlReader *r, xmlNode *node, const char *expr, const
         return TRUE;
     guint64 v;
     if (!parse_ull(text, &v) || v > G_MAXUINT) {
-        g_autofree char *q = quote(text);
+        g_autofree char *q = nv_xml_quote(text);
         set_error(err, r->kind, _("invalid number '%s' in %s"), q, where);
         return FALSE;
     }
@@ -587,7 +471,7 @@ static gboolean net_ip_prefix(NvXmlReader *r, xmlNode *node, NvNetIp *ip, GError
         if (!read_uint(r, node, "@prefix", "<ip prefix>", &ip->prefix, err))
             return FALSE;
         if (ip->prefix > max) {
-            g_autofree char *q = quote(prefix);
+            g_autofree char *q = nv_xml_quote(prefix);
             set_error(err, r->kind, _("invalid prefix '%s' for %s"), q, ip->address);
             ip->prefix = 0;
             return FALSE;
@@ -596,7 +480,7 @@ static gboolean net_ip_prefix(NvXmlReader *r, xmlNode *node, NvNetIp *ip, GError
     }
     g_autofree char *netmask = xstr(r, node, "@netmask");
     if (netmask[0] != '\0' && !netmask_prefix(netmask, &ip->prefix)) {
-        g_autofree char *q = quote(netmask);
+        g_autofree char *q = nv_xml_quote(netmask);
         set_error(err, r->kind, _("invalid netmask '%s'"), q);
         return FALSE;
     }
@@ -677,35 +561,4 @@ char *nv_xml_domcaps_virt_type(const char *xml, GError **err)
     if (r == NULL)
         return NULL;
     return xstr(r, NULL, "domain");
-}
-
-/* ---- small readers over a parsed tree (xml-tree.h) ---- */
-
-gboolean nv_xml_is_element(const xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-xmlNode *nv_xml_child_element(const xmlNode *parent, const char *name)
-{
-    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
-        if (nv_xml_is_element(c, name))
-            return c;
-    return NULL;
-}
-
-char *nv_xml_node_text(const xmlNode *n)
-{
-    xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
-    char *out = g_strdup(t ? (const char *)t : "");
-    xmlFree(t);
-    return out;
-}
-
-char *nv_xml_node_attr(const xmlNode *n, const char *name)
-{
-    xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
-    char *out = g_strdup(v ? (const char *)v : "");
-    xmlFree(v);
-    return out;
 }

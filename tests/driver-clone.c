@@ -10,7 +10,7 @@
 #include "domain-clone.h"
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "test-util.h"
 #include "xml-read.h"
 

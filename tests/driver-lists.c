@@ -14,6 +14,7 @@
 #include "conn-fetch.h"
 #include "conn-virt.h"
 #include "model.h"
+#include "virt-util.h"
 
 #define N_DOMAINS 500
 

@@ -18,7 +18,7 @@
 
 #include "conn-virt.h"
 #include "error.h"
-#include "conn-fetch.h"
+#include "virt-util.h"
 #include "storage.h"
 #include "test-util.h"
 

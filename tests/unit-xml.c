@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "hostile-xml.h"
 #include "model.h"
 #include "xml-read.h"
 
@@ -289,21 +290,6 @@ typedef struct {
     const char *xml;
     const char *message; /* a piece of the expected error message */
 } Bad;
-
-#define LAUGHS                                                                                     \
-    "<?xml version='1.0'?>\n"                                                                      \
-    "<!DOCTYPE domain [\n"                                                                         \
-    " <!ENTITY lol 'lol'>\n"                                                                       \
-    " <!ENTITY lol1 '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>\n"                       \
-    " <!ENTITY lol2 '&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;'>\n"             \
-    " <!ENTITY lol3 '&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;'>\n"             \
-    " <!ENTITY lol4 '&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;'>\n"             \
-    " <!ENTITY lol5 '&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;'>\n"             \
-    " <!ENTITY lol6 '&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;'>\n"             \
-    " <!ENTITY lol7 '&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;'>\n"             \
-    " <!ENTITY lol8 '&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;'>\n"             \
-    " <!ENTITY lol9 '&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;'>\n"             \
-    "]>\n"
 
 static const Bad bad_docs[] = {
     {"empty", DOC_DOMAIN, "", "the document is empty"},

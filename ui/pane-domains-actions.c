@@ -826,38 +826,10 @@ static void start_edit_xml(NvApp *app, GPtrArray *targets)
 
 gboolean nv_domain_action(NvPane *pane, NvAction a)
 {
-    NvDomainOp op;
-    switch (a) {
-    case NV_ACTION_START:
-        op = NV_DOMAIN_OP_START;
-        break;
-    case NV_ACTION_REBOOT:
-        op = NV_DOMAIN_OP_REBOOT;
-        break;
-    case NV_ACTION_PAUSE:
-        op = NV_DOMAIN_OP_PAUSE_TOGGLE;
-        break;
-    case NV_ACTION_MANAGED_SAVE:
-        op = NV_DOMAIN_OP_MANAGED_SAVE;
-        break;
-    case NV_ACTION_AUTOSTART:
-        op = NV_DOMAIN_OP_AUTOSTART_TOGGLE;
-        break;
-    case NV_ACTION_RESET:
-        op = NV_DOMAIN_OP_RESET;
-        break;
-    case NV_ACTION_FORCE_OFF:
-        op = NV_DOMAIN_OP_FORCE_OFF;
-        break;
-    case NV_ACTION_SHUTDOWN:
-    case NV_ACTION_RENAME:
-    case NV_ACTION_DELETE:
-    case NV_ACTION_EDIT_XML:
-        op = NV_DOMAIN_OP_START; /* not used */
-        break;
-    default:
+    NvDomainOp op = NV_DOMAIN_OP_START; /* not used by rename, delete and edit */
+    if (!nv_domain_op_for_action(a, &op) && a != NV_ACTION_RENAME && a != NV_ACTION_DELETE &&
+        a != NV_ACTION_EDIT_XML)
         return FALSE;
-    }
     NvApp *app = pane->app;
     g_autoptr(GPtrArray) targets = targets_of(pane);
     if (targets->len == 0) {
