@@ -27,6 +27,23 @@ say() {
 [[ -r $here/init ]] || die "$here/init is missing"
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
+
+# QEMU opens the kernel and initrd itself, as libvirt-qemu: every ancestor must be searchable.
+# A checkout in a private directory (/root, a CI folder of mode 0700) cannot hold the guest, so
+# it goes to the shared default cache instead (keyed by the stamp below, locked while built).
+searchable() {
+    local d=$1 perms
+    while [[ $d != / ]]; do
+        d=$(dirname "$d")
+        perms=$(stat -c %A "$d")
+        [[ ${perms:9:1} == [xt] ]] || return 1
+    done
+}
+if ! searchable "$cache"; then
+    say "$cache is not reachable by QEMU (a parent is private); using /var/cache/ncvirt-test-guest"
+    cache=/var/cache/ncvirt-test-guest
+    mkdir -p "$cache"
+fi
 chmod 0755 "$cache"
 
 want=$(cat "$here/init" "$here/build-guest.sh" | sha256sum | cut -d' ' -f1)
@@ -46,15 +63,6 @@ if built; then
     exit 0
 fi
 start=$SECONDS
-
-# QEMU opens the kernel and initrd itself, as libvirt-qemu: every ancestor must be searchable.
-d=$cache
-while [[ $d != / ]]; do
-    d=$(dirname "$d")
-    perms=$(stat -c %A "$d")
-    [[ ${perms:9:1} == [xt] ]] ||
-        say "warning: $d is not searchable by others; QEMU (libvirt-qemu) may not read $cache"
-done
 
 apt_updated=0
 apt_update() {
