@@ -87,8 +87,8 @@ static const char *const mode_labels[] = {N_("NAT"), N_("routed"), N_("open (no 
 static void mode_choices(gconstpointer data, GPtrArray *values, GPtrArray *labels)
 {
     for (int i = 0; i < NV_NET_MODE_COUNT; i++) {
-        g_ptr_array_add(values, (gpointer)nv_net_mode_name(i));
-        g_ptr_array_add(labels, (gpointer)_(mode_labels[i]));
+        g_ptr_array_add(values, g_strdup(nv_net_mode_name(i)));
+        g_ptr_array_add(labels, g_strdup(_(mode_labels[i])));
     }
 }
 
