@@ -266,9 +266,13 @@ static void store_field(const NvWizardField *spec, NvField *f, gpointer target)
     gpointer slot = slot_of(spec, target);
     switch (spec->kind) {
     case NV_WIZARD_TEXT:
-    case NV_WIZARD_PATH:
         g_free(*(char **)slot);
         *(char **)slot = g_strstrip(g_strdup(nv_field_text(f)));
+        break;
+    case NV_WIZARD_PATH:
+        /* As typed: blanks may be part of a path, and its check says when they are not. */
+        g_free(*(char **)slot);
+        *(char **)slot = g_strdup(nv_field_text(f));
         break;
     case NV_WIZARD_ENUM: {
         const char *value = nv_field_enum_value(f);

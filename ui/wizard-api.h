@@ -16,8 +16,8 @@ typedef struct NvWizard NvWizard;
 /* ---- a step's fields, as data ---- */
 
 typedef enum {
-    NV_WIZARD_TEXT,    /* free text; its slot is a char * */
-    NV_WIZARD_PATH,    /* an absolute path (C-t completes); a char * */
+    NV_WIZARD_TEXT,    /* free text; its slot is a char *, stored without surrounding blanks */
+    NV_WIZARD_PATH,    /* an absolute path (C-t completes); a char *, stored as typed */
     NV_WIZARD_ENUM,    /* one of `values` (or what `choices` gives); the value into a char * */
     NV_WIZARD_BOOL,    /* yes or no; a gboolean */
     NV_WIZARD_SIZE,    /* bytes in [min, max]; a guint64 in `scale` units, empty is 0 */
