@@ -375,13 +375,21 @@ START_TEST(test_new_kinds)
     nv_field_set_text(path, "/abcdefghijk");
     ck_assert(!nv_field_insert(path, 'x'));
     nv_field_set_text(path, "/a.img");
-    /* A button and a list's lines take the focus; a heading is drawn. */
+    /* A button and a list's lines take the focus. */
     ck_assert(shown(form, "add"));
     ck_assert_int_ge(nv_form_row(form, "c1"), 0);
+    /* A heading is a row of its own. */
+    static const NvWizardStep heading_only = {.fields = live_fields, .n_fields = 1};
+    g_autoptr(NvForm) headed = nv_form_new();
+    nv_wizard_fields_build(headed, &heading_only, l, 0);
+    ck_assert_int_eq(nv_form_height(headed), 1);
     /* Stored back: INDEX as the index, INT as the number, SIZE in the slot's unit. */
     nv_field_set_text(nv_form_field(form, "method"), "From the network");
     nv_field_set_text(mem, "3M");
-    nv_wizard_fields_store(form, &live_step, l, NET);
+    nv_field_set_text(path, "/a b ");
+    nv_wizard_fields_store(form, &live_step, l, NET | DISK);
+    /* A path is stored as typed. */
+    ck_assert_str_eq(l->path, "/a b ");
     ck_assert_int_eq(l->method, 1);
     ck_assert_uint_eq(l->count, 8);
     ck_assert_uint_eq(l->memory_kib, 3072);
@@ -441,6 +449,14 @@ START_TEST(test_live_refresh)
     ck_assert(!shown(form, "c1"));
     /* The chosen value went with its choice: the first is picked. */
     ck_assert_str_eq(nv_field_enum_value(nv_form_field(form, "pick")), "c0");
+    /* No choices: the list's closing remark says so. */
+    int before_height = nv_form_height(form);
+    l->count = 0;
+    state = nv_wizard_fields_update(form, &live_step, l, state, NULL);
+    /* The line of c0 went, "nothing" came. */
+    ck_assert_int_eq(nv_form_height(form), before_height);
+    ck_assert(!shown(form, "c0"));
+    l->count = 1;
     /* An invalid edit is not stored. */
     state = edit(form, l, state, "count", "99");
     ck_assert_uint_eq(l->count, 1);

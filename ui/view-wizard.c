@@ -412,8 +412,6 @@ static void enter_step(NvWizard *wz)
     nv_wizard_fields_build(wz->form, s, wz->draft, wz->state);
     if (s->live)
         wz->state = nv_wizard_fields_update(wz->form, s, wz->draft, wz->state, NULL);
-    if (s->build)
-        s->build(wz, wz->form, wz->draft);
     nv_form_add_button(wz->form, "wizard-next",
                        wz->step + 1 < wz->klass->n_steps ? _("Next") : _("Summary"));
     if (wz->step > 0)

@@ -87,9 +87,6 @@ typedef struct {
      * the rows visible in it, and asks the draft again for remarks, lists, choices and hints.
      * A heading's visibility is decided when it is built. */
     gboolean live;
-    /* Adds rows the table cannot describe after the table's rows, when the step is entered.
-     * Optional. */
-    void (*build)(NvWizard *wz, NvForm *form, gpointer draft);
     /* On Next, after the slots are stored: reads what the table does not and checks the step
      * as a whole; FALSE (with notes set on the rows at fault) keeps the user on the step.
      * Fields are already valid by their own rules. Optional. */
