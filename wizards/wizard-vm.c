@@ -30,6 +30,9 @@ static const char *const storage_labels[] = {N_("New volume in a pool"),
 static const char *const net_values[] = {"network", "bridge", "macvtap", "none", NULL};
 static const char *const net_labels[] = {N_("Virtual network"), N_("Host bridge"),
                                          N_("Macvtap on a host interface"), N_("No network"), NULL};
+/* INDEX fields store these enums through an int. */
+G_STATIC_ASSERT(sizeof(NvVmInstall) == sizeof(int) && sizeof(NvVmStorage) == sizeof(int) &&
+                sizeof(NvVmNet) == sizeof(int));
 static const char *const format_values[] = {"qcow2", "raw", NULL};
 static const char *const format_labels[] = {N_("qcow2 (sparse, snapshots)"), N_("raw"), NULL};
 /* In NvVmCpuMode order; offered as the host allows. */
