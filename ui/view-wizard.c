@@ -106,77 +106,159 @@ static gpointer slot_of(const NvWizardField *f, gpointer target)
     return (char *)target + f->slot;
 }
 
-/* An enum's choices (the table's or the draft's) and the label of `value` among them. */
-static NvField *enum_field(const NvWizardField *spec, gconstpointer draft, const char *value,
-                           char **initial)
+static gboolean slotted(const NvWizardField *f)
 {
-    g_autoptr(GPtrArray) values = g_ptr_array_new();
-    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    return f->slot != NV_WIZARD_NO_SLOT;
+}
+
+/* The choices of an enum or a list: the draft's, then the table's; NULL-terminated. */
+static void get_choices(const NvWizardField *spec, gconstpointer draft, GPtrArray **values,
+                        GPtrArray **labels)
+{
+    *values = g_ptr_array_new_with_free_func(g_free);
+    *labels = g_ptr_array_new_with_free_func(g_free);
     if (spec->choices)
-        spec->choices(draft, values, labels);
+        spec->choices(draft, *values, *labels);
     for (guint i = 0; spec->values && spec->values[i]; i++) {
-        g_ptr_array_add(values, (gpointer)spec->values[i]);
-        g_ptr_array_add(labels, (gpointer)(spec->labels ? _(spec->labels[i]) : spec->values[i]));
+        g_ptr_array_add(*values, g_strdup(spec->values[i]));
+        g_ptr_array_add(*labels, g_strdup(spec->labels ? _(spec->labels[i]) : spec->values[i]));
     }
+    g_ptr_array_add(*values, NULL);
+    g_ptr_array_add(*labels, NULL);
+}
+
+#define STRV(array) ((const char *const *)(array)->pdata)
+
+/* An enum's choices and the label of `value` among them (or of choice `index`). */
+static NvField *enum_field(const NvWizardField *spec, gconstpointer draft, const char *value,
+                           int index, char **initial)
+{
+    g_autoptr(GPtrArray) values = NULL;
+    g_autoptr(GPtrArray) labels = NULL;
+    get_choices(spec, draft, &values, &labels);
+    guint n = values->len - 1;
     /* A value that is not a choice stays as it is, and the field says it is not valid. */
     const char *shown = value;
-    for (guint i = 0; value && i < values->len; i++)
-        if (g_strcmp0(values->pdata[i], value) == 0)
+    for (guint i = 0; i < n; i++)
+        if ((value && g_strcmp0(values->pdata[i], value) == 0) || (int)i == index)
             shown = labels->pdata[i];
     *initial = g_strdup(shown);
-    g_ptr_array_add(values, NULL);
-    g_ptr_array_add(labels, NULL);
-    return nv_field_enum_new(spec->id, _(spec->label), (const char *const *)values->pdata,
-                             (const char *const *)labels->pdata);
+    return nv_field_enum_new(spec->id, _(spec->label), STRV(values), STRV(labels));
+}
+
+static NvField *size_field(const NvWizardField *spec, gpointer slot, char **initial)
+{
+    guint64 scale = spec->scale ? spec->scale : 1;
+    if (slot && *(guint64 *)slot > 0)
+        *initial = nv_format_size_input(*(guint64 *)slot * scale);
+    return nv_field_size_new(
+        spec->id, _(spec->label), spec->unit ? spec->unit : G_GUINT64_CONSTANT(1) << 30,
+        spec->granularity ? spec->granularity : 1, spec->min, spec->max ? spec->max : G_MAXINT64);
 }
 
 /* The field of a row and its text from the slot. */
 static NvField *new_field(const NvWizardField *spec, gconstpointer draft, gpointer target,
                           char **initial)
 {
-    gboolean slotted = spec->slot != NV_WIZARD_NO_SLOT;
-    gpointer slot = slotted ? slot_of(spec, target) : NULL;
+    gpointer slot = slotted(spec) ? slot_of(spec, target) : NULL;
     switch (spec->kind) {
     case NV_WIZARD_TEXT:
     case NV_WIZARD_PATH:
-        *initial = g_strdup(slotted ? *(char **)slot : NULL);
+        *initial = g_strdup(slot ? *(char **)slot : NULL);
         return spec->kind == NV_WIZARD_TEXT ? nv_field_text_new(spec->id, _(spec->label))
                                             : nv_field_path_new(spec->id, _(spec->label));
     case NV_WIZARD_ENUM:
-        return enum_field(spec, draft, slotted ? *(char **)slot : NULL, initial);
+        return enum_field(spec, draft, slot ? *(char **)slot : NULL, -1, initial);
+    case NV_WIZARD_INDEX:
+        return enum_field(spec, draft, NULL, slot ? *(int *)slot : -1, initial);
     case NV_WIZARD_BOOL:
-        *initial = g_strdup(slotted && *(gboolean *)slot ? _("yes") : _("no"));
+        *initial = g_strdup(slot && *(gboolean *)slot ? _("yes") : _("no"));
         return nv_field_bool_new(spec->id, _(spec->label));
     case NV_WIZARD_SIZE:
-        if (slotted && *(guint64 *)slot > 0)
-            *initial = nv_format_size_input(*(guint64 *)slot);
-        return nv_field_size_new(spec->id, _(spec->label), G_GUINT64_CONSTANT(1) << 30, 1,
-                                 spec->min, spec->max ? spec->max : G_MAXINT64);
+        return size_field(spec, slot, initial);
+    case NV_WIZARD_INT:
+        *initial = slot ? g_strdup_printf("%u", *(guint *)slot) : NULL;
+        return nv_field_int_new(spec->id, _(spec->label), (gint64)spec->min,
+                                spec->max ? (gint64)spec->max : G_MAXINT);
     default:
         return NULL;
     }
 }
 
-static void add_row(NvForm *form, const NvWizardField *spec, gpointer draft, gpointer target)
+/* A remark's text, a list's closing remark: NULL hides the row. */
+static char *remark_text(const NvWizardField *spec, gconstpointer draft)
+{
+    if (spec->initial)
+        return spec->initial(draft);
+    return spec->label ? g_strdup(_(spec->label)) : NULL;
+}
+
+static char *hint_text(const NvWizardField *spec, gconstpointer draft)
+{
+    if (spec->hint_for)
+        return spec->hint_for(draft);
+    return spec->hint ? g_strdup(_(spec->hint)) : NULL;
+}
+
+/* A list's lines from the draft, placed before its closing remark, shown as the row is. */
+static void set_list(NvForm *form, const NvWizardField *spec, gconstpointer draft, gboolean visible)
+{
+    g_autoptr(GPtrArray) keys = NULL;
+    g_autoptr(GPtrArray) texts = NULL;
+    get_choices(spec, draft, &keys, &texts);
+    nv_form_set_items(form, spec->id, spec->id, STRV(keys), STRV(texts));
+    for (guint i = 0; i + 1 < keys->len; i++)
+        nv_form_set_visible(form, keys->pdata[i], visible);
+    g_autofree char *text = remark_text(spec, draft);
+    nv_form_set_label(form, spec->id, text ? text : "");
+    nv_form_set_visible(form, spec->id, visible && text);
+}
+
+static void add_field(NvForm *form, const NvWizardField *spec, gpointer draft, gpointer target)
 {
     g_autofree char *initial = spec->initial ? spec->initial(draft) : NULL;
-    if (spec->kind == NV_WIZARD_REMARK) {
-        nv_form_add_text(form, spec->id, initial ? initial : _(spec->label));
-        return;
-    }
     g_autofree char *loaded = NULL;
     NvField *f = new_field(spec, draft, target, &loaded);
     if (spec->check)
         nv_field_set_check(f, spec->check, draft, NULL);
     if (spec->optional)
         nv_field_set_optional(f, TRUE);
-    if (spec->kind == NV_WIZARD_TEXT && spec->max > 0)
+    if ((spec->kind == NV_WIZARD_TEXT || spec->kind == NV_WIZARD_PATH) && spec->max > 0)
         nv_field_set_max_length(f, (guint)spec->max);
     nv_field_set_initial(f, initial ? initial : loaded ? loaded : "");
-    const char *hint = spec->hint_for ? spec->hint_for(draft) : spec->hint ? _(spec->hint) : NULL;
+    g_autofree char *hint = hint_text(spec, draft);
     if (hint)
         nv_field_set_hint(f, hint);
     nv_form_add_field(form, f);
+}
+
+/* Adds the row of `spec`; `shown` FALSE adds it hidden (a live step's other states). */
+static void add_row(NvForm *form, const NvWizardField *spec, gpointer draft, gpointer target,
+                    gboolean shown)
+{
+    switch (spec->kind) {
+    case NV_WIZARD_HEADING:
+        nv_form_add_heading(form, _(spec->label));
+        return;
+    case NV_WIZARD_BUTTON:
+        nv_form_add_button(form, spec->id, _(spec->label));
+        break;
+    case NV_WIZARD_REMARK: {
+        g_autofree char *text = remark_text(spec, draft);
+        nv_form_add_text(form, spec->id, text ? text : "");
+        shown = shown && text;
+        break;
+    }
+    case NV_WIZARD_ITEMS:
+        nv_form_add_text(form, spec->id, "");
+        set_list(form, spec, draft, shown);
+        return;
+    default:
+        add_field(form, spec, draft, target);
+        break;
+    }
+    if (!shown)
+        nv_form_set_visible(form, spec->id, FALSE);
 }
 
 static void store_field(const NvWizardField *spec, NvField *f, gpointer target)
@@ -184,19 +266,31 @@ static void store_field(const NvWizardField *spec, NvField *f, gpointer target)
     gpointer slot = slot_of(spec, target);
     switch (spec->kind) {
     case NV_WIZARD_TEXT:
-    case NV_WIZARD_PATH:
         g_free(*(char **)slot);
         *(char **)slot = g_strstrip(g_strdup(nv_field_text(f)));
         break;
-    case NV_WIZARD_ENUM:
+    case NV_WIZARD_PATH:
+        /* As typed: blanks may be part of a path, and its check says when they are not. */
         g_free(*(char **)slot);
-        *(char **)slot = g_strdup(nv_field_enum_value(f));
+        *(char **)slot = g_strdup(nv_field_text(f));
+        break;
+    case NV_WIZARD_ENUM: {
+        const char *value = nv_field_enum_value(f);
+        g_free(*(char **)slot);
+        *(char **)slot = g_strdup(value ? value : "");
+        break;
+    }
+    case NV_WIZARD_INDEX:
+        *(int *)slot = nv_field_enum_index(f);
         break;
     case NV_WIZARD_BOOL:
         *(gboolean *)slot = nv_field_bool(f);
         break;
     case NV_WIZARD_SIZE:
-        *(guint64 *)slot = nv_field_is_empty(f) ? 0 : nv_field_bytes(f);
+        *(guint64 *)slot = nv_field_is_empty(f) ? 0 : nv_field_bytes(f) / MAX(spec->scale, 1);
+        break;
+    case NV_WIZARD_INT:
+        *(guint *)slot = (guint)nv_field_int(f);
         break;
     default:
         break;
@@ -205,9 +299,12 @@ static void store_field(const NvWizardField *spec, NvField *f, gpointer target)
 
 void nv_wizard_fields_build(NvForm *form, const NvWizardStep *step, gpointer draft, guint state)
 {
-    for (guint i = 0; i < step->n_fields; i++)
-        if (field_visible(&step->fields[i], state))
-            add_row(form, &step->fields[i], draft, step_target(step, draft));
+    gpointer target = step_target(step, draft);
+    for (guint i = 0; i < step->n_fields; i++) {
+        gboolean shown = field_visible(&step->fields[i], state);
+        if (shown || step->live)
+            add_row(form, &step->fields[i], draft, target, shown);
+    }
 }
 
 void nv_wizard_fields_store(NvForm *form, const NvWizardStep *step, gpointer draft, guint state)
@@ -216,9 +313,80 @@ void nv_wizard_fields_store(NvForm *form, const NvWizardStep *step, gpointer dra
     for (guint i = 0; i < step->n_fields; i++) {
         const NvWizardField *spec = &step->fields[i];
         NvField *f = nv_form_field(form, spec->id);
-        if (f && spec->slot != NV_WIZARD_NO_SLOT && field_visible(spec, state))
+        if (f && slotted(spec) && field_visible(spec, state))
             store_field(spec, f, target);
     }
+}
+
+/* What a row shows that the draft decides: its choices, hint, text and (live) visibility. */
+static void refresh_row(NvForm *form, const NvWizardField *spec, gpointer draft, guint state,
+                        gboolean live)
+{
+    gboolean shown = field_visible(spec, state);
+    NvField *f = nv_form_field(form, spec->id);
+    if (spec->kind == NV_WIZARD_ITEMS) {
+        set_list(form, spec, draft, shown || !live);
+        return;
+    }
+    if (spec->kind == NV_WIZARD_REMARK) {
+        g_autofree char *text = remark_text(spec, draft);
+        nv_form_set_label(form, spec->id, text ? text : "");
+        shown = shown && text;
+    } else if (f) {
+        if (spec->choices && (spec->kind == NV_WIZARD_ENUM || spec->kind == NV_WIZARD_INDEX)) {
+            g_autoptr(GPtrArray) values = NULL;
+            g_autoptr(GPtrArray) labels = NULL;
+            get_choices(spec, draft, &values, &labels);
+            nv_field_enum_set_choices(f, STRV(values), STRV(labels));
+        }
+        g_autofree char *hint = hint_text(spec, draft);
+        nv_field_set_hint(f, hint);
+        if (spec->follow && spec->initial && !nv_field_changed(f)) {
+            g_autofree char *initial = spec->initial(draft);
+            nv_field_set_initial(f, initial);
+        }
+    }
+    if (live && spec->kind != NV_WIZARD_HEADING)
+        nv_form_set_visible(form, spec->id, shown);
+}
+
+/* A field's check may read what another field stored: run the checks again. */
+static void recheck(NvForm *form, const NvWizardStep *step, const char *except)
+{
+    for (guint i = 0; i < step->n_fields; i++) {
+        NvField *f = nv_form_field(form, step->fields[i].id);
+        if (f && step->fields[i].check && g_strcmp0(step->fields[i].id, except) != 0) {
+            g_autofree char *text = g_strdup(nv_field_text(f));
+            nv_field_set_text(f, text);
+        }
+    }
+}
+
+static const NvWizardField *spec_of(const NvWizardStep *step, const char *id, guint state)
+{
+    for (guint i = 0; id && i < step->n_fields; i++)
+        if (g_strcmp0(step->fields[i].id, id) == 0 && field_visible(&step->fields[i], state))
+            return &step->fields[i];
+    return NULL;
+}
+
+guint nv_wizard_fields_update(NvForm *form, const NvWizardStep *step, gpointer draft, guint state,
+                              const char *edited)
+{
+    const NvWizardField *spec = spec_of(step, edited, state);
+    if (edited && (!spec || !spec->refresh || !step->live))
+        return state;
+    NvField *f = spec ? nv_form_field(form, spec->id) : NULL;
+    if (f && slotted(spec) && nv_field_is_valid(f))
+        store_field(spec, f, step_target(step, draft));
+    if (step->live)
+        state = step->state ? step->state(draft) : ~0u;
+    for (guint i = 0; i < step->n_fields; i++)
+        if (step->live || field_visible(&step->fields[i], state))
+            refresh_row(form, &step->fields[i], draft, state, step->live);
+    if (spec)
+        recheck(form, step, spec->id);
+    return state;
 }
 
 /* Stores the table's values, then the step's own read. */
@@ -242,8 +410,8 @@ static void enter_step(NvWizard *wz)
     const NvWizardStep *s = &wz->klass->steps[wz->step];
     wz->state = s->state ? s->state(wz->draft) : ~0u;
     nv_wizard_fields_build(wz->form, s, wz->draft, wz->state);
-    if (s->build)
-        s->build(wz, wz->form, wz->draft);
+    if (s->live)
+        wz->state = nv_wizard_fields_update(wz->form, s, wz->draft, wz->state, NULL);
     nv_form_add_button(wz->form, "wizard-next",
                        wz->step + 1 < wz->klass->n_steps ? _("Next") : _("Summary"));
     if (wz->step > 0)
@@ -261,6 +429,34 @@ void nv_wizard_rebuild(NvWizard *wz)
     if (focus)
         nv_form_focus(wz->form, focus);
     nv_app_dirty(wz->base.app);
+}
+
+void nv_wizard_refresh(NvWizard *wz)
+{
+    if (!wz->open || on_summary(wz))
+        return;
+    wz->state =
+        nv_wizard_fields_update(wz->form, &wz->klass->steps[wz->step], wz->draft, wz->state, NULL);
+    nv_app_dirty(wz->base.app);
+}
+
+int nv_wizard_step(NvWizard *wz)
+{
+    return on_summary(wz) ? -1 : (int)wz->step;
+}
+
+NvForm *nv_wizard_form(NvWizard *wz)
+{
+    return wz->form;
+}
+
+/* The focused field was edited: a `refresh` field refreshes the step. */
+static void edited(NvWizard *wz)
+{
+    if (!wz->form)
+        return;
+    wz->state = nv_wizard_fields_update(wz->form, &wz->klass->steps[wz->step], wz->draft, wz->state,
+                                        nv_form_focus_key(wz->form));
 }
 
 static gboolean step_skipped(NvWizard *wz, guint step)
@@ -387,8 +583,8 @@ static gboolean action(NvView *view, NvAction a)
             activate(wz);
         break;
     case NV_ACTION_COMPLETE:
-        if (wz->form)
-            nv_form_complete(wz->form);
+        if (wz->form && nv_form_complete(wz->form))
+            edited(wz);
         break;
     case NV_ACTION_UP:
     case NV_ACTION_DOWN:
@@ -413,8 +609,8 @@ static gboolean action(NvView *view, NvAction a)
 static void key(NvView *view, NvKey k)
 {
     NvWizard *wz = (NvWizard *)view;
-    if (wz->form)
-        nv_form_key(wz->form, k);
+    if (wz->form && nv_form_key(wz->form, k))
+        edited(wz);
 }
 
 static char *hints(NvWizard *wz)

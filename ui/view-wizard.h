@@ -9,3 +9,8 @@
 void nv_wizard_fields_build(NvForm *form, const NvWizardStep *step, gpointer draft, guint state);
 /* Stores the slotted rows visible in `state` back into the draft (the form is valid). */
 void nv_wizard_fields_store(NvForm *form, const NvWizardStep *step, gpointer draft, guint state);
+/* The edit of field `edited` (its id), or a refresh (NULL): a live step's `refresh` field is
+ * stored and the step's state read again; the rows take what the draft now says (see
+ * NvWizardStep.live). Returns the state the rows now show. */
+guint nv_wizard_fields_update(NvForm *form, const NvWizardStep *step, gpointer draft, guint state,
+                              const char *edited);

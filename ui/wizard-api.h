@@ -16,12 +16,20 @@ typedef struct NvWizard NvWizard;
 /* ---- a step's fields, as data ---- */
 
 typedef enum {
-    NV_WIZARD_TEXT,   /* free text; its slot is a char * */
-    NV_WIZARD_PATH,   /* an absolute path (C-t completes); a char * */
-    NV_WIZARD_ENUM,   /* one of `values` (or what `choices` gives); the value into a char * */
-    NV_WIZARD_BOOL,   /* yes or no; a gboolean */
-    NV_WIZARD_SIZE,   /* bytes in [min, max], a bare number is GiB; a guint64, empty is 0 */
-    NV_WIZARD_REMARK, /* a line of text (`label`, or what `initial` gives); no value */
+    NV_WIZARD_TEXT,    /* free text; its slot is a char *, stored without surrounding blanks */
+    NV_WIZARD_PATH,    /* an absolute path (C-t completes); a char *, stored as typed */
+    NV_WIZARD_ENUM,    /* one of `values` (or what `choices` gives); the value into a char * */
+    NV_WIZARD_BOOL,    /* yes or no; a gboolean */
+    NV_WIZARD_SIZE,    /* bytes in [min, max]; a guint64 in `scale` units, empty is 0 */
+    NV_WIZARD_REMARK,  /* a line of text (`label`, or what `initial` gives: NULL hides it) */
+    NV_WIZARD_INT,     /* a whole number in [min, max]; a guint */
+    NV_WIZARD_INDEX,   /* one of the choices, as ENUM; its index among them into an int (enum) */
+    NV_WIZARD_HEADING, /* a section title (`label`); no value */
+    NV_WIZARD_BUTTON,  /* `label` as a button; Enter calls the step's activate with the id */
+    /* A list: a line per choice (the keys and texts `choices` gives; Enter calls activate with
+     * the key), then a remark keyed by the id (`label`, or what `initial` gives: NULL hides
+     * it). No value. */
+    NV_WIZARD_ITEMS,
 } NvWizardFieldKind;
 
 /* No slot: the step's `read` takes the value itself. */
@@ -31,25 +39,37 @@ typedef struct {
     const char *id; /* the form row's key */
     NvWizardFieldKind kind;
     const char *label; /* N_() */
-    guint64 min, max;  /* SIZE: the range in bytes; TEXT: max characters; max 0 is no bound */
+    /* SIZE: the range in bytes; INT: the range; TEXT, PATH: max characters. max 0 is no bound. */
+    guint64 min, max;
+    /* SIZE: the bytes a bare number means (0: GiB), what the size must be a multiple of (0: 1),
+     * and the unit of the slot's number (0: bytes; 1024: the slot holds KiB). */
+    guint64 unit, granularity, scale;
     gboolean optional; /* "" is accepted */
     const char *hint;  /* N_() or NULL: shown beside the field */
     /* An extra check on the text; its data is the draft. */
     NvFieldCheck check;
-    /* visible-when: the row is built only when the step's `state` shares a bit with this
+    /* visible-when: the row is shown only when the step's `state` shares a bit with this
      * mask; 0 shows it always. */
     guint visible_when;
     /* Offset of the value in the step's target (G_STRUCT_OFFSET), or NV_WIZARD_NO_SLOT. The
      * runner loads the field from it and stores the field back into it on Next. */
     gssize slot;
-    /* ENUM: values and their labels (N_(), NULL: the values), NULL-terminated. */
+    /* ENUM, INDEX: values and their labels (N_(), NULL: the values), NULL-terminated. */
     const char *const *values;
     const char *const *labels;
-    /* Optional, for what depends on the draft: the choices (values and translated labels
-     * appended), the initial text (instead of the slot's), the hint (translated). */
+    /* Optional, for what depends on the draft: the choices (new strings appended: values and
+     * translated labels; ITEMS: keys and texts), the initial text (instead of the slot's), the
+     * hint (a new translated string, or NULL). In a live step they are asked again on each
+     * refresh. */
     void (*choices)(gconstpointer draft, GPtrArray *values, GPtrArray *labels);
     char *(*initial)(gconstpointer draft);
-    const char *(*hint_for)(gconstpointer draft);
+    char *(*hint_for)(gconstpointer draft);
+    /* Live steps: each edit stores the field into its slot at once (when valid) and refreshes
+     * the step, so what the step shows can follow it (e.g. an install method). */
+    gboolean refresh;
+    /* Live steps: while the user has not edited it, the field follows `initial` on each
+     * refresh (a default derived from another field). */
+    gboolean follow;
 } NvWizardField;
 
 typedef struct {
@@ -61,9 +81,12 @@ typedef struct {
     gpointer (*target)(gpointer draft);
     /* The bits the fields' visible_when are matched against; NULL is every bit. */
     guint (*state)(gconstpointer draft);
-    /* Adds rows the table cannot describe after the table's rows, when the step is entered.
-     * Optional. */
-    void (*build)(NvWizard *wz, NvForm *form, gpointer draft);
+    /* FALSE: the state is read once, when the step is entered, and only the rows visible in it
+     * are built (ids may repeat between states). TRUE: every row is built (ids are unique) and
+     * each refresh (a `refresh` field edited, nv_wizard_refresh) reads the state again, shows
+     * the rows visible in it, and asks the draft again for remarks, lists, choices and hints.
+     * A heading's visibility is decided when it is built. */
+    gboolean live;
     /* On Next, after the slots are stored: reads what the table does not and checks the step
      * as a whole; FALSE (with notes set on the rows at fault) keeps the user on the step.
      * Fields are already valid by their own rules. Optional. */
@@ -100,6 +123,13 @@ NvConn *nv_wizard_conn(NvWizard *wz);
 void nv_wizard_finished(NvWizard *wz, const GError *err, const char *message);
 /* Rebuilds the current step's form from the draft (e.g. when data it lists has arrived). */
 void nv_wizard_rebuild(NvWizard *wz);
+/* Asks the draft again for what the current step shows (remarks, lists, choices, hints, and in
+ * a live step the state), keeping what the user typed. */
+void nv_wizard_refresh(NvWizard *wz);
+/* The current step (its index in the class's steps) and its form; -1 and NULL on the
+ * summary. */
+int nv_wizard_step(NvWizard *wz);
+NvForm *nv_wizard_form(NvWizard *wz);
 /* Moves on as the Next key does (e.g. once an answer the step waited for arrived). */
 void nv_wizard_next(NvWizard *wz);
 /* A line under the form (e.g. "checking the name…"); NULL clears. */

@@ -61,7 +61,7 @@ static gboolean check_new_bridge(const char *text, gpointer data, GError **err)
     if (!nv_net_check_bridge(text, NULL, err))
         return FALSE;
     g_autofree char *s = g_strstrip(g_strdup(text));
-    const NvModel *m = nv_conn_model(data);
+    const NvModel *m = nv_conn_model(((Draft *)data)->conn);
     for (guint i = 0; i < m->networks->len; i++) {
         NvNetwork *n = m->networks->pdata[i];
         if (strcmp(n->bridge, s) == 0) {
@@ -87,8 +87,8 @@ static const char *const mode_labels[] = {N_("NAT"), N_("routed"), N_("open (no 
 static void mode_choices(gconstpointer data, GPtrArray *values, GPtrArray *labels)
 {
     for (int i = 0; i < NV_NET_MODE_COUNT; i++) {
-        g_ptr_array_add(values, (gpointer)nv_net_mode_name(i));
-        g_ptr_array_add(labels, (gpointer)_(mode_labels[i]));
+        g_ptr_array_add(values, g_strdup(nv_net_mode_name(i)));
+        g_ptr_array_add(labels, g_strdup(_(mode_labels[i])));
     }
 }
 
@@ -126,86 +126,134 @@ static gboolean read_name(NvWizard *wz, NvForm *form, gpointer data)
 
 /* ---- step 2: how it connects ---- */
 
-static void add_iface_items(NvForm *form, const NvModel *m)
+/* Which rows the mode and the host's interfaces call for. */
+enum {
+    BRIDGED = 1 << 0,        /* joins a host bridge */
+    BRIDGED_IFACES = 1 << 1, /* ...and the host lists its interfaces */
+    BRIDGED_NO_IFACES = 1 << 2,
+    FORWARD_IFACES = 1 << 3, /* NAT or routed: leaves by one of the listed interfaces */
+    FORWARD_NO_IFACES = 1 << 4,
+    OWN_BRIDGE = 1 << 5, /* libvirt makes the network's bridge */
+};
+
+static const NvModel *model_of(gconstpointer data)
 {
-    if (m->ifaces->len == 0) {
-        nv_form_add_text(form, "no-ifaces",
-                         m->ifaces_error ? m->ifaces_error
-                                         : _("This host lists no interfaces: type the name."));
-        return;
-    }
-    nv_form_add_heading(form, _("Host interfaces (Enter picks one)"));
+    return nv_conn_model(((const Draft *)data)->conn);
+}
+
+static guint connection_state(gconstpointer data)
+{
+    NvNetMode mode = ((const Draft *)data)->net->mode;
+    gboolean ifaces = model_of(data)->ifaces->len > 0;
+    if (mode == NV_NET_BRIDGE)
+        return BRIDGED | (ifaces ? BRIDGED_IFACES : BRIDGED_NO_IFACES);
+    if (mode == NV_NET_NAT || mode == NV_NET_ROUTE)
+        return OWN_BRIDGE | (ifaces ? FORWARD_IFACES : FORWARD_NO_IFACES);
+    return OWN_BRIDGE;
+}
+
+static char *no_ifaces_text(gconstpointer data)
+{
+    const NvModel *m = model_of(data);
+    return g_strdup(m->ifaces_error ? m->ifaces_error
+                                    : _("This host lists no interfaces: type the name."));
+}
+
+static void iface_items(gconstpointer data, GPtrArray *keys, GPtrArray *texts)
+{
+    const NvModel *m = model_of(data);
     for (guint i = 0; i < m->ifaces->len; i++) {
         NvIface *iface = m->ifaces->pdata[i];
-        g_autofree char *key = g_strdup_printf("iface:%s", iface->name);
-        g_autofree char *text = g_strdup_printf("%s  %s  %s", iface->name, iface->mac,
-                                                iface->active ? _("active") : _("inactive"));
-        nv_form_add_item(form, "ifaces", key, text);
+        g_ptr_array_add(keys, g_strdup_printf("iface:%s", iface->name));
+        g_ptr_array_add(texts, g_strdup_printf("%s  %s  %s", iface->name, iface->mac,
+                                               iface->active ? _("active") : _("inactive")));
     }
 }
 
-static void build_bridged(Draft *d, NvForm *form, const NvModel *m)
+/* "" stands for any interface. */
+static void forward_choices(gconstpointer data, GPtrArray *values, GPtrArray *labels)
 {
-    NvField *bridge = nv_field_text_new("bridge", _("Host bridge"));
-    nv_field_set_check(bridge, nv_net_check_bridge, NULL, NULL);
-    nv_field_set_initial(bridge, d->host_bridge);
-    nv_field_set_hint(bridge, _("an existing bridge, e.g. br0"));
-    nv_form_add_field(form, bridge);
-    nv_form_add_text(form, "bridge-note",
-                     _("Guests join the host's LAN through it: libvirt gives them no addresses."));
-    add_iface_items(form, m);
-}
-
-static void build_forward_dev(Draft *d, NvForm *form, const NvModel *m)
-{
-    if (m->ifaces->len == 0) {
-        NvField *dev = nv_field_text_new("forward-dev", _("Leaves by"));
-        nv_field_set_optional(dev, TRUE);
-        nv_field_set_check(dev, nv_net_check_bridge, NULL, NULL);
-        nv_field_set_initial(dev, d->net->forward_dev);
-        nv_field_set_hint(dev, _("empty: any host interface"));
-        nv_form_add_field(form, dev);
-        return;
-    }
-    g_autoptr(GPtrArray) values = g_ptr_array_new();
-    g_autoptr(GPtrArray) labels = g_ptr_array_new();
-    g_ptr_array_add(values, "");
-    g_ptr_array_add(labels, _("any host interface"));
-    const char *initial = _("any host interface");
+    g_ptr_array_add(values, g_strdup(""));
+    g_ptr_array_add(labels, g_strdup(_("any host interface")));
+    const NvModel *m = model_of(data);
     for (guint i = 0; i < m->ifaces->len; i++) {
         NvIface *iface = m->ifaces->pdata[i];
-        g_ptr_array_add(values, iface->name);
-        g_ptr_array_add(labels, iface->name);
-        if (strcmp(iface->name, d->net->forward_dev) == 0)
-            initial = iface->name;
+        g_ptr_array_add(values, g_strdup(iface->name));
+        g_ptr_array_add(labels, g_strdup(iface->name));
     }
-    g_ptr_array_add(values, NULL);
-    g_ptr_array_add(labels, NULL);
-    NvField *dev =
-        nv_field_enum_new("forward-dev", _("Leaves by"), (const char *const *)values->pdata,
-                          (const char *const *)labels->pdata);
-    nv_field_set_initial(dev, initial);
-    nv_field_set_hint(dev, _("Space picks the next one"));
-    nv_form_add_field(form, dev);
 }
 
-static void build_connection(NvWizard *wz, NvForm *form, gpointer data)
+static char *forward_initial(gconstpointer data)
 {
-    Draft *d = data;
-    const NvModel *m = nv_conn_model(d->conn);
-    if (d->net->mode == NV_NET_BRIDGE) {
-        build_bridged(d, form, m);
-        return;
-    }
-    if (d->net->mode == NV_NET_NAT || d->net->mode == NV_NET_ROUTE)
-        build_forward_dev(d, form, m);
-    NvField *bridge = nv_field_text_new("bridge", _("Bridge device"));
-    nv_field_set_optional(bridge, TRUE);
-    nv_field_set_check(bridge, check_new_bridge, d->conn, NULL);
-    nv_field_set_initial(bridge, d->own_bridge);
-    nv_field_set_hint(bridge, _("empty: libvirt picks virbrN"));
-    nv_form_add_field(form, bridge);
+    return g_strdup(((const Draft *)data)->net->forward_dev);
 }
+
+/* The enum's label: the interface, or any when the draft names none of them. */
+static char *forward_choice_initial(gconstpointer data)
+{
+    const char *dev = ((const Draft *)data)->net->forward_dev;
+    const NvModel *m = model_of(data);
+    for (guint i = 0; *dev && i < m->ifaces->len; i++)
+        if (strcmp(((NvIface *)m->ifaces->pdata[i])->name, dev) == 0)
+            return g_strdup(dev);
+    return g_strdup(_("any host interface"));
+}
+
+/* The bridges are slotted apart (see Draft); read_connection reads the forward device. */
+static const NvWizardField connection_fields[] = {
+    {.id = "bridge",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Host bridge"),
+     .hint = N_("an existing bridge, e.g. br0"),
+     .check = nv_net_check_bridge,
+     .visible_when = BRIDGED,
+     .slot = G_STRUCT_OFFSET(Draft, host_bridge)},
+    {.id = "bridge-note",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("Guests join the host's LAN through it: libvirt gives them no addresses."),
+     .visible_when = BRIDGED,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "no-ifaces",
+     .kind = NV_WIZARD_REMARK,
+     .visible_when = BRIDGED_NO_IFACES,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = no_ifaces_text},
+    {.id = "ifaces-heading",
+     .kind = NV_WIZARD_HEADING,
+     .label = N_("Host interfaces (Enter picks one)"),
+     .visible_when = BRIDGED_IFACES,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "ifaces",
+     .kind = NV_WIZARD_ITEMS,
+     .visible_when = BRIDGED_IFACES,
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = iface_items},
+    {.id = "forward-dev",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Leaves by"),
+     .optional = TRUE,
+     .hint = N_("empty: any host interface"),
+     .check = nv_net_check_bridge,
+     .visible_when = FORWARD_NO_IFACES,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = forward_initial},
+    {.id = "forward-dev",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Leaves by"),
+     .hint = N_("Space picks the next one"),
+     .visible_when = FORWARD_IFACES,
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = forward_choices,
+     .initial = forward_choice_initial},
+    {.id = "bridge",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Bridge device"),
+     .optional = TRUE,
+     .hint = N_("empty: libvirt picks virbrN"),
+     .check = check_new_bridge,
+     .visible_when = OWN_BRIDGE,
+     .slot = G_STRUCT_OFFSET(Draft, own_bridge)},
+};
 
 static void activate_connection(NvWizard *wz, NvForm *form, const char *key, gpointer data)
 {
@@ -223,13 +271,8 @@ static gboolean read_connection(NvWizard *wz, NvForm *form, gpointer data)
     if (dev)
         set_str(&d->net->forward_dev, nv_field_is_choice(dev) ? g_strdup(nv_field_enum_value(dev))
                                                               : field_text(form, "forward-dev"));
-    if (d->net->mode == NV_NET_BRIDGE) {
-        set_str(&d->host_bridge, field_text(form, "bridge"));
-        set_str(&d->net->bridge, g_strdup(d->host_bridge));
-    } else {
-        set_str(&d->own_bridge, field_text(form, "bridge"));
-        set_str(&d->net->bridge, g_strdup(d->own_bridge));
-    }
+    set_str(&d->net->bridge,
+            g_strdup(d->net->mode == NV_NET_BRIDGE ? d->host_bridge : d->own_bridge));
     return TRUE;
 }
 
@@ -375,17 +418,6 @@ static gboolean read_addresses(NvWizard *wz, NvForm *form, gpointer data)
 
 /* ---- step 4: static DHCP hosts ---- */
 
-static NvField *optional_text(const char *id, const char *label, NvFieldCheck check,
-                              const char *initial, const char *hint)
-{
-    NvField *f = nv_field_text_new(id, label);
-    nv_field_set_optional(f, TRUE);
-    nv_field_set_check(f, check, NULL, NULL);
-    nv_field_set_initial(f, initial);
-    nv_field_set_hint(f, hint);
-    return f;
-}
-
 static gboolean skip_hosts(gpointer data)
 {
     NvNetDraft *n = ((Draft *)data)->net;
@@ -398,43 +430,87 @@ static char *host_line(const NvNetHost *h)
     return g_strdup_printf("%s  %s%s%s", h->mac, h->ip, *h->name ? "  " : "", h->name);
 }
 
-static void refresh_host_items(NvForm *form, NvNetDraft *n)
+static void host_items(gconstpointer data, GPtrArray *keys, GPtrArray *texts)
 {
-    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    const NvNetDraft *n = ((const Draft *)data)->net;
     for (guint i = 0; i < n->hosts->len; i++) {
         g_ptr_array_add(keys, g_strdup_printf("host:%u", i));
         g_ptr_array_add(texts, host_line(n->hosts->pdata[i]));
     }
-    g_ptr_array_add(keys, NULL);
-    g_ptr_array_add(texts, NULL);
-    nv_form_set_items(form, "hosts", "no-hosts", (const char *const *)keys->pdata,
-                      (const char *const *)texts->pdata);
-    nv_form_set_visible(form, "no-hosts", n->hosts->len == 0);
 }
 
-static void build_hosts(NvWizard *wz, NvForm *form, gpointer data)
+static char *subnet_network(gconstpointer data)
 {
-    NvNetDraft *n = ((Draft *)data)->net;
-    g_autofree char *net = nv_net_ipv4_network(n->ipv4, n->ipv4_prefix);
-    g_autofree char *intro =
-        g_strdup_printf(_("A guest with one of these MACs always gets its address in %s."), net);
-    nv_form_add_text(form, "hosts-intro", intro);
-    nv_form_add_heading(form, _("Entries (Enter on one removes it)"));
-    nv_form_add_text(form, "no-hosts", _("none: every guest gets an address from the range"));
-    nv_form_add_heading(form, _("New entry"));
-    NvField *mac = nv_field_text_new("host-mac", _("MAC"));
-    nv_field_set_optional(mac, TRUE);
-    nv_field_set_check(mac, nv_net_check_mac, NULL, NULL);
-    nv_field_set_hint(mac, _("e.g. 52:54:00:12:34:56"));
-    nv_form_add_field(form, mac);
-    g_autofree char *hint = g_strdup_printf(_("inside %s"), net);
-    nv_form_add_field(form, optional_text("host-ip", _("Address"), nv_net_check_ipv4, "", hint));
-    nv_form_add_field(
-        form, optional_text("host-name", _("Host name"), nv_net_check_dns_name, "", _("optional")));
-    nv_form_add_button(form, "add-host", _("Add the entry"));
-    refresh_host_items(form, n);
+    const NvNetDraft *n = ((const Draft *)data)->net;
+    return nv_net_ipv4_network(n->ipv4, n->ipv4_prefix);
 }
+
+static char *hosts_intro(gconstpointer data)
+{
+    g_autofree char *net = subnet_network(data);
+    return g_strdup_printf(_("A guest with one of these MACs always gets its address in %s."), net);
+}
+
+static char *host_ip_hint(gconstpointer data)
+{
+    g_autofree char *net = subnet_network(data);
+    return g_strdup_printf(_("inside %s"), net);
+}
+
+enum { HOSTS = 1 << 0, NO_HOSTS = 1 << 1 };
+
+static guint hosts_state(gconstpointer data)
+{
+    return ((const Draft *)data)->net->hosts->len ? HOSTS : NO_HOSTS;
+}
+
+/* Live: the list and its "none" line follow the entries added and removed. The new entry's
+ * fields are read by add_typed_host. */
+static const NvWizardField host_fields[] = {
+    {.id = "hosts-intro",
+     .kind = NV_WIZARD_REMARK,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = hosts_intro},
+    {.id = "entries",
+     .kind = NV_WIZARD_HEADING,
+     .label = N_("Entries (Enter on one removes it)"),
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "hosts", .kind = NV_WIZARD_ITEMS, .slot = NV_WIZARD_NO_SLOT, .choices = host_items},
+    {.id = "no-hosts",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("none: every guest gets an address from the range"),
+     .visible_when = NO_HOSTS,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "new-entry",
+     .kind = NV_WIZARD_HEADING,
+     .label = N_("New entry"),
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "host-mac",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("MAC"),
+     .optional = TRUE,
+     .hint = N_("e.g. 52:54:00:12:34:56"),
+     .check = nv_net_check_mac,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "host-ip",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Address"),
+     .optional = TRUE,
+     .check = nv_net_check_ipv4,
+     .slot = NV_WIZARD_NO_SLOT,
+     .hint_for = host_ip_hint},
+    {.id = "host-name",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Host name"),
+     .optional = TRUE,
+     .hint = N_("optional"),
+     .check = nv_net_check_dns_name,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "add-host",
+     .kind = NV_WIZARD_BUTTON,
+     .label = N_("Add the entry"),
+     .slot = NV_WIZARD_NO_SLOT},
+};
 
 static gboolean entry_typed(NvForm *form)
 {
@@ -466,7 +542,7 @@ static gboolean add_typed_host(NvWizard *wz, NvForm *form, NvNetDraft *n)
     const char *ids[] = {"host-mac", "host-ip", "host-name"};
     for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
         nv_field_set_initial(nv_form_field(form, ids[i]), "");
-    refresh_host_items(form, n);
+    nv_wizard_refresh(wz);
     g_autofree char *msg = g_strdup_printf(_("added %s → %s"), mac, ip);
     nv_wizard_set_status(wz, msg, FALSE);
     return TRUE;
@@ -568,7 +644,9 @@ static const NvWizardStep steps[] = {
      .target = net_of,
      .read = read_name},
     {.title = N_("Connection"),
-     .build = build_connection,
+     .fields = connection_fields,
+     .n_fields = G_N_ELEMENTS(connection_fields),
+     .state = connection_state,
      .read = read_connection,
      .activate = activate_connection},
     {.title = N_("Addresses"),
@@ -579,7 +657,10 @@ static const NvWizardStep steps[] = {
      .read = read_addresses,
      .skip = skip_addresses},
     {.title = N_("Static DHCP hosts"),
-     .build = build_hosts,
+     .fields = host_fields,
+     .n_fields = G_N_ELEMENTS(host_fields),
+     .state = hosts_state,
+     .live = TRUE,
      .read = read_hosts,
      .activate = activate_hosts,
      .skip = skip_hosts},

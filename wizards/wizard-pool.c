@@ -91,8 +91,8 @@ static void type_choices(gconstpointer data, GPtrArray *values, GPtrArray *label
     const Draft *d = data;
     for (guint t = 0; t < NV_POOL_TYPE_COUNT; t++)
         if (d->types & (1u << t)) {
-            g_ptr_array_add(values, (gpointer)nv_pool_type_name(t));
-            g_ptr_array_add(labels, (gpointer)nv_pool_type_label(t));
+            g_ptr_array_add(values, g_strdup(nv_pool_type_name(t)));
+            g_ptr_array_add(labels, g_strdup(nv_pool_type_label(t)));
         }
 }
 
@@ -163,8 +163,8 @@ static void format_choices(gconstpointer data, GPtrArray *values, GPtrArray *lab
 {
     const char *const *formats = nv_pool_source_formats(((const Draft *)data)->pool->type);
     for (guint i = 0; formats && formats[i]; i++) {
-        g_ptr_array_add(values, (gpointer)formats[i]);
-        g_ptr_array_add(labels, (gpointer)formats[i]);
+        g_ptr_array_add(values, g_strdup(formats[i]));
+        g_ptr_array_add(labels, g_strdup(formats[i]));
     }
 }
 
@@ -277,9 +277,9 @@ static const char *build_hint(NvPoolType type)
     }
 }
 
-static const char *build_hint_for(gconstpointer data)
+static char *build_hint_for(gconstpointer data)
 {
-    return build_hint(((const Draft *)data)->pool->type);
+    return g_strdup(build_hint(((const Draft *)data)->pool->type));
 }
 
 static char *build_initial(gconstpointer data)

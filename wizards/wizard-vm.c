@@ -19,36 +19,22 @@
 
 enum { STEP_INSTALL, STEP_OS, STEP_RESOURCES, STEP_STORAGE, STEP_OPTIONS, N_STEPS };
 
-typedef struct {
-    const char *value;
-    const char *label; /* N_() */
-} Choice;
-
 /* In NvVmInstall, NvVmStorage and NvVmNet order. */
-/* clang-format off */
-static const Choice install_choices[] = {
-    {"iso", N_("Local media (ISO image)")},
-    {"import", N_("Import an existing disk image")},
-    {"kernel", N_("Direct kernel boot")},
-    {"pxe", N_("Network boot (PXE)")},
-    {"none", N_("No media (empty disk)")},
-};
-static const Choice storage_choices[] = {
-    {"new", N_("New volume in a pool")},
-    {"existing", N_("Existing volume or path")},
-    {"none", N_("No disk")},
-};
-static const Choice net_choices[] = {
-    {"network", N_("Virtual network")},
-    {"bridge", N_("Host bridge")},
-    {"macvtap", N_("Macvtap on a host interface")},
-    {"none", N_("No network")},
-};
-static const Choice format_choices[] = {
-    {"qcow2", N_("qcow2 (sparse, snapshots)")},
-    {"raw", N_("raw")},
-};
-/* clang-format on */
+static const char *const install_values[] = {"iso", "import", "kernel", "pxe", "none", NULL};
+static const char *const install_labels[] = {
+    N_("Local media (ISO image)"), N_("Import an existing disk image"), N_("Direct kernel boot"),
+    N_("Network boot (PXE)"),      N_("No media (empty disk)"),         NULL};
+static const char *const storage_values[] = {"new", "existing", "none", NULL};
+static const char *const storage_labels[] = {N_("New volume in a pool"),
+                                             N_("Existing volume or path"), N_("No disk"), NULL};
+static const char *const net_values[] = {"network", "bridge", "macvtap", "none", NULL};
+static const char *const net_labels[] = {N_("Virtual network"), N_("Host bridge"),
+                                         N_("Macvtap on a host interface"), N_("No network"), NULL};
+/* INDEX fields store these enums through an int. */
+G_STATIC_ASSERT(sizeof(NvVmInstall) == sizeof(int) && sizeof(NvVmStorage) == sizeof(int) &&
+                sizeof(NvVmNet) == sizeof(int));
+static const char *const format_values[] = {"qcow2", "raw", NULL};
+static const char *const format_labels[] = {N_("qcow2 (sparse, snapshots)"), N_("raw"), NULL};
 /* In NvVmCpuMode order; offered as the host allows. */
 static const char *const cpu_values[] = {"default", "host-passthrough", "host-model", NULL};
 
@@ -56,14 +42,13 @@ typedef struct {
     NvVmDraft *d;
     NvApp *app;
     NvView *view;   /* the wizard's view, handed to the UI */
-    NvWizard *wz;   /* set by the first build */
-    NvForm *form;   /* the current step's form; NULL on the summary */
-    int form_step;  /* which step `form` belongs to, -1 for none */
+    NvWizard *wz;   /* set once the view is made */
     NvVmCaps *caps; /* NULL until fetched */
     char *caps_error;
     NvOsDb *osdb; /* NULL until loaded (or when it failed) */
     gboolean os_loaded;
     char *os_note;         /* "detected from the medium", ... */
+    char *filter;          /* the OS search, as typed */
     gboolean os_chosen;    /* the user picked the OS: detection no longer overrides it */
     char *detected_for;    /* the media path detection last ran on */
     GPtrArray *media;      /* NvVmMedium*, the pools' ISO images; NULL until listed */
@@ -83,6 +68,7 @@ static void vm_free(gpointer data)
     if (vm->osdb)
         nv_os_db_unref(vm->osdb);
     g_free(vm->os_note);
+    g_free(vm->filter);
     g_free(vm->detected_for);
     if (vm->media)
         g_ptr_array_unref(vm->media);
@@ -139,9 +125,19 @@ static void ref_free(gpointer data)
     g_free(r);
 }
 
+static NvForm *form_of(Vm *vm)
+{
+    return vm->wz ? nv_wizard_form(vm->wz) : NULL;
+}
+
+static int step_of(Vm *vm)
+{
+    return vm->wz ? nv_wizard_step(vm->wz) : -1;
+}
+
 static gboolean on_step(Vm *vm, int step)
 {
-    return nv_wizard_is_open(vm->wz) && vm->form && vm->form_step == step;
+    return vm->wz && nv_wizard_is_open(vm->wz) && step_of(vm) == step;
 }
 
 static void go_next(Vm *vm)
@@ -150,33 +146,10 @@ static void go_next(Vm *vm)
         nv_wizard_next(vm->wz);
 }
 
-static int choice_index(const Choice *c, guint n, const char *text)
-{
-    for (guint i = 0; text && i < n; i++)
-        if (strcmp(text, _(c[i].label)) == 0 || g_ascii_strcasecmp(text, c[i].value) == 0)
-            return (int)i;
-    return -1;
-}
-
-static NvField *choice_field(const char *id, const char *label, const Choice *c, guint n,
-                             int selected)
-{
-    const char *values[8], *labels[8];
-    g_assert(n < G_N_ELEMENTS(values));
-    for (guint i = 0; i < n; i++) {
-        values[i] = c[i].value;
-        labels[i] = _(c[i].label);
-    }
-    values[n] = labels[n] = NULL;
-    NvField *f = nv_field_enum_new(id, label, values, labels);
-    if (selected >= 0 && (guint)selected < n)
-        nv_field_set_initial(f, labels[selected]);
-    return f;
-}
-
 static NvField *field(Vm *vm, const char *id)
 {
-    return vm->form ? nv_form_field(vm->form, id) : NULL;
+    NvForm *form = form_of(vm);
+    return form ? nv_form_field(form, id) : NULL;
 }
 
 static const char *text_of(Vm *vm, const char *id)
@@ -191,127 +164,142 @@ static const char *enum_of(Vm *vm, const char *id)
     return f ? nv_field_enum_value(f) : NULL;
 }
 
-static void set_visible(Vm *vm, const char *key, gboolean visible)
+/* The steps' slots are in the VM's draft. */
+static gpointer draft_of(gpointer draft)
 {
-    if (vm->form)
-        nv_form_set_visible(vm->form, key, visible);
+    return ((Vm *)draft)->d;
 }
+
+#define VM(data) ((Vm *)(data))
 
 /* ---- step 1: how the OS gets installed ---- */
 
-static void show_install(Vm *vm, int method)
+#define METHOD(m) (1u << (m))
+
+static guint install_state(gconstpointer draft)
 {
-    set_visible(vm, "media", method == NV_VM_INSTALL_ISO);
+    return METHOD(VM(draft)->d->install);
+}
+
+static char *media_hint(gconstpointer draft)
+{
+    return g_strdup(conn_is_local(VM(draft)) ? _("C-t completes; or pick a pool volume below")
+                                             : _("a path on the host"));
+}
+
+/* The pools' ISO images, once listed. */
+static void media_items(gconstpointer draft, GPtrArray *keys, GPtrArray *texts)
+{
+    const Vm *vm = draft;
     for (guint i = 0; vm->media && i < vm->media->len; i++) {
-        g_autofree char *key = g_strdup_printf("medium:%u", i);
-        set_visible(vm, key, method == NV_VM_INSTALL_ISO);
-    }
-    set_visible(vm, "media-none", method == NV_VM_INSTALL_ISO);
-    set_visible(vm, "import", method == NV_VM_INSTALL_IMPORT);
-    set_visible(vm, "import-format", method == NV_VM_INSTALL_IMPORT);
-    set_visible(vm, "kernel", method == NV_VM_INSTALL_KERNEL);
-    set_visible(vm, "initrd", method == NV_VM_INSTALL_KERNEL);
-    set_visible(vm, "cmdline", method == NV_VM_INSTALL_KERNEL);
-    set_visible(vm, "pxe-note", method == NV_VM_INSTALL_PXE);
-    set_visible(vm, "none-note", method == NV_VM_INSTALL_NONE);
-}
-
-/* The choice changed: show the fields of the new method. Also runs as the field is made. */
-static gboolean on_install_changed(const char *text, gpointer data, GError **err)
-{
-    Vm *vm = data;
-    if (vm->form_step == STEP_INSTALL)
-        show_install(vm, choice_index(install_choices, G_N_ELEMENTS(install_choices), text));
-    return TRUE;
-}
-
-/* A new image path picks the format its name says, until the user picks one. */
-static gboolean on_import_changed(const char *text, gpointer data, GError **err)
-{
-    Vm *vm = data;
-    NvField *fmt = vm->form_step == STEP_INSTALL ? field(vm, "import-format") : NULL;
-    if (fmt && !nv_field_changed(fmt)) {
-        g_autofree char *lower = g_ascii_strdown(text, -1);
-        gboolean qcow = g_str_has_suffix(lower, ".qcow2") || g_str_has_suffix(lower, ".qcow");
-        nv_field_set_initial(fmt, _(format_choices[qcow ? 0 : 1].label));
-    }
-    return TRUE;
-}
-
-static void set_media_items(Vm *vm)
-{
-    if (!on_step(vm, STEP_INSTALL) || !vm->media)
-        return;
-    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < vm->media->len; i++) {
         const NvVmMedium *m = vm->media->pdata[i];
         g_autofree char *size = nv_format_bytes(m->capacity);
         g_ptr_array_add(keys, g_strdup_printf("medium:%u", i));
         g_ptr_array_add(texts,
                         g_strdup_printf(_("%s/%s  %s  (Enter: use it)"), m->pool, m->name, size));
     }
-    g_ptr_array_add(keys, NULL);
-    g_ptr_array_add(texts, NULL);
-    nv_form_set_items(vm->form, "media", "media-none", (const char *const *)keys->pdata,
-                      (const char *const *)texts->pdata);
-    nv_form_set_label(vm->form, "media-none",
-                      vm->media->len ? "" : _("(no ISO volumes in the active pools)"));
-    show_install(
-        vm, choice_index(install_choices, G_N_ELEMENTS(install_choices), text_of(vm, "install")));
-    nv_app_dirty(vm->app);
 }
 
-static NvField *path_field(const char *id, const char *label, const char *value, gboolean optional,
-                           const char *hint)
+static char *media_end(gconstpointer draft)
 {
-    NvField *f = nv_field_path_new(id, label);
-    nv_field_set_optional(f, optional);
-    nv_field_set_max_length(f, 4096);
-    nv_field_set_initial(f, value);
-    nv_field_set_hint(f, hint);
-    return f;
+    const Vm *vm = draft;
+    if (!vm->media)
+        return g_strdup(_("(looking for ISO volumes…)"));
+    return g_strdup(vm->media->len ? "" : _("(no ISO volumes in the active pools)"));
 }
 
-static void build_install(NvWizard *wz, NvForm *form, gpointer draft)
+/* The image's name says its format, until the user picks one; no name yet: the draft's. */
+static char *import_format(gconstpointer draft)
 {
-    Vm *vm = draft;
-    vm->wz = wz;
-    vm->form = form;
-    vm->form_step = STEP_INSTALL;
-    NvVmDraft *d = vm->d;
-    gboolean local = conn_is_local(vm);
-    NvField *install = choice_field("install", _("Install from"), install_choices,
-                                    G_N_ELEMENTS(install_choices), d->install);
-    nv_field_set_hint(install, _("Space or a letter changes it"));
-    nv_field_set_check(install, on_install_changed, vm, NULL);
-    nv_form_add_field(form, install);
-    nv_form_add_field(form, path_field("media", _("ISO image"), d->media, FALSE,
-                                       local ? _("C-t completes; or pick a pool volume below")
-                                             : _("a path on the host")));
-    nv_form_add_text(form, "media-none", vm->media ? "" : _("(looking for ISO volumes…)"));
-    NvField *import = path_field("import", _("Disk image"), d->disk_path, FALSE,
-                                 _("used as the VM's disk, not copied"));
-    nv_form_add_field(form, import);
-    int fmt = strcmp(d->disk_format, "raw") == 0 ? 1 : 0;
-    nv_form_add_field(form, choice_field("import-format", _("Image format"), format_choices,
-                                         G_N_ELEMENTS(format_choices), fmt));
-    nv_field_set_check(import, on_import_changed, vm, NULL);
-    nv_form_add_field(form,
-                      path_field("kernel", _("Kernel"), d->kernel, FALSE, _("a path on the host")));
-    nv_form_add_field(form, path_field("initrd", _("Initrd"), d->initrd, TRUE, _("empty: none")));
-    NvField *cmdline = nv_field_text_new("cmdline", _("Kernel command line"));
-    nv_field_set_optional(cmdline, TRUE);
-    nv_field_set_max_length(cmdline, 4096);
-    nv_field_set_initial(cmdline, d->cmdline);
-    nv_field_set_hint(cmdline, _("e.g. console=ttyS0"));
-    nv_form_add_field(form, cmdline);
-    nv_form_add_text(form, "pxe-note",
-                     _("The VM boots from the network; pick its network on the last step."));
-    nv_form_add_text(form, "none-note",
-                     _("The VM boots from its disk; add media later in the details editor."));
-    set_media_items(vm);
-    show_install(vm, d->install);
+    const NvVmDraft *d = VM(draft)->d;
+    g_autofree char *lower = g_ascii_strdown(d->disk_path, -1);
+    gboolean qcow = *lower ? g_str_has_suffix(lower, ".qcow2") || g_str_has_suffix(lower, ".qcow")
+                           : strcmp(d->disk_format, "raw") != 0;
+    return g_strdup(_(format_labels[qcow ? 0 : 1]));
+}
+
+static char *cmdline_initial(gconstpointer draft)
+{
+    return g_strdup(VM(draft)->d->cmdline);
+}
+
+#define PATH_FIELD(id_, label_, slot_, optional_, hint_, when_)                                    \
+    {                                                                                              \
+        .id = id_, .kind = NV_WIZARD_PATH, .label = label_, .max = 4096, .optional = optional_,    \
+        .hint = hint_, .visible_when = when_, .slot = G_STRUCT_OFFSET(NvVmDraft, slot_)            \
+    }
+
+/* Live: the method shows its own fields. */
+static const NvWizardField install_fields[] = {
+    {.id = "install",
+     .kind = NV_WIZARD_INDEX,
+     .label = N_("Install from"),
+     .hint = N_("Space or a letter changes it"),
+     .slot = G_STRUCT_OFFSET(NvVmDraft, install),
+     .values = install_values,
+     .labels = install_labels,
+     .refresh = TRUE},
+    {.id = "media",
+     .kind = NV_WIZARD_PATH,
+     .label = N_("ISO image"),
+     .max = 4096,
+     .visible_when = METHOD(NV_VM_INSTALL_ISO),
+     .slot = G_STRUCT_OFFSET(NvVmDraft, media),
+     .hint_for = media_hint},
+    {.id = "media-none",
+     .kind = NV_WIZARD_ITEMS,
+     .visible_when = METHOD(NV_VM_INSTALL_ISO),
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = media_items,
+     .initial = media_end},
+    {.id = "import",
+     .kind = NV_WIZARD_PATH,
+     .label = N_("Disk image"),
+     .max = 4096,
+     .hint = N_("used as the VM's disk, not copied"),
+     .visible_when = METHOD(NV_VM_INSTALL_IMPORT),
+     .slot = G_STRUCT_OFFSET(NvVmDraft, disk_path),
+     .refresh = TRUE},
+    {.id = "import-format",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Image format"),
+     .visible_when = METHOD(NV_VM_INSTALL_IMPORT),
+     .slot = G_STRUCT_OFFSET(NvVmDraft, disk_format),
+     .values = format_values,
+     .labels = format_labels,
+     .initial = import_format,
+     .follow = TRUE},
+    PATH_FIELD("kernel", N_("Kernel"), kernel, FALSE, N_("a path on the host"),
+               METHOD(NV_VM_INSTALL_KERNEL)),
+    PATH_FIELD("initrd", N_("Initrd"), initrd, TRUE, N_("empty: none"),
+               METHOD(NV_VM_INSTALL_KERNEL)),
+    /* Not slotted: read_install keeps it as typed. */
+    {.id = "cmdline",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Kernel command line"),
+     .max = 4096,
+     .optional = TRUE,
+     .hint = N_("e.g. console=ttyS0"),
+     .visible_when = METHOD(NV_VM_INSTALL_KERNEL),
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = cmdline_initial},
+    {.id = "pxe-note",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("The VM boots from the network; pick its network on the last step."),
+     .visible_when = METHOD(NV_VM_INSTALL_PXE),
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "none-note",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("The VM boots from its disk; add media later in the details editor."),
+     .visible_when = METHOD(NV_VM_INSTALL_NONE),
+     .slot = NV_WIZARD_NO_SLOT},
+};
+
+/* The pools' ISO images arrived. */
+static void set_media_items(Vm *vm)
+{
+    if (on_step(vm, STEP_INSTALL))
+        nv_wizard_refresh(vm->wz);
 }
 
 static void detect_os(Vm *vm);
@@ -320,17 +308,8 @@ static gboolean read_install(NvWizard *wz, NvForm *form, gpointer draft)
 {
     Vm *vm = draft;
     NvVmDraft *d = vm->d;
-    int method =
-        choice_index(install_choices, G_N_ELEMENTS(install_choices), text_of(vm, "install"));
-    d->install = method < 0 ? NV_VM_INSTALL_ISO : (NvVmInstall)method;
-    nv_vm_draft_set(&d->media, text_of(vm, "media"));
-    nv_vm_draft_set(&d->kernel, text_of(vm, "kernel"));
-    nv_vm_draft_set(&d->initrd, text_of(vm, "initrd"));
-    nv_vm_draft_set(&d->cmdline, text_of(vm, "cmdline"));
-    if (d->install == NV_VM_INSTALL_IMPORT) {
-        nv_vm_draft_set(&d->disk_path, text_of(vm, "import"));
-        nv_vm_draft_set(&d->disk_format, enum_of(vm, "import-format"));
-    }
+    if (d->install == NV_VM_INSTALL_KERNEL)
+        nv_vm_draft_set(&d->cmdline, text_of(vm, "cmdline"));
     g_autoptr(GError) err = NULL;
     if (d->install == NV_VM_INSTALL_KERNEL && !nv_vm_check_path(d->kernel, _("kernel"), &err)) {
         nv_form_set_note(form, "kernel", NV_NOTE_ERROR, err->message);
@@ -363,72 +342,90 @@ static char *os_status(Vm *vm)
                            *note ? " — " : "", note);
 }
 
-static const NvOsEntry *filter_pick(Vm *vm, GPtrArray *hits);
+static const NvOsEntry *filter_pick(const Vm *vm, GPtrArray *hits);
 
-static void set_os_items(Vm *vm)
+enum { OS_LOADING = 1 << 0, OS_NO_DB = 1 << 1 };
+
+static guint os_state(gconstpointer draft)
 {
-    if (!on_step(vm, STEP_OS))
-        return;
-    g_autofree char *status = os_status(vm);
-    g_autoptr(GPtrArray) all = nv_os_db_search(vm->osdb, text_of(vm, "os-filter"), 50);
-    const NvOsEntry *pick = filter_pick(vm, all);
-    if (pick && strcmp(pick->short_id, vm->d->os_short) != 0) {
-        g_autofree char *more = g_strdup_printf(_("%s; Next picks %s"), status, pick->short_id);
-        nv_form_set_label(vm->form, "os-chosen", more);
-    } else {
-        nv_form_set_label(vm->form, "os-chosen", status);
-    }
-    const char *state = NULL;
+    const Vm *vm = draft;
     if (!vm->os_loaded)
-        state = _("loading the OS list…");
-    else if (nv_os_db_count(vm->osdb) == 0)
-        state = _("No OS database (install osinfo-db): generic defaults are used.");
-    nv_form_set_label(vm->form, "os-state", state ? state : "");
-    nv_form_set_visible(vm->form, "os-state", state != NULL);
-    g_autoptr(GPtrArray) hits =
-        nv_os_db_search(vm->osdb, text_of(vm, "os-filter"), OS_LIST_ROWS + 1);
-    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+        return OS_LOADING;
+    return nv_os_db_count(vm->osdb) == 0 ? OS_NO_DB : 0;
+}
+
+/* What is chosen, and what Next would pick from the search. */
+static char *os_chosen(gconstpointer draft)
+{
+    const Vm *vm = draft;
+    g_autofree char *status = os_status((Vm *)vm);
+    g_autoptr(GPtrArray) all = nv_os_db_search(vm->osdb, vm->filter, 50);
+    const NvOsEntry *pick = filter_pick(vm, all);
+    if (pick && strcmp(pick->short_id, vm->d->os_short) != 0)
+        return g_strdup_printf(_("%s; Next picks %s"), status, pick->short_id);
+    return g_steal_pointer(&status);
+}
+
+static void os_items(gconstpointer draft, GPtrArray *keys, GPtrArray *texts)
+{
+    const Vm *vm = draft;
+    g_autoptr(GPtrArray) hits = nv_os_db_search(vm->osdb, vm->filter, OS_LIST_ROWS + 1);
     for (guint i = 0; i < hits->len && i < OS_LIST_ROWS; i++) {
         const NvOsEntry *e = hits->pdata[i];
         g_ptr_array_add(keys, g_strconcat("os:", e->short_id, NULL));
         g_ptr_array_add(texts, g_strdup_printf("%-18s %s", e->short_id, e->name));
     }
-    g_ptr_array_add(keys, NULL);
-    g_ptr_array_add(texts, NULL);
-    nv_form_set_items(vm->form, "os", "os-more", (const char *const *)keys->pdata,
-                      (const char *const *)texts->pdata);
-    nv_form_set_label(vm->form, "os-more",
-                      hits->len > OS_LIST_ROWS ? _("… more: type to narrow the list")
-                      : hits->len == 0         ? _("nothing matches")
-                                               : "");
-    nv_app_dirty(vm->app);
 }
 
-static gboolean on_filter_changed(const char *text, gpointer data, GError **err)
+static char *os_more(gconstpointer draft)
 {
-    Vm *vm = data;
-    if (vm->form_step == STEP_OS && field(vm, "os-filter"))
-        set_os_items(vm);
-    return TRUE;
+    const Vm *vm = draft;
+    g_autoptr(GPtrArray) hits = nv_os_db_search(vm->osdb, vm->filter, OS_LIST_ROWS + 1);
+    return g_strdup(hits->len > OS_LIST_ROWS ? _("… more: type to narrow the list")
+                    : hits->len == 0         ? _("nothing matches")
+                                             : "");
 }
 
-static void build_os(NvWizard *wz, NvForm *form, gpointer draft)
+/* Each visit starts with an empty search. */
+static char *empty_text(gconstpointer draft)
 {
-    Vm *vm = draft;
-    vm->wz = wz;
-    vm->form = form;
-    vm->form_step = STEP_OS;
-    nv_form_add_text(form, "os-chosen", "");
-    nv_form_add_text(form, "os-state", "");
-    NvField *filter = nv_field_text_new("os-filter", _("Search"));
-    nv_field_set_optional(filter, TRUE);
-    nv_field_set_max_length(filter, 64);
-    nv_field_set_hint(filter, _("e.g. debian 12, win10; Enter on a line picks it"));
-    nv_form_add_field(form, filter);
-    nv_form_add_text(form, "os-more", "");
-    nv_field_set_check(filter, on_filter_changed, vm, NULL);
-    set_os_items(vm);
+    return g_strdup("");
+}
+
+/* Live: the list follows the search; its slot is the Vm's own. */
+static const NvWizardField os_fields[] = {
+    {.id = "os-chosen", .kind = NV_WIZARD_REMARK, .slot = NV_WIZARD_NO_SLOT, .initial = os_chosen},
+    {.id = "os-loading",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("loading the OS list…"),
+     .visible_when = OS_LOADING,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "os-no-db",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("No OS database (install osinfo-db): generic defaults are used."),
+     .visible_when = OS_NO_DB,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "os-filter",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Search"),
+     .max = 64,
+     .optional = TRUE,
+     .hint = N_("e.g. debian 12, win10; Enter on a line picks it"),
+     .slot = G_STRUCT_OFFSET(Vm, filter),
+     .initial = empty_text,
+     .refresh = TRUE},
+    {.id = "os-more",
+     .kind = NV_WIZARD_ITEMS,
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = os_items,
+     .initial = os_more},
+};
+
+/* The OS list, the chosen OS or the detection's note changed. */
+static void set_os_items(Vm *vm)
+{
+    if (on_step(vm, STEP_OS))
+        nv_wizard_refresh(vm->wz);
 }
 
 static void choose_os(Vm *vm, const char *short_id, const char *note)
@@ -443,10 +440,10 @@ static void choose_os(Vm *vm, const char *short_id, const char *note)
 }
 
 /* The filter names one OS exactly (its short id), or matches just one: that is the choice. */
-static const NvOsEntry *filter_pick(Vm *vm, GPtrArray *hits)
+static const NvOsEntry *filter_pick(const Vm *vm, GPtrArray *hits)
 {
-    const char *filter = text_of(vm, "os-filter");
-    if (!*filter)
+    const char *filter = vm->filter;
+    if (!filter || !*filter)
         return NULL;
     for (guint i = 0; i < hits->len; i++)
         if (g_ascii_strcasecmp(((NvOsEntry *)hits->pdata[i])->short_id, filter) == 0)
@@ -457,12 +454,15 @@ static const NvOsEntry *filter_pick(Vm *vm, GPtrArray *hits)
 static gboolean read_os(NvWizard *wz, NvForm *form, gpointer draft)
 {
     Vm *vm = draft;
-    g_autoptr(GPtrArray) hits = nv_os_db_search(vm->osdb, text_of(vm, "os-filter"), 50);
+    g_autoptr(GPtrArray) hits = nv_os_db_search(vm->osdb, vm->filter, 50);
     const NvOsEntry *pick = filter_pick(vm, hits);
     if (pick && strcmp(pick->short_id, vm->d->os_short) != 0) {
         choose_os(vm, pick->short_id, _("picked"));
         vm->os_chosen = TRUE;
     }
+    /* The search was for this visit only. */
+    g_free(vm->filter);
+    vm->filter = g_strdup("");
     return TRUE;
 }
 
@@ -490,7 +490,7 @@ static void on_db(NvOsDb *db, const GError *err, gpointer data)
         if (err)
             nv_wizard_set_status(r->wz, err->message, TRUE);
         /* A medium entered before the list was there is looked at now. */
-        if (vm->d->install == NV_VM_INSTALL_ISO && vm->form_step > STEP_INSTALL)
+        if (vm->d->install == NV_VM_INSTALL_ISO && step_of(vm) > STEP_INSTALL)
             detect_os(vm);
         set_os_items(vm);
     }
@@ -555,219 +555,222 @@ static gboolean check_vcpus(const char *text, gpointer data, GError **err)
     return nv_vm_check_vcpus((guint)n, host(vm), max_vcpus(vm), err);
 }
 
-static void build_resources(NvWizard *wz, NvForm *form, gpointer draft)
+static char *host_line(gconstpointer draft)
 {
-    Vm *vm = draft;
-    vm->wz = wz;
-    vm->form = form;
-    vm->form_step = STEP_RESOURCES;
-    NvVmDraft *d = vm->d;
-    const NvHost *h = host(vm);
-    g_autoptr(NvOsInfo) os = nv_os_db_info(vm->osdb, d->os_short, d->arch);
-    if (h) {
-        g_autofree char *total = nv_format_kib(h->mem_total_kib);
-        g_autofree char *free_mem = nv_format_kib(h->mem_free_kib);
-        g_autofree char *line =
-            g_strdup_printf(ngettext("Host: %u CPU, %s memory (%s free)",
-                                     "Host: %u CPUs, %s memory (%s free)", h->cpus),
-                            h->cpus, total, free_mem);
-        nv_form_add_text(form, "host", line);
-    }
-    if (os && (os->min_ram || os->rec_ram)) {
-        g_autofree char *min = nv_format_bytes(os->min_ram);
-        g_autofree char *rec = nv_format_bytes(os->rec_ram);
-        g_autofree char *line = g_strdup_printf(_("%s: at least %s, recommended %s"), d->os_name,
-                                                os->min_ram ? min : "?", rec);
-        nv_form_add_text(form, "os-needs", line);
-    }
-
-    NvField *mem = nv_field_size_new("memory", _("Memory"), MIB, KIB, 16 * MIB, MAX_BYTES);
-    g_autofree char *mem_text = nv_format_size_input(d->memory_kib * KIB);
-    nv_field_set_initial(mem, mem_text);
-    nv_field_set_check(mem, check_memory, vm, NULL);
-    nv_field_set_hint(mem, _("e.g. 512M, 2G"));
-    nv_form_add_field(form, mem);
-
-    NvField *cpus = nv_field_int_new("vcpus", _("vCPUs"), 1, 4096);
-    g_autofree char *n = g_strdup_printf("%u", d->vcpus);
-    nv_field_set_initial(cpus, n);
-    nv_field_set_check(cpus, check_vcpus, vm, NULL);
-    guint limit = max_vcpus(vm);
-    g_autofree char *cpu_hint =
-        limit ? g_strdup_printf(_("%s allows up to %u"), d->virt_type, limit) : NULL;
-    nv_field_set_hint(cpus, cpu_hint);
-    nv_form_add_field(form, cpus);
+    const NvHost *h = host(VM(draft));
+    if (!h)
+        return NULL;
+    g_autofree char *total = nv_format_kib(h->mem_total_kib);
+    g_autofree char *free_mem = nv_format_kib(h->mem_free_kib);
+    return g_strdup_printf(ngettext("Host: %u CPU, %s memory (%s free)",
+                                    "Host: %u CPUs, %s memory (%s free)", h->cpus),
+                           h->cpus, total, free_mem);
 }
 
+static char *os_needs(gconstpointer draft)
+{
+    const Vm *vm = draft;
+    const NvVmDraft *d = vm->d;
+    g_autoptr(NvOsInfo) os = nv_os_db_info(vm->osdb, d->os_short, d->arch);
+    if (!os || (!os->min_ram && !os->rec_ram))
+        return NULL;
+    g_autofree char *min = nv_format_bytes(os->min_ram);
+    g_autofree char *rec = nv_format_bytes(os->rec_ram);
+    return g_strdup_printf(_("%s: at least %s, recommended %s"), d->os_name,
+                           os->min_ram ? min : "?", rec);
+}
+
+static char *vcpus_hint(gconstpointer draft)
+{
+    Vm *vm = VM(draft);
+    guint limit = max_vcpus(vm);
+    return limit ? g_strdup_printf(_("%s allows up to %u"), vm->d->virt_type, limit) : NULL;
+}
+
+static const NvWizardField resource_fields[] = {
+    {.id = "host", .kind = NV_WIZARD_REMARK, .slot = NV_WIZARD_NO_SLOT, .initial = host_line},
+    {.id = "os-needs", .kind = NV_WIZARD_REMARK, .slot = NV_WIZARD_NO_SLOT, .initial = os_needs},
+    /* Typed in MiB, held in KiB. */
+    {.id = "memory",
+     .kind = NV_WIZARD_SIZE,
+     .label = N_("Memory"),
+     .min = 16 * MIB,
+     .max = MAX_BYTES,
+     .unit = MIB,
+     .granularity = KIB,
+     .scale = KIB,
+     .hint = N_("e.g. 512M, 2G"),
+     .check = check_memory,
+     .slot = G_STRUCT_OFFSET(NvVmDraft, memory_kib)},
+    {.id = "vcpus",
+     .kind = NV_WIZARD_INT,
+     .label = N_("vCPUs"),
+     .min = 1,
+     .max = 4096,
+     .check = check_vcpus,
+     .slot = G_STRUCT_OFFSET(NvVmDraft, vcpus),
+     .hint_for = vcpus_hint},
+};
+
+/* The slots hold the values now; an edit means the OS no longer sets the sizes. */
 static gboolean read_resources(NvWizard *wz, NvForm *form, gpointer draft)
 {
     Vm *vm = draft;
-    guint64 kib = nv_field_kib(field(vm, "memory"));
-    guint vcpus = (guint)nv_field_int(field(vm, "vcpus"));
-    if (kib != vm->d->memory_kib || vcpus != vm->d->vcpus)
+    if (nv_field_changed(field(vm, "memory")) || nv_field_changed(field(vm, "vcpus")))
         vm->sizes_edited = TRUE;
-    vm->d->memory_kib = kib;
-    vm->d->vcpus = vcpus;
     return TRUE;
 }
 
 /* ---- step 4: storage ---- */
 
-static const NvPool *find_pool(Vm *vm, const char *name)
+/* The pool the Pool field shows: the draft's, else "default", else the first active one. */
+static const NvPool *shown_pool(const Vm *vm)
 {
-    const NvModel *m = model(vm);
-    for (guint i = 0; name && m->pools && i < m->pools->len; i++) {
-        const NvPool *p = m->pools->pdata[i];
-        if (strcmp(p->name, name) == 0)
-            return p;
-    }
-    return NULL;
-}
-
-static void show_storage(Vm *vm, int kind)
-{
-    gboolean any_pool = field(vm, "pool") != NULL;
-    set_visible(vm, "pool", kind == NV_VM_STORAGE_NEW && any_pool);
-    set_visible(vm, "pool-space", kind == NV_VM_STORAGE_NEW && any_pool);
-    set_visible(vm, "no-pool", kind == NV_VM_STORAGE_NEW && !any_pool);
-    set_visible(vm, "disk-size", kind == NV_VM_STORAGE_NEW && any_pool);
-    set_visible(vm, "volume", kind == NV_VM_STORAGE_NEW && any_pool);
-    set_visible(vm, "disk-format",
-                kind == NV_VM_STORAGE_EXISTING || (kind == NV_VM_STORAGE_NEW && any_pool));
-    set_visible(vm, "disk-path", kind == NV_VM_STORAGE_EXISTING);
-}
-
-static gboolean on_storage_changed(const char *text, gpointer data, GError **err)
-{
-    Vm *vm = data;
-    if (vm->form_step == STEP_STORAGE)
-        show_storage(vm, choice_index(storage_choices, G_N_ELEMENTS(storage_choices), text));
-    return TRUE;
-}
-
-static gboolean check_disk_size(const char *text, gpointer data, GError **err)
-{
-    Vm *vm = data;
-    guint64 bytes = 0;
-    if (!nv_parse_size(text, MIB, &bytes, NULL) || vm->form_step != STEP_STORAGE)
-        return TRUE;
-    return nv_vm_check_disk_size(bytes, find_pool(vm, enum_of(vm, "pool")), err);
-}
-
-static void show_pool_space(Vm *vm, const char *name)
-{
-    const NvPool *p = find_pool(vm, name);
-    if (!p)
-        return;
-    g_autofree char *avail = nv_format_bytes(p->available);
-    g_autofree char *cap = nv_format_bytes(p->capacity);
-    g_autofree char *line = g_strdup_printf(_("Pool %s: %s free of %s"), p->name, avail, cap);
-    nv_form_set_label(vm->form, "pool-space", line);
-}
-
-/* Another pool: the size is measured against its free space. */
-static gboolean on_pool_changed(const char *text, gpointer data, GError **err)
-{
-    Vm *vm = data;
-    NvField *size = vm->form_step == STEP_STORAGE ? field(vm, "disk-size") : NULL;
-    if (size) {
-        g_autofree char *keep = g_strdup(nv_field_text(size));
-        nv_field_set_text(size, keep);
-    }
-    if (vm->form_step == STEP_STORAGE)
-        show_pool_space(vm, text);
-    return TRUE;
-}
-
-static NvField *pool_field(Vm *vm)
-{
-    const NvModel *m = model(vm);
-    g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
-    int selected = -1;
+    const NvModel *m = model((Vm *)vm);
+    const NvPool *first = NULL, *fallback = NULL;
     for (guint i = 0; m->pools && i < m->pools->len; i++) {
         const NvPool *p = m->pools->pdata[i];
         if (!p->active)
             continue;
-        if (strcmp(p->name, vm->d->pool) == 0 || (selected < 0 && strcmp(p->name, "default") == 0))
-            selected = (int)values->len;
-        g_ptr_array_add(values, g_strdup(p->name));
+        if (strcmp(p->name, vm->d->pool) == 0)
+            return p;
+        if (!fallback && strcmp(p->name, "default") == 0)
+            fallback = p;
+        if (!first)
+            first = p;
     }
-    if (values->len == 0)
-        return NULL;
-    g_ptr_array_add(values, NULL);
-    NvField *f = nv_field_enum_new("pool", _("Pool"), (const char *const *)values->pdata, NULL);
-    nv_field_set_initial(f, values->pdata[MAX(selected, 0)]);
-    return f;
+    return fallback ? fallback : first;
 }
 
-static void build_storage(NvWizard *wz, NvForm *form, gpointer draft)
+enum { NEW_IN_POOL = 1 << 0, NEW_NO_POOL = 1 << 1, EXISTING_DISK = 1 << 2 };
+
+static guint storage_state(gconstpointer draft)
 {
-    Vm *vm = draft;
-    vm->wz = wz;
-    vm->form = form;
-    vm->form_step = STEP_STORAGE;
-    NvVmDraft *d = vm->d;
-    NvField *kind = choice_field("storage", _("Disk"), storage_choices,
-                                 G_N_ELEMENTS(storage_choices), d->storage);
-    nv_form_add_field(form, kind);
-    NvField *pool = pool_field(vm);
-    if (pool) {
-        nv_form_add_field(form, pool);
-        nv_form_add_text(form, "pool-space", "");
-        nv_field_set_check(pool, on_pool_changed, vm, NULL);
+    const Vm *vm = draft;
+    switch (vm->d->storage) {
+    case NV_VM_STORAGE_NEW:
+        return shown_pool(vm) ? NEW_IN_POOL : NEW_NO_POOL;
+    case NV_VM_STORAGE_EXISTING:
+        return EXISTING_DISK;
+    default:
+        return 0;
     }
-    nv_form_add_text(form, "no-pool",
-                     _("No active storage pool: start or create one in the "
-                       "Storage pane, or use an existing path."));
-    NvField *size = nv_field_size_new("disk-size", _("Size"), MIB, MIB, MIB, MAX_BYTES);
-    g_autofree char *size_text = nv_format_size_input(d->disk_bytes);
-    nv_field_set_initial(size, size_text);
-    nv_field_set_check(size, check_disk_size, vm, NULL);
-    nv_field_set_hint(size, _("e.g. 20G; allocated as the guest writes"));
-    nv_form_add_field(form, size);
-    int fmt = strcmp(d->disk_format, "raw") == 0 ? 1 : 0;
-    nv_form_add_field(form, choice_field("disk-format", _("Format"), format_choices,
-                                         G_N_ELEMENTS(format_choices), fmt));
-    NvField *vol = nv_field_text_new("volume", _("Volume name"));
-    nv_field_set_optional(vol, TRUE);
-    nv_field_set_max_length(vol, 200);
-    nv_field_set_initial(vol, d->volume);
-    nv_field_set_hint(vol, _("empty: the VM's name + .qcow2 (.img for raw)"));
-    nv_form_add_field(form, vol);
-    nv_form_add_field(form, path_field("disk-path", _("Path"), d->disk_path, FALSE,
-                                       _("a file or block device on the host")));
-    nv_field_set_check(kind, on_storage_changed, vm, NULL);
-    show_storage(vm, d->storage);
 }
 
+static void pool_choices(gconstpointer draft, GPtrArray *values, GPtrArray *labels)
+{
+    const NvModel *m = model(VM(draft));
+    for (guint i = 0; m->pools && i < m->pools->len; i++) {
+        const NvPool *p = m->pools->pdata[i];
+        if (p->active) {
+            g_ptr_array_add(values, g_strdup(p->name));
+            g_ptr_array_add(labels, g_strdup(p->name));
+        }
+    }
+}
+
+static char *pool_initial(gconstpointer draft)
+{
+    const NvPool *p = shown_pool(draft);
+    return g_strdup(p ? p->name : "");
+}
+
+static char *pool_space(gconstpointer draft)
+{
+    const NvPool *p = shown_pool(draft);
+    if (!p)
+        return g_strdup("");
+    g_autofree char *avail = nv_format_bytes(p->available);
+    g_autofree char *cap = nv_format_bytes(p->capacity);
+    return g_strdup_printf(_("Pool %s: %s free of %s"), p->name, avail, cap);
+}
+
+/* Against the free space of the pool chosen (a refresh runs it again for another pool). */
+static gboolean check_disk_size(const char *text, gpointer data, GError **err)
+{
+    Vm *vm = data;
+    guint64 bytes = 0;
+    if (!nv_parse_size(text, MIB, &bytes, NULL))
+        return TRUE;
+    return nv_vm_check_disk_size(bytes, shown_pool(vm), err);
+}
+
+/* Live: the kind of disk shows its fields; the pool its free space. */
+static const NvWizardField storage_fields[] = {
+    {.id = "storage",
+     .kind = NV_WIZARD_INDEX,
+     .label = N_("Disk"),
+     .slot = G_STRUCT_OFFSET(NvVmDraft, storage),
+     .values = storage_values,
+     .labels = storage_labels,
+     .refresh = TRUE},
+    {.id = "pool",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Pool"),
+     .visible_when = NEW_IN_POOL,
+     .slot = G_STRUCT_OFFSET(NvVmDraft, pool),
+     .choices = pool_choices,
+     .initial = pool_initial,
+     .refresh = TRUE},
+    {.id = "pool-space",
+     .kind = NV_WIZARD_REMARK,
+     .visible_when = NEW_IN_POOL,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = pool_space},
+    {.id = "no-pool",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("No active storage pool: start or create one in the Storage pane, or use an "
+                 "existing path."),
+     .visible_when = NEW_NO_POOL,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "disk-size",
+     .kind = NV_WIZARD_SIZE,
+     .label = N_("Size"),
+     .min = MIB,
+     .max = MAX_BYTES,
+     .unit = MIB,
+     .granularity = MIB,
+     .hint = N_("e.g. 20G; allocated as the guest writes"),
+     .check = check_disk_size,
+     .visible_when = NEW_IN_POOL,
+     .slot = G_STRUCT_OFFSET(NvVmDraft, disk_bytes)},
+    {.id = "disk-format",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Format"),
+     .visible_when = NEW_IN_POOL | EXISTING_DISK,
+     .slot = G_STRUCT_OFFSET(NvVmDraft, disk_format),
+     .values = format_values,
+     .labels = format_labels},
+    {.id = "volume",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Volume name"),
+     .max = 200,
+     .optional = TRUE,
+     .hint = N_("empty: the VM's name + .qcow2 (.img for raw)"),
+     .visible_when = NEW_IN_POOL,
+     .slot = G_STRUCT_OFFSET(NvVmDraft, volume)},
+    PATH_FIELD("disk-path", N_("Path"), disk_path, FALSE, N_("a file or block device on the host"),
+               EXISTING_DISK),
+};
+
+/* The slots hold what is shown; the step as a whole is checked here. */
 static gboolean read_storage(NvWizard *wz, NvForm *form, gpointer draft)
 {
     Vm *vm = draft;
     NvVmDraft *d = vm->d;
-    int kind = choice_index(storage_choices, G_N_ELEMENTS(storage_choices), text_of(vm, "storage"));
-    d->storage = kind < 0 ? NV_VM_STORAGE_NEW : (NvVmStorage)kind;
-    if (d->storage == NV_VM_STORAGE_NEW && !field(vm, "pool")) {
+    if (d->storage != NV_VM_STORAGE_NEW)
+        return TRUE;
+    if (!shown_pool(vm)) {
         nv_form_set_note(form, "storage", NV_NOTE_ERROR, _("no active pool"));
         return FALSE;
     }
-    if (d->storage == NV_VM_STORAGE_NEW) {
-        nv_vm_draft_set(&d->pool, enum_of(vm, "pool"));
-        guint64 bytes = nv_field_bytes(field(vm, "disk-size"));
-        if (bytes != d->disk_bytes)
-            vm->sizes_edited = TRUE;
-        d->disk_bytes = bytes;
-        g_autofree char *vol = g_strdup(text_of(vm, "volume"));
-        nv_vm_draft_set(&d->volume, g_strstrip(vol));
-        g_autoptr(GError) err = NULL;
-        if (*d->volume && !nv_name_check(NV_NAME_VOLUME, d->volume, &err)) {
-            nv_form_set_note(form, "volume", NV_NOTE_ERROR, err->message);
-            return FALSE;
-        }
+    if (nv_field_changed(field(vm, "disk-size")))
+        vm->sizes_edited = TRUE;
+    g_autoptr(GError) err = NULL;
+    if (*d->volume && !nv_name_check(NV_NAME_VOLUME, d->volume, &err)) {
+        nv_form_set_note(form, "volume", NV_NOTE_ERROR, err->message);
+        return FALSE;
     }
-    if (d->storage != NV_VM_STORAGE_NONE)
-        nv_vm_draft_set(&d->disk_format, enum_of(vm, "disk-format"));
-    if (d->storage == NV_VM_STORAGE_EXISTING)
-        nv_vm_draft_set(&d->disk_path, text_of(vm, "disk-path"));
     return TRUE;
 }
 
@@ -804,106 +807,74 @@ static char *suggest_name(Vm *vm)
     return name;
 }
 
-static void show_options(Vm *vm, int net)
+static gboolean any_network(const Vm *vm)
 {
-    gboolean any_network = field(vm, "network") != NULL;
-    set_visible(vm, "network", net == NV_VM_NET_NETWORK && any_network);
-    set_visible(vm, "no-network", net == NV_VM_NET_NETWORK && !any_network);
-    set_visible(vm, "net-dev", net == NV_VM_NET_BRIDGE || net == NV_VM_NET_MACVTAP);
+    const NvModel *m = model((Vm *)vm);
+    return m->networks && m->networks->len > 0;
 }
 
-static gboolean on_net_changed(const char *text, gpointer data, GError **err)
+enum {
+    NET_NETWORK = 1 << 0,    /* a virtual network, and the host has some */
+    NET_NO_NETWORK = 1 << 1, /* a virtual network, and the host has none */
+    NET_DEVICE = 1 << 2,     /* a bridge or macvtap: a host device */
+    FW_UEFI = 1 << 3,        /* the virtualisation type offers UEFI */
+    FW_BIOS_ONLY = 1 << 4,
+};
+
+static guint options_state(gconstpointer draft)
 {
-    Vm *vm = data;
-    if (vm->form_step == STEP_OPTIONS)
-        show_options(vm, choice_index(net_choices, G_N_ELEMENTS(net_choices), text));
-    return TRUE;
+    const Vm *vm = draft;
+    const NvVmDraft *d = vm->d;
+    guint state = nv_vm_caps_uefi(vm->caps, d->virt_type) ? FW_UEFI : FW_BIOS_ONLY;
+    if (d->net == NV_VM_NET_NETWORK)
+        state |= any_network(vm) ? NET_NETWORK : NET_NO_NETWORK;
+    else if (d->net == NV_VM_NET_BRIDGE || d->net == NV_VM_NET_MACVTAP)
+        state |= NET_DEVICE;
+    return state;
 }
 
-/* The CPU modes and firmware the chosen type offers. */
-static void offer_for_type(Vm *vm, const char *type)
+/* The suggestion until the user names it. */
+static char *name_initial(gconstpointer draft)
 {
-    NvField *cpu = field(vm, "cpu");
-    if (cpu) {
-        const char *values[4], *labels[4];
-        guint n = 0;
-        for (guint i = 0; cpu_values[i]; i++)
-            if (nv_vm_caps_cpu_mode(vm->caps, type, cpu_values[i])) {
-                values[n] = cpu_values[i];
-                labels[n++] = i == 0 ? _("hypervisor default") : cpu_values[i];
-            }
-        values[n] = labels[n] = NULL;
-        nv_field_enum_set_choices(cpu, values, labels);
-    }
-    gboolean uefi = nv_vm_caps_uefi(vm->caps, type);
-    set_visible(vm, "firmware", uefi);
-    set_visible(vm, "no-uefi", !uefi);
+    Vm *vm = VM(draft);
+    return vm->name_edited ? g_strdup(vm->d->name) : suggest_name(vm);
 }
 
-static gboolean on_type_changed(const char *text, gpointer data, GError **err)
+static void network_choices(gconstpointer draft, GPtrArray *values, GPtrArray *labels)
 {
-    Vm *vm = data;
-    if (vm->form_step == STEP_OPTIONS && field(vm, "virt-type"))
-        offer_for_type(vm, enum_of(vm, "virt-type"));
-    return TRUE;
-}
-
-static NvField *network_field(Vm *vm)
-{
-    const NvModel *m = model(vm);
-    g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
-    int selected = -1;
+    const NvModel *m = model(VM(draft));
     for (guint i = 0; m->networks && i < m->networks->len; i++) {
         const NvNetwork *n = m->networks->pdata[i];
-        if (strcmp(n->name, vm->d->net_source) == 0 ||
-            (selected < 0 && strcmp(n->name, "default") == 0))
-            selected = (int)values->len;
         g_ptr_array_add(values, g_strdup(n->name));
         g_ptr_array_add(labels, n->active ? g_strdup_printf("%s (%s)", n->name, n->forward_mode)
                                           : g_strdup_printf(_("%s (%s, not running)"), n->name,
                                                             n->forward_mode));
     }
-    if (values->len == 0)
-        return NULL;
-    g_ptr_array_add(values, NULL);
-    g_ptr_array_add(labels, NULL);
-    NvField *f =
-        nv_field_enum_new("network", _("Virtual network"), (const char *const *)values->pdata,
-                          (const char *const *)labels->pdata);
-    nv_field_set_initial(f, labels->pdata[MAX(selected, 0)]);
-    return f;
 }
 
-static NvField *type_field(Vm *vm)
+/* The draft's network, else "default", else the first. */
+static char *network_initial(gconstpointer draft)
 {
-    const char *values[8], *labels[8];
-    guint n = 0;
-    for (guint i = 0; vm->caps && i < vm->caps->types->len && n < 7; i++) {
-        const char *t = ((NvVmVirtType *)vm->caps->types->pdata[i])->type;
-        values[n] = t;
-        labels[n++] = strcmp(t, "kvm") == 0    ? _("kvm (hardware)")
-                      : strcmp(t, "qemu") == 0 ? _("qemu (emulated, slower)")
-                                               : t;
-    }
-    if (n == 0) { /* not known yet: what the draft holds */
-        values[0] = labels[0] = vm->d->virt_type;
-        n = 1;
-    }
-    values[n] = labels[n] = NULL;
-    NvField *f = nv_field_enum_new("virt-type", _("Virtualisation"), values, labels);
-    for (guint i = 0; i < n; i++)
-        if (strcmp(values[i], vm->d->virt_type) == 0)
-            nv_field_set_initial(f, labels[i]);
-    NvHost const *h = host(vm);
-    if (h && h->kvm_explain && *h->kvm_explain)
-        nv_field_set_hint(f, h->kvm_explain);
-    return f;
+    g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
+    network_choices(draft, values, labels);
+    int selected = -1;
+    for (guint i = 0; i < values->len; i++)
+        if (strcmp(values->pdata[i], VM(draft)->d->net_source) == 0 ||
+            (selected < 0 && strcmp(values->pdata[i], "default") == 0))
+            selected = (int)i;
+    return values->len ? g_strdup(labels->pdata[MAX(selected, 0)]) : NULL;
 }
 
-static char *iface_hint(Vm *vm)
+static char *net_dev_initial(gconstpointer draft)
 {
-    const NvModel *m = model(vm);
+    const NvVmDraft *d = VM(draft)->d;
+    return g_strdup(d->net == NV_VM_NET_BRIDGE || d->net == NV_VM_NET_MACVTAP ? d->net_source : "");
+}
+
+static char *iface_hint(gconstpointer draft)
+{
+    const NvModel *m = model(VM(draft));
     GString *s = g_string_new(_("host interfaces:"));
     for (guint i = 0; m->ifaces && i < m->ifaces->len && i < 8; i++)
         g_string_append_printf(s, " %s", ((NvIface *)m->ifaces->pdata[i])->name);
@@ -912,72 +883,148 @@ static char *iface_hint(Vm *vm)
     return g_string_free(s, FALSE);
 }
 
-static void build_options(NvWizard *wz, NvForm *form, gpointer draft)
+/* The types the host offers; until it says, what the draft holds. */
+static void type_choices(gconstpointer draft, GPtrArray *values, GPtrArray *labels)
 {
-    Vm *vm = draft;
-    vm->wz = wz;
-    vm->form = form;
-    vm->form_step = STEP_OPTIONS;
-    NvVmDraft *d = vm->d;
-    if (!vm->name_edited) {
-        g_autofree char *name = suggest_name(vm);
-        nv_vm_draft_set(&d->name, name);
+    const Vm *vm = draft;
+    for (guint i = 0; vm->caps && i < vm->caps->types->len && values->len < 7; i++) {
+        const char *t = ((NvVmVirtType *)vm->caps->types->pdata[i])->type;
+        g_ptr_array_add(values, g_strdup(t));
+        g_ptr_array_add(labels, g_strdup(strcmp(t, "kvm") == 0    ? _("kvm (hardware)")
+                                         : strcmp(t, "qemu") == 0 ? _("qemu (emulated, slower)")
+                                                                  : t));
     }
-    NvField *name = nv_field_text_new("name", _("Name"));
-    nv_field_set_max_length(name, 100);
-    nv_field_set_initial(name, d->name);
-    nv_field_set_check(name, check_name, vm, NULL);
-    nv_field_set_hint(name, _("letters, digits, _ . + -"));
-    nv_form_add_field(form, name);
-
-    NvField *net =
-        choice_field("net", _("Network"), net_choices, G_N_ELEMENTS(net_choices), d->net);
-    nv_form_add_field(form, net);
-    NvField *network = network_field(vm);
-    if (network)
-        nv_form_add_field(form, network);
-    nv_form_add_text(form, "no-network",
-                     _("No virtual network on this host: pick a bridge, "
-                       "macvtap, or none."));
-    NvField *dev = nv_field_text_new("net-dev", _("Host device"));
-    nv_field_set_max_length(dev, 64);
-    nv_field_set_initial(
-        dev, d->net == NV_VM_NET_BRIDGE || d->net == NV_VM_NET_MACVTAP ? d->net_source : "");
-    g_autofree char *hint = iface_hint(vm);
-    nv_field_set_hint(dev, hint);
-    nv_form_add_field(form, dev);
-    nv_field_set_check(net, on_net_changed, vm, NULL);
-
-    NvField *type = type_field(vm);
-    nv_form_add_field(form, type);
-    NvField *cpu = nv_field_enum_new("cpu", _("CPU model"), cpu_values, NULL);
-    nv_form_add_field(form, cpu);
-    const char *fw_values[] = {"bios", "uefi", NULL};
-    NvField *fw = nv_field_enum_new("firmware", _("Firmware"), fw_values,
-                                    (const char *const[]){"BIOS", "UEFI", NULL});
-    nv_field_set_initial(fw, d->uefi ? "UEFI" : "BIOS");
-    nv_form_add_field(form, fw);
-    nv_form_add_text(form, "no-uefi",
-                     vm->caps || vm->caps_error ? _("Firmware: BIOS (this host offers no UEFI)")
-                                                : _("Firmware: BIOS (asking the host…)"));
-    const char *gfx_values[] = {"vnc", "none", NULL};
-    NvField *gfx = nv_field_enum_new("graphics", _("Graphics"), gfx_values,
-                                     (const char *const[]){_("VNC on 127.0.0.1"), _("none"), NULL});
-    nv_field_set_initial(gfx, d->vnc ? _("VNC on 127.0.0.1") : _("none"));
-    nv_form_add_field(form, gfx);
-    nv_form_add_field(form, path_field("serial-log", _("Serial log file"), d->serial_log, TRUE,
-                                       _("empty: none; a copy of the console's output")));
-    NvField *custom = nv_field_bool_new("customize", _("Customize first"));
-    nv_field_set_initial(custom, d->customize ? _("yes") : _("no"));
-    nv_field_set_hint(custom, _("yes: define it and open the editor instead of starting it"));
-    nv_form_add_field(form, custom);
-
-    offer_for_type(vm, d->virt_type);
-    nv_field_set_initial(cpu, d->cpu == NV_VM_CPU_DEFAULT ? _("hypervisor default")
-                                                          : cpu_values[d->cpu]);
-    nv_field_set_check(type, on_type_changed, vm, NULL);
-    show_options(vm, d->net);
+    if (values->len == 0) {
+        g_ptr_array_add(values, g_strdup(vm->d->virt_type));
+        g_ptr_array_add(labels, g_strdup(vm->d->virt_type));
+    }
 }
+
+static char *type_hint(gconstpointer draft)
+{
+    const NvHost *h = host(VM(draft));
+    return h && h->kvm_explain && *h->kvm_explain ? g_strdup(h->kvm_explain) : NULL;
+}
+
+/* The CPU modes the chosen type offers. */
+static void cpu_choices(gconstpointer draft, GPtrArray *values, GPtrArray *labels)
+{
+    const Vm *vm = draft;
+    for (guint i = 0; cpu_values[i]; i++)
+        if (nv_vm_caps_cpu_mode(vm->caps, vm->d->virt_type, cpu_values[i])) {
+            g_ptr_array_add(values, g_strdup(cpu_values[i]));
+            g_ptr_array_add(labels, g_strdup(i == 0 ? _("hypervisor default") : cpu_values[i]));
+        }
+}
+
+static char *cpu_initial(gconstpointer draft)
+{
+    NvVmCpuMode cpu = VM(draft)->d->cpu;
+    return g_strdup(cpu == NV_VM_CPU_DEFAULT ? _("hypervisor default") : cpu_values[cpu]);
+}
+
+static const char *const firmware_values[] = {"bios", "uefi", NULL};
+static const char *const firmware_labels[] = {"BIOS", "UEFI", NULL};
+
+static char *firmware_initial(gconstpointer draft)
+{
+    return g_strdup(VM(draft)->d->uefi ? "UEFI" : "BIOS");
+}
+
+static char *no_uefi(gconstpointer draft)
+{
+    const Vm *vm = draft;
+    return g_strdup(vm->caps || vm->caps_error ? _("Firmware: BIOS (this host offers no UEFI)")
+                                               : _("Firmware: BIOS (asking the host…)"));
+}
+
+static const char *const graphics_values[] = {"vnc", "none", NULL};
+static const char *const graphics_labels[] = {N_("VNC on 127.0.0.1"), N_("none"), NULL};
+
+static char *graphics_initial(gconstpointer draft)
+{
+    return g_strdup(VM(draft)->d->vnc ? _("VNC on 127.0.0.1") : _("none"));
+}
+
+/* Live: the kind of network shows its fields, the type its CPU modes and firmware. read_options
+ * takes what is not slotted (the name, the device, CPU, firmware and graphics). */
+static const NvWizardField option_fields[] = {
+    {.id = "name",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Name"),
+     .max = 100,
+     .hint = N_("letters, digits, _ . + -"),
+     .check = check_name,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = name_initial},
+    {.id = "net",
+     .kind = NV_WIZARD_INDEX,
+     .label = N_("Network"),
+     .slot = G_STRUCT_OFFSET(NvVmDraft, net),
+     .values = net_values,
+     .labels = net_labels,
+     .refresh = TRUE},
+    {.id = "network",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Virtual network"),
+     .visible_when = NET_NETWORK,
+     .slot = G_STRUCT_OFFSET(NvVmDraft, net_source),
+     .choices = network_choices,
+     .initial = network_initial},
+    {.id = "no-network",
+     .kind = NV_WIZARD_REMARK,
+     .label = N_("No virtual network on this host: pick a bridge, macvtap, or none."),
+     .visible_when = NET_NO_NETWORK,
+     .slot = NV_WIZARD_NO_SLOT},
+    {.id = "net-dev",
+     .kind = NV_WIZARD_TEXT,
+     .label = N_("Host device"),
+     .max = 64,
+     .visible_when = NET_DEVICE,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = net_dev_initial,
+     .hint_for = iface_hint},
+    {.id = "virt-type",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Virtualisation"),
+     .slot = G_STRUCT_OFFSET(NvVmDraft, virt_type),
+     .choices = type_choices,
+     .hint_for = type_hint,
+     .refresh = TRUE},
+    {.id = "cpu",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("CPU model"),
+     .slot = NV_WIZARD_NO_SLOT,
+     .choices = cpu_choices,
+     .initial = cpu_initial},
+    {.id = "firmware",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Firmware"),
+     .visible_when = FW_UEFI,
+     .slot = NV_WIZARD_NO_SLOT,
+     .values = firmware_values,
+     .labels = firmware_labels,
+     .initial = firmware_initial},
+    {.id = "no-uefi",
+     .kind = NV_WIZARD_REMARK,
+     .visible_when = FW_BIOS_ONLY,
+     .slot = NV_WIZARD_NO_SLOT,
+     .initial = no_uefi},
+    {.id = "graphics",
+     .kind = NV_WIZARD_ENUM,
+     .label = N_("Graphics"),
+     .slot = NV_WIZARD_NO_SLOT,
+     .values = graphics_values,
+     .labels = graphics_labels,
+     .initial = graphics_initial},
+    PATH_FIELD("serial-log", N_("Serial log file"), serial_log, TRUE,
+               N_("empty: none; a copy of the console's output"), 0),
+    {.id = "customize",
+     .kind = NV_WIZARD_BOOL,
+     .label = N_("Customize first"),
+     .hint = N_("yes: define it and open the editor instead of starting it"),
+     .slot = G_STRUCT_OFFSET(NvVmDraft, customize)},
+};
 
 static void on_name_checked(NvConn *conn, gboolean taken, const GError *err, gpointer data)
 {
@@ -995,7 +1042,7 @@ static void on_name_checked(NvConn *conn, gboolean taken, const GError *err, gpo
                                                        "the host"),
                                                      r->name);
         if (current)
-            nv_form_set_note(vm->form, "name", NV_NOTE_ERROR, msg);
+            nv_form_set_note(form_of(vm), "name", NV_NOTE_ERROR, msg);
         nv_wizard_set_status(r->wz, msg, TRUE);
         return;
     }
@@ -1011,18 +1058,14 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer draft)
     Vm *vm = draft;
     NvVmDraft *d = vm->d;
     const char *name = text_of(vm, "name");
-    if (strcmp(name, d->name) != 0)
+    if (nv_field_changed(field(vm, "name")))
         vm->name_edited = TRUE;
     nv_vm_draft_set(&d->name, name);
-    int net = choice_index(net_choices, G_N_ELEMENTS(net_choices), text_of(vm, "net"));
-    d->net = net < 0 ? NV_VM_NET_NONE : (NvVmNet)net;
-    if (d->net == NV_VM_NET_NETWORK) {
-        if (!field(vm, "network")) {
-            nv_form_set_note(form, "net", NV_NOTE_ERROR, _("no virtual network here"));
-            return FALSE;
-        }
-        nv_vm_draft_set(&d->net_source, enum_of(vm, "network"));
-    } else if (d->net != NV_VM_NET_NONE) {
+    if (d->net == NV_VM_NET_NETWORK && !any_network(vm)) {
+        nv_form_set_note(form, "net", NV_NOTE_ERROR, _("no virtual network here"));
+        return FALSE;
+    }
+    if (d->net == NV_VM_NET_BRIDGE || d->net == NV_VM_NET_MACVTAP) {
         nv_vm_draft_set(&d->net_source, text_of(vm, "net-dev"));
         g_autoptr(GError) err = NULL;
         if (!nv_vm_check_net_source(d->net_source, &err)) {
@@ -1031,10 +1074,8 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer draft)
             return FALSE;
         }
     }
-    const char *type = enum_of(vm, "virt-type");
-    if (type && strcmp(type, d->virt_type) != 0)
+    if (nv_field_changed(field(vm, "virt-type")))
         vm->type_chosen = TRUE;
-    nv_vm_draft_set(&d->virt_type, type);
     const char *cpu = enum_of(vm, "cpu");
     d->cpu = g_strcmp0(cpu, "host-passthrough") == 0 ? NV_VM_CPU_HOST_PASSTHROUGH
              : g_strcmp0(cpu, "host-model") == 0     ? NV_VM_CPU_HOST_MODEL
@@ -1044,8 +1085,6 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer draft)
         nv_vm_caps_uefi(vm->caps, d->virt_type) && g_strcmp0(enum_of(vm, "firmware"), "uefi") == 0;
     nv_vm_draft_set(&d->uefi_loader, d->uefi && t && !t->efi_auto ? t->efi_loader : "");
     d->vnc = g_strcmp0(enum_of(vm, "graphics"), "vnc") == 0;
-    nv_vm_draft_set(&d->serial_log, text_of(vm, "serial-log"));
-    d->customize = nv_field_bool(field(vm, "customize"));
     if (d->install == NV_VM_INSTALL_PXE && d->net == NV_VM_NET_NONE) {
         nv_form_set_note(form, "net", NV_NOTE_ERROR, _("network boot needs a network"));
         return FALSE;
@@ -1106,8 +1145,6 @@ static void on_media(NvConn *conn, GPtrArray *media, const GError *err, gpointer
 static char *summary(gpointer draft, GError **err)
 {
     Vm *vm = draft;
-    vm->form = NULL;
-    vm->form_step = -1;
     g_autofree char *xml = nv_vm_draft_xml(vm->d, err);
     if (!xml)
         return NULL;
@@ -1180,22 +1217,39 @@ static void commit(NvWizard *wz, gpointer draft)
 
 static const NvWizardStep steps[N_STEPS] = {
     [STEP_INSTALL] = {.title = N_("Install method"),
-                      .build = build_install,
+                      .fields = install_fields,
+                      .n_fields = G_N_ELEMENTS(install_fields),
+                      .target = draft_of,
+                      .state = install_state,
+                      .live = TRUE,
                       .read = read_install,
                       .activate = activate_install},
     [STEP_OS] = {.title = N_("Operating system"),
-                 .build = build_os,
+                 .fields = os_fields,
+                 .n_fields = G_N_ELEMENTS(os_fields),
+                 .state = os_state,
+                 .live = TRUE,
                  .read = read_os,
                  .activate = activate_os},
     [STEP_RESOURCES] = {.title = N_("Memory and CPUs"),
-                        .build = build_resources,
+                        .fields = resource_fields,
+                        .n_fields = G_N_ELEMENTS(resource_fields),
+                        .target = draft_of,
                         .read = read_resources},
     [STEP_STORAGE] = {.title = N_("Storage"),
-                      .build = build_storage,
+                      .fields = storage_fields,
+                      .n_fields = G_N_ELEMENTS(storage_fields),
+                      .target = draft_of,
+                      .state = storage_state,
+                      .live = TRUE,
                       .read = read_storage,
                       .skip = skip_storage},
     [STEP_OPTIONS] = {.title = N_("Name and options"),
-                      .build = build_options,
+                      .fields = option_fields,
+                      .n_fields = G_N_ELEMENTS(option_fields),
+                      .target = draft_of,
+                      .state = options_state,
+                      .live = TRUE,
                       .read = read_options},
 };
 
@@ -1217,7 +1271,7 @@ NvView *nv_wizard_vm_open(NvApp *app, NvPane *pane)
     }
     Vm *vm = g_new0(Vm, 1);
     vm->app = app;
-    vm->form_step = -1;
+    vm->filter = g_strdup("");
     vm->d = nv_vm_draft_new();
     const NvHost *h = nv_conn_model(conn)->host;
     /* Until the host's offer arrives: its architecture, and kvm when it said KVM works. */
@@ -1228,7 +1282,7 @@ NvView *nv_wizard_vm_open(NvApp *app, NvPane *pane)
         nv_vm_draft_set_os(vm->d, generic, h, FALSE);
     }
     vm->view = nv_wizard_new(app, &vm_wizard, vm);
-    /* The first build has run and set vm->wz. */
+    vm->wz = (NvWizard *)vm->view;
     nv_vm_caps_fetch(conn, on_caps, ref_new(vm), ref_free);
     nv_vm_media_list(conn, on_media, ref_new(vm), ref_free);
     nv_os_db_get_async(on_db, ref_new(vm));

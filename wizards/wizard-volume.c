@@ -73,8 +73,8 @@ static void source_choices(gconstpointer data, GPtrArray *values, GPtrArray *lab
 {
     guint n = ((const Draft *)data)->file_based ? 3 : 2;
     for (guint i = 0; i < n; i++) {
-        g_ptr_array_add(values, (gpointer)source_values[i]);
-        g_ptr_array_add(labels, (gpointer)_(source_labels[i]));
+        g_ptr_array_add(values, g_strdup(source_values[i]));
+        g_ptr_array_add(labels, g_strdup(_(source_labels[i])));
     }
 }
 
