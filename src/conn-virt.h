@@ -4,6 +4,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include "conn-async.h"
 #include "conn.h"
 
 /* Runs on the worker with the open connection; fills `data`, or sets `err` and returns FALSE. */
@@ -22,3 +23,12 @@ void nv_main_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNoti
  * `data_free` releases `data` after `done`. */
 void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,
                   GDestroyNotify data_free);
+
+/* The worker half of conn-async.h's idiom: runs on the connection's worker with the open
+ * connection and the typed request; returns the value (NV_ASYNC_OK for none) or sets `err`. */
+typedef gpointer (*NvConnAsyncWork)(virConnectPtr vconn, gpointer req, GError **err);
+
+/* Queues `work` behind the connection's other calls; `done` hears back on the main loop, as
+ * conn-async.h says (also when the connection is lost or closed first). */
+void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, NvAsyncFunc done,
+                   gpointer data, GDestroyNotify data_free);

@@ -35,6 +35,7 @@ typedef enum {
     JOB_DETAILS,
     JOB_STATS, /* live numbers: the periodic refresh */
     JOB_CALL,  /* nv_conn_call: work and done supplied by the caller */
+    JOB_ASYNC, /* nv_conn_async: a typed request and its result (conn-async.h) */
 } JobKind;
 
 struct NvConn {
@@ -92,6 +93,9 @@ typedef struct {
     NvConnDoneFunc done;
     gpointer data;
     GDestroyNotify data_free;
+    /* JOB_ASYNC */
+    NvAsyncResult *async;
+    NvConnAsyncWork async_work;
 } Job;
 
 static NvConn *conn_ref(NvConn *conn)
@@ -307,6 +311,14 @@ static void worker_fetch(NvConn *conn, Job *job)
     case JOB_CALL:
         job->work(v, job->data, &job->error);
         break;
+    case JOB_ASYNC: {
+        GError *err = NULL;
+        gpointer value = job->async_work(v, nv_async_result_request(job->async), &err);
+        if (err && virConnectIsAlive(v) != 1)
+            job->lost = TRUE;
+        nv_async_result_set(job->async, value, err);
+        break;
+    }
     case JOB_OPEN:
         break;
     }
@@ -320,8 +332,15 @@ static void worker_run(gpointer data, gpointer user_data)
     NvConn *conn = job->conn;
     g_atomic_int_and(&conn->queued, ~job_bit(job->kind));
 
-    if (g_atomic_int_get(&conn->closing)) {
+    if (g_atomic_int_get(&conn->closing) && job->kind != JOB_ASYNC) {
         job_free(job);
+        return;
+    }
+    if (g_atomic_int_get(&conn->closing)) {
+        /* An async caller always hears back (conn-async.h). */
+        nv_async_result_set(job->async, NULL,
+                            g_error_new(NV_ERROR, NV_ERROR_DISCONNECTED, _("connection closed")));
+        nv_main_post(conn->main_ctx, deliver, job, NULL);
         return;
     }
     if (job->kind == JOB_OPEN) {
@@ -461,6 +480,7 @@ static void deliver_result(NvConn *conn, Job *job)
         break;
     case JOB_OPEN:
     case JOB_CALL:
+    case JOB_ASYNC:
         break;
     }
     notify(conn, change);
@@ -505,17 +525,32 @@ static void drop_cached(NvConn *conn, Job *job)
         nv_cache_cancel(conn->model->pool_volumes, job->arg);
 }
 
+static void deliver_async(NvConn *conn, Job *job)
+{
+    /* The worker found the connection dead or missing: say so, then reconnect. */
+    if (job->lost && !nv_async_result_failed(job->async))
+        nv_async_result_set(job->async, NULL,
+                            g_error_new(NV_ERROR, NV_ERROR_DISCONNECTED, _("not connected")));
+    g_autofree char *lost = NULL;
+    if (job->lost && !conn->closing)
+        lost = g_strdup(nv_async_result_error_message(job->async));
+    nv_async_result_deliver(g_steal_pointer(&job->async), conn);
+    if (lost)
+        set_disconnected(conn, lost);
+}
+
 static gboolean deliver(gpointer data)
 {
     Job *job = data;
     NvConn *conn = job->conn;
     if (job->kind != JOB_STATS)
         conn->busy--;
-    if (conn->closing) {
+    if (job->kind == JOB_ASYNC) {
+        deliver_async(conn, job);
+    } else if (conn->closing) {
         job_free(job);
         return G_SOURCE_REMOVE;
-    }
-    if (job->kind == JOB_CALL) {
+    } else if (job->kind == JOB_CALL) {
         /* The caller always hears back, also when the connection was lost on the way. */
         if (job->lost && !job->error)
             g_set_error(&job->error, NV_ERROR, NV_ERROR_DISCONNECTED, _("not connected"));
@@ -810,6 +845,19 @@ void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpoint
     job->done = done;
     job->data = data;
     job->data_free = data_free;
+    conn->busy++;
+    g_thread_pool_push(conn->worker, job, NULL);
+}
+
+void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, NvAsyncFunc done,
+                   gpointer data, GDestroyNotify data_free)
+{
+    Job *job = g_new0(Job, 1);
+    job->conn = conn_ref(conn);
+    job->kind = JOB_ASYNC;
+    job->generation = conn->generation;
+    job->async = nv_async_result_new(spec, done, data, data_free);
+    job->async_work = work;
     conn->busy++;
     g_thread_pool_push(conn->worker, job, NULL);
 }
