@@ -55,6 +55,11 @@ const char *nv_async_result_error_message(NvAsyncResult *res)
     return res->error ? res->error->message : NULL;
 }
 
+unsigned nv_async_result_refresh(NvAsyncResult *res)
+{
+    return res->spec.refresh;
+}
+
 static void result_free(NvAsyncResult *res)
 {
     if (!res->taken && res->value && res->value != NV_ASYNC_OK && res->spec.value_free)

@@ -55,6 +55,9 @@ typedef struct {
     gpointer req;              /* the typed request; taken */
     GDestroyNotify req_free;   /* frees `req` once the work is through (on the main loop) */
     GDestroyNotify value_free; /* frees a value the callback did not take */
+    /* NV_CHANGE_* the connection refreshes before `done` runs, success or not: for calls
+     * that change what the lists show. */
+    unsigned refresh;
 } NvAsyncSpec;
 
 void nv_async_run(const NvAsyncSpec *spec, NvAsyncThreadFunc work, NvAsyncFunc done, gpointer data,
@@ -71,6 +74,8 @@ void nv_async_result_set(NvAsyncResult *res, gpointer value, GError *err);
 /* Whether the work failed already (e.g. the connection was lost), and with what message. */
 gboolean nv_async_result_failed(NvAsyncResult *res);
 const char *nv_async_result_error_message(NvAsyncResult *res);
+/* The spec's `refresh` mask. */
+unsigned nv_async_result_refresh(NvAsyncResult *res);
 /* On the main loop: runs `done` with `conn`, then frees the request, the value unless taken,
  * the error, and `data` through `data_free`. */
 void nv_async_result_deliver(NvAsyncResult *res, NvConn *conn);

@@ -534,6 +534,9 @@ static void deliver_async(NvConn *conn, Job *job)
     g_autofree char *lost = NULL;
     if (job->lost && !conn->closing)
         lost = g_strdup(nv_async_result_error_message(job->async));
+    unsigned refresh = nv_async_result_refresh(job->async);
+    if (refresh && !conn->closing)
+        nv_conn_refresh(conn, refresh);
     nv_async_result_deliver(g_steal_pointer(&job->async), conn);
     if (lost)
         set_disconnected(conn, lost);
@@ -786,7 +789,7 @@ guint nv_conn_busy(NvConn *conn)
 
 void nv_conn_refresh(NvConn *conn, unsigned what)
 {
-    if (conn->state != NV_CONN_CONNECTED)
+    if (conn->state != NV_CONN_CONNECTED || conn->closing)
         return;
     if (what & NV_CHANGE_DOMAINS)
         submit(conn, JOB_DOMAINS, NULL);
@@ -859,7 +862,10 @@ void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, 
     job->async = nv_async_result_new(spec, done, data, data_free);
     job->async_work = work;
     conn->busy++;
-    g_thread_pool_push(conn->worker, job, NULL);
+    if (conn->closing) /* asked from a callback after nv_conn_free: answer, do not queue */
+        worker_run(job, NULL);
+    else
+        g_thread_pool_push(conn->worker, job, NULL);
 }
 
 /* Whether `e` needs a fetch now; if so it is marked pending (one fetch per entry at a time). */

@@ -64,7 +64,8 @@ static void thing_async(const char *text, int *freed, int *req_freed, NvAsyncFun
     r->text = text;
     r->freed = freed;
     r->req_freed = req_freed;
-    NvAsyncSpec spec = {thing_async, r, req_free, value_free};
+    NvAsyncSpec spec = {
+        .tag = thing_async, .req = r, .req_free = req_free, .value_free = value_free};
     nv_async_run(&spec, work, done, data, data_free);
 }
 
@@ -162,7 +163,7 @@ static void on_ping(NvConn *conn, NvAsyncResult *res, gpointer data)
 START_TEST(test_ok_without_value)
 {
     Seen s = {0};
-    NvAsyncSpec spec = {ping_work, GINT_TO_POINTER(1), NULL, g_free};
+    NvAsyncSpec spec = {.tag = ping_work, .req = GINT_TO_POINTER(1), .value_free = g_free};
     nv_async_run(&spec, ping_work, on_ping, &s, NULL);
     nv_test_wait(&s.done, 5000);
     ck_assert(s.take);
