@@ -55,9 +55,12 @@ const char *nv_async_result_error_message(NvAsyncResult *res)
     return res->error ? res->error->message : NULL;
 }
 
-unsigned nv_async_result_refresh(NvAsyncResult *res)
+void nv_async_result_settle(NvAsyncResult *res, NvConn *conn)
 {
-    return res->spec.refresh;
+    if (res->spec.refresh)
+        nv_conn_refresh(conn, res->spec.refresh);
+    if (res->spec.settle)
+        res->spec.settle(conn, res->spec.req, res->error);
 }
 
 static void result_free(NvAsyncResult *res)

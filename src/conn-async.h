@@ -58,6 +58,9 @@ typedef struct {
     /* NV_CHANGE_* the connection refreshes before `done` runs, success or not: for calls
      * that change what the lists show. */
     unsigned refresh;
+    /* Optional: the module's own step on the main loop before `done`, with the request
+     * (e.g. a refresh the work decided on); `err` NULL on success. Not run on close. */
+    void (*settle)(NvConn *conn, gpointer req, const GError *err);
 } NvAsyncSpec;
 
 void nv_async_run(const NvAsyncSpec *spec, NvAsyncThreadFunc work, NvAsyncFunc done, gpointer data,
@@ -74,8 +77,8 @@ void nv_async_result_set(NvAsyncResult *res, gpointer value, GError *err);
 /* Whether the work failed already (e.g. the connection was lost), and with what message. */
 gboolean nv_async_result_failed(NvAsyncResult *res);
 const char *nv_async_result_error_message(NvAsyncResult *res);
-/* The spec's `refresh` mask. */
-unsigned nv_async_result_refresh(NvAsyncResult *res);
+/* On the main loop, before nv_async_result_deliver: the spec's `refresh` and `settle`. */
+void nv_async_result_settle(NvAsyncResult *res, NvConn *conn);
 /* On the main loop: runs `done` with `conn`, then frees the request, the value unless taken,
  * the error, and `data` through `data_free`. */
 void nv_async_result_deliver(NvAsyncResult *res, NvConn *conn);

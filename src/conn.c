@@ -534,9 +534,8 @@ static void deliver_async(NvConn *conn, Job *job)
     g_autofree char *lost = NULL;
     if (job->lost && !conn->closing)
         lost = g_strdup(nv_async_result_error_message(job->async));
-    unsigned refresh = nv_async_result_refresh(job->async);
-    if (refresh && !conn->closing)
-        nv_conn_refresh(conn, refresh);
+    if (!conn->closing)
+        nv_async_result_settle(job->async, conn);
     nv_async_result_deliver(g_steal_pointer(&job->async), conn);
     if (lost)
         set_disconnected(conn, lost);
