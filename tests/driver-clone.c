@@ -485,18 +485,17 @@ typedef struct {
     NvClonePlan *plan;
 } Loaded;
 
-static void on_plan(NvConn *conn, NvClonePlan *plan, const GError *err, gpointer data)
+static void on_plan(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Loaded *l = data;
-    l->plan = plan;
-    l->err = err ? g_error_copy(err) : NULL;
+    l->plan = nv_clone_plan_load_finish(res, &l->err);
     l->done = TRUE;
 }
 
 static NvClonePlan *load_plan(NvConn *conn, const char *uuid)
 {
     Loaded l = {0};
-    nv_clone_plan_load(conn, uuid, on_plan, &l, NULL);
+    nv_clone_plan_load_async(conn, uuid, on_plan, &l, NULL);
     nv_test_wait(&l.done, 10000);
     ck_assert_msg(l.err == NULL, "%s", l.err ? l.err->message : "");
     return l.plan;
