@@ -480,12 +480,13 @@ static void activate_os(NvWizard *wz, NvForm *form, const char *key, gpointer dr
     go_next(vm);
 }
 
-static void on_db(NvOsDb *db, const GError *err, gpointer data)
+static void on_db(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ref *r = data;
     Vm *vm = r->vm;
+    g_autoptr(GError) err = NULL;
     vm->os_loaded = TRUE;
-    vm->osdb = db ? nv_os_db_ref(db) : NULL;
+    vm->osdb = nv_os_db_get_finish(res, &err);
     if (nv_wizard_is_open(r->wz)) {
         if (err)
             nv_wizard_set_status(r->wz, err->message, TRUE);
@@ -497,9 +498,11 @@ static void on_db(NvOsDb *db, const GError *err, gpointer data)
     ref_free(r);
 }
 
-static void on_detected(NvOsInfo *os, const GError *err, gpointer data)
+static void on_detected(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ref *r = data;
+    g_autoptr(GError) err = NULL;
+    NvOsInfo *os = nv_os_detect_finish(res, &err);
     Vm *vm = r->vm;
     g_free(vm->os_note);
     if (os && !vm->os_chosen) {
@@ -526,7 +529,7 @@ static void detect_os(Vm *vm)
     g_free(vm->os_note);
     vm->os_note = g_strdup(_("detecting from the medium…"));
     nv_os_detect_async(vm->osdb, path, *vm->d->arch ? vm->d->arch : "x86_64", on_detected,
-                       ref_new(vm));
+                       ref_new(vm), NULL);
 }
 
 /* ---- step 3: memory and vCPUs ---- */
@@ -1239,6 +1242,6 @@ NvView *nv_wizard_vm_open(NvApp *app, NvPane *pane)
     /* The first build has run and set vm->wz. */
     nv_vm_caps_fetch_async(conn, on_caps, ref_new(vm), ref_free);
     nv_vm_media_list_async(conn, on_media, ref_new(vm), ref_free);
-    nv_os_db_get_async(on_db, ref_new(vm));
+    nv_os_db_get_async(on_db, ref_new(vm), NULL);
     return vm->view;
 }
