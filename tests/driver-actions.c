@@ -15,6 +15,7 @@
 #include "error.h"
 #include "conn-job-virt.h"
 #include "test-util.h"
+#include "vnc-domain.h"
 
 #define URI "test:///default"
 
@@ -1114,6 +1115,36 @@ START_TEST(test_async_answers_on_close)
 }
 END_TEST
 
+/* The VNC open in the same shape: the test driver's domain has no VNC display, and an open
+ * cancelled before the worker answers still answers, with G_IO_ERROR_CANCELLED. */
+static void vnc_opened(NvConn *conn, NvAsyncResult *res, gpointer data)
+{
+    ActWait *w = data;
+    ck_assert(!nv_vnc_open_domain_finish(res, &w->err));
+    w->done = TRUE;
+}
+
+START_TEST(test_vnc_open_answers)
+{
+    g_autoptr(NvConn) conn = open_conn();
+    g_autofree char *test = uuid_of(conn, "test");
+    NvVnc *vnc = nv_vnc_new();
+    ActWait w = {0};
+    nv_vnc_open_domain_async(conn, test, vnc, vnc_opened, &w, NULL);
+    ck_assert(nv_test_run_until_set(&w.done, 10000));
+    ck_assert_msg(strstr(w.err->message, "has no VNC display"), "%s", w.err->message);
+    g_clear_error(&w.err);
+
+    ActWait c = {0};
+    NvVncOpen *open = nv_vnc_open_domain_async(conn, test, vnc, vnc_opened, &c, NULL);
+    nv_vnc_open_cancel(open);
+    ck_assert(nv_test_run_until_set(&c.done, 10000));
+    ck_assert(g_error_matches(c.err, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    g_clear_error(&c.err);
+    nv_vnc_free(vnc);
+}
+END_TEST
+
 static Suite *actions_suite(void)
 {
     Suite *s = suite_create("actions");
@@ -1132,6 +1163,7 @@ static Suite *actions_suite(void)
     tcase_add_test(ops, test_job_errors);
     tcase_add_test(ops, test_rename);
     tcase_add_test(ops, test_async_answers_on_close);
+    tcase_add_test(ops, test_vnc_open_answers);
     tcase_add_test(ops, test_rename_refuses_bad_names);
     tcase_add_test(ops, test_delete_plan_and_execute);
     tcase_add_test(ops, test_delete_saved_nothing_ticked);
