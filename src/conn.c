@@ -34,7 +34,6 @@ typedef enum {
     JOB_HOST,
     JOB_DETAILS,
     JOB_STATS, /* live numbers: the periodic refresh */
-    JOB_CALL,  /* nv_conn_call: work and done supplied by the caller */
     JOB_ASYNC, /* nv_conn_async: a typed request and its result (conn-async.h) */
 } JobKind;
 
@@ -88,11 +87,6 @@ typedef struct {
     NvHostSample host;        /* JOB_STATS */
     GError *error;
     gboolean lost; /* the connection turned out to be dead */
-    /* JOB_CALL */
-    NvConnWorkFunc work;
-    NvConnDoneFunc done;
-    gpointer data;
-    GDestroyNotify data_free;
     /* JOB_ASYNC */
     NvAsyncResult *async;
     NvConnAsyncWork async_work;
@@ -126,8 +120,6 @@ static void job_free(Job *job)
     g_clear_error(&job->error);
     g_clear_pointer(&job->stale_titles, g_ptr_array_unref);
     g_clear_pointer(&job->samples, nv_domain_samples_free);
-    if (job->data && job->data_free)
-        job->data_free(job->data);
     g_free(job->arg);
     conn_unref(job->conn);
     g_free(job);
@@ -308,9 +300,6 @@ static void worker_fetch(NvConn *conn, Job *job)
         job->result = nv_fetch_domain_details(v, job->arg, &job->error);
         job->result_free = (GDestroyNotify)nv_domain_details_free;
         break;
-    case JOB_CALL:
-        job->work(v, job->data, &job->error);
-        break;
     case JOB_ASYNC: {
         GError *err = NULL;
         gpointer value = job->async_work(v, nv_async_result_request(job->async), &err);
@@ -479,7 +468,6 @@ static void deliver_result(NvConn *conn, Job *job)
         change = NV_CHANGE_DETAILS;
         break;
     case JOB_OPEN:
-    case JOB_CALL:
     case JOB_ASYNC:
         break;
     }
@@ -552,13 +540,6 @@ static gboolean deliver(gpointer data)
     } else if (conn->closing) {
         job_free(job);
         return G_SOURCE_REMOVE;
-    } else if (job->kind == JOB_CALL) {
-        /* The caller always hears back, also when the connection was lost on the way. */
-        if (job->lost && !job->error)
-            g_set_error(&job->error, NV_ERROR, NV_ERROR_DISCONNECTED, _("not connected"));
-        job->done(conn, job->data, job->error);
-        if (job->lost)
-            set_disconnected(conn, job->error->message);
     } else if (job->kind == JOB_OPEN) {
         deliver_open(conn, job);
     } else if (job->generation != conn->generation) {
@@ -836,21 +817,6 @@ void nv_main_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNoti
     g_source_unref(source);
 }
 
-void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,
-                  GDestroyNotify data_free)
-{
-    Job *job = g_new0(Job, 1);
-    job->conn = conn_ref(conn);
-    job->kind = JOB_CALL;
-    job->generation = conn->generation;
-    job->work = work;
-    job->done = done;
-    job->data = data;
-    job->data_free = data_free;
-    conn->busy++;
-    g_thread_pool_push(conn->worker, job, NULL);
-}
-
 void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, NvAsyncFunc done,
                    gpointer data, GDestroyNotify data_free)
 {
@@ -904,7 +870,6 @@ typedef struct {
     char *pool;
     char *volume;
     char *path;
-    GPtrArray *users; /* the answer, char* */
 } UsersFetch;
 
 static void users_fetch_free(UsersFetch *f)
@@ -912,22 +877,22 @@ static void users_fetch_free(UsersFetch *f)
     g_free(f->pool);
     g_free(f->volume);
     g_free(f->path);
-    if (f->users)
-        g_ptr_array_unref(f->users);
     g_free(f);
 }
 
-static gboolean users_work(virConnectPtr vconn, gpointer data, GError **err)
+/* The answer: char*, the domains using the volume. */
+static gpointer users_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     UsersFetch *f = data;
-    f->users = nv_fetch_volume_users(vconn, f->pool, f->volume, f->path, err);
-    return f->users != NULL;
+    return nv_fetch_volume_users(vconn, f->pool, f->volume, f->path, err);
 }
 
-static void users_done(NvConn *conn, gpointer data, const GError *err)
+/* `data` is the request itself, freed after this. */
+static void users_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     UsersFetch *f = data;
-    GPtrArray *users = err ? NULL : g_steal_pointer(&f->users);
+    g_autoptr(GError) err = NULL;
+    GPtrArray *users = nv_async_result_take(res, users_work, &err);
     if (nv_cache_store(conn->model->volume_users, f->path, users, err ? err->message : NULL))
         notify(conn, NV_CHANGE_VOLUMES);
 }
@@ -944,5 +909,9 @@ void nv_conn_want_volume_users(NvConn *conn, const char *pool, const char *volum
     f->pool = g_strdup(pool);
     f->volume = g_strdup(volume);
     f->path = g_strdup(path);
-    nv_conn_call(conn, users_work, users_done, f, (GDestroyNotify)users_fetch_free);
+    NvAsyncSpec spec = {.tag = users_work,
+                        .req = f,
+                        .req_free = (GDestroyNotify)users_fetch_free,
+                        .value_free = (GDestroyNotify)g_ptr_array_unref};
+    nv_conn_async(conn, &spec, users_work, users_done, f, NULL);
 }

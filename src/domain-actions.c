@@ -412,7 +412,7 @@ static NvDomainOp autostart_direction(virDomainPtr *doms, guint n)
     return NV_DOMAIN_OP_AUTOSTART_OFF;
 }
 
-static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer op_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     OpRun *run = data;
     guint n = g_strv_length(run->uuids);
@@ -442,7 +442,7 @@ static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
         virResetLastError();
         virDomainFree(doms[i]);
     }
-    return TRUE;
+    return NV_ASYNC_OK;
 }
 
 static void op_finish(OpRun *run)
@@ -533,10 +533,11 @@ static void op_start_jobs(OpRun *run)
     }
 }
 
-static void op_done(NvConn *conn, gpointer data, const GError *err)
+static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     OpRun *run = data;
-    if (err) {
+    g_autoptr(GError) err = NULL;
+    if (!nv_async_result_ok(res, op_work, &err)) {
         /* No connection: every domain failed the same way. */
         for (guint i = 0; i < run->results->len; i++)
             result_fail(run->results->pdata[i], err);
@@ -565,7 +566,9 @@ void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
         run->cb = *callbacks;
     run->data = data;
     run->data_free = data_free;
-    nv_conn_call(conn, op_work, op_done, run, (GDestroyNotify)op_run_unref);
+    /* The run is the request too; the reference `data` holds keeps it for the work. */
+    NvAsyncSpec spec = {.tag = op_work, .req = run};
+    nv_conn_async(conn, &spec, op_work, op_done, run, (GDestroyNotify)op_run_unref);
 }
 
 /* ---- rename ---- */

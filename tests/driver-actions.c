@@ -1088,14 +1088,12 @@ END_TEST
 
 /* The async idiom on the connection's worker (conn-async.h): a call still queued when the
  * connection is closed answers with NV_ERROR_DISCONNECTED, on the loop, instead of never. */
-static gboolean block_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer block_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     while (!g_atomic_int_get((gint *)data))
         g_usleep(1000);
-    return TRUE;
+    return NV_ASYNC_OK;
 }
-
-static void ignore_done(NvConn *conn, gpointer data, const GError *err) {}
 
 START_TEST(test_async_answers_on_close)
 {
@@ -1103,7 +1101,8 @@ START_TEST(test_async_answers_on_close)
     g_autofree char *test = uuid_of(conn, "test");
     static gint release;
     g_atomic_int_set(&release, 0);
-    nv_conn_call(conn, block_work, ignore_done, &release, NULL);
+    NvAsyncSpec block = {.tag = block_work, .req = &release};
+    nv_conn_async(conn, &block, block_work, NULL, NULL, NULL);
     XmlWait w = {0};
     nv_domain_xml_get_async(conn, test, xml_cb, &w, NULL);
     nv_conn_free(conn);

@@ -332,19 +332,10 @@ typedef struct {
     int count;
 } Direct;
 
-static void direct_done(NvConn *conn, gpointer data, const GError *err)
+static void direct(NvConn *conn, NvTestWorkFunc work, Direct *d)
 {
-    Direct *d = data;
-    d->err = err ? g_error_copy(err) : NULL;
-    d->done = TRUE;
-}
-
-static void direct(NvConn *conn, NvConnWorkFunc work, Direct *d)
-{
-    nv_conn_call(conn, work, direct_done, d, NULL);
-    nv_test_wait(&d->done, 10000);
+    d->err = nv_test_call(conn, work, d);
     ck_assert_msg(d->err == NULL, "%s", d->err ? d->err->message : "");
-    d->done = FALSE;
 }
 
 /* arg: name, arg2: capacity in bytes as text */

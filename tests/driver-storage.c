@@ -158,16 +158,10 @@ static gboolean probe_work(virConnectPtr c, gpointer data, GError **err)
     return TRUE;
 }
 
-static void probe_done(NvConn *conn, gpointer data, const GError *err)
-{
-    ((Probe *)data)->done = TRUE;
-}
-
 static Probe probe(NvConn *conn, const char *pool, const char *volume)
 {
     Probe p = {.pool = pool, .arg = volume};
-    nv_conn_call(conn, probe_work, probe_done, &p, NULL);
-    nv_test_wait(&p.done, 10000);
+    g_autoptr(GError) ignored = nv_test_call(conn, probe_work, &p);
     return p;
 }
 
@@ -188,17 +182,10 @@ static gboolean define_work(virConnectPtr c, gpointer data, GError **err)
     return TRUE;
 }
 
-static void define_done(NvConn *conn, gpointer data, const GError *err)
-{
-    ck_assert_msg(err == NULL, "%s", err ? err->message : "");
-    ((Define *)data)->done = TRUE;
-}
-
 static void define_domain(NvConn *conn, const char *xml)
 {
     Define d = {.xml = xml};
-    nv_conn_call(conn, define_work, define_done, &d, NULL);
-    nv_test_wait(&d.done, 10000);
+    nv_test_on_worker(conn, define_work, &d);
 }
 
 /* ---- helpers over the API under test ---- */
