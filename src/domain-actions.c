@@ -100,7 +100,8 @@ typedef struct {
     GPtrArray *results; /* NvOpResult*, one per UUID */
     GArray *job_items;  /* guint indices into results that still need a job */
     guint jobs_left;
-    NvOpCallbacks cb;
+    NvOpEvents cb;
+    NvAsyncFunc done;
     gpointer data;
     GDestroyNotify data_free;
 } OpRun;
@@ -448,8 +449,16 @@ static gpointer op_work(virConnectPtr vconn, gpointer data, GError **err)
 static void op_finish(OpRun *run)
 {
     nv_conn_refresh(run->conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
-    if (run->cb.done)
-        run->cb.done(run->results, run->data);
+    /* `data` stays the run's: the jobs' events may still hold it. */
+    NvAsyncSpec spec = {.tag = nv_domain_op_async, .value_free = (GDestroyNotify)g_ptr_array_unref};
+    NvAsyncResult *res = nv_async_result_new(&spec, run->done, run->data, NULL);
+    nv_async_result_set(res, g_ptr_array_ref(run->results), NULL);
+    nv_async_result_deliver(res, run->conn);
+}
+
+GPtrArray *nv_domain_op_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_domain_op_async, err);
 }
 
 typedef struct {
@@ -550,8 +559,9 @@ static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
     op_start_jobs(run);
 }
 
-void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
-                  const NvOpCallbacks *callbacks, gpointer data, GDestroyNotify data_free)
+void nv_domain_op_async(NvConn *conn, NvDomainOp op, const char *const *uuids,
+                        const NvOpEvents *events, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free)
 {
     OpRun *run = g_new0(OpRun, 1);
     g_atomic_ref_count_init(&run->refs);
@@ -562,8 +572,9 @@ void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
     for (guint i = 0; run->uuids[i]; i++)
         g_ptr_array_add(run->results, result_new(run->uuids[i], op));
     run->job_items = g_array_new(FALSE, FALSE, sizeof(guint));
-    if (callbacks)
-        run->cb = *callbacks;
+    if (events)
+        run->cb = *events;
+    run->done = done;
     run->data = data;
     run->data_free = data_free;
     /* The run is the request too; the reference `data` holds keeps it for the work. */

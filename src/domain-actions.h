@@ -40,21 +40,24 @@ typedef struct {
 void nv_op_result_free(NvOpResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvOpResult, nv_op_result_free)
 
+/* Events while an operation runs: a call on one domain runs as a job (managed save,
+ * restore): show it, offer cancel. Every one is optional. */
 typedef struct {
-    /* A call on one domain runs as a job (managed save, restore): show it, offer cancel. */
     void (*job_started)(NvJob *job, gpointer data);
     void (*job_progress)(NvJob *job, double fraction, const char *detail, gpointer data);
     void (*job_ended)(NvJob *job, gpointer data);
-    /* Once, after every domain (and job) is through: NvOpResult*, in the order of `uuids`.
-     * The array belongs to the caller. */
-    void (*done)(GPtrArray *results, gpointer data);
-} NvOpCallbacks;
+} NvOpEvents;
 
 /* Runs `op` on each domain (NULL-terminated UUIDs); one domain failing does not stop the
- * others. Every callback is optional; `callbacks` is copied. Domain lists are refreshed
- * afterwards. `data_free` runs after `done`. */
-void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
-                  const NvOpCallbacks *callbacks, gpointer data, GDestroyNotify data_free);
+ * others. An _async/_finish pair of conn-async.h; `events` (may be NULL) is copied and gets
+ * `data` too. Domain lists are refreshed before `done`; `data_free` runs after the last event
+ * and `done`. */
+void nv_domain_op_async(NvConn *conn, NvDomainOp op, const char *const *uuids,
+                        const NvOpEvents *events, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free);
+/* NvOpResult*, one per domain in the order of `uuids`, the caller's. Never NULL: every
+ * failure, a lost or closed connection too, is in the domains' results. */
+GPtrArray *nv_domain_op_finish(NvAsyncResult *res, GError **err);
 
 /* One status line for a bulk result: "started 'web-01'", "started 3, failed 1: cannot start
  * 'web-02': ...", "paused 2, resumed 1". */

@@ -293,19 +293,19 @@ static void op_job_ended(NvJob *job, gpointer data)
     ((OpWait *)data)->jobs_ended++;
 }
 
-static void op_done(GPtrArray *results, gpointer data)
+static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     OpWait *w = data;
-    w->results = g_ptr_array_ref(results);
+    w->results = nv_domain_op_finish(res, NULL);
     w->done = TRUE;
 }
 
-static const NvOpCallbacks op_callbacks = {op_job_started, op_job_progress, op_job_ended, op_done};
+static const NvOpEvents op_events = {op_job_started, op_job_progress, op_job_ended};
 
 static OpWait run_op(NvConn *conn, NvDomainOp op, const char *const *uuids)
 {
     OpWait w = {0};
-    nv_domain_op(conn, op, uuids, &op_callbacks, &w, NULL);
+    nv_domain_op_async(conn, op, uuids, &op_events, op_done, &w, NULL);
     ck_assert_msg(nv_test_run_until_set(&w.done, 30000), "operation %d did not finish", op);
     ck_assert_uint_eq(w.results->len, g_strv_length((char **)uuids));
     return w;

@@ -105,9 +105,10 @@ static void on_job_ended(NvJob *job, gpointer data)
     g_hash_table_remove(ui->jobs, job);
 }
 
-static void on_op_done(GPtrArray *results, gpointer data)
+static void on_op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     OpUi *ui = data;
+    g_autoptr(GPtrArray) results = nv_domain_op_finish(res, NULL);
     g_autofree char *summary = nv_op_summary(results);
     g_autoptr(GPtrArray) failures = g_ptr_array_new();
     for (guint i = 0; i < results->len; i++) {
@@ -118,8 +119,7 @@ static void on_op_done(GPtrArray *results, gpointer data)
     nv_app_report_failures(ui->app, summary, failures, results->len);
 }
 
-static const NvOpCallbacks op_callbacks = {on_job_started, on_job_progress, on_job_ended,
-                                           on_op_done};
+static const NvOpEvents op_events = {on_job_started, on_job_progress, on_job_ended};
 
 static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets)
 {
@@ -128,7 +128,8 @@ static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets)
     ui->jobs =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, (GDestroyNotify)nv_job_unref, NULL);
     g_autofree const char **uuids = target_uuids(targets);
-    nv_domain_op(nv_app_get_conn(app), op, uuids, &op_callbacks, ui, (GDestroyNotify)op_ui_free);
+    nv_domain_op_async(nv_app_get_conn(app), op, uuids, &op_events, on_op_done, ui,
+                       (GDestroyNotify)op_ui_free);
 }
 
 /* A question before an action: what it is and to whom. */
