@@ -24,7 +24,15 @@
  * - The result owns the value and the error. `_finish` hands the value to the caller (which
  *   frees it with its type's free function); a value no one took is freed after `done`
  *   returns. `res` is valid during `done` only, and `_finish` may be called once.
- * - `conn` is NULL in `done` for work that needs no connection (nv_async_run). */
+ * - `conn` is NULL in `done` for work that needs no connection (nv_async_run).
+ * - A cancel (nv_vnc_open_cancel) is an answer too: `done` runs with G_IO_ERROR_CANCELLED, so
+ *   a caller that may go first passes data it can clear (a link), not itself.
+ * - A module whose answer takes more than one worker call (the VNC open connects on the loop,
+ *   a lifecycle run waits for its jobs, the OS database answers every waiter of one load)
+ *   composes the caller's result itself: nv_async_result_new, _set, _deliver.
+ * Not in this shape, because they are events rather than the answer to a request: a job's
+ * progress and end (conn-job.h), a clone run's progress, the connection's listener and
+ * notices. */
 #pragma once
 
 #include <glib.h>
