@@ -22,3 +22,9 @@ typedef gpointer (*NvConnAsyncWork)(virConnectPtr vconn, gpointer req, GError **
  * conn-async.h says (also when the connection is lost or closed first). */
 void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, NvAsyncFunc done,
                    gpointer data, GDestroyNotify data_free);
+
+/* The common read: its request is one string (a UUID, a name), copied; the value is freed by
+ * `value_free` unless taken. */
+void nv_conn_async_read(NvConn *conn, gconstpointer tag, const char *key, NvConnAsyncWork work,
+                        GDestroyNotify value_free, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free);

@@ -833,6 +833,15 @@ void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, 
         g_thread_pool_push(conn->worker, job, NULL);
 }
 
+void nv_conn_async_read(NvConn *conn, gconstpointer tag, const char *key, NvConnAsyncWork work,
+                        GDestroyNotify value_free, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free)
+{
+    NvAsyncSpec spec = {
+        .tag = tag, .req = g_strdup(key), .req_free = g_free, .value_free = value_free};
+    nv_conn_async(conn, &spec, work, done, data, data_free);
+}
+
 /* Whether `e` needs a fetch now; if so it is marked pending (one fetch per entry at a time). */
 static gboolean entry_wants_fetch(NvCacheEntry *e, gint64 max_age_us)
 {

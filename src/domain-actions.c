@@ -928,11 +928,8 @@ static gpointer plan_work(virConnectPtr vconn, gpointer data, GError **err)
 void nv_domain_delete_plan_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
                                  GDestroyNotify data_free)
 {
-    NvAsyncSpec spec = {.tag = nv_domain_delete_plan_async,
-                        .req = g_strdup(uuid),
-                        .req_free = g_free,
-                        .value_free = (GDestroyNotify)nv_delete_plan_free};
-    nv_conn_async(conn, &spec, plan_work, done, data, data_free);
+    nv_conn_async_read(conn, nv_domain_delete_plan_async, uuid, plan_work,
+                       (GDestroyNotify)nv_delete_plan_free, done, data, data_free);
 }
 
 NvDeletePlan *nv_domain_delete_plan_finish(NvAsyncResult *res, GError **err)
@@ -1120,11 +1117,8 @@ static gpointer xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
 void nv_domain_xml_get_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
                              GDestroyNotify data_free)
 {
-    NvAsyncSpec spec = {.tag = nv_domain_xml_get_async,
-                        .req = g_strdup(uuid),
-                        .req_free = g_free,
-                        .value_free = g_free};
-    nv_conn_async(conn, &spec, xml_get_work, done, data, data_free);
+    nv_conn_async_read(conn, nv_domain_xml_get_async, uuid, xml_get_work, g_free, done, data,
+                       data_free);
 }
 
 char *nv_domain_xml_get_finish(NvAsyncResult *res, GError **err)

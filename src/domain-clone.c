@@ -616,11 +616,8 @@ static gpointer load_work(virConnectPtr vconn, gpointer data, GError **err)
 void nv_clone_plan_load_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
                               GDestroyNotify data_free)
 {
-    NvAsyncSpec spec = {.tag = nv_clone_plan_load_async,
-                        .req = g_strdup(uuid),
-                        .req_free = g_free,
-                        .value_free = (GDestroyNotify)nv_clone_plan_free};
-    nv_conn_async(conn, &spec, load_work, done, data, data_free);
+    nv_conn_async_read(conn, nv_clone_plan_load_async, uuid, load_work,
+                       (GDestroyNotify)nv_clone_plan_free, done, data, data_free);
 }
 
 NvClonePlan *nv_clone_plan_load_finish(NvAsyncResult *res, GError **err)

@@ -969,11 +969,8 @@ static gpointer load_work(virConnectPtr conn, gpointer data, GError **err)
 void nv_edit_load_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
                         GDestroyNotify data_free)
 {
-    NvAsyncSpec spec = {.tag = nv_edit_load_async,
-                        .req = g_strdup(uuid),
-                        .req_free = g_free,
-                        .value_free = (GDestroyNotify)nv_edit_state_free};
-    nv_conn_async(conn, &spec, load_work, done, data, data_free);
+    nv_conn_async_read(conn, nv_edit_load_async, uuid, load_work,
+                       (GDestroyNotify)nv_edit_state_free, done, data, data_free);
 }
 
 NvEditState *nv_edit_load_finish(NvAsyncResult *res, GError **err)
@@ -990,11 +987,8 @@ static gpointer list_volumes_work(virConnectPtr conn, gpointer data, GError **er
 void nv_edit_list_volumes_async(NvConn *conn, const char *pool, NvAsyncFunc done, gpointer data,
                                 GDestroyNotify data_free)
 {
-    NvAsyncSpec spec = {.tag = nv_edit_list_volumes_async,
-                        .req = g_strdup(pool),
-                        .req_free = g_free,
-                        .value_free = (GDestroyNotify)g_ptr_array_unref};
-    nv_conn_async(conn, &spec, list_volumes_work, done, data, data_free);
+    nv_conn_async_read(conn, nv_edit_list_volumes_async, pool, list_volumes_work,
+                       (GDestroyNotify)g_ptr_array_unref, done, data, data_free);
 }
 
 GPtrArray *nv_edit_list_volumes_finish(NvAsyncResult *res, GError **err)

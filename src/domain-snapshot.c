@@ -387,11 +387,8 @@ static gpointer list_work(virConnectPtr vconn, gpointer data, GError **err)
 void nv_snapshot_list_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
                             GDestroyNotify data_free)
 {
-    NvAsyncSpec spec = {.tag = nv_snapshot_list_async,
-                        .req = g_strdup(uuid),
-                        .req_free = g_free,
-                        .value_free = (GDestroyNotify)nv_snapshot_list_free};
-    nv_conn_async(conn, &spec, list_work, done, data, data_free);
+    nv_conn_async_read(conn, nv_snapshot_list_async, uuid, list_work,
+                       (GDestroyNotify)nv_snapshot_list_free, done, data, data_free);
 }
 
 NvSnapshotList *nv_snapshot_list_finish(NvAsyncResult *res, GError **err)

@@ -831,16 +831,6 @@ static void change_submit(NvConn *conn, gpointer req, GDestroyNotify req_free, N
     nv_conn_async(conn, &spec, work, done, data, data_free);
 }
 
-/* A read by the network's name. */
-static void read_submit(NvConn *conn, gconstpointer tag, const char *name, NvConnAsyncWork work,
-                        GDestroyNotify value_free, NvAsyncFunc done, gpointer data,
-                        GDestroyNotify data_free)
-{
-    NvAsyncSpec spec = {
-        .tag = tag, .req = g_strdup(name), .req_free = g_free, .value_free = value_free};
-    nv_conn_async(conn, &spec, work, done, data, data_free);
-}
-
 static virNetworkPtr lookup(virConnectPtr vconn, const char *name, GError **err)
 {
     virNetworkPtr net = virNetworkLookupByName(vconn, name);
@@ -1008,8 +998,8 @@ static gpointer users_work(virConnectPtr vconn, gpointer data, GError **err)
 void nv_network_users_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
                             GDestroyNotify data_free)
 {
-    read_submit(conn, nv_network_users_async, name, users_work, (GDestroyNotify)g_ptr_array_unref,
-                done, data, data_free);
+    nv_conn_async_read(conn, nv_network_users_async, name, users_work,
+                       (GDestroyNotify)g_ptr_array_unref, done, data, data_free);
 }
 
 GPtrArray *nv_network_users_finish(NvAsyncResult *res, GError **err)
@@ -1079,8 +1069,8 @@ static gpointer leases_work(virConnectPtr vconn, gpointer data, GError **err)
 void nv_network_leases_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
                              GDestroyNotify data_free)
 {
-    read_submit(conn, nv_network_leases_async, name, leases_work, (GDestroyNotify)g_ptr_array_unref,
-                done, data, data_free);
+    nv_conn_async_read(conn, nv_network_leases_async, name, leases_work,
+                       (GDestroyNotify)g_ptr_array_unref, done, data, data_free);
 }
 
 GPtrArray *nv_network_leases_finish(NvAsyncResult *res, GError **err)
@@ -1109,8 +1099,8 @@ static gpointer info_work(virConnectPtr vconn, gpointer data, GError **err)
 void nv_network_info_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
                            GDestroyNotify data_free)
 {
-    read_submit(conn, nv_network_info_async, name, info_work, (GDestroyNotify)nv_net_info_free,
-                done, data, data_free);
+    nv_conn_async_read(conn, nv_network_info_async, name, info_work,
+                       (GDestroyNotify)nv_net_info_free, done, data, data_free);
 }
 
 NvNetInfo *nv_network_info_finish(NvAsyncResult *res, GError **err)

@@ -86,11 +86,8 @@ static gpointer name_work(virConnectPtr conn, gpointer data, GError **err)
 void nv_vm_name_check_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
                             GDestroyNotify data_free)
 {
-    NvAsyncSpec spec = {.tag = nv_vm_name_check_async,
-                        .req = g_strdup(name),
-                        .req_free = g_free,
-                        .value_free = g_free};
-    nv_conn_async(conn, &spec, name_work, done, data, data_free);
+    nv_conn_async_read(conn, nv_vm_name_check_async, name, name_work, g_free, done, data,
+                       data_free);
 }
 
 gboolean nv_vm_name_check_finish(NvAsyncResult *res, gboolean *taken, GError **err)
