@@ -22,7 +22,7 @@
  * or on the shared one for the in-process test driver (its state is per connection), a
  * read-only connection, or when the open fails. Meanwhile every 500 ms `poll` (default:
  * virDomainGetJobStats, else GetJobInfo: data processed / (processed + remaining), else
- * / total) runs through nv_conn_call and `progress` reports on the main loop; nv_job_cancel
+ * / total) runs through nv_conn_async and `progress` reports on the main loop; nv_job_cancel
  * queues `abort` (default: virDomainAbortJob) on the worker. When `run` returns, `done`
  * runs on the main loop; late poll results are dropped. The NvConn must outlive the job's
  * callbacks (the UI keeps its connection for the whole session). */

@@ -219,7 +219,7 @@ static void poll_free(Poll *p)
     g_free(p);
 }
 
-static gboolean poll_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer poll_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     Poll *p = data;
     NvJob *job = p->job;
@@ -243,7 +243,7 @@ static gboolean poll_work(virConnectPtr vconn, gpointer data, GError **err)
         }
         virResetLastError();
     }
-    return TRUE;
+    return NV_ASYNC_OK;
 }
 
 static void abort_result(NvJob *job, Poll *p)
@@ -263,10 +263,13 @@ static void abort_result(NvJob *job, Poll *p)
     }
 }
 
-static void poll_done(NvConn *conn, gpointer data, const GError *err)
+/* `data` is the request itself, freed after this. */
+static void poll_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Poll *p = data;
     NvJob *job = p->job;
+    g_autoptr(GError) err = NULL;
+    nv_async_result_ok(res, poll_work, &err);
     job->poll_queued = FALSE;
     if (job->finished || err)
         return;
@@ -295,7 +298,8 @@ static void poll_now(NvJob *job)
     p->do_abort = do_abort;
     p->do_poll = do_poll;
     job->poll_queued = TRUE;
-    nv_conn_call(job->conn, poll_work, poll_done, p, (GDestroyNotify)poll_free);
+    NvAsyncSpec spec = {.tag = poll_work, .req = p, .req_free = (GDestroyNotify)poll_free};
+    nv_conn_async(job->conn, &spec, poll_work, poll_done, p, NULL);
 }
 
 static gboolean poll_tick(gpointer data)
@@ -393,7 +397,7 @@ static char *own_connection_uri(virConnectPtr vconn)
     return g_steal_pointer(&out);
 }
 
-static gboolean prepare_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer prepare_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     NvJob *job = data;
     g_autoptr(virDomain) dom = NULL;
@@ -401,23 +405,24 @@ static gboolean prepare_work(virConnectPtr vconn, gpointer data, GError **err)
         dom = virDomainLookupByUUIDString(vconn, job->uuid);
         if (!dom) {
             nv_set_virt_error(err, _("cannot find domain %s"), job->uuid);
-            return FALSE;
+            return NULL;
         }
     }
     if (virConnectRef(vconn) < 0) {
         nv_set_virt_error(err, _("cannot start %s"), job->label);
-        return FALSE;
+        return NULL;
     }
     job->vconn = vconn;
     job->dom = g_steal_pointer(&dom);
     job->uri = own_connection_uri(vconn);
-    return TRUE;
+    return NV_ASYNC_OK;
 }
 
-static void prepare_done(NvConn *conn, gpointer data, const GError *err)
+static void prepare_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     NvJob *job = data;
-    if (err) {
+    g_autoptr(GError) err = NULL;
+    if (!nv_async_result_ok(res, prepare_work, &err)) {
         finish(job, err);
         return;
     }
@@ -460,7 +465,10 @@ NvJob *nv_job_start(NvConn *conn, const NvJobSpec *spec)
     job->done = spec->done;
     job->data = spec->data;
     job->data_free = spec->data_free;
-    nv_conn_call(conn, prepare_work, prepare_done, nv_job_ref(job), (GDestroyNotify)nv_job_unref);
+    /* The request is the job itself; the reference `data` holds keeps it for the work. */
+    NvAsyncSpec prepare = {.tag = prepare_work, .req = job};
+    nv_conn_async(conn, &prepare, prepare_work, prepare_done, nv_job_ref(job),
+                  (GDestroyNotify)nv_job_unref);
     return job;
 }
 

@@ -1,16 +1,12 @@
 /* The libvirt side of NvConn, for core modules that make their own calls (consoles, actions):
- * run a function on the connection's worker thread and hear back on the main loop. */
+ * run a function on the connection's worker thread and hear back on the main loop, in the one
+ * shape of conn-async.h. */
 #pragma once
 
 #include <libvirt/libvirt.h>
 
+#include "conn-async.h"
 #include "conn.h"
-
-/* Runs on the worker with the open connection; fills `data`, or sets `err` and returns FALSE. */
-typedef gboolean (*NvConnWorkFunc)(virConnectPtr vconn, gpointer data, GError **err);
-/* Runs on the main loop afterwards; `err` is NV_ERROR_DISCONNECTED when there was no
- * connection. Not called at all once the NvConn is being freed. */
-typedef void (*NvConnDoneFunc)(NvConn *conn, gpointer data, const GError *err);
 
 /* Queues `fn` to run on `ctx`'s loop, from any thread; `data_free` releases `data` afterwards.
  * Unlike g_main_context_invoke, never runs `fn` on the calling thread: a worker that finds the
@@ -18,7 +14,17 @@ typedef void (*NvConnDoneFunc)(NvConn *conn, gpointer data, const GError *err);
  * thread's code itself. */
 void nv_main_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNotify data_free);
 
-/* Queues `work` behind the connection's other calls (calls to one host stay ordered);
- * `data_free` releases `data` after `done`. */
-void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,
-                  GDestroyNotify data_free);
+/* The worker half of conn-async.h's idiom: runs on the connection's worker with the open
+ * connection and the typed request; returns the value (NV_ASYNC_OK for none) or sets `err`. */
+typedef gpointer (*NvConnAsyncWork)(virConnectPtr vconn, gpointer req, GError **err);
+
+/* Queues `work` behind the connection's other calls; `done` hears back on the main loop, as
+ * conn-async.h says (also when the connection is lost or closed first). */
+void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, NvAsyncFunc done,
+                   gpointer data, GDestroyNotify data_free);
+
+/* The common read: its request is one string (a UUID, a name), copied; the value is freed by
+ * `value_free` unless taken. */
+void nv_conn_async_read(NvConn *conn, gconstpointer tag, const char *key, NvConnAsyncWork work,
+                        GDestroyNotify value_free, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free);

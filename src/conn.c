@@ -34,7 +34,7 @@ typedef enum {
     JOB_HOST,
     JOB_DETAILS,
     JOB_STATS, /* live numbers: the periodic refresh */
-    JOB_CALL,  /* nv_conn_call: work and done supplied by the caller */
+    JOB_ASYNC, /* nv_conn_async: a typed request and its result (conn-async.h) */
 } JobKind;
 
 struct NvConn {
@@ -87,11 +87,9 @@ typedef struct {
     NvHostSample host;        /* JOB_STATS */
     GError *error;
     gboolean lost; /* the connection turned out to be dead */
-    /* JOB_CALL */
-    NvConnWorkFunc work;
-    NvConnDoneFunc done;
-    gpointer data;
-    GDestroyNotify data_free;
+    /* JOB_ASYNC */
+    NvAsyncResult *async;
+    NvConnAsyncWork async_work;
 } Job;
 
 static NvConn *conn_ref(NvConn *conn)
@@ -122,8 +120,6 @@ static void job_free(Job *job)
     g_clear_error(&job->error);
     g_clear_pointer(&job->stale_titles, g_ptr_array_unref);
     g_clear_pointer(&job->samples, nv_domain_samples_free);
-    if (job->data && job->data_free)
-        job->data_free(job->data);
     g_free(job->arg);
     conn_unref(job->conn);
     g_free(job);
@@ -304,9 +300,14 @@ static void worker_fetch(NvConn *conn, Job *job)
         job->result = nv_fetch_domain_details(v, job->arg, &job->error);
         job->result_free = (GDestroyNotify)nv_domain_details_free;
         break;
-    case JOB_CALL:
-        job->work(v, job->data, &job->error);
+    case JOB_ASYNC: {
+        GError *err = NULL;
+        gpointer value = job->async_work(v, nv_async_result_request(job->async), &err);
+        if (err && virConnectIsAlive(v) != 1)
+            job->lost = TRUE;
+        nv_async_result_set(job->async, value, err);
         break;
+    }
     case JOB_OPEN:
         break;
     }
@@ -320,8 +321,15 @@ static void worker_run(gpointer data, gpointer user_data)
     NvConn *conn = job->conn;
     g_atomic_int_and(&conn->queued, ~job_bit(job->kind));
 
-    if (g_atomic_int_get(&conn->closing)) {
+    if (g_atomic_int_get(&conn->closing) && job->kind != JOB_ASYNC) {
         job_free(job);
+        return;
+    }
+    if (g_atomic_int_get(&conn->closing)) {
+        /* An async caller always hears back (conn-async.h). */
+        nv_async_result_set(job->async, NULL,
+                            g_error_new(NV_ERROR, NV_ERROR_DISCONNECTED, _("connection closed")));
+        nv_main_post(conn->main_ctx, deliver, job, NULL);
         return;
     }
     if (job->kind == JOB_OPEN) {
@@ -460,7 +468,7 @@ static void deliver_result(NvConn *conn, Job *job)
         change = NV_CHANGE_DETAILS;
         break;
     case JOB_OPEN:
-    case JOB_CALL:
+    case JOB_ASYNC:
         break;
     }
     notify(conn, change);
@@ -505,23 +513,33 @@ static void drop_cached(NvConn *conn, Job *job)
         nv_cache_cancel(conn->model->pool_volumes, job->arg);
 }
 
+static void deliver_async(NvConn *conn, Job *job)
+{
+    /* The worker found the connection dead or missing: say so, then reconnect. */
+    if (job->lost && !nv_async_result_failed(job->async))
+        nv_async_result_set(job->async, NULL,
+                            g_error_new(NV_ERROR, NV_ERROR_DISCONNECTED, _("not connected")));
+    g_autofree char *lost = NULL;
+    if (job->lost && !conn->closing)
+        lost = g_strdup(nv_async_result_error_message(job->async));
+    if (!conn->closing)
+        nv_async_result_settle(job->async, conn);
+    nv_async_result_deliver(g_steal_pointer(&job->async), conn);
+    if (lost)
+        set_disconnected(conn, lost);
+}
+
 static gboolean deliver(gpointer data)
 {
     Job *job = data;
     NvConn *conn = job->conn;
     if (job->kind != JOB_STATS)
         conn->busy--;
-    if (conn->closing) {
+    if (job->kind == JOB_ASYNC) {
+        deliver_async(conn, job);
+    } else if (conn->closing) {
         job_free(job);
         return G_SOURCE_REMOVE;
-    }
-    if (job->kind == JOB_CALL) {
-        /* The caller always hears back, also when the connection was lost on the way. */
-        if (job->lost && !job->error)
-            g_set_error(&job->error, NV_ERROR, NV_ERROR_DISCONNECTED, _("not connected"));
-        job->done(conn, job->data, job->error);
-        if (job->lost)
-            set_disconnected(conn, job->error->message);
     } else if (job->kind == JOB_OPEN) {
         deliver_open(conn, job);
     } else if (job->generation != conn->generation) {
@@ -751,7 +769,7 @@ guint nv_conn_busy(NvConn *conn)
 
 void nv_conn_refresh(NvConn *conn, unsigned what)
 {
-    if (conn->state != NV_CONN_CONNECTED)
+    if (conn->state != NV_CONN_CONNECTED || conn->closing)
         return;
     if (what & NV_CHANGE_DOMAINS)
         submit(conn, JOB_DOMAINS, NULL);
@@ -799,19 +817,29 @@ void nv_main_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNoti
     g_source_unref(source);
 }
 
-void nv_conn_call(NvConn *conn, NvConnWorkFunc work, NvConnDoneFunc done, gpointer data,
-                  GDestroyNotify data_free)
+void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, NvAsyncFunc done,
+                   gpointer data, GDestroyNotify data_free)
 {
     Job *job = g_new0(Job, 1);
     job->conn = conn_ref(conn);
-    job->kind = JOB_CALL;
+    job->kind = JOB_ASYNC;
     job->generation = conn->generation;
-    job->work = work;
-    job->done = done;
-    job->data = data;
-    job->data_free = data_free;
+    job->async = nv_async_result_new(spec, done, data, data_free);
+    job->async_work = work;
     conn->busy++;
-    g_thread_pool_push(conn->worker, job, NULL);
+    if (conn->closing) /* asked from a callback after nv_conn_free: answer, do not queue */
+        worker_run(job, NULL);
+    else
+        g_thread_pool_push(conn->worker, job, NULL);
+}
+
+void nv_conn_async_read(NvConn *conn, gconstpointer tag, const char *key, NvConnAsyncWork work,
+                        GDestroyNotify value_free, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free)
+{
+    NvAsyncSpec spec = {
+        .tag = tag, .req = g_strdup(key), .req_free = g_free, .value_free = value_free};
+    nv_conn_async(conn, &spec, work, done, data, data_free);
 }
 
 /* Whether `e` needs a fetch now; if so it is marked pending (one fetch per entry at a time). */
@@ -851,7 +879,6 @@ typedef struct {
     char *pool;
     char *volume;
     char *path;
-    GPtrArray *users; /* the answer, char* */
 } UsersFetch;
 
 static void users_fetch_free(UsersFetch *f)
@@ -859,22 +886,22 @@ static void users_fetch_free(UsersFetch *f)
     g_free(f->pool);
     g_free(f->volume);
     g_free(f->path);
-    if (f->users)
-        g_ptr_array_unref(f->users);
     g_free(f);
 }
 
-static gboolean users_work(virConnectPtr vconn, gpointer data, GError **err)
+/* The answer: char*, the domains using the volume. */
+static gpointer users_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     UsersFetch *f = data;
-    f->users = nv_fetch_volume_users(vconn, f->pool, f->volume, f->path, err);
-    return f->users != NULL;
+    return nv_fetch_volume_users(vconn, f->pool, f->volume, f->path, err);
 }
 
-static void users_done(NvConn *conn, gpointer data, const GError *err)
+/* `data` is the request itself, freed after this. */
+static void users_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     UsersFetch *f = data;
-    GPtrArray *users = err ? NULL : g_steal_pointer(&f->users);
+    g_autoptr(GError) err = NULL;
+    GPtrArray *users = nv_async_result_take(res, users_work, &err);
     if (nv_cache_store(conn->model->volume_users, f->path, users, err ? err->message : NULL))
         notify(conn, NV_CHANGE_VOLUMES);
 }
@@ -891,5 +918,9 @@ void nv_conn_want_volume_users(NvConn *conn, const char *pool, const char *volum
     f->pool = g_strdup(pool);
     f->volume = g_strdup(volume);
     f->path = g_strdup(path);
-    nv_conn_call(conn, users_work, users_done, f, (GDestroyNotify)users_fetch_free);
+    NvAsyncSpec spec = {.tag = users_work,
+                        .req = f,
+                        .req_free = (GDestroyNotify)users_fetch_free,
+                        .value_free = (GDestroyNotify)g_ptr_array_unref};
+    nv_conn_async(conn, &spec, users_work, users_done, f, NULL);
 }

@@ -279,16 +279,14 @@ typedef struct {
     virStreamPtr st;
 } CloseJob;
 
-static gboolean close_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer close_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     CloseJob *job = data;
     /* Abort also after EOF, as virsh does: it tells the daemon we are gone in either case, and
      * an error about a stream that already ended is of no interest. */
     virStreamAbort(job->st);
-    return TRUE;
+    return NV_ASYNC_OK;
 }
-
-static void close_done(NvConn *conn, gpointer data, const GError *err) {}
 
 static void close_job_free(gpointer data)
 {
@@ -302,7 +300,8 @@ static void close_stream_later(NvConn *conn, virStreamPtr st)
 {
     CloseJob *job = g_new0(CloseJob, 1);
     job->st = st;
-    nv_conn_call(conn, close_work, close_done, job, close_job_free);
+    NvAsyncSpec spec = {.tag = close_work, .req = job, .req_free = close_job_free};
+    nv_conn_async(conn, &spec, close_work, NULL, NULL, NULL);
 }
 
 static void close_stream(NvConsole *c)
@@ -713,7 +712,7 @@ static void open_job_free(gpointer data)
     g_free(job);
 }
 
-static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer open_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     OpenJob *job = data;
     g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, job->uuid);
@@ -722,13 +721,13 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
         /* A transient domain disappears when it stops; it may be created again. */
         job->outcome = e && e->code == VIR_ERR_NO_DOMAIN ? NV_CONSOLE_ENDED : NV_CONSOLE_FAILED;
         nv_set_virt_error(err, _("cannot find the domain"));
-        return FALSE;
+        return NULL;
     }
     job->st = virStreamNew(vconn, VIR_STREAM_NONBLOCK);
     if (job->st == NULL) {
         job->outcome = NV_CONSOLE_FAILED;
         nv_set_virt_error(err, _("cannot open the console"));
-        return FALSE;
+        return NULL;
     }
     unsigned flags = job->force ? VIR_DOMAIN_CONSOLE_FORCE : VIR_DOMAIN_CONSOLE_SAFE;
     if (virDomainOpenConsole(dom, job->device, job->st, flags) < 0) {
@@ -750,9 +749,9 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
         } else {
             job->outcome = NV_CONSOLE_FAILED;
         }
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return NV_ASYNC_OK;
 }
 
 static void start_open(NvConsole *c, gboolean force);
@@ -766,9 +765,12 @@ static gboolean retry_open(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void open_done(NvConn *conn, gpointer data, const GError *err)
+/* `data` is the request itself, freed after this. */
+static void open_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     OpenJob *job = data;
+    g_autoptr(GError) err = NULL;
+    nv_async_result_ok(res, open_work, &err);
     NvConsole *c = job->link->console;
     if (c == NULL) {
         if (job->st != NULL)
@@ -829,7 +831,8 @@ static void start_open(NvConsole *c, gboolean force)
     c->next_open_after_end = FALSE;
     c->opening = TRUE;
     set_state(c, NV_CONSOLE_CONNECTING, NULL);
-    nv_conn_call(c->conn, open_work, open_done, job, open_job_free);
+    NvAsyncSpec spec = {.tag = open_work, .req = job, .req_free = open_job_free};
+    nv_conn_async(c->conn, &spec, open_work, open_done, job, NULL);
 }
 
 /* ---- public ---- */

@@ -31,6 +31,9 @@ void nv_op_result_free(NvOpResult *r)
     g_free(r);
 }
 
+static char *op_one_sentence(NvDomainOp op, const char *name);
+static char *op_count_sentence(NvDomainOp op, guint count);
+
 char *nv_op_summary(GPtrArray *results)
 {
     if (!results || results->len == 0)
@@ -39,9 +42,11 @@ char *nv_op_summary(GPtrArray *results)
         NvOpResult *r = results->pdata[0];
         if (!r->ok)
             return g_strdup(r->message);
+        g_autofree char *sentence = op_one_sentence(r->did, r->name);
         if (*r->message)
-            return g_strdup_printf("%s '%s' (%s)", nv_domain_op_verb(r->did), r->name, r->message);
-        return g_strdup_printf("%s '%s'", nv_domain_op_verb(r->did), r->name);
+            /* TRANSLATORS: a done operation ("started 'web-01'") and a note about it. */
+            return g_strdup_printf(_("%s (%s)"), sentence, r->message);
+        return g_steal_pointer(&sentence);
     }
     /* Counts per action, in the order they first appear (a toggle pauses and resumes). */
     GArray *ops = g_array_new(FALSE, TRUE, sizeof(NvDomainOp));
@@ -67,10 +72,11 @@ char *nv_op_summary(GPtrArray *results)
         g_array_index(counts, guint, j)++;
     }
     GString *s = g_string_new("");
-    for (guint j = 0; j < ops->len; j++)
-        g_string_append_printf(s, "%s%s %u", j ? ", " : "",
-                               nv_domain_op_verb(g_array_index(ops, NvDomainOp, j)),
-                               g_array_index(counts, guint, j));
+    for (guint j = 0; j < ops->len; j++) {
+        g_autofree char *part =
+            op_count_sentence(g_array_index(ops, NvDomainOp, j), g_array_index(counts, guint, j));
+        g_string_append_printf(s, "%s%s", j ? ", " : "", part);
+    }
     if (failed && s->len)
         g_string_append(s, ", ");
     if (failed == 1)
@@ -94,7 +100,8 @@ typedef struct {
     GPtrArray *results; /* NvOpResult*, one per UUID */
     GArray *job_items;  /* guint indices into results that still need a job */
     guint jobs_left;
-    NvOpCallbacks cb;
+    NvOpEvents cb;
+    NvAsyncFunc done;
     gpointer data;
     GDestroyNotify data_free;
 } OpRun;
@@ -227,35 +234,108 @@ static int call_autostart_off(virDomainPtr dom, NvOpResult *r, const char **note
 typedef int (*OpCall)(virDomainPtr dom, NvOpResult *r, const char **note);
 
 /* Every lifecycle operation: the key action that runs it (NV_ACTION_COUNT: none of its own),
- * the verb of its summary, the start of its failure message and its call. */
+ * its verb, the whole sentences of its summary (one domain by name; a count, singular and
+ * plural for ngettext), the start of its failure message and its call. */
 static const struct {
     NvDomainOp op;
     NvAction action;
-    const char *verb;    /* N_() */
-    const char *failure; /* N_(), with the domain's name */
-    OpCall call;         /* NULL: resolved to another operation before it runs */
+    const char *verb;     /* N_() */
+    const char *one;      /* N_(), with the domain's name */
+    const char *count[2]; /* NP_(): singular and plural, with the count */
+    const char *failure;  /* N_(), with the domain's name */
+    OpCall call;          /* NULL: resolved to another operation before it runs */
 } domain_ops[] = {
-    {NV_DOMAIN_OP_START, NV_ACTION_START, N_("started"), N_("cannot start '%s'"), call_start},
-    {NV_DOMAIN_OP_SHUTDOWN_ACPI, NV_ACTION_SHUTDOWN, N_("shutting down"),
-     N_("cannot shut down '%s'"), call_shutdown_acpi},
-    {NV_DOMAIN_OP_SHUTDOWN_AGENT, NV_ACTION_COUNT, N_("shutting down"), N_("cannot shut down '%s'"),
+    {NV_DOMAIN_OP_START,
+     NV_ACTION_START,
+     N_("started"),
+     N_("started '%s'"),
+     {NP_("started %u", "started %u")},
+     N_("cannot start '%s'"),
+     call_start},
+    {NV_DOMAIN_OP_SHUTDOWN_ACPI,
+     NV_ACTION_SHUTDOWN,
+     N_("shutting down"),
+     N_("shutting down '%s'"),
+     {NP_("shutting down %u", "shutting down %u")},
+     N_("cannot shut down '%s'"),
+     call_shutdown_acpi},
+    {NV_DOMAIN_OP_SHUTDOWN_AGENT,
+     NV_ACTION_COUNT,
+     N_("shutting down"),
+     N_("shutting down '%s'"),
+     {NP_("shutting down %u", "shutting down %u")},
+     N_("cannot shut down '%s'"),
      call_shutdown_agent},
-    {NV_DOMAIN_OP_REBOOT, NV_ACTION_REBOOT, N_("rebooting"), N_("cannot reboot '%s'"), call_reboot},
-    {NV_DOMAIN_OP_RESET, NV_ACTION_RESET, N_("reset"), N_("cannot reset '%s'"), call_reset},
-    {NV_DOMAIN_OP_FORCE_OFF, NV_ACTION_FORCE_OFF, N_("forced off"), N_("cannot force off '%s'"),
+    {NV_DOMAIN_OP_REBOOT,
+     NV_ACTION_REBOOT,
+     N_("rebooting"),
+     N_("rebooting '%s'"),
+     {NP_("rebooting %u", "rebooting %u")},
+     N_("cannot reboot '%s'"),
+     call_reboot},
+    {NV_DOMAIN_OP_RESET,
+     NV_ACTION_RESET,
+     N_("reset"),
+     N_("reset '%s'"),
+     {NP_("reset %u", "reset %u")},
+     N_("cannot reset '%s'"),
+     call_reset},
+    {NV_DOMAIN_OP_FORCE_OFF,
+     NV_ACTION_FORCE_OFF,
+     N_("forced off"),
+     N_("forced off '%s'"),
+     {NP_("forced off %u", "forced off %u")},
+     N_("cannot force off '%s'"),
      call_force_off},
-    {NV_DOMAIN_OP_SUSPEND, NV_ACTION_COUNT, N_("paused"), N_("cannot pause '%s'"), call_suspend},
-    {NV_DOMAIN_OP_RESUME, NV_ACTION_COUNT, N_("resumed"), N_("cannot resume '%s'"), call_resume},
-    {NV_DOMAIN_OP_PAUSE_TOGGLE, NV_ACTION_PAUSE, N_("paused"), N_("cannot pause '%s'"),
+    {NV_DOMAIN_OP_SUSPEND,
+     NV_ACTION_COUNT,
+     N_("paused"),
+     N_("paused '%s'"),
+     {NP_("paused %u", "paused %u")},
+     N_("cannot pause '%s'"),
+     call_suspend},
+    {NV_DOMAIN_OP_RESUME,
+     NV_ACTION_COUNT,
+     N_("resumed"),
+     N_("resumed '%s'"),
+     {NP_("resumed %u", "resumed %u")},
+     N_("cannot resume '%s'"),
+     call_resume},
+    {NV_DOMAIN_OP_PAUSE_TOGGLE,
+     NV_ACTION_PAUSE,
+     N_("paused"),
+     N_("paused '%s'"),
+     {NP_("paused %u", "paused %u")},
+     N_("cannot pause '%s'"),
      call_pause_toggle},
-    {NV_DOMAIN_OP_MANAGED_SAVE, NV_ACTION_MANAGED_SAVE, N_("saved"), N_("cannot save '%s'"),
+    {NV_DOMAIN_OP_MANAGED_SAVE,
+     NV_ACTION_MANAGED_SAVE,
+     N_("saved"),
+     N_("saved '%s'"),
+     {NP_("saved %u", "saved %u")},
+     N_("cannot save '%s'"),
      call_needs_job},
-    {NV_DOMAIN_OP_AUTOSTART_ON, NV_ACTION_COUNT, N_("autostart on for"),
-     N_("cannot turn autostart on for '%s'"), call_autostart_on},
-    {NV_DOMAIN_OP_AUTOSTART_OFF, NV_ACTION_COUNT, N_("autostart off for"),
-     N_("cannot turn autostart off for '%s'"), call_autostart_off},
-    {NV_DOMAIN_OP_AUTOSTART_TOGGLE, NV_ACTION_AUTOSTART, N_("autostart on for"),
-     N_("cannot turn autostart on for '%s'"), NULL},
+    {NV_DOMAIN_OP_AUTOSTART_ON,
+     NV_ACTION_COUNT,
+     N_("autostart on for"),
+     N_("autostart on for '%s'"),
+     {NP_("autostart on for %u", "autostart on for %u")},
+     N_("cannot turn autostart on for '%s'"),
+     call_autostart_on},
+    {NV_DOMAIN_OP_AUTOSTART_OFF,
+     NV_ACTION_COUNT,
+     N_("autostart off for"),
+     N_("autostart off for '%s'"),
+     {NP_("autostart off for %u", "autostart off for %u")},
+     N_("cannot turn autostart off for '%s'"),
+     call_autostart_off},
+    {NV_DOMAIN_OP_AUTOSTART_TOGGLE,
+     NV_ACTION_AUTOSTART,
+     N_("autostart on for"),
+     N_("autostart on for '%s'"),
+     {NP_("autostart on for %u", "autostart on for %u")},
+     N_("cannot turn autostart on for '%s'"),
+     NULL},
 };
 
 /* The table is in the enum's order, so an operation is its own index. */
@@ -266,6 +346,28 @@ const char *nv_domain_op_verb(NvDomainOp op)
     g_return_val_if_fail((guint)op < G_N_ELEMENTS(domain_ops), "");
     return _(domain_ops[op].verb);
 }
+
+/* The summary sentences of the table are literals with one %s (the name) or one %u (the
+ * count) each. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+/* "started 'web-01'": the operation's own sentence, not a verb glued to a name. */
+static char *op_one_sentence(NvDomainOp op, const char *name)
+{
+    g_return_val_if_fail((guint)op < G_N_ELEMENTS(domain_ops), g_strdup(name));
+    return g_strdup_printf(_(domain_ops[op].one), name);
+}
+
+/* "started 3". */
+static char *op_count_sentence(NvDomainOp op, guint count)
+{
+    g_return_val_if_fail((guint)op < G_N_ELEMENTS(domain_ops), g_strdup(""));
+    return g_strdup_printf(ngettext(domain_ops[op].count[0], domain_ops[op].count[1], count),
+                           count);
+}
+
+#pragma GCC diagnostic pop
 
 gboolean nv_domain_op_for_action(NvAction action, NvDomainOp *op)
 {
@@ -311,7 +413,7 @@ static NvDomainOp autostart_direction(virDomainPtr *doms, guint n)
     return NV_DOMAIN_OP_AUTOSTART_OFF;
 }
 
-static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer op_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     OpRun *run = data;
     guint n = g_strv_length(run->uuids);
@@ -341,14 +443,22 @@ static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
         virResetLastError();
         virDomainFree(doms[i]);
     }
-    return TRUE;
+    return NV_ASYNC_OK;
 }
 
 static void op_finish(OpRun *run)
 {
     nv_conn_refresh(run->conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
-    if (run->cb.done)
-        run->cb.done(run->results, run->data);
+    /* `data` stays the run's: the jobs' events may still hold it. */
+    NvAsyncSpec spec = {.tag = nv_domain_op_async, .value_free = (GDestroyNotify)g_ptr_array_unref};
+    NvAsyncResult *res = nv_async_result_new(&spec, run->done, run->data, NULL);
+    nv_async_result_set(res, g_ptr_array_ref(run->results), NULL);
+    nv_async_result_deliver(res, run->conn);
+}
+
+GPtrArray *nv_domain_op_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_domain_op_async, err);
 }
 
 typedef struct {
@@ -432,10 +542,11 @@ static void op_start_jobs(OpRun *run)
     }
 }
 
-static void op_done(NvConn *conn, gpointer data, const GError *err)
+static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     OpRun *run = data;
-    if (err) {
+    g_autoptr(GError) err = NULL;
+    if (!nv_async_result_ok(res, op_work, &err)) {
         /* No connection: every domain failed the same way. */
         for (guint i = 0; i < run->results->len; i++)
             result_fail(run->results->pdata[i], err);
@@ -448,8 +559,9 @@ static void op_done(NvConn *conn, gpointer data, const GError *err)
     op_start_jobs(run);
 }
 
-void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
-                  const NvOpCallbacks *callbacks, gpointer data, GDestroyNotify data_free)
+void nv_domain_op_async(NvConn *conn, NvDomainOp op, const char *const *uuids,
+                        const NvOpEvents *events, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free)
 {
     OpRun *run = g_new0(OpRun, 1);
     g_atomic_ref_count_init(&run->refs);
@@ -460,11 +572,14 @@ void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
     for (guint i = 0; run->uuids[i]; i++)
         g_ptr_array_add(run->results, result_new(run->uuids[i], op));
     run->job_items = g_array_new(FALSE, FALSE, sizeof(guint));
-    if (callbacks)
-        run->cb = *callbacks;
+    if (events)
+        run->cb = *events;
+    run->done = done;
     run->data = data;
     run->data_free = data_free;
-    nv_conn_call(conn, op_work, op_done, run, (GDestroyNotify)op_run_unref);
+    /* The run is the request too; the reference `data` holds keeps it for the work. */
+    NvAsyncSpec spec = {.tag = op_work, .req = run};
+    nv_conn_async(conn, &spec, op_work, op_done, run, (GDestroyNotify)op_run_unref);
 }
 
 /* ---- rename ---- */
@@ -488,52 +603,29 @@ gboolean nv_domain_name_check(const NvModel *model, const char *uuid, const char
     return TRUE;
 }
 
-/* A call on one domain with one string: a rename's new name, or the XML read or defined. */
+/* The request of a rename: the domain and its new name. */
 typedef struct {
     char *uuid;
-    char *text;
-    NvXmlFunc xml_done; /* nv_domain_xml_get's answer */
-    NvActionDoneFunc done;
-    gpointer data;
-} DomainCall;
+    char *new_name;
+} RenameReq;
 
-static DomainCall *domain_call_new(const char *uuid, const char *text, NvActionDoneFunc done,
-                                   gpointer data)
+static void rename_req_free(RenameReq *r)
 {
-    DomainCall *c = g_new0(DomainCall, 1);
-    c->uuid = g_strdup(uuid);
-    c->text = g_strdup(text);
-    c->done = done;
-    c->data = data;
-    return c;
+    g_free(r->uuid);
+    g_free(r->new_name);
+    g_free(r);
 }
 
-static void domain_call_free(DomainCall *c)
+static gpointer rename_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    g_free(c->uuid);
-    g_free(c->text);
-    g_free(c);
-}
-
-/* After a call that changed the domain: refresh what shows it, then tell the caller. */
-static void domain_changed_done(NvConn *conn, gpointer data, const GError *err)
-{
-    DomainCall *c = data;
-    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
-    if (c->done)
-        c->done(err, c->data);
-}
-
-static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
-{
-    DomainCall *r = data;
-    const char *new_name = r->text;
+    RenameReq *r = data;
+    const char *new_name = r->new_name;
     if (!nv_domain_name_check(NULL, r->uuid, new_name, err))
-        return FALSE;
+        return NULL;
     g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, r->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), r->uuid);
-        return FALSE;
+        return NULL;
     }
     g_autofree char *old = g_strdup(virDomainGetName(dom));
     gboolean ok = FALSE;
@@ -551,14 +643,25 @@ static gboolean rename_work(virConnectPtr vconn, gpointer data, GError **err)
     } else {
         ok = TRUE;
     }
-    return ok;
+    return ok ? NV_ASYNC_OK : NULL;
 }
 
-void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name, NvActionDoneFunc done,
-                      gpointer data)
+void nv_domain_rename_async(NvConn *conn, const char *uuid, const char *new_name, NvAsyncFunc done,
+                            gpointer data, GDestroyNotify data_free)
 {
-    nv_conn_call(conn, rename_work, domain_changed_done,
-                 domain_call_new(uuid, new_name, done, data), (GDestroyNotify)domain_call_free);
+    RenameReq *r = g_new0(RenameReq, 1);
+    r->uuid = g_strdup(uuid);
+    r->new_name = g_strdup(new_name);
+    NvAsyncSpec spec = {.tag = nv_domain_rename_async,
+                        .req = r,
+                        .req_free = (GDestroyNotify)rename_req_free,
+                        .refresh = NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS};
+    nv_conn_async(conn, &spec, rename_work, done, data, data_free);
+}
+
+gboolean nv_domain_rename_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_ok(res, nv_domain_rename_async, err);
 }
 
 /* ---- reading disks out of domain XML ---- */
@@ -783,30 +886,17 @@ static void plan_mark_shared(NvDeleteDisk *d, GHashTable *users)
     d->suggested = d->pool && d->users->len == 0 && strcmp(d->device, "disk") == 0;
 }
 
-typedef struct {
-    char *uuid;
-    NvDeletePlan *plan;
-    NvDeletePlanFunc done;
-    gpointer data;
-} PlanCall;
-
-static void plan_call_free(PlanCall *c)
+/* The request of a delete plan is the domain's UUID. */
+static gpointer plan_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    g_free(c->uuid);
-    nv_delete_plan_free(c->plan);
-    g_free(c);
-}
-
-static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
-{
-    PlanCall *c = data;
-    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    const char *uuid = data;
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, uuid);
     if (!dom) {
-        nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
-        return FALSE;
+        nv_set_virt_error(err, _("cannot find domain %s"), uuid);
+        return NULL;
     }
     g_autoptr(NvDeletePlan) plan = g_new0(NvDeletePlan, 1);
-    plan->uuid = g_strdup(c->uuid);
+    plan->uuid = g_strdup(uuid);
     plan->name = g_strdup(virDomainGetName(dom));
     plan->active = virDomainIsActive(dom) == 1;
     plan->disks = g_ptr_array_new_with_free_func((GDestroyNotify)delete_disk_free);
@@ -815,7 +905,7 @@ static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
     char *xml = virDomainGetXMLDesc(dom, 0);
     if (!xml) {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), plan->name);
-        return FALSE;
+        return NULL;
     }
     plan_add_disks(plan, xml);
     free(xml);
@@ -825,30 +915,26 @@ static gboolean plan_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     virResetLastError();
 
-    g_autoptr(GHashTable) users = other_users(vconn, c->uuid, err);
+    g_autoptr(GHashTable) users = other_users(vconn, uuid, err);
     if (!users)
-        return FALSE;
+        return NULL;
     for (guint i = 0; i < plan->disks->len; i++) {
         plan_resolve_volume(vconn, plan->disks->pdata[i]);
         plan_mark_shared(plan->disks->pdata[i], users);
     }
-    c->plan = g_steal_pointer(&plan);
-    return TRUE;
+    return g_steal_pointer(&plan);
 }
 
-static void plan_done(NvConn *conn, gpointer data, const GError *err)
+void nv_domain_delete_plan_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                                 GDestroyNotify data_free)
 {
-    PlanCall *c = data;
-    c->done(err ? NULL : g_steal_pointer(&c->plan), err, c->data);
+    nv_conn_async_read(conn, nv_domain_delete_plan_async, uuid, plan_work,
+                       (GDestroyNotify)nv_delete_plan_free, done, data, data_free);
 }
 
-void nv_domain_delete_plan(NvConn *conn, const char *uuid, NvDeletePlanFunc done, gpointer data)
+NvDeletePlan *nv_domain_delete_plan_finish(NvAsyncResult *res, GError **err)
 {
-    PlanCall *c = g_new0(PlanCall, 1);
-    c->uuid = g_strdup(uuid);
-    c->done = done;
-    c->data = data;
-    nv_conn_call(conn, plan_work, plan_done, c, (GDestroyNotify)plan_call_free);
+    return nv_async_result_take(res, nv_domain_delete_plan_async, err);
 }
 
 /* ---- delete: execution ---- */
@@ -871,17 +957,13 @@ typedef struct {
     char *uuid;
     char *name;
     GPtrArray *doomed; /* Doomed*: exactly the ticked disks */
-    NvDeleteResult *result;
-    NvDeleteFunc done;
-    gpointer data;
-} DeleteCall;
+} DeleteReq;
 
-static void delete_call_free(DeleteCall *c)
+static void delete_req_free(DeleteReq *c)
 {
     g_free(c->uuid);
     g_free(c->name);
     g_ptr_array_unref(c->doomed);
-    nv_delete_result_free(c->result);
     g_free(c);
 }
 
@@ -931,13 +1013,13 @@ static void delete_volume(virConnectPtr vconn, Doomed *d, NvDeleteResult *res)
     virResetLastError();
 }
 
-static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer delete_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    DeleteCall *c = data;
+    DeleteReq *c = data;
     g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain '%s'"), c->name);
-        return FALSE;
+        return NULL;
     }
     gboolean ok = TRUE;
     gboolean persistent = virDomainIsPersistent(dom) != 0;
@@ -949,23 +1031,19 @@ static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
     if (ok && persistent)
         ok = undefine(dom, c->name, err);
     if (!ok)
-        return FALSE;
+        return NULL;
+    NvDeleteResult *result = g_new0(NvDeleteResult, 1);
+    result->deleted = g_ptr_array_new_with_free_func(g_free);
+    result->errors = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < c->doomed->len; i++)
-        delete_volume(vconn, c->doomed->pdata[i], c->result);
-    return TRUE;
+        delete_volume(vconn, c->doomed->pdata[i], result);
+    return result;
 }
 
-static void delete_done(NvConn *conn, gpointer data, const GError *err)
+void nv_domain_delete_async(NvConn *conn, const NvDeletePlan *plan, const gboolean *remove,
+                            NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    DeleteCall *c = data;
-    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
-    c->done(err ? NULL : g_steal_pointer(&c->result), err, c->data);
-}
-
-void nv_domain_delete(NvConn *conn, const NvDeletePlan *plan, const gboolean *remove,
-                      NvDeleteFunc done, gpointer data)
-{
-    DeleteCall *c = g_new0(DeleteCall, 1);
+    DeleteReq *c = g_new0(DeleteReq, 1);
     c->uuid = g_strdup(plan->uuid);
     c->name = g_strdup(plan->name);
     c->doomed = g_ptr_array_new_with_free_func((GDestroyNotify)doomed_free);
@@ -979,12 +1057,17 @@ void nv_domain_delete(NvConn *conn, const NvDeletePlan *plan, const gboolean *re
         d->volume = g_strdup(disk->volume);
         g_ptr_array_add(c->doomed, d);
     }
-    c->result = g_new0(NvDeleteResult, 1);
-    c->result->deleted = g_ptr_array_new_with_free_func(g_free);
-    c->result->errors = g_ptr_array_new_with_free_func(g_free);
-    c->done = done;
-    c->data = data;
-    nv_conn_call(conn, delete_work, delete_done, c, (GDestroyNotify)delete_call_free);
+    NvAsyncSpec spec = {.tag = nv_domain_delete_async,
+                        .req = c,
+                        .req_free = (GDestroyNotify)delete_req_free,
+                        .value_free = (GDestroyNotify)nv_delete_result_free,
+                        .refresh = NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES};
+    nv_conn_async(conn, &spec, delete_work, done, data, data_free);
+}
+
+NvDeleteResult *nv_domain_delete_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_domain_delete_async, err);
 }
 
 /* ---- the XML ---- */
@@ -1011,36 +1094,36 @@ static char *uuid_canonical(const char *uuid)
     return g_string_free(s, FALSE);
 }
 
-static gboolean xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
+/* The request of a read is the domain's UUID. */
+static gpointer xml_get_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    DomainCall *c = data;
-    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    const char *uuid = data;
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, uuid);
     if (!dom) {
-        nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
-        return FALSE;
+        nv_set_virt_error(err, _("cannot find domain %s"), uuid);
+        return NULL;
     }
     g_autofree char *name = g_strdup(virDomainGetName(dom));
     char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
-    if (xml) {
-        c->text = g_strdup(xml);
-        free(xml);
-    } else {
+    if (!xml) {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), name);
+        return NULL;
     }
-    return c->text != NULL;
+    char *copy = g_strdup(xml);
+    free(xml);
+    return copy;
 }
 
-static void xml_get_done(NvConn *conn, gpointer data, const GError *err)
+void nv_domain_xml_get_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                             GDestroyNotify data_free)
 {
-    DomainCall *c = data;
-    c->xml_done(err ? NULL : g_steal_pointer(&c->text), err, c->data);
+    nv_conn_async_read(conn, nv_domain_xml_get_async, uuid, xml_get_work, g_free, done, data,
+                       data_free);
 }
 
-void nv_domain_xml_get(NvConn *conn, const char *uuid, NvXmlFunc done, gpointer data)
+char *nv_domain_xml_get_finish(NvAsyncResult *res, GError **err)
 {
-    DomainCall *c = domain_call_new(uuid, NULL, NULL, data);
-    c->xml_done = done;
-    nv_conn_call(conn, xml_get_work, xml_get_done, c, (GDestroyNotify)domain_call_free);
+    return nv_async_result_take(res, nv_domain_xml_get_async, err);
 }
 
 /* Defining XML with another name or UUID creates a second domain (or clobbers a third):
@@ -1074,34 +1157,57 @@ static gboolean same_domain(virDomainPtr dom, const char *xml, GError **err)
     return TRUE;
 }
 
-static gboolean xml_define_work(virConnectPtr vconn, gpointer data, GError **err)
+/* The request of a define: the domain and its new XML. */
+typedef struct {
+    char *uuid;
+    char *xml;
+} DefineReq;
+
+static void define_req_free(DefineReq *r)
 {
-    DomainCall *c = data;
+    g_free(r->uuid);
+    g_free(r->xml);
+    g_free(r);
+}
+
+static gpointer xml_define_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    DefineReq *c = data;
     g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
-        return FALSE;
+        return NULL;
     }
     g_autofree char *name = g_strdup(virDomainGetName(dom));
-    gboolean ok = same_domain(dom, c->text, err);
-    if (!ok)
-        return FALSE;
+    if (!same_domain(dom, c->xml, err))
+        return NULL;
     g_autoptr(virDomain) defined =
-        virDomainDefineXMLFlags(vconn, c->text, VIR_DOMAIN_DEFINE_VALIDATE);
+        virDomainDefineXMLFlags(vconn, c->xml, VIR_DOMAIN_DEFINE_VALIDATE);
     /* A driver without schema validation still parses the document. A parse error that
      * happens to be an invalid argument only comes back the same. */
     if (!defined && nv_virt_last_error_is_flags())
-        defined = virDomainDefineXML(vconn, c->text);
+        defined = virDomainDefineXML(vconn, c->xml);
     if (!defined) {
         nv_set_virt_error(err, _("cannot define '%s'"), name);
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return NV_ASYNC_OK;
 }
 
-void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml, NvActionDoneFunc done,
-                          gpointer data)
+void nv_domain_xml_define_async(NvConn *conn, const char *uuid, const char *xml, NvAsyncFunc done,
+                                gpointer data, GDestroyNotify data_free)
 {
-    nv_conn_call(conn, xml_define_work, domain_changed_done, domain_call_new(uuid, xml, done, data),
-                 (GDestroyNotify)domain_call_free);
+    DefineReq *r = g_new0(DefineReq, 1);
+    r->uuid = g_strdup(uuid);
+    r->xml = g_strdup(xml);
+    NvAsyncSpec spec = {.tag = nv_domain_xml_define_async,
+                        .req = r,
+                        .req_free = (GDestroyNotify)define_req_free,
+                        .refresh = NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS};
+    nv_conn_async(conn, &spec, xml_define_work, done, data, data_free);
+}
+
+gboolean nv_domain_xml_define_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_ok(res, nv_domain_xml_define_async, err);
 }

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "conn-async.h"
 #include "conn.h"
 #include "conn-job.h"
 #include "keymap-actions.h"
@@ -39,21 +40,24 @@ typedef struct {
 void nv_op_result_free(NvOpResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvOpResult, nv_op_result_free)
 
+/* Events while an operation runs: a call on one domain runs as a job (managed save,
+ * restore): show it, offer cancel. Every one is optional. */
 typedef struct {
-    /* A call on one domain runs as a job (managed save, restore): show it, offer cancel. */
     void (*job_started)(NvJob *job, gpointer data);
     void (*job_progress)(NvJob *job, double fraction, const char *detail, gpointer data);
     void (*job_ended)(NvJob *job, gpointer data);
-    /* Once, after every domain (and job) is through: NvOpResult*, in the order of `uuids`.
-     * The array belongs to the caller. */
-    void (*done)(GPtrArray *results, gpointer data);
-} NvOpCallbacks;
+} NvOpEvents;
 
 /* Runs `op` on each domain (NULL-terminated UUIDs); one domain failing does not stop the
- * others. Every callback is optional; `callbacks` is copied. Domain lists are refreshed
- * afterwards. `data_free` runs after `done`. */
-void nv_domain_op(NvConn *conn, NvDomainOp op, const char *const *uuids,
-                  const NvOpCallbacks *callbacks, gpointer data, GDestroyNotify data_free);
+ * others. An _async/_finish pair of conn-async.h; `events` (may be NULL) is copied and gets
+ * `data` too. Domain lists are refreshed before `done`; `data_free` runs after the last event
+ * and `done`. */
+void nv_domain_op_async(NvConn *conn, NvDomainOp op, const char *const *uuids,
+                        const NvOpEvents *events, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free);
+/* NvOpResult*, one per domain in the order of `uuids`, the caller's. Never NULL: every
+ * failure, a lost or closed connection too, is in the domains' results. */
+GPtrArray *nv_domain_op_finish(NvAsyncResult *res, GError **err);
 
 /* One status line for a bulk result: "started 'web-01'", "started 3, failed 1: cannot start
  * 'web-02': ...", "paused 2, resumed 1". */
@@ -64,9 +68,6 @@ const char *nv_domain_op_verb(NvDomainOp op);
  * FALSE for an action that is no lifecycle operation. */
 gboolean nv_domain_op_for_action(NvAction action, NvDomainOp *op);
 
-/* Main loop, once; `err` NULL on success. */
-typedef void (*NvActionDoneFunc)(const GError *err, gpointer data);
-
 /* ---- rename ---- */
 
 /* Checks a new name: a valid domain name (names.h, the new-VM wizard's and clone's rules), not
@@ -74,9 +75,11 @@ typedef void (*NvActionDoneFunc)(const GError *err, gpointer data);
  * again before renaming. */
 gboolean nv_domain_name_check(const NvModel *model, const char *uuid, const char *name,
                               GError **err);
-/* virDomainRename; only a shut-off domain can be renamed. */
-void nv_domain_rename(NvConn *conn, const char *uuid, const char *new_name, NvActionDoneFunc done,
-                      gpointer data);
+/* virDomainRename; only a shut-off domain can be renamed. Pairs in the shape of
+ * conn-async.h. */
+void nv_domain_rename_async(NvConn *conn, const char *uuid, const char *new_name, NvAsyncFunc done,
+                            gpointer data, GDestroyNotify data_free);
+gboolean nv_domain_rename_finish(NvAsyncResult *res, GError **err);
 
 /* ---- delete ---- */
 
@@ -101,11 +104,12 @@ typedef struct {
 void nv_delete_plan_free(NvDeletePlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvDeletePlan, nv_delete_plan_free)
 
-/* `plan` is the caller's (NULL with `err` on failure). */
-typedef void (*NvDeletePlanFunc)(NvDeletePlan *plan, const GError *err, gpointer data);
 /* Looks at every disk of the domain: is it a volume (virStorageVolLookupByPath), does another
- * domain use it (every other domain's XML, live and inactive)? */
-void nv_domain_delete_plan(NvConn *conn, const char *uuid, NvDeletePlanFunc done, gpointer data);
+ * domain use it (every other domain's XML, live and inactive)? The plan is the caller's (NULL
+ * with `err` on failure). */
+void nv_domain_delete_plan_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                                 GDestroyNotify data_free);
+NvDeletePlan *nv_domain_delete_plan_finish(NvAsyncResult *res, GError **err);
 
 typedef struct {
     GPtrArray *deleted; /* char*: "pool/volume" of each volume deleted */
@@ -115,25 +119,27 @@ typedef struct {
 void nv_delete_result_free(NvDeleteResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvDeleteResult, nv_delete_result_free)
 
-/* `err` set: the domain could not be stopped or undefined, and no volume was touched. Else
- * the domain is gone and `result` (the caller's) says which volumes went. */
-typedef void (*NvDeleteFunc)(NvDeleteResult *result, const GError *err, gpointer data);
 /* Forces the domain off if it runs, undefines it with its managed save, snapshot and
  * checkpoint metadata and NVRAM (dropping flags the driver rejects), then deletes exactly
  * the volumes of the disks whose `remove` flag is set (one flag per plan->disks). */
-void nv_domain_delete(NvConn *conn, const NvDeletePlan *plan, const gboolean *remove,
-                      NvDeleteFunc done, gpointer data);
+void nv_domain_delete_async(NvConn *conn, const NvDeletePlan *plan, const gboolean *remove,
+                            NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
+/* NULL with `err`: the domain could not be stopped or undefined, and no volume was touched.
+ * Else the domain is gone and the result (the caller's) says which volumes went. */
+NvDeleteResult *nv_domain_delete_finish(NvAsyncResult *res, GError **err);
 
 /* ---- the XML ---- */
 
-/* `xml` is the caller's (NULL with `err`). */
-typedef void (*NvXmlFunc)(char *xml, const GError *err, gpointer data);
-/* The inactive definition with secure parts (virDomainGetXMLDesc INACTIVE | SECURE). */
-void nv_domain_xml_get(NvConn *conn, const char *uuid, NvXmlFunc done, gpointer data);
+/* The inactive definition with secure parts (virDomainGetXMLDesc INACTIVE | SECURE); the
+ * XML is the caller's (NULL with `err`). */
+void nv_domain_xml_get_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                             GDestroyNotify data_free);
+char *nv_domain_xml_get_finish(NvAsyncResult *res, GError **err);
 /* Defines `xml` (with schema validation) as the new definition of domain `uuid`. Refused
  * (NV_ERROR_INVALID) when its name or UUID differ, since that would define another domain;
  * on any error the definition stays as it was. */
-void nv_domain_xml_define(NvConn *conn, const char *uuid, const char *xml, NvActionDoneFunc done,
-                          gpointer data);
+void nv_domain_xml_define_async(NvConn *conn, const char *uuid, const char *xml, NvAsyncFunc done,
+                                gpointer data, GDestroyNotify data_free);
+gboolean nv_domain_xml_define_finish(NvAsyncResult *res, GError **err);
 /* The <name> and <uuid> of a domain XML (uuid NULL when it has none). Pure. */
 gboolean nv_domain_xml_identity(const char *xml, char **name, char **uuid, GError **err);

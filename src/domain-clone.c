@@ -484,23 +484,6 @@ char *nv_clone_volume_xml(const NvCloneDisk *disk, const char *name)
 
 /* ---- loading a plan (worker) ---- */
 
-typedef struct {
-    char *uuid;
-    NvClonePlan *plan;
-    NvClonePlanFunc done;
-    gpointer data;
-    GDestroyNotify data_free;
-} LoadCall;
-
-static void load_call_free(LoadCall *c)
-{
-    if (c->data_free)
-        c->data_free(c->data);
-    g_free(c->uuid);
-    nv_clone_plan_free(c->plan);
-    g_free(c);
-}
-
 static void fill_volume(virStorageVolPtr vol, NvCloneDisk *d)
 {
     g_autoptr(virStoragePool) pool = virStoragePoolLookupByVolume(vol);
@@ -589,13 +572,14 @@ static gboolean load_names(virConnectPtr vconn, NvClonePlan *plan, GError **err)
     return TRUE;
 }
 
-static gboolean load_work(virConnectPtr vconn, gpointer data, GError **err)
+/* The request is the domain's UUID. */
+static gpointer load_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    LoadCall *c = data;
-    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, c->uuid);
+    const char *uuid = data;
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, uuid);
     if (!dom) {
-        nv_set_virt_error(err, _("cannot find domain %s"), c->uuid);
-        return FALSE;
+        nv_set_virt_error(err, _("cannot find domain %s"), uuid);
+        return NULL;
     }
     /* Read before the calls below: each libvirt call clears the thread's last error. */
     g_autofree char *dname = g_strdup(virDomainGetName(dom));
@@ -605,7 +589,7 @@ static gboolean load_work(virConnectPtr vconn, gpointer data, GError **err)
         xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
     if (!xml) {
         nv_set_virt_error(err, _("cannot read the definition of '%s'"), dname);
-        return FALSE;
+        return NULL;
     }
     virResetLastError();
     g_autoptr(NvClonePlan) plan = nv_clone_plan_from_xml(xml, err);
@@ -618,33 +602,27 @@ static gboolean load_work(virConnectPtr vconn, gpointer data, GError **err)
         state < NV_DOMAIN_STATE_COUNT)
         plan->source_state = state;
     if (!plan)
-        return FALSE;
+        return NULL;
     g_free(plan->source_uuid);
-    plan->source_uuid = g_strdup(c->uuid);
+    plan->source_uuid = g_strdup(uuid);
     for (guint i = 0; i < plan->disks->len; i++)
         locate_disk(vconn, plan->disks->pdata[i]);
     nv_clone_plan_reset_choices(plan);
     if (!load_names(vconn, plan, err))
-        return FALSE;
-    c->plan = g_steal_pointer(&plan);
-    return TRUE;
+        return NULL;
+    return g_steal_pointer(&plan);
 }
 
-static void load_done(NvConn *conn, gpointer data, const GError *err)
+void nv_clone_plan_load_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                              GDestroyNotify data_free)
 {
-    LoadCall *c = data;
-    c->done(conn, err ? NULL : g_steal_pointer(&c->plan), err, c->data);
+    nv_conn_async_read(conn, nv_clone_plan_load_async, uuid, load_work,
+                       (GDestroyNotify)nv_clone_plan_free, done, data, data_free);
 }
 
-void nv_clone_plan_load(NvConn *conn, const char *uuid, NvClonePlanFunc done, gpointer data,
-                        GDestroyNotify data_free)
+NvClonePlan *nv_clone_plan_load_finish(NvAsyncResult *res, GError **err)
 {
-    LoadCall *c = g_new0(LoadCall, 1);
-    c->uuid = g_strdup(uuid);
-    c->done = done;
-    c->data = data;
-    c->data_free = data_free;
-    nv_conn_call(conn, load_work, load_done, c, (GDestroyNotify)load_call_free);
+    return nv_async_result_take(res, nv_clone_plan_load_async, err);
 }
 
 /* ---- running: one job (conn-job-virt.h) per clone ---- */

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "conn-async.h"
 #include "conn.h"
 #include "model.h"
 
@@ -84,10 +85,11 @@ char *nv_clone_domain_xml(const NvClonePlan *plan, guint target, GHashTable *pat
 char *nv_clone_volume_xml(const NvCloneDisk *disk, const char *name);
 
 /* Loads a plan for the domain on the worker: its inactive XML, each disk's pool and volume,
- * the host's domain names and the volume names of those pools. `plan` belongs to the callee. */
-typedef void (*NvClonePlanFunc)(NvConn *conn, NvClonePlan *plan, const GError *err, gpointer data);
-void nv_clone_plan_load(NvConn *conn, const char *uuid, NvClonePlanFunc done, gpointer data,
-                        GDestroyNotify data_free);
+ * the host's domain names and the volume names of those pools. An _async/_finish pair of
+ * conn-async.h; the plan is the caller's. */
+void nv_clone_plan_load_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                              GDestroyNotify data_free);
+NvClonePlan *nv_clone_plan_load_finish(NvAsyncResult *res, GError **err);
 
 /* ---- running a plan ---- */
 

@@ -824,39 +824,31 @@ static gboolean device_xmls(Dom *d, const char *kind, const char *key, NodeEdit 
     return TRUE;
 }
 
-/* ---- requests: one struct for every change, run on the worker ---- */
+/* ---- requests: a typed struct per operation, run on the worker (conn-async.h) ---- */
 
-typedef struct Req Req;
-typedef gboolean (*ReqRun)(Dom *d, Req *r, GError **err);
+/* What every change request starts with: the domain, what runs on it and what to refresh. */
+typedef struct EditReq EditReq;
+typedef gboolean (*EditRun)(Dom *d, EditReq *req, NvEditResult *res, GError **err);
 
-struct Req {
+struct EditReq {
     char *uuid;
-    ReqRun run;
-    unsigned changes; /* NvChange bits to refresh afterwards */
-    /* arguments */
-    unsigned u1, u2;
-    guint64 k1, k2;
-    int menu;
-    char **order;
-    char *s1;     /* a target, MAC, listen address or pool */
-    char *secret; /* a VNC password */
-    gboolean flag;
-    NvDiskSpec disk; /* strings owned by `owned` */
-    NvNicSpec nic;
-    GPtrArray *owned;
-    /* results */
-    NvEditResult result;
-    NvEditState *state;
-    GPtrArray *items;
-    /* the caller's */
-    NvEditDoneFunc done;
-    NvEditStateFunc state_done;
-    NvEditListFunc list_done;
-    gpointer data;
-    GDestroyNotify data_free;
+    EditRun run;
+    /* NvChange bits to refresh afterwards; the worker adds to them (a new volume). */
+    unsigned changes;
+    GPtrArray *owned;            /* strings the operation's spec copies point into */
+    void (*clear)(EditReq *req); /* frees the operation's own fields; NULL: none */
 };
 
-static const char *own(Req *r, const char *s)
+void nv_edit_result_free(NvEditResult *r)
+{
+    if (!r)
+        return;
+    g_free(r->note);
+    g_free(r->detail);
+    g_free(r);
+}
+
+static const char *own(EditReq *r, const char *s)
 {
     if (!s)
         return NULL;
@@ -865,80 +857,71 @@ static const char *own(Req *r, const char *s)
     return copy;
 }
 
-static Req *req_new(const char *uuid, ReqRun run, gpointer data, GDestroyNotify data_free)
+/* A request of `size` bytes (a struct that starts with EditReq). */
+static gpointer edit_req_new(gsize size, const char *uuid, EditRun run)
 {
-    Req *r = g_new0(Req, 1);
+    EditReq *r = g_malloc0(size);
     r->uuid = g_strdup(uuid);
     r->run = run;
-    r->menu = -1;
     r->owned = g_ptr_array_new_with_free_func(g_free);
-    r->data = data;
-    r->data_free = data_free;
     r->changes = NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS;
     return r;
 }
 
-static void req_free(Req *r)
+static void edit_req_free(EditReq *r)
 {
-    if (r->data_free)
-        r->data_free(r->data);
+    if (r->clear)
+        r->clear(r);
     g_free(r->uuid);
-    g_strfreev(r->order);
-    g_free(r->s1);
-    secret_free(r->secret);
     g_ptr_array_unref(r->owned);
-    g_free(r->result.note);
-    g_free(r->result.detail);
-    nv_edit_state_free(r->state);
-    if (r->items)
-        g_ptr_array_unref(r->items);
     g_free(r);
 }
 
-static gboolean req_work(virConnectPtr conn, gpointer data, GError **err)
+static gpointer edit_work(virConnectPtr conn, gpointer data, GError **err)
 {
-    Req *r = data;
-    if (!r->uuid) { /* listing volumes: no domain */
-        Dom none = {.conn = conn};
-        return r->run(&none, r, err);
-    }
+    EditReq *r = data;
     Dom d;
     if (!dom_open(conn, r->uuid, &d, err))
-        return FALSE;
-    gboolean ok = r->run(&d, r, err);
+        return NULL;
+    g_autoptr(NvEditResult) res = g_new0(NvEditResult, 1);
+    gboolean ok = r->run(&d, r, res, err);
     dom_clear(&d);
-    /* NvConn reads failure from the error alone. */
-    if (!ok && err && !*err)
+    if (ok)
+        return g_steal_pointer(&res);
+    /* A failure is told by the error alone. */
+    if (err && !*err)
         nv_error_invalid(err, _("the change to '%s' failed"), r->uuid);
-    return ok;
+    return NULL;
 }
 
-static void req_done(NvConn *conn, gpointer data, const GError *err)
+/* On the main loop before the caller hears back: the lists and details on screen should show
+ * the change (some make no event); a failed change that made and removed a volume too. */
+static void edit_settle(NvConn *conn, gpointer data, const GError *err)
 {
-    Req *r = data;
-    if (r->state_done) {
-        r->state_done(conn, err ? NULL : g_steal_pointer(&r->state), err, r->data);
-        return;
-    }
-    if (r->list_done) {
-        r->list_done(conn, err ? NULL : g_steal_pointer(&r->items), err, r->data);
-        return;
-    }
-    /* The lists and details on screen should show the change (some make no event). */
+    EditReq *r = data;
     if (!err || r->changes & NV_CHANGE_POOLS)
         nv_conn_refresh(conn, r->changes);
-    if (r->done)
-        r->done(conn, err ? NULL : &r->result, err, r->data);
 }
 
-static void submit(NvConn *conn, Req *r)
+static void edit_submit(NvConn *conn, EditReq *r, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free)
 {
-    nv_conn_call(conn, req_work, req_done, r, (GDestroyNotify)req_free);
+    NvAsyncSpec spec = {.tag = nv_edit_finish,
+                        .req = r,
+                        .req_free = (GDestroyNotify)edit_req_free,
+                        .value_free = (GDestroyNotify)nv_edit_result_free,
+                        .settle = edit_settle};
+    nv_conn_async(conn, &spec, edit_work, done, data, data_free);
+}
+
+NvEditResult *nv_edit_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_edit_finish, err);
 }
 
 /* ---- load ---- */
 
-static gboolean run_load(Dom *d, Req *r, GError **err)
+static NvEditState *run_load(Dom *d, GError **err)
 {
     char *inactive = NULL, *live = NULL;
     if (d->persistent)
@@ -946,15 +929,15 @@ static gboolean run_load(Dom *d, Req *r, GError **err)
     if (d->active)
         live = dom_xml(d, FALSE, err);
     gboolean ok = (inactive || live) && (!d->persistent || inactive) && (!d->active || live);
+    g_autoptr(NvEditState) s = NULL;
     if (ok)
-        r->state = nv_edit_state_from_xml(inactive ? inactive : live, live, err);
+        s = nv_edit_state_from_xml(inactive ? inactive : live, live, err);
     else if (!inactive && !live && err && !*err)
         nv_error_invalid(err, _("'%s' has no definition to read"), d->name);
     secret_free(inactive);
     secret_free(live);
-    if (!r->state)
-        return FALSE;
-    NvEditState *s = r->state;
+    if (!s)
+        return NULL;
     s->active = d->active;
     s->persistent = d->persistent;
     int autostart = 0;
@@ -967,30 +950,50 @@ static gboolean run_load(Dom *d, Req *r, GError **err)
         s->live_memory_kib = info.memory;
     }
     virResetLastError();
-    return TRUE;
+    return g_steal_pointer(&s);
 }
 
-void nv_edit_load(NvConn *conn, const char *uuid, NvEditStateFunc done, gpointer data,
-                  GDestroyNotify data_free)
+/* The request of a load is the domain's UUID. */
+static gpointer load_work(virConnectPtr conn, gpointer data, GError **err)
 {
-    Req *r = req_new(uuid, run_load, data, data_free);
-    r->state_done = done;
-    submit(conn, r);
+    Dom d;
+    if (!dom_open(conn, data, &d, err))
+        return NULL;
+    NvEditState *s = run_load(&d, err);
+    dom_clear(&d);
+    if (!s && err && !*err)
+        nv_error_invalid(err, _("the change to '%s' failed"), (const char *)data);
+    return s;
 }
 
-static gboolean run_list_volumes(Dom *d, Req *r, GError **err)
+void nv_edit_load_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free)
 {
-    r->items = nv_fetch_volumes(d->conn, r->s1, err);
-    return r->items != NULL;
+    nv_conn_async_read(conn, nv_edit_load_async, uuid, load_work,
+                       (GDestroyNotify)nv_edit_state_free, done, data, data_free);
 }
 
-void nv_edit_list_volumes(NvConn *conn, const char *pool, NvEditListFunc done, gpointer data,
-                          GDestroyNotify data_free)
+NvEditState *nv_edit_load_finish(NvAsyncResult *res, GError **err)
 {
-    Req *r = req_new(NULL, run_list_volumes, data, data_free);
-    r->s1 = g_strdup(pool);
-    r->list_done = done;
-    submit(conn, r);
+    return nv_async_result_take(res, nv_edit_load_async, err);
+}
+
+/* The request of a listing is the pool's name. */
+static gpointer list_volumes_work(virConnectPtr conn, gpointer data, GError **err)
+{
+    return nv_fetch_volumes(conn, data, err);
+}
+
+void nv_edit_list_volumes_async(NvConn *conn, const char *pool, NvAsyncFunc done, gpointer data,
+                                GDestroyNotify data_free)
+{
+    nv_conn_async_read(conn, nv_edit_list_volumes_async, pool, list_volumes_work,
+                       (GDestroyNotify)g_ptr_array_unref, done, data, data_free);
+}
+
+GPtrArray *nv_edit_list_volumes_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_edit_list_volumes_async, err);
 }
 
 /* ---- vCPUs and memory ---- */
@@ -1060,15 +1063,21 @@ static gboolean try_live(int rc, NvEditResult *res)
     return FALSE;
 }
 
-static gboolean run_vcpus(Dom *d, Req *r, GError **err)
+typedef struct {
+    EditReq base;
+    unsigned current, maximum; /* 0: as it is */
+} VcpusReq;
+
+static gboolean run_vcpus(Dom *d, EditReq *req, NvEditResult *res, GError **err)
 {
+    VcpusReq *r = (VcpusReq *)req;
     g_autoptr(NvEditState) s = config_state(d, err);
     if (!s)
         return FALSE;
     int max_hv = virConnectGetMaxVcpus(d->conn, s->domain_type);
     virResetLastError();
-    unsigned max = r->u2 ? r->u2 : s->max_vcpus;
-    unsigned cur = r->u1 ? r->u1 : s->vcpus;
+    unsigned max = r->maximum ? r->maximum : s->max_vcpus;
+    unsigned cur = r->current ? r->current : s->vcpus;
     if (max < 1 || cur < 1)
         return nv_error_invalid(err, _("a domain needs at least one vCPU"));
     if (max_hv > 0 && max > (unsigned)max_hv)
@@ -1083,25 +1092,25 @@ static gboolean run_vcpus(Dom *d, Req *r, GError **err)
                                 ngettext("%u vCPU is more than the maximum of %u",
                                          "%u vCPUs is more than the maximum of %u", cur),
                                 cur, max);
-    if (!d->persistent && r->u2)
+    if (!d->persistent && r->maximum)
         return nv_error_invalid(
             err, _("'%s' is transient: it has no definition to change the maximum in"), d->name);
     if (d->persistent) {
         /* Raise the maximum before the count and lower it after, so neither step is refused
          * for passing the other. */
-        if (r->u2 && max >= s->max_vcpus && !set_vcpu_max(d, max, cur, err))
+        if (r->maximum && max >= s->max_vcpus && !set_vcpu_max(d, max, cur, err))
             return FALSE;
         if (cur != s->vcpus && !set_vcpu_current(d, cur, err))
             return FALSE;
-        if (r->u2 && max < s->max_vcpus && !set_vcpu_max(d, max, cur, err))
+        if (r->maximum && max < s->max_vcpus && !set_vcpu_max(d, max, cur, err))
             return FALSE;
     }
-    r->result.outcome = NV_EDIT_NEXT_BOOT;
-    if (d->active && r->u1) {
-        if (try_live(virDomainSetVcpusFlags(d->dom, cur, VIR_DOMAIN_AFFECT_LIVE), &r->result)) {
+    res->outcome = NV_EDIT_NEXT_BOOT;
+    if (d->active && r->current) {
+        if (try_live(virDomainSetVcpusFlags(d->dom, cur, VIR_DOMAIN_AFFECT_LIVE), res)) {
             /* A new maximum still waits for the next boot. */
-            if (!r->u2)
-                r->result.outcome = d->persistent ? NV_EDIT_LIVE : NV_EDIT_LIVE_ONLY;
+            if (!r->maximum)
+                res->outcome = d->persistent ? NV_EDIT_LIVE : NV_EDIT_LIVE_ONLY;
         } else if (!d->persistent) {
             nv_set_virt_error(err, _("cannot set the vCPUs of '%s'"), d->name);
             return FALSE;
@@ -1110,14 +1119,13 @@ static gboolean run_vcpus(Dom *d, Req *r, GError **err)
     return TRUE;
 }
 
-void nv_edit_vcpus(NvConn *conn, const char *uuid, unsigned current, unsigned maximum,
-                   NvEditDoneFunc done, gpointer data, GDestroyNotify data_free)
+void nv_edit_vcpus_async(NvConn *conn, const char *uuid, unsigned current, unsigned maximum,
+                         NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_vcpus, data, data_free);
-    r->u1 = current;
-    r->u2 = maximum;
-    r->done = done;
-    submit(conn, r);
+    VcpusReq *r = edit_req_new(sizeof(VcpusReq), uuid, run_vcpus);
+    r->current = current;
+    r->maximum = maximum;
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
 static gboolean set_mem_max(Dom *d, guint64 kib, GError **err)
@@ -1141,13 +1149,19 @@ static gboolean set_mem_current(Dom *d, guint64 kib, GError **err)
     return FALSE;
 }
 
-static gboolean run_memory(Dom *d, Req *r, GError **err)
+typedef struct {
+    EditReq base;
+    guint64 current_kib, max_kib; /* 0: as it is */
+} MemoryReq;
+
+static gboolean run_memory(Dom *d, EditReq *req, NvEditResult *res, GError **err)
 {
+    MemoryReq *r = (MemoryReq *)req;
     g_autoptr(NvEditState) s = config_state(d, err);
     if (!s)
         return FALSE;
-    guint64 max = r->k2 ? r->k2 : s->max_memory_kib;
-    guint64 cur = r->k1 ? r->k1 : s->memory_kib;
+    guint64 max = r->max_kib ? r->max_kib : s->max_memory_kib;
+    guint64 cur = r->current_kib ? r->current_kib : s->memory_kib;
     if (cur > max) {
         g_autofree char *c = nv_format_size_input(cur * 1024);
         g_autofree char *m = nv_format_size_input(max * 1024);
@@ -1155,22 +1169,22 @@ static gboolean run_memory(Dom *d, Req *r, GError **err)
     }
     if ((guint64)(unsigned long)cur != cur || (guint64)(unsigned long)max != max)
         return nv_error_invalid(err, _("the memory size is too large for this host's libvirt"));
-    if (!d->persistent && r->k2)
+    if (!d->persistent && r->max_kib)
         return nv_error_invalid(
             err, _("'%s' is transient: it has no definition to change the maximum in"), d->name);
     if (d->persistent) {
-        if (r->k2 && max >= s->max_memory_kib && !set_mem_max(d, max, err))
+        if (r->max_kib && max >= s->max_memory_kib && !set_mem_max(d, max, err))
             return FALSE;
         if (cur != s->memory_kib && !set_mem_current(d, cur, err))
             return FALSE;
-        if (r->k2 && max < s->max_memory_kib && !set_mem_max(d, max, err))
+        if (r->max_kib && max < s->max_memory_kib && !set_mem_max(d, max, err))
             return FALSE;
     }
-    r->result.outcome = NV_EDIT_NEXT_BOOT;
-    if (d->active && r->k1) {
-        if (try_live(virDomainSetMemoryFlags(d->dom, cur, VIR_DOMAIN_AFFECT_LIVE), &r->result)) {
-            if (!r->k2)
-                r->result.outcome = d->persistent ? NV_EDIT_LIVE : NV_EDIT_LIVE_ONLY;
+    res->outcome = NV_EDIT_NEXT_BOOT;
+    if (d->active && r->current_kib) {
+        if (try_live(virDomainSetMemoryFlags(d->dom, cur, VIR_DOMAIN_AFFECT_LIVE), res)) {
+            if (!r->max_kib)
+                res->outcome = d->persistent ? NV_EDIT_LIVE : NV_EDIT_LIVE_ONLY;
         } else if (!d->persistent) {
             nv_set_virt_error(err, _("cannot set the memory of '%s'"), d->name);
             return FALSE;
@@ -1179,25 +1193,35 @@ static gboolean run_memory(Dom *d, Req *r, GError **err)
     return TRUE;
 }
 
-void nv_edit_memory(NvConn *conn, const char *uuid, guint64 current_kib, guint64 max_kib,
-                    NvEditDoneFunc done, gpointer data, GDestroyNotify data_free)
+void nv_edit_memory_async(NvConn *conn, const char *uuid, guint64 current_kib, guint64 max_kib,
+                          NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_memory, data, data_free);
-    r->k1 = current_kib;
-    r->k2 = max_kib;
-    r->done = done;
-    submit(conn, r);
+    MemoryReq *r = edit_req_new(sizeof(MemoryReq), uuid, run_memory);
+    r->current_kib = current_kib;
+    r->max_kib = max_kib;
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
 /* ---- boot and autostart ---- */
 
+typedef struct {
+    EditReq base;
+    char **order; /* NULL: as it is */
+    int menu;     /* -1: as it is */
+} BootReq;
+
+static void boot_req_clear(EditReq *req)
+{
+    g_strfreev(((BootReq *)req)->order);
+}
+
 static gboolean modify_boot_req(xmlNode *root, gpointer data, GError **err)
 {
-    Req *r = data;
+    BootReq *r = data;
     return modify_boot(root, (const char *const *)r->order, r->menu, err);
 }
 
-static gboolean run_boot(Dom *d, Req *r, GError **err)
+static gboolean run_boot(Dom *d, EditReq *r, NvEditResult *res, GError **err)
 {
     if (!d->persistent)
         return nv_error_invalid(err, _("'%s' is transient: it has no definition to change"),
@@ -1209,41 +1233,46 @@ static gboolean run_boot(Dom *d, Req *r, GError **err)
         g_error_free(inner);
         return FALSE;
     }
-    r->result.outcome = NV_EDIT_NEXT_BOOT;
+    res->outcome = NV_EDIT_NEXT_BOOT;
     return TRUE;
 }
 
-void nv_edit_boot(NvConn *conn, const char *uuid, const char *const *order, int menu,
-                  NvEditDoneFunc done, gpointer data, GDestroyNotify data_free)
+void nv_edit_boot_async(NvConn *conn, const char *uuid, const char *const *order, int menu,
+                        NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_boot, data, data_free);
+    BootReq *r = edit_req_new(sizeof(BootReq), uuid, run_boot);
+    r->base.clear = boot_req_clear;
     r->order = order ? g_strdupv((char **)order) : NULL;
     r->menu = menu;
-    r->done = done;
-    submit(conn, r);
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
-static gboolean run_autostart(Dom *d, Req *r, GError **err)
+typedef struct {
+    EditReq base;
+    gboolean on;
+} AutostartReq;
+
+static gboolean run_autostart(Dom *d, EditReq *req, NvEditResult *res, GError **err)
 {
-    if (virDomainSetAutostart(d->dom, r->flag ? 1 : 0) < 0) {
-        if (r->flag)
+    AutostartReq *r = (AutostartReq *)req;
+    if (virDomainSetAutostart(d->dom, r->on ? 1 : 0) < 0) {
+        if (r->on)
             nv_set_virt_error(err, _("cannot turn autostart on for '%s'"), d->name);
         else
             nv_set_virt_error(err, _("cannot turn autostart off for '%s'"), d->name);
         return FALSE;
     }
     /* A host setting: it holds from now on, whatever the domain's state. */
-    r->result.outcome = NV_EDIT_LIVE;
+    res->outcome = NV_EDIT_LIVE;
     return TRUE;
 }
 
-void nv_edit_autostart(NvConn *conn, const char *uuid, gboolean on, NvEditDoneFunc done,
-                       gpointer data, GDestroyNotify data_free)
+void nv_edit_autostart_async(NvConn *conn, const char *uuid, gboolean on, NvAsyncFunc done,
+                             gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_autostart, data, data_free);
-    r->flag = on;
-    r->done = done;
-    submit(conn, r);
+    AutostartReq *r = edit_req_new(sizeof(AutostartReq), uuid, run_autostart);
+    r->on = on;
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
 /* ---- disks ---- */
@@ -1364,9 +1393,9 @@ static void delete_new_volume(virStorageVolPtr vol, const char *name, GError **e
                    e && e->message ? e->message : _("unknown libvirt error"));
 }
 
-static gboolean attach_disk(Dom *d, Req *r, const Source *src, const char *target, GError **err)
+static gboolean attach_disk(Dom *d, const NvDiskSpec *spec, const Source *src, const char *target,
+                            NvEditResult *res, GError **err)
 {
-    const NvDiskSpec *spec = &r->disk;
     const char *device = or_default(spec->device, "disk");
     const char *bus = or_default(spec->bus, strcmp(device, "cdrom") == 0 ? "sata" : "virtio");
     g_autofree char *xml =
@@ -1374,11 +1403,25 @@ static gboolean attach_disk(Dom *d, Req *r, const Source *src, const char *targe
     if (!xml)
         return FALSE;
     g_autofree char *what = g_strdup_printf(_("attach disk %s"), target);
-    return device_change(d, DEV_ATTACH, xml, xml, what, &r->result, err);
+    return device_change(d, DEV_ATTACH, xml, xml, what, res, err);
 }
 
-static gboolean run_add_disk(Dom *d, Req *r, GError **err)
+/* Adding a disk, and inserting a medium (`disk` unused when `have_medium` is FALSE). */
+typedef struct {
+    EditReq base;
+    NvDiskSpec disk; /* strings in base.owned */
+    char *target;    /* the drive, for media */
+    gboolean have_medium;
+} DiskReq;
+
+static void disk_req_clear(EditReq *req)
 {
+    g_free(((DiskReq *)req)->target);
+}
+
+static gboolean run_add_disk(Dom *d, EditReq *req, NvEditResult *res, GError **err)
+{
+    DiskReq *r = (DiskReq *)req;
     NvDiskSpec *spec = &r->disk;
     const char *device = or_default(spec->device, "disk");
     const char *bus = or_default(spec->bus, strcmp(device, "cdrom") == 0 ? "sata" : "virtio");
@@ -1398,15 +1441,15 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
     if (!target || !valid_target(target, err))
         return !target ? nv_error_invalid(err, _("no free target name is left on bus %s"), bus)
                        : FALSE;
-    r->result.detail = g_strdup(target);
+    res->detail = g_strdup(target);
     if (spec->kind == NV_DISK_EMPTY) {
         Source none = {0};
-        return attach_disk(d, r, &none, target, err);
+        return attach_disk(d, spec, &none, target, res, err);
     }
     if (spec->kind != NV_DISK_NEW_VOLUME) {
         Source src = {0};
-        gboolean ok =
-            existing_source(d->conn, spec, &src, err) && attach_disk(d, r, &src, target, err);
+        gboolean ok = existing_source(d->conn, spec, &src, err) &&
+                      attach_disk(d, spec, &src, target, res, err);
         source_clear(&src);
         return ok;
     }
@@ -1423,13 +1466,13 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
                           spec->pool);
         return FALSE;
     }
-    r->changes |= NV_CHANGE_POOLS | NV_CHANGE_VOLUMES;
+    r->base.changes |= NV_CHANGE_POOLS | NV_CHANGE_VOLUMES;
     Source src = {0};
     gboolean ok = volume_source(vol, spec->volume, &src, err);
     if (ok) {
         g_free(src.format);
         src.format = g_strdup(or_default(spec->format, "qcow2"));
-        ok = attach_disk(d, r, &src, target, err);
+        ok = attach_disk(d, spec, &src, target, res, err);
     }
     source_clear(&src);
     /* Never leave an orphan: a volume made for this disk goes when the disk does not come. */
@@ -1438,54 +1481,77 @@ static gboolean run_add_disk(Dom *d, Req *r, GError **err)
     return ok;
 }
 
-static void copy_disk_spec(Req *r, const NvDiskSpec *spec)
+static DiskReq *disk_req_new(const char *uuid, EditRun run, const NvDiskSpec *spec)
 {
+    DiskReq *r = edit_req_new(sizeof(DiskReq), uuid, run);
+    r->base.clear = disk_req_clear;
+    if (!spec)
+        return r;
+    r->have_medium = TRUE;
     r->disk.kind = spec->kind;
-    r->disk.pool = own(r, spec->pool);
-    r->disk.volume = own(r, spec->volume);
+    r->disk.pool = own(&r->base, spec->pool);
+    r->disk.volume = own(&r->base, spec->volume);
     r->disk.capacity = spec->capacity;
-    r->disk.format = own(r, spec->format);
-    r->disk.path = own(r, spec->path);
-    r->disk.device = own(r, spec->device);
-    r->disk.bus = own(r, spec->bus);
-    r->disk.target = own(r, spec->target);
+    r->disk.format = own(&r->base, spec->format);
+    r->disk.path = own(&r->base, spec->path);
+    r->disk.device = own(&r->base, spec->device);
+    r->disk.bus = own(&r->base, spec->bus);
+    r->disk.target = own(&r->base, spec->target);
+    return r;
 }
 
-void nv_edit_add_disk(NvConn *conn, const char *uuid, const NvDiskSpec *spec, NvEditDoneFunc done,
-                      gpointer data, GDestroyNotify data_free)
+void nv_edit_add_disk_async(NvConn *conn, const char *uuid, const NvDiskSpec *spec,
+                            NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_add_disk, data, data_free);
-    copy_disk_spec(r, spec);
-    r->done = done;
-    submit(conn, r);
+    DiskReq *r = disk_req_new(uuid, run_add_disk, spec);
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
-static gboolean run_remove_device(Dom *d, Req *r, const char *kind, const char *what, GError **err)
+/* Removing a device: a disk by target, a NIC by MAC. */
+typedef struct {
+    EditReq base;
+    char *key;
+} RemoveReq;
+
+static void remove_req_clear(EditReq *req)
+{
+    g_free(((RemoveReq *)req)->key);
+}
+
+static gboolean run_remove_device(Dom *d, const char *key, const char *kind, const char *what,
+                                  NvEditResult *res, GError **err)
 {
     g_autofree char *cfg = NULL, *now = NULL;
-    if (!device_xmls(d, kind, r->s1, NULL, NULL, &cfg, &now, err))
+    if (!device_xmls(d, kind, key, NULL, NULL, &cfg, &now, err))
         return FALSE;
     if (!cfg && !now)
         return nv_error_invalid(err,
                                 strcmp(kind, "disk") == 0 ? _("'%s' has no disk %s")
                                                           : _("'%s' has no NIC with MAC %s"),
-                                d->name, r->s1);
-    return device_change(d, DEV_DETACH, cfg, now, what, &r->result, err);
+                                d->name, key);
+    return device_change(d, DEV_DETACH, cfg, now, what, res, err);
 }
 
-static gboolean run_remove_disk(Dom *d, Req *r, GError **err)
+static gboolean run_remove_disk(Dom *d, EditReq *req, NvEditResult *res, GError **err)
 {
-    g_autofree char *what = g_strdup_printf(_("detach disk %s"), r->s1);
-    return run_remove_device(d, r, "disk", what, err);
+    const char *target = ((RemoveReq *)req)->key;
+    g_autofree char *what = g_strdup_printf(_("detach disk %s"), target);
+    return run_remove_device(d, target, "disk", what, res, err);
 }
 
-void nv_edit_remove_disk(NvConn *conn, const char *uuid, const char *target, NvEditDoneFunc done,
-                         gpointer data, GDestroyNotify data_free)
+static RemoveReq *remove_req_new(const char *uuid, EditRun run, const char *key)
 {
-    Req *r = req_new(uuid, run_remove_disk, data, data_free);
-    r->s1 = g_strdup(target);
-    r->done = done;
-    submit(conn, r);
+    RemoveReq *r = edit_req_new(sizeof(RemoveReq), uuid, run);
+    r->base.clear = remove_req_clear;
+    r->key = g_strdup(key);
+    return r;
+}
+
+void nv_edit_remove_disk_async(NvConn *conn, const char *uuid, const char *target, NvAsyncFunc done,
+                               gpointer data, GDestroyNotify data_free)
+{
+    RemoveReq *r = remove_req_new(uuid, run_remove_disk, target);
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
 /* ---- CD/DVD media ---- */
@@ -1524,10 +1590,11 @@ static gboolean set_media(xmlNode *disk, gpointer data, GError **err)
     return TRUE;
 }
 
-static gboolean run_media(Dom *d, Req *r, GError **err)
+static gboolean run_media(Dom *d, EditReq *req, NvEditResult *res, GError **err)
 {
+    DiskReq *r = (DiskReq *)req;
     Source src = {0};
-    gboolean have_src = r->flag;
+    gboolean have_src = r->have_medium;
     if (have_src && r->disk.kind != NV_DISK_PATH && r->disk.kind != NV_DISK_VOLUME)
         return nv_error_invalid(err, _("a drive takes a file or a volume as its medium"));
     if (have_src && !existing_source(d->conn, &r->disk, &src, err)) {
@@ -1536,33 +1603,35 @@ static gboolean run_media(Dom *d, Req *r, GError **err)
     }
     MediaEdit m = {have_src ? &src : NULL};
     g_autofree char *cfg = NULL, *now = NULL;
-    gboolean ok = device_xmls(d, "disk", r->s1, set_media, &m, &cfg, &now, err);
+    gboolean ok = device_xmls(d, "disk", r->target, set_media, &m, &cfg, &now, err);
     source_clear(&src);
     if (!ok)
         return FALSE;
     if (!cfg && !now)
-        return nv_error_invalid(err, _("'%s' has no drive %s"), d->name, r->s1);
-    g_autofree char *what =
-        g_strdup_printf(have_src ? _("insert media into %s") : _("eject the media of %s"), r->s1);
-    return device_change(d, DEV_UPDATE, cfg, now, what, &r->result, err);
+        return nv_error_invalid(err, _("'%s' has no drive %s"), d->name, r->target);
+    g_autofree char *what = g_strdup_printf(
+        have_src ? _("insert media into %s") : _("eject the media of %s"), r->target);
+    return device_change(d, DEV_UPDATE, cfg, now, what, res, err);
 }
 
-void nv_edit_media(NvConn *conn, const char *uuid, const char *target, const NvDiskSpec *spec,
-                   NvEditDoneFunc done, gpointer data, GDestroyNotify data_free)
+void nv_edit_media_async(NvConn *conn, const char *uuid, const char *target, const NvDiskSpec *spec,
+                         NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_media, data, data_free);
-    r->s1 = g_strdup(target);
-    r->flag = spec != NULL;
-    if (spec)
-        copy_disk_spec(r, spec);
-    r->done = done;
-    submit(conn, r);
+    DiskReq *r = disk_req_new(uuid, run_media, spec);
+    r->target = g_strdup(target);
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
 /* ---- NICs ---- */
 
-static gboolean run_add_nic(Dom *d, Req *r, GError **err)
+typedef struct {
+    EditReq base;
+    NvNicSpec nic; /* strings in base.owned */
+} NicReq;
+
+static gboolean run_add_nic(Dom *d, EditReq *req, NvEditResult *res, GError **err)
 {
+    NicReq *r = (NicReq *)req;
     /* A MAC chosen here (not by libvirt) can be told to the user and found again. */
     g_autofree char *mac = r->nic.mac && *r->nic.mac ? NULL : nv_mac_generate();
     NvNicSpec spec = r->nic;
@@ -1573,42 +1642,37 @@ static gboolean run_add_nic(Dom *d, Req *r, GError **err)
         return FALSE;
     g_autofree char *norm = NULL;
     nv_parse_mac(spec.mac, &norm, NULL);
-    r->result.detail = g_steal_pointer(&norm);
-    g_autofree char *what = g_strdup_printf(_("add NIC %s"), r->result.detail);
-    return device_change(d, DEV_ATTACH, xml, xml, what, &r->result, err);
+    res->detail = g_steal_pointer(&norm);
+    g_autofree char *what = g_strdup_printf(_("add NIC %s"), res->detail);
+    return device_change(d, DEV_ATTACH, xml, xml, what, res, err);
 }
 
-void nv_edit_add_nic(NvConn *conn, const char *uuid, const NvNicSpec *spec, NvEditDoneFunc done,
-                     gpointer data, GDestroyNotify data_free)
+void nv_edit_add_nic_async(NvConn *conn, const char *uuid, const NvNicSpec *spec, NvAsyncFunc done,
+                           gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_add_nic, data, data_free);
-    r->nic.type = own(r, spec->type);
-    r->nic.source = own(r, spec->source);
-    r->nic.mode = own(r, spec->mode);
-    r->nic.model = own(r, spec->model);
-    r->nic.mac = own(r, spec->mac);
-    r->done = done;
-    submit(conn, r);
+    NicReq *r = edit_req_new(sizeof(NicReq), uuid, run_add_nic);
+    r->nic.type = own(&r->base, spec->type);
+    r->nic.source = own(&r->base, spec->source);
+    r->nic.mode = own(&r->base, spec->mode);
+    r->nic.model = own(&r->base, spec->model);
+    r->nic.mac = own(&r->base, spec->mac);
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
-static gboolean run_remove_nic(Dom *d, Req *r, GError **err)
+static gboolean run_remove_nic(Dom *d, EditReq *req, NvEditResult *res, GError **err)
 {
-    g_autofree char *norm = NULL;
-    if (!nv_parse_mac(r->s1, &norm, err))
+    g_autofree char *mac = NULL;
+    if (!nv_parse_mac(((RemoveReq *)req)->key, &mac, err))
         return FALSE;
-    g_free(r->s1);
-    r->s1 = g_steal_pointer(&norm);
-    g_autofree char *what = g_strdup_printf(_("remove NIC %s"), r->s1);
-    return run_remove_device(d, r, "interface", what, err);
+    g_autofree char *what = g_strdup_printf(_("remove NIC %s"), mac);
+    return run_remove_device(d, mac, "interface", what, res, err);
 }
 
-void nv_edit_remove_nic(NvConn *conn, const char *uuid, const char *mac, NvEditDoneFunc done,
-                        gpointer data, GDestroyNotify data_free)
+void nv_edit_remove_nic_async(NvConn *conn, const char *uuid, const char *mac, NvAsyncFunc done,
+                              gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_remove_nic, data, data_free);
-    r->s1 = g_strdup(mac);
-    r->done = done;
-    submit(conn, r);
+    RemoveReq *r = remove_req_new(uuid, run_remove_nic, mac);
+    edit_submit(conn, &r->base, done, data, data_free);
 }
 
 /* ---- VNC ---- */
@@ -1643,9 +1707,26 @@ static gboolean set_vnc(xmlNode *g, gpointer data, GError **err)
     return TRUE;
 }
 
-static gboolean run_vnc(Dom *d, Req *r, GError **err)
+/* The listen address, or the password (wiped when freed). */
+typedef struct {
+    EditReq base;
+    gboolean listen;
+    char *value; /* NULL removes the password */
+} VncReq;
+
+static void vnc_req_clear(EditReq *req)
 {
-    VncEdit v = {r->flag, r->flag ? r->s1 : r->secret};
+    VncReq *r = (VncReq *)req;
+    if (r->listen)
+        g_free(r->value);
+    else
+        secret_free(r->value);
+}
+
+static gboolean run_vnc(Dom *d, EditReq *req, NvEditResult *res, GError **err)
+{
+    VncReq *r = (VncReq *)req;
+    VncEdit v = {r->listen, r->value};
     if (v.listen && !nv_edit_valid_listen(v.value, err))
         return FALSE;
     if (!v.listen && v.value) {
@@ -1660,30 +1741,33 @@ static gboolean run_vnc(Dom *d, Req *r, GError **err)
     if (ok && !cfg && !now)
         ok = nv_error_invalid(err, _("'%s' has no VNC display"), d->name);
     if (ok)
-        ok = device_change(d, DEV_UPDATE, cfg, now,
-                           v.listen ? _("change the VNC listen address")
-                                    : _("change the VNC password"),
-                           &r->result, err);
+        ok = device_change(
+            d, DEV_UPDATE, cfg, now,
+            v.listen ? _("change the VNC listen address") : _("change the VNC password"), res, err);
     secret_free(cfg);
     secret_free(now);
     return ok;
 }
 
-void nv_edit_vnc_listen(NvConn *conn, const char *uuid, const char *listen, NvEditDoneFunc done,
-                        gpointer data, GDestroyNotify data_free)
+static VncReq *vnc_req_new(const char *uuid, gboolean listen, const char *value)
 {
-    Req *r = req_new(uuid, run_vnc, data, data_free);
-    r->flag = TRUE;
-    r->s1 = g_strdup(listen ? listen : "");
-    r->done = done;
-    submit(conn, r);
+    VncReq *r = edit_req_new(sizeof(VncReq), uuid, run_vnc);
+    r->base.clear = vnc_req_clear;
+    r->listen = listen;
+    r->value = g_strdup(value);
+    return r;
 }
 
-void nv_edit_vnc_password(NvConn *conn, const char *uuid, const char *password, NvEditDoneFunc done,
-                          gpointer data, GDestroyNotify data_free)
+void nv_edit_vnc_listen_async(NvConn *conn, const char *uuid, const char *listen, NvAsyncFunc done,
+                              gpointer data, GDestroyNotify data_free)
 {
-    Req *r = req_new(uuid, run_vnc, data, data_free);
-    r->secret = g_strdup(password);
-    r->done = done;
-    submit(conn, r);
+    VncReq *r = vnc_req_new(uuid, TRUE, listen ? listen : "");
+    edit_submit(conn, &r->base, done, data, data_free);
+}
+
+void nv_edit_vnc_password_async(NvConn *conn, const char *uuid, const char *password,
+                                NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
+{
+    VncReq *r = vnc_req_new(uuid, FALSE, password);
+    edit_submit(conn, &r->base, done, data, data_free);
 }

@@ -1,11 +1,12 @@
 /* Changes to one domain: vCPUs, memory, boot, autostart, disks, CD media, NICs and VNC. Each
  * goes into the persistent definition and into the running domain where the hypervisor allows,
- * and says which of the two happened. Calls run on the connection's worker (nv_conn_call); the
+ * and says which of the two happened. Calls run on the connection's worker (conn-async.h); the
  * XML builders and readers below are pure and need no connection. No libvirt types here. */
 #pragma once
 
 #include <glib.h>
 
+#include "conn-async.h"
 #include "conn.h"
 #include "model.h"
 
@@ -99,53 +100,52 @@ gboolean nv_edit_valid_listen(const char *listen, GError **err);
 
 /* ---- calls on the connection's worker ---- */
 
-/* `result` is NULL and `err` set on failure; `data_free` releases `data` afterwards (also when
- * the connection is freed first and `done` is never called). */
-typedef void (*NvEditDoneFunc)(NvConn *conn, const NvEditResult *result, const GError *err,
-                               gpointer data);
-typedef void (*NvEditStateFunc)(NvConn *conn, NvEditState *state, const GError *err,
-                                gpointer data); /* `state` is the callee's to free */
-typedef void (*NvEditListFunc)(NvConn *conn, GPtrArray *items, const GError *err,
-                               gpointer data); /* `items` is the callee's to unref */
+/* Every call below is an _async of conn-async.h. A change's result (the caller's) comes from
+ * nv_edit_finish, NULL with `err` on failure; the lists and details are refreshed first. */
+NvEditResult *nv_edit_finish(NvAsyncResult *res, GError **err);
+void nv_edit_result_free(NvEditResult *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvEditResult, nv_edit_result_free)
 
-void nv_edit_load(NvConn *conn, const char *uuid, NvEditStateFunc done, gpointer data,
-                  GDestroyNotify data_free);
-/* NvVolume* of an active pool, by name. */
-void nv_edit_list_volumes(NvConn *conn, const char *pool, NvEditListFunc done, gpointer data,
-                          GDestroyNotify data_free);
+void nv_edit_load_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                        GDestroyNotify data_free);
+NvEditState *nv_edit_load_finish(NvAsyncResult *res, GError **err); /* the caller's */
+/* NvVolume* of an active pool, by name; the array is the caller's. */
+void nv_edit_list_volumes_async(NvConn *conn, const char *pool, NvAsyncFunc done, gpointer data,
+                                GDestroyNotify data_free);
+GPtrArray *nv_edit_list_volumes_finish(NvAsyncResult *res, GError **err);
 
 /* 0 leaves a value as it is. The current count goes live when the domain runs and the
  * hypervisor agrees; the maximum only ever changes the definition. */
-void nv_edit_vcpus(NvConn *conn, const char *uuid, unsigned current, unsigned maximum,
-                   NvEditDoneFunc done, gpointer data, GDestroyNotify data_free);
+void nv_edit_vcpus_async(NvConn *conn, const char *uuid, unsigned current, unsigned maximum,
+                         NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
 /* KiB; 0 leaves a value as it is. The current size goes live by ballooning. */
-void nv_edit_memory(NvConn *conn, const char *uuid, guint64 current_kib, guint64 max_kib,
-                    NvEditDoneFunc done, gpointer data, GDestroyNotify data_free);
+void nv_edit_memory_async(NvConn *conn, const char *uuid, guint64 current_kib, guint64 max_kib,
+                          NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
 /* See nv_edit_xml_set_boot; the definition is rewritten, so it takes effect at the next boot. */
-void nv_edit_boot(NvConn *conn, const char *uuid, const char *const *order, int menu,
-                  NvEditDoneFunc done, gpointer data, GDestroyNotify data_free);
-void nv_edit_autostart(NvConn *conn, const char *uuid, gboolean on, NvEditDoneFunc done,
-                       gpointer data, GDestroyNotify data_free);
+void nv_edit_boot_async(NvConn *conn, const char *uuid, const char *const *order, int menu,
+                        NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
+void nv_edit_autostart_async(NvConn *conn, const char *uuid, gboolean on, NvAsyncFunc done,
+                             gpointer data, GDestroyNotify data_free);
 /* Inserts a medium into the cdrom/floppy at `target` (spec kind VOLUME or PATH), or ejects it
  * (spec NULL). */
-void nv_edit_media(NvConn *conn, const char *uuid, const char *target, const NvDiskSpec *spec,
-                   NvEditDoneFunc done, gpointer data, GDestroyNotify data_free);
+void nv_edit_media_async(NvConn *conn, const char *uuid, const char *target, const NvDiskSpec *spec,
+                         NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
 /* A new volume that cannot be attached is deleted again: no orphan is left behind. The chosen
  * target is in result->detail. */
-void nv_edit_add_disk(NvConn *conn, const char *uuid, const NvDiskSpec *spec, NvEditDoneFunc done,
-                      gpointer data, GDestroyNotify data_free);
+void nv_edit_add_disk_async(NvConn *conn, const char *uuid, const NvDiskSpec *spec,
+                            NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
 /* Detaches the disk; its storage is left alone. */
-void nv_edit_remove_disk(NvConn *conn, const char *uuid, const char *target, NvEditDoneFunc done,
-                         gpointer data, GDestroyNotify data_free);
+void nv_edit_remove_disk_async(NvConn *conn, const char *uuid, const char *target, NvAsyncFunc done,
+                               gpointer data, GDestroyNotify data_free);
 /* The MAC (given or generated by libvirt) is in result->detail. */
-void nv_edit_add_nic(NvConn *conn, const char *uuid, const NvNicSpec *spec, NvEditDoneFunc done,
-                     gpointer data, GDestroyNotify data_free);
-void nv_edit_remove_nic(NvConn *conn, const char *uuid, const char *mac, NvEditDoneFunc done,
-                        gpointer data, GDestroyNotify data_free);
+void nv_edit_add_nic_async(NvConn *conn, const char *uuid, const NvNicSpec *spec, NvAsyncFunc done,
+                           gpointer data, GDestroyNotify data_free);
+void nv_edit_remove_nic_async(NvConn *conn, const char *uuid, const char *mac, NvAsyncFunc done,
+                              gpointer data, GDestroyNotify data_free);
 /* The first VNC display's listen address ("" for the default). */
-void nv_edit_vnc_listen(NvConn *conn, const char *uuid, const char *listen, NvEditDoneFunc done,
-                        gpointer data, GDestroyNotify data_free);
+void nv_edit_vnc_listen_async(NvConn *conn, const char *uuid, const char *listen, NvAsyncFunc done,
+                              gpointer data, GDestroyNotify data_free);
 /* Sets the VNC password, or removes it (password NULL). The password is never logged and is
  * wiped from memory once sent. */
-void nv_edit_vnc_password(NvConn *conn, const char *uuid, const char *password, NvEditDoneFunc done,
-                          gpointer data, GDestroyNotify data_free);
+void nv_edit_vnc_password_async(NvConn *conn, const char *uuid, const char *password,
+                                NvAsyncFunc done, gpointer data, GDestroyNotify data_free);

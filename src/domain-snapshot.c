@@ -291,14 +291,12 @@ unsigned nv_snapshot_spec_flags(const NvSnapshotSpec *spec, gboolean active)
 
 /* ---- calls on the worker ---- */
 
+/* A create's or a revert's job. */
 typedef struct {
     char *uuid;
     char *name;
     NvSnapshotSpec spec;
-    gboolean flag; /* revert: force; delete: children */
-    NvSnapshotList *list;
-    NvSnapshotListFunc list_done;
-    NvSnapshotDoneFunc done;
+    gboolean flag; /* revert: force */
     NvJobProgressFunc progress;
     NvJobDoneFunc job_done;
     gpointer data;
@@ -313,7 +311,6 @@ static void call_free(Call *c)
     g_free(c->name);
     g_free(c->spec.name);
     g_free(c->spec.description);
-    nv_snapshot_list_free(c->list);
     g_free(c);
 }
 
@@ -340,17 +337,18 @@ static gboolean domain_active(virDomainPtr dom)
     return virDomainIsActive(dom) == 1;
 }
 
-static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
+/* The request of a listing is the domain's UUID. */
+static gpointer list_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    Call *c = data;
-    g_autoptr(virDomain) dom = lookup_domain(vconn, c->uuid, err);
+    const char *uuid = data;
+    g_autoptr(virDomain) dom = lookup_domain(vconn, uuid, err);
     if (!dom)
-        return FALSE;
+        return NULL;
     g_autoptr(NvSnapshotList) list = list_new();
     g_free(list->domain);
     list->domain = g_strdup(virDomainGetName(dom));
     g_free(list->uuid);
-    list->uuid = g_strdup(c->uuid);
+    list->uuid = g_strdup(uuid);
     int state = 0, reason = 0;
     if (virDomainGetState(dom, &state, &reason, 0) == 0 && state >= 0 &&
         state < NV_DOMAIN_STATE_COUNT)
@@ -359,7 +357,7 @@ static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
     int n = virDomainListAllSnapshots(dom, &snaps, 0);
     if (n < 0) {
         nv_set_virt_error(err, _("cannot list the snapshots of '%s'"), list->domain);
-        return FALSE;
+        return NULL;
     }
     gboolean ok = TRUE;
     for (int i = 0; i < n; i++) {
@@ -381,30 +379,21 @@ static gboolean list_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     free(snaps);
     if (!ok)
-        return FALSE;
+        return NULL;
     nv_snapshot_arrange(list->snapshots);
-    c->list = g_steal_pointer(&list);
-    return TRUE;
+    return g_steal_pointer(&list);
 }
 
-static void list_done(NvConn *conn, gpointer data, const GError *err)
+void nv_snapshot_list_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free)
 {
-    Call *c = data;
-    c->list_done(conn, err ? NULL : g_steal_pointer(&c->list), err, c->data);
+    nv_conn_async_read(conn, nv_snapshot_list_async, uuid, list_work,
+                       (GDestroyNotify)nv_snapshot_list_free, done, data, data_free);
 }
 
-void nv_snapshot_list(NvConn *conn, const char *uuid, NvSnapshotListFunc done, gpointer data,
-                      GDestroyNotify data_free)
+NvSnapshotList *nv_snapshot_list_finish(NvAsyncResult *res, GError **err)
 {
-    Call *c = call_new(uuid, NULL, data, data_free);
-    c->list_done = done;
-    nv_conn_call(conn, list_work, list_done, c, (GDestroyNotify)call_free);
-}
-
-static void call_done(NvConn *conn, gpointer data, const GError *err)
-{
-    Call *c = data;
-    c->done(conn, err, c->data);
+    return nv_async_result_take(res, nv_snapshot_list_async, err);
 }
 
 static gboolean refused_internal(void)
@@ -524,33 +513,55 @@ NvJob *nv_snapshot_revert(NvConn *conn, const char *uuid, const char *domain, co
     return start_job(conn, c, label, revert_run, FALSE);
 }
 
-static gboolean delete_work(virConnectPtr vconn, gpointer data, GError **err)
+typedef struct {
+    char *uuid;
+    char *name;
+    gboolean children;
+} DeleteReq;
+
+static void delete_req_free(DeleteReq *r)
 {
-    Call *c = data;
+    g_free(r->uuid);
+    g_free(r->name);
+    g_free(r);
+}
+
+static gpointer delete_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    DeleteReq *c = data;
     g_autoptr(virDomain) dom = lookup_domain(vconn, c->uuid, err);
     if (!dom)
-        return FALSE;
+        return NULL;
     const char *dname = virDomainGetName(dom);
     g_autoptr(virDomainSnapshot) snap = lookup_snapshot(dom, c->name, err);
     gboolean ok = snap != NULL;
     if (snap) {
         /* Without the flag libvirt moves the children up to this snapshot's parent. */
-        unsigned flags = c->flag ? VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN : 0;
+        unsigned flags = c->children ? VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN : 0;
         ok = virDomainSnapshotDelete(snap, flags) == 0;
         if (!ok)
             nv_set_virt_error(err,
-                              c->flag ? _("cannot delete snapshot '%s' of '%s' and its children")
-                                      : _("cannot delete snapshot '%s' of '%s'"),
+                              c->children
+                                  ? _("cannot delete snapshot '%s' of '%s' and its children")
+                                  : _("cannot delete snapshot '%s' of '%s'"),
                               c->name, dname);
     }
-    return ok;
+    return ok ? NV_ASYNC_OK : NULL;
 }
 
-void nv_snapshot_delete(NvConn *conn, const char *uuid, const char *name, gboolean children,
-                        NvSnapshotDoneFunc done, gpointer data, GDestroyNotify data_free)
+void nv_snapshot_delete_async(NvConn *conn, const char *uuid, const char *name, gboolean children,
+                              NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    Call *c = call_new(uuid, name, data, data_free);
-    c->flag = children;
-    c->done = done;
-    nv_conn_call(conn, delete_work, call_done, c, (GDestroyNotify)call_free);
+    DeleteReq *r = g_new0(DeleteReq, 1);
+    r->uuid = g_strdup(uuid);
+    r->name = g_strdup(name);
+    r->children = children;
+    NvAsyncSpec spec = {
+        .tag = nv_snapshot_delete_async, .req = r, .req_free = (GDestroyNotify)delete_req_free};
+    nv_conn_async(conn, &spec, delete_work, done, data, data_free);
+}
+
+gboolean nv_snapshot_delete_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_ok(res, nv_snapshot_delete_async, err);
 }

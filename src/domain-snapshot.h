@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "conn-async.h"
 #include "conn.h"
 #include "conn-job.h"
 #include "model.h"
@@ -82,14 +83,11 @@ char *nv_snapshot_spec_xml(const NvSnapshotSpec *spec);
 /* The virDomainSnapshotCreateFlags for it, for a domain that is `active` or not. */
 unsigned nv_snapshot_spec_flags(const NvSnapshotSpec *spec, gboolean active);
 
-/* Results come back on the main loop; `list` belongs to the callee (steal it or let it go).
- * `data_free` (may be NULL) releases `data` afterwards, also when no callback runs. */
-typedef void (*NvSnapshotListFunc)(NvConn *conn, NvSnapshotList *list, const GError *err,
-                                   gpointer data);
-typedef void (*NvSnapshotDoneFunc)(NvConn *conn, const GError *err, gpointer data);
-
-void nv_snapshot_list(NvConn *conn, const char *uuid, NvSnapshotListFunc done, gpointer data,
-                      GDestroyNotify data_free);
+/* The domain's snapshots, as an _async/_finish pair of conn-async.h; the list is the
+ * caller's. */
+void nv_snapshot_list_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free);
+NvSnapshotList *nv_snapshot_list_finish(NvAsyncResult *res, GError **err);
 /* Taking a snapshot with memory, and reverting to one, can take minutes: both run as jobs
  * (conn-job.h) on a thread of their own, with progress where libvirt gives it. `domain` is the
  * domain's name for the job's label. The caller owns the returned reference. */
@@ -101,5 +99,6 @@ NvJob *nv_snapshot_revert(NvConn *conn, const char *uuid, const char *domain, co
                           gboolean force, NvJobProgressFunc progress, NvJobDoneFunc done,
                           gpointer data, GDestroyNotify data_free);
 /* `children`: delete its descendants too; otherwise they move up to its parent. */
-void nv_snapshot_delete(NvConn *conn, const char *uuid, const char *name, gboolean children,
-                        NvSnapshotDoneFunc done, gpointer data, GDestroyNotify data_free);
+void nv_snapshot_delete_async(NvConn *conn, const char *uuid, const char *name, gboolean children,
+                              NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
+gboolean nv_snapshot_delete_finish(NvAsyncResult *res, GError **err);

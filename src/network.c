@@ -791,36 +791,44 @@ gboolean nv_net_domain_uses(const char *domain_xml, const char *network)
 
 /* ---- actions on the worker ---- */
 
+/* The requests (conn-async.h): a create's, an operation's; users, leases and info take the
+ * network's name alone. */
 typedef struct {
-    char *name;
+    char *name; /* the name the XML gives, "" when none */
     char *xml;
     gboolean autostart;
-    NvNetOp op;
-    NvNetDoneFunc done;
-    NvNetUsersFunc users_done;
-    NvNetLeasesFunc leases_done;
-    NvNetInfoFunc info_done;
-    gpointer data;
-    GPtrArray *list; /* users (char*) or leases (NvNetLease*) */
-    NvNetInfo *info;
-} NetCall;
+} CreateReq;
 
-static void net_call_free(NetCall *c)
+typedef struct {
+    char *name;
+    NvNetOp op;
+} OpReq;
+
+static void create_req_free(CreateReq *c)
 {
     g_free(c->name);
     g_free(c->xml);
-    if (c->list)
-        g_ptr_array_unref(c->list);
-    nv_net_info_free(c->info);
     g_free(c);
 }
 
-static NetCall *net_call_new(const char *name, gpointer data)
+static void op_req_free(OpReq *c)
 {
-    NetCall *c = g_new0(NetCall, 1);
-    c->name = g_strdup(name);
-    c->data = data;
-    return c;
+    g_free(c->name);
+    g_free(c);
+}
+
+gboolean nv_network_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_ok(res, nv_network_finish, err);
+}
+
+/* A change: the lists show it afterwards, failed or not. */
+static void change_submit(NvConn *conn, gpointer req, GDestroyNotify req_free, NvConnAsyncWork work,
+                          NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
+{
+    NvAsyncSpec spec = {
+        .tag = nv_network_finish, .req = req, .req_free = req_free, .refresh = NV_CHANGE_NETWORKS};
+    nv_conn_async(conn, &spec, work, done, data, data_free);
 }
 
 static virNetworkPtr lookup(virConnectPtr vconn, const char *name, GError **err)
@@ -845,22 +853,26 @@ static gboolean remove_network(virNetworkPtr net, const char *name, GError **err
     return TRUE;
 }
 
-static gboolean create_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer create_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    NetCall *c = data;
-    if (!*c->name)
-        return nv_error_invalid(err, _("cannot create a network: its XML gives no name"));
+    CreateReq *c = data;
+    if (!*c->name) {
+        nv_error_invalid(err, _("cannot create a network: its XML gives no name"));
+        return NULL;
+    }
     /* Defining over an existing network would replace its definition: refuse instead, so a
      * failure here can never take away what was there before. */
     g_autoptr(virNetwork) existing = virNetworkLookupByName(vconn, c->name);
-    if (existing)
-        return nv_error_invalid(
-            err, _("cannot create network '%s': a network with that name exists"), c->name);
+    if (existing) {
+        nv_error_invalid(err, _("cannot create network '%s': a network with that name exists"),
+                         c->name);
+        return NULL;
+    }
     virResetLastError();
     g_autoptr(virNetwork) net = virNetworkDefineXML(vconn, c->xml);
     if (!net) {
         nv_set_virt_error(err, _("cannot define network '%s'"), c->name);
-        return FALSE;
+        return NULL;
     }
     gboolean ok = TRUE;
     if (virNetworkCreate(net) < 0) {
@@ -880,15 +892,7 @@ static gboolean create_work(virConnectPtr vconn, gpointer data, GError **err)
             g_error_free(first);
         }
     }
-    return ok;
-}
-
-static void done_refresh(NvConn *conn, gpointer data, const GError *err)
-{
-    NetCall *c = data;
-    nv_conn_refresh(conn, NV_CHANGE_NETWORKS);
-    if (c->done)
-        c->done(err, c->data);
+    return ok ? NV_ASYNC_OK : NULL;
 }
 
 /* The name the XML gives, "" when none: what the worker checks is what libvirt defines. */
@@ -902,23 +906,22 @@ static char *xml_network_name(const char *xml)
     return o ? nv_xml_node_text(o->nodesetval->nodeTab[0]) : g_strdup("");
 }
 
-void nv_network_create(NvConn *conn, const char *xml, gboolean autostart, NvNetDoneFunc done,
-                       gpointer data)
+void nv_network_create_async(NvConn *conn, const char *xml, gboolean autostart, NvAsyncFunc done,
+                             gpointer data, GDestroyNotify data_free)
 {
-    g_autofree char *name = xml_network_name(xml);
-    NetCall *c = net_call_new(name, data);
+    CreateReq *c = g_new0(CreateReq, 1);
+    c->name = xml_network_name(xml);
     c->xml = g_strdup(xml);
     c->autostart = autostart;
-    c->done = done;
-    nv_conn_call(conn, create_work, done_refresh, c, (GDestroyNotify)net_call_free);
+    change_submit(conn, c, (GDestroyNotify)create_req_free, create_work, done, data, data_free);
 }
 
-static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer op_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    NetCall *c = data;
+    OpReq *c = data;
     g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
     if (!net)
-        return FALSE;
+        return NULL;
     gboolean ok = TRUE;
     switch (c->op) {
     case NV_NET_OP_START:
@@ -946,15 +949,16 @@ static gboolean op_work(virConnectPtr vconn, gpointer data, GError **err)
             g_prefix_error(err, _("cannot delete network '%s': "), c->name);
         break;
     }
-    return ok;
+    return ok ? NV_ASYNC_OK : NULL;
 }
 
-void nv_network_op(NvConn *conn, NvNetOp op, const char *name, NvNetDoneFunc done, gpointer data)
+void nv_network_op_async(NvConn *conn, NvNetOp op, const char *name, NvAsyncFunc done,
+                         gpointer data, GDestroyNotify data_free)
 {
-    NetCall *c = net_call_new(name, data);
+    OpReq *c = g_new0(OpReq, 1);
+    c->name = g_strdup(name);
     c->op = op;
-    c->done = done;
-    nv_conn_call(conn, op_work, done_refresh, c, (GDestroyNotify)net_call_free);
+    change_submit(conn, c, (GDestroyNotify)op_req_free, op_work, done, data, data_free);
 }
 
 char *nv_net_op_message(NvNetOp op, const char *name)
@@ -981,29 +985,26 @@ static gboolean uses_network(const char *domain_xml, gconstpointer name)
     return nv_net_domain_uses(domain_xml, name);
 }
 
-static gboolean users_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer users_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    NetCall *c = data;
+    const char *name = data;
     /* The live XML of a running domain: what is connected now. */
-    c->list = nv_virt_domains_using(vconn, uses_network, c->name);
-    if (!c->list) {
-        nv_set_virt_error(err, _("cannot list the domains that use network '%s'"), c->name);
-        return FALSE;
-    }
-    return TRUE;
+    GPtrArray *list = nv_virt_domains_using(vconn, uses_network, name);
+    if (!list)
+        nv_set_virt_error(err, _("cannot list the domains that use network '%s'"), name);
+    return list;
 }
 
-static void users_done(NvConn *conn, gpointer data, const GError *err)
+void nv_network_users_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free)
 {
-    NetCall *c = data;
-    c->users_done(err ? NULL : c->list, err, c->data);
+    nv_conn_async_read(conn, nv_network_users_async, name, users_work,
+                       (GDestroyNotify)g_ptr_array_unref, done, data, data_free);
 }
 
-void nv_network_users(NvConn *conn, const char *name, NvNetUsersFunc done, gpointer data)
+GPtrArray *nv_network_users_finish(NvAsyncResult *res, GError **err)
 {
-    NetCall *c = net_call_new(name, data);
-    c->users_done = done;
-    nv_conn_call(conn, users_work, users_done, c, (GDestroyNotify)net_call_free);
+    return nv_async_result_take(res, nv_network_users_async, err);
 }
 
 /* ---- leases ---- */
@@ -1034,20 +1035,20 @@ static gint compare_leases(gconstpointer a, gconstpointer b)
     return memcmp(bx, by, sizeof bx);
 }
 
-static gboolean leases_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer leases_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    NetCall *c = data;
-    g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
+    const char *name = data;
+    g_autoptr(virNetwork) net = lookup(vconn, name, err);
     if (!net)
-        return FALSE;
+        return NULL;
     virNetworkDHCPLeasePtr *leases = NULL;
     int n = virNetworkGetDHCPLeases(net, NULL, &leases, 0);
     /* Before the free: every libvirt call resets the thread's last error. */
     if (n < 0)
-        nv_set_virt_error(err, _("cannot read the DHCP leases of network '%s'"), c->name);
+        nv_set_virt_error(err, _("cannot read the DHCP leases of network '%s'"), name);
     if (n < 0)
-        return FALSE;
-    c->list = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_lease_free);
+        return NULL;
+    GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)nv_net_lease_free);
     for (int i = 0; i < n; i++) {
         virNetworkDHCPLeasePtr l = leases[i];
         NvNetLease *lease = g_new0(NvNetLease, 1);
@@ -1057,54 +1058,52 @@ static gboolean leases_work(virConnectPtr vconn, gpointer data, GError **err)
         lease->family = g_strdup(l->type == VIR_IP_ADDR_TYPE_IPV6 ? "ipv6" : "ipv4");
         lease->hostname = g_strdup(l->hostname ? l->hostname : "");
         lease->expiry = l->expirytime;
-        g_ptr_array_add(c->list, lease);
+        g_ptr_array_add(list, lease);
         virNetworkDHCPLeaseFree(l);
     }
     free(leases);
-    g_ptr_array_sort(c->list, compare_leases);
-    return TRUE;
+    g_ptr_array_sort(list, compare_leases);
+    return list;
 }
 
-static void leases_done(NvConn *conn, gpointer data, const GError *err)
+void nv_network_leases_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
+                             GDestroyNotify data_free)
 {
-    NetCall *c = data;
-    c->leases_done(err ? NULL : c->list, err, c->data);
+    nv_conn_async_read(conn, nv_network_leases_async, name, leases_work,
+                       (GDestroyNotify)g_ptr_array_unref, done, data, data_free);
 }
 
-void nv_network_leases(NvConn *conn, const char *name, NvNetLeasesFunc done, gpointer data)
+GPtrArray *nv_network_leases_finish(NvAsyncResult *res, GError **err)
 {
-    NetCall *c = net_call_new(name, data);
-    c->leases_done = done;
-    nv_conn_call(conn, leases_work, leases_done, c, (GDestroyNotify)net_call_free);
+    return nv_async_result_take(res, nv_network_leases_async, err);
 }
 
 /* ---- info ---- */
 
-static gboolean info_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer info_work(virConnectPtr vconn, gpointer data, GError **err)
 {
-    NetCall *c = data;
-    g_autoptr(virNetwork) net = lookup(vconn, c->name, err);
+    const char *name = data;
+    g_autoptr(virNetwork) net = lookup(vconn, name, err);
     if (!net)
-        return FALSE;
+        return NULL;
     char *xml = virNetworkGetXMLDesc(net, 0);
     if (!xml)
-        nv_set_virt_error(err, _("cannot read the definition of network '%s'"), c->name);
+        nv_set_virt_error(err, _("cannot read the definition of network '%s'"), name);
     if (!xml)
-        return FALSE;
-    c->info = nv_net_info_from_xml(xml, err);
+        return NULL;
+    NvNetInfo *info = nv_net_info_from_xml(xml, err);
     free(xml);
-    return c->info != NULL;
+    return info;
 }
 
-static void info_done(NvConn *conn, gpointer data, const GError *err)
+void nv_network_info_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
+                           GDestroyNotify data_free)
 {
-    NetCall *c = data;
-    c->info_done(err ? NULL : g_steal_pointer(&c->info), err, c->data);
+    nv_conn_async_read(conn, nv_network_info_async, name, info_work,
+                       (GDestroyNotify)nv_net_info_free, done, data, data_free);
 }
 
-void nv_network_info(NvConn *conn, const char *name, NvNetInfoFunc done, gpointer data)
+NvNetInfo *nv_network_info_finish(NvAsyncResult *res, GError **err)
 {
-    NetCall *c = net_call_new(name, data);
-    c->info_done = done;
-    nv_conn_call(conn, info_work, info_done, c, (GDestroyNotify)net_call_free);
+    return nv_async_result_take(res, nv_network_info_async, err);
 }

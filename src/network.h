@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "conn-async.h"
 #include "conn.h"
 #include "model.h"
 
@@ -118,16 +119,17 @@ NvNetInfo *nv_net_info_from_xml(const char *xml, GError **err);
 /* Whether a domain's XML has <interface type='network'> with <source network='network'>. */
 gboolean nv_net_domain_uses(const char *domain_xml, const char *network);
 
-/* ---- actions, through the connection's worker; callbacks run once, on the main loop ---- */
+/* ---- actions: _async/_finish pairs of conn-async.h ---- */
 
-typedef void (*NvNetDoneFunc)(const GError *err, gpointer data);
+/* The _finish of create and op; the lists are refreshed before `done`. */
+gboolean nv_network_finish(NvAsyncResult *res, GError **err);
 
 /* Defines `xml`, starts the network and sets autostart when asked. Refuses a name that exists
  * (defining over it would replace its definition); when a later step fails, stops and
  * undefines what it defined, so only the error is left (the message says so if even that
  * failed). */
-void nv_network_create(NvConn *conn, const char *xml, gboolean autostart, NvNetDoneFunc done,
-                       gpointer data);
+void nv_network_create_async(NvConn *conn, const char *xml, gboolean autostart, NvAsyncFunc done,
+                             gpointer data, GDestroyNotify data_free);
 
 typedef enum {
     NV_NET_OP_START,
@@ -139,14 +141,16 @@ typedef enum {
 
 /* Errors carry context: "cannot stop network 'lab': <libvirt's message>". Lists are
  * refreshed afterwards. */
-void nv_network_op(NvConn *conn, NvNetOp op, const char *name, NvNetDoneFunc done, gpointer data);
+void nv_network_op_async(NvConn *conn, NvNetOp op, const char *name, NvAsyncFunc done,
+                         gpointer data, GDestroyNotify data_free);
 /* "started network 'lab'", ... (translated), for the status line after success. */
 char *nv_net_op_message(NvNetOp op, const char *name);
 
 /* Names of the domains whose XML connects an interface to the network, sorted: one bulk list
- * and one XML per domain. The array (char*) belongs to the callee: ref it to keep it. */
-typedef void (*NvNetUsersFunc)(GPtrArray *domains, const GError *err, gpointer data);
-void nv_network_users(NvConn *conn, const char *name, NvNetUsersFunc done, gpointer data);
+ * and one XML per domain. The array (char*) is the caller's. */
+void nv_network_users_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free);
+GPtrArray *nv_network_users_finish(NvAsyncResult *res, GError **err);
 
 typedef struct {
     char *mac; /* "" when none (IPv6 clients may give only a DUID) */
@@ -158,12 +162,14 @@ typedef struct {
 } NvNetLease;
 
 void nv_net_lease_free(NvNetLease *l);
-/* The DHCP leases dnsmasq handed out on the network (NvNetLease*, by address); the array
- * belongs to the call, as for nv_network_users. */
-typedef void (*NvNetLeasesFunc)(GPtrArray *leases, const GError *err, gpointer data);
-void nv_network_leases(NvConn *conn, const char *name, NvNetLeasesFunc done, gpointer data);
+/* The DHCP leases dnsmasq handed out on the network (NvNetLease*, by address); the array is
+ * the caller's. */
+void nv_network_leases_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
+                             GDestroyNotify data_free);
+GPtrArray *nv_network_leases_finish(NvAsyncResult *res, GError **err);
 
-/* The network's XML read into NvNetInfo (the live definition when it is active); `info` is
- * the callback's to free. */
-typedef void (*NvNetInfoFunc)(NvNetInfo *info, const GError *err, gpointer data);
-void nv_network_info(NvConn *conn, const char *name, NvNetInfoFunc done, gpointer data);
+/* The network's XML read into NvNetInfo (the live definition when it is active); the caller's
+ * to free. */
+void nv_network_info_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
+                           GDestroyNotify data_free);
+NvNetInfo *nv_network_info_finish(NvAsyncResult *res, GError **err);

@@ -33,55 +33,96 @@ void nv_storage_set_fail_point(const char *point)
     fail_point = g_strdup(point);
 }
 
+/* The requests, one per kind of call (conn-async.h); each copies the test hook's fail point
+ * when it is queued. */
 typedef struct {
-    NvConn *conn;
+    char *xml;
+    gboolean build, start, autostart;
+    char *fail_point;
+} PoolCreateReq;
+
+typedef struct {
     char *pool;
-    char *volume;
-    char *path;
+    NvPoolOp op;
+} PoolOpReq;
+
+typedef struct {
+    char *pool;
     char *xml;
     char *fail_point;
-    NvPoolOp op;
-    guint64 size;
-    gboolean build, start, autostart, shrink;
-    /* results */
-    guint types;
-    char *out_path;
-    GPtrArray *users;
-    /* the caller's */
-    gpointer done;
-    gpointer data;
-} Call;
+} VolumeCreateReq;
 
-static void call_free(Call *k)
+/* Delete, resize (size, shrink) and "used by" (path). */
+typedef struct {
+    char *pool;
+    char *volume;
+    guint64 size;
+    gboolean shrink;
+    char *path;
+} VolumeReq;
+
+static void pool_create_req_free(PoolCreateReq *r)
 {
-    g_free(k->pool);
-    g_free(k->volume);
-    g_free(k->path);
-    g_free(k->xml);
-    g_free(k->fail_point);
-    g_free(k->out_path);
-    if (k->users)
-        g_ptr_array_unref(k->users);
-    g_free(k);
+    g_free(r->xml);
+    g_free(r->fail_point);
+    g_free(r);
 }
 
-static Call *call_new(NvConn *conn, gpointer done, gpointer data)
+static void pool_op_req_free(PoolOpReq *r)
 {
-    Call *k = g_new0(Call, 1);
-    k->conn = conn;
-    k->done = done;
-    k->data = data;
-    k->fail_point = g_strdup(fail_point);
-    return k;
+    g_free(r->pool);
+    g_free(r);
+}
+
+static void volume_create_req_free(VolumeCreateReq *r)
+{
+    g_free(r->pool);
+    g_free(r->xml);
+    g_free(r->fail_point);
+    g_free(r);
+}
+
+static void volume_req_free(VolumeReq *r)
+{
+    g_free(r->pool);
+    g_free(r->volume);
+    g_free(r->path);
+    g_free(r);
+}
+
+static VolumeReq *volume_req_new(const char *pool, const char *volume)
+{
+    VolumeReq *r = g_new0(VolumeReq, 1);
+    r->pool = g_strdup(pool);
+    r->volume = g_strdup(volume);
+    return r;
 }
 
 /* The test hook: fails as the host would have, after `point`. */
-static gboolean reached(Call *k, const char *point, GError **err)
+static gboolean reached(const char *fail_at, const char *point, GError **err)
 {
-    if (g_strcmp0(k->fail_point, point) != 0)
+    if (g_strcmp0(fail_at, point) != 0)
         return TRUE;
     g_set_error(err, NV_ERROR, NV_ERROR_FAILED, _("injected failure after %s"), point);
     return FALSE;
+}
+
+/* Every change runs through here: the lists show it afterwards, failed or not. */
+static void storage_submit(NvConn *conn, gconstpointer tag, gpointer req, GDestroyNotify req_free,
+                           NvConnAsyncWork work, NvAsyncFunc done, gpointer data,
+                           GDestroyNotify data_free)
+{
+    NvAsyncSpec spec = {.tag = tag,
+                        .req = req,
+                        .req_free = req_free,
+                        .value_free = g_free,
+                        .refresh = NV_CHANGE_POOLS | NV_CHANGE_VOLUMES};
+    nv_conn_async(conn, &spec, work, done, data, data_free);
+}
+
+gboolean nv_storage_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_ok(res, nv_storage_finish, err);
 }
 
 static virStoragePoolPtr find_pool(virConnectPtr c, const char *name, GError **err)
@@ -118,45 +159,40 @@ static void add_cleanup_failure(GError **err, const char *fmt, ...)
     virResetLastError();
 }
 
-static void storage_done(NvConn *conn, gpointer data, const GError *err)
-{
-    Call *k = data;
-    nv_conn_refresh(conn, NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
-    if (k->done)
-        ((NvStorageDoneFunc)k->done)(err, k->data);
-}
-
 /* -- pool types -- */
 
-static gboolean types_work(virConnectPtr c, gpointer data, GError **err)
+/* The value is a boxed guint. */
+static gpointer types_work(virConnectPtr c, gpointer data, GError **err)
 {
-    Call *k = data;
+    g_autofree guint *types = g_new0(guint, 1);
     char *xml = virConnectGetStoragePoolCapabilities(c, 0);
     if (!xml) {
         /* Older hosts and the test driver: offer every type, the define will tell. */
         if (virGetLastErrorCode() == VIR_ERR_NO_SUPPORT) {
             virResetLastError();
-            k->types = NV_POOL_TYPES_ALL;
-            return TRUE;
+            *types = NV_POOL_TYPES_ALL;
+            return g_steal_pointer(&types);
         }
         nv_set_virt_error(err, _("cannot read the host's storage pool capabilities"));
-        return FALSE;
+        return NULL;
     }
-    gboolean ok = nv_storage_parse_pool_caps(xml, &k->types, err);
+    gboolean ok = nv_storage_parse_pool_caps(xml, types, err);
     free(xml);
-    return ok;
+    return ok ? g_steal_pointer(&types) : NULL;
 }
 
-static void types_done(NvConn *conn, gpointer data, const GError *err)
+void nv_storage_pool_types_async(NvConn *conn, NvAsyncFunc done, gpointer data,
+                                 GDestroyNotify data_free)
 {
-    Call *k = data;
-    ((NvPoolTypesFunc)k->done)(err ? 0 : k->types, err, k->data);
+    NvAsyncSpec spec = {.tag = nv_storage_pool_types_async, .value_free = g_free};
+    nv_conn_async(conn, &spec, types_work, done, data, data_free);
 }
 
-void nv_storage_pool_types(NvConn *conn, NvPoolTypesFunc done, gpointer data)
+gboolean nv_storage_pool_types_finish(NvAsyncResult *res, guint *types, GError **err)
 {
-    nv_conn_call(conn, types_work, types_done, call_new(conn, done, data),
-                 (GDestroyNotify)call_free);
+    g_autofree guint *value = nv_async_result_take(res, nv_storage_pool_types_async, err);
+    *types = value ? *value : 0;
+    return value != NULL;
 }
 
 /* -- a new pool -- */
@@ -176,33 +212,33 @@ static void undo_pool(virStoragePoolPtr p, const char *name, gboolean started, g
         add_cleanup_failure(err, _("and cannot undefine '%s' again"), name);
 }
 
-static gboolean create_work(virConnectPtr c, gpointer data, GError **err)
+static gpointer create_work(virConnectPtr c, gpointer data, GError **err)
 {
-    Call *k = data;
+    PoolCreateReq *k = data;
     g_autoptr(NvPool) parsed = nv_pool_new();
     if (!nv_xml_pool(k->xml, parsed, err))
-        return FALSE;
+        return NULL;
     const char *name = parsed->name;
     g_autoptr(virStoragePool) p = virStoragePoolDefineXML(c, k->xml, 0);
     if (!p) {
         nv_set_virt_error(err, _("cannot define pool '%s'"), name);
-        return FALSE;
+        return NULL;
     }
     gboolean built = FALSE, started = FALSE;
-    gboolean ok = reached(k, "pool-defined", err);
+    gboolean ok = reached(k->fail_point, "pool-defined", err);
     if (ok && k->build) {
         ok = virStoragePoolBuild(p, 0) == 0;
         if (!ok)
             nv_set_virt_error(err, _("cannot build pool '%s'"), name);
         built = ok;
-        ok = ok && reached(k, "pool-built", err);
+        ok = ok && reached(k->fail_point, "pool-built", err);
     }
     if (ok && k->start) {
         ok = virStoragePoolCreate(p, 0) == 0;
         if (!ok)
             nv_set_virt_error(err, _("cannot start pool '%s'"), name);
         started = ok;
-        ok = ok && reached(k, "pool-started", err);
+        ok = ok && reached(k->fail_point, "pool-started", err);
     }
     if (ok && k->autostart && virStoragePoolSetAutostart(p, 1) < 0) {
         nv_set_virt_error(err, _("cannot mark pool '%s' autostart"), name);
@@ -210,18 +246,21 @@ static gboolean create_work(virConnectPtr c, gpointer data, GError **err)
     }
     if (!ok)
         undo_pool(p, name, started, built, g_strcmp0(parsed->type, "dir") == 0, err);
-    return ok;
+    return ok ? NV_ASYNC_OK : NULL;
 }
 
-void nv_pool_create(NvConn *conn, const char *xml, gboolean build, gboolean start,
-                    gboolean autostart, NvStorageDoneFunc done, gpointer data)
+void nv_pool_create_async(NvConn *conn, const char *xml, gboolean build, gboolean start,
+                          gboolean autostart, NvAsyncFunc done, gpointer data,
+                          GDestroyNotify data_free)
 {
-    Call *k = call_new(conn, done, data);
+    PoolCreateReq *k = g_new0(PoolCreateReq, 1);
     k->xml = g_strdup(xml);
     k->build = build;
     k->start = start;
     k->autostart = autostart;
-    nv_conn_call(conn, create_work, storage_done, k, (GDestroyNotify)call_free);
+    k->fail_point = g_strdup(fail_point);
+    storage_submit(conn, nv_storage_finish, k, (GDestroyNotify)pool_create_req_free, create_work,
+                   done, data, data_free);
 }
 
 /* -- pool actions -- */
@@ -292,12 +331,12 @@ static void pool_op_error(NvPoolOp op, const char *name, GError **err)
     }
 }
 
-static gboolean pool_op_work(virConnectPtr c, gpointer data, GError **err)
+static gpointer pool_op_work(virConnectPtr c, gpointer data, GError **err)
 {
-    Call *k = data;
+    PoolOpReq *k = data;
     g_autoptr(virStoragePool) p = find_pool(c, k->pool, err);
     if (!p)
-        return FALSE;
+        return NULL;
     int rc = 0;
     switch (k->op) {
     case NV_POOL_OP_BUILD:
@@ -323,61 +362,64 @@ static gboolean pool_op_work(virConnectPtr c, gpointer data, GError **err)
     }
     if (rc == -1)
         pool_op_error(k->op, k->pool, err);
-    return rc == 0;
+    return rc == 0 ? NV_ASYNC_OK : NULL;
 }
 
-void nv_pool_op(NvConn *conn, const char *pool, NvPoolOp op, NvStorageDoneFunc done, gpointer data)
+void nv_pool_op_async(NvConn *conn, const char *pool, NvPoolOp op, NvAsyncFunc done, gpointer data,
+                      GDestroyNotify data_free)
 {
-    Call *k = call_new(conn, done, data);
+    PoolOpReq *k = g_new0(PoolOpReq, 1);
     k->pool = g_strdup(pool);
     k->op = op;
-    nv_conn_call(conn, pool_op_work, storage_done, k, (GDestroyNotify)call_free);
+    storage_submit(conn, nv_storage_finish, k, (GDestroyNotify)pool_op_req_free, pool_op_work, done,
+                   data, data_free);
 }
 
 /* -- volumes -- */
 
-static gboolean volume_create_work(virConnectPtr c, gpointer data, GError **err)
+/* The value is the new volume's path. */
+static gpointer volume_create_work(virConnectPtr c, gpointer data, GError **err)
 {
-    Call *k = data;
+    VolumeCreateReq *k = data;
     g_autoptr(virStoragePool) p = find_pool(c, k->pool, err);
     if (!p)
-        return FALSE;
+        return NULL;
     g_autofree char *name = nv_storage_xml_name(k->xml);
     g_autoptr(virStorageVol) v = virStorageVolCreateXML(p, k->xml, 0);
     if (!v) {
         nv_set_virt_error(err, _("cannot create volume '%s' in pool '%s'"), name, k->pool);
-        return FALSE;
+        return NULL;
     }
     char *path = virStorageVolGetPath(v);
-    k->out_path = g_strdup(path ? path : "");
+    g_autofree char *out_path = g_strdup(path ? path : "");
     free(path);
     virResetLastError();
-    gboolean ok = reached(k, "volume-created", err);
+    gboolean ok = reached(k->fail_point, "volume-created", err);
     if (!ok && virStorageVolDelete(v, 0) < 0)
         add_cleanup_failure(err, _("and cannot delete the new volume again"));
-    return ok;
+    return ok ? g_steal_pointer(&out_path) : NULL;
 }
 
-static void volume_created(NvConn *conn, gpointer data, const GError *err)
+void nv_volume_create_async(NvConn *conn, const char *pool, const char *xml, NvAsyncFunc done,
+                            gpointer data, GDestroyNotify data_free)
 {
-    Call *k = data;
-    nv_conn_refresh(conn, NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
-    ((NvVolumeCreatedFunc)k->done)(err ? NULL : k->out_path, err, k->data);
-}
-
-void nv_volume_create(NvConn *conn, const char *pool, const char *xml, NvVolumeCreatedFunc done,
-                      gpointer data)
-{
-    Call *k = call_new(conn, done, data);
+    VolumeCreateReq *k = g_new0(VolumeCreateReq, 1);
     k->pool = g_strdup(pool);
     k->xml = g_strdup(xml);
-    nv_conn_call(conn, volume_create_work, volume_created, k, (GDestroyNotify)call_free);
+    k->fail_point = g_strdup(fail_point);
+    storage_submit(conn, nv_volume_create_async, k, (GDestroyNotify)volume_create_req_free,
+                   volume_create_work, done, data, data_free);
+}
+
+char *nv_volume_create_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_volume_create_async, err);
 }
 
 typedef enum { VOL_DELETE, VOL_RESIZE } VolOp;
 
 /* Shrinking is refused unless asked for: the data past the new end is lost. */
-static gboolean resize_allowed(Call *k, virStorageVolPtr v, GError **err)
+static gboolean resize_allowed(VolumeReq *k, virStorageVolPtr v, GError **err)
 {
     virStorageVolInfo info;
     if (k->shrink || virStorageVolGetInfo(v, &info) < 0 || k->size >= info.capacity) {
@@ -393,7 +435,7 @@ static gboolean resize_allowed(Call *k, virStorageVolPtr v, GError **err)
     return FALSE;
 }
 
-static gboolean volume_op(Call *k, virConnectPtr c, VolOp op, GError **err)
+static gboolean volume_op(VolumeReq *k, virConnectPtr c, VolOp op, GError **err)
 {
     g_autoptr(virStorageVol) v = find_volume(c, k->pool, k->volume, err);
     if (!v)
@@ -416,39 +458,32 @@ static gboolean volume_op(Call *k, virConnectPtr c, VolOp op, GError **err)
     return ok;
 }
 
-static gboolean delete_work(virConnectPtr c, gpointer data, GError **err)
+static gpointer delete_work(virConnectPtr c, gpointer data, GError **err)
 {
-    return volume_op(data, c, VOL_DELETE, err);
+    return volume_op(data, c, VOL_DELETE, err) ? NV_ASYNC_OK : NULL;
 }
 
-static gboolean resize_work(virConnectPtr c, gpointer data, GError **err)
+static gpointer resize_work(virConnectPtr c, gpointer data, GError **err)
 {
-    return volume_op(data, c, VOL_RESIZE, err);
+    return volume_op(data, c, VOL_RESIZE, err) ? NV_ASYNC_OK : NULL;
 }
 
-static Call *volume_call(NvConn *conn, const char *pool, const char *volume, gpointer done,
-                         gpointer data)
+void nv_volume_delete_async(NvConn *conn, const char *pool, const char *volume, NvAsyncFunc done,
+                            gpointer data, GDestroyNotify data_free)
 {
-    Call *k = call_new(conn, done, data);
-    k->pool = g_strdup(pool);
-    k->volume = g_strdup(volume);
-    return k;
+    storage_submit(conn, nv_storage_finish, volume_req_new(pool, volume),
+                   (GDestroyNotify)volume_req_free, delete_work, done, data, data_free);
 }
 
-void nv_volume_delete(NvConn *conn, const char *pool, const char *volume, NvStorageDoneFunc done,
-                      gpointer data)
+void nv_volume_resize_async(NvConn *conn, const char *pool, const char *volume, guint64 capacity,
+                            gboolean shrink, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free)
 {
-    nv_conn_call(conn, delete_work, storage_done, volume_call(conn, pool, volume, done, data),
-                 (GDestroyNotify)call_free);
-}
-
-void nv_volume_resize(NvConn *conn, const char *pool, const char *volume, guint64 capacity,
-                      gboolean shrink, NvStorageDoneFunc done, gpointer data)
-{
-    Call *k = volume_call(conn, pool, volume, done, data);
+    VolumeReq *k = volume_req_new(pool, volume);
     k->size = capacity;
     k->shrink = shrink;
-    nv_conn_call(conn, resize_work, storage_done, k, (GDestroyNotify)call_free);
+    storage_submit(conn, nv_storage_finish, k, (GDestroyNotify)volume_req_free, resize_work, done,
+                   data, data_free);
 }
 
 typedef struct {
@@ -508,25 +543,27 @@ NvJob *nv_volume_wipe(NvConn *conn, const char *pool, const char *volume, NvJobD
 
 /* -- which domains use a volume -- */
 
-static gboolean users_work(virConnectPtr c, gpointer data, GError **err)
+static gpointer users_work(virConnectPtr c, gpointer data, GError **err)
 {
-    Call *k = data;
-    k->users = nv_fetch_volume_users(c, k->pool, k->volume, k->path, err);
-    return k->users != NULL;
+    VolumeReq *k = data;
+    return nv_fetch_volume_users(c, k->pool, k->volume, k->path, err);
 }
 
-static void users_done(NvConn *conn, gpointer data, const GError *err)
+void nv_volume_users_async(NvConn *conn, const char *pool, const char *volume, const char *path,
+                           NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    Call *k = data;
-    ((NvVolumeUsersFunc)k->done)(err ? NULL : g_steal_pointer(&k->users), err, k->data);
-}
-
-void nv_volume_users(NvConn *conn, const char *pool, const char *volume, const char *path,
-                     NvVolumeUsersFunc done, gpointer data)
-{
-    Call *k = volume_call(conn, pool, volume, done, data);
+    VolumeReq *k = volume_req_new(pool, volume);
     k->path = g_strdup(path);
-    nv_conn_call(conn, users_work, users_done, k, (GDestroyNotify)call_free);
+    NvAsyncSpec spec = {.tag = nv_volume_users_async,
+                        .req = k,
+                        .req_free = (GDestroyNotify)volume_req_free,
+                        .value_free = (GDestroyNotify)g_ptr_array_unref};
+    nv_conn_async(conn, &spec, users_work, done, data, data_free);
+}
+
+GPtrArray *nv_volume_users_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_volume_users_async, err);
 }
 
 /* ---- upload ---- */
@@ -693,9 +730,11 @@ static void upload_finish(Upload *u, const GError *err)
     g_clear_pointer(&u->job, nv_job_unref);
 }
 
-static void upload_cleaned(const GError *err, gpointer data)
+static void upload_cleaned(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Upload *u = data;
+    g_autoptr(GError) err = NULL;
+    nv_storage_finish(res, &err);
     /* What became of the volume first: the status line may cut the rest. The error keeps
      * the upload's code, so a cancel stays a cancel. */
     gboolean cancelled = g_error_matches(u->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -728,7 +767,7 @@ static void upload_done(NvJob *job, const GError *err, gpointer data)
     }
     /* The volume was made for this upload: with part of a file in it, it is of no use. */
     u->error = g_error_copy(err);
-    nv_volume_delete(u->conn, u->pool, u->volume, upload_cleaned, u);
+    nv_volume_delete_async(u->conn, u->pool, u->volume, upload_cleaned, u, NULL);
 }
 
 NvJob *nv_volume_upload(NvConn *conn, const NvUploadSpec *spec)

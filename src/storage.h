@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "conn-async.h"
 #include "conn.h"
 #include "conn-job.h"
 
@@ -105,18 +106,22 @@ gboolean nv_storage_local_file(const char *path, guint64 *size, char **format, G
 
 /* ---- actions, through the connection's worker; `done` on the main loop ---- */
 
-typedef void (*NvStorageDoneFunc)(const GError *err, gpointer data);
+/* Every call is an _async of conn-async.h. The changes without a value (pool create, pool
+ * op, volume delete and resize) share one _finish; the lists are refreshed before `done`. */
+gboolean nv_storage_finish(NvAsyncResult *res, GError **err);
 
 /* The supported pool types: the host's capabilities when the driver has them, else every
  * type ncvirt can build (the test driver accepts them all). */
-typedef void (*NvPoolTypesFunc)(guint types, const GError *err, gpointer data);
-void nv_storage_pool_types(NvConn *conn, NvPoolTypesFunc done, gpointer data);
+void nv_storage_pool_types_async(NvConn *conn, NvAsyncFunc done, gpointer data,
+                                 GDestroyNotify data_free);
+gboolean nv_storage_pool_types_finish(NvAsyncResult *res, guint *types, GError **err);
 
 /* Defines the pool from `xml`, then builds, starts and marks it autostart as asked. On any
  * failure it undoes what it did (a dir pool's directory it built is removed when empty, the
  * definition is undefined) and `err` says what failed. Lists are refreshed afterwards. */
-void nv_pool_create(NvConn *conn, const char *xml, gboolean build, gboolean start,
-                    gboolean autostart, NvStorageDoneFunc done, gpointer data);
+void nv_pool_create_async(NvConn *conn, const char *xml, gboolean build, gboolean start,
+                          gboolean autostart, NvAsyncFunc done, gpointer data,
+                          GDestroyNotify data_free);
 
 typedef enum {
     NV_POOL_OP_BUILD,
@@ -130,29 +135,31 @@ typedef enum {
 } NvPoolOp;
 
 /* One action on one pool; the error says which pool and what libvirt answered. */
-void nv_pool_op(NvConn *conn, const char *pool, NvPoolOp op, NvStorageDoneFunc done, gpointer data);
+void nv_pool_op_async(NvConn *conn, const char *pool, NvPoolOp op, NvAsyncFunc done, gpointer data,
+                      GDestroyNotify data_free);
 
-/* `path` is the new volume's path on the host (NULL on failure). */
-typedef void (*NvVolumeCreatedFunc)(const char *path, const GError *err, gpointer data);
-void nv_volume_create(NvConn *conn, const char *pool, const char *xml, NvVolumeCreatedFunc done,
-                      gpointer data);
-void nv_volume_delete(NvConn *conn, const char *pool, const char *volume, NvStorageDoneFunc done,
-                      gpointer data);
+void nv_volume_create_async(NvConn *conn, const char *pool, const char *xml, NvAsyncFunc done,
+                            gpointer data, GDestroyNotify data_free);
+/* The new volume's path on the host, the caller's (NULL with `err` on failure). */
+char *nv_volume_create_finish(NvAsyncResult *res, GError **err);
+void nv_volume_delete_async(NvConn *conn, const char *pool, const char *volume, NvAsyncFunc done,
+                            gpointer data, GDestroyNotify data_free);
 /* Grows the volume to `capacity` bytes. A smaller capacity is refused (NV_ERROR_INVALID)
  * unless `shrink`: shrinking drops the data past the new end. */
-void nv_volume_resize(NvConn *conn, const char *pool, const char *volume, guint64 capacity,
-                      gboolean shrink, NvStorageDoneFunc done, gpointer data);
+void nv_volume_resize_async(NvConn *conn, const char *pool, const char *volume, guint64 capacity,
+                            gboolean shrink, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free);
 /* Overwrites every byte of the volume with zeros: minutes for a large volume, so it runs as
  * a job on a thread and a connection of its own (libvirt cannot abort it). Returns a job
  * reference the caller owns; `done` once at the end. */
 NvJob *nv_volume_wipe(NvConn *conn, const char *pool, const char *volume, NvJobDoneFunc done,
                       gpointer data);
 
-/* Names of the domains (running or not) with a disk on the volume, sorted; `users` is the
- * callee's. One bulk list plus one XML per domain. */
-typedef void (*NvVolumeUsersFunc)(GPtrArray *users, const GError *err, gpointer data);
-void nv_volume_users(NvConn *conn, const char *pool, const char *volume, const char *path,
-                     NvVolumeUsersFunc done, gpointer data);
+/* Names of the domains (running or not) with a disk on the volume, sorted; the array is the
+ * caller's. One bulk list plus one XML per domain. */
+void nv_volume_users_async(NvConn *conn, const char *pool, const char *volume, const char *path,
+                           NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
+GPtrArray *nv_volume_users_finish(NvAsyncResult *res, GError **err);
 
 typedef struct {
     const char *pool;

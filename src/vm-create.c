@@ -15,83 +15,49 @@
 
 /* ---- capabilities ---- */
 
-typedef struct {
-    NvVmCaps *caps;
-    NvVmCapsFunc done;
-    gpointer data;
-    GDestroyNotify data_free;
-} CapsCall;
-
-static void caps_call_free(gpointer p)
+/* No request: the host is the question. */
+static gpointer caps_work(virConnectPtr conn, gpointer data, GError **err)
 {
-    CapsCall *c = p;
-    nv_vm_caps_free(c->caps);
-    if (c->data_free)
-        c->data_free(c->data);
-    g_free(c);
-}
-
-static gboolean caps_work(virConnectPtr conn, gpointer data, GError **err)
-{
-    CapsCall *c = data;
     char *xml = virConnectGetCapabilities(conn);
     if (!xml) {
         nv_set_virt_error(err, _("cannot read the host's capabilities"));
-        return FALSE;
+        return NULL;
     }
     virNodeInfo info;
     g_autofree char *host_arch =
         virNodeGetInfo(conn, &info) == 0 ? g_strndup(info.model, sizeof(info.model)) : g_strdup("");
-    c->caps = nv_vm_caps_new();
-    gboolean ok = nv_vm_caps_read(c->caps, xml, host_arch, err);
+    NvVmCaps *caps = nv_vm_caps_new();
+    gboolean ok = nv_vm_caps_read(caps, xml, host_arch, err);
     free(xml);
-    if (!ok)
-        return FALSE;
-    for (guint i = 0; i < c->caps->types->len; i++) {
-        const char *type = ((NvVmVirtType *)c->caps->types->pdata[i])->type;
-        char *dom = virConnectGetDomainCapabilities(conn, NULL, c->caps->arch, NULL, type, 0);
+    if (!ok) {
+        nv_vm_caps_free(caps);
+        return NULL;
+    }
+    for (guint i = 0; i < caps->types->len; i++) {
+        const char *type = ((NvVmVirtType *)caps->types->pdata[i])->type;
+        char *dom = virConnectGetDomainCapabilities(conn, NULL, caps->arch, NULL, type, 0);
         /* Drivers without domain capabilities (the test driver) leave the type unknown. */
         if (dom)
-            nv_vm_caps_read_domcaps(c->caps, dom, NULL);
+            nv_vm_caps_read_domcaps(caps, dom, NULL);
         free(dom);
     }
     virResetLastError();
-    return TRUE;
+    return caps;
 }
 
-static void caps_done(NvConn *conn, gpointer data, const GError *err)
+void nv_vm_caps_fetch_async(NvConn *conn, NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    CapsCall *c = data;
-    c->done(conn, err ? NULL : g_steal_pointer(&c->caps), err, c->data);
+    NvAsyncSpec spec = {.tag = nv_vm_caps_fetch_async,
+                        .value_free = (GDestroyNotify)nv_vm_caps_free};
+    nv_conn_async(conn, &spec, caps_work, done, data, data_free);
 }
 
-void nv_vm_caps_fetch(NvConn *conn, NvVmCapsFunc done, gpointer data, GDestroyNotify data_free)
+NvVmCaps *nv_vm_caps_fetch_finish(NvAsyncResult *res, GError **err)
 {
-    CapsCall *c = g_new0(CapsCall, 1);
-    c->done = done;
-    c->data = data;
-    c->data_free = data_free;
-    nv_conn_call(conn, caps_work, caps_done, c, caps_call_free);
+    return nv_async_result_take(res, nv_vm_caps_fetch_async, err);
 }
 
 /* ---- is the name free ---- */
-
-typedef struct {
-    char *name;
-    gboolean taken;
-    NvVmNameFunc done;
-    gpointer data;
-    GDestroyNotify data_free;
-} NameCall;
-
-static void name_call_free(gpointer p)
-{
-    NameCall *c = p;
-    g_free(c->name);
-    if (c->data_free)
-        c->data_free(c->data);
-    g_free(c);
-}
 
 /* TRUE when a domain has the name; FALSE with `err` unset when none has. */
 static gboolean name_taken(virConnectPtr conn, const char *name, GError **err)
@@ -105,43 +71,33 @@ static gboolean name_taken(virConnectPtr conn, const char *name, GError **err)
     return FALSE;
 }
 
-static gboolean name_work(virConnectPtr conn, gpointer data, GError **err)
+/* The request is the name; the value a boxed gboolean. */
+static gpointer name_work(virConnectPtr conn, gpointer data, GError **err)
 {
-    NameCall *c = data;
     GError *local = NULL;
-    c->taken = name_taken(conn, c->name, &local);
+    gboolean taken = name_taken(conn, data, &local);
     if (local) {
         g_propagate_error(err, local);
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return g_memdup2(&taken, sizeof taken);
 }
 
-static void name_done(NvConn *conn, gpointer data, const GError *err)
+void nv_vm_name_check_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free)
 {
-    NameCall *c = data;
-    c->done(conn, c->taken, err, c->data);
+    nv_conn_async_read(conn, nv_vm_name_check_async, name, name_work, g_free, done, data,
+                       data_free);
 }
 
-void nv_vm_name_check(NvConn *conn, const char *name, NvVmNameFunc done, gpointer data,
-                      GDestroyNotify data_free)
+gboolean nv_vm_name_check_finish(NvAsyncResult *res, gboolean *taken, GError **err)
 {
-    NameCall *c = g_new0(NameCall, 1);
-    c->name = g_strdup(name);
-    c->done = done;
-    c->data = data;
-    c->data_free = data_free;
-    nv_conn_call(conn, name_work, name_done, c, name_call_free);
+    g_autofree gboolean *value = nv_async_result_take(res, nv_vm_name_check_async, err);
+    *taken = value && *value;
+    return value != NULL;
 }
 
 /* ---- installation media in the pools ---- */
-
-typedef struct {
-    GPtrArray *media;
-    NvVmMediaFunc done;
-    gpointer data;
-    GDestroyNotify data_free;
-} MediaCall;
 
 void nv_vm_medium_free(NvVmMedium *m)
 {
@@ -153,29 +109,18 @@ void nv_vm_medium_free(NvVmMedium *m)
     g_free(m);
 }
 
-static void media_call_free(gpointer p)
-{
-    MediaCall *c = p;
-    if (c->media)
-        g_ptr_array_unref(c->media);
-    if (c->data_free)
-        c->data_free(c->data);
-    g_free(c);
-}
-
 static gboolean is_iso(const NvVolume *v)
 {
     g_autofree char *lower = g_ascii_strdown(v->name, -1);
     return strcmp(v->format, "iso") == 0 || g_str_has_suffix(lower, ".iso");
 }
 
-static gboolean media_work(virConnectPtr conn, gpointer data, GError **err)
+static gpointer media_work(virConnectPtr conn, gpointer data, GError **err)
 {
-    MediaCall *c = data;
     g_autoptr(GPtrArray) pools = nv_fetch_pools(conn, err);
     if (!pools)
-        return FALSE;
-    c->media = g_ptr_array_new_with_free_func((GDestroyNotify)nv_vm_medium_free);
+        return NULL;
+    GPtrArray *media = g_ptr_array_new_with_free_func((GDestroyNotify)nv_vm_medium_free);
     for (guint i = 0; i < pools->len; i++) {
         const NvPool *p = pools->pdata[i];
         if (!p->active)
@@ -191,26 +136,23 @@ static gboolean media_work(virConnectPtr conn, gpointer data, GError **err)
             m->name = g_strdup(v->name);
             m->path = g_strdup(v->path);
             m->capacity = v->capacity;
-            g_ptr_array_add(c->media, m);
+            g_ptr_array_add(media, m);
         }
     }
     virResetLastError();
-    return TRUE;
+    return media;
 }
 
-static void media_done(NvConn *conn, gpointer data, const GError *err)
+void nv_vm_media_list_async(NvConn *conn, NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
-    MediaCall *c = data;
-    c->done(conn, err ? NULL : g_steal_pointer(&c->media), err, c->data);
+    NvAsyncSpec spec = {.tag = nv_vm_media_list_async,
+                        .value_free = (GDestroyNotify)g_ptr_array_unref};
+    nv_conn_async(conn, &spec, media_work, done, data, data_free);
 }
 
-void nv_vm_media_list(NvConn *conn, NvVmMediaFunc done, gpointer data, GDestroyNotify data_free)
+GPtrArray *nv_vm_media_list_finish(NvAsyncResult *res, GError **err)
 {
-    MediaCall *c = g_new0(MediaCall, 1);
-    c->done = done;
-    c->data = data;
-    c->data_free = data_free;
-    nv_conn_call(conn, media_work, media_done, c, media_call_free);
+    return nv_async_result_take(res, nv_vm_media_list_async, err);
 }
 
 /* ---- the commit ---- */
@@ -238,11 +180,18 @@ typedef struct {
     char *pool; /* NULL: no new volume */
     char *vol_xml;
     gboolean start;
-    NvVmCreated result;
-    NvVmCreateFunc done;
-    gpointer data;
-    GDestroyNotify data_free;
+    NvVmCreated result; /* filled as it goes; handed out on success */
 } Create;
+
+void nv_vm_created_free(NvVmCreated *c)
+{
+    if (!c)
+        return;
+    g_free(c->uuid);
+    g_free(c->name);
+    g_free(c->volume);
+    g_free(c);
+}
 
 static void create_free(gpointer p)
 {
@@ -254,8 +203,6 @@ static void create_free(gpointer p)
     g_free(c->result.uuid);
     g_free(c->result.name);
     g_free(c->result.volume);
-    if (c->data_free)
-        c->data_free(c->data);
     g_free(c);
 }
 
@@ -315,9 +262,8 @@ static virStorageVolPtr create_volume(virConnectPtr conn, Create *c, GError **er
     return vol;
 }
 
-static gboolean create_work(virConnectPtr conn, gpointer data, GError **err)
+static gboolean create_run(virConnectPtr conn, Create *c, GError **err)
 {
-    Create *c = data;
     GError *local = NULL;
     gboolean taken = name_taken(conn, c->name, &local);
     if (local || taken) {
@@ -364,16 +310,19 @@ out:
     return ok;
 }
 
-static void create_done(NvConn *conn, gpointer data, const GError *err)
+static gpointer create_work(virConnectPtr conn, gpointer data, GError **err)
 {
     Create *c = data;
-    /* Lists on screen show the new domain and the pool's smaller free space at once. */
-    nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
-    c->done(conn, err ? NULL : &c->result, err, c->data);
+    if (!create_run(conn, c, err))
+        return NULL;
+    NvVmCreated *out = g_new(NvVmCreated, 1);
+    *out = c->result;
+    memset(&c->result, 0, sizeof c->result);
+    return out;
 }
 
-gboolean nv_vm_create(NvConn *conn, const NvVmDraft *draft, NvVmCreateFunc done, gpointer data,
-                      GDestroyNotify data_free, GError **err)
+gboolean nv_vm_create_async(NvConn *conn, const NvVmDraft *draft, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free, GError **err)
 {
     g_autofree char *xml = nv_vm_draft_xml(draft, err);
     if (!xml)
@@ -387,9 +336,17 @@ gboolean nv_vm_create(NvConn *conn, const NvVmDraft *draft, NvVmCreateFunc done,
     c->vol_xml = g_steal_pointer(&vol_xml);
     c->pool = c->vol_xml ? g_strdup(draft->pool) : NULL;
     c->start = !draft->customize;
-    c->done = done;
-    c->data = data;
-    c->data_free = data_free;
-    nv_conn_call(conn, create_work, create_done, c, create_free);
+    /* Lists on screen show the new domain and the pool's smaller free space at once. */
+    NvAsyncSpec spec = {.tag = nv_vm_create_async,
+                        .req = c,
+                        .req_free = create_free,
+                        .value_free = (GDestroyNotify)nv_vm_created_free,
+                        .refresh = NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES};
+    nv_conn_async(conn, &spec, create_work, done, data, data_free);
     return TRUE;
+}
+
+NvVmCreated *nv_vm_create_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_vm_create_async, err);
 }

@@ -1,25 +1,26 @@
-/* The new-VM wizard's calls to the host, each on the connection's worker (nv_conn_call) with
- * its answer on the main loop: what the host offers, whether a name is free, the ISO volumes of
- * its pools, and the commit, which creates the volume, defines and starts the domain, and on any
- * failure removes what it had created. No libvirt types here. */
+/* The new-VM wizard's calls to the host, each an _async/_finish pair of conn-async.h (the
+ * connection's worker, the answer on the main loop): what the host offers, whether a name is free,
+ * the ISO volumes of its pools, and the commit, which creates the volume, defines and starts the
+ * domain, and on any failure removes what it had created. No libvirt types here. */
 #pragma once
 
 #include <glib.h>
 
+#include "conn-async.h"
 #include "conn.h"
 #include "vm-caps.h"
 #include "vm-draft.h"
 
-/* `caps` belongs to the callee (NULL on error). */
-typedef void (*NvVmCapsFunc)(NvConn *conn, NvVmCaps *caps, const GError *err, gpointer data);
 /* Capabilities, then the domain capabilities of each type (those the driver cannot give are
- * left unknown). */
-void nv_vm_caps_fetch(NvConn *conn, NvVmCapsFunc done, gpointer data, GDestroyNotify data_free);
+ * left unknown). The caps are the caller's. */
+void nv_vm_caps_fetch_async(NvConn *conn, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free);
+NvVmCaps *nv_vm_caps_fetch_finish(NvAsyncResult *res, GError **err);
 
-typedef void (*NvVmNameFunc)(NvConn *conn, gboolean taken, const GError *err, gpointer data);
 /* Whether a domain (persistent or transient) has this name on the host now. */
-void nv_vm_name_check(NvConn *conn, const char *name, NvVmNameFunc done, gpointer data,
-                      GDestroyNotify data_free);
+void nv_vm_name_check_async(NvConn *conn, const char *name, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free);
+gboolean nv_vm_name_check_finish(NvAsyncResult *res, gboolean *taken, GError **err);
 
 typedef struct {
     char *pool;
@@ -29,10 +30,11 @@ typedef struct {
 } NvVmMedium;
 
 void nv_vm_medium_free(NvVmMedium *m);
-/* `media` (NvVmMedium*, owned by the callee) lists the volumes of every active pool that are
- * ISO images (format iso, or a name ending in .iso), by pool then name. */
-typedef void (*NvVmMediaFunc)(NvConn *conn, GPtrArray *media, const GError *err, gpointer data);
-void nv_vm_media_list(NvConn *conn, NvVmMediaFunc done, gpointer data, GDestroyNotify data_free);
+/* The volumes (NvVmMedium*, the caller's array) of every active pool that are ISO images
+ * (format iso, or a name ending in .iso), by pool then name. */
+void nv_vm_media_list_async(NvConn *conn, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free);
+GPtrArray *nv_vm_media_list_finish(NvAsyncResult *res, GError **err);
 
 typedef struct {
     char *uuid;
@@ -41,15 +43,18 @@ typedef struct {
     char *volume; /* the volume created, or NULL */
 } NvVmCreated;
 
-typedef void (*NvVmCreateFunc)(NvConn *conn, const NvVmCreated *created, const GError *err,
-                               gpointer data);
+void nv_vm_created_free(NvVmCreated *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvVmCreated, nv_vm_created_free)
+
 /* Creates what the draft describes: the new volume (if any), the domain, and starts it unless
  * the draft says customize. Checks first that the name is free. On any failure after something
  * was created, the domain is undefined and the volume deleted before `done` hears of it; the
  * error then says whether that clean-up worked. FALSE (nothing queued) when the draft does not
  * make XML. */
-gboolean nv_vm_create(NvConn *conn, const NvVmDraft *draft, NvVmCreateFunc done, gpointer data,
-                      GDestroyNotify data_free, GError **err);
+gboolean nv_vm_create_async(NvConn *conn, const NvVmDraft *draft, NvAsyncFunc done, gpointer data,
+                            GDestroyNotify data_free, GError **err);
+/* What was created, the caller's; NULL with `err` when the commit failed. */
+NvVmCreated *nv_vm_create_finish(NvAsyncResult *res, GError **err);
 
 /* ---- for tests ---- */
 

@@ -152,14 +152,26 @@ void nv_os_db_unref(NvOsDb *db)
 
 /* ---- the process's database ---- */
 
-typedef struct {
-    NvOsDbFunc done;
-    gpointer data;
-} Waiter;
-
 static NvOsDb *shared_db;
 static GError *shared_error;
 static GSList *waiters; /* Waiter*, while the load runs */
+
+typedef struct {
+    NvAsyncFunc done;
+    gpointer data;
+    GDestroyNotify data_free;
+} Waiter;
+
+/* One waiter's result: a reference to the database, or the load's error. */
+static void answer(Waiter *w)
+{
+    NvAsyncSpec spec = {.tag = nv_os_db_get_async, .value_free = (GDestroyNotify)nv_os_db_unref};
+    NvAsyncResult *res = nv_async_result_new(&spec, w->done, w->data, w->data_free);
+    nv_async_result_set(res, shared_db ? nv_os_db_ref(shared_db) : NULL,
+                        shared_error ? g_error_copy(shared_error) : NULL);
+    nv_async_result_deliver(res, NULL);
+    g_free(w);
+}
 
 static void load_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
@@ -177,27 +189,23 @@ static void load_done(GObject *source, GAsyncResult *res, gpointer data)
     shared_db = g_task_propagate_pointer(G_TASK(res), &err);
     shared_error = err;
     GSList *list = g_slist_reverse(g_steal_pointer(&waiters));
-    for (GSList *l = list; l; l = l->next) {
-        Waiter *w = l->data;
-        w->done(shared_db, shared_error, w->data);
-        g_free(w);
-    }
+    for (GSList *l = list; l; l = l->next)
+        answer(l->data);
     g_slist_free(list);
 }
 
 static gboolean answer_now(gpointer data)
 {
-    Waiter *w = data;
-    w->done(shared_db, shared_error, w->data);
-    g_free(w);
+    answer(data);
     return G_SOURCE_REMOVE;
 }
 
-void nv_os_db_get_async(NvOsDbFunc done, gpointer data)
+void nv_os_db_get_async(NvAsyncFunc done, gpointer data, GDestroyNotify data_free)
 {
     Waiter *w = g_new0(Waiter, 1);
     w->done = done;
     w->data = data;
+    w->data_free = data_free;
     if (shared_db || shared_error) {
         g_idle_add(answer_now, w);
         return;
@@ -208,6 +216,11 @@ void nv_os_db_get_async(NvOsDbFunc done, gpointer data)
         return;
     g_autoptr(GTask) task = g_task_new(NULL, NULL, load_done, NULL);
     g_task_run_in_thread(task, load_thread);
+}
+
+NvOsDb *nv_os_db_get_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_os_db_get_async, err);
 }
 
 /* ---- searching ---- */
@@ -428,8 +441,6 @@ typedef struct {
     NvOsDb *db;
     char *path;
     char *arch;
-    NvOsDetectFunc done;
-    gpointer data;
 } Detect;
 
 static void detect_free(Detect *d)
@@ -440,35 +451,27 @@ static void detect_free(Detect *d)
     g_free(d);
 }
 
-static void detect_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+static gpointer detect_thread(gpointer data, GError **err)
 {
     Detect *d = data;
-    GError *err = NULL;
-    NvOsInfo *os = nv_os_detect(d->db, d->path, d->arch, &err);
-    if (err)
-        g_task_return_error(task, err);
-    else
-        g_task_return_pointer(task, os, (GDestroyNotify)nv_os_info_free);
+    return nv_os_detect(d->db, d->path, d->arch, err);
 }
 
-static void detect_done(GObject *source, GAsyncResult *res, gpointer data)
-{
-    Detect *d = g_task_get_task_data(G_TASK(res));
-    g_autoptr(GError) err = NULL;
-    NvOsInfo *os = g_task_propagate_pointer(G_TASK(res), &err);
-    d->done(os, err, d->data);
-}
-
-void nv_os_detect_async(NvOsDb *db, const char *path, const char *arch, NvOsDetectFunc done,
-                        gpointer data)
+void nv_os_detect_async(NvOsDb *db, const char *path, const char *arch, NvAsyncFunc done,
+                        gpointer data, GDestroyNotify data_free)
 {
     Detect *d = g_new0(Detect, 1);
     d->db = db ? nv_os_db_ref(db) : NULL;
     d->path = g_strdup(path);
     d->arch = g_strdup(arch);
-    d->done = done;
-    d->data = data;
-    g_autoptr(GTask) task = g_task_new(NULL, NULL, detect_done, NULL);
-    g_task_set_task_data(task, d, (GDestroyNotify)detect_free);
-    g_task_run_in_thread(task, detect_thread);
+    NvAsyncSpec spec = {.tag = nv_os_detect_async,
+                        .req = d,
+                        .req_free = (GDestroyNotify)detect_free,
+                        .value_free = (GDestroyNotify)nv_os_info_free};
+    nv_async_run(&spec, detect_thread, done, data, data_free);
+}
+
+NvOsInfo *nv_os_detect_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_os_detect_async, err);
 }

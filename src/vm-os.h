@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "conn-async.h"
+
 /* What the wizard takes from one OS variant. Sizes in bytes, 0 when the database does not say. */
 typedef struct {
     char *short_id; /* "debian11"; "generic" for the built-in fallback */
@@ -41,11 +43,12 @@ NvOsDb *nv_os_db_ref(NvOsDb *db);
 void nv_os_db_unref(NvOsDb *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvOsDb, nv_os_db_unref)
 
-typedef void (*NvOsDbFunc)(NvOsDb *db, const GError *err, gpointer data);
 /* The process's database: loaded once on a thread, then kept (libosinfo does not give the memory
- * back when freed, so loading it again would only cost time). `done` runs on the main context,
- * at once (from an idle) when it is already loaded; `db` is borrowed. */
-void nv_os_db_get_async(NvOsDbFunc done, gpointer data);
+ * back when freed, so loading it again would only cost time). An _async/_finish pair of
+ * conn-async.h without a connection: `done` runs on the main context, at once (from an idle)
+ * when it is already loaded; _finish gives a reference, the caller's. */
+void nv_os_db_get_async(NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
+NvOsDb *nv_os_db_get_finish(NvAsyncResult *res, GError **err);
 
 /* Variants in the database (0: no database installed). */
 guint nv_os_db_count(NvOsDb *db);
@@ -56,9 +59,9 @@ GPtrArray *nv_os_db_search(NvOsDb *db, const char *filter, guint limit);
  * "generic" always answers. */
 NvOsInfo *nv_os_db_info(NvOsDb *db, const char *short_id, const char *arch);
 
-typedef void (*NvOsDetectFunc)(NvOsInfo *os, const GError *err, gpointer data);
-/* Reads an ISO's volume descriptor on a thread and looks it up in the database; `os` (owned by
- * the callee) is NULL when the medium is not recognised. Local files only. */
-void nv_os_detect_async(NvOsDb *db, const char *path, const char *arch, NvOsDetectFunc done,
-                        gpointer data);
+/* Reads an ISO's volume descriptor on a thread and looks it up in the database; the answer
+ * (the caller's) is NULL without an error when the medium is not recognised. Local files only. */
+void nv_os_detect_async(NvOsDb *db, const char *path, const char *arch, NvAsyncFunc done,
+                        gpointer data, GDestroyNotify data_free);
+NvOsInfo *nv_os_detect_finish(NvAsyncResult *res, GError **err);
 NvOsInfo *nv_os_detect(NvOsDb *db, const char *path, const char *arch, GError **err);

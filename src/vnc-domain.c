@@ -2,6 +2,7 @@
  * else the listen address, and for remote hosts a tunnel through the user's ssh. */
 #include "vnc-domain.h"
 
+#include <gio/gio.h>
 #include <libvirt/virterror.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,11 +13,13 @@
 #include "i18n.h"
 #include "xml-read.h"
 
+/* The request, and the handle the caller may cancel through. */
 struct NvVncOpen {
     char *uuid;
-    NvVnc *vnc;
-    NvVncOpenFunc done;
+    NvVnc *vnc; /* NULL once cancelled */
+    NvAsyncFunc done;
     gpointer data;
+    GDestroyNotify data_free;
     /* Filled by the worker. */
     int fd;
     char *host; /* the listen address to connect to, as seen from the libvirt host */
@@ -68,7 +71,7 @@ static gboolean find_display(virDomainPtr dom, OpenJob *job, GError **err)
     return FALSE;
 }
 
-static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
+static gpointer open_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     OpenJob *job = data;
     char *uri = virConnectGetURI(vconn);
@@ -77,12 +80,12 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
     g_autoptr(virDomain) dom = virDomainLookupByUUIDString(vconn, job->uuid);
     if (!dom) {
         nv_set_virt_error(err, _("cannot find the domain"));
-        return FALSE;
+        return NULL;
     }
     if (virDomainIsActive(dom) != 1) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
                     _("'%s' is not running: start it to see its display"), virDomainGetName(dom));
-        return FALSE;
+        return NULL;
     }
     gboolean ok = find_display(dom, job, err);
     /* A socket from libvirt needs no address, no password and no tunnel; it works only with
@@ -90,7 +93,7 @@ static gboolean open_work(virConnectPtr vconn, gpointer data, GError **err)
     if (ok)
         job->fd = virDomainOpenGraphicsFD(dom, 0, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
     virResetLastError();
-    return ok;
+    return ok ? NV_ASYNC_OK : NULL;
 }
 
 /* ssh's argv for a remote URI such as qemu+ssh://user@host:2222/system, or NULL when the URI
@@ -117,44 +120,56 @@ static char **tunnel_argv(const char *uri_text, const char *host, int port)
     return g_strv_builder_end(b);
 }
 
-static void open_done(NvConn *conn, gpointer data, const GError *err)
+/* On the main loop: starts the session on what the worker found. */
+static gboolean open_connect(OpenJob *job, GError **err)
 {
-    OpenJob *job = data;
-    g_autoptr(GError) local = NULL;
-    gboolean ok = FALSE;
-    if (!job->done)
-        return; /* cancelled: the view is gone */
-    if (err) {
-        local = g_error_copy(err);
-    } else if (job->fd >= 0) {
+    if (job->fd >= 0) {
         int fd = job->fd;
         job->fd = -1; /* the session owns it now, even on failure */
-        ok = nv_vnc_connect_fd(job->vnc, fd, &local);
-    } else {
-        g_auto(GStrv) argv = tunnel_argv(job->uri, job->host, job->port);
-        if (argv)
-            ok = nv_vnc_connect_command(job->vnc, argv, &local);
-        else
-            ok = nv_vnc_connect_host(job->vnc, job->host, job->port, &local);
+        return nv_vnc_connect_fd(job->vnc, fd, err);
     }
-    job->done(job->vnc, ok ? NULL : local, job->data);
+    g_auto(GStrv) argv = tunnel_argv(job->uri, job->host, job->port);
+    if (argv)
+        return nv_vnc_connect_command(job->vnc, argv, err);
+    return nv_vnc_connect_host(job->vnc, job->host, job->port, err);
+}
+
+/* The worker's half is through: connect, then give the caller its result. */
+static void open_found(NvConn *conn, NvAsyncResult *found, gpointer data)
+{
+    OpenJob *job = data;
+    GError *err = NULL;
+    if (!job->vnc)
+        g_set_error(&err, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("cancelled"));
+    else if (nv_async_result_ok(found, open_work, &err))
+        open_connect(job, &err);
+    NvAsyncSpec spec = {.tag = nv_vnc_open_domain_async};
+    NvAsyncResult *res = nv_async_result_new(&spec, job->done, job->data, job->data_free);
+    nv_async_result_set(res, err ? NULL : NV_ASYNC_OK, err);
+    nv_async_result_deliver(res, conn);
 }
 
 void nv_vnc_open_cancel(NvVncOpen *open)
 {
-    open->done = NULL;
     open->vnc = NULL;
 }
 
-NvVncOpen *nv_vnc_open_domain(NvConn *conn, const char *uuid, NvVnc *vnc, NvVncOpenFunc done,
-                              gpointer data)
+NvVncOpen *nv_vnc_open_domain_async(NvConn *conn, const char *uuid, NvVnc *vnc, NvAsyncFunc done,
+                                    gpointer data, GDestroyNotify data_free)
 {
     OpenJob *job = g_new0(OpenJob, 1);
     job->uuid = g_strdup(uuid);
     job->vnc = vnc;
     job->done = done;
     job->data = data;
+    job->data_free = data_free;
     job->fd = -1;
-    nv_conn_call(conn, open_work, open_done, job, (GDestroyNotify)open_job_free);
+    NvAsyncSpec spec = {.tag = open_work, .req = job, .req_free = (GDestroyNotify)open_job_free};
+    nv_conn_async(conn, &spec, open_work, open_found, job, NULL);
     return job;
+}
+
+gboolean nv_vnc_open_domain_finish(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_ok(res, nv_vnc_open_domain_async, err);
 }

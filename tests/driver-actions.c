@@ -15,6 +15,7 @@
 #include "error.h"
 #include "conn-job-virt.h"
 #include "test-util.h"
+#include "vnc-domain.h"
 
 #define URI "test:///default"
 
@@ -292,19 +293,19 @@ static void op_job_ended(NvJob *job, gpointer data)
     ((OpWait *)data)->jobs_ended++;
 }
 
-static void op_done(GPtrArray *results, gpointer data)
+static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     OpWait *w = data;
-    w->results = g_ptr_array_ref(results);
+    w->results = nv_domain_op_finish(res, NULL);
     w->done = TRUE;
 }
 
-static const NvOpCallbacks op_callbacks = {op_job_started, op_job_progress, op_job_ended, op_done};
+static const NvOpEvents op_events = {op_job_started, op_job_progress, op_job_ended};
 
 static OpWait run_op(NvConn *conn, NvDomainOp op, const char *const *uuids)
 {
     OpWait w = {0};
-    nv_domain_op(conn, op, uuids, &op_callbacks, &w, NULL);
+    nv_domain_op_async(conn, op, uuids, &op_events, op_done, &w, NULL);
     ck_assert_msg(nv_test_run_until_set(&w.done, 30000), "operation %d did not finish", op);
     ck_assert_uint_eq(w.results->len, g_strv_length((char **)uuids));
     return w;
@@ -691,17 +692,24 @@ typedef struct {
     GError *err;
 } ActWait;
 
-static void act_done(const GError *err, gpointer data)
+static void rename_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     ActWait *w = data;
-    w->err = err ? g_error_copy(err) : NULL;
+    nv_domain_rename_finish(res, &w->err);
+    w->done = TRUE;
+}
+
+static void define_done(NvConn *conn, NvAsyncResult *res, gpointer data)
+{
+    ActWait *w = data;
+    nv_domain_xml_define_finish(res, &w->err);
     w->done = TRUE;
 }
 
 static GError *rename_sync(NvConn *conn, const char *uuid, const char *name)
 {
     ActWait w = {0};
-    nv_domain_rename(conn, uuid, name, act_done, &w);
+    nv_domain_rename_async(conn, uuid, name, rename_done, &w, NULL);
     ck_assert(nv_test_run_until_set(&w.done, 10000));
     return w.err;
 }
@@ -779,26 +787,24 @@ typedef struct {
     GError *err;
 } DelWait;
 
-static void plan_cb(NvDeletePlan *plan, const GError *err, gpointer data)
+static void plan_cb(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     DelWait *w = data;
-    w->plan = plan;
-    w->err = err ? g_error_copy(err) : NULL;
+    w->plan = nv_domain_delete_plan_finish(res, &w->err);
     w->done = TRUE;
 }
 
-static void delete_cb(NvDeleteResult *result, const GError *err, gpointer data)
+static void delete_cb(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     DelWait *w = data;
-    w->result = result;
-    w->err = err ? g_error_copy(err) : NULL;
+    w->result = nv_domain_delete_finish(res, &w->err);
     w->done = TRUE;
 }
 
 static NvDeletePlan *plan_sync(NvConn *conn, const char *uuid)
 {
     DelWait w = {0};
-    nv_domain_delete_plan(conn, uuid, plan_cb, &w);
+    nv_domain_delete_plan_async(conn, uuid, plan_cb, &w, NULL);
     ck_assert(nv_test_run_until_set(&w.done, 10000));
     ck_assert_msg(w.err == NULL, "plan: %s", w.err ? w.err->message : "");
     ck_assert_ptr_nonnull(w.plan);
@@ -872,7 +878,7 @@ START_TEST(test_delete_plan_and_execute)
         remove[i] = d == vda || d == hdc;
     }
     DelWait dw = {0};
-    nv_domain_delete(conn, plan, remove, delete_cb, &dw);
+    nv_domain_delete_async(conn, plan, remove, delete_cb, &dw, NULL);
     g_free(remove);
     ck_assert(nv_test_run_until_set(&dw.done, 10000));
     ck_assert_msg(dw.err == NULL, "delete: %s", dw.err ? dw.err->message : "");
@@ -916,7 +922,7 @@ START_TEST(test_delete_saved_nothing_ticked)
     g_autoptr(NvDeletePlan) plan = plan_sync(conn, uuid);
     ck_assert(!plan->active);
     DelWait dw = {0};
-    nv_domain_delete(conn, plan, NULL, delete_cb, &dw);
+    nv_domain_delete_async(conn, plan, NULL, delete_cb, &dw, NULL);
     ck_assert(nv_test_run_until_set(&dw.done, 10000));
     ck_assert_msg(dw.err == NULL, "delete: %s", dw.err ? dw.err->message : "");
     ck_assert_uint_eq(dw.result->deleted->len, 0);
@@ -937,18 +943,17 @@ typedef struct {
     GError *err;
 } XmlWait;
 
-static void xml_cb(char *xml, const GError *err, gpointer data)
+static void xml_cb(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     XmlWait *w = data;
-    w->xml = xml;
-    w->err = err ? g_error_copy(err) : NULL;
+    w->xml = nv_domain_xml_get_finish(res, &w->err);
     w->done = TRUE;
 }
 
 static char *xml_get_sync(NvConn *conn, const char *uuid)
 {
     XmlWait w = {0};
-    nv_domain_xml_get(conn, uuid, xml_cb, &w);
+    nv_domain_xml_get_async(conn, uuid, xml_cb, &w, NULL);
     ck_assert(nv_test_run_until_set(&w.done, 10000));
     ck_assert_msg(w.err == NULL, "%s", w.err ? w.err->message : "");
     return w.xml;
@@ -957,7 +962,7 @@ static char *xml_get_sync(NvConn *conn, const char *uuid)
 static GError *define_sync(NvConn *conn, const char *uuid, const char *xml)
 {
     ActWait w = {0};
-    nv_domain_xml_define(conn, uuid, xml, act_done, &w);
+    nv_domain_xml_define_async(conn, uuid, xml, define_done, &w, NULL);
     ck_assert(nv_test_run_until_set(&w.done, 10000));
     return w.err;
 }
@@ -1081,6 +1086,64 @@ START_TEST(test_summary)
 }
 END_TEST
 
+/* The async idiom on the connection's worker (conn-async.h): a call still queued when the
+ * connection is closed answers with NV_ERROR_DISCONNECTED, on the loop, instead of never. */
+static gpointer block_work(virConnectPtr vconn, gpointer data, GError **err)
+{
+    while (!g_atomic_int_get((gint *)data))
+        g_usleep(1000);
+    return NV_ASYNC_OK;
+}
+
+START_TEST(test_async_answers_on_close)
+{
+    NvConn *conn = open_conn();
+    g_autofree char *test = uuid_of(conn, "test");
+    static gint release;
+    g_atomic_int_set(&release, 0);
+    NvAsyncSpec block = {.tag = block_work, .req = &release};
+    nv_conn_async(conn, &block, block_work, NULL, NULL, NULL);
+    XmlWait w = {0};
+    nv_domain_xml_get_async(conn, test, xml_cb, &w, NULL);
+    nv_conn_free(conn);
+    g_atomic_int_set(&release, 1);
+    ck_assert(nv_test_run_until_set(&w.done, 10000));
+    ck_assert_ptr_null(w.xml);
+    ck_assert(g_error_matches(w.err, NV_ERROR, NV_ERROR_DISCONNECTED));
+    g_error_free(w.err);
+}
+END_TEST
+
+/* The VNC open in the same shape: the test driver's domain has no VNC display, and an open
+ * cancelled before the worker answers still answers, with G_IO_ERROR_CANCELLED. */
+static void vnc_opened(NvConn *conn, NvAsyncResult *res, gpointer data)
+{
+    ActWait *w = data;
+    ck_assert(!nv_vnc_open_domain_finish(res, &w->err));
+    w->done = TRUE;
+}
+
+START_TEST(test_vnc_open_answers)
+{
+    g_autoptr(NvConn) conn = open_conn();
+    g_autofree char *test = uuid_of(conn, "test");
+    NvVnc *vnc = nv_vnc_new();
+    ActWait w = {0};
+    nv_vnc_open_domain_async(conn, test, vnc, vnc_opened, &w, NULL);
+    ck_assert(nv_test_run_until_set(&w.done, 10000));
+    ck_assert_msg(strstr(w.err->message, "has no VNC display"), "%s", w.err->message);
+    g_clear_error(&w.err);
+
+    ActWait c = {0};
+    NvVncOpen *open = nv_vnc_open_domain_async(conn, test, vnc, vnc_opened, &c, NULL);
+    nv_vnc_open_cancel(open);
+    ck_assert(nv_test_run_until_set(&c.done, 10000));
+    ck_assert(g_error_matches(c.err, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    g_clear_error(&c.err);
+    nv_vnc_free(vnc);
+}
+END_TEST
+
 static Suite *actions_suite(void)
 {
     Suite *s = suite_create("actions");
@@ -1098,6 +1161,8 @@ static Suite *actions_suite(void)
     tcase_add_test(ops, test_job_progress_cancel);
     tcase_add_test(ops, test_job_errors);
     tcase_add_test(ops, test_rename);
+    tcase_add_test(ops, test_async_answers_on_close);
+    tcase_add_test(ops, test_vnc_open_answers);
     tcase_add_test(ops, test_rename_refuses_bad_names);
     tcase_add_test(ops, test_delete_plan_and_execute);
     tcase_add_test(ops, test_delete_saved_nothing_ticked);

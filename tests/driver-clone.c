@@ -332,19 +332,10 @@ typedef struct {
     int count;
 } Direct;
 
-static void direct_done(NvConn *conn, gpointer data, const GError *err)
+static void direct(NvConn *conn, NvTestWorkFunc work, Direct *d)
 {
-    Direct *d = data;
-    d->err = err ? g_error_copy(err) : NULL;
-    d->done = TRUE;
-}
-
-static void direct(NvConn *conn, NvConnWorkFunc work, Direct *d)
-{
-    nv_conn_call(conn, work, direct_done, d, NULL);
-    nv_test_wait(&d->done, 10000);
+    d->err = nv_test_call(conn, work, d);
     ck_assert_msg(d->err == NULL, "%s", d->err ? d->err->message : "");
-    d->done = FALSE;
 }
 
 /* arg: name, arg2: capacity in bytes as text */
@@ -485,18 +476,17 @@ typedef struct {
     NvClonePlan *plan;
 } Loaded;
 
-static void on_plan(NvConn *conn, NvClonePlan *plan, const GError *err, gpointer data)
+static void on_plan(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Loaded *l = data;
-    l->plan = plan;
-    l->err = err ? g_error_copy(err) : NULL;
+    l->plan = nv_clone_plan_load_finish(res, &l->err);
     l->done = TRUE;
 }
 
 static NvClonePlan *load_plan(NvConn *conn, const char *uuid)
 {
     Loaded l = {0};
-    nv_clone_plan_load(conn, uuid, on_plan, &l, NULL);
+    nv_clone_plan_load_async(conn, uuid, on_plan, &l, NULL);
     nv_test_wait(&l.done, 10000);
     ck_assert_msg(l.err == NULL, "%s", l.err ? l.err->message : "");
     return l.plan;

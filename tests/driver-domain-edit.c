@@ -65,9 +65,11 @@ static void outcome_clear(Outcome *o)
     memset(o, 0, sizeof(*o));
 }
 
-static void on_done(NvConn *c, const NvEditResult *result, const GError *err, gpointer data)
+static void on_done(NvConn *c, NvAsyncResult *res, gpointer data)
 {
     Outcome *o = data;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvEditResult) result = nv_edit_finish(res, &err);
     o->finished = TRUE;
     o->ok = result != NULL;
     if (result) {
@@ -408,19 +410,21 @@ typedef struct {
     char *error;
 } Loaded;
 
-static void on_state(NvConn *c, NvEditState *s, const GError *err, gpointer data)
+static void on_state(NvConn *c, NvAsyncResult *res, gpointer data)
 {
     Loaded *l = data;
+    g_autoptr(GError) err = NULL;
     l->finished = TRUE;
-    l->state = s;
+    l->state = nv_edit_load_finish(res, &err);
     l->error = err ? g_strdup(err->message) : NULL;
 }
 
-static void on_list(NvConn *c, GPtrArray *items, const GError *err, gpointer data)
+static void on_list(NvConn *c, NvAsyncResult *res, gpointer data)
 {
     Loaded *l = data;
+    g_autoptr(GError) err = NULL;
     l->finished = TRUE;
-    l->items = items;
+    l->items = nv_edit_list_volumes_finish(res, &err);
     l->error = err ? g_strdup(err->message) : NULL;
 }
 
@@ -431,7 +435,7 @@ START_TEST(test_load)
     ck_assert_int_eq(virDomainSetAutostart(dom, 1), 0);
     virDomainFree(dom);
     Loaded l = {0};
-    nv_edit_load(conn, uuid, on_state, &l, NULL);
+    nv_edit_load_async(conn, uuid, on_state, &l, NULL);
     nv_test_wait_for(&l.finished, "load");
     ck_assert_msg(l.state != NULL, "%s", l.error);
     ck_assert_str_eq(l.state->name, "nvedit-load");
@@ -447,12 +451,12 @@ START_TEST(test_load)
     nv_edit_state_free(l.state);
 
     Loaded v = {0};
-    nv_edit_list_volumes(conn, POOL, on_list, &v, NULL);
+    nv_edit_list_volumes_async(conn, POOL, on_list, &v, NULL);
     nv_test_wait_for(&v.finished, "volumes");
     ck_assert_msg(v.items != NULL, "%s", v.error);
     g_ptr_array_unref(v.items);
     Loaded bad = {0};
-    nv_edit_load(conn, "00000000-0000-0000-0000-000000000000", on_state, &bad, NULL);
+    nv_edit_load_async(conn, "00000000-0000-0000-0000-000000000000", on_state, &bad, NULL);
     nv_test_wait_for(&bad.finished, "load of a missing domain");
     ck_assert(bad.state == NULL);
     ck_assert(strstr(bad.error, "cannot find domain"));
@@ -466,27 +470,27 @@ START_TEST(test_vcpus)
 {
     g_autofree char *uuid = define("nvedit-cpu", NULL, NULL);
     Outcome o = {0};
-    EDIT_OK(&o, nv_edit_vcpus(conn, uuid, 3, 4, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_vcpus_async(conn, uuid, 3, 4, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     g_autoptr(NvDomainDetails) d = details(uuid);
     ck_assert_uint_eq(d->vcpus, 3);
     g_autoptr(NvEditState) s = state(uuid);
     ck_assert_uint_eq(s->max_vcpus, 4);
     /* Lowering the maximum below the current count lowers the count first. */
-    EDIT_OK(&o, nv_edit_vcpus(conn, uuid, 1, 1, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_vcpus_async(conn, uuid, 1, 1, on_done, &o, NULL));
     g_autoptr(NvEditState) s2 = state(uuid);
     ck_assert_uint_eq(s2->vcpus, 1);
     ck_assert_uint_eq(s2->max_vcpus, 1);
-    EDIT_OK(&o, nv_edit_vcpus(conn, uuid, 0, 2, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_vcpus_async(conn, uuid, 0, 2, on_done, &o, NULL));
     g_autoptr(NvEditState) s3 = state(uuid);
     ck_assert_uint_eq(s3->vcpus, 1);
     ck_assert_uint_eq(s3->max_vcpus, 2);
 
-    EDIT_FAILS(&o, nv_edit_vcpus(conn, uuid, 3, 0, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_vcpus_async(conn, uuid, 3, 0, on_done, &o, NULL),
                "3 vCPUs is more than the maximum of 2");
-    EDIT_FAILS(&o, nv_edit_vcpus(conn, uuid, 5, 4, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_vcpus_async(conn, uuid, 5, 4, on_done, &o, NULL),
                "5 vCPUs is more than the maximum of 4");
-    EDIT_FAILS(&o, nv_edit_vcpus(conn, uuid, 0, 33, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_vcpus_async(conn, uuid, 0, 33, on_done, &o, NULL),
                "at most 32 vCPUs are possible for a 'test' domain");
     g_autoptr(NvEditState) s4 = state(uuid);
     ck_assert_uint_eq(s4->max_vcpus, 2);
@@ -498,20 +502,20 @@ START_TEST(test_memory)
 {
     g_autofree char *uuid = define("nvedit-mem", NULL, NULL);
     Outcome o = {0};
-    EDIT_OK(&o, nv_edit_memory(conn, uuid, 512 * 1024, 1024 * 1024, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_memory_async(conn, uuid, 512 * 1024, 1024 * 1024, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     g_autoptr(NvDomainDetails) d = details(uuid);
     ck_assert_uint_eq(d->memory_kib, 512 * 1024);
     g_autoptr(NvEditState) s = state(uuid);
     ck_assert_uint_eq(s->max_memory_kib, 1024 * 1024);
     /* Down again: current first, then the maximum. */
-    EDIT_OK(&o, nv_edit_memory(conn, uuid, 64 * 1024, 128 * 1024, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_memory_async(conn, uuid, 64 * 1024, 128 * 1024, on_done, &o, NULL));
     g_autoptr(NvEditState) s2 = state(uuid);
     ck_assert_uint_eq(s2->memory_kib, 64 * 1024);
     ck_assert_uint_eq(s2->max_memory_kib, 128 * 1024);
-    EDIT_FAILS(&o, nv_edit_memory(conn, uuid, 256 * 1024, 0, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_memory_async(conn, uuid, 256 * 1024, 0, on_done, &o, NULL),
                "memory 256M is more than the maximum of 128M");
-    EDIT_FAILS(&o, nv_edit_memory(conn, uuid, 2048 * 1024, 1024 * 1024, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_memory_async(conn, uuid, 2048 * 1024, 1024 * 1024, on_done, &o, NULL),
                "memory 2G is more than the maximum of 1G");
     g_autoptr(NvEditState) s3 = state(uuid);
     ck_assert_uint_eq(s3->memory_kib, 64 * 1024);
@@ -527,22 +531,22 @@ START_TEST(test_running_live)
     char uuid[VIR_UUID_STRING_BUFLEN];
     virDomainGetUUIDString(dom, uuid);
     Outcome o = {0};
-    EDIT_OK(&o, nv_edit_vcpus(conn, uuid, 1, 0, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_vcpus_async(conn, uuid, 1, 0, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_LIVE);
     virDomainInfo info;
     ck_assert_int_eq(virDomainGetInfo(dom, &info), 0);
     ck_assert_uint_eq(info.nrVirtCpu, 1);
-    EDIT_OK(&o, nv_edit_memory(conn, uuid, 1024 * 1024, 0, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_memory_async(conn, uuid, 1024 * 1024, 0, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_LIVE);
     ck_assert_int_eq(virDomainGetInfo(dom, &info), 0);
     ck_assert_uint_eq(info.memory, 1024 * 1024);
     /* A maximum only ever waits for the next boot. */
-    EDIT_OK(&o, nv_edit_memory(conn, uuid, 0, 4 * 1024 * 1024, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_memory_async(conn, uuid, 0, 4 * 1024 * 1024, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     /* This driver has no device hotplug: for a running domain that is an error with
      * libvirt's reason, not a silent redefine. */
     NvNicSpec nic = {"network", "default", NULL, NULL, NULL};
-    EDIT_FAILS(&o, nv_edit_add_nic(conn, uuid, &nic, on_done, &o, NULL), "not supported");
+    EDIT_FAILS(&o, nv_edit_add_nic_async(conn, uuid, &nic, on_done, &o, NULL), "not supported");
     virDomainFree(dom);
     outcome_clear(&o);
 }
@@ -553,29 +557,29 @@ START_TEST(test_boot_autostart)
     g_autofree char *uuid = define("nvedit-boot", NULL, NULL);
     Outcome o = {0};
     const char *order[] = {"cdrom", "hd", NULL};
-    EDIT_OK(&o, nv_edit_boot(conn, uuid, order, 1, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_boot_async(conn, uuid, order, 1, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     g_autoptr(NvEditState) s = state(uuid);
     ck_assert_uint_eq(s->boot_order->len, 2);
     ck_assert_str_eq(s->boot_order->pdata[0], "cdrom");
     ck_assert_int_eq(s->boot_menu, 1);
     const char *per_dev[] = {"vda", NULL};
-    EDIT_OK(&o, nv_edit_boot(conn, uuid, per_dev, 0, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_boot_async(conn, uuid, per_dev, 0, on_done, &o, NULL));
     g_autoptr(NvEditState) s2 = state(uuid);
     ck_assert(s2->boot_per_device);
     ck_assert_str_eq(s2->boot_order->pdata[0], "vda");
     ck_assert_int_eq(s2->boot_menu, 0);
     const char *bad[] = {"vdq", NULL};
-    EDIT_FAILS(&o, nv_edit_boot(conn, uuid, bad, -1, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_boot_async(conn, uuid, bad, -1, on_done, &o, NULL),
                "no disk or NIC 'vdq' to boot from");
 
-    EDIT_OK(&o, nv_edit_autostart(conn, uuid, TRUE, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_autostart_async(conn, uuid, TRUE, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_LIVE);
     virDomainPtr dom = virDomainLookupByUUIDString(direct, uuid);
     int autostart = 0;
     ck_assert_int_eq(virDomainGetAutostart(dom, &autostart), 0);
     ck_assert_int_eq(autostart, 1);
-    EDIT_OK(&o, nv_edit_autostart(conn, uuid, FALSE, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_autostart_async(conn, uuid, FALSE, on_done, &o, NULL));
     ck_assert_int_eq(virDomainGetAutostart(dom, &autostart), 0);
     ck_assert_int_eq(autostart, 0);
     virDomainFree(dom);
@@ -592,7 +596,7 @@ START_TEST(test_disk_new_volume)
                        .volume = "nvedit-disk-1.qcow2",
                        .capacity = 10 * 1024 * 1024,
                        .format = "qcow2"};
-    EDIT_OK(&o, nv_edit_add_disk(conn, uuid, &spec, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_add_disk_async(conn, uuid, &spec, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     ck_assert_str_eq(o.detail, "vdb");
     ck_assert(volume_exists("nvedit-disk-1.qcow2"));
@@ -605,39 +609,40 @@ START_TEST(test_disk_new_volume)
 
     /* A second one takes the next free target; an existing path with raw format. */
     NvDiskSpec path = {.kind = NV_DISK_PATH, .path = "/srv/images/data.img", .bus = "sata"};
-    EDIT_OK(&o, nv_edit_add_disk(conn, uuid, &path, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_add_disk_async(conn, uuid, &path, on_done, &o, NULL));
     ck_assert_str_eq(o.detail, "sda");
     g_autoptr(NvDomainDetails) d2 = details(uuid);
     ck_assert_str_eq(disk_at(d2, "sda")->source, "/srv/images/data.img");
     ck_assert_str_eq(disk_at(d2, "sda")->format, "raw");
 
     /* Removing detaches; the storage stays. */
-    EDIT_OK(&o, nv_edit_remove_disk(conn, uuid, "vdb", on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_remove_disk_async(conn, uuid, "vdb", on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     g_autoptr(NvDomainDetails) d3 = details(uuid);
     ck_assert(disk_at(d3, "vdb") == NULL);
     ck_assert(disk_at(d3, "vda") != NULL);
     ck_assert(volume_exists("nvedit-disk-1.qcow2"));
-    EDIT_FAILS(&o, nv_edit_remove_disk(conn, uuid, "vdb", on_done, &o, NULL), "has no disk vdb");
+    EDIT_FAILS(&o, nv_edit_remove_disk_async(conn, uuid, "vdb", on_done, &o, NULL),
+               "has no disk vdb");
 
     /* An existing volume. */
     NvDiskSpec vol = {.kind = NV_DISK_VOLUME, .pool = POOL, .volume = "nvedit-disk-1.qcow2"};
-    EDIT_OK(&o, nv_edit_add_disk(conn, uuid, &vol, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_add_disk_async(conn, uuid, &vol, on_done, &o, NULL));
     ck_assert_str_eq(o.detail, "vdb");
     g_autoptr(NvDomainDetails) d4 = details(uuid);
     ck_assert_str_eq(disk_at(d4, "vdb")->format, "qcow2");
     /* An empty CD drive, for media later; a disk cannot be empty. */
     NvDiskSpec empty = {.kind = NV_DISK_EMPTY, .device = "cdrom"};
-    EDIT_OK(&o, nv_edit_add_disk(conn, uuid, &empty, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_add_disk_async(conn, uuid, &empty, on_done, &o, NULL));
     ck_assert_str_eq(o.detail, "sdb");
     g_autoptr(NvDomainDetails) d5 = details(uuid);
     ck_assert_str_eq(disk_at(d5, "sdb")->device, "cdrom");
     ck_assert_str_eq(disk_at(d5, "sdb")->source, "");
     NvDiskSpec empty_disk = {.kind = NV_DISK_EMPTY};
-    EDIT_FAILS(&o, nv_edit_add_disk(conn, uuid, &empty_disk, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_add_disk_async(conn, uuid, &empty_disk, on_done, &o, NULL),
                "only a CD/DVD drive can be empty");
     NvDiskSpec missing = {.kind = NV_DISK_VOLUME, .pool = POOL, .volume = "nope"};
-    EDIT_FAILS(&o, nv_edit_add_disk(conn, uuid, &missing, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_add_disk_async(conn, uuid, &missing, on_done, &o, NULL),
                "cannot find volume 'nope'");
     outcome_clear(&o);
 }
@@ -654,7 +659,7 @@ START_TEST(test_disk_no_orphan)
                        .capacity = 1024 * 1024,
                        .format = "qcow2",
                        .target = "vda"};
-    EDIT_FAILS(&o, nv_edit_add_disk(conn, uuid, &spec, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_add_disk_async(conn, uuid, &spec, on_done, &o, NULL),
                "target 'vda' duplicated");
     ck_assert(!volume_exists("nvedit-orphan.qcow2"));
     g_autoptr(NvDomainDetails) d = details(uuid);
@@ -664,14 +669,15 @@ START_TEST(test_disk_no_orphan)
                            .pool = "no-such-pool",
                            .volume = "nvedit-orphan2",
                            .capacity = 1024};
-    EDIT_FAILS(&o, nv_edit_add_disk(conn, uuid, &bad_pool, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_add_disk_async(conn, uuid, &bad_pool, on_done, &o, NULL),
                "cannot find pool 'no-such-pool'");
     NvDiskSpec bad_bus = {.kind = NV_DISK_NEW_VOLUME,
                           .pool = POOL,
                           .volume = "nvedit-orphan3",
                           .capacity = 1024,
                           .bus = "floppy"};
-    EDIT_FAILS(&o, nv_edit_add_disk(conn, uuid, &bad_bus, on_done, &o, NULL), "unknown disk bus");
+    EDIT_FAILS(&o, nv_edit_add_disk_async(conn, uuid, &bad_bus, on_done, &o, NULL),
+               "unknown disk bus");
     ck_assert(!volume_exists("nvedit-orphan3"));
     outcome_clear(&o);
 }
@@ -682,7 +688,7 @@ START_TEST(test_nic)
     g_autofree char *uuid = define("nvedit-nic", NULL, NULL);
     Outcome o = {0};
     NvNicSpec spec = {"network", "default", NULL, "e1000", "52:54:00:12:34:56"};
-    EDIT_OK(&o, nv_edit_add_nic(conn, uuid, &spec, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_add_nic_async(conn, uuid, &spec, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     ck_assert_str_eq(o.detail, "52:54:00:12:34:56");
     g_autoptr(NvDomainDetails) d = details(uuid);
@@ -693,22 +699,22 @@ START_TEST(test_nic)
     ck_assert_str_eq(nic->model, "e1000");
 
     NvNicSpec gen = {"bridge", "br0", NULL, NULL, NULL};
-    EDIT_OK(&o, nv_edit_add_nic(conn, uuid, &gen, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_add_nic_async(conn, uuid, &gen, on_done, &o, NULL));
     ck_assert(g_str_has_prefix(o.detail, "52:54:00:"));
     g_autofree char *generated = g_strdup(o.detail);
     g_autoptr(NvDomainDetails) d2 = details(uuid);
     ck_assert_uint_eq(d2->nics->len, 2);
     ck_assert_str_eq(nic_with(d2, generated)->source, "br0");
 
-    EDIT_OK(&o, nv_edit_remove_nic(conn, uuid, "52:54:00:12:34:56", on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_remove_nic_async(conn, uuid, "52:54:00:12:34:56", on_done, &o, NULL));
     g_autoptr(NvDomainDetails) d3 = details(uuid);
     ck_assert_uint_eq(d3->nics->len, 1);
     ck_assert(nic_with(d3, "52:54:00:12:34:56") == NULL);
-    EDIT_FAILS(&o, nv_edit_remove_nic(conn, uuid, "52:54:00:12:34:56", on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_remove_nic_async(conn, uuid, "52:54:00:12:34:56", on_done, &o, NULL),
                "has no NIC with MAC 52:54:00:12:34:56");
-    EDIT_FAILS(&o, nv_edit_remove_nic(conn, uuid, "zz", on_done, &o, NULL), "six hex pairs");
+    EDIT_FAILS(&o, nv_edit_remove_nic_async(conn, uuid, "zz", on_done, &o, NULL), "six hex pairs");
     NvNicSpec bad = {"network", "x/y", NULL, NULL, NULL};
-    EDIT_FAILS(&o, nv_edit_add_nic(conn, uuid, &bad, on_done, &o, NULL), "network name");
+    EDIT_FAILS(&o, nv_edit_add_nic_async(conn, uuid, &bad, on_done, &o, NULL), "network name");
     outcome_clear(&o);
 }
 END_TEST
@@ -721,7 +727,7 @@ START_TEST(test_media)
                                    NULL);
     Outcome o = {0};
     NvDiskSpec iso = {.kind = NV_DISK_PATH, .path = "/srv/iso/debian.iso"};
-    EDIT_OK(&o, nv_edit_media(conn, uuid, "sda", &iso, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_media_async(conn, uuid, "sda", &iso, on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     g_autoptr(NvDomainDetails) d = details(uuid);
     ck_assert_str_eq(disk_at(d, "sda")->source, "/srv/iso/debian.iso");
@@ -735,20 +741,21 @@ START_TEST(test_media)
     virStorageVolFree(v);
     virStoragePoolFree(pool);
     NvDiskSpec vol = {.kind = NV_DISK_VOLUME, .pool = POOL, .volume = "nvedit.iso"};
-    EDIT_OK(&o, nv_edit_media(conn, uuid, "sda", &vol, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_media_async(conn, uuid, "sda", &vol, on_done, &o, NULL));
     g_autoptr(NvDomainDetails) d2 = details(uuid);
     ck_assert_str_eq(disk_at(d2, "sda")->source, "/" POOL "/nvedit.iso");
 
-    EDIT_OK(&o, nv_edit_media(conn, uuid, "sda", NULL, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_media_async(conn, uuid, "sda", NULL, on_done, &o, NULL));
     g_autoptr(NvDomainDetails) d3 = details(uuid);
     ck_assert_str_eq(disk_at(d3, "sda")->source, "");
     ck_assert_uint_eq(d3->disks->len, 2);
 
-    EDIT_FAILS(&o, nv_edit_media(conn, uuid, "vda", &iso, on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_media_async(conn, uuid, "vda", &iso, on_done, &o, NULL),
                "only a CD/DVD or floppy drive takes media");
-    EDIT_FAILS(&o, nv_edit_media(conn, uuid, "sdz", &iso, on_done, &o, NULL), "has no drive sdz");
+    EDIT_FAILS(&o, nv_edit_media_async(conn, uuid, "sdz", &iso, on_done, &o, NULL),
+               "has no drive sdz");
     NvDiskSpec rel = {.kind = NV_DISK_PATH, .path = "debian.iso"};
-    EDIT_FAILS(&o, nv_edit_media(conn, uuid, "sda", &rel, on_done, &o, NULL), "absolute");
+    EDIT_FAILS(&o, nv_edit_media_async(conn, uuid, "sda", &rel, on_done, &o, NULL), "absolute");
     outcome_clear(&o);
 }
 END_TEST
@@ -760,13 +767,13 @@ START_TEST(test_graphics)
                                    "<listen type='address' address='127.0.0.1'/></graphics>",
                                    NULL);
     Outcome o = {0};
-    EDIT_OK(&o, nv_edit_vnc_listen(conn, uuid, "0.0.0.0", on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_vnc_listen_async(conn, uuid, "0.0.0.0", on_done, &o, NULL));
     ck_assert_int_eq(o.outcome, NV_EDIT_NEXT_BOOT);
     g_autoptr(NvEditState) s = state(uuid);
     ck_assert_str_eq(s->vnc_listen, "0.0.0.0");
     ck_assert(!s->vnc_has_password);
 
-    EDIT_OK(&o, nv_edit_vnc_password(conn, uuid, "s3cr&t", on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_vnc_password_async(conn, uuid, "s3cr&t", on_done, &o, NULL));
     g_autoptr(NvEditState) s2 = state(uuid);
     ck_assert(s2->vnc_has_password);
     ck_assert_str_eq(s2->vnc_listen, "0.0.0.0");
@@ -774,22 +781,23 @@ START_TEST(test_graphics)
     ck_assert(strstr(secure, "passwd='s3cr&amp;t'"));
     /* The password survives an unrelated redefine (the definition is read with it). */
     const char *order[] = {"hd", NULL};
-    EDIT_OK(&o, nv_edit_boot(conn, uuid, order, 1, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_boot_async(conn, uuid, order, 1, on_done, &o, NULL));
     g_autoptr(NvEditState) s3 = state(uuid);
     ck_assert(s3->vnc_has_password);
 
-    EDIT_OK(&o, nv_edit_vnc_password(conn, uuid, NULL, on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_vnc_password_async(conn, uuid, NULL, on_done, &o, NULL));
     g_autoptr(NvEditState) s4 = state(uuid);
     ck_assert(!s4->vnc_has_password);
-    EDIT_OK(&o, nv_edit_vnc_listen(conn, uuid, "", on_done, &o, NULL));
+    EDIT_OK(&o, nv_edit_vnc_listen_async(conn, uuid, "", on_done, &o, NULL));
     g_autoptr(NvEditState) s5 = state(uuid);
     ck_assert_str_eq(s5->vnc_listen, "");
 
-    EDIT_FAILS(&o, nv_edit_vnc_listen(conn, uuid, "example.com", on_done, &o, NULL), "IP address");
-    EDIT_FAILS(&o, nv_edit_vnc_password(conn, uuid, "a\nb", on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_vnc_listen_async(conn, uuid, "example.com", on_done, &o, NULL),
+               "IP address");
+    EDIT_FAILS(&o, nv_edit_vnc_password_async(conn, uuid, "a\nb", on_done, &o, NULL),
                "control characters");
     g_autofree char *plain = define("nvedit-novnc", NULL, NULL);
-    EDIT_FAILS(&o, nv_edit_vnc_listen(conn, plain, "127.0.0.1", on_done, &o, NULL),
+    EDIT_FAILS(&o, nv_edit_vnc_listen_async(conn, plain, "127.0.0.1", on_done, &o, NULL),
                "has no VNC display");
     outcome_clear(&o);
 }

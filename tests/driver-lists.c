@@ -698,11 +698,17 @@ static gboolean remove_work(virConnectPtr v, gpointer data, GError **err)
     return ok;
 }
 
-static void remove_done(NvConn *conn, gpointer data, const GError *err)
+static gpointer remove_async(virConnectPtr v, gpointer data, GError **err)
+{
+    return remove_work(v, data, err) ? NV_ASYNC_OK : NULL;
+}
+
+static void remove_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Removal *r = data;
+    g_autoptr(GError) err = NULL;
     r->done = TRUE;
-    if (err)
+    if (!nv_async_result_ok(res, remove_async, &err))
         g_strlcpy(r->error, err->message, sizeof(r->error));
 }
 
@@ -736,7 +742,8 @@ START_TEST(test_conn_cache_evicts)
     ck_assert(run_until(conn, details_of_both, both, 10000));
 
     Removal r = {.uuid = gone[2], .pool = "nvpool-dir"};
-    nv_conn_call(conn, remove_work, remove_done, &r, NULL);
+    NvAsyncSpec spec = {.tag = remove_async, .req = &r};
+    nv_conn_async(conn, &spec, remove_async, remove_done, &r, NULL);
     ck_assert(run_until(conn, removal_done, &r, 10000));
     ck_assert_msg(r.error[0] == '\0', "%s", r.error);
     nv_conn_refresh(conn, NV_CHANGE_DOMAINS | NV_CHANGE_POOLS);

@@ -54,26 +54,31 @@ static void wait_clear(Wait *w)
     w->done = FALSE;
 }
 
-static void on_done(const GError *err, gpointer data)
+static void on_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Wait *w = data;
-    w->err = err ? g_error_copy(err) : NULL;
+    nv_network_finish(res, &w->err);
     w->done = TRUE;
 }
 
-static void on_list(GPtrArray *list, const GError *err, gpointer data)
+static void on_users(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Wait *w = data;
-    w->err = err ? g_error_copy(err) : NULL;
-    w->list = list ? g_ptr_array_ref(list) : NULL;
+    w->list = nv_network_users_finish(res, &w->err);
     w->done = TRUE;
 }
 
-static void on_info(NvNetInfo *info, const GError *err, gpointer data)
+static void on_leases(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Wait *w = data;
-    w->err = err ? g_error_copy(err) : NULL;
-    w->info = info;
+    w->list = nv_network_leases_finish(res, &w->err);
+    w->done = TRUE;
+}
+
+static void on_info(NvConn *conn, NvAsyncResult *res, gpointer data)
+{
+    Wait *w = data;
+    w->info = nv_network_info_finish(res, &w->err);
     w->done = TRUE;
 }
 
@@ -85,14 +90,14 @@ static void wait_for(Wait *w)
 static void create(NvConn *conn, const char *xml, gboolean autostart, Wait *w)
 {
     wait_clear(w);
-    nv_network_create(conn, xml, autostart, on_done, w);
+    nv_network_create_async(conn, xml, autostart, on_done, w, NULL);
     wait_for(w);
 }
 
 static void op(NvConn *conn, NvNetOp o, const char *name, Wait *w)
 {
     wait_clear(w);
-    nv_network_op(conn, o, name, on_done, w);
+    nv_network_op_async(conn, o, name, on_done, w, NULL);
     wait_for(w);
 }
 
@@ -254,7 +259,7 @@ START_TEST(test_lifecycle)
 
     /* The details the pane shows beyond the model. */
     wait_clear(&w);
-    nv_network_info(conn, "nvt-life", on_info, &w);
+    nv_network_info_async(conn, "nvt-life", on_info, &w, NULL);
     wait_for(&w);
     assert_ok(&w);
     ck_assert_str_eq(w.info->domain, "life.example");
@@ -397,7 +402,7 @@ START_TEST(test_users)
                   "<interface type='network'><source network='default'/>"
                   "</interface>");
     wait_clear(&w);
-    nv_network_users(conn, "nvt-used", on_list, &w);
+    nv_network_users_async(conn, "nvt-used", on_users, &w, NULL);
     wait_for(&w);
     assert_ok(&w);
     ck_assert_uint_eq(w.list->len, 2);
@@ -405,7 +410,7 @@ START_TEST(test_users)
     ck_assert_str_eq(w.list->pdata[1], "nvt-z");
 
     wait_clear(&w);
-    nv_network_users(conn, "default", on_list, &w);
+    nv_network_users_async(conn, "default", on_users, &w, NULL);
     wait_for(&w);
     assert_ok(&w);
     /* The stock domain `test` and the two defined here. */
@@ -418,7 +423,7 @@ START_TEST(test_users)
     ck_assert(has_a && has_other && !has_z);
 
     wait_clear(&w);
-    nv_network_users(conn, "nvt-nobody", on_list, &w);
+    nv_network_users_async(conn, "nvt-nobody", on_users, &w, NULL);
     wait_for(&w);
     assert_ok(&w);
     ck_assert_uint_eq(w.list->len, 0);
@@ -432,7 +437,7 @@ START_TEST(test_leases)
 {
     g_autoptr(NvConn) conn = open_conn();
     Wait w = {0};
-    nv_network_leases(conn, "default", on_list, &w);
+    nv_network_leases_async(conn, "default", on_leases, &w, NULL);
     wait_for(&w);
     ck_assert_ptr_null(w.list);
     ck_assert_ptr_nonnull(w.err);
@@ -441,7 +446,7 @@ START_TEST(test_leases)
         g_str_has_prefix(w.err->message, "cannot read the DHCP leases of network 'default': "),
         "%s", w.err->message);
     wait_clear(&w);
-    nv_network_leases(conn, "nvt-missing", on_list, &w);
+    nv_network_leases_async(conn, "nvt-missing", on_leases, &w, NULL);
     wait_for(&w);
     ck_assert_ptr_nonnull(w.err);
     ck_assert_msg(g_str_has_prefix(w.err->message, "cannot find network 'nvt-missing'"), "%s",

@@ -198,11 +198,10 @@ static void result_clear(Result *r)
     r->done = FALSE;
 }
 
-static void on_list(NvConn *conn, NvSnapshotList *list, const GError *err, gpointer data)
+static void on_list(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Result *r = data;
-    r->list = list;
-    r->err = err ? g_error_copy(err) : NULL;
+    r->list = nv_snapshot_list_finish(res, &r->err);
     r->done = TRUE;
 }
 
@@ -213,15 +212,17 @@ static void on_job(NvJob *job, const GError *err, gpointer data)
     r->done = TRUE;
 }
 
-static void on_done(NvConn *conn, const GError *err, gpointer data)
+static void on_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
+    g_autoptr(GError) err = NULL;
+    nv_snapshot_delete_finish(res, &err);
     on_job(NULL, err, data);
 }
 
 static NvSnapshotList *list_of(NvConn *conn)
 {
     Result r = {0};
-    nv_snapshot_list(conn, TEST_DOMAIN_UUID, on_list, &r, NULL);
+    nv_snapshot_list_async(conn, TEST_DOMAIN_UUID, on_list, &r, NULL);
     nv_test_wait(&r.done, 10000);
     ck_assert_msg(r.err == NULL, "%s", r.err ? r.err->message : "");
     return r.list;
@@ -254,7 +255,7 @@ static void revert(NvConn *conn, const char *name)
 static void delete (NvConn *conn, const char *name, gboolean children)
 {
     Result r = {0};
-    nv_snapshot_delete(conn, TEST_DOMAIN_UUID, name, children, on_done, &r, NULL);
+    nv_snapshot_delete_async(conn, TEST_DOMAIN_UUID, name, children, on_done, &r, NULL);
     nv_test_wait(&r.done, 10000);
     ck_assert_msg(r.err == NULL, "%s", r.err ? r.err->message : "");
 }
@@ -335,13 +336,13 @@ START_TEST(test_create_errors)
                   "%s", r.err->message);
     result_clear(&r);
 
-    nv_snapshot_list(conn, "00000000-0000-0000-0000-000000000000", on_list, &r, NULL);
+    nv_snapshot_list_async(conn, "00000000-0000-0000-0000-000000000000", on_list, &r, NULL);
     nv_test_wait(&r.done, 10000);
     ck_assert_ptr_nonnull(r.err);
     ck_assert_ptr_null(r.list);
     result_clear(&r);
 
-    nv_snapshot_delete(conn, TEST_DOMAIN_UUID, "nope", FALSE, on_done, &r, NULL);
+    nv_snapshot_delete_async(conn, TEST_DOMAIN_UUID, "nope", FALSE, on_done, &r, NULL);
     nv_test_wait(&r.done, 10000);
     ck_assert_ptr_nonnull(r.err);
     ck_assert_msg(g_str_has_prefix(r.err->message, "'test' has no snapshot 'nope'"), "%s",

@@ -45,37 +45,47 @@ static void answer_clear(Answer *a)
     a->done = FALSE;
 }
 
-static void on_done(const GError *err, gpointer data)
+static void answered(const GError *err, gpointer data)
 {
     Answer *a = data;
     a->err = err ? g_error_copy(err) : NULL;
     a->done = TRUE;
 }
 
-static void on_created(const char *path, const GError *err, gpointer data)
+static void on_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
-    Answer *a = data;
-    a->path = g_strdup(path);
-    on_done(err, data);
+    g_autoptr(GError) err = NULL;
+    nv_storage_finish(res, &err);
+    answered(err, data);
 }
 
-static void on_types(guint types, const GError *err, gpointer data)
+static void on_created(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Answer *a = data;
-    a->types = types;
-    on_done(err, data);
+    g_autoptr(GError) err = NULL;
+    a->path = nv_volume_create_finish(res, &err);
+    answered(err, data);
 }
 
-static void on_users(GPtrArray *users, const GError *err, gpointer data)
+static void on_types(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Answer *a = data;
-    a->users = users;
-    on_done(err, data);
+    g_autoptr(GError) err = NULL;
+    nv_storage_pool_types_finish(res, &a->types, &err);
+    answered(err, data);
+}
+
+static void on_users(NvConn *conn, NvAsyncResult *res, gpointer data)
+{
+    Answer *a = data;
+    g_autoptr(GError) err = NULL;
+    a->users = nv_volume_users_finish(res, &err);
+    answered(err, data);
 }
 
 static void on_job_done(NvJob *job, const GError *err, gpointer data)
 {
-    on_done(err, data);
+    answered(err, data);
 }
 
 static void on_job_progress(NvJob *job, double fraction, const char *detail, gpointer data)
@@ -148,16 +158,10 @@ static gboolean probe_work(virConnectPtr c, gpointer data, GError **err)
     return TRUE;
 }
 
-static void probe_done(NvConn *conn, gpointer data, const GError *err)
-{
-    ((Probe *)data)->done = TRUE;
-}
-
 static Probe probe(NvConn *conn, const char *pool, const char *volume)
 {
     Probe p = {.pool = pool, .arg = volume};
-    nv_conn_call(conn, probe_work, probe_done, &p, NULL);
-    nv_test_wait(&p.done, 10000);
+    g_autoptr(GError) ignored = nv_test_call(conn, probe_work, &p);
     return p;
 }
 
@@ -178,17 +182,10 @@ static gboolean define_work(virConnectPtr c, gpointer data, GError **err)
     return TRUE;
 }
 
-static void define_done(NvConn *conn, gpointer data, const GError *err)
-{
-    ck_assert_msg(err == NULL, "%s", err ? err->message : "");
-    ((Define *)data)->done = TRUE;
-}
-
 static void define_domain(NvConn *conn, const char *xml)
 {
     Define d = {.xml = xml};
-    nv_conn_call(conn, define_work, define_done, &d, NULL);
-    nv_test_wait(&d.done, 10000);
+    nv_test_on_worker(conn, define_work, &d);
 }
 
 /* ---- helpers over the API under test ---- */
@@ -225,7 +222,7 @@ static char *create_volume(NvConn *conn, const char *pool, const char *name, con
 {
     g_autofree char *xml = volume_xml(name, format, capacity);
     Answer a = {0};
-    nv_volume_create(conn, pool, xml, on_created, &a);
+    nv_volume_create_async(conn, pool, xml, on_created, &a, NULL);
     wait_ok(&a, 20000);
     ck_assert(a.path && *a.path);
     return a.path;
@@ -234,7 +231,7 @@ static char *create_volume(NvConn *conn, const char *pool, const char *name, con
 static void pool_op_ok(NvConn *conn, const char *pool, NvPoolOp op)
 {
     Answer a = {0};
-    nv_pool_op(conn, pool, op, on_done, &a);
+    nv_pool_op_async(conn, pool, op, on_done, &a, NULL);
     wait_ok(&a, 60000);
 }
 
@@ -244,7 +241,7 @@ START_TEST(test_pool_types)
 {
     g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     Answer a = {0};
-    nv_storage_pool_types(conn, on_types, &a);
+    nv_storage_pool_types_async(conn, on_types, &a, NULL);
     wait_ok(&a, 10000);
     /* The test driver has no pool capabilities: every type ncvirt builds is offered. */
     ck_assert_uint_eq(a.types, NV_POOL_TYPES_ALL);
@@ -256,7 +253,7 @@ START_TEST(test_pool_lifecycle)
     g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *xml = dir_pool_xml("p1", "/nvtest/p1");
     Answer a = {0};
-    nv_pool_create(conn, xml, TRUE, TRUE, TRUE, on_done, &a);
+    nv_pool_create_async(conn, xml, TRUE, TRUE, TRUE, on_done, &a, NULL);
     wait_ok(&a, 10000);
     Probe p = probe(conn, "p1", NULL);
     ck_assert_int_eq(p.active, 1);
@@ -285,7 +282,7 @@ START_TEST(test_pool_lifecycle)
     g_free(p.names);
 
     Answer gone = {0};
-    nv_pool_op(conn, "p1", NV_POOL_OP_START, on_done, &gone);
+    nv_pool_op_async(conn, "p1", NV_POOL_OP_START, on_done, &gone, NULL);
     wait_error(&gone, 10000, "cannot find pool 'p1'");
     answer_clear(&gone);
 }
@@ -296,7 +293,7 @@ START_TEST(test_pool_delete_data)
     g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_autofree char *xml = dir_pool_xml("p2", "/nvtest/p2");
     Answer a = {0};
-    nv_pool_create(conn, xml, TRUE, TRUE, FALSE, on_done, &a);
+    nv_pool_create_async(conn, xml, TRUE, TRUE, FALSE, on_done, &a, NULL);
     wait_ok(&a, 10000);
     g_free(create_volume(conn, "p2", "a.qcow2", "qcow2", 1 << 20));
     g_free(create_volume(conn, "p2", "b.img", "raw", 1 << 20));
@@ -321,7 +318,7 @@ START_TEST(test_pool_create_failures)
         g_autofree char *xml = dir_pool_xml(name, path);
         nv_storage_set_fail_point(points[i]);
         Answer a = {0};
-        nv_pool_create(conn, xml, TRUE, TRUE, TRUE, on_done, &a);
+        nv_pool_create_async(conn, xml, TRUE, TRUE, TRUE, on_done, &a, NULL);
         nv_storage_set_fail_point(NULL);
         wait_error(&a, 10000, points[i]);
         answer_clear(&a);
@@ -332,7 +329,7 @@ START_TEST(test_pool_create_failures)
     /* A name the host has already: the define itself fails, nothing changes. */
     g_autofree char *dup = dir_pool_xml(POOL, "/elsewhere");
     Answer a = {0};
-    nv_pool_create(conn, dup, TRUE, TRUE, FALSE, on_done, &a);
+    nv_pool_create_async(conn, dup, TRUE, TRUE, FALSE, on_done, &a, NULL);
     wait_error(&a, 10000, "cannot define pool 'default-pool'");
     answer_clear(&a);
     Probe p = probe(conn, POOL, NULL);
@@ -354,19 +351,19 @@ START_TEST(test_volume_create_delete)
     /* A name taken: the host refuses, the error names the volume and the pool. */
     g_autofree char *xml = volume_xml("v1.qcow2", "qcow2", 1 << 20);
     Answer dup = {0};
-    nv_volume_create(conn, POOL, xml, on_created, &dup);
+    nv_volume_create_async(conn, POOL, xml, on_created, &dup, NULL);
     wait_error(&dup, 10000, "cannot create volume 'v1.qcow2' in pool 'default-pool'");
     answer_clear(&dup);
 
     Answer del = {0};
-    nv_volume_delete(conn, POOL, "v1.qcow2", on_done, &del);
+    nv_volume_delete_async(conn, POOL, "v1.qcow2", on_done, &del, NULL);
     wait_ok(&del, 10000);
     p = probe(conn, POOL, NULL);
     ck_assert_int_eq(p.volumes, 0);
     g_free(p.names);
 
     Answer again = {0};
-    nv_volume_delete(conn, POOL, "v1.qcow2", on_done, &again);
+    nv_volume_delete_async(conn, POOL, "v1.qcow2", on_done, &again, NULL);
     wait_error(&again, 10000, "cannot find volume 'v1.qcow2' in pool 'default-pool'");
     answer_clear(&again);
 }
@@ -379,7 +376,7 @@ START_TEST(test_volume_failure_cleans)
     g_autofree char *xml = volume_xml("doomed.img", "raw", 1 << 20);
     nv_storage_set_fail_point("volume-created");
     Answer a = {0};
-    nv_volume_create(conn, POOL, xml, on_created, &a);
+    nv_volume_create_async(conn, POOL, xml, on_created, &a, NULL);
     nv_storage_set_fail_point(NULL);
     wait_error(&a, 10000, "injected failure after volume-created");
     ck_assert_ptr_null(a.path);
@@ -396,13 +393,13 @@ START_TEST(test_volume_unsupported)
     g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
     g_free(create_volume(conn, POOL, "v.img", "raw", 4 << 20));
     Answer grow = {0};
-    nv_volume_resize(conn, POOL, "v.img", 8 << 20, FALSE, on_done, &grow);
+    nv_volume_resize_async(conn, POOL, "v.img", 8 << 20, FALSE, on_done, &grow, NULL);
     wait_error(&grow, 10000, "cannot resize volume 'v.img'");
     answer_clear(&grow);
 
     /* Shrinking is refused before libvirt is asked, unless it is asked for. */
     Answer shrink = {0};
-    nv_volume_resize(conn, POOL, "v.img", 1 << 20, FALSE, on_done, &shrink);
+    nv_volume_resize_async(conn, POOL, "v.img", 1 << 20, FALSE, on_done, &shrink, NULL);
     wait_error(&shrink, 10000, "shrinking loses the data");
     ck_assert(g_error_matches(shrink.err, NV_ERROR, NV_ERROR_INVALID));
     answer_clear(&shrink);
@@ -530,20 +527,20 @@ START_TEST(test_volume_users)
     define_domain(conn, d2);
 
     Answer a = {0};
-    nv_volume_users(conn, POOL, "shared.qcow2", path, on_users, &a);
+    nv_volume_users_async(conn, POOL, "shared.qcow2", path, on_users, &a, NULL);
     wait_ok(&a, 10000);
     ck_assert_uint_eq(a.users->len, 2);
     ck_assert_str_eq(a.users->pdata[0], "alpha");
     ck_assert_str_eq(a.users->pdata[1], "zeta");
     answer_clear(&a);
 
-    nv_volume_users(conn, POOL, "lonely.qcow2", lonely, on_users, &a);
+    nv_volume_users_async(conn, POOL, "lonely.qcow2", lonely, on_users, &a, NULL);
     wait_ok(&a, 10000);
     ck_assert_uint_eq(a.users->len, 0);
     answer_clear(&a);
 
     /* The test driver's own domain "test" has /guest/diskimage1. */
-    nv_volume_users(conn, "other", "diskimage1", "/guest/diskimage1", on_users, &a);
+    nv_volume_users_async(conn, "other", "diskimage1", "/guest/diskimage1", on_users, &a, NULL);
     wait_ok(&a, 10000);
     ck_assert_uint_eq(a.users->len, 1);
     ck_assert_str_eq(a.users->pdata[0], "test");
@@ -574,7 +571,7 @@ static Real real_pool(const char *what)
     g_autofree char *target = g_build_filename(r.dir, "pool", NULL);
     g_autofree char *xml = dir_pool_xml(r.pool, target);
     Answer a = {0};
-    nv_pool_create(r.conn, xml, TRUE, TRUE, FALSE, on_done, &a);
+    nv_pool_create_async(r.conn, xml, TRUE, TRUE, FALSE, on_done, &a, NULL);
     wait_ok(&a, 30000);
     return r;
 }
@@ -582,7 +579,7 @@ static Real real_pool(const char *what)
 static void real_free(Real *r)
 {
     Answer a = {0};
-    nv_pool_op(r->conn, r->pool, NV_POOL_OP_DELETE_DATA, on_done, &a);
+    nv_pool_op_async(r->conn, r->pool, NV_POOL_OP_DELETE_DATA, on_done, &a, NULL);
     wait_ok(&a, 30000);
     Probe p = probe(r->conn, r->pool, NULL);
     ck_assert_int_eq(p.active, -1);
@@ -672,17 +669,17 @@ START_TEST(test_real_resize_wipe)
     wait_ok(&a, 60000);
     answer_clear(&a);
 
-    nv_volume_resize(r.conn, r.pool, "v.img", 4 << 20, FALSE, on_done, &a);
+    nv_volume_resize_async(r.conn, r.pool, "v.img", 4 << 20, FALSE, on_done, &a, NULL);
     wait_ok(&a, 30000);
     answer_clear(&a);
     Probe p = probe(r.conn, r.pool, "v.img");
     ck_assert_uint_eq(p.capacity, 4 << 20);
     g_free(p.names);
 
-    nv_volume_resize(r.conn, r.pool, "v.img", 2 << 20, FALSE, on_done, &a);
+    nv_volume_resize_async(r.conn, r.pool, "v.img", 2 << 20, FALSE, on_done, &a, NULL);
     wait_error(&a, 30000, "shrinking loses the data");
     answer_clear(&a);
-    nv_volume_resize(r.conn, r.pool, "v.img", 2 << 20, TRUE, on_done, &a);
+    nv_volume_resize_async(r.conn, r.pool, "v.img", 2 << 20, TRUE, on_done, &a, NULL);
     wait_ok(&a, 30000);
     answer_clear(&a);
     p = probe(r.conn, r.pool, "v.img");

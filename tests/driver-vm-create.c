@@ -127,9 +127,11 @@ static void result_clear(Result *r)
     memset(r, 0, sizeof(*r));
 }
 
-static void on_created(NvConn *c, const NvVmCreated *created, const GError *err, gpointer data)
+static void on_created(NvConn *c, NvAsyncResult *res, gpointer data)
 {
     Result *r = data;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvVmCreated) created = nv_vm_create_finish(res, &err);
     r->finished = TRUE;
     r->ok = created != NULL;
     if (created) {
@@ -144,7 +146,8 @@ static void commit(const NvVmDraft *d, Result *r)
 {
     result_clear(r);
     g_autoptr(GError) err = NULL;
-    ck_assert_msg(nv_vm_create(conn, d, on_created, r, NULL, &err), "%s", err ? err->message : "");
+    ck_assert_msg(nv_vm_create_async(conn, d, on_created, r, NULL, &err), "%s",
+                  err ? err->message : "");
     nv_test_wait_for(&r->finished, "the commit");
 }
 
@@ -264,7 +267,7 @@ START_TEST(test_bad_draft_queues_nothing)
     g_autoptr(NvVmDraft) d = draft("bad name");
     g_autoptr(GError) err = NULL;
     Result r = {0};
-    ck_assert(!nv_vm_create(conn, d, on_created, &r, NULL, &err));
+    ck_assert(!nv_vm_create_async(conn, d, on_created, &r, NULL, &err));
     ck_assert(g_error_matches(err, NV_ERROR, NV_ERROR_INVALID));
     /* Let the connection's own loading finish: the callback must never come. */
     nv_test_run_until(worker_idle, conn, 30000);
@@ -284,26 +287,29 @@ typedef struct {
     char *error;
 } Answer;
 
-static void on_caps(NvConn *c, NvVmCaps *caps, const GError *err, gpointer data)
+static void on_caps(NvConn *c, NvAsyncResult *res, gpointer data)
 {
     Answer *a = data;
-    a->caps = caps;
+    g_autoptr(GError) err = NULL;
+    a->caps = nv_vm_caps_fetch_finish(res, &err);
     a->error = err ? g_strdup(err->message) : NULL;
     a->finished = TRUE;
 }
 
-static void on_name(NvConn *c, gboolean taken, const GError *err, gpointer data)
+static void on_name(NvConn *c, NvAsyncResult *res, gpointer data)
 {
     Answer *a = data;
-    a->taken = taken;
+    g_autoptr(GError) err = NULL;
+    nv_vm_name_check_finish(res, &a->taken, &err);
     a->error = err ? g_strdup(err->message) : NULL;
     a->finished = TRUE;
 }
 
-static void on_media(NvConn *c, GPtrArray *media, const GError *err, gpointer data)
+static void on_media(NvConn *c, NvAsyncResult *res, gpointer data)
 {
     Answer *a = data;
-    a->media = media;
+    g_autoptr(GError) err = NULL;
+    a->media = nv_vm_media_list_finish(res, &err);
     a->error = err ? g_strdup(err->message) : NULL;
     a->finished = TRUE;
 }
@@ -320,7 +326,7 @@ static void answer_clear(Answer *a)
 static gboolean name_taken(const char *name)
 {
     Answer a = {0};
-    nv_vm_name_check(conn, name, on_name, &a, NULL);
+    nv_vm_name_check_async(conn, name, on_name, &a, NULL);
     nv_test_wait_for(&a.finished, "the name check");
     ck_assert_msg(!a.error, "%s", a.error);
     gboolean taken = a.taken;
@@ -331,7 +337,7 @@ static gboolean name_taken(const char *name)
 START_TEST(test_caps)
 {
     Answer a = {0};
-    nv_vm_caps_fetch(conn, on_caps, &a, NULL);
+    nv_vm_caps_fetch_async(conn, on_caps, &a, NULL);
     nv_test_wait_for(&a.finished, "the capabilities");
     ck_assert_msg(a.caps != NULL, "%s", a.error);
     ck_assert_str_eq(a.caps->arch, "i686");
@@ -356,7 +362,7 @@ START_TEST(test_media)
     make_volume("installer.iso");
     make_volume("data.qcow2");
     Answer a = {0};
-    nv_vm_media_list(conn, on_media, &a, NULL);
+    nv_vm_media_list_async(conn, on_media, &a, NULL);
     nv_test_wait_for(&a.finished, "the media list");
     ck_assert_msg(a.media != NULL, "%s", a.error);
     ck_assert_uint_eq(a.media->len, 1);
@@ -373,10 +379,10 @@ START_TEST(test_cancel_creates_nothing)
 {
     int domains = count_domains(), volumes = count_volumes();
     Answer a = {0};
-    nv_vm_caps_fetch(conn, on_caps, &a, NULL);
+    nv_vm_caps_fetch_async(conn, on_caps, &a, NULL);
     nv_test_wait_for(&a.finished, "the capabilities");
     answer_clear(&a);
-    nv_vm_media_list(conn, on_media, &a, NULL);
+    nv_vm_media_list_async(conn, on_media, &a, NULL);
     nv_test_wait_for(&a.finished, "the media list");
     answer_clear(&a);
     ck_assert(!name_taken("nvtest-cancel"));

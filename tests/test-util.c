@@ -74,29 +74,36 @@ NvConn *nv_test_conn_open(const char *uri)
 }
 
 typedef struct {
-    NvConnWorkFunc fn;
+    NvTestWorkFunc fn;
     gpointer data;
     gboolean done;
     GError *err;
 } Sync;
 
-static gboolean sync_work(virConnectPtr c, gpointer data, GError **err)
+static gpointer sync_work(virConnectPtr c, gpointer data, GError **err)
 {
     Sync *s = data;
-    return s->fn(c, s->data, err);
+    return s->fn(c, s->data, err) ? NV_ASYNC_OK : NULL;
 }
 
-static void sync_done(NvConn *conn, gpointer data, const GError *err)
+static void sync_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Sync *s = data;
-    s->err = err ? g_error_copy(err) : NULL;
+    nv_async_result_ok(res, sync_work, &s->err);
     s->done = TRUE;
 }
 
-void nv_test_on_worker(NvConn *conn, NvConnWorkFunc fn, gpointer data)
+GError *nv_test_call(NvConn *conn, NvTestWorkFunc fn, gpointer data)
 {
     Sync s = {fn, data, FALSE, NULL};
-    nv_conn_call(conn, sync_work, sync_done, &s, NULL);
+    NvAsyncSpec spec = {.tag = sync_work, .req = &s};
+    nv_conn_async(conn, &spec, sync_work, sync_done, &s, NULL);
     ck_assert_msg(nv_test_run_until_set(&s.done, 20000), "worker call did not return");
-    ck_assert_msg(s.err == NULL, "worker call failed: %s", s.err ? s.err->message : "");
+    return s.err;
+}
+
+void nv_test_on_worker(NvConn *conn, NvTestWorkFunc fn, gpointer data)
+{
+    g_autoptr(GError) err = nv_test_call(conn, fn, data);
+    ck_assert_msg(err == NULL, "worker call failed: %s", err ? err->message : "");
 }

@@ -29,6 +29,12 @@ NvConn *nv_test_conn_start(const char *uri);
 /* A started NvConn on uri that has connected; fails the test after 30 s without. */
 NvConn *nv_test_conn_open(const char *uri);
 
-/* Runs fn on the connection's worker and waits up to 20 s; fails the test when it does not
- * return or returns an error. */
-void nv_test_on_worker(NvConn *conn, NvConnWorkFunc fn, gpointer data);
+/* A test's own libvirt calls, on the connection's worker: fills `data`, or sets `err` and
+ * returns FALSE. */
+typedef gboolean (*NvTestWorkFunc)(virConnectPtr vconn, gpointer data, GError **err);
+
+/* Runs fn on the connection's worker (through nv_conn_async) and waits up to 20 s; fails the
+ * test when it does not return or returns an error. */
+void nv_test_on_worker(NvConn *conn, NvTestWorkFunc fn, gpointer data);
+/* The same, handing back the error (NULL when none) instead of failing on it. */
+GError *nv_test_call(NvConn *conn, NvTestWorkFunc fn, gpointer data);

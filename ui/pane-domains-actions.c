@@ -105,9 +105,10 @@ static void on_job_ended(NvJob *job, gpointer data)
     g_hash_table_remove(ui->jobs, job);
 }
 
-static void on_op_done(GPtrArray *results, gpointer data)
+static void on_op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     OpUi *ui = data;
+    g_autoptr(GPtrArray) results = nv_domain_op_finish(res, NULL);
     g_autofree char *summary = nv_op_summary(results);
     g_autoptr(GPtrArray) failures = g_ptr_array_new();
     for (guint i = 0; i < results->len; i++) {
@@ -118,8 +119,7 @@ static void on_op_done(GPtrArray *results, gpointer data)
     nv_app_report_failures(ui->app, summary, failures, results->len);
 }
 
-static const NvOpCallbacks op_callbacks = {on_job_started, on_job_progress, on_job_ended,
-                                           on_op_done};
+static const NvOpEvents op_events = {on_job_started, on_job_progress, on_job_ended};
 
 static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets)
 {
@@ -128,7 +128,8 @@ static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets)
     ui->jobs =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, (GDestroyNotify)nv_job_unref, NULL);
     g_autofree const char **uuids = target_uuids(targets);
-    nv_domain_op(nv_app_get_conn(app), op, uuids, &op_callbacks, ui, (GDestroyNotify)op_ui_free);
+    nv_domain_op_async(nv_app_get_conn(app), op, uuids, &op_events, on_op_done, ui,
+                       (GDestroyNotify)op_ui_free);
 }
 
 /* A question before an action: what it is and to whom. */
@@ -221,9 +222,11 @@ static void rename_ui_free(RenameUi *r)
 
 static void ask_name(RenameUi *r, const char *message, const char *initial);
 
-static void renamed(const GError *err, gpointer data)
+static void renamed(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     RenameUi *r = data;
+    g_autoptr(GError) err = NULL;
+    nv_domain_rename_finish(res, &err);
     if (err) {
         nv_app_message(r->app, err->message, TRUE);
     } else {
@@ -250,7 +253,7 @@ static void name_answered(NvApp *app, const char *answer, gpointer data)
         return;
     }
     r->new_name = g_strdup(answer);
-    nv_domain_rename(nv_app_get_conn(app), r->uuid, r->new_name, renamed, r);
+    nv_domain_rename_async(nv_app_get_conn(app), r->uuid, r->new_name, renamed, r, NULL);
 }
 
 static void ask_name(RenameUi *r, const char *message, const char *initial)
@@ -368,11 +371,12 @@ static char *disk_line(const NvDeleteDisk *disk, int width)
     return g_strdup_printf("%s …/%s (%s)", target, base, joined);
 }
 
-static void deleted(NvDeleteResult *result, const GError *err, gpointer data)
+static void deleted(NvConn *conn, NvAsyncResult *async, gpointer data)
 {
     DeleteUi *d = data;
     end_step(d);
-    g_autoptr(NvDeleteResult) res = result;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvDeleteResult) res = nv_domain_delete_finish(async, &err);
     if (err) {
         g_ptr_array_add(d->failures, g_strdup(err->message));
     } else {
@@ -402,7 +406,7 @@ static void delete_confirmed(NvApp *app, int index, const gboolean *checked, gpo
     }
     g_autofree char *label = g_strdup_printf(_("deleting %s"), d->plan->name);
     d->job = nv_app_job_begin(app, label, NULL, NULL);
-    nv_domain_delete(nv_app_get_conn(app), d->plan, d->remove, deleted, d);
+    nv_domain_delete_async(nv_app_get_conn(app), d->plan, d->remove, deleted, d, NULL);
 }
 
 /* Lists exactly what goes: the domain, and each ticked volume. */
@@ -453,10 +457,12 @@ static void storage_chosen(NvApp *app, int index, const gboolean *checked, gpoin
     ask_delete_confirm(d);
 }
 
-static void plan_ready(NvDeletePlan *plan, const GError *err, gpointer data)
+static void plan_ready(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     DeleteUi *d = data;
     end_step(d);
+    g_autoptr(GError) err = NULL;
+    NvDeletePlan *plan = nv_domain_delete_plan_finish(res, &err);
     if (err) {
         g_ptr_array_add(d->failures, g_strdup(err->message));
         d->index++;
@@ -493,7 +499,7 @@ static void delete_next(DeleteUi *d)
     Target *t = d->targets->pdata[d->index];
     g_autofree char *label = g_strdup_printf(_("checking the storage of %s"), t->name);
     d->job = nv_app_job_begin(d->app, label, NULL, NULL);
-    nv_domain_delete_plan(nv_app_get_conn(d->app), t->uuid, plan_ready, d);
+    nv_domain_delete_plan_async(nv_app_get_conn(d->app), t->uuid, plan_ready, d, NULL);
 }
 
 static void start_delete(NvApp *app, GPtrArray *targets)
@@ -614,9 +620,11 @@ static void restore_terminal(EditUi *e)
 static void edit_again_or_discard(NvApp *app, int index, const gboolean *checked, gpointer data);
 static void run_editor(EditUi *e);
 
-static void defined(const GError *err, gpointer data)
+static void defined(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     EditUi *e = data;
+    g_autoptr(GError) err = NULL;
+    nv_domain_xml_define_finish(res, &err);
     if (!err) {
         g_autofree char *msg = g_strdup_printf(_("saved the new definition of '%s'"), e->name);
         nv_app_message(e->app, msg, FALSE);
@@ -709,7 +717,7 @@ static void editor_exited(GPid pid, gint status, gpointer data)
     }
     g_free(e->edited);
     e->edited = g_steal_pointer(&text);
-    nv_domain_xml_define(nv_app_get_conn(e->app), e->uuid, e->edited, defined, e);
+    nv_domain_xml_define_async(nv_app_get_conn(e->app), e->uuid, e->edited, defined, e, NULL);
 }
 
 static char **editor_argv(const char *path, GError **err)
@@ -779,9 +787,11 @@ static void run_editor(EditUi *e)
     g_child_watch_add(pid, editor_exited, e);
 }
 
-static void xml_fetched(char *xml, const GError *err, gpointer data)
+static void xml_fetched(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     EditUi *e = data;
+    g_autoptr(GError) err = NULL;
+    char *xml = nv_domain_xml_get_finish(res, &err);
     if (err) {
         nv_app_message(e->app, err->message, TRUE);
         edit_ui_free(e);
@@ -819,7 +829,7 @@ static void start_edit_xml(NvApp *app, GPtrArray *targets)
     e->name = g_strdup(t->name);
     e->saved_stdin = -1;
     e->stdin_pipe = -1;
-    nv_domain_xml_get(nv_app_get_conn(app), t->uuid, xml_fetched, e);
+    nv_domain_xml_get_async(nv_app_get_conn(app), t->uuid, xml_fetched, e, NULL);
 }
 
 /* ---- dispatch ---- */

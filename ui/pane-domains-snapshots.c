@@ -274,9 +274,11 @@ static void ask_names(CloneFlow *f, const char *message, const char *text)
     nv_app_prompt_text(f->app, text);
 }
 
-static void on_plan(NvConn *conn, NvClonePlan *plan, const GError *err, gpointer data)
+static void on_plan(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     CloneFlow *f = data;
+    g_autoptr(GError) err = NULL;
+    NvClonePlan *plan = nv_clone_plan_load_finish(res, &err);
     g_autoptr(GError) why = NULL;
     if (err || !nv_clone_plan_check_source(plan, &why)) {
         nv_app_message(f->app, err ? err->message : why->message, TRUE);
@@ -307,7 +309,7 @@ static gboolean clone_domain(NvPane *pane)
     f->name = g_strdup(d->name);
     g_autofree char *msg = g_strdup_printf(_("Reading the definition of '%s'…"), d->name);
     nv_app_message(pane->app, msg, FALSE);
-    nv_clone_plan_load(nv_app_conn(pane), d->uuid, on_plan, f, NULL);
+    nv_clone_plan_load_async(nv_app_conn(pane), d->uuid, on_plan, f, NULL);
     return TRUE;
 }
 

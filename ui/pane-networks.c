@@ -135,9 +135,11 @@ typedef struct {
     char *uuid;
 } InfoCall;
 
-static void info_arrived(NvNetInfo *info, const GError *err, gpointer data)
+static void info_arrived(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     InfoCall *c = data;
+    g_autoptr(GError) err = NULL;
+    NvNetInfo *info = nv_network_info_finish(res, &err);
     NetExtra *x = extra_of(c->pane);
     if (g_strcmp0(x->uuid, c->uuid) == 0) {
         x->pending = FALSE;
@@ -166,7 +168,7 @@ static NetExtra *extra_for(NvPane *pane, NvNetwork *net)
     InfoCall *c = g_new0(InfoCall, 1);
     c->pane = pane;
     c->uuid = g_strdup(net->uuid);
-    nv_network_info(nv_app_conn(pane), net->name, info_arrived, c);
+    nv_network_info_async(nv_app_conn(pane), net->name, info_arrived, c, NULL);
     return x;
 }
 
@@ -292,9 +294,11 @@ static void end_job(NetUi *u)
     u->job = 0;
 }
 
-static void op_done(const GError *err, gpointer data)
+static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     NetUi *u = data;
+    g_autoptr(GError) err = NULL;
+    nv_network_finish(res, &err);
     end_job(u);
     if (err) {
         nv_app_message(u->pane->app, err->message, TRUE);
@@ -311,7 +315,7 @@ static void run_op(NetUi *u)
 {
     g_autofree char *msg = nv_net_op_message(u->op, u->name);
     begin_job(u, msg);
-    nv_network_op(nv_app_conn(u->pane), u->op, u->name, op_done, u);
+    nv_network_op_async(nv_app_conn(u->pane), u->op, u->name, op_done, u, NULL);
 }
 
 static void confirmed(NvApp *app, int index, const gboolean *checked, gpointer data)
@@ -365,9 +369,11 @@ static void ask_with_users(NetUi *u, GPtrArray *users, const char *note)
     nv_app_confirm(app, title, msg, (const char *const *)lines->pdata, confirmed, u);
 }
 
-static void users_known(GPtrArray *users, const GError *err, gpointer data)
+static void users_known(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     NetUi *u = data;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) users = nv_network_users_finish(res, &err);
     end_job(u);
     if (err) {
         /* Not knowing who uses it is no reason to refuse: ask, saying so. */
@@ -383,7 +389,7 @@ static void ask_users_then_confirm(NetUi *u)
 {
     g_autofree char *label = g_strdup_printf(_("finding the domains that use %s"), u->name);
     begin_job(u, label);
-    nv_network_users(nv_app_conn(u->pane), u->name, users_known, u);
+    nv_network_users_async(nv_app_conn(u->pane), u->name, users_known, u, NULL);
 }
 
 static char *expiry_text(gint64 expiry)
@@ -396,9 +402,11 @@ static char *expiry_text(gint64 expiry)
 
 static void ignore_choice(NvApp *app, int index, const gboolean *checked, gpointer data) {}
 
-static void leases_known(GPtrArray *leases, const GError *err, gpointer data)
+static void leases_known(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     NetUi *u = data;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) leases = nv_network_leases_finish(res, &err);
     end_job(u);
     NvApp *app = u->pane->app;
     if (err) {
@@ -476,7 +484,7 @@ static gboolean action(NvPane *pane, NvAction a)
         NetUi *u = net_ui_new(pane, net, NV_NET_OP_START);
         g_autofree char *label = g_strdup_printf(_("reading the leases of %s"), net->name);
         begin_job(u, label);
-        nv_network_leases(nv_app_conn(pane), net->name, leases_known, u);
+        nv_network_leases_async(nv_app_conn(pane), net->name, leases_known, u, NULL);
         break;
     }
     }

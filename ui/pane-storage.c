@@ -331,9 +331,11 @@ static const char *const *lines_of(Ask *a)
     return (const char *const *)a->lines->pdata;
 }
 
-static void op_done(const GError *err, gpointer data)
+static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ask *a = data;
+    g_autoptr(GError) err = NULL;
+    nv_storage_finish(res, &err);
     nv_app_report(a->app, err ? err->message : a->done_message, err != NULL);
     ask_free(a);
 }
@@ -344,7 +346,7 @@ static void op_done(const GError *err, gpointer data)
 static void run_pool_op(Ask *a, NvPoolOp op, char *done_message)
 {
     a->done_message = done_message;
-    nv_pool_op(nv_app_get_conn(a->app), a->pool, op, op_done, a);
+    nv_pool_op_async(nv_app_get_conn(a->app), a->pool, op, op_done, a, NULL);
 }
 
 static void pool_confirmed(NvApp *app, int index, const gboolean *checked, gpointer data)
@@ -603,7 +605,7 @@ static void volume_confirmed(NvApp *app, int index, const gboolean *checked, gpo
     switch (a->step) {
     case VOLUME_DELETE:
         a->done_message = g_strdup_printf(_("deleted volume '%s'"), a->volume);
-        nv_volume_delete(nv_app_get_conn(app), a->pool, a->volume, op_done, a);
+        nv_volume_delete_async(nv_app_get_conn(app), a->pool, a->volume, op_done, a, NULL);
         break;
     case VOLUME_WIPE: { /* a job with a spinner: libvirt cannot abort it */
         a->done_message = g_strdup_printf(_("wiped volume '%s'"), a->volume);
@@ -618,15 +620,18 @@ static void volume_confirmed(NvApp *app, int index, const gboolean *checked, gpo
         break;
     case VOLUME_SHRINK:
         a->done_message = g_strdup_printf(_("resized volume '%s'"), a->volume);
-        nv_volume_resize(nv_app_get_conn(app), a->pool, a->volume, a->new_size, TRUE, op_done, a);
+        nv_volume_resize_async(nv_app_get_conn(app), a->pool, a->volume, a->new_size, TRUE, op_done,
+                               a, NULL);
         break;
     }
 }
 
 /* The users are asked afresh before a destructive step: the answer is the warning. */
-static void users_then_confirm(GPtrArray *names, const GError *err, gpointer data)
+static void users_then_confirm(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ask *a = data;
+    g_autoptr(GError) err = NULL;
+    GPtrArray *names = nv_volume_users_finish(res, &err);
     if (err) {
         g_autofree char *line =
             g_strdup_printf(_("Cannot tell which domains use it: %s"), err->message);
@@ -659,7 +664,8 @@ static void users_then_confirm(GPtrArray *names, const GError *err, gpointer dat
 static void ask_with_users(Ask *a, VolumeStep step)
 {
     a->step = step;
-    nv_volume_users(nv_app_get_conn(a->app), a->pool, a->volume, a->path, users_then_confirm, a);
+    nv_volume_users_async(nv_app_get_conn(a->app), a->pool, a->volume, a->path, users_then_confirm,
+                          a, NULL);
 }
 
 static void ask_resize(Ask *a, const char *message, const char *initial);
@@ -683,7 +689,8 @@ static void size_answered(NvApp *app, const char *answer, gpointer data)
     }
     if (a->new_size > a->capacity) {
         a->done_message = g_strdup_printf(_("resized volume '%s'"), a->volume);
-        nv_volume_resize(nv_app_get_conn(app), a->pool, a->volume, a->new_size, FALSE, op_done, a);
+        nv_volume_resize_async(nv_app_get_conn(app), a->pool, a->volume, a->new_size, FALSE,
+                               op_done, a, NULL);
         return;
     }
     g_autofree char *from = nv_format_bytes(a->capacity);

@@ -269,9 +269,11 @@ static void fill_form(EditView *v)
     set_lists(v);
 }
 
-static void on_loaded(NvConn *conn, NvEditState *state, const GError *err, gpointer data)
+static void on_loaded(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     EditView *v = data;
+    g_autoptr(GError) err = NULL;
+    NvEditState *state = nv_edit_load_finish(res, &err);
     v->loading = FALSE;
     if (v->closed) {
         nv_edit_state_free(state);
@@ -297,7 +299,7 @@ static void reload(EditView *v)
     if (v->loading || v->closed)
         return;
     v->loading = TRUE;
-    nv_edit_load(view_conn(v), v->uuid, on_loaded, view_ref(v), view_unref);
+    nv_edit_load_async(view_conn(v), v->uuid, on_loaded, view_ref(v), view_unref);
 }
 
 /* ---- applying ---- */
@@ -352,9 +354,11 @@ static char *outcome_text(const NvEditResult *r, NvNoteKind *kind)
     return g_strdup(_("takes effect after the next boot"));
 }
 
-static void on_applied(NvConn *conn, const NvEditResult *result, const GError *err, gpointer data)
+static void on_applied(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Pending *p = data;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvEditResult) result = nv_edit_finish(res, &err);
     EditView *v = p->view;
     NvNoteKind kind = NV_NOTE_ERROR;
     g_autofree char *note = err ? g_strdup(err->message) : outcome_text(result, &kind);
@@ -389,16 +393,17 @@ static void apply_cpu_memory(EditView *v, guint *n)
 {
     gboolean cur = field_changed(v, "vcpus"), max = field_changed(v, "max-vcpus");
     if (cur || max) {
-        nv_edit_vcpus(view_conn(v), v->uuid, cur ? (unsigned)nv_field_int(field(v, "vcpus")) : 0,
-                      max ? (unsigned)nv_field_int(field(v, "max-vcpus")) : 0, on_applied,
-                      pending_new(v, _("vCPUs"), cur ? "vcpus" : NULL, max ? "max-vcpus" : NULL),
-                      pending_free);
+        nv_edit_vcpus_async(
+            view_conn(v), v->uuid, cur ? (unsigned)nv_field_int(field(v, "vcpus")) : 0,
+            max ? (unsigned)nv_field_int(field(v, "max-vcpus")) : 0, on_applied,
+            pending_new(v, _("vCPUs"), cur ? "vcpus" : NULL, max ? "max-vcpus" : NULL),
+            pending_free);
         ++*n;
     }
     cur = field_changed(v, "memory");
     max = field_changed(v, "max-memory");
     if (cur || max) {
-        nv_edit_memory(
+        nv_edit_memory_async(
             view_conn(v), v->uuid, cur ? nv_field_kib(field(v, "memory")) : 0,
             max ? nv_field_kib(field(v, "max-memory")) : 0, on_applied,
             pending_new(v, _("memory"), cur ? "memory" : NULL, max ? "max-memory" : NULL),
@@ -417,7 +422,7 @@ static void apply_boot(EditView *v, guint *n)
             if (*parts[i])
                 g_ptr_array_add(list, parts[i]);
         g_ptr_array_add(list, NULL);
-        nv_edit_boot(
+        nv_edit_boot_async(
             view_conn(v), v->uuid, order ? (const char *const *)list->pdata : NULL,
             menu ? nv_field_bool(field(v, "boot-menu")) : -1, on_applied,
             pending_new(v, _("boot"), order ? "boot-order" : NULL, menu ? "boot-menu" : NULL),
@@ -425,8 +430,9 @@ static void apply_boot(EditView *v, guint *n)
         ++*n;
     }
     if (field_changed(v, "autostart")) {
-        nv_edit_autostart(view_conn(v), v->uuid, nv_field_bool(field(v, "autostart")), on_applied,
-                          pending_new(v, _("autostart"), "autostart", NULL), pending_free);
+        nv_edit_autostart_async(view_conn(v), v->uuid, nv_field_bool(field(v, "autostart")),
+                                on_applied, pending_new(v, _("autostart"), "autostart", NULL),
+                                pending_free);
         ++*n;
     }
 }
@@ -436,16 +442,16 @@ static void apply_vnc(EditView *v, guint *n)
     if (!v->state->has_vnc)
         return;
     if (field_changed(v, "vnc-listen")) {
-        nv_edit_vnc_listen(view_conn(v), v->uuid, nv_field_text(field(v, "vnc-listen")), on_applied,
-                           pending_new(v, _("VNC listen address"), "vnc-listen", NULL),
-                           pending_free);
+        nv_edit_vnc_listen_async(
+            view_conn(v), v->uuid, nv_field_text(field(v, "vnc-listen")), on_applied,
+            pending_new(v, _("VNC listen address"), "vnc-listen", NULL), pending_free);
         ++*n;
     }
     gboolean clear = field_changed(v, "vnc-clear") && nv_field_bool(field(v, "vnc-clear"));
     NvField *pw = field(v, "vnc-password");
     if (clear || !nv_field_is_empty(pw)) {
         /* The text is copied for the worker (and wiped there); the field is emptied now. */
-        nv_edit_vnc_password(
+        nv_edit_vnc_password_async(
             view_conn(v), v->uuid, clear ? NULL : nv_field_text(pw), on_applied,
             pending_new(v, _("VNC password"), "vnc-password", clear ? "vnc-clear" : NULL),
             pending_free);
@@ -631,9 +637,11 @@ static const char *sub_text(EditView *v, const char *id)
     return f ? nv_field_text(f) : NULL;
 }
 
-static void on_volumes(NvConn *conn, GPtrArray *items, const GError *err, gpointer data)
+static void on_volumes(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     EditView *v = data;
+    g_autoptr(GError) err = NULL;
+    GPtrArray *items = nv_edit_list_volumes_finish(res, &err);
     if (v->closed || !v->sub) {
         if (items)
             g_ptr_array_unref(items);
@@ -699,7 +707,7 @@ static void sub_update(EditView *v)
         g_free(v->volumes_pool);
         v->volumes_pool = g_strdup(pool);
         nv_form_set_note(v->sub, "volume", NV_NOTE_BUSY, _("loading the pool's volumes…"));
-        nv_edit_list_volumes(view_conn(v), pool, on_volumes, view_ref(v), view_unref);
+        nv_edit_list_volumes_async(view_conn(v), pool, on_volumes, view_ref(v), view_unref);
     }
 }
 
@@ -719,8 +727,8 @@ static void submit_disk(EditView *v)
     spec.device = sub_value(v, "device");
     spec.bus = sub_value(v, "bus");
     spec.target = sub_text(v, "target");
-    nv_edit_add_disk(view_conn(v), v->uuid, &spec, on_applied,
-                     pending_new(v, _("new disk"), "add-disk", NULL), pending_free);
+    nv_edit_add_disk_async(view_conn(v), v->uuid, &spec, on_applied,
+                           pending_new(v, _("new disk"), "add-disk", NULL), pending_free);
 }
 
 static void submit_nic(EditView *v)
@@ -736,8 +744,8 @@ static void submit_nic(EditView *v)
         spec.source = sub_text(v, "dev");
         spec.mode = sub_value(v, "mode");
     }
-    nv_edit_add_nic(view_conn(v), v->uuid, &spec, on_applied,
-                    pending_new(v, _("new NIC"), "add-nic", NULL), pending_free);
+    nv_edit_add_nic_async(view_conn(v), v->uuid, &spec, on_applied,
+                          pending_new(v, _("new NIC"), "add-nic", NULL), pending_free);
 }
 
 static void submit_media(EditView *v)
@@ -750,8 +758,8 @@ static void submit_media(EditView *v)
     spec.path = sub_text(v, "path");
     g_autofree char *key = g_strconcat("disk:", v->sub_target, NULL);
     g_autofree char *what = g_strdup_printf(_("media in %s"), v->sub_target);
-    nv_edit_media(view_conn(v), v->uuid, v->sub_target, &spec, on_applied,
-                  pending_new(v, what, key, NULL), pending_free);
+    nv_edit_media_async(view_conn(v), v->uuid, v->sub_target, &spec, on_applied,
+                        pending_new(v, what, key, NULL), pending_free);
 }
 
 static void submit_sub(EditView *v)
@@ -821,9 +829,9 @@ static void on_remove_confirmed(NvApp *app, int index, const gboolean *checked, 
             g_strdup_printf(disk ? _("remove disk %s") : _("remove NIC %s"), id);
         Pending *p = pending_new(v, what, c->key, NULL);
         if (disk)
-            nv_edit_remove_disk(view_conn(v), v->uuid, id, on_applied, p, pending_free);
+            nv_edit_remove_disk_async(view_conn(v), v->uuid, id, on_applied, p, pending_free);
         else
-            nv_edit_remove_nic(view_conn(v), v->uuid, id, on_applied, p, pending_free);
+            nv_edit_remove_nic_async(view_conn(v), v->uuid, id, on_applied, p, pending_free);
     }
     item_choice_free(c);
 }
@@ -867,8 +875,8 @@ static void on_item_menu(NvApp *app, int index, const gboolean *checked, gpointe
             sub_update(v);
         } else if (action == ITEM_EJECT) {
             g_autofree char *what = g_strdup_printf(_("eject %s"), d->target);
-            nv_edit_media(view_conn(v), v->uuid, d->target, NULL, on_applied,
-                          pending_new(v, what, c->key, NULL), pending_free);
+            nv_edit_media_async(view_conn(v), v->uuid, d->target, NULL, on_applied,
+                                pending_new(v, what, c->key, NULL), pending_free);
         }
     }
     item_choice_free(c);

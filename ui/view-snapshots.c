@@ -216,9 +216,11 @@ static const char *const *lines_of(GPtrArray *lines)
 
 /* ---- loading ---- */
 
-static void on_list(NvConn *conn, NvSnapshotList *list, const GError *err, gpointer data)
+static void on_list(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Link *l = data;
+    g_autoptr(GError) err = NULL;
+    NvSnapshotList *list = nv_snapshot_list_finish(res, &err);
     SnapView *v = l->view;
     if (!v) {
         nv_snapshot_list_free(list);
@@ -248,8 +250,8 @@ static void load(SnapView *v)
 {
     v->loading = TRUE;
     spin(v);
-    nv_snapshot_list(nv_app_get_conn(v->base.app), v->uuid, on_list, link_ref(v->link),
-                     (GDestroyNotify)link_unref);
+    nv_snapshot_list_async(nv_app_get_conn(v->base.app), v->uuid, on_list, link_ref(v->link),
+                           (GDestroyNotify)link_unref);
 }
 
 /* ---- jobs ---- */
@@ -577,9 +579,11 @@ static void revert(SnapView *v)
 
 /* ---- delete ---- */
 
-static void on_deleted(NvConn *conn, const GError *err, gpointer data)
+static void on_deleted(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Op *op = data;
+    g_autoptr(GError) err = NULL;
+    nv_snapshot_delete_finish(res, &err);
     SnapView *v = op->link->view;
     g_autofree char *msg =
         err ? g_strdup(err->message)
@@ -600,8 +604,8 @@ static void on_delete_answer(NvApp *app, int index, const gboolean *checked, gpo
     }
     g_autofree char *label = g_strdup_printf(_("deleting snapshot '%s'"), op->snapshot);
     set_busy(v, label);
-    nv_snapshot_delete(nv_app_get_conn(app), v->uuid, op->snapshot, op->children, on_deleted, op,
-                       (GDestroyNotify)op_free);
+    nv_snapshot_delete_async(nv_app_get_conn(app), v->uuid, op->snapshot, op->children, on_deleted,
+                             op, (GDestroyNotify)op_free);
 }
 
 static void confirm_delete(SnapView *v, Op *op)

@@ -14,12 +14,13 @@
 
 typedef enum { MENU_NONE, MENU_MAIN, MENU_SENDKEY } MenuState;
 
-typedef struct {
+typedef struct VncView {
     NvView base;
     char *uuid;
     char *name;
     NvVnc *vnc;
     NvVncOpen *opening;
+    struct VncView **opening_link; /* the open's data: cleared when the view goes first */
     NvCellConverter *converter;
     NvCellMode mode;
     NvColorMode colors;
@@ -221,11 +222,16 @@ static void closed(NvVnc *vnc, const GError *why, gpointer data)
     nv_app_message(app, msg, why != NULL);
 }
 
-static void opened(NvVnc *vnc, const GError *err, gpointer data)
+static void opened(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
-    VncView *v = data;
+    VncView *v = *(VncView **)data;
+    g_autoptr(GError) err = NULL;
+    gboolean started = nv_vnc_open_domain_finish(res, &err);
+    if (!v)
+        return; /* cancelled: the view is gone */
     v->opening = NULL;
-    if (!err)
+    v->opening_link = NULL; /* freed with the open's data */
+    if (started)
         return;
     NvApp *app = v->base.app;
     g_autofree char *msg =
@@ -369,8 +375,10 @@ static void view_resize(NvView *view)
 static void view_free(NvView *view)
 {
     VncView *v = (VncView *)view;
-    if (v->opening)
+    if (v->opening) {
         nv_vnc_open_cancel(v->opening);
+        *v->opening_link = NULL; /* the open's data, freed when it answers */
+    }
     nv_pacer_clear(&v->pacer);
     nv_vnc_free(v->vnc);
     nv_cell_converter_free(v->converter);
@@ -418,6 +426,9 @@ NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
     layout(v);
     set_status(v, _("connecting…"));
     mousemask(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION, NULL);
-    v->opening = nv_vnc_open_domain(nv_app_get_conn(app), uuid, v->vnc, opened, v);
+    v->opening_link = g_new(VncView *, 1);
+    *v->opening_link = v;
+    v->opening = nv_vnc_open_domain_async(nv_app_get_conn(app), uuid, v->vnc, opened,
+                                          v->opening_link, g_free);
     return &v->base;
 }

@@ -620,9 +620,11 @@ typedef struct {
     gboolean autostart;
 } CreateUi;
 
-static void created(const GError *err, gpointer data)
+static void created(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     CreateUi *c = data;
+    g_autoptr(GError) err = NULL;
+    nv_network_finish(res, &err);
     g_autofree char *msg =
         c->autostart
             ? g_strdup_printf(_("created network '%s': active, starts with the host"), c->name)
@@ -691,7 +693,7 @@ static void commit(NvWizard *wz, gpointer data)
     c->pane = d->pane;
     c->name = g_strdup(d->net->name);
     c->autostart = d->net->autostart;
-    nv_network_create(d->conn, xml, c->autostart, created, c);
+    nv_network_create_async(d->conn, xml, c->autostart, created, c, NULL);
 }
 
 NvView *nv_wizard_network_open(NvApp *app, NvPane *pane)

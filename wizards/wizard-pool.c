@@ -362,9 +362,11 @@ typedef struct {
     char *name;
 } Commit;
 
-static void created(const GError *err, gpointer data)
+static void created(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Commit *c = data;
+    g_autoptr(GError) err = NULL;
+    nv_storage_finish(res, &err);
     g_autofree char *msg = g_strdup_printf(_("created pool '%s'"), c->name);
     nv_wizard_finished(c->wz, err, msg);
     nv_wizard_unref(c->wz);
@@ -384,7 +386,7 @@ static void commit(NvWizard *wz, gpointer data)
     Commit *c = g_new0(Commit, 1);
     c->wz = nv_wizard_ref(wz);
     c->name = g_strdup(d->pool->name);
-    nv_pool_create(d->conn, xml, d->build, d->start, d->autostart, created, c);
+    nv_pool_create_async(d->conn, xml, d->build, d->start, d->autostart, created, c, NULL);
 }
 
 static const NvWizardClass pool_wizard = {
@@ -403,9 +405,12 @@ typedef struct {
     Draft *draft;
 } TypesAsk;
 
-static void types_known(guint types, const GError *err, gpointer data)
+static void types_known(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     TypesAsk *a = data;
+    g_autoptr(GError) err = NULL;
+    guint types = 0;
+    nv_storage_pool_types_finish(res, &types, &err);
     Draft *d = a->draft;
     d->asking = FALSE;
     if (err)
@@ -441,6 +446,6 @@ NvView *nv_wizard_pool_open(NvApp *app, NvPane *pane)
     TypesAsk *a = g_new0(TypesAsk, 1);
     a->wz = nv_wizard_ref((NvWizard *)view);
     a->draft = d;
-    nv_storage_pool_types(nv_app_get_conn(app), types_known, a);
+    nv_storage_pool_types_async(nv_app_get_conn(app), types_known, a, NULL);
     return view;
 }

@@ -480,12 +480,13 @@ static void activate_os(NvWizard *wz, NvForm *form, const char *key, gpointer dr
     go_next(vm);
 }
 
-static void on_db(NvOsDb *db, const GError *err, gpointer data)
+static void on_db(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ref *r = data;
     Vm *vm = r->vm;
+    g_autoptr(GError) err = NULL;
     vm->os_loaded = TRUE;
-    vm->osdb = db ? nv_os_db_ref(db) : NULL;
+    vm->osdb = nv_os_db_get_finish(res, &err);
     if (nv_wizard_is_open(r->wz)) {
         if (err)
             nv_wizard_set_status(r->wz, err->message, TRUE);
@@ -497,9 +498,11 @@ static void on_db(NvOsDb *db, const GError *err, gpointer data)
     ref_free(r);
 }
 
-static void on_detected(NvOsInfo *os, const GError *err, gpointer data)
+static void on_detected(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ref *r = data;
+    g_autoptr(GError) err = NULL;
+    NvOsInfo *os = nv_os_detect_finish(res, &err);
     Vm *vm = r->vm;
     g_free(vm->os_note);
     if (os && !vm->os_chosen) {
@@ -526,7 +529,7 @@ static void detect_os(Vm *vm)
     g_free(vm->os_note);
     vm->os_note = g_strdup(_("detecting from the medium…"));
     nv_os_detect_async(vm->osdb, path, *vm->d->arch ? vm->d->arch : "x86_64", on_detected,
-                       ref_new(vm));
+                       ref_new(vm), NULL);
 }
 
 /* ---- step 3: memory and vCPUs ---- */
@@ -1026,9 +1029,12 @@ static const NvWizardField option_fields[] = {
      .slot = G_STRUCT_OFFSET(NvVmDraft, customize)},
 };
 
-static void on_name_checked(NvConn *conn, gboolean taken, const GError *err, gpointer data)
+static void on_name_checked(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ref *r = data;
+    g_autoptr(GError) err = NULL;
+    gboolean taken = FALSE;
+    nv_vm_name_check_finish(res, &taken, &err);
     Vm *vm = r->vm;
     if (g_strcmp0(vm->name_checking, r->name) == 0)
         g_clear_pointer(&vm->name_checking, g_free);
@@ -1097,7 +1103,7 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer draft)
         vm->name_checking = g_strdup(d->name);
         Ref *r = ref_new(vm);
         r->name = g_strdup(d->name);
-        nv_vm_name_check(vm_conn(vm), d->name, on_name_checked, r, ref_free);
+        nv_vm_name_check_async(vm_conn(vm), d->name, on_name_checked, r, ref_free);
     }
     nv_wizard_set_status(wz, _("checking the name on the host…"), FALSE);
     return FALSE;
@@ -1105,9 +1111,11 @@ static gboolean read_options(NvWizard *wz, NvForm *form, gpointer draft)
 
 /* ---- what the host offers and has ---- */
 
-static void on_caps(NvConn *conn, NvVmCaps *caps, const GError *err, gpointer data)
+static void on_caps(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ref *r = data;
+    g_autoptr(GError) err = NULL;
+    NvVmCaps *caps = nv_vm_caps_fetch_finish(res, &err);
     Vm *vm = r->vm;
     if (err) {
         vm->caps_error = g_strdup(err->message);
@@ -1131,9 +1139,10 @@ static void on_caps(NvConn *conn, NvVmCaps *caps, const GError *err, gpointer da
         nv_wizard_rebuild(r->wz);
 }
 
-static void on_media(NvConn *conn, GPtrArray *media, const GError *err, gpointer data)
+static void on_media(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ref *r = data;
+    GPtrArray *media = nv_vm_media_list_finish(res, NULL);
     Vm *vm = r->vm;
     /* Without the list the path field still works: say nothing more. */
     vm->media = media ? media : g_ptr_array_new();
@@ -1178,9 +1187,11 @@ static void console_answer(NvApp *app, int index, const gboolean *checked, gpoin
     opened_free(o);
 }
 
-static void on_created(NvConn *conn, const NvVmCreated *created, const GError *err, gpointer data)
+static void on_created(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ref *r = data;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvVmCreated) created = nv_vm_create_finish(res, &err);
     if (err) {
         nv_wizard_finished(r->wz, err, NULL);
         return;
@@ -1209,7 +1220,7 @@ static void commit(NvWizard *wz, gpointer draft)
 {
     Vm *vm = draft;
     g_autoptr(GError) err = NULL;
-    if (!nv_vm_create(vm_conn(vm), vm->d, on_created, ref_new(vm), ref_free, &err))
+    if (!nv_vm_create_async(vm_conn(vm), vm->d, on_created, ref_new(vm), ref_free, &err))
         nv_wizard_finished(wz, err, NULL);
 }
 
@@ -1283,8 +1294,8 @@ NvView *nv_wizard_vm_open(NvApp *app, NvPane *pane)
     }
     vm->view = nv_wizard_new(app, &vm_wizard, vm);
     vm->wz = (NvWizard *)vm->view;
-    nv_vm_caps_fetch(conn, on_caps, ref_new(vm), ref_free);
-    nv_vm_media_list(conn, on_media, ref_new(vm), ref_free);
-    nv_os_db_get_async(on_db, ref_new(vm));
+    nv_vm_caps_fetch_async(conn, on_caps, ref_new(vm), ref_free);
+    nv_vm_media_list_async(conn, on_media, ref_new(vm), ref_free);
+    nv_os_db_get_async(on_db, ref_new(vm), NULL);
     return vm->view;
 }

@@ -355,9 +355,11 @@ typedef struct {
     char *file; /* NULL: nothing to upload */
 } Commit;
 
-static void created(const char *path, const GError *err, gpointer data)
+static void created(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Commit *c = data;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *path = nv_volume_create_finish(res, &err);
     if (err) {
         nv_wizard_finished(c->wz, err, NULL);
     } else if (c->file) {
@@ -390,7 +392,7 @@ static void commit(NvWizard *wz, gpointer data)
     c->pool = g_strdup(d->pool);
     c->name = g_strdup(d->vol->name);
     c->file = d->source == FROM_FILE ? g_strdup(d->file) : NULL;
-    nv_volume_create(d->conn, d->pool, xml, created, c);
+    nv_volume_create_async(d->conn, d->pool, xml, created, c, NULL);
 }
 
 static const NvWizardClass volume_wizard = {
