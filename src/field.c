@@ -67,9 +67,7 @@ gboolean nv_parse_int(const char *text, gint64 min, gint64 max, gint64 *out, GEr
     return TRUE;
 }
 
-/* Bytes per unit, like libvirt's virScaleInteger: b/byte/bytes; k m g t p e alone or with
- * "iB" are powers of 1024, with "B" powers of 1000. */
-static gboolean unit_scale(const char *unit, guint64 *scale)
+gboolean nv_unit_scale(const char *unit, guint64 *scale)
 {
     if (g_ascii_strcasecmp(unit, "b") == 0 || g_ascii_strcasecmp(unit, "byte") == 0 ||
         g_ascii_strcasecmp(unit, "bytes") == 0) {
@@ -137,7 +135,7 @@ gboolean nv_parse_size(const char *text, guint64 default_unit, guint64 *bytes, G
     while (*p == ' ' || *p == '\t')
         p++;
     guint64 scale = default_unit;
-    if (*p != '\0' && !unit_scale(p, &scale))
+    if (*p != '\0' && !nv_unit_scale(p, &scale))
         return nv_error_invalid(err, _("unknown unit '%s' (K, M, G, T or KB, MB, GB, TB)"), p);
     /* Trailing zeros after the point change nothing. */
     while (frac_len > 0 && frac[frac_len - 1] == '0')

@@ -14,6 +14,10 @@ gboolean nv_parse_int(const char *text, gint64 min, gint64 max, gint64 *out, GEr
  * units); "B" is bytes; case does not matter. Exact: a value that is not a whole number of bytes,
  * or does not fit in 64 bits, is an error, never rounded or wrapped. */
 gboolean nv_parse_size(const char *text, guint64 default_unit, guint64 *bytes, GError **err);
+/* Bytes per unit, like libvirt's virScaleInteger (also for its XML's unit attributes):
+ * b/byte/bytes; k m g t p e alone or with "iB" are powers of 1024, with "B" powers of 1000; case
+ * does not matter. FALSE for anything else, "" included. */
+gboolean nv_unit_scale(const char *unit, guint64 *scale);
 /* The shortest exact text nv_parse_size reads back to `bytes`: "2G", "1536M", "1000B". */
 char *nv_format_size_input(guint64 bytes);
 /* yes/no, true/false, on/off, 1/0 and the translated yes/no. */

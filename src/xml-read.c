@@ -11,6 +11,7 @@
 #include <libxml/xpath.h>
 
 #include "error.h"
+#include "field.h"
 #include "i18n.h"
 
 /* Which document we are reading: its root element and how a failure to read it is worded. */
@@ -148,37 +149,6 @@ static gboolean parse_ull(const char *text, guint64 *out)
     return TRUE;
 }
 
-/* libvirt's unit names (virScaleInteger): b/byte/bytes; k, m, g, t, p, e alone or with "iB"
- * are powers of 1024, with "B" powers of 1000; case does not matter. "" is the default. */
-static gboolean unit_scale(const char *unit, guint64 default_scale, guint64 *scale)
-{
-    if (unit[0] == '\0') {
-        *scale = default_scale;
-        return TRUE;
-    }
-    if (g_ascii_strcasecmp(unit, "b") == 0 || g_ascii_strcasecmp(unit, "byte") == 0 ||
-        g_ascii_strcasecmp(unit, "bytes") == 0) {
-        *scale = 1;
-        return TRUE;
-    }
-    guint64 base;
-    if (unit[1] == '\0' || g_ascii_strcasecmp(unit + 1, "iB") == 0)
-        base = 1024;
-    else if (g_ascii_tolower(unit[1]) == 'b' && unit[2] == '\0')
-        base = 1000;
-    else
-        return FALSE;
-    const char *prefixes = "kmgtpe";
-    const char *p = strchr(prefixes, g_ascii_tolower(unit[0]));
-    if (p == NULL)
-        return FALSE;
-    guint64 s = base;
-    for (const char *q = prefixes; q < p; q++)
-        s *= base; /* at most 1024^6 = 2^60: no overflow */
-    *scale = s;
-    return TRUE;
-}
-
 /* The element `expr` as a number of bytes, honouring its unit attribute (default_scale bytes per
  * unit when it has none). Leaves *bytes alone and returns TRUE when the element is absent or
  * empty; *present says whether it was there. */
@@ -197,7 +167,9 @@ static gboolean read_scaled(NvXmlReader *r, const char *expr, guint64 default_sc
         set_error(err, r->kind, _("invalid number '%s' in <%s>"), q, expr);
         return FALSE;
     }
-    if (!unit_scale(unit, default_scale, &scale)) {
+    if (*unit == '\0')
+        scale = default_scale;
+    else if (!nv_unit_scale(unit, &scale)) {
         g_autofree char *q = nv_xml_quote(unit);
         set_error(err, r->kind, _("unknown unit '%s' in <%s>"), q, expr);
         return FALSE;
