@@ -35,7 +35,8 @@ static gboolean parse_options(int *argc, char ***argv, Options *o)
     g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
     g_autoptr(GError) err = NULL;
     if (!g_option_context_parse(ctx, argc, argv, &err)) {
-        fprintf(stderr, "ncvirt: %s\n", err->message);
+        g_autofree char *msg = nv_text_sanitize(err->message);
+        fprintf(stderr, "ncvirt: %s\n", msg);
         return FALSE;
     }
     if (*argc > 1) {
@@ -58,7 +59,9 @@ static int run_list(const Options *o)
     g_autoptr(GError) err = NULL;
     g_autofree char *out = nv_listing_fetch(o->uri, o->readonly, o->json, &err);
     if (!out) {
-        fprintf(stderr, "ncvirt: %s\n", err->message);
+        /* libvirt's text quotes the URI and the host's answer: neither reaches the terminal raw. */
+        g_autofree char *msg = nv_text_sanitize(err->message);
+        fprintf(stderr, "ncvirt: %s\n", msg);
         return 1;
     }
     fputs(out, stdout);

@@ -159,6 +159,15 @@ check "bad URI: exactly one line on stderr ($(wc -l <"$tmp/err"))" test "$(wc -l
 check "bad URI: the line says cannot connect to '$bad'" \
     grep -q "^ncvirt: cannot connect to '$bad': ." "$tmp/err"
 check "bad URI: nothing on stdout" test ! -s "$tmp/out"
+# libvirt's error text (which quotes the URI) reaches the terminal sanitised: an escape
+# sequence in it shows as caret notation, never as the raw byte.
+evil=$'test:///nonexistent/\e]0;owned\a\e[2J.xml'
+nv --list -c "$evil"
+check "hostile URI: exit status 1 (got $rc)" test "$rc" -eq 1
+check "hostile URI: no raw ESC or BEL byte on stderr" \
+    bash -c '! LC_ALL=C grep -q $'"'"'[\x1b\x07]'"'"' "$1"' _ "$tmp/err"
+check "hostile URI: the escape shows as ^[" grep -qF '^[]0;owned^G^[[2J' "$tmp/err"
+
 if [[ $failures -gt 0 ]]; then
     echo "--- stderr of the last run:"
     cat "$tmp/err"

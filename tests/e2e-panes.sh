@@ -424,4 +424,12 @@ nvt_keys x
 nvt_wait_for "EXIT=0" 2
 nvt_ok "the user binding x quits"
 
+# Nothing GLib or libvirt complains about on the way out lands in the log (a source removed
+# twice logged "GLib-CRITICAL: Source ID 1 was not found" at every exit).
+log="$NVT_TMP/state/ncvirt/stderr.log"
+if [[ -s $log ]] && grep -Eq 'CRITICAL|WARNING' "$log"; then
+    nvt_fail "the stderr log has warnings after a plain run: $(grep -E 'CRITICAL|WARNING' "$log" | head -3)"
+fi
+nvt_ok "no GLib warning in the stderr log"
+
 nvt_done
