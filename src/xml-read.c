@@ -3,6 +3,7 @@
 #include "xml-read.h"
 #include "xml-tree.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -435,6 +436,22 @@ static gboolean netmask_prefix(const char *mask, unsigned *prefix)
     return TRUE;
 }
 
+/* What libvirt assumes for an address with neither prefix nor netmask (virSocketAddrGetIPPrefix):
+ * the classful prefix of an IPv4 address (A /8, B /16, C /24), /64 for IPv6; 0 when it has none
+ * (class D/E, or no valid address). */
+static unsigned default_prefix(const char *family, const char *address)
+{
+    if (strcmp(family, "ipv6") == 0) {
+        struct in6_addr a6;
+        return inet_pton(AF_INET6, address, &a6) == 1 ? 64 : 0;
+    }
+    struct in_addr a4;
+    if (inet_pton(AF_INET, address, &a4) != 1)
+        return 0;
+    unsigned first = ntohl(a4.s_addr) >> 24;
+    return first < 128 ? 8 : first < 192 ? 16 : first < 224 ? 24 : 0;
+}
+
 static gboolean net_ip_prefix(NvXmlReader *r, xmlNode *node, NvNetIp *ip, GError **err)
 {
     unsigned max = strcmp(ip->family, "ipv6") == 0 ? 128 : 32;
@@ -451,7 +468,11 @@ static gboolean net_ip_prefix(NvXmlReader *r, xmlNode *node, NvNetIp *ip, GError
         return TRUE;
     }
     g_autofree char *netmask = xstr(r, node, "@netmask");
-    if (netmask[0] != '\0' && !netmask_prefix(netmask, &ip->prefix)) {
+    if (netmask[0] == '\0') {
+        ip->prefix = default_prefix(ip->family, ip->address);
+        return TRUE;
+    }
+    if (!netmask_prefix(netmask, &ip->prefix)) {
         g_autofree char *q = nv_xml_quote(netmask);
         set_error(err, r->kind, _("invalid netmask '%s'"), q);
         return FALSE;

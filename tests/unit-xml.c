@@ -191,6 +191,8 @@ static const Golden goldens[] = {
     {"network-dualstack", DOC_NETWORK},
     {"network-passthrough", DOC_NETWORK},
     {"network-forward-nomode", DOC_NETWORK},
+    /* No prefix or netmask: libvirt's classful default (IPv4), /64 (IPv6), never /0. */
+    {"network-classful", DOC_NETWORK},
     {"caps-qemu", DOC_CAPS},
     {"caps-test", DOC_CAPS},
     {"domcaps-kvm", DOC_DOMCAPS},
