@@ -573,6 +573,7 @@ typedef struct {
     char *pool;
     char *volume;
     char *local_path;
+    NvLocalFile *file; /* the one open file the upload reads */
     gboolean delete_on_failure;
     NvJobProgressFunc progress;
     NvJobDoneFunc done;
@@ -596,6 +597,7 @@ static void upload_free(Upload *u)
     g_free(u->pool);
     g_free(u->volume);
     g_free(u->local_path);
+    g_clear_pointer(&u->file, nv_local_file_unref);
     g_clear_error(&u->error);
     g_free(u);
 }
@@ -608,19 +610,15 @@ static void upload_count(Upload *u, guint64 sent, guint64 size)
     g_mutex_unlock(&u->lock);
 }
 
-/* Reads up to a chunk and sends all of it; 0 at the end of the file, -1 with `err`. */
-static gssize upload_chunk(Upload *u, int fd, virStreamPtr st, char *buf, GError **err)
+/* Reads up to a chunk at `sent`, never past `size` (what libvirt was told), and sends all of
+ * it; 0 at the end of the file, -1 with `err`. */
+static gssize upload_chunk(Upload *u, guint64 sent, guint64 size, virStreamPtr st, char *buf,
+                           GError **err)
 {
-    gssize n;
-    do
-        n = read(fd, buf, NV_UPLOAD_CHUNK);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        int e = errno;
-        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), _("cannot read '%s': %s"),
-                    u->local_path, g_strerror(e));
+    gsize want = (gsize)MIN((guint64)NV_UPLOAD_CHUNK, size - sent);
+    gssize n = nv_local_file_read(u->file, sent, buf, want, err);
+    if (n < 0)
         return -1;
-    }
     for (gssize off = 0; off < n;) {
         int w = virStreamSend(st, buf + off, (size_t)(n - off));
         if (w < 0) {
@@ -634,7 +632,7 @@ static gssize upload_chunk(Upload *u, int fd, virStreamPtr st, char *buf, GError
 
 /* Sends the whole file; the stream is blocking because this runs on a thread of its own,
  * where waiting is what we want, and a cancel is seen between two chunks. */
-static gboolean upload_stream(Upload *u, int fd, guint64 size, virStreamPtr st, GError **err)
+static gboolean upload_stream(Upload *u, guint64 size, virStreamPtr st, GError **err)
 {
     g_autofree char *buf = g_malloc(NV_UPLOAD_CHUNK);
     guint64 sent = 0;
@@ -644,7 +642,7 @@ static gboolean upload_stream(Upload *u, int fd, guint64 size, virStreamPtr st, 
                         _("the upload into '%s' was stopped"), u->volume);
             return FALSE;
         }
-        gssize n = upload_chunk(u, fd, st, buf, err);
+        gssize n = upload_chunk(u, sent, size, st, buf, err);
         if (n < 0)
             return FALSE;
         if (n == 0) {
@@ -665,17 +663,12 @@ static gboolean upload_stream(Upload *u, int fd, guint64 size, virStreamPtr st, 
 static gboolean upload_run(virConnectPtr c, virDomainPtr dom, gpointer data, GError **err)
 {
     Upload *u = data;
-    int fd = g_open(u->local_path, O_RDONLY | O_CLOEXEC, 0);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) < 0) {
-        int e = errno;
-        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), _("cannot open '%s': %s"),
-                    u->local_path, g_strerror(e));
-        if (fd >= 0)
-            close(fd);
+    if (!u->file)
+        u->file = nv_local_file_open(u->local_path, err);
+    if (!u->file)
         return FALSE;
-    }
-    guint64 size = (guint64)sb.st_size;
+    /* The size as the file was checked: what libvirt is told to expect. */
+    guint64 size = u->file->size;
     upload_count(u, 0, size);
     g_autoptr(virStorageVol) v = find_volume(c, u->pool, u->volume, err);
     g_autoptr(virStream) st = v ? virStreamNew(c, 0) : NULL;
@@ -685,11 +678,10 @@ static gboolean upload_run(virConnectPtr c, virDomainPtr dom, gpointer data, GEr
     } else if (st && virStorageVolUpload(v, st, 0, size, 0) < 0) {
         nv_set_virt_error(err, _("cannot upload into volume '%s'"), u->volume);
     } else if (st) {
-        ok = upload_stream(u, fd, size, st, err);
+        ok = upload_stream(u, size, st, err);
         if (!ok)
             virStreamAbort(st);
     }
-    close(fd);
     virResetLastError();
     return ok;
 }
@@ -777,13 +769,14 @@ NvJob *nv_volume_upload(NvConn *conn, const NvUploadSpec *spec)
     u->conn = conn;
     u->pool = g_strdup(spec->pool);
     u->volume = g_strdup(spec->volume);
-    u->local_path = g_strdup(spec->local_path);
+    u->local_path = g_strdup(spec->local_path ? spec->local_path : spec->file->path);
+    u->file = spec->file ? nv_local_file_ref(spec->file) : NULL;
     u->delete_on_failure = spec->delete_on_failure;
     u->progress = spec->progress;
     u->done = spec->done;
     u->data = spec->data;
     u->data_free = spec->data_free;
-    g_autofree char *base = g_path_get_basename(spec->local_path);
+    g_autofree char *base = g_path_get_basename(u->local_path);
     g_autofree char *label = g_strdup_printf(_("upload %s into %s"), base, spec->volume);
     NvJobSpec js = {
         .label = label,

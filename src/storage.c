@@ -468,28 +468,81 @@ char *nv_volume_draft_xml(const NvVolumeDraft *d, GError **err)
     return doc_string(doc);
 }
 
-gboolean nv_storage_local_file(const char *path, guint64 *size, char **format, GError **err)
+/* Why `path` could not be opened, in words for the one who typed it. */
+static void set_open_error(GError **err, const char *path, int e)
 {
-    if (!nv_storage_path_check(path, _("file"), err))
-        return FALSE;
-    int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-    if (fd < 0) {
-        int e = errno;
+    if (e == ELOOP)
+        g_set_error(err, NV_ERROR, NV_ERROR_INVALID,
+                    _("'%s' is a symbolic link: give the path of the file itself"), path);
+    else
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), _("cannot open '%s': %s"), path,
                     g_strerror(e));
-        return FALSE;
+}
+
+NvLocalFile *nv_local_file_open(const char *path, GError **err)
+{
+    if (!nv_storage_path_check(path, _("file"), err))
+        return NULL;
+    /* O_NONBLOCK: a FIFO or device put in the file's place must not hang the caller. */
+    int fd = g_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0);
+    if (fd < 0) {
+        set_open_error(err, path, errno);
+        return NULL;
     }
     struct stat st;
-    gboolean ok = fstat(fd, &st) == 0;
-    if (!ok || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return nv_error_invalid(err, _("'%s' is not a regular file"), path);
+        nv_error_invalid(err, _("'%s' is not a regular file"), path);
+        return NULL;
     }
+    NvLocalFile *f = g_new0(NvLocalFile, 1);
+    f->path = g_strdup(path);
+    f->fd = fd;
+    f->size = (guint64)st.st_size;
+    f->ref = 1;
     unsigned char magic[4] = {0};
-    ssize_t n = read(fd, magic, sizeof magic);
-    close(fd);
-    *size = (guint64)st.st_size;
+    gssize n = nv_local_file_read(f, 0, magic, sizeof magic, NULL);
+    f->format = g_strdup(n == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw");
+    return f;
+}
+
+NvLocalFile *nv_local_file_ref(NvLocalFile *file)
+{
+    g_atomic_int_inc(&file->ref);
+    return file;
+}
+
+void nv_local_file_unref(NvLocalFile *file)
+{
+    if (!file || !g_atomic_int_dec_and_test(&file->ref))
+        return;
+    close(file->fd);
+    g_free(file->path);
+    g_free(file->format);
+    g_free(file);
+}
+
+gssize nv_local_file_read(NvLocalFile *file, guint64 offset, void *buf, gsize len, GError **err)
+{
+    gssize n;
+    do
+        n = pread(file->fd, buf, len, (off_t)offset);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int e = errno;
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), _("cannot read '%s': %s"),
+                    file->path, g_strerror(e));
+    }
+    return n;
+}
+
+gboolean nv_storage_local_file(const char *path, guint64 *size, char **format, GError **err)
+{
+    g_autoptr(NvLocalFile) f = nv_local_file_open(path, err);
+    if (!f)
+        return FALSE;
+    *size = f->size;
     if (format)
-        *format = g_strdup(n == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw");
+        *format = g_strdup(f->format);
     return TRUE;
 }

@@ -100,8 +100,27 @@ char *nv_storage_xml_name(const char *xml);
 gboolean nv_domain_xml_uses_volume(const char *xml, const char *path, const char *pool,
                                    const char *volume);
 
-/* A local file to upload: its size, and "qcow2" when it starts with the qcow2 magic, else
- * "raw". Reads the local filesystem. */
+/* A local file to upload, opened once: the checks and the upload use this descriptor, so a
+ * path swapped for another file (or a link) after the check is not what gets sent. */
+typedef struct {
+    char *path; /* for messages only: never opened again */
+    int fd;
+    guint64 size;
+    char *format; /* "qcow2" when it starts with the qcow2 magic, else "raw" */
+    gint ref;     /* atomic */
+} NvLocalFile;
+
+/* Opens `path` (absolute) for reading without following a symbolic link as its last part,
+ * and checks the open file is a regular file. Reads the local filesystem. */
+NvLocalFile *nv_local_file_open(const char *path, GError **err);
+NvLocalFile *nv_local_file_ref(NvLocalFile *file);
+void nv_local_file_unref(NvLocalFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvLocalFile, nv_local_file_unref)
+/* Reads up to `len` bytes at `offset` of the open file (not its path); 0 at the end, -1 with
+ * `err`. Thread-safe: it keeps no file position. */
+gssize nv_local_file_read(NvLocalFile *file, guint64 offset, void *buf, gsize len, GError **err);
+
+/* The size and format of a local file, through nv_local_file_open (the same refusals). */
 gboolean nv_storage_local_file(const char *path, guint64 *size, char **format, GError **err);
 
 /* ---- actions, through the connection's worker; `done` on the main loop ---- */
@@ -165,6 +184,9 @@ typedef struct {
     const char *pool;
     const char *volume;
     const char *local_path;
+    /* The file as it was opened when checked (a reference is taken); when NULL, local_path
+     * is opened once as the upload starts. */
+    NvLocalFile *file;
     /* The volume was made for this upload: delete it when the upload fails or is cancelled. */
     gboolean delete_on_failure;
     NvJobProgressFunc progress; /* optional: fraction = bytes sent / file size */
@@ -176,7 +198,8 @@ typedef struct {
 } NvUploadSpec;
 
 /* Sends the file into the volume on a thread and a connection of its own (a stream of
- * chunks; nv_job_cancel aborts it). Returns a job reference the caller owns. */
+ * chunks, read from the one open file at the size it had when opened; nv_job_cancel aborts
+ * it). Returns a job reference the caller owns. */
 NvJob *nv_volume_upload(NvConn *conn, const NvUploadSpec *spec);
 
 /* ---- for tests ---- */

@@ -7,11 +7,37 @@
 
 typedef struct NvVncOpen NvVncOpen;
 
+/* How this machine reaches a display: a TCP address, or a tunnel command whose stdio is the
+ * display's socket. */
+typedef enum {
+    NV_VNC_ROUTE_HOST,
+    NV_VNC_ROUTE_COMMAND,
+} NvVncRouteKind;
+
+typedef struct {
+    NvVncRouteKind kind;
+    char *host; /* HOST: the address to connect to, as seen from this machine */
+    int port;
+    char **argv; /* COMMAND: the tunnel's argv (ssh -W) */
+} NvVncRoute;
+
+void nv_vnc_route_free(NvVncRoute *route);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvVncRoute, nv_vnc_route_free)
+
+/* Where to connect for the VNC display of domain `name` that listens on `listen` (an address,
+ * "" for none, or a socket path) and `port` of the host of connection `uri`. A remote domain
+ * is reached through its host, never through this machine's loopback: a wildcard address
+ * becomes the URI's host, a loopback address needs the ssh tunnel of qemu+ssh:// and is
+ * refused (NV_ERROR_INVALID, saying why) for other transports. Pure. */
+NvVncRoute *nv_vnc_route(const char *uri, const char *name, const char *listen, int port,
+                         GError **err);
+
 /* Finds the domain's VNC display on the worker and starts `vnc` on it: a socket from
  * virDomainOpenGraphicsFD for a local hypervisor, else the listen address, through
- * `ssh -W` for qemu+ssh:// URIs. An _async/_finish pair of conn-async.h: _finish is TRUE when
- * the session was started (its handshake then reports through the NvVnc callbacks), else
- * FALSE with why the display could not be reached. Returns a handle for cancelling. */
+ * `ssh -W` for qemu+ssh:// URIs (as nv_vnc_route decides). An _async/_finish pair of conn-async.h:
+ * _finish is TRUE when the session was started (its handshake then reports through the NvVnc
+ * callbacks), else FALSE with why the display could not be reached. Returns a handle for
+ * cancelling. */
 NvVncOpen *nv_vnc_open_domain_async(NvConn *conn, const char *uuid, NvVnc *vnc, NvAsyncFunc done,
                                     gpointer data, GDestroyNotify data_free);
 gboolean nv_vnc_open_domain_finish(NvAsyncResult *res, GError **err);

@@ -482,6 +482,58 @@ START_TEST(test_upload_failure_cleans)
 }
 END_TEST
 
+/* A path that is a symbolic link is refused before anything is sent, with the reason. */
+START_TEST(test_upload_symlink)
+{
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
+    g_autofree char *dir = g_dir_make_tmp("nvupload-XXXXXX", NULL);
+    g_autofree char *file = make_file(dir, "real.iso", 4096);
+    g_autofree char *link = g_build_filename(dir, "link.iso", NULL);
+    ck_assert_int_eq(symlink(file, link), 0);
+    g_free(create_volume(conn, POOL, "l.iso", "raw", 4096));
+    Answer a = {0};
+    g_autoptr(NvJob) job = upload(conn, POOL, "l.iso", link, TRUE, &a);
+    wait_error(&a, 20000, "is a symbolic link");
+    answer_clear(&a);
+    g_unlink(link);
+    g_unlink(file);
+    g_rmdir(dir);
+}
+END_TEST
+
+/* The file opened when it was checked is the one uploaded: its path made a link afterwards
+ * is not looked at again (the upload gets as far as libvirt, which has none here). */
+START_TEST(test_upload_opened_file)
+{
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
+    g_autofree char *dir = g_dir_make_tmp("nvupload-XXXXXX", NULL);
+    g_autofree char *file = make_file(dir, "disc.iso", 4096);
+    g_autofree char *secret = make_file(dir, "secret", 100);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvLocalFile) opened = nv_local_file_open(file, &err);
+    ck_assert_msg(opened, "%s", err ? err->message : "");
+    ck_assert_int_eq(g_unlink(file), 0);
+    ck_assert_int_eq(symlink(secret, file), 0);
+    g_free(create_volume(conn, POOL, "o.iso", "raw", 4096));
+    Answer a = {0};
+    NvUploadSpec spec = {
+        .pool = POOL,
+        .volume = "o.iso",
+        .file = opened,
+        .delete_on_failure = TRUE,
+        .done = on_job_done,
+        .data = &a,
+    };
+    g_autoptr(NvJob) job = nv_volume_upload(conn, &spec);
+    wait_error(&a, 20000, "cannot upload into volume 'o.iso'");
+    ck_assert_msg(strstr(a.err->message, "symbolic link") == NULL, "%s", a.err->message);
+    answer_clear(&a);
+    g_unlink(file);
+    g_unlink(secret);
+    g_rmdir(dir);
+}
+END_TEST
+
 /* Cancelled at once, before its thread starts: reported as a cancel, the volume goes. */
 START_TEST(test_upload_cancel_early)
 {
@@ -713,6 +765,8 @@ static Suite *storage_driver_suite(void)
     tcase_add_test(tc, test_volume_unsupported);
     tcase_add_test(tc, test_upload_failure_cleans);
     tcase_add_test(tc, test_upload_cancel_early);
+    tcase_add_test(tc, test_upload_symlink);
+    tcase_add_test(tc, test_upload_opened_file);
     tcase_add_test(tc, test_volume_users);
     suite_add_tcase(s, tc);
     TCase *daemon = tcase_create("daemon");

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "names.h"
@@ -379,6 +380,52 @@ START_TEST(test_local_file)
 }
 END_TEST
 
+/* Uploads run as root: a path whose last part is a symbolic link is refused, not followed. */
+START_TEST(test_local_file_symlink)
+{
+    g_autofree char *dir = g_dir_make_tmp("nvstorage-XXXXXX", NULL);
+    g_autofree char *real = g_build_filename(dir, "real.iso", NULL);
+    g_autofree char *link = g_build_filename(dir, "link.iso", NULL);
+    ck_assert(g_file_set_contents(real, "CD001", 5, NULL));
+    ck_assert_int_eq(symlink(real, link), 0);
+    guint64 size = 0;
+    g_autoptr(GError) err = NULL;
+    ck_assert(!nv_storage_local_file(link, &size, NULL, &err));
+    ck_assert_msg(strstr(err->message, "is a symbolic link"), "%s", err->message);
+    ck_assert_msg(strstr(err->message, link), "%s", err->message);
+    g_unlink(link);
+    g_unlink(real);
+    g_rmdir(dir);
+}
+END_TEST
+
+/* The file is read as it was opened: swapping the path for another file afterwards changes
+ * neither the size nor the bytes read. */
+START_TEST(test_local_file_swapped)
+{
+    g_autofree char *dir = g_dir_make_tmp("nvstorage-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "disc.iso", NULL);
+    g_autofree char *other = g_build_filename(dir, "other", NULL);
+    ck_assert(g_file_set_contents(path, "QFI\xfb checked", 12, NULL));
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvLocalFile) f = nv_local_file_open(path, &err);
+    ck_assert_msg(f, "%s", err ? err->message : "");
+    ck_assert_uint_eq(f->size, 12);
+    ck_assert_str_eq(f->format, "qcow2");
+    ck_assert(g_file_set_contents(other, "swapped in, and longer", 22, NULL));
+    ck_assert_int_eq(g_rename(other, path), 0);
+    char buf[64] = {0};
+    ck_assert_int_eq(nv_local_file_read(f, 0, buf, sizeof buf, NULL), 12);
+    ck_assert(memcmp(buf, "QFI\xfb checked", 12) == 0);
+    ck_assert_int_eq(nv_local_file_read(f, 4, buf, 3, NULL), 3);
+    ck_assert(memcmp(buf, " ch", 3) == 0);
+    ck_assert_int_eq(nv_local_file_read(f, 12, buf, sizeof buf, NULL), 0);
+    ck_assert_uint_eq(f->size, 12);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+END_TEST
+
 static Suite *storage_suite(void)
 {
     Suite *s = suite_create("storage");
@@ -400,6 +447,8 @@ static Suite *storage_suite(void)
     tcase_add_test(vols, test_xml_name);
     tcase_add_test(vols, test_uses_volume);
     tcase_add_test(vols, test_local_file);
+    tcase_add_test(vols, test_local_file_symlink);
+    tcase_add_test(vols, test_local_file_swapped);
     suite_add_tcase(s, vols);
     return s;
 }
