@@ -163,10 +163,16 @@ nvt_wait_for "Local file to upload (at most 512.0 MiB):"
 nvt_type "$iso"
 nvt_keys Enter
 nvt_wait_for "Replace the content of 'disc.iso' with the file?"
+# The file was opened when its path was given: swapping the path for a link to another file
+# before the answer changes nothing of what is sent (issue 10, defect 8).
+mv "$iso" "$iso.checked"
+ln -s "$big" "$iso"
 nvt_keys y
 nvt_wait_for "uploaded '$iso' (256.0 MiB) into 'disc.iso'" 120
+rm -f "$iso"
+mv "$iso.checked" "$iso"
 vsh vol-download disc.iso "$base/down.iso" --pool "$pool" || nvt_fail "virsh vol-download failed"
-cmp -n $((256 << 20)) "$iso" "$base/down.iso" || nvt_fail "u did not upload the file"
+cmp -n $((256 << 20)) "$iso" "$base/down.iso" || nvt_fail "u did not upload the file it checked"
 nvt_keys w
 nvt_wait_for "Wipe volume 'disc.iso'? Every byte becomes zero."
 nvt_keys y

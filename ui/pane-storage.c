@@ -272,9 +272,7 @@ typedef struct {
     char *format;
     guint64 capacity;
     guint64 new_size;
-    char *file;
-    char *file_format;
-    guint64 file_size;
+    NvLocalFile *file;  /* the upload's file, opened when its path was given */
     char *done_message; /* shown on success */
     GPtrArray *lines;   /* char*: what a confirmation lists */
 } Ask;
@@ -285,8 +283,7 @@ static void ask_free(Ask *a)
     g_free(a->volume);
     g_free(a->path);
     g_free(a->format);
-    g_free(a->file);
-    g_free(a->file_format);
+    g_clear_pointer(&a->file, nv_local_file_unref);
     g_free(a->done_message);
     if (a->lines)
         g_ptr_array_unref(a->lines);
@@ -559,21 +556,22 @@ static void upload_done(NvJob *job, const GError *err, gpointer data)
     nv_app_message(j->app, msg, FALSE);
 }
 
-void nv_storage_upload(NvApp *app, const char *pool, const char *volume, const char *file,
+void nv_storage_upload(NvApp *app, const char *pool, const char *volume, NvLocalFile *file,
                        gboolean created)
 {
     JobUi *j = g_new0(JobUi, 1);
     j->app = app;
     j->volume = g_strdup(volume);
-    j->file = g_strdup(file);
-    nv_storage_local_file(file, &j->size, NULL, NULL);
-    g_autofree char *base = g_path_get_basename(file);
+    j->file = g_strdup(file->path);
+    j->size = file->size;
+    g_autofree char *base = g_path_get_basename(file->path);
     g_autofree char *label = g_strdup_printf(_("upload %s into %s"), base, volume);
     j->id = nv_app_job_begin(app, label, cancel_job, j);
     NvUploadSpec spec = {
         .pool = pool,
         .volume = volume,
-        .local_path = file,
+        .local_path = file->path,
+        .file = file,
         .delete_on_failure = created,
         .progress = job_progress,
         .done = upload_done,
@@ -720,32 +718,30 @@ static void file_answered(NvApp *app, const char *answer, gpointer data)
         return;
     }
     g_autoptr(GError) err = NULL;
-    g_free(a->file);
-    g_free(a->file_format);
-    a->file = g_strdup(answer);
-    a->file_format = NULL;
-    if (!nv_storage_local_file(answer, &a->file_size, &a->file_format, &err)) {
+    g_clear_pointer(&a->file, nv_local_file_unref);
+    a->file = nv_local_file_open(answer, &err);
+    if (!a->file) {
         ask_upload(a, err->message, answer);
         return;
     }
-    if (a->file_size > a->capacity) {
-        g_autofree char *fs = nv_format_bytes(a->file_size);
+    if (a->file->size > a->capacity) {
+        g_autofree char *fs = nv_format_bytes(a->file->size);
         g_autofree char *vs = nv_format_bytes(a->capacity);
         g_autofree char *msg =
             g_strdup_printf(_("the file (%s) is larger than the volume (%s)"), fs, vs);
         ask_upload(a, msg, answer);
         return;
     }
-    g_autofree char *size = nv_format_bytes(a->file_size);
+    g_autofree char *size = nv_format_bytes(a->file->size);
     g_autofree char *what =
         g_strdup_printf(_("%s (%s) replaces what the volume holds now."), answer, size);
     add_line(a, what);
     /* Only qcow2 is told apart here; raw content in a qcow2 volume (or the reverse) is the
      * mistake worth a warning. */
     if (*a->format &&
-        (g_strcmp0(a->format, "qcow2") == 0) != (g_strcmp0(a->file_format, "qcow2") == 0)) {
+        (g_strcmp0(a->format, "qcow2") == 0) != (g_strcmp0(a->file->format, "qcow2") == 0)) {
         g_autofree char *note = g_strdup_printf(
-            _("Note: the file looks like %s, the volume is %s."), a->file_format, a->format);
+            _("Note: the file looks like %s, the volume is %s."), a->file->format, a->format);
         add_line(a, note);
     }
     ask_with_users(a, VOLUME_UPLOAD);

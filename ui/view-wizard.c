@@ -738,7 +738,7 @@ void nv_wizard_open_editor(NvApp *app, const char *uuid, const char *name)
     nv_app_open_view(app, nv_view_edit_new(app, uuid, name));
 }
 
-void nv_wizard_upload(NvApp *app, const char *pool, const char *volume, const char *file,
+void nv_wizard_upload(NvApp *app, const char *pool, const char *volume, NvLocalFile *file,
                       gboolean created)
 {
     nv_storage_upload(app, pool, volume, file, created);

@@ -7,6 +7,7 @@
 #include "field.h"
 #include "form-model.h"
 #include "nvcore.h"
+#include "storage.h"
 
 typedef struct NvApp NvApp;
 typedef struct NvPane NvPane;
@@ -165,6 +166,7 @@ void nv_app_dirty(NvApp *app);
 void nv_wizard_open_console(NvApp *app, const char *uuid, const char *name);
 void nv_wizard_open_editor(NvApp *app, const char *uuid, const char *name);
 /* Uploads a local file into a volume as a job in the status line (the Storage pane's
- * upload: a volume `created` for it is deleted again when the upload fails). */
-void nv_wizard_upload(NvApp *app, const char *pool, const char *volume, const char *file,
+ * upload of the file opened when it was checked: a volume `created` for it is deleted
+ * again when the upload fails). */
+void nv_wizard_upload(NvApp *app, const char *pool, const char *volume, NvLocalFile *file,
                       gboolean created);

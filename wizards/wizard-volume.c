@@ -16,9 +16,10 @@ typedef struct {
     gboolean file_based; /* its volumes have a format (dir, fs, netfs) */
     NvVolumeDraft *vol;
     Source source;
-    char *file;        /* FROM_FILE: the local file */
-    guint64 file_size; /* and what it held when it was picked */
-    char *file_seen;   /* the file the name, format and capacity were last taken from */
+    char *file;          /* FROM_FILE: the local file */
+    NvLocalFile *opened; /* and that file opened when it was checked: what the upload sends */
+    guint64 file_size;   /* and what it held when it was picked */
+    char *file_seen;     /* the file the name, format and capacity were last taken from */
 } Draft;
 
 static void draft_free(Draft *d)
@@ -26,6 +27,7 @@ static void draft_free(Draft *d)
     g_free(d->pool);
     nv_volume_draft_free(d->vol);
     g_free(d->file);
+    g_clear_pointer(&d->opened, nv_local_file_unref);
     g_free(d->file_seen);
     g_free(d);
 }
@@ -195,15 +197,16 @@ static gboolean read_origin(NvWizard *wz, NvForm *form, gpointer data)
     Draft *d = data;
     if (d->source == FROM_FILE) {
         g_autofree char *file = field_text(form, "file");
-        guint64 size = 0;
-        g_autofree char *format = NULL;
         g_autoptr(GError) err = NULL;
-        if (!nv_storage_local_file(file, &size, &format, &err))
+        g_autoptr(NvLocalFile) opened = nv_local_file_open(file, &err);
+        if (!opened)
             return refuse(wz, form, "file", err->message);
-        if (size == 0)
+        if (opened->size == 0)
             return refuse(wz, form, "file", _("the file is empty"));
         set_str(&d->file, file);
-        take_file(d, file, size, format);
+        take_file(d, file, opened->size, opened->format);
+        g_clear_pointer(&d->opened, nv_local_file_unref);
+        d->opened = g_steal_pointer(&opened);
         return TRUE;
     }
     set_str(&d->vol->format, "qcow2");
@@ -352,7 +355,7 @@ typedef struct {
     NvWizard *wz;
     char *pool;
     char *name;
-    char *file; /* NULL: nothing to upload */
+    NvLocalFile *file; /* NULL: nothing to upload */
 } Commit;
 
 static void created(NvConn *conn, NvAsyncResult *res, gpointer data)
@@ -374,7 +377,7 @@ static void created(NvConn *conn, NvAsyncResult *res, gpointer data)
     nv_wizard_unref(c->wz);
     g_free(c->pool);
     g_free(c->name);
-    g_free(c->file);
+    g_clear_pointer(&c->file, nv_local_file_unref);
     g_free(c);
 }
 
@@ -391,7 +394,7 @@ static void commit(NvWizard *wz, gpointer data)
     c->wz = nv_wizard_ref(wz);
     c->pool = g_strdup(d->pool);
     c->name = g_strdup(d->vol->name);
-    c->file = d->source == FROM_FILE ? g_strdup(d->file) : NULL;
+    c->file = d->source == FROM_FILE && d->opened ? nv_local_file_ref(d->opened) : NULL;
     nv_volume_create_async(d->conn, d->pool, xml, created, c, NULL);
 }
 
