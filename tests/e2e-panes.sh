@@ -64,8 +64,10 @@ def out(var, value):
 
 names = [d["name"] for d in doms]  # the sidecar lists domains sorted by the bytes of the name
 out("NDOM", len(doms))
-# The header counts domains with an id, i.e. every state but "no state" (0) and shut off (5).
-out("NRUN", sum(1 for d in doms if d["state"] not in (0, 5)))
+# The header counts domains with an id, i.e. every state but "no state" (0) and shut off (5),
+# the paused (3) apart from the running (issue 10: it once counted paused ones as running).
+out("NRUN", sum(1 for d in doms if d["state"] not in (0, 5, 3)))
+out("NPAUSED", sum(1 for d in doms if d["state"] == 3))
 out("NAMES", names)
 
 # A name typed in full that matches that domain only; one character less widens the list.
@@ -350,6 +352,10 @@ nvt_ok "? shows the help with 'Keys in context' and quit; Escape closes it"
 nvt_resize 140 40
 nvt_wait_re "┌─ Domains \\($NDOM\\) ─+┐┌─ $(q "${NAMES[0]}") ─"
 nvt_ok "140x40: list and details side by side"
+# Wide enough for the whole header: the paused are counted apart from the running.
+((NPAUSED > 0)) || nvt_fail "the generated node has no paused domain to count"
+nvt_wait_for "$NDOM domains, $NRUN running, $NPAUSED paused" 5
+nvt_ok "header: $NDOM domains, $NRUN running, $NPAUSED paused"
 check_alignment
 # Storage: each pool's volumes in the details (tall enough for all of them here).
 nvt_keys 2 && pane_is "Storage"
