@@ -408,6 +408,37 @@ fi
 nvt_assert_lacks "Terminal too small"
 nvt_ok "back at 100x30: the normal screen, no leftovers"
 
+# ---- an action on marked rows reaches only those the filter shows (issue 10) ----
+filter_to() {
+    nvt_keys /
+    nvt_wait_for "filter: "
+    nvt_type "$1"
+    nvt_keys Enter
+    nvt_wait_for "┌─ Domains (1 of $NDOM) /$1"
+    nvt_wait_gone "filter: "
+}
+filter_to "$UNIQ"
+nvt_keys Space
+nvt_wait_for ", 1 marked" 5
+nvt_keys Escape
+nvt_wait_for "┌─ Domains ($NDOM), 1 marked"
+nvt_keys Home Space Space
+nvt_wait_for "┌─ Domains ($NDOM), 3 marked" 5
+filter_to "$UNIQ"
+nvt_keys F
+nvt_wait_for "Force off '$UNIQ' at once?"
+nvt_assert_lacks "Force off 3 domains" "force off reached the marked domains the filter hides"
+nvt_wait_for "2 marked domains hidden by the filter were left out"
+nvt_ok "F on 3 marked domains, 2 hidden by the filter: asks for '$UNIQ' only and says 2 were left out"
+nvt_keys Escape
+nvt_wait_for "cancelled"
+nvt_keys "*"
+nvt_wait_gone "marked"
+nvt_keys Escape
+nvt_wait_for "┌─ Domains ($NDOM) ─"
+nvt_keys Home
+selected_is "${NAMES[0]}"
+
 # ---- quit ----
 nvt_keys q
 nvt_wait_for "EXIT=0" 2

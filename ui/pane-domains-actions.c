@@ -842,8 +842,19 @@ gboolean nv_domain_action(NvPane *pane, NvAction a)
         return FALSE;
     NvApp *app = pane->app;
     g_autoptr(GPtrArray) targets = targets_of(pane);
+    guint hidden = nv_pane_marked_hidden(pane);
+    if (hidden > 0) {
+        /* Said before the question or the action, so nobody acts on rows they cannot see
+         * unawares. */
+        g_autofree char *msg = g_strdup_printf(
+            ngettext("%u marked domain hidden by the filter was left out",
+                     "%u marked domains hidden by the filter were left out", hidden),
+            hidden);
+        nv_app_message(app, msg, targets->len == 0);
+    }
     if (targets->len == 0) {
-        nv_app_message(app, _("No domain selected."), TRUE);
+        if (hidden == 0)
+            nv_app_message(app, _("No domain selected."), TRUE);
         return TRUE;
     }
     switch (a) {
