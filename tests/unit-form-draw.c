@@ -102,6 +102,13 @@ static NvForm *form_with(const char *text, NvField **field)
     return form;
 }
 
+/* The same with a HUGE_CHARS value, the cursor at its end. */
+static NvForm *huge_form(NvField **field)
+{
+    g_autofree char *text = digits(HUGE_CHARS);
+    return form_with(text, field);
+}
+
 /* Draws the form into a fresh pad, counting what the text functions are handed; returns the
  * value's columns as drawn. */
 static char *draw_value_cols(NvForm *form)
@@ -143,9 +150,8 @@ END_TEST
 
 START_TEST(test_huge_value_cursor_at_end)
 {
-    g_autofree char *text = digits(HUGE_CHARS);
     NvField *f;
-    g_autoptr(NvForm) form = form_with(text, &f);
+    g_autoptr(NvForm) form = huge_form(&f);
     g_autofree char *cols = draw_value_cols(form);
     /* The last 32 characters, then the cursor's cell and one spare column. */
     ck_assert_str_eq(cols, "89012345678901234567890123456789  ");
@@ -155,9 +161,8 @@ END_TEST
 
 START_TEST(test_huge_value_cursor_at_start)
 {
-    g_autofree char *text = digits(HUGE_CHARS);
     NvField *f;
-    g_autoptr(NvForm) form = form_with(text, &f);
+    g_autoptr(NvForm) form = huge_form(&f);
     nv_field_move_to(f, FALSE);
     g_autofree char *cols = draw_value_cols(form);
     /* The cursor on the first character, then what fits before the ellipsis. */
@@ -168,9 +173,8 @@ END_TEST
 
 START_TEST(test_huge_value_cursor_in_middle)
 {
-    g_autofree char *text = digits(HUGE_CHARS);
     NvField *f;
-    g_autoptr(NvForm) form = form_with(text, &f);
+    g_autoptr(NvForm) form = huge_form(&f);
     nv_field_move_to(f, FALSE);
     nv_field_move(f, HUGE_CHARS / 2 + 5); /* on a '5' */
     g_autofree char *cols = draw_value_cols(form);
@@ -185,9 +189,8 @@ END_TEST
 
 START_TEST(test_huge_value_unfocused)
 {
-    g_autofree char *text = digits(HUGE_CHARS);
     NvField *f;
-    g_autoptr(NvForm) form = form_with(text, &f);
+    g_autoptr(NvForm) form = huge_form(&f);
     ck_assert(nv_form_focus(form, "other"));
     g_autofree char *cols = draw_value_cols(form);
     ck_assert_str_eq(cols, "89012345678901234567890123456789  ");
@@ -197,9 +200,8 @@ END_TEST
 
 START_TEST(test_huge_value_masked)
 {
-    g_autofree char *text = digits(HUGE_CHARS);
     NvField *f;
-    g_autoptr(NvForm) form = form_with(text, &f);
+    g_autoptr(NvForm) form = huge_form(&f);
     nv_field_set_masked(f, TRUE);
     g_autofree char *cols = draw_value_cols(form);
     ck_assert_str_eq(cols, "********************************  ");
