@@ -432,8 +432,12 @@ nvt_wait_for "2 marked domains hidden by the filter were left out"
 nvt_ok "F on 3 marked domains, 2 hidden by the filter: asks for '$UNIQ' only and says 2 were left out"
 nvt_keys Escape
 nvt_wait_for "cancelled"
+# An action without a question says it again with its result, which replaces the status line.
+nvt_keys a
+nvt_wait_re "'$(q "$UNIQ")'.*; 2 marked domains hidden by the filter were left out"
+nvt_ok "a (autostart) on the same marks: its result names '$UNIQ' and says 2 were left out"
 nvt_keys "*"
-nvt_wait_gone "marked"
+nvt_wait_gone_re "┌─ Domains .*marked"
 nvt_keys Escape
 nvt_wait_for "┌─ Domains ($NDOM) ─"
 nvt_keys Home
