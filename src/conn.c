@@ -413,10 +413,7 @@ static void deliver_result(NvConn *conn, Job *job)
     switch (job->kind) {
     case JOB_DOMAINS:
         replace_array(&m->domains, &job->result);
-        m->running = 0;
-        for (guint i = 0; i < m->domains->len; i++)
-            if (((NvDomain *)m->domains->pdata[i])->id >= 0)
-                m->running++;
+        nv_model_count_domains(m);
         /* The relist's stats call gives a first sample to domains that just started. */
         if (job->samples)
             nv_domain_stats_merge(m->domain_stats, job->samples, FALSE);

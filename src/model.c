@@ -635,6 +635,18 @@ static gboolean listed_volume(const char *path, const NvCacheEntry *e, gconstpoi
     return FALSE;
 }
 
+void nv_model_count_domains(NvModel *m)
+{
+    m->running = m->paused = 0;
+    for (guint i = 0; i < m->domains->len; i++) {
+        const NvDomain *d = m->domains->pdata[i];
+        if (d->id < 0)
+            continue;
+        m->running++;
+        m->paused += d->state == NV_DOMAIN_PAUSED;
+    }
+}
+
 void nv_model_evict_domains(NvModel *m)
 {
     /* One pass over the cache, each entry against the list: the cache holds what the user

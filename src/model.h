@@ -201,6 +201,7 @@ typedef struct {
     NvConn *conn;        /* the connection this model belongs to; NULL for a bare model */
     GPtrArray *domains;  /* NvDomain*, sorted by name */
     unsigned running;    /* domains with an id (running, paused, ...) */
+    unsigned paused;     /* of those, the paused ones (the header counts them apart) */
     GPtrArray *pools;    /* NvPool*, by name */
     GPtrArray *networks; /* NvNetwork*, by name */
     GPtrArray *ifaces;   /* NvIface*, by name */
@@ -262,6 +263,9 @@ gboolean nv_filter_matches(const NvFilter *f, const char *name, const char *titl
 NvModel *nv_model_new(void);
 void nv_model_free(NvModel *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvModel, nv_model_free)
+
+/* Sets m->running and m->paused from m->domains, after the list was replaced. */
+void nv_model_count_domains(NvModel *m);
 
 /* The cached answers, NULL until they are there (or when the fetch failed: then `error`, which
  * may be NULL, gets why). Valid until the next return to the main loop. */

@@ -64,8 +64,10 @@ def out(var, value):
 
 names = [d["name"] for d in doms]  # the sidecar lists domains sorted by the bytes of the name
 out("NDOM", len(doms))
-# The header counts domains with an id, i.e. every state but "no state" (0) and shut off (5).
-out("NRUN", sum(1 for d in doms if d["state"] not in (0, 5)))
+# The header counts domains with an id, i.e. every state but "no state" (0) and shut off (5),
+# the paused (3) apart from the running (issue 10: it once counted paused ones as running).
+out("NRUN", sum(1 for d in doms if d["state"] not in (0, 5, 3)))
+out("NPAUSED", sum(1 for d in doms if d["state"] == 3))
 out("NAMES", names)
 
 # A name typed in full that matches that domain only; one character less widens the list.
@@ -350,6 +352,10 @@ nvt_ok "? shows the help with 'Keys in context' and quit; Escape closes it"
 nvt_resize 140 40
 nvt_wait_re "┌─ Domains \\($NDOM\\) ─+┐┌─ $(q "${NAMES[0]}") ─"
 nvt_ok "140x40: list and details side by side"
+# Wide enough for the whole header: the paused are counted apart from the running.
+((NPAUSED > 0)) || nvt_fail "the generated node has no paused domain to count"
+nvt_wait_for "$NDOM domains, $NRUN running, $NPAUSED paused" 5
+nvt_ok "header: $NDOM domains, $NRUN running, $NPAUSED paused"
 check_alignment
 # Storage: each pool's volumes in the details (tall enough for all of them here).
 nvt_keys 2 && pane_is "Storage"
@@ -401,6 +407,41 @@ if ! nvt_wait_until "100x30 again: the screen differs from before the resize" 3 
 fi
 nvt_assert_lacks "Terminal too small"
 nvt_ok "back at 100x30: the normal screen, no leftovers"
+
+# ---- an action on marked rows reaches only those the filter shows (issue 10) ----
+filter_to() {
+    nvt_keys /
+    nvt_wait_for "filter: "
+    nvt_type "$1"
+    nvt_keys Enter
+    nvt_wait_for "┌─ Domains (1 of $NDOM) /$1"
+    nvt_wait_gone "filter: "
+}
+filter_to "$UNIQ"
+nvt_keys Space
+nvt_wait_for ", 1 marked" 5
+nvt_keys Escape
+nvt_wait_for "┌─ Domains ($NDOM), 1 marked"
+nvt_keys Home Space Space
+nvt_wait_for "┌─ Domains ($NDOM), 3 marked" 5
+filter_to "$UNIQ"
+nvt_keys F
+nvt_wait_for "Force off '$UNIQ' at once?"
+nvt_assert_lacks "Force off 3 domains" "force off reached the marked domains the filter hides"
+nvt_wait_for "2 marked domains hidden by the filter were left out"
+nvt_ok "F on 3 marked domains, 2 hidden by the filter: asks for '$UNIQ' only and says 2 were left out"
+nvt_keys Escape
+nvt_wait_for "cancelled"
+# An action without a question says it again with its result, which replaces the status line.
+nvt_keys a
+nvt_wait_re "'$(q "$UNIQ")'.*; 2 marked domains hidden by the filter were left out"
+nvt_ok "a (autostart) on the same marks: its result names '$UNIQ' and says 2 were left out"
+nvt_keys "*"
+nvt_wait_gone_re "┌─ Domains .*marked"
+nvt_keys Escape
+nvt_wait_for "┌─ Domains ($NDOM) ─"
+nvt_keys Home
+selected_is "${NAMES[0]}"
 
 # ---- quit ----
 nvt_keys q

@@ -235,6 +235,32 @@ static NvDomain *domain_named(const char *name, const char *uuid)
     return d;
 }
 
+/* Paused domains have an id like running ones; the header counts them apart. */
+START_TEST(test_count_domains)
+{
+    g_autoptr(NvModel) m = nv_model_new();
+    const struct {
+        int id;
+        NvDomainState state;
+    } doms[] = {{1, NV_DOMAIN_RUNNING}, {2, NV_DOMAIN_PAUSED}, {-1, NV_DOMAIN_SHUTOFF},
+                {3, NV_DOMAIN_RUNNING}, {4, NV_DOMAIN_PAUSED}, {5, NV_DOMAIN_BLOCKED}};
+    for (guint i = 0; i < G_N_ELEMENTS(doms); i++) {
+        g_autofree char *name = g_strdup_printf("d%u", i);
+        NvDomain *d = domain_named(name, name);
+        d->id = doms[i].id;
+        d->state = doms[i].state;
+        g_ptr_array_add(m->domains, d);
+    }
+    nv_model_count_domains(m);
+    ck_assert_uint_eq(m->running, 5); /* every domain with an id */
+    ck_assert_uint_eq(m->paused, 2);
+    g_ptr_array_set_size(m->domains, 0);
+    nv_model_count_domains(m);
+    ck_assert_uint_eq(m->running, 0);
+    ck_assert_uint_eq(m->paused, 0);
+}
+END_TEST
+
 static NvDomainDetails *details_named(const char *uuid, const char *name)
 {
     NvDomainDetails *det = nv_domain_details_new();
@@ -452,6 +478,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_constructors);
     tcase_add_test(tc, test_frees_null_safe);
     tcase_add_test(tc, test_model);
+    tcase_add_test(tc, test_count_domains);
     tcase_add_test(tc, test_cache_details);
     tcase_add_test(tc, test_cache_stale_and_error);
     tcase_add_test(tc, test_cache_pools);

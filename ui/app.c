@@ -479,9 +479,15 @@ static void draw_header(NvApp *app)
     NvConn *conn = nv_app_get_conn(app);
     const NvModel *m = nv_conn_model(conn);
     nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
-    g_autofree char *counts = g_strdup_printf(
-        ngettext("%u domain, %u running", "%u domains, %u running", m->domains->len),
-        m->domains->len, m->running);
+    /* A paused domain has an id but does not run: counted apart, and only when there is one. */
+    guint n = m->domains->len, running = m->running - m->paused;
+    g_autofree char *counts =
+        m->paused > 0
+            ? g_strdup_printf(ngettext("%u domain, %u running, %u paused",
+                                       "%u domains, %u running, %u paused", n),
+                              n, running, m->paused)
+            : g_strdup_printf(ngettext("%u domain, %u running", "%u domains, %u running", n), n,
+                              running);
     g_autofree char *text =
         g_strdup_printf(" ncvirt  %s  %s  %s  %s", nv_conn_uri(conn),
                         m->host ? m->host->hostname : "", counts, conn_state_text(conn));

@@ -67,11 +67,13 @@ static const char **target_names(GPtrArray *targets)
 typedef struct {
     NvApp *app;
     GHashTable *jobs; /* NvJob* (a reference) -> app job id */
+    char *left_out;   /* said with the summary: marked domains the filter hid, or NULL */
 } OpUi;
 
 static void op_ui_free(OpUi *ui)
 {
     g_hash_table_unref(ui->jobs);
+    g_free(ui->left_out);
     g_free(ui);
 }
 
@@ -110,6 +112,13 @@ static void on_op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
     OpUi *ui = data;
     g_autoptr(GPtrArray) results = nv_domain_op_finish(res, NULL);
     g_autofree char *summary = nv_op_summary(results);
+    if (ui->left_out) {
+        /* The result replaces the status line: keep saying who was left out.
+         * TRANSLATORS: a bulk action's summary, then how many marked domains it left out. */
+        char *both = g_strdup_printf(_("%s; %s"), summary, ui->left_out);
+        g_free(summary);
+        summary = both;
+    }
     g_autoptr(GPtrArray) failures = g_ptr_array_new();
     for (guint i = 0; i < results->len; i++) {
         NvOpResult *r = results->pdata[i];
@@ -121,10 +130,11 @@ static void on_op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 
 static const NvOpEvents op_events = {on_job_started, on_job_progress, on_job_ended};
 
-static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets)
+static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets, const char *left_out)
 {
     OpUi *ui = g_new0(OpUi, 1);
     ui->app = app;
+    ui->left_out = g_strdup(left_out);
     ui->jobs =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, (GDestroyNotify)nv_job_unref, NULL);
     g_autofree const char **uuids = target_uuids(targets);
@@ -136,19 +146,22 @@ static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets)
 typedef struct {
     NvDomainOp op;
     GPtrArray *targets;
+    char *left_out;
 } Pending;
 
 static void pending_free(Pending *p)
 {
     g_ptr_array_unref(p->targets);
+    g_free(p->left_out);
     g_free(p);
 }
 
-static Pending *pending_new(NvDomainOp op, GPtrArray *targets)
+static Pending *pending_new(NvDomainOp op, GPtrArray *targets, const char *left_out)
 {
     Pending *p = g_new0(Pending, 1);
     p->op = op;
     p->targets = g_ptr_array_ref(targets);
+    p->left_out = g_strdup(left_out);
     return p;
 }
 
@@ -157,7 +170,7 @@ static void shutdown_chosen(NvApp *app, int index, const gboolean *checked, gpoi
     Pending *p = data;
     if (index == 0 || index == 1)
         run_op(app, index == 0 ? NV_DOMAIN_OP_SHUTDOWN_ACPI : NV_DOMAIN_OP_SHUTDOWN_AGENT,
-               p->targets);
+               p->targets, p->left_out);
     pending_free(p);
 }
 
@@ -168,7 +181,7 @@ static char *whom(GPtrArray *targets)
     return g_strdup_printf(ngettext("%u domain", "%u domains", targets->len), targets->len);
 }
 
-static void ask_shutdown(NvApp *app, GPtrArray *targets)
+static void ask_shutdown(NvApp *app, GPtrArray *targets, const char *left_out)
 {
     static const char *choices[3];
     choices[0] = _("ACPI power button");
@@ -176,21 +189,21 @@ static void ask_shutdown(NvApp *app, GPtrArray *targets)
     g_autofree char *who = whom(targets);
     g_autofree char *msg = g_strdup_printf(_("Shut down %s through:"), who);
     nv_app_menu(app, _("Shut down"), msg, choices, shutdown_chosen,
-                pending_new(NV_DOMAIN_OP_SHUTDOWN_ACPI, targets));
+                pending_new(NV_DOMAIN_OP_SHUTDOWN_ACPI, targets, left_out));
 }
 
 static void confirmed(NvApp *app, int index, const gboolean *checked, gpointer data)
 {
     Pending *p = data;
     if (index == 0)
-        run_op(app, p->op, p->targets);
+        run_op(app, p->op, p->targets, p->left_out);
     else
         nv_app_message(app, _("cancelled"), FALSE);
     pending_free(p);
 }
 
 /* Force off and reset lose what the guest has not written: name every domain first. */
-static void ask_destructive(NvApp *app, NvDomainOp op, GPtrArray *targets)
+static void ask_destructive(NvApp *app, NvDomainOp op, GPtrArray *targets, const char *left_out)
 {
     gboolean off = op == NV_DOMAIN_OP_FORCE_OFF;
     g_autofree const char **names = target_names(targets);
@@ -199,7 +212,7 @@ static void ask_destructive(NvApp *app, NvDomainOp op, GPtrArray *targets)
         off ? g_strdup_printf(_("Force off %s at once? The guests lose unsaved data."), who)
             : g_strdup_printf(_("Reset %s at once? The guests lose unsaved data."), who);
     nv_app_confirm(app, off ? _("Force off") : _("Reset"), msg, names, confirmed,
-                   pending_new(op, targets));
+                   pending_new(op, targets, left_out));
 }
 
 /* ---- rename ---- */
@@ -842,17 +855,29 @@ gboolean nv_domain_action(NvPane *pane, NvAction a)
         return FALSE;
     NvApp *app = pane->app;
     g_autoptr(GPtrArray) targets = targets_of(pane);
+    guint hidden = nv_pane_marked_hidden(pane);
+    g_autofree char *left_out = NULL;
+    if (hidden > 0) {
+        /* Said before the question or the action, and again with its result, so nobody acts
+         * on rows they cannot see unawares. */
+        left_out = g_strdup_printf(ngettext("%u marked domain hidden by the filter was left out",
+                                            "%u marked domains hidden by the filter were left out",
+                                            hidden),
+                                   hidden);
+        nv_app_message(app, left_out, targets->len == 0);
+    }
     if (targets->len == 0) {
-        nv_app_message(app, _("No domain selected."), TRUE);
+        if (hidden == 0)
+            nv_app_message(app, _("No domain selected."), TRUE);
         return TRUE;
     }
     switch (a) {
     case NV_ACTION_SHUTDOWN:
-        ask_shutdown(app, targets);
+        ask_shutdown(app, targets, left_out);
         break;
     case NV_ACTION_RESET:
     case NV_ACTION_FORCE_OFF:
-        ask_destructive(app, op, targets);
+        ask_destructive(app, op, targets, left_out);
         break;
     case NV_ACTION_RENAME:
         start_rename(pane, targets);
@@ -864,7 +889,7 @@ gboolean nv_domain_action(NvPane *pane, NvAction a)
         start_edit_xml(app, targets);
         break;
     default:
-        run_op(app, op, targets);
+        run_op(app, op, targets, left_out);
         break;
     }
     return TRUE;

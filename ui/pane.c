@@ -94,14 +94,25 @@ gboolean nv_pane_is_marked(NvPane *pane, guint item)
            g_hash_table_contains(pane->marked, pane->klass->item_name(pane, item));
 }
 
+static int compare_guint(gconstpointer a, gconstpointer b)
+{
+    guint x = *(const guint *)a, y = *(const guint *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Only the marked rows the filter shows: an action must not reach rows the user cannot see
+ * (nv_pane_marked_hidden counts those left out, for the caller to say so). */
 GArray *nv_pane_targets(NvPane *pane)
 {
     GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
     if (g_hash_table_size(pane->marked) > 0) {
-        guint n = pane->klass->n_items(pane);
-        for (guint i = 0; i < n; i++)
-            if (nv_pane_is_marked(pane, i))
-                g_array_append_val(out, i);
+        GArray *rows = pane->list.rows;
+        for (guint r = 0; rows && r < rows->len; r++) {
+            guint item = g_array_index(rows, guint, r);
+            if (nv_pane_is_marked(pane, item))
+                g_array_append_val(out, item);
+        }
+        g_array_sort(out, compare_guint); /* the model's order, whatever the sort */
         return out;
     }
     int item = nv_list_selected_item(&pane->list);
@@ -110,6 +121,19 @@ GArray *nv_pane_targets(NvPane *pane)
         g_array_append_val(out, u);
     }
     return out;
+}
+
+guint nv_pane_marked_hidden(NvPane *pane)
+{
+    if (g_hash_table_size(pane->marked) == 0)
+        return 0;
+    guint n = pane->klass->n_items(pane), marked = 0, shown = 0;
+    for (guint i = 0; i < n; i++)
+        marked += nv_pane_is_marked(pane, i);
+    GArray *rows = pane->list.rows;
+    for (guint r = 0; rows && r < rows->len; r++)
+        shown += nv_pane_is_marked(pane, g_array_index(rows, guint, r));
+    return marked - shown;
 }
 
 /* A mark on an object that is gone (undefined behind our back) must not linger. */

@@ -167,9 +167,12 @@ void nv_pane_draw_details(NvPane *pane, int y, int x, int h, int w);
 NvConn *nv_app_conn(NvPane *pane);
 const NvModel *nv_app_model(NvPane *pane);
 
-/* What an action applies to: the marked items in list order, else the selected one; an
- * array of guint item indices, empty when there is nothing. Caller frees. */
+/* What an action applies to: the marked items the filter shows, in the model's order, else
+ * the selected one; an array of guint item indices, empty when there is nothing. Caller
+ * frees. */
 GArray *nv_pane_targets(NvPane *pane);
+/* Marked items the filter hides, which nv_pane_targets leaves out. */
+guint nv_pane_marked_hidden(NvPane *pane);
 gboolean nv_pane_is_marked(NvPane *pane, guint item);
 
 const NvPaneClass *nv_pane_domains_class(void);

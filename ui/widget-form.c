@@ -427,45 +427,97 @@ static char *shown_text(NvField *f)
     return g_strdup(t);
 }
 
+/* A text field's value can be as long as the XML it came from (a 100,000-character listen
+ * address): everything below walks only the characters that are drawn, never the whole text,
+ * or each paint costs the square of its length. */
+
+/* Columns the character at p takes as drawn: a star when masked, else as sanitised (a control
+ * shows as ^X or <U+XXXX>). */
+static int cell_width(const char *p, gboolean masked)
+{
+    if (masked)
+        return 1;
+    g_autofree char *one = g_strndup(p, g_utf8_next_char(p) - p);
+    g_autofree char *clean = nv_text_sanitize(one);
+    return nv_text_width(clean);
+}
+
+/* The first character drawn: the earliest from which the text up to the cursor fits in
+ * cols - 1 columns, leaving the last for the cursor. Scrolls by whole characters (a wide one
+ * may leave a gap). */
+static const char *window_start(const char *text, const char *cursor, int cols, gboolean masked)
+{
+    const char *start = cursor;
+    int used = 0;
+    while (start > text) {
+        const char *prev = g_utf8_prev_char(start);
+        int w = cell_width(prev, masked);
+        if (used + w >= cols - 1)
+            break;
+        used += w;
+        start = prev;
+    }
+    return start;
+}
+
+/* Where text drawn from `from` into `cols` columns may be cut and still draw the same: just
+ * past the first character that overflows them (so the ellipsis still shows), or its end. */
+static const char *window_end(const char *from, int cols, gboolean masked)
+{
+    const char *p = from;
+    int used = 0;
+    while (*p && used <= cols) {
+        used += cell_width(p, masked);
+        p = g_utf8_next_char(p);
+    }
+    return p;
+}
+
+/* The text from `from` to `to` as shown: itself, or a star per character when masked. */
+static char *shown_slice(const char *from, const char *to, gboolean masked)
+{
+    if (!masked)
+        return g_strndup(from, to - from);
+    GString *s = g_string_new("");
+    for (const char *p = from; p < to; p = g_utf8_next_char(p))
+        g_string_append_c(s, '*');
+    return g_string_free(s, FALSE);
+}
+
 /* A text field: the part around the cursor that fits, the cursor as a reversed cell. */
 static void draw_value(NvField *f, WINDOW *w, int y, int x, int width, gboolean focused)
 {
     attr_t base = focused ? (A_UNDERLINE | A_BOLD) : A_UNDERLINE;
-    g_autofree char *shown = shown_text(f);
     if (nv_field_is_choice(f)) {
+        g_autofree char *shown = shown_text(f);
         g_autofree char *choice = g_strdup_printf(focused ? "‹ %s ›" : "%s", shown);
         nv_draw_text(w, y, x, choice, width, base);
         return;
     }
-    /* The cursor as a character index into the shown text (stars have one per char). */
-    glong cur = g_utf8_pointer_to_offset(nv_field_text(f), nv_field_text(f) + nv_field_cursor(f));
-    glong len = g_utf8_strlen(shown, -1);
-    glong start = 0;
-    /* Keep the cursor in view: scroll by whole characters (wide ones may leave a gap). */
-    while (start < cur) {
-        g_autofree char *part = g_utf8_substring(shown, start, cur);
-        g_autofree char *clean = nv_text_sanitize(part);
-        if (nv_text_width(clean) < width - 1)
-            break;
-        start++;
-    }
-    g_autofree char *before = g_utf8_substring(shown, start, cur);
-    g_autofree char *at = cur < len ? g_utf8_substring(shown, cur, cur + 1) : g_strdup(" ");
-    g_autofree char *after = cur < len ? g_utf8_substring(shown, cur + 1, len) : g_strdup("");
+    const char *text = nv_field_text(f);
+    const char *cur = text + nv_field_cursor(f);
+    gboolean masked = nv_field_masked(f);
+    const char *start = window_start(text, cur, width, masked);
     nv_draw_text(w, y, x, "", width, base); /* the underlined box */
     if (!focused) {
-        g_autofree char *all = g_utf8_substring(shown, start, len);
+        g_autofree char *all = shown_slice(start, window_end(start, width, masked), masked);
         nv_draw_text(w, y, x, all, width, base);
         return;
     }
+    const char *next = *cur ? g_utf8_next_char(cur) : cur;
+    g_autofree char *before = shown_slice(start, cur, masked);
+    g_autofree char *at = *cur ? shown_slice(cur, next, masked) : g_strdup(" ");
     g_autofree char *c_before = nv_text_sanitize(before);
     int bw = MIN(nv_text_width(c_before), width - 1);
     nv_draw_text(w, y, x, c_before, bw, base);
     g_autofree char *c_at = nv_text_sanitize(at);
     int aw = MAX(1, MIN(nv_text_width(c_at), width - bw));
     nv_draw_text(w, y, x + bw, c_at, aw, base | A_REVERSE);
-    if (bw + aw < width)
-        nv_draw_text(w, y, x + bw + aw, after, width - bw - aw, base);
+    int rest = width - bw - aw;
+    if (rest > 0) {
+        g_autofree char *after = shown_slice(next, window_end(next, rest, masked), masked);
+        nv_draw_text(w, y, x + bw + aw, after, rest, base);
+    }
 }
 
 static int label_width(NvForm *form, int width)
