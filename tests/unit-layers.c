@@ -37,7 +37,7 @@ static gboolean is_libvirt_header(const char *inc)
 
 /* The one ui/ header wizards include, and the curses-free headers it is made of. */
 static const char *const wizard_api[] = {"wizard-api.h", NULL};
-static const char *const wizard_api_headers[] = {"wizard-api.h", "form-model.h", NULL};
+static const char *const wizard_api_headers[] = {"wizard-api.h", "form-model.h", "app-api.h", NULL};
 
 /* Does `inc` name a header of the layer `dir` ("ui/"), by path or by a file name only that
  * layer has (`names`)? */

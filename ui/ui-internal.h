@@ -3,10 +3,8 @@
 
 #include <curses.h>
 
+#include "app-api.h"
 #include "ui.h"
-
-typedef struct NvApp NvApp;
-typedef struct NvPane NvPane;
 
 /* ---- drawing (draw.c) ---- */
 
@@ -211,8 +209,6 @@ struct NvView {
 /* Opens a view over the panes (closing any open one); the app owns it from here. */
 void nv_app_open_view(NvApp *app, NvView *view);
 void nv_app_close_view(NvApp *app);
-/* Shows a message in the status line (after the view closes, if one is open). */
-void nv_app_message(NvApp *app, const char *msg, gboolean error);
 
 /* Domain actions on nv_pane_targets() of the Domains pane; FALSE when `a` is not theirs.
  * pane-domains-actions.c: lifecycle, autostart, rename, delete, XML edit; pane-domains-snapshots.c:
@@ -275,21 +271,12 @@ NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name);
 typedef struct NvPrompt NvPrompt;
 /* `answer` is NULL when the user cancelled; it is wiped after the call, copy what you keep. */
 typedef void (*NvPromptFunc)(NvApp *app, const char *answer, gpointer data);
-/* `index` is the chosen row (menu), 0 for yes (confirm) or any accept (checklist), and -1
- * when cancelled; `checked` (checklist only) holds one flag per choice, NULL on cancel. */
-typedef void (*NvChoiceFunc)(NvApp *app, int index, const gboolean *checked, gpointer data);
 
 /* Asks for one line of text over the screen; `masked` shows stars (passwords). */
 void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean masked,
                    NvPromptFunc done, gpointer data);
 /* Pre-fills the open prompt (e.g. the current name when renaming). */
 void nv_app_prompt_text(NvApp *app, const char *initial);
-/* Yes or no, listing `lines` (e.g. every domain the action will touch) under the message. */
-void nv_app_confirm(NvApp *app, const char *title, const char *message, const char *const *lines,
-                    NvChoiceFunc done, gpointer data);
-/* One choice out of `choices` (NULL-terminated). */
-void nv_app_menu(NvApp *app, const char *title, const char *message, const char *const *choices,
-                 NvChoiceFunc done, gpointer data);
 /* Ticks on a list; `checked` gives the starting state (may be NULL: all unticked). */
 void nv_app_checklist(NvApp *app, const char *title, const char *message,
                       const char *const *choices, const gboolean *checked, NvChoiceFunc done,
@@ -299,8 +286,6 @@ void nv_prompt_draw(NvApp *app);
 
 /* ---- the app (app.c): opaque, reached through these ---- */
 
-/* The current connection (the app holds a list; the panes show the first for now). */
-NvConn *nv_app_get_conn(NvApp *app);
 NvKeymap *nv_app_get_keymap(NvApp *app);
 int nv_app_rows(NvApp *app);
 int nv_app_cols(NvApp *app);
@@ -318,7 +303,6 @@ void nv_app_suspend(NvApp *app);
 void nv_app_resume(NvApp *app);
 /* A connection is busy or still connecting. */
 gboolean nv_app_busy(NvApp *app);
-void nv_app_dirty(NvApp *app);
 
 /* Paces a view's repaints of changing content (a guest console, a VNC display): at most one
  * every `interval_us`. A change after a quiet moment paints at once; changes that come

@@ -6,11 +6,10 @@
 
 #include "field.h"
 #include "form-model.h"
+#include "app-api.h"
 #include "nvcore.h"
 #include "storage.h"
 
-typedef struct NvApp NvApp;
-typedef struct NvPane NvPane;
 typedef struct NvView NvView;
 typedef struct NvWizard NvWizard;
 
@@ -148,20 +147,10 @@ gboolean nv_wizard_is_open(NvWizard *wz);
 typedef NvView *(*NvWizardOpenFunc)(NvApp *app, NvPane *pane);
 void nv_wizard_register(NvAction action, NvWizardOpenFunc open);
 
-NvConn *nv_app_get_conn(NvApp *app);
 /* The item selected in `pane` when it is a pane of `context`, else -1. */
 int nv_wizard_pane_item(NvPane *pane, NvContext context);
 /* Selects the item named `key` in `pane` once its list reloads (a newly created object). */
 void nv_wizard_pane_select(NvPane *pane, const char *key);
-/* Status-line messages, questions and redraws: the same functions ui/ uses (ui-internal.h
- * declares them identically; view-wizard.c includes both, so the compiler checks). */
-typedef void (*NvChoiceFunc)(NvApp *app, int index, const gboolean *checked, gpointer data);
-void nv_app_message(NvApp *app, const char *msg, gboolean error);
-void nv_app_confirm(NvApp *app, const char *title, const char *message, const char *const *lines,
-                    NvChoiceFunc done, gpointer data);
-void nv_app_menu(NvApp *app, const char *title, const char *message, const char *const *choices,
-                 NvChoiceFunc done, gpointer data);
-void nv_app_dirty(NvApp *app);
 /* Views a finished wizard hands over to: a domain's serial console, its details editor. */
 void nv_wizard_open_console(NvApp *app, const char *uuid, const char *name);
 void nv_wizard_open_editor(NvApp *app, const char *uuid, const char *name);

@@ -1,2 +1,3 @@
-/* Stands in for <libxml/xmlversion.h> in the layers above src/ (DESIGN.md: core_dep exports GLib only). */
+/* Stands in for <libxml/xmlversion.h> in the layers above src/ (DESIGN.md: core_dep exports GLib
+ * only). */
 #error "libvirt and libxml2 belong to src/: reach them through a core function"
