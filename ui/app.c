@@ -68,6 +68,25 @@ NvConn *nv_app_scope(NvApp *app)
     return app->scope;
 }
 
+NvConn *nv_app_current_conn(NvApp *app)
+{
+    return app->current ? nv_pane_conn(app->current) : nv_app_get_conn(app);
+}
+
+gboolean nv_app_has_conn(NvApp *app, NvConn *conn)
+{
+    return conn && g_ptr_array_find(app->conns, conn, NULL);
+}
+
+gboolean nv_app_check_writable(NvApp *app, NvConn *conn)
+{
+    if (!conn || !nv_conn_is_readonly(conn))
+        return TRUE;
+    g_autofree char *msg = g_strdup_printf(_("%s is read-only (-r)"), nv_conn_name(conn));
+    nv_app_message(app, msg, TRUE);
+    return FALSE;
+}
+
 NvKeymap *nv_app_get_keymap(NvApp *app)
 {
     return app->keymap;
@@ -231,6 +250,23 @@ NvConn *nv_app_add_conn(NvApp *app, const char *uri, gboolean readonly)
     return conn;
 }
 
+/* `H`: all hosts → the first → the second → … → all again. */
+static void cycle_scope(NvApp *app)
+{
+    guint at;
+    NvConn *next = NULL;
+    if (!app->scope)
+        next = nv_app_conn_at(app, 0);
+    else if (g_ptr_array_find(app->conns, app->scope, &at))
+        next = nv_app_conn_at(app, at + 1);
+    if (app->conns->len < 2)
+        next = NULL;
+    nv_app_set_scope(app, next);
+    g_autofree char *msg = next ? g_strdup_printf(_("showing %s only"), nv_conn_name(next))
+                                : g_strdup(_("showing all hosts"));
+    nv_app_message(app, msg, FALSE);
+}
+
 void nv_app_set_scope(NvApp *app, NvConn *conn)
 {
     app->scope = conn && g_ptr_array_find(app->conns, conn, NULL) ? conn : NULL;
@@ -252,6 +288,8 @@ void nv_app_remove_conn(NvApp *app, NvConn *conn)
     g_ptr_array_steal_index(app->conns, at);
     if (app->scope == conn)
         app->scope = NULL;
+    for (guint i = 0; i < app->panes->len; i++)
+        nv_pane_forget_conn(app->panes->pdata[i], conn);
     panes_changed(app, NV_CHANGE_ALL);
     nv_conn_free(conn);
     nv_app_dirty(app);
@@ -415,6 +453,9 @@ static gboolean open_factory_view(NvApp *app, NvAction a)
 {
     if ((unsigned)a >= NV_ACTION_COUNT || !factories[a])
         return FALSE;
+    /* Every factory is a wizard that creates something on the selected row's host. */
+    if (nv_app_n_conns(app) == 0 || !nv_app_check_writable(app, nv_app_current_conn(app)))
+        return TRUE;
     NvView *view = factories[a](app, app->current);
     if (view)
         nv_app_open_view(app, view);
@@ -444,6 +485,9 @@ static gboolean global_action(NvApp *app, NvAction a)
         return TRUE;
     case NV_ACTION_REDRAW:
         clearok(curscr, TRUE);
+        return TRUE;
+    case NV_ACTION_HOST_SCOPE:
+        cycle_scope(app);
         return TRUE;
     case NV_ACTION_JOB_CANCEL:
         nv_app_job_cancel_newest(app);
@@ -550,11 +594,63 @@ static const char *conn_state_text(NvConn *conn)
     }
 }
 
+/* One host: " hv1 3/5" with " ro" and its state when not connected. */
+static void append_host(GString *out, NvConn *conn)
+{
+    const NvModel *m = nv_conn_model(conn);
+    g_string_append_printf(out, "%s %u/%u", nv_conn_name(conn), m->running - m->paused,
+                           m->domains->len);
+    if (nv_conn_is_readonly(conn))
+        g_string_append(out, _(" ro"));
+    const char *state = conn_state_text(conn);
+    if (*state)
+        g_string_append_printf(out, " %s", state);
+}
+
+/* Several hosts: "3 hosts ▾  all hosts (14/212 running)  hv1 3/5 · hv2 ro 11/207", or the one
+ * host in scope with its own counts. */
+static char *hosts_header(NvApp *app)
+{
+    GString *out = g_string_new(" ncvirt  ");
+    guint n = app->conns->len, running = 0, total = 0;
+    for (guint i = 0; i < n; i++) {
+        const NvModel *m = nv_conn_model(app->conns->pdata[i]);
+        running += m->running - m->paused;
+        total += m->domains->len;
+    }
+    g_string_append_printf(out, ngettext("%u host ▾  ", "%u hosts ▾  ", n), n);
+    if (app->scope) {
+        const NvModel *m = nv_conn_model(app->scope);
+        g_string_append_printf(out, _("%s (%u/%u running)"), nv_conn_name(app->scope),
+                               m->running - m->paused, m->domains->len);
+        if (nv_conn_is_readonly(app->scope))
+            g_string_append(out, _(" ro"));
+        const char *state = conn_state_text(app->scope);
+        if (*state)
+            g_string_append_printf(out, " %s", state);
+        return g_string_free(out, FALSE);
+    }
+    g_string_append_printf(out, _("all hosts (%u/%u running)"), running, total);
+    for (guint i = 0; i < n; i++) {
+        g_string_append(out, i ? " · " : "  ");
+        append_host(out, app->conns->pdata[i]);
+    }
+    return g_string_free(out, FALSE);
+}
+
 static void draw_header(NvApp *app)
 {
     NvConn *conn = nv_app_get_conn(app);
-    const NvModel *m = nv_conn_model(conn);
     nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
+    if (app->conns->len != 1) {
+        g_autofree char *text = app->conns->len ? hosts_header(app) : g_strdup(" ncvirt");
+        nv_draw_text(stdscr, 0, 0, text, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
+        if (nv_app_busy(app))
+            nv_draw_text(stdscr, 0, app->cols - 2, nv_status_spinner_frame(app->status), 2,
+                         COLOR_PAIR(NV_COLOR_HEADER));
+        return;
+    }
+    const NvModel *m = nv_conn_model(conn);
     /* A paused domain has an id but does not run: counted apart, and only when there is one. */
     guint n = m->domains->len, running = m->running - m->paused;
     g_autofree char *counts =
@@ -564,9 +660,9 @@ static void draw_header(NvApp *app)
                               n, running, m->paused)
             : g_strdup_printf(ngettext("%u domain, %u running", "%u domains, %u running", n), n,
                               running);
-    g_autofree char *text =
-        g_strdup_printf(" ncvirt  %s  %s  %s  %s", nv_conn_uri(conn),
-                        m->host ? m->host->hostname : "", counts, conn_state_text(conn));
+    g_autofree char *text = g_strdup_printf(
+        " ncvirt  %s%s  %s  %s  %s", nv_conn_uri(conn), nv_conn_is_readonly(conn) ? _(" ro") : "",
+        m->host ? m->host->hostname : "", counts, conn_state_text(conn));
     nv_draw_text(stdscr, 0, 0, text, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
     if (nv_conn_busy(conn) > 0 || nv_conn_get_state(conn) == NV_CONN_CONNECTING)
         nv_draw_text(stdscr, 0, app->cols - 2, nv_status_spinner_frame(app->status), 2,
