@@ -141,9 +141,13 @@ static void details(NvPane *pane, int item, NvLines *out)
     nv_graphs_finish(graphs, out, pane->details_width);
 }
 
+/* The host's own name; with several, the connection's (two test hosts share a hostname). */
 static const char *details_title(NvPane *pane, int item)
 {
-    const NvHost *h = nv_conn_model(conn_at(pane, (guint)item))->host;
+    NvConn *conn = conn_at(pane, (guint)item);
+    const NvHost *h = nv_conn_model(conn)->host;
+    if (nv_app_n_conns(pane->app) > 1)
+        return nv_conn_name(conn);
     return h ? h->hostname : _("Host");
 }
 

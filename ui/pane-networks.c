@@ -94,8 +94,8 @@ static int row_color(NvPane *pane, guint item)
 
 static void interfaces_note(NvPane *pane, NvLines *out)
 {
-    const NvModel *m = nv_pane_model(pane);
-    if (m->ifaces_error) {
+    const NvModel *m = nv_app_n_conns(pane->app) ? nv_pane_model(pane) : NULL;
+    if (m && m->ifaces_error) {
         nv_lines_heading(out, _("Host interfaces"));
         nv_lines_add(out, "", m->ifaces_error);
     }
