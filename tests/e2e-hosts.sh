@@ -89,6 +89,21 @@ nvt_assert_re "$(row ' ' hv-west paused shared)"
 nvt_assert_re "$(row ' ' hv-west running beta)"
 nvt_ok "marks on the two 'shared' stay apart"
 
+# A wizard asks which host first; Escape cancels it. The help lists the scope key.
+nvt_keys n
+nvt_wait_for "Which host?"
+nvt_assert_re "hv-east +test:///"
+nvt_assert_re "hv-west +test:///"
+nvt_keys Escape
+nvt_wait_gone "Which host?"
+nvt_keys "?"
+nvt_wait_for "Help"
+nvt_keys NPage NPage NPage NPage
+nvt_wait_re "H +host-scope +Show one host"
+nvt_keys Escape
+nvt_wait_gone "host-scope"
+nvt_ok "the new-VM wizard asks which host; the help lists H host-scope"
+
 # The Hosts pane: one row per connection.
 nvt_keys 4
 nvt_wait_re "│hv-east +connected +rw +1/2 +test:///"
@@ -106,6 +121,12 @@ nvt_wait_for "hv-west is read-only (-r)"
 nvt_assert_re "$(row ' ' hv-west running shared)"
 nvt_keys Home S
 nvt_wait_for "hv-east is read-only (-r)"
+# The wizard's host menu starts on the selected row's host (hv-west), which refuses.
+nvt_keys End n
+nvt_wait_for "Which host?"
+nvt_keys Enter
+nvt_wait_for "hv-west is read-only (-r)"
+nvt_assert_lacks "New virtual machine"
 nvt_keys 4
 nvt_wait_re "│hv-east +connected +ro "
 nvt_ok "read-only hosts are marked and refuse a change with the reason"

@@ -17,8 +17,9 @@ struct NvApp {
     NvView *view; /* a console over the panes, or NULL */
     int rows, cols;
 
-    GPtrArray *conns; /* NvConn*, the caller's array: nv_app_add_conn/remove_conn change it */
-    NvConn *scope;    /* the one host the panes show, or NULL for all */
+    GPtrArray *conns;    /* NvConn*, the caller's array: nv_app_add_conn/remove_conn change it */
+    NvConn *scope;       /* the one host the panes show, or NULL for all */
+    NvConn *wizard_host; /* while a wizard opens: the host chosen for it */
     GMainLoop *loop;
     GPtrArray *panes; /* NvPane*, in tab order */
     NvPane *current;
@@ -70,6 +71,8 @@ NvConn *nv_app_scope(NvApp *app)
 
 NvConn *nv_app_current_conn(NvApp *app)
 {
+    if (app->wizard_host)
+        return app->wizard_host;
     return app->current ? nv_pane_conn(app->current) : nv_app_get_conn(app);
 }
 
@@ -448,17 +451,68 @@ void nv_ui_set_factory(NvAction action, NvViewFactory factory)
         factories[action] = factory;
 }
 
-/* An action an upper layer registered a view for (a wizard); TRUE when there was one. */
+/* Every factory is a wizard that creates something on `conn`. */
+static void run_factory(NvApp *app, NvAction a, NvConn *conn)
+{
+    if (!nv_app_check_writable(app, conn))
+        return;
+    app->wizard_host = conn;
+    NvView *view = factories[a](app, app->current);
+    app->wizard_host = NULL;
+    if (view)
+        nv_app_open_view(app, view);
+}
+
+typedef struct {
+    NvAction action;
+    GPtrArray *conns; /* NvConn*, in the order of the choices */
+} HostChoice;
+
+static void host_chosen(NvApp *app, int index, const gboolean *checked, gpointer data)
+{
+    HostChoice *h = data;
+    if (index >= 0 && (guint)index < h->conns->len && nv_app_has_conn(app, h->conns->pdata[index]))
+        run_factory(app, h->action, h->conns->pdata[index]);
+    g_ptr_array_unref(h->conns);
+    g_free(h);
+}
+
+/* Several hosts in view: which one the wizard creates on, the selected row's by default. */
+static void ask_host(NvApp *app, NvAction a)
+{
+    HostChoice *h = g_new0(HostChoice, 1);
+    h->action = a;
+    h->conns = g_ptr_array_copy(app->conns, NULL, NULL);
+    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
+    guint selected = 0;
+    NvConn *current = nv_app_current_conn(app);
+    for (guint i = 0; i < h->conns->len; i++) {
+        NvConn *conn = h->conns->pdata[i];
+        if (conn == current)
+            selected = i;
+        g_ptr_array_add(labels,
+                        g_strdup_printf("%s  %s%s", nv_conn_name(conn), nv_conn_uri(conn),
+                                        nv_conn_is_readonly(conn) ? _(" (read-only)") : ""));
+    }
+    g_ptr_array_add(labels, NULL);
+    nv_app_menu(app, _("Which host?"), _("Create it on:"), (const char *const *)labels->pdata,
+                host_chosen, h);
+    nv_app_menu_select(app, selected);
+}
+
+/* An action an upper layer registered a view for (a wizard); TRUE when there was one. The new
+ * volume goes into the selected pool, on that pool's host; the other wizards ask which host
+ * when several are in view. */
 static gboolean open_factory_view(NvApp *app, NvAction a)
 {
     if ((unsigned)a >= NV_ACTION_COUNT || !factories[a])
         return FALSE;
-    /* Every factory is a wizard that creates something on the selected row's host. */
-    if (nv_app_n_conns(app) == 0 || !nv_app_check_writable(app, nv_app_current_conn(app)))
+    if (nv_app_n_conns(app) == 0)
         return TRUE;
-    NvView *view = factories[a](app, app->current);
-    if (view)
-        nv_app_open_view(app, view);
+    if (a != NV_ACTION_NEW_VOLUME && !app->scope && nv_app_n_conns(app) > 1)
+        ask_host(app, a);
+    else
+        run_factory(app, a, nv_app_current_conn(app));
     return TRUE;
 }
 

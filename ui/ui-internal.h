@@ -334,6 +334,8 @@ typedef void (*NvPromptFunc)(NvApp *app, const char *answer, gpointer data);
 /* Asks for one line of text over the screen; `masked` shows stars (passwords). */
 void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean masked,
                    NvPromptFunc done, gpointer data);
+/* Puts the open menu's cursor on choice `index` (the default). */
+void nv_app_menu_select(NvApp *app, guint index);
 /* Pre-fills the open prompt (e.g. the current name when renaming). */
 void nv_app_prompt_text(NvApp *app, const char *initial);
 /* Ticks on a list; `checked` gives the starting state (may be NULL: all unticked). */

@@ -716,7 +716,7 @@ void nv_wizard_register(NvAction action, NvWizardOpenFunc open)
 
 NvConn *nv_wizard_host(NvApp *app, NvPane *pane)
 {
-    return pane ? nv_pane_conn(pane) : nv_app_current_conn(app);
+    return nv_app_current_conn(app); /* the chosen host, while the wizard opens */
 }
 
 int nv_wizard_pane_item(NvPane *pane, NvContext context, NvConn **conn)

@@ -147,8 +147,9 @@ gboolean nv_wizard_is_open(NvWizard *wz);
 typedef NvView *(*NvWizardOpenFunc)(NvApp *app, NvPane *pane);
 void nv_wizard_register(NvAction action, NvWizardOpenFunc open);
 
-/* The host a wizard opened over `pane` works on: the selected row's (several hosts), else the
- * scope's or the first. The wizard keeps it: the view closes if that host is removed. */
+/* The host a wizard opening over `pane` works on: the one the user chose (several hosts in
+ * view), else the selected row's, else the scope's or the first. The wizard keeps it: its
+ * view closes if that host is removed. */
 NvConn *nv_wizard_host(NvApp *app, NvPane *pane);
 /* The item selected in `pane` when it is a pane of `context`, as an index in the model of its
  * host (`conn`, may be NULL), else -1. */
