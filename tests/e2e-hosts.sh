@@ -71,6 +71,17 @@ nvt_wait_re "all hosts \(4/4 running\)"
 nvt_wait_for "Domains (4)"
 nvt_ok "H shows one host, the other, then all"
 
+# Sorting: the Host column first, then reversed (hv-west's rows on top), then back.
+nvt_keys o
+nvt_wait_re "│ +Host▲ +State"
+nvt_keys O
+nvt_wait_re "│ +Host▼ +State"
+second=$(nvt_line 4)
+[[ $second == *"hv-west"* ]] || nvt_fail "reversed by host, the first row is not hv-west's: $second"
+nvt_keys O
+nvt_wait_re "│ +Host▲ +State"
+nvt_ok "the Host column sorts"
+
 # Pause hv-west's shared (the last row): only that row changes.
 nvt_keys End p
 nvt_wait_re "$(row ' ' hv-west paused shared)" 10

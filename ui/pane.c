@@ -179,28 +179,6 @@ GArray *nv_pane_targets(NvPane *pane)
     return out;
 }
 
-GArray *nv_pane_targets_on(NvPane *pane, GArray *targets, NvConn *conn)
-{
-    GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
-    for (guint i = 0; i < targets->len; i++) {
-        guint local;
-        if (nv_pane_item_conn(pane, g_array_index(targets, guint, i), &local) == conn)
-            g_array_append_val(out, local);
-    }
-    return out;
-}
-
-GPtrArray *nv_pane_target_conns(NvPane *pane, GArray *targets)
-{
-    GPtrArray *out = g_ptr_array_new();
-    for (guint i = 0; i < targets->len; i++) {
-        NvConn *conn = nv_pane_item_conn(pane, g_array_index(targets, guint, i), NULL);
-        if (conn && !g_ptr_array_find(out, conn, NULL))
-            g_ptr_array_add(out, conn);
-    }
-    return out;
-}
-
 guint nv_pane_marked_hidden(NvPane *pane)
 {
     if (g_hash_table_size(pane->marked) == 0)

@@ -220,13 +220,9 @@ void nv_pane_forget_conn(NvPane *pane, NvConn *conn);
 
 /* What an action applies to: the marked items the filter shows, in the model's order, else
  * the selected one; an array of guint item indices, empty when there is nothing. Caller
- * frees. */
+ * frees. The items may be of several hosts: an action maps each with nv_pane_item_conn,
+ * groups them by host and calls the core once per host. */
 GArray *nv_pane_targets(NvPane *pane);
-/* The targets on `conn` only, as indices in that host's model: actions group their targets by
- * host and call the core once per host. */
-GArray *nv_pane_targets_on(NvPane *pane, GArray *targets, NvConn *conn);
-/* The hosts of `targets`, each once, in order. */
-GPtrArray *nv_pane_target_conns(NvPane *pane, GArray *targets);
 /* Marked items the filter hides, which nv_pane_targets leaves out. */
 guint nv_pane_marked_hidden(NvPane *pane);
 gboolean nv_pane_is_marked(NvPane *pane, guint item);
