@@ -152,7 +152,7 @@ static const char *details_title(NvPane *pane, int item)
 }
 
 static const NvPaneClass host_class = {
-    .name = N_("Host"),
+    .name = N_("Hosts"),
     .context = NV_CTX_HOST,
     .columns = columns,
     .n_items = n_items,
