@@ -13,6 +13,7 @@
     X(PANE_HOST, "pane-host", N_("Show the Host pane"))                                            \
     X(PANE_NEXT, "pane-next", N_("Next pane"))                                                     \
     X(PANE_PREV, "pane-prev", N_("Previous pane"))                                                 \
+    X(HOST_SCOPE, "host-scope", N_("Show one host, the next, then all hosts again"))               \
     X(UP, "up", N_("Move up"))                                                                     \
     X(DOWN, "down", N_("Move down"))                                                               \
     X(PAGE_UP, "page-up", N_("Move one page up"))                                                  \
