@@ -77,11 +77,11 @@ GPtrArray *nv_migrate_summary(const NvMigrateSpec *spec, const char *name, gbool
 {
     GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
     gboolean live = running && spec->live;
-    g_ptr_array_add(lines, live ? g_strdup_printf(_("move '%s' from %s to %s while it runs"),
-                                                  name, from, to)
-                                : g_strdup_printf(_("move the definition of '%s' from %s to %s "
-                                                    "(offline)"),
-                                                  name, from, to));
+    g_ptr_array_add(
+        lines, live ? g_strdup_printf(_("move '%s' from %s to %s while it runs"), name, from, to)
+                    : g_strdup_printf(_("move the definition of '%s' from %s to %s "
+                                        "(offline)"),
+                                      name, from, to));
     if (live || spec->persistent)
         g_ptr_array_add(lines, g_strdup(spec->persistent || !live
                                             ? _("keep it defined at the destination")
@@ -187,11 +187,13 @@ typedef struct {
     Source *source;
     NvAsyncResult *res; /* the caller's answer */
     NvConn *to;
+    char *from_uri;
 } CheckReq;
 
 static void check_req_free(CheckReq *r)
 {
     g_free(r->uuid);
+    g_free(r->from_uri);
     nv_migrate_spec_clear(&r->spec);
     source_free(r->source);
     g_free(r);
@@ -204,7 +206,9 @@ static char *host_uuid_of(virConnectPtr c)
     if (!doc)
         return g_strdup("");
     xmlNode *host = nv_xml_child_element(xmlDocGetRootElement(doc), "host");
-    return nv_xml_node_text_stripped(nv_xml_child_element(host, "uuid"));
+    xmlNode *uuid = host ? nv_xml_child_element(host, "uuid") : NULL;
+    char *text = uuid ? nv_xml_node_text_stripped(uuid) : NULL;
+    return text ? text : g_strdup("");
 }
 
 static void read_interfaces(xmlNode *devices, Source *s)
@@ -262,8 +266,8 @@ static gpointer gather_work(virConnectPtr c, gpointer req, GError **err)
         nv_set_virt_error(err, _("cannot read the domain"));
         return NULL;
     }
-    g_autoptr(xmlDoc) doc = nv_xml_parse_root(xml, "domain", NV_XML_PARSE_DEFAULT,
-                                              _("cannot read domain XML"), err);
+    g_autoptr(xmlDoc) doc =
+        nv_xml_parse_root(xml, "domain", NV_XML_PARSE_DEFAULT, _("cannot read domain XML"), err);
     if (!doc)
         return NULL;
     xmlNode *root = xmlDocGetRootElement(doc);
@@ -364,8 +368,8 @@ static void check_networks(virConnectPtr d, const Source *s, const char *to, NvM
 
 /* Shared storage: each disk must be where the destination sees it. Copied: its pool must be
  * there, active, with room for every copy. */
-static void check_disks(virConnectPtr d, const Source *s, const NvMigrateSpec *spec,
-                        const char *to, NvMigrateCheck *c)
+static void check_disks(virConnectPtr d, const Source *s, const NvMigrateSpec *spec, const char *to,
+                        NvMigrateCheck *c)
 {
     gboolean copy = spec->live && s->running && spec->storage != NV_MIGRATE_STORAGE_SHARED;
     g_autoptr(GHashTable) pools = g_hash_table_new(g_str_hash, g_str_equal);
@@ -410,23 +414,27 @@ static void check_disks(virConnectPtr d, const Source *s, const NvMigrateSpec *s
             g_autofree char *need = nv_format_bytes(s->disk_bytes);
             g_autofree char *have = nv_format_bytes(info.available);
             add_item(c, NV_CHECK_BLOCKER,
-                     g_strdup_printf(_("pool '%s' on %s has %s free; the copies need %s"), name,
-                                     to, have, need));
+                     g_strdup_printf(_("pool '%s' on %s has %s free; the copies need %s"), name, to,
+                                     have, need));
         } else {
-            add_item(c, NV_CHECK_OK,
-                     g_strdup_printf(_("pool '%s' is active there with room for the copies"),
-                                     name));
+            add_item(
+                c, NV_CHECK_OK,
+                g_strdup_printf(_("pool '%s' is active there with room for the copies"), name));
         }
     }
 }
 
-static void check_identity(virConnectPtr d, const Source *s, const char *to, NvMigrateCheck *c)
+static void check_identity(virConnectPtr d, const CheckReq *r, const char *to, NvMigrateCheck *c)
 {
+    const Source *s = r->source;
     g_autofree char *host_uuid = host_uuid_of(d);
     if (*host_uuid && strcmp(host_uuid, s->host_uuid) == 0)
+        add_item(
+            c, NV_CHECK_BLOCKER,
+            g_strdup_printf(_("%s is the same host as the source (host UUID %s)"), to, host_uuid));
+    else if (strcmp(nv_conn_uri(r->to), r->from_uri) == 0)
         add_item(c, NV_CHECK_BLOCKER,
-                 g_strdup_printf(_("%s is the same host as the source (host UUID %s)"), to,
-                                 host_uuid));
+                 g_strdup_printf(_("%s is the same connection as the source"), to));
     g_autoptr(virDomain) by_name = virDomainLookupByName(d, s->name);
     g_autoptr(virDomain) by_uuid = virDomainLookupByUUIDString(d, s->uuid);
     if (by_name)
@@ -451,9 +459,9 @@ static void check_memory(virConnectPtr d, const Source *s, const char *to, NvMig
     }
     g_autofree char *have = nv_format_bytes(free_bytes);
     if (free_bytes / 1024 < s->memory_kib)
-        add_item(c, NV_CHECK_BLOCKER,
-                 g_strdup_printf(_("%s has %s of free memory; the guest needs %s"), to, have,
-                                 need));
+        add_item(
+            c, NV_CHECK_BLOCKER,
+            g_strdup_printf(_("%s has %s of free memory; the guest needs %s"), to, have, need));
     else
         add_item(c, NV_CHECK_OK,
                  g_strdup_printf(_("memory: %s free there, the guest needs %s"), have, need));
@@ -468,10 +476,10 @@ static gpointer evaluate_work(virConnectPtr d, gpointer req, GError **err)
     g_autofree char *to = g_strdup(nv_conn_name(r->to));
     gboolean live = r->spec.live && s->running;
     if (r->spec.live && !s->running)
-        add_item(c, NV_CHECK_BLOCKER,
-                 g_strdup_printf(_("'%s' is not running: only an offline migration moves it"),
-                                 s->name));
-    check_identity(d, s, to, c);
+        add_item(
+            c, NV_CHECK_BLOCKER,
+            g_strdup_printf(_("'%s' is not running: only an offline migration moves it"), s->name));
+    check_identity(d, r, to, c);
     if (live) {
         check_cpu(d, s, c);
         check_memory(d, s, to, c);
@@ -502,8 +510,8 @@ static void on_gathered(NvConn *conn, NvAsyncResult *res, gpointer data)
         check_req_free(r);
         return;
     }
-    static const NvAsyncSpec spec = {.tag = evaluate_work,
-                                     .value_free = (GDestroyNotify)nv_migrate_check_free};
+    NvAsyncSpec spec = {
+        .tag = evaluate_work, .req = r, .value_free = (GDestroyNotify)nv_migrate_check_free};
     nv_conn_async(r->to, &spec, evaluate_work, on_evaluated, r, (GDestroyNotify)check_req_free);
 }
 
@@ -517,8 +525,9 @@ void nv_migrate_check_async(NvConn *from, NvConn *to, const char *uuid, const Nv
     r->spec = *spec;
     r->spec.address = g_strdup(spec->address);
     r->to = to;
+    r->from_uri = g_strdup(nv_conn_uri(from));
     r->res = nv_async_result_new(&outer, done, data, data_free);
-    static const NvAsyncSpec inner = {.tag = gather_work, .value_free = (GDestroyNotify)source_free};
+    NvAsyncSpec inner = {.tag = gather_work, .req = r, .value_free = (GDestroyNotify)source_free};
     nv_conn_async(from, &inner, gather_work, on_gathered, r, NULL);
 }
 

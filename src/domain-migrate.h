@@ -21,11 +21,11 @@ typedef struct {
     gboolean persistent;      /* keep a definition at the destination */
     gboolean undefine_source; /* remove the definition at the source afterwards */
     NvMigrateStorage storage;
-    guint64 bandwidth_mib;    /* MiB/s; 0: no limit */
-    guint64 max_downtime_ms;  /* 0: the hypervisor's default */
-    gboolean auto_converge;   /* slow the guest's vCPUs down when it dirties memory too fast */
-    gboolean postcopy;        /* allow switching to post-copy while it runs */
-    gboolean compressed;      /* compress the memory stream (both hosts must offer it) */
+    guint64 bandwidth_mib;   /* MiB/s; 0: no limit */
+    guint64 max_downtime_ms; /* 0: the hypervisor's default */
+    gboolean auto_converge;  /* slow the guest's vCPUs down when it dirties memory too fast */
+    gboolean postcopy;       /* allow switching to post-copy while it runs */
+    gboolean compressed;     /* compress the memory stream (both hosts must offer it) */
     /* Where the destination listens for the migration stream and the source sends it (an
      * address of the destination host); NULL or "": libvirt's choice (the host's name). */
     char *address;
