@@ -600,6 +600,106 @@ START_TEST(test_volume_users)
 }
 END_TEST
 
+/* A volume built on another: its <backingStore> is all libvirt keeps of a shut-off domain's
+ * chain. Returns the path. */
+static char *create_overlay(NvConn *conn, const char *name, const char *base_path)
+{
+    g_autofree char *xml = g_strdup_printf(
+        "<volume><name>%s</name><capacity>1048576</capacity>"
+        "<target><format type='qcow2'/></target>"
+        "<backingStore><path>%s</path><format type='qcow2'/></backingStore></volume>",
+        name, base_path);
+    Answer a = {0};
+    nv_volume_create_async(conn, POOL, xml, on_created, &a, NULL);
+    wait_ok(&a, 20000);
+    return a.path;
+}
+
+typedef struct {
+    const char *xml;
+    const char *redefine; /* after the start: the next boot's definition */
+    gboolean transient;   /* virDomainCreateXML: running, with the live XML as given */
+} Running;
+
+static gboolean running_work(virConnectPtr c, gpointer data, GError **err)
+{
+    Running *r = data;
+    g_autoptr(virDomain) dom =
+        r->transient ? virDomainCreateXML(c, r->xml, 0) : virDomainDefineXML(c, r->xml);
+    if (dom && !r->transient && virDomainCreate(dom) < 0)
+        g_clear_pointer(&dom, virDomainFree);
+    g_autoptr(virDomain) next = dom && r->redefine ? virDomainDefineXML(c, r->redefine) : NULL;
+    if (!dom || (r->redefine && !next)) {
+        nv_set_virt_error(err, "cannot start");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static char *users_of(NvConn *conn, const char *volume, const char *path)
+{
+    Answer a = {0};
+    nv_volume_users_async(conn, POOL, volume, path, on_users, &a, NULL);
+    wait_ok(&a, 10000);
+    GString *s = g_string_new("");
+    for (guint i = 0; i < a.users->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)a.users->pdata[i]);
+    answer_clear(&a);
+    return g_string_free(s, FALSE);
+}
+
+/* Issue 10, defect 2: a base image is in use by every domain whose disk is built on it, at any
+ * depth, shut off (the chain only in the volumes' XML) or running (the chain in its live XML);
+ * a running domain's next boot counts too. */
+START_TEST(test_volume_users_backing)
+{
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
+    g_autofree char *base = create_volume(conn, POOL, "base.qcow2", "qcow2", 1 << 20);
+    g_autofree char *mid = create_overlay(conn, "mid.qcow2", base);
+    g_autofree char *top = create_overlay(conn, "top.qcow2", mid);
+    g_autofree char *base2 = create_volume(conn, POOL, "base2.qcow2", "qcow2", 1 << 20);
+    g_autofree char *now = create_volume(conn, POOL, "now.qcow2", "qcow2", 1 << 20);
+    g_autofree char *later = create_volume(conn, POOL, "later.qcow2", "qcow2", 1 << 20);
+#define DOMAIN_XML(name, disk)                                                                     \
+    "<domain type='test'><name>" name "</name><memory>65536</memory>"                              \
+    "<os><type>hvm</type></os><devices>" disk "</devices></domain>"
+#define DISK(dev, path, chain)                                                                     \
+    "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" path        \
+    "'/>" chain "<target dev='" dev "'/></disk>"
+    define_domain(conn, DOMAIN_XML("linked", DISK("vdb", "/default-pool/top.qcow2", "")));
+    Running live = {.transient = TRUE,
+                    .xml = DOMAIN_XML("live", DISK("vdc", "/var/tmp/harden-ov.qcow2",
+                                                   "<backingStore type='file'><format "
+                                                   "type='qcow2'/><source "
+                                                   "file='/default-pool/base2.qcow2'/>"
+                                                   "<backingStore/></backingStore>"))};
+    nv_test_on_worker(conn, running_work, &live);
+    /* Redefined while it runs: the same UUID, the next boot on another disk. */
+#define NEXT(disk)                                                                                 \
+    "<domain type='test'><name>next</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"       \
+    "<memory>65536</memory><os><type>hvm</type></os><devices>" disk "</devices></domain>"
+    Running next = {.xml = NEXT(DISK("vda", "/default-pool/now.qcow2", "")),
+                    .redefine = NEXT(DISK("vda", "/default-pool/later.qcow2", ""))};
+    nv_test_on_worker(conn, running_work, &next);
+#undef NEXT
+#undef DISK
+#undef DOMAIN_XML
+
+    g_autofree char *u_top = users_of(conn, "top.qcow2", top);
+    ck_assert_str_eq(u_top, "linked");
+    g_autofree char *u_mid = users_of(conn, "mid.qcow2", mid);
+    ck_assert_str_eq(u_mid, "linked (base of its disk vdb)");
+    g_autofree char *u_base = users_of(conn, "base.qcow2", base);
+    ck_assert_str_eq(u_base, "linked (base of its disk vdb)");
+    g_autofree char *u_base2 = users_of(conn, "base2.qcow2", base2);
+    ck_assert_str_eq(u_base2, "live (base of its disk vdc)");
+    g_autofree char *u_now = users_of(conn, "now.qcow2", now);
+    ck_assert_str_eq(u_now, "next");
+    g_autofree char *u_later = users_of(conn, "later.qcow2", later);
+    ck_assert_str_eq(u_later, "next");
+}
+END_TEST
+
 /* ---- a real storage driver (NCVIRT_STORAGE_URI, e.g. qemu:///system) ---- */
 
 typedef struct {
@@ -768,6 +868,7 @@ static Suite *storage_driver_suite(void)
     tcase_add_test(tc, test_upload_symlink);
     tcase_add_test(tc, test_upload_opened_file);
     tcase_add_test(tc, test_volume_users);
+    tcase_add_test(tc, test_volume_users_backing);
     suite_add_tcase(s, tc);
     TCase *daemon = tcase_create("daemon");
     tcase_set_timeout(daemon, 240);

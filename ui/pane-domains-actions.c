@@ -366,6 +366,8 @@ static char *disk_line(const NvDeleteDisk *disk, int width)
         g_autofree char *users = join(disk->users, ", ");
         g_ptr_array_add(notes, g_strdup_printf(_("also used by %s"), users));
     }
+    for (guint i = 0; i < disk->bases_of->len; i++)
+        g_ptr_array_add(notes, g_strdup_printf(_("base of %s"), (char *)disk->bases_of->pdata[i]));
     if (!*disk->path)
         g_ptr_array_add(notes, g_strdup(_("empty")));
     else if (disk->pool)
