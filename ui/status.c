@@ -112,6 +112,9 @@ void nv_app_message(NvApp *app, const char *msg, gboolean error)
     /* Only a message that spans lines is changed: the others show exactly as given. */
     s->text = msg && strchr(msg, '\n') ? nv_status_one_line(msg) : g_strdup(msg);
     s->is_error = error;
+    /* On the way out nobody reads the status line: what the jobs answered is told at exit. */
+    if (msg && nv_app_quitting(app))
+        nv_app_exit_note(app, s->text);
     g_clear_handle_id(&s->expire_source, g_source_remove);
     if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_DISCONNECTED)
         s->expire_source = g_timeout_add_seconds(NV_STATUS_SECONDS, status_expired, s);
