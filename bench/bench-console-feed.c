@@ -113,6 +113,7 @@ static double feed_ms(NvConsole *c, const char *data, gsize len)
     gint64 t0 = g_get_monotonic_time();
     for (gsize off = 0; off < len; off += CHUNK)
         nv_console_feed(c, data + off, MIN((gsize)CHUNK, len - off));
+    nv_console_drain(c);
     return (double)(g_get_monotonic_time() - t0) / 1000.0;
 }
 

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "i18n.h"
 #include "storage.h"
+#include "storage-users.h"
 #include "xml-read.h"
 #include "virt-util.h"
 
@@ -683,27 +684,17 @@ static NvNetwork *network_from_virt(virNetworkPtr n)
     return g_steal_pointer(&net);
 }
 
-typedef struct {
-    const char *pool;
-    const char *volume;
-    const char *path;
-} VolumeAt;
-
-static gboolean uses_volume(const char *domain_xml, gconstpointer data)
-{
-    const VolumeAt *at = data;
-    return nv_domain_xml_uses_volume(domain_xml, at->path, at->pool, at->volume);
-}
-
 GPtrArray *nv_fetch_volume_users(virConnectPtr conn, const char *pool, const char *volume,
                                  const char *path, GError **err)
 {
-    VolumeAt at = {pool, volume, path};
-    /* The live XML for a running domain (what it has open), else the definition. */
-    GPtrArray *users = nv_virt_domains_using(conn, uses_volume, &at);
-    if (!users)
-        nv_set_virt_error(err, _("cannot list the domains that could use '%s'"), volume);
-    virResetLastError();
+    /* A disk's own image, or any image under its overlay: deleting either loses the disk. */
+    g_autoptr(NvStorageUsers) all = nv_storage_users_collect(conn, err);
+    if (!all)
+        return NULL;
+    g_autoptr(GPtrArray) uses = nv_storage_users_of(all, path, pool, volume, NULL);
+    GPtrArray *users = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < uses->len; i++)
+        g_ptr_array_add(users, nv_storage_use_describe(uses->pdata[i]));
     return users;
 }
 

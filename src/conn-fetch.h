@@ -36,8 +36,8 @@ gboolean nv_fetch_host_sample(virConnectPtr conn, NvStatsQuery *q, NvHostSample 
 NvDomainDetails *nv_fetch_domain_details(virConnectPtr conn, const char *uuid, GError **err);
 GPtrArray *nv_fetch_pools(virConnectPtr conn, GError **err);
 GPtrArray *nv_fetch_volumes(virConnectPtr conn, const char *pool_name, GError **err);
-/* Names of the domains (running or not) with a disk on the volume, sorted (char*). One bulk
- * list plus one XML per domain. */
+/* The domains (running or not) that need the volume, sorted (char*): "web-01" has a disk on
+ * it, "web-02 (base of its disk vdb)" an overlay built on it (storage-users.h). */
 GPtrArray *nv_fetch_volume_users(virConnectPtr conn, const char *pool, const char *volume,
                                  const char *path, GError **err);
 GPtrArray *nv_fetch_networks(virConnectPtr conn, GError **err);

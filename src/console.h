@@ -80,8 +80,13 @@ void nv_console_reopen(NvConsole *console, gboolean force);
  * retried once, which turns into TAKEN when another client took the console over. */
 void nv_console_domain_state(NvConsole *console, gboolean running);
 
-/* Bytes from the guest, as the stream would deliver them. */
+/* Bytes from the guest, as the stream would deliver them: fed until the time budget of one
+ * wake-up is spent; what is left goes on from an idle source of the main loop, after keys. */
 void nv_console_feed(NvConsole *console, const char *bytes, size_t len);
+/* Guest bytes not fed yet. */
+gsize nv_console_pending(NvConsole *console);
+/* Feeds everything pending now, however long it takes (tests, benchmarks). */
+void nv_console_drain(NvConsole *console);
 /* A key for the guest, sent as xterm would send it (honouring cursor-key mode); dropped when
  * not ATTACHED. Typing returns the view from the scrollback to the live screen. */
 void nv_console_key(NvConsole *console, NvKey key);

@@ -18,6 +18,7 @@
 #include "conn-job-virt.h"
 #include "virt-util.h"
 #include "xml-devices.h"
+#include "storage-users.h"
 #include "xml-tree.h"
 
 /* ---- results and summaries ---- */
@@ -673,67 +674,12 @@ static xmlDoc *parse_xml(const char *xml)
     return nv_xml_parse(xml, NV_XML_PARSE_DEFAULT, _("cannot read domain XML"), NULL);
 }
 
-/* Keys that name what a <source> element points at: its path, and "vol:pool/name" for a
- * volume given by pool and name. Two disks share storage when they share a key. */
-static void source_keys(xmlNode *source, GPtrArray *keys)
-{
-    static const char *const path_attrs[] = {"file", "dev", "dir", NULL};
-    for (guint i = 0; path_attrs[i]; i++) {
-        g_autofree char *path = nv_xml_node_attr_or_null(source, path_attrs[i]);
-        if (path && *path)
-            g_ptr_array_add(keys, g_strdup(path));
-    }
-    g_autofree char *pool = nv_xml_node_attr_or_null(source, "pool");
-    g_autofree char *volume = nv_xml_node_attr_or_null(source, "volume");
-    if (pool && volume)
-        g_ptr_array_add(keys, g_strdup_printf("vol:%s/%s", pool, volume));
-}
-
-/* Every <source> under a disk, backing chain included: a volume that is another domain's
- * backing file is in use too. */
-static void disk_keys_deep(xmlNode *n, GPtrArray *keys)
-{
-    for (xmlNode *c = n->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        if (strcmp((const char *)c->name, "source") == 0)
-            source_keys(c, keys);
-        else if (strcmp((const char *)c->name, "backingStore") == 0)
-            disk_keys_deep(c, keys);
-    }
-}
-
 static xmlNode *devices_of(xmlDoc *doc)
 {
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root || strcmp((const char *)root->name, "domain") != 0)
         return NULL;
     return nv_xml_child_element(root, "devices");
-}
-
-/* Adds key -> domain name for every storage the domain's disks use. */
-static void collect_users(const char *xml, const char *name, GHashTable *users)
-{
-    g_autoptr(xmlDoc) doc = parse_xml(xml);
-    xmlNode *devices = devices_of(doc);
-    for (xmlNode *d = devices ? devices->children : NULL; d; d = d->next) {
-        if (!nv_xml_is_element(d, "disk"))
-            continue;
-        g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-        disk_keys_deep(d, keys);
-        for (guint i = 0; i < keys->len; i++) {
-            GPtrArray *names = g_hash_table_lookup(users, keys->pdata[i]);
-            if (!names) {
-                names = g_ptr_array_new_with_free_func(g_free);
-                g_hash_table_insert(users, g_strdup(keys->pdata[i]), names);
-            }
-            gboolean seen = FALSE;
-            for (guint k = 0; k < names->len && !seen; k++)
-                seen = strcmp(names->pdata[k], name) == 0;
-            if (!seen)
-                g_ptr_array_add(names, g_strdup(name));
-        }
-    }
 }
 
 /* ---- delete: the plan ---- */
@@ -747,6 +693,7 @@ static void delete_disk_free(NvDeleteDisk *d)
     g_free(d->pool);
     g_free(d->volume);
     g_ptr_array_unref(d->users);
+    g_ptr_array_unref(d->bases_of);
     g_free(d);
 }
 
@@ -799,6 +746,7 @@ static void plan_add_disks(NvDeletePlan *plan, const char *xml)
             g_clear_pointer(&d->volume, g_free);
         }
         d->users = g_ptr_array_new_with_free_func(g_free);
+        d->bases_of = g_ptr_array_new_with_free_func(g_free);
         gboolean dup = FALSE;
         for (guint i = 0; i < plan->disks->len && !dup; i++) {
             NvDeleteDisk *o = plan->disks->pdata[i];
@@ -842,53 +790,30 @@ static void plan_resolve_volume(virConnectPtr vconn, NvDeleteDisk *d)
     virResetLastError();
 }
 
-/* key -> GPtrArray of the names of every other domain that uses it. */
-static GHashTable *other_users(virConnectPtr vconn, const char *uuid, GError **err)
+static void add_once(GPtrArray *strings, char *s)
 {
-    virDomainPtr *doms = NULL;
-    int n = virConnectListAllDomains(vconn, &doms, 0);
-    if (n < 0) {
-        nv_set_virt_error(err, _("cannot list the other domains"));
-        return NULL;
-    }
-    GHashTable *users =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
-    for (int i = 0; i < n; i++) {
-        char other[VIR_UUID_STRING_BUFLEN];
-        if (virDomainGetUUIDString(doms[i], other) == 0 && strcmp(other, uuid) != 0) {
-            const char *name = virDomainGetName(doms[i]);
-            /* A running domain's next boot may use other disks than it has now. */
-            unsigned flags[2] = {0, VIR_DOMAIN_XML_INACTIVE};
-            guint nflags =
-                virDomainIsActive(doms[i]) == 1 && virDomainIsPersistent(doms[i]) == 1 ? 2 : 1;
-            for (guint f = 0; f < nflags; f++) {
-                char *xml = virDomainGetXMLDesc(doms[i], flags[f]);
-                collect_users(xml, name, users);
-                free(xml);
-            }
+    for (guint i = 0; i < strings->len; i++)
+        if (strcmp(strings->pdata[i], s) == 0) {
+            g_free(s);
+            return;
         }
-        virDomainFree(doms[i]);
-    }
-    free(doms);
-    virResetLastError();
-    return users;
+    g_ptr_array_add(strings, s);
 }
 
-static void plan_mark_shared(NvDeleteDisk *d, GHashTable *users)
+/* Another domain's disk on this storage, or an overlay built on it (a shut-off linked clone's
+ * chain is only in its volumes' XML): either way it is not ticked, and the domain is named. */
+static void plan_mark_shared(NvDeleteDisk *d, const NvStorageUsers *users, const char *uuid)
 {
-    g_autofree char *vol_key = d->pool ? g_strdup_printf("vol:%s/%s", d->pool, d->volume) : NULL;
-    const char *keys[] = {*d->path ? d->path : NULL, vol_key};
-    for (guint k = 0; k < G_N_ELEMENTS(keys); k++) {
-        GPtrArray *names = keys[k] ? g_hash_table_lookup(users, keys[k]) : NULL;
-        for (guint i = 0; names && i < names->len; i++) {
-            gboolean seen = FALSE;
-            for (guint j = 0; j < d->users->len && !seen; j++)
-                seen = strcmp(d->users->pdata[j], names->pdata[i]) == 0;
-            if (!seen)
-                g_ptr_array_add(d->users, g_strdup(names->pdata[i]));
-        }
+    g_autoptr(GPtrArray) uses = nv_storage_users_of(users, d->path, d->pool, d->volume, uuid);
+    for (guint i = 0; i < uses->len; i++) {
+        const NvStorageUse *use = uses->pdata[i];
+        if (use->kind == NV_STORAGE_USE_DISK)
+            add_once(d->users, g_strdup(use->domain));
+        else
+            add_once(d->bases_of, g_strdup_printf(_("%s's disk %s"), use->domain, use->target));
     }
-    d->suggested = d->pool && d->users->len == 0 && strcmp(d->device, "disk") == 0;
+    d->suggested =
+        d->pool && d->users->len == 0 && d->bases_of->len == 0 && strcmp(d->device, "disk") == 0;
 }
 
 /* The request of a delete plan is the domain's UUID. */
@@ -920,12 +845,12 @@ static gpointer plan_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     virResetLastError();
 
-    g_autoptr(GHashTable) users = other_users(vconn, uuid, err);
+    g_autoptr(NvStorageUsers) users = nv_storage_users_collect(vconn, err);
     if (!users)
         return NULL;
     for (guint i = 0; i < plan->disks->len; i++) {
         plan_resolve_volume(vconn, plan->disks->pdata[i]);
-        plan_mark_shared(plan->disks->pdata[i], users);
+        plan_mark_shared(plan->disks->pdata[i], users, uuid);
     }
     return g_steal_pointer(&plan);
 }

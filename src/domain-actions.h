@@ -87,12 +87,14 @@ typedef struct {
     char *target; /* vda; "" when the XML has none */
     char *device; /* disk, cdrom, floppy, lun */
     NvDiskKind kind;
-    char *source;     /* as the user reads it (xml-devices.h); "" for an empty drive */
-    char *path;       /* the local path (file, block, dir); "" for every other kind */
-    char *pool;       /* the storage pool holding it, NULL when it is no storage volume */
-    char *volume;     /* the volume's name in `pool` */
-    GPtrArray *users; /* char*: names of the other domains that use the same storage */
-    /* Ticked by default: a volume this domain alone uses, and no cdrom or floppy. */
+    char *source;        /* as the user reads it (xml-devices.h); "" for an empty drive */
+    char *path;          /* the local path (file, block, dir); "" for every other kind */
+    char *pool;          /* the storage pool holding it, NULL when it is no storage volume */
+    char *volume;        /* the volume's name in `pool` */
+    GPtrArray *users;    /* char*: names of the other domains that use the same storage */
+    GPtrArray *bases_of; /* char*: "vm-b's disk vdb", other disks whose overlay is built on it */
+    /* Ticked by default: a volume this domain alone uses, that no other disk is built on, and
+     * no cdrom or floppy. */
     gboolean suggested;
 } NvDeleteDisk;
 
@@ -107,7 +109,8 @@ void nv_delete_plan_free(NvDeletePlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvDeletePlan, nv_delete_plan_free)
 
 /* Looks at every disk of the domain: is it a volume (virStorageVolLookupByPath), does another
- * domain use it (every other domain's XML, live and inactive)? The plan is the caller's (NULL
+ * domain use it or build on it (storage-users.h: every other domain's XML, live and inactive,
+ * and its volumes' backing chains)? The plan is the caller's (NULL
  * with `err` on failure). */
 void nv_domain_delete_plan_async(NvConn *conn, const char *uuid, NvAsyncFunc done, gpointer data,
                                  GDestroyNotify data_free);

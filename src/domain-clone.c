@@ -662,7 +662,10 @@ typedef struct {
     unsigned long long done_bytes, total_bytes;
 } Task;
 
+/* Held by the caller until `done`, and by each clone's job: a poll or abort queued on the
+ * worker runs after the job ended (the worker was busy), and reads its task then. */
 struct NvCloneRun {
+    gatomicrefcount refs;
     NvConn *conn;
     NvClonePlan *plan;
     NvCloneCallbacks cb;
@@ -676,8 +679,16 @@ const NvClonePlan *nv_clone_run_plan(const NvCloneRun *run)
     return run->plan;
 }
 
-static void run_free(NvCloneRun *run)
+static NvCloneRun *run_ref(NvCloneRun *run)
 {
+    g_atomic_ref_count_inc(&run->refs);
+    return run;
+}
+
+static void run_unref(NvCloneRun *run)
+{
+    if (!g_atomic_ref_count_dec(&run->refs))
+        return;
     for (guint i = 0; i < run->plan->targets->len; i++) {
         Task *t = &run->tasks[i];
         g_mutex_clear(&t->lock);
@@ -855,9 +866,12 @@ static void end_run_if_done(NvCloneRun *run)
 {
     if (run->ended < run->plan->targets->len)
         return;
-    if (run->cb.done)
-        run->cb.done(run, run->defined, run->data);
-    run_free(run);
+    NvCloneCallbacks cb = run->cb;
+    /* Late work of the jobs (a queued poll) must not call back a caller that is done. */
+    memset(&run->cb, 0, sizeof run->cb);
+    if (cb.done)
+        cb.done(run, run->defined, run->data);
+    run_unref(run);
 }
 
 static void task_ended(NvCloneRun *run, Task *t, const GError *err)
@@ -889,6 +903,13 @@ static void job_done(NvJob *job, const GError *err, gpointer data)
     task_ended(t->run, t, err);
 }
 
+/* The job's last reference went: its queued work is through. */
+static void job_data_free(gpointer data)
+{
+    Task *t = data;
+    run_unref(t->run);
+}
+
 static void start_more(NvCloneRun *run)
 {
     guint n = run->plan->targets->len;
@@ -913,7 +934,9 @@ static void start_more(NvCloneRun *run)
             .progress = job_progress,
             .done = job_done,
             .data = t,
+            .data_free = job_data_free,
         };
+        run_ref(run);
         /* job_done may run before nv_job_start returns (no connection): keep our own ref. */
         NvJob *job = nv_job_start(run->conn, &spec);
         if (t->state == TASK_RUNNING)
@@ -927,6 +950,7 @@ NvCloneRun *nv_clone_run_start(NvConn *conn, NvClonePlan *plan, const NvCloneCal
                                gpointer data)
 {
     NvCloneRun *run = g_new0(NvCloneRun, 1);
+    g_atomic_ref_count_init(&run->refs);
     run->conn = conn;
     run->plan = plan;
     run->cb = *cb;

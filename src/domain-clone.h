@@ -105,7 +105,7 @@ typedef struct {
                      gpointer data);
     /* One clone ended: defined (err NULL), or failed or cancelled with what it removed. */
     void (*finished)(NvCloneRun *run, guint target, const GError *err, gpointer data);
-    /* Every clone ended; the run is freed right after this returns. */
+    /* Every clone ended; the run must not be used after this returns. */
     void (*done)(NvCloneRun *run, guint defined, gpointer data);
 } NvCloneCallbacks;
 

@@ -174,8 +174,9 @@ void nv_volume_resize_async(NvConn *conn, const char *pool, const char *volume, 
 NvJob *nv_volume_wipe(NvConn *conn, const char *pool, const char *volume, NvJobDoneFunc done,
                       gpointer data);
 
-/* Names of the domains (running or not) with a disk on the volume, sorted; the array is the
- * caller's. One bulk list plus one XML per domain. */
+/* The domains (running or not) that need the volume, sorted; the array is the caller's:
+ * "web-01" has a disk on it, "web-02 (base of its disk vdb)" an overlay built on it, as the
+ * domains' XML and the volumes' backing chains say (storage-users.h). */
 void nv_volume_users_async(NvConn *conn, const char *pool, const char *volume, const char *path,
                            NvAsyncFunc done, gpointer data, GDestroyNotify data_free);
 GPtrArray *nv_volume_users_finish(NvAsyncResult *res, GError **err);

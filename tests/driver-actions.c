@@ -200,8 +200,12 @@ static gboolean create_vol_fn(virConnectPtr c, gpointer data, GError **err)
 {
     Io *io = data;
     virStoragePoolPtr pool = virStoragePoolLookupByName(c, "default-pool");
-    g_autofree char *xml =
-        g_strdup_printf("<volume><name>%s</name><capacity>1048576</capacity></volume>", io->arg);
+    /* arg2: the path of the image it is built on */
+    g_autofree char *backing =
+        io->arg2 ? g_strdup_printf("<backingStore><path>%s</path></backingStore>", io->arg2)
+                 : g_strdup("");
+    g_autofree char *xml = g_strdup_printf(
+        "<volume><name>%s</name><capacity>1048576</capacity>%s</volume>", io->arg, backing);
     virStorageVolPtr vol = pool ? virStorageVolCreateXML(pool, xml, 0) : NULL;
     if (!vol) {
         g_set_error(err, NV_ERROR, 0, "create volume %s: %s", io->arg, virGetLastErrorMessage());
@@ -953,6 +957,37 @@ START_TEST(test_delete_plan_unusual_disks)
 }
 END_TEST
 
+/* Issue 10, defect 2: libvirt leaves a shut-off domain's backing chain out of its XML, so only
+ * the volume says that linked clone "b" is built on "a"'s disk: deleting "a" keeps that disk
+ * unticked and names the clone. */
+START_TEST(test_delete_keeps_base_of_linked_clone)
+{
+    g_autoptr(NvConn) conn = open_conn();
+    g_autofree char *base = create_volume(conn, "base.img");
+    Io io = {.arg = "overlay.img", .arg2 = base};
+    nv_test_on_worker(conn, create_vol_fn, &io);
+    g_autofree char *overlay = io.out;
+    g_autofree char *a_devs = g_strdup_printf(
+        "<disk type='file' device='disk'><source file='%s'/><target dev='vda'/></disk>", base);
+    g_autofree char *a = define_domain(conn, "a", a_devs);
+    g_autofree char *b_devs = g_strdup_printf(
+        "<disk type='file' device='disk'><source file='%s'/><target dev='vdb'/></disk>", overlay);
+    g_autofree char *b = define_domain(conn, "b", b_devs);
+
+    g_autoptr(NvDeletePlan) plan = plan_sync(conn, a);
+    NvDeleteDisk *vda = plan_disk(plan, "vda");
+    ck_assert_str_eq(vda->volume, "base.img");
+    ck_assert_msg(!vda->suggested, "the base of b's overlay is ticked");
+    ck_assert_uint_eq(vda->users->len, 0);
+    ck_assert_uint_eq(vda->bases_of->len, 1);
+    ck_assert_str_eq(vda->bases_of->pdata[0], "b's disk vdb");
+
+    /* The clone's own overlay is its alone. */
+    g_autoptr(NvDeletePlan) plan_b = plan_sync(conn, b);
+    ck_assert(plan_disk(plan_b, "vdb")->suggested);
+}
+END_TEST
+
 /* A domain with a managed save image is undefined along with it (flags the test driver lacks
  * are dropped); with nothing ticked, no volume is touched. */
 START_TEST(test_delete_saved_nothing_ticked)
@@ -1215,6 +1250,7 @@ static Suite *actions_suite(void)
     tcase_add_test(ops, test_vnc_open_answers);
     tcase_add_test(ops, test_rename_refuses_bad_names);
     tcase_add_test(ops, test_delete_plan_and_execute);
+    tcase_add_test(ops, test_delete_keeps_base_of_linked_clone);
     tcase_add_test(ops, test_delete_saved_nothing_ticked);
     tcase_add_test(ops, test_delete_plan_unusual_disks);
     tcase_add_test(ops, test_xml_edit);

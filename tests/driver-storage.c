@@ -19,6 +19,7 @@
 #include "conn-virt.h"
 #include "error.h"
 #include "virt-util.h"
+#include "domain-actions.h"
 #include "storage.h"
 #include "test-util.h"
 
@@ -600,6 +601,106 @@ START_TEST(test_volume_users)
 }
 END_TEST
 
+/* A volume built on another: its <backingStore> is all libvirt keeps of a shut-off domain's
+ * chain. Returns the path. */
+static char *create_overlay(NvConn *conn, const char *name, const char *base_path)
+{
+    g_autofree char *xml = g_strdup_printf(
+        "<volume><name>%s</name><capacity>1048576</capacity>"
+        "<target><format type='qcow2'/></target>"
+        "<backingStore><path>%s</path><format type='qcow2'/></backingStore></volume>",
+        name, base_path);
+    Answer a = {0};
+    nv_volume_create_async(conn, POOL, xml, on_created, &a, NULL);
+    wait_ok(&a, 20000);
+    return a.path;
+}
+
+typedef struct {
+    const char *xml;
+    const char *redefine; /* after the start: the next boot's definition */
+    gboolean transient;   /* virDomainCreateXML: running, with the live XML as given */
+} Running;
+
+static gboolean running_work(virConnectPtr c, gpointer data, GError **err)
+{
+    Running *r = data;
+    g_autoptr(virDomain) dom =
+        r->transient ? virDomainCreateXML(c, r->xml, 0) : virDomainDefineXML(c, r->xml);
+    if (dom && !r->transient && virDomainCreate(dom) < 0)
+        g_clear_pointer(&dom, virDomainFree);
+    g_autoptr(virDomain) next = dom && r->redefine ? virDomainDefineXML(c, r->redefine) : NULL;
+    if (!dom || (r->redefine && !next)) {
+        nv_set_virt_error(err, "cannot start");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static char *users_of(NvConn *conn, const char *volume, const char *path)
+{
+    Answer a = {0};
+    nv_volume_users_async(conn, POOL, volume, path, on_users, &a, NULL);
+    wait_ok(&a, 10000);
+    GString *s = g_string_new("");
+    for (guint i = 0; i < a.users->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)a.users->pdata[i]);
+    answer_clear(&a);
+    return g_string_free(s, FALSE);
+}
+
+/* Issue 10, defect 2: a base image is in use by every domain whose disk is built on it, at any
+ * depth, shut off (the chain only in the volumes' XML) or running (the chain in its live XML);
+ * a running domain's next boot counts too. */
+START_TEST(test_volume_users_backing)
+{
+    g_autoptr(NvConn) conn = nv_test_conn_open("test:///default");
+    g_autofree char *base = create_volume(conn, POOL, "base.qcow2", "qcow2", 1 << 20);
+    g_autofree char *mid = create_overlay(conn, "mid.qcow2", base);
+    g_autofree char *top = create_overlay(conn, "top.qcow2", mid);
+    g_autofree char *base2 = create_volume(conn, POOL, "base2.qcow2", "qcow2", 1 << 20);
+    g_autofree char *now = create_volume(conn, POOL, "now.qcow2", "qcow2", 1 << 20);
+    g_autofree char *later = create_volume(conn, POOL, "later.qcow2", "qcow2", 1 << 20);
+#define DOMAIN_XML(name, disk)                                                                     \
+    "<domain type='test'><name>" name "</name><memory>65536</memory>"                              \
+    "<os><type>hvm</type></os><devices>" disk "</devices></domain>"
+#define DISK(dev, path, chain)                                                                     \
+    "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" path        \
+    "'/>" chain "<target dev='" dev "'/></disk>"
+    define_domain(conn, DOMAIN_XML("linked", DISK("vdb", "/default-pool/top.qcow2", "")));
+    Running live = {.transient = TRUE,
+                    .xml = DOMAIN_XML("live", DISK("vdc", "/var/tmp/harden-ov.qcow2",
+                                                   "<backingStore type='file'><format "
+                                                   "type='qcow2'/><source "
+                                                   "file='/default-pool/base2.qcow2'/>"
+                                                   "<backingStore/></backingStore>"))};
+    nv_test_on_worker(conn, running_work, &live);
+    /* Redefined while it runs: the same UUID, the next boot on another disk. */
+#define NEXT(disk)                                                                                 \
+    "<domain type='test'><name>next</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"       \
+    "<memory>65536</memory><os><type>hvm</type></os><devices>" disk "</devices></domain>"
+    Running next = {.xml = NEXT(DISK("vda", "/default-pool/now.qcow2", "")),
+                    .redefine = NEXT(DISK("vda", "/default-pool/later.qcow2", ""))};
+    nv_test_on_worker(conn, running_work, &next);
+#undef NEXT
+#undef DISK
+#undef DOMAIN_XML
+
+    g_autofree char *u_top = users_of(conn, "top.qcow2", top);
+    ck_assert_str_eq(u_top, "linked");
+    g_autofree char *u_mid = users_of(conn, "mid.qcow2", mid);
+    ck_assert_str_eq(u_mid, "linked (base of its disk vdb)");
+    g_autofree char *u_base = users_of(conn, "base.qcow2", base);
+    ck_assert_str_eq(u_base, "linked (base of its disk vdb)");
+    g_autofree char *u_base2 = users_of(conn, "base2.qcow2", base2);
+    ck_assert_str_eq(u_base2, "live (base of its disk vdc)");
+    g_autofree char *u_now = users_of(conn, "now.qcow2", now);
+    ck_assert_str_eq(u_now, "next");
+    g_autofree char *u_later = users_of(conn, "later.qcow2", later);
+    ck_assert_str_eq(u_later, "next");
+}
+END_TEST
+
 /* ---- a real storage driver (NCVIRT_STORAGE_URI, e.g. qemu:///system) ---- */
 
 typedef struct {
@@ -751,6 +852,69 @@ START_TEST(test_real_resize_wipe)
 }
 END_TEST
 
+/* ---- backing chains made by qemu-img (tests/daemon-backing.sh sets NCVIRT_BACKING_*) ---- */
+
+typedef struct {
+    gboolean done;
+    NvDeletePlan *plan;
+    GError *err;
+} PlanWait;
+
+static void on_plan(NvConn *conn, NvAsyncResult *res, gpointer data)
+{
+    PlanWait *w = data;
+    w->plan = nv_domain_delete_plan_finish(res, &w->err);
+    w->done = TRUE;
+}
+
+/* Issue 10, defect 2 on the real daemon: pool NCVIRT_BACKING_POOL holds base.qcow2 <- mid.qcow2
+ * <- top.qcow2 (qemu-img); shut-off domain NCVIRT_BACKING_OWNER has base.qcow2 as vda and
+ * NCVIRT_BACKING_LINKED has top.qcow2 as vdb. Neither domain's XML shows the chain. */
+START_TEST(test_real_backing)
+{
+    const char *uri = g_getenv("NCVIRT_BACKING_URI");
+    const char *pool = g_getenv("NCVIRT_BACKING_POOL");
+    const char *dir = g_getenv("NCVIRT_BACKING_DIR");
+    const char *owner = g_getenv("NCVIRT_BACKING_OWNER");
+    const char *linked = g_getenv("NCVIRT_BACKING_LINKED");
+    if (!uri || !pool || !dir || !owner || !linked) {
+        fprintf(stderr, "backing case skipped: NCVIRT_BACKING_* are not set\n");
+        return;
+    }
+    g_autoptr(NvConn) conn = nv_test_conn_open(uri);
+    g_autofree char *base = g_build_filename(dir, "base.qcow2", NULL);
+    g_autofree char *mid = g_build_filename(dir, "mid.qcow2", NULL);
+    g_autofree char *as_base = g_strdup_printf("%s (base of its disk vdb)", linked);
+    Answer a = {0};
+    nv_volume_users_async(conn, pool, "base.qcow2", base, on_users, &a, NULL);
+    wait_ok(&a, 30000);
+    ck_assert_uint_eq(a.users->len, 2);
+    ck_assert_str_eq(a.users->pdata[0], as_base);
+    ck_assert_str_eq(a.users->pdata[1], owner);
+    answer_clear(&a);
+    nv_volume_users_async(conn, pool, "mid.qcow2", mid, on_users, &a, NULL);
+    wait_ok(&a, 30000);
+    ck_assert_uint_eq(a.users->len, 1);
+    ck_assert_str_eq(a.users->pdata[0], as_base);
+    answer_clear(&a);
+
+    PlanWait w = {0};
+    g_autofree char *owner_uuid = g_strdup(g_getenv("NCVIRT_BACKING_OWNER_UUID"));
+    ck_assert_ptr_nonnull(owner_uuid);
+    nv_domain_delete_plan_async(conn, owner_uuid, on_plan, &w, NULL);
+    nv_test_wait(&w.done, 30000);
+    ck_assert_msg(w.err == NULL, "%s", w.err ? w.err->message : "");
+    g_autoptr(NvDeletePlan) plan = w.plan;
+    ck_assert_uint_eq(plan->disks->len, 1);
+    NvDeleteDisk *vda = plan->disks->pdata[0];
+    ck_assert_str_eq(vda->path, base);
+    ck_assert_msg(!vda->suggested, "the base of %s's overlay is ticked", linked);
+    g_autofree char *named = g_strdup_printf("%s's disk vdb", linked);
+    ck_assert_uint_eq(vda->bases_of->len, 1);
+    ck_assert_str_eq(vda->bases_of->pdata[0], named);
+}
+END_TEST
+
 static Suite *storage_driver_suite(void)
 {
     Suite *s = suite_create("storage-driver");
@@ -768,6 +932,7 @@ static Suite *storage_driver_suite(void)
     tcase_add_test(tc, test_upload_symlink);
     tcase_add_test(tc, test_upload_opened_file);
     tcase_add_test(tc, test_volume_users);
+    tcase_add_test(tc, test_volume_users_backing);
     suite_add_tcase(s, tc);
     TCase *daemon = tcase_create("daemon");
     tcase_set_timeout(daemon, 240);
@@ -775,6 +940,10 @@ static Suite *storage_driver_suite(void)
     tcase_add_test(daemon, test_real_upload_cancel);
     tcase_add_test(daemon, test_real_resize_wipe);
     suite_add_tcase(s, daemon);
+    TCase *backing = tcase_create("backing");
+    tcase_set_timeout(backing, 120);
+    tcase_add_test(backing, test_real_backing);
+    suite_add_tcase(s, backing);
     return s;
 }
 

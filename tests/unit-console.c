@@ -523,6 +523,35 @@ START_TEST(test_keys_application_mode)
 }
 END_TEST
 
+/* ---- a flooding guest (issue 10, defect 5) ---- */
+
+/* ESC # 8 fills the screen: 3 bytes of input, a screenful of work. However much of it the
+ * guest sends, one turn of the loop feeds only what fits in the time budget, so a key (the
+ * leave key too) is answered within 100 ms; the rest follows, in order, on later turns. */
+START_TEST(test_flood_bounded_by_time)
+{
+    g_autoptr(NvConsole) c = nv_console_new_detached(60, 200);
+    g_autoptr(GString) flood = g_string_new(NULL);
+    while (flood->len < 48 * 1024)
+        g_string_append(flood, "\033#8\033[2J");
+    g_string_append(flood, "\033[2J\033[HDONE");
+    gint64 t0 = g_get_monotonic_time();
+    nv_console_feed(c, flood->str, flood->len);
+    gint64 took = g_get_monotonic_time() - t0;
+    ck_assert_msg(took < 100000, "one feed took %" G_GINT64_FORMAT " ms", took / 1000);
+    ck_assert_uint_gt(nv_console_pending(c), 0);
+    gint64 worst = 0, give_up = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
+    while (nv_console_pending(c) > 0 && g_get_monotonic_time() < give_up) {
+        gint64 t = g_get_monotonic_time();
+        g_main_context_iteration(NULL, FALSE);
+        worst = MAX(worst, g_get_monotonic_time() - t);
+    }
+    ck_assert_uint_eq(nv_console_pending(c), 0);
+    ck_assert_msg(worst < 100000, "a turn of the loop took %" G_GINT64_FORMAT " ms", worst / 1000);
+    assert_row(c, 0, "DONE");
+}
+END_TEST
+
 /* ---- fuzz ---- */
 
 START_TEST(test_fuzz_random_bytes)
@@ -609,6 +638,7 @@ static Suite *console_suite(void)
     tcase_add_test(tc, test_escape_sequences_stay_inside);
     tcase_add_test(tc, test_c1_controls_in_utf8);
     tcase_add_test(tc, test_listener_screen_changes);
+    tcase_add_test(tc, test_flood_bounded_by_time);
     suite_add_tcase(s, tc);
 
     TCase *keys = tcase_create("keys");

@@ -26,8 +26,9 @@ static gboolean is_curses_header(const char *inc)
 /* libvirt, libxml2, or a core header that exposes their types. */
 static gboolean is_libvirt_header(const char *inc)
 {
-    static const char *const exposing[] = {"conn-fetch.h", "conn-virt.h", "conn-job-virt.h",
-                                           "virt-util.h",  "xml-tree.h",  NULL};
+    static const char *const exposing[] = {
+        "conn-fetch.h",    "conn-virt.h", "conn-job-virt.h", "virt-util.h", "xml-tree.h",
+        "storage-users.h", NULL};
     g_autofree char *base = g_path_get_basename(inc);
     if (g_str_has_prefix(inc, "libvirt/") || g_str_has_prefix(inc, "libvirt-glib/") ||
         g_str_has_prefix(inc, "libxml/"))

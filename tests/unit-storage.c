@@ -11,6 +11,7 @@
 #include "error.h"
 #include "names.h"
 #include "storage.h"
+#include "storage-users.h"
 
 static char *data_path(const char *name)
 {
@@ -353,6 +354,41 @@ START_TEST(test_uses_volume)
 }
 END_TEST
 
+START_TEST(test_disk_storage)
+{
+    const char *xml = "<domain type='kvm'><name>web</name><devices>"
+                      "<disk type='file' device='disk'><source file='/p/web.qcow2'/>"
+                      "<backingStore type='file'><source file='/p/mid.qcow2'/>"
+                      "<backingStore type='volume'><source pool='p' volume='base'/>"
+                      "<backingStore/></backingStore></backingStore><target dev='vda'/></disk>"
+                      "<disk type='volume' device='disk'><source pool='p2' volume='v2'/></disk>"
+                      "</devices></domain>";
+    g_autoptr(GPtrArray) disks = nv_domain_xml_disk_storage(xml);
+    ck_assert_uint_eq(disks->len, 2);
+    NvDiskStorage *a = disks->pdata[0], *b = disks->pdata[1];
+    ck_assert_str_eq(a->target, "vda");
+    ck_assert_uint_eq(a->keys->len, 1);
+    ck_assert_str_eq(a->keys->pdata[0], "/p/web.qcow2");
+    ck_assert_uint_eq(a->backing->len, 2);
+    ck_assert_str_eq(a->backing->pdata[0], "/p/mid.qcow2");
+    ck_assert_str_eq(a->backing->pdata[1], "vol:p/base");
+    ck_assert_str_eq(b->target, "?");
+    ck_assert_str_eq(b->keys->pdata[0], "vol:p2/v2");
+    ck_assert_uint_eq(b->backing->len, 0);
+    g_autoptr(GPtrArray) none = nv_domain_xml_disk_storage("<domain");
+    ck_assert_uint_eq(none->len, 0);
+
+    g_autofree char *back = nv_volume_xml_backing_path(
+        "<volume><name>o</name><backingStore><path> /p/base.qcow2 </path></backingStore></volume>");
+    ck_assert_str_eq(back, "/p/base.qcow2");
+    g_autofree char *no = nv_volume_xml_backing_path("<volume><name>o</name></volume>");
+    ck_assert_ptr_null(no);
+    g_autofree char *bad = nv_volume_xml_backing_path("<pool><backingStore><path>/x</path>"
+                                                      "</backingStore></pool>");
+    ck_assert_ptr_null(bad);
+}
+END_TEST
+
 START_TEST(test_local_file)
 {
     g_autofree char *dir = g_dir_make_tmp("nvstorage-XXXXXX", NULL);
@@ -446,6 +482,7 @@ static Suite *storage_suite(void)
     tcase_add_test(vols, test_volume_refused);
     tcase_add_test(vols, test_xml_name);
     tcase_add_test(vols, test_uses_volume);
+    tcase_add_test(vols, test_disk_storage);
     tcase_add_test(vols, test_local_file);
     tcase_add_test(vols, test_local_file_symlink);
     tcase_add_test(vols, test_local_file_swapped);

@@ -4,6 +4,7 @@
  * line is status.c's, the pane base pane.c's. */
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "ui-internal.h"
@@ -32,6 +33,9 @@ struct NvApp {
     gboolean dirty;
     guint draw_source;
     int exit_status;
+    /* Quitting waits for the jobs (issue 10, defect 6): nothing is left half made. */
+    gboolean quitting;
+    GPtrArray *exit_notes; /* char*: printed after the screen ends */
 };
 
 /* Every pane, in tab order, with the action that brings it up. */
@@ -128,6 +132,64 @@ void nv_app_set_prompt(NvApp *app, NvPrompt *prompt)
 void nv_app_quit(NvApp *app)
 {
     g_main_loop_quit(app->loop);
+}
+
+gboolean nv_app_quitting(NvApp *app)
+{
+    return app->quitting;
+}
+
+void nv_app_exit_note(NvApp *app, const char *note)
+{
+    g_ptr_array_add(app->exit_notes, g_strdup(note));
+}
+
+void nv_app_quit_if_jobs_done(NvApp *app)
+{
+    if (app->quitting && nv_app_job_count(app) == 0)
+        nv_app_quit(app);
+}
+
+/* Quits once every job has ended; `cancel`: cancelling (and so rolling back) those that can
+ * be, the others (a delete with its storage, a wipe) run to their end first. */
+static void quit_after_jobs(NvApp *app, gboolean cancel)
+{
+    app->quitting = TRUE;
+    if (cancel)
+        nv_app_job_cancel_all(app);
+    guint n = nv_app_job_count(app);
+    if (n == 0) {
+        nv_app_quit(app);
+        return;
+    }
+    g_autofree char *msg = g_strdup_printf(
+        ngettext("quitting once %u job has ended…", "quitting once %u jobs have ended…", n), n);
+    nv_app_message(app, msg, FALSE);
+}
+
+static void quit_answered(NvApp *app, int index, const gboolean *checked, gpointer data)
+{
+    if (index == 0 || index == 1)
+        quit_after_jobs(app, index == 1);
+}
+
+/* `q`: at once when nothing runs; else the user says whether to wait or to roll back. */
+static void request_quit(NvApp *app)
+{
+    guint n = nv_app_job_count(app);
+    if (n == 0) {
+        nv_app_quit(app);
+        return;
+    }
+    static const char *const choices[] = {N_("Wait for them, then quit"),
+                                          N_("Cancel them (undoing what they made), then quit"),
+                                          N_("Do not quit"), NULL};
+    const char *translated[G_N_ELEMENTS(choices)];
+    for (guint i = 0; i < G_N_ELEMENTS(choices); i++)
+        translated[i] = choices[i] ? _(choices[i]) : NULL;
+    g_autofree char *msg =
+        g_strdup_printf(ngettext("%u job is running.", "%u jobs are running.", n), n);
+    nv_app_menu(app, _("Quit"), msg, translated, quit_answered, NULL);
 }
 
 static gboolean draw_now(gpointer data);
@@ -364,7 +426,7 @@ static void handle_help_key(NvApp *app, NvKey key)
         app->help_open = FALSE;
         break;
     case NV_ACTION_QUIT:
-        nv_app_quit(app);
+        request_quit(app);
         break;
     case NV_ACTION_UP:
         app->help_scroll = MAX(0, app->help_scroll - 1);
@@ -521,7 +583,7 @@ static gboolean global_action(NvApp *app, NvAction a)
 {
     switch (a) {
     case NV_ACTION_QUIT:
-        nv_app_quit(app);
+        request_quit(app);
         return TRUE;
     case NV_ACTION_PANE_NEXT:
         switch_pane(app, pane_beside(app, TRUE));
@@ -608,9 +670,9 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
 {
     NvApp *app = data;
     if (cond & (G_IO_HUP | G_IO_ERR | G_IO_NVAL)) {
-        /* The terminal went away: nobody is left to draw for. */
+        /* The terminal went away: nobody is left to draw for, or to ask. */
         app->exit_status = 1;
-        nv_app_quit(app);
+        quit_after_jobs(app, TRUE);
         return G_SOURCE_REMOVE;
     }
     NvKey key;
@@ -628,9 +690,14 @@ static gboolean on_winch(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* SIGHUP, SIGTERM: cancel and roll back, then exit; a second one exits at once. */
 static gboolean on_terminate(gpointer data)
 {
-    nv_app_quit(data);
+    NvApp *app = data;
+    if (app->quitting)
+        nv_app_quit(app);
+    else
+        quit_after_jobs(app, TRUE);
     return G_SOURCE_CONTINUE;
 }
 
@@ -842,6 +909,7 @@ static void app_init(NvApp *app, GPtrArray *conns, NvKeymap *keymap)
     app->keymap = keymap;
     app->loop = g_main_loop_new(NULL, FALSE);
     app->status = nv_status_new(app);
+    app->exit_notes = g_ptr_array_new_with_free_func(g_free);
     app->panes = g_ptr_array_new_with_free_func((GDestroyNotify)nv_pane_free);
     for (guint i = 0; i < G_N_ELEMENTS(pane_table); i++)
         g_ptr_array_add(app->panes, nv_pane_new(pane_table[i].klass(), app));
@@ -855,6 +923,7 @@ static void app_clear(NvApp *app)
     g_clear_pointer(&app->status, nv_status_free);
     g_clear_pointer(&app->loop, g_main_loop_unref);
     g_clear_pointer(&app->conns, g_ptr_array_unref);
+    g_clear_pointer(&app->exit_notes, g_ptr_array_unref);
 }
 
 /* Runs the loop until the user quits; the connections' listeners are ours meanwhile. */
@@ -894,6 +963,8 @@ int nv_ui_run(GPtrArray *conns, NvKeymap *keymap, GPtrArray *notes)
     g_clear_handle_id(&app.draw_source, g_source_remove);
     nv_screen_end();
     nv_stderr_restore(saved_stderr);
+    for (guint i = 0; i < app.exit_notes->len; i++)
+        fprintf(stderr, "ncvirt: %s\n", (char *)app.exit_notes->pdata[i]);
     app_clear(&app);
     return app.exit_status;
 }

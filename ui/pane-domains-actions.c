@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <dirent.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "domain-actions.h"
@@ -427,6 +429,8 @@ static char *disk_line(const NvDeleteDisk *disk, int width)
         g_autofree char *users = join(disk->users, ", ");
         g_ptr_array_add(notes, g_strdup_printf(_("also used by %s"), users));
     }
+    for (guint i = 0; i < disk->bases_of->len; i++)
+        g_ptr_array_add(notes, g_strdup_printf(_("base of %s"), (char *)disk->bases_of->pdata[i]));
     if (disk->kind == NV_DISK_KIND_EMPTY)
         g_ptr_array_add(notes, g_strdup(_("empty")));
     else if (disk->pool)
@@ -627,12 +631,23 @@ static const NvViewClass editor_view_class = {
     .raw = TRUE,
 };
 
+/* The file the editor gets, in a directory of its own (0700): nobody else can put or swap a
+ * file there, and the editor's own leftovers (swap, backup: the password too) are in it. */
+#define EDIT_FILE "domain.xml"
+/* More than any domain XML; a bigger file is not read back. */
+#define EDIT_MAX_BYTES (16 << 20)
+
 typedef struct {
     NvApp *app;
     NvConn *conn;
     char *uuid;
     char *name;
-    char *path;    /* the temp file */
+    char *dir;     /* the private directory, NULL before it is made */
+    int dirfd;     /* the file is opened through it, never by its full path */
+    char *path;    /* dir/EDIT_FILE: for the editor and messages */
+    gboolean keep; /* quitting cut the edit short: the directory stays and is named */
+    GPid pid;      /* the editor, 0 when none runs */
+    guint job;     /* the app's job while the editor runs or its text is being saved */
     char *written; /* what the editor got */
     char *edited;  /* what it left */
     char *error;   /* libvirt's refusal of `edited` */
@@ -641,10 +656,40 @@ typedef struct {
     struct sigaction old_int, old_quit;
 } EditUi;
 
+/* Removes the directory with all in it (the editor's swap and backup files too). */
+static void remove_edit_dir(EditUi *e)
+{
+    int fd = e->dirfd >= 0 ? dup(e->dirfd) : -1;
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0)
+        close(fd);
+    if (d)
+        rewinddir(d); /* a dup shares the offset a walk before left at the end */
+    for (struct dirent *ent; d && (ent = readdir(d));)
+        if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0)
+            unlinkat(e->dirfd, ent->d_name, 0);
+    if (d)
+        closedir(d);
+    g_rmdir(e->dir);
+}
+
+static void edit_job_end(EditUi *e)
+{
+    guint id = e->job;
+    e->job = 0;
+    if (id)
+        nv_app_job_end(e->app, id);
+}
+
 static void edit_ui_free(EditUi *e)
 {
-    if (e->path)
-        g_unlink(e->path);
+    if (e->dir && !e->keep)
+        remove_edit_dir(e);
+    if (e->dirfd >= 0)
+        close(e->dirfd);
+    /* Last: ending the job may end a quit that waited for it. */
+    edit_job_end(e);
+    g_free(e->dir);
     g_free(e->uuid);
     g_free(e->name);
     g_free(e->path);
@@ -654,15 +699,84 @@ static void edit_ui_free(EditUi *e)
     g_free(e);
 }
 
-static gboolean write_file(const char *path, const char *text, GError **err)
+typedef enum { FILE_CREATE, FILE_READ, FILE_WRITE } FileStep;
+
+/* errno says why. */
+static gboolean file_error(GError **err, FileStep step, const char *path)
 {
-    /* g_file_set_contents would replace the file (a new inode, default mode): keep ours. */
-    int fd = g_open(path, O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), _("cannot write %s: %s"),
-                    path, g_strerror(errno));
+    int saved = errno;
+    const char *why = g_strerror(saved);
+    int code = g_file_error_from_errno(saved);
+    if (step == FILE_CREATE)
+        g_set_error(err, G_FILE_ERROR, code, _("cannot create %s: %s"), path, why);
+    else if (step == FILE_READ)
+        g_set_error(err, G_FILE_ERROR, code, _("cannot read %s: %s"), path, why);
+    else
+        g_set_error(err, G_FILE_ERROR, code, _("cannot write %s: %s"), path, why);
+    return FALSE;
+}
+
+/* The directory and the empty file, both private. */
+static gboolean make_edit_file(EditUi *e, GError **err)
+{
+    e->dir = g_dir_make_tmp("ncvirt-edit-XXXXXX", err);
+    if (!e->dir)
         return FALSE;
+    e->path = g_build_filename(e->dir, EDIT_FILE, NULL);
+    e->dirfd = open(e->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = e->dirfd < 0 ? -1
+                          : openat(e->dirfd, EDIT_FILE,
+                                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return file_error(err, FILE_CREATE, e->path);
+    close(fd);
+    return TRUE;
+}
+
+/* What the editor left, read through the directory's descriptor: a regular file, not a link. */
+static char *read_edit_file(EditUi *e, GError **err)
+{
+    int fd = openat(e->dirfd, EDIT_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        file_error(err, FILE_READ, e->path);
+        return NULL;
     }
+    struct stat st = {0};
+    errno = 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > EDIT_MAX_BYTES) {
+        if (errno == 0 || !S_ISREG(st.st_mode))
+            errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+        file_error(err, FILE_READ, e->path);
+        close(fd);
+        return NULL;
+    }
+    GString *text = g_string_sized_new((gsize)st.st_size + 1);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n > 0 && text->len + (gsize)n > EDIT_MAX_BYTES)
+            errno = EFBIG;
+        if (n < 0 || text->len + (gsize)n > EDIT_MAX_BYTES) {
+            file_error(err, FILE_READ, e->path);
+            close(fd);
+            return g_string_free(text, TRUE);
+        }
+        g_string_append_len(text, buf, n);
+    }
+    close(fd);
+    return g_string_free(text, FALSE);
+}
+
+static gboolean write_file(EditUi *e, const char *text, GError **err)
+{
+    /* In place (the editor may have replaced the file by a rename: then the new one). */
+    int fd =
+        openat(e->dirfd, EDIT_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    const char *path = e->path;
+    if (fd < 0)
+        return file_error(err, FILE_WRITE, path);
     gsize left = strlen(text);
     const char *p = text;
     while (left > 0) {
@@ -670,8 +784,7 @@ static gboolean write_file(const char *path, const char *text, GError **err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), _("cannot write %s: %s"),
-                        path, g_strerror(errno));
+            file_error(err, FILE_WRITE, path);
             close(fd);
             return FALSE;
         }
@@ -709,6 +822,58 @@ static void restore_terminal(EditUi *e)
 static void edit_again_or_discard(NvApp *app, int index, const gboolean *checked, gpointer data);
 static void run_editor(EditUi *e);
 
+/* Quitting cut the edit short (issue 10, defect 7): the text is kept, private, and the exit
+ * says where; what was not changed is removed. */
+static void keep_edit(EditUi *e, const char *why)
+{
+    e->keep = TRUE;
+    g_autofree char *note = g_strdup_printf(
+        _("the edit of '%s' was not saved (%s); your text is kept in %s (readable by you only)"),
+        e->name, why, e->path);
+    nv_app_exit_note(e->app, note);
+    edit_ui_free(e);
+}
+
+/* Whether the editor left anything beside the file (a swap file holding unsaved text). */
+static gboolean edit_dir_has_more(EditUi *e)
+{
+    int fd = dup(e->dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    gboolean more = FALSE;
+    if (!d && fd >= 0)
+        close(fd);
+    if (d)
+        rewinddir(d); /* a dup shares the offset a walk before left at the end */
+    for (struct dirent *ent; d && !more && (ent = readdir(d));)
+        more = strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0 &&
+               strcmp(ent->d_name, EDIT_FILE) != 0;
+    if (d)
+        closedir(d);
+    return more;
+}
+
+static void editor_ended_by_quit(EditUi *e)
+{
+    g_autofree char *text = read_edit_file(e, NULL);
+    if ((text && strcmp(text, e->written) != 0) || edit_dir_has_more(e)) {
+        keep_edit(e, _("ncvirt was told to quit"));
+        return;
+    }
+    g_autofree char *note =
+        g_strdup_printf(_("quit during the edit of '%s': its definition is unchanged"), e->name);
+    nv_app_exit_note(e->app, note);
+    edit_ui_free(e);
+}
+
+/* The job's cancel: quitting ends the editor (SIGHUP has reached it already when the
+ * terminal went). */
+static void stop_editor(gpointer data)
+{
+    EditUi *e = data;
+    if (e->pid > 0)
+        kill(e->pid, SIGTERM);
+}
+
 static void defined(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     EditUi *e = data;
@@ -720,9 +885,15 @@ static void defined(NvConn *conn, NvAsyncResult *res, gpointer data)
         edit_ui_free(e);
         return;
     }
+    if (nv_app_quitting(e->app)) {
+        keep_edit(e, err->message);
+        return;
+    }
     nv_app_message(e->app, err->message, TRUE);
     g_free(e->error);
     e->error = g_strdup(err->message);
+    /* The question waits for the user: a quit does not wait for it. */
+    edit_job_end(e);
     /* A menu has one line of message; libvirt's reason often needs several, so the question
      * lists it in full: yes edits again, no discards. */
     g_autoptr(GPtrArray) lines = nv_status_wrap(e->app, err->message);
@@ -769,7 +940,7 @@ static void edit_again_or_discard(NvApp *app, int index, const gboolean *checked
     g_free(e->written);
     e->written = with_note(e->edited, e->error ? e->error : "");
     g_autoptr(GError) err = NULL;
-    if (!write_file(e->path, e->written, &err)) {
+    if (!write_file(e, e->written, &err)) {
         nv_app_message(app, err->message, TRUE);
         edit_ui_free(e);
         return;
@@ -781,7 +952,12 @@ static void editor_exited(GPid pid, gint status, gpointer data)
 {
     EditUi *e = data;
     g_spawn_close_pid(pid);
+    e->pid = 0;
     restore_terminal(e);
+    if (nv_app_quitting(e->app)) {
+        editor_ended_by_quit(e);
+        return;
+    }
     g_autoptr(GError) err = NULL;
     if (!g_spawn_check_wait_status(status, &err)) {
         g_autofree char *msg =
@@ -791,8 +967,8 @@ static void editor_exited(GPid pid, gint status, gpointer data)
         edit_ui_free(e);
         return;
     }
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(e->path, &text, NULL, &err)) {
+    g_autofree char *text = read_edit_file(e, &err);
+    if (!text) {
         nv_app_message(e->app, err->message, TRUE);
         edit_ui_free(e);
         return;
@@ -878,6 +1054,11 @@ static void run_editor(EditUi *e)
         edit_ui_free(e);
         return;
     }
+    e->pid = pid;
+    if (!e->job) {
+        g_autofree char *label = g_strdup_printf(_("edit the XML of %s"), e->name);
+        e->job = nv_app_job_begin(app, label, stop_editor, e);
+    }
     g_child_watch_add(pid, editor_exited, e);
 }
 
@@ -893,16 +1074,14 @@ static void xml_fetched(NvConn *conn, NvAsyncResult *res, gpointer data)
     }
     g_autofree char *text = xml;
     g_autoptr(GError) ferr = NULL;
-    /* 0600 in the temp dir: the secure XML may hold passwords. */
-    int fd = g_file_open_tmp("ncvirt-edit-XXXXXX.xml", &e->path, &ferr);
-    if (fd < 0) {
+    /* 0600 in a 0700 directory: the secure XML may hold passwords. */
+    if (!make_edit_file(e, &ferr)) {
         nv_app_message(e->app, ferr->message, TRUE);
         edit_ui_free(e);
         return;
     }
-    close(fd);
     e->written = g_steal_pointer(&text);
-    if (!write_file(e->path, e->written, &ferr)) {
+    if (!write_file(e, e->written, &ferr)) {
         nv_app_message(e->app, ferr->message, TRUE);
         edit_ui_free(e);
         return;
@@ -926,6 +1105,7 @@ static void start_edit_xml(NvApp *app, GPtrArray *targets)
     e->name = g_strdup(t->name);
     e->saved_stdin = -1;
     e->stdin_pipe = -1;
+    e->dirfd = -1;
     nv_domain_xml_get_async(t->conn, t->uuid, xml_fetched, e, NULL);
 }
 

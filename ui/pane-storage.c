@@ -658,8 +658,8 @@ static void users_then_confirm(NvConn *conn, NvAsyncResult *res, gpointer data)
     } else if (names->len == 0) {
         add_line(a, _("No domain uses it."));
     } else {
-        add_line(a, ngettext("Used by this domain, whose disk it is:",
-                             "Used by these domains, whose disk it is:", names->len));
+        add_line(a, ngettext("Used by this domain (a disk on it, or built on it):",
+                             "Used by these domains (a disk on it, or built on it):", names->len));
         for (guint i = 0; i < names->len; i++)
             add_line(a, names->pdata[i]);
     }

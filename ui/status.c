@@ -16,6 +16,7 @@ typedef struct {
     double fraction;
     NvJobCancelFunc cancel;
     gpointer data;
+    gboolean cancel_sent; /* by nv_app_job_cancel_all: once is enough */
 } NvJobInfo;
 
 struct NvStatus {
@@ -122,6 +123,9 @@ void nv_app_message(NvApp *app, const char *msg, gboolean error)
     /* Only a message that spans lines is changed: the others show exactly as given. */
     s->text = msg && strchr(msg, '\n') ? nv_status_one_line(msg) : g_strdup(msg);
     s->is_error = error;
+    /* On the way out nobody reads the status line: what the jobs answered is told at exit. */
+    if (msg && nv_app_quitting(app))
+        nv_app_exit_note(app, s->text);
     g_clear_handle_id(&s->expire_source, g_source_remove);
     if (!every_host_down(app))
         s->expire_source = g_timeout_add_seconds(NV_STATUS_SECONDS, status_expired, s);
@@ -241,6 +245,28 @@ void nv_app_job_end(NvApp *app, guint id)
     if (j)
         g_ptr_array_remove(s->jobs, j);
     nv_app_dirty(app);
+    nv_app_quit_if_jobs_done(app);
+}
+
+guint nv_app_job_count(NvApp *app)
+{
+    return nv_app_get_status(app)->jobs->len;
+}
+
+void nv_app_job_cancel_all(NvApp *app)
+{
+    NvStatus *s = nv_app_get_status(app);
+    /* A cancel may end its job (and others) at once: walk ids, not the array. */
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < s->jobs->len; i++)
+        g_array_append_val(ids, ((NvJobInfo *)s->jobs->pdata[i])->id);
+    for (guint i = 0; i < ids->len; i++) {
+        NvJobInfo *j = find_job(s, g_array_index(ids, guint, i));
+        if (j && j->cancel && !j->cancel_sent) {
+            j->cancel_sent = TRUE;
+            j->cancel(j->data);
+        }
+    }
 }
 
 void nv_app_job_cancel_newest(NvApp *app)

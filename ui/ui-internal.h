@@ -286,6 +286,15 @@ void nv_app_job_progress(NvApp *app, guint id, double fraction, const char *deta
 void nv_app_job_end(NvApp *app, guint id);
 /* The job-cancel key: cancels the newest job that can be cancelled. */
 void nv_app_job_cancel_newest(NvApp *app);
+guint nv_app_job_count(NvApp *app);
+/* Quitting: cancels (rolls back) every job that can be; the others run to their end. */
+void nv_app_job_cancel_all(NvApp *app);
+/* After a job ended: a quit that waited for the jobs goes ahead once none is left. */
+void nv_app_quit_if_jobs_done(NvApp *app);
+/* A line printed on stderr once the screen is gone (what became of an edit cut short). */
+void nv_app_exit_note(NvApp *app, const char *note);
+/* Whether the app is on its way out, waiting for its jobs. */
+gboolean nv_app_quitting(NvApp *app);
 
 /* ---- the status line (status.c) ---- */
 

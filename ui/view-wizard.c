@@ -19,6 +19,7 @@ struct NvWizard {
     char *summary_error;
     int scroll;
     gboolean committing;
+    guint job; /* the app's job while committing: a quit waits for it (nothing half made) */
     char *status;
     gboolean status_error;
 };
@@ -472,6 +473,7 @@ static void go_next(NvWizard *wz)
             return;
         wz->committing = TRUE;
         nv_wizard_set_status(wz, _("creating…"), FALSE);
+        wz->job = nv_app_job_begin(wz->base.app, _(wz->klass->title), NULL, NULL);
         wz->klass->commit(wz, wz->draft);
         return;
     }
@@ -530,6 +532,11 @@ void nv_wizard_finished(NvWizard *wz, const GError *err, const char *message)
 {
     wz->committing = FALSE;
     NvApp *app = wz->base.app;
+    guint job = wz->job;
+    wz->job = 0;
+    /* It may let a waiting quit go ahead: the loop ends after this turn. */
+    if (job)
+        nv_app_job_end(app, job);
     if (!wz->open) {
         nv_app_message(app, err ? err->message : message, err != NULL);
         return;

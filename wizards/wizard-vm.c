@@ -10,6 +10,7 @@
 #include "vm-draft.h"
 #include "vm-os.h"
 #include "wizards.h"
+#include "host-access.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
@@ -305,6 +306,74 @@ static void set_media_items(Vm *vm)
 
 static void detect_os(Vm *vm);
 
+/* ---- can QEMU open the ISO? (issue 10, defect 10) ---- */
+
+typedef struct {
+    NvWizard *wz;
+    char *user;
+    GPtrArray *dirs;
+} Grant;
+
+static void grant_free(Grant *g)
+{
+    nv_wizard_unref(g->wz);
+    g_free(g->user);
+    g_ptr_array_unref(g->dirs);
+    g_free(g);
+}
+
+static void grant_answered(NvApp *app, int index, const gboolean *checked, gpointer data)
+{
+    Grant *g = data;
+    g_autoptr(GError) err = NULL;
+    if (index != 0) {
+        nv_wizard_set_status(g->wz, _("QEMU cannot open the ISO image: pick another, or allow it"),
+                             TRUE);
+    } else if (!nv_host_grant_search(g->user, g->dirs, &err)) {
+        nv_wizard_set_status(g->wz, err->message, TRUE);
+    } else if (nv_wizard_is_open(g->wz)) {
+        g_autofree char *msg =
+            g_strdup_printf(_("'%s' may now search %s"), g->user, (char *)g->dirs->pdata[0]);
+        nv_app_message(app, msg, FALSE);
+        nv_wizard_next(g->wz);
+    }
+    grant_free(g);
+}
+
+/* The QEMU user of a local qemu:///system must reach the ISO: libvirt gives it the file, not
+ * the directories above it (an ISO under /root, mode 0700). Asks to add an ACL entry on each
+ * directory it cannot search, naming them; FALSE while it cannot. */
+static gboolean media_reachable(Vm *vm)
+{
+    const char *path = vm->d->media;
+    if (!path || path[0] != '/' || !conn_is_local(vm) ||
+        !g_str_has_prefix(nv_conn_uri(vm_conn(vm)), "qemu"))
+        return TRUE;
+    g_autofree char *user = nv_host_qemu_user();
+    /* Not root, or no such user: nothing this process can check; libvirt will say. */
+    g_autoptr(GPtrArray) dirs = user ? nv_host_blocked_dirs(path, user, NULL, NULL) : NULL;
+    if (!dirs || dirs->len == 0)
+        return TRUE;
+    Grant *g = g_new0(Grant, 1);
+    g->wz = nv_wizard_ref(vm->wz);
+    g->user = g_steal_pointer(&user);
+    g->dirs = g_ptr_array_ref(dirs);
+    g_autofree char *msg = g_strdup_printf(
+        ngettext("QEMU runs as '%s', which cannot search this directory on the way to the ISO "
+                 "image. Give '%s' search permission there with an ACL entry (as setfacl -m "
+                 "u:%s:x would)?",
+                 "QEMU runs as '%s', which cannot search these directories on the way to the ISO "
+                 "image. Give '%s' search permission there with an ACL entry (as setfacl -m "
+                 "u:%s:x would)?",
+                 dirs->len),
+        g->user, g->user, g->user);
+    g_ptr_array_add(dirs, NULL);
+    nv_app_confirm(vm->app, _("QEMU cannot open the ISO image"), msg,
+                   (const char *const *)dirs->pdata, grant_answered, g);
+    g_ptr_array_remove_index(dirs, dirs->len - 1);
+    return FALSE;
+}
+
 static gboolean read_install(NvWizard *wz, NvForm *form, gpointer draft)
 {
     Vm *vm = draft;
@@ -314,6 +383,10 @@ static gboolean read_install(NvWizard *wz, NvForm *form, gpointer draft)
     g_autoptr(GError) err = NULL;
     if (d->install == NV_VM_INSTALL_KERNEL && !nv_vm_check_path(d->kernel, _("kernel"), &err)) {
         nv_form_set_note(form, "kernel", NV_NOTE_ERROR, err->message);
+        return FALSE;
+    }
+    if (d->install == NV_VM_INSTALL_ISO && !media_reachable(vm)) {
+        nv_form_set_note(form, "media", NV_NOTE_ERROR, _("QEMU cannot open it"));
         return FALSE;
     }
     if (d->install == NV_VM_INSTALL_ISO)
