@@ -13,13 +13,18 @@
  * VIR_ERR_INTERNAL_ERROR "unexpected type 99 for field NCVIRT_FAULT FUNCTION#N" (an internal
  * error, not VIR_ERR_INVALID_ARG: callers read that one as "flags not supported" and retry).
  * NCVIRT_FAULT_LOG names a file that gets one line "FUNCTION N" per failed call, so a test can
- * check that the fault it asked for really fired. Only the functions wrapped below can fail. */
+ * check that the fault it asked for really fired. Only the functions wrapped below can fail.
+ *
+ * NCVIRT_SLOW=FUNCTION:MS[,...] makes every call of FUNCTION that succeeds wait MS milliseconds
+ * after libvirt answered: the step is done and the next one not yet begun, so a test can send a
+ * signal, close the terminal or quit while a job is half way (tests/e2e-signals.sh). */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
@@ -35,7 +40,39 @@ typedef struct {
 
 static NvFault faults[NV_FAULT_MAX];
 static int n_faults = -1;
+
+typedef struct {
+    char name[64];
+    long ms;
+} NvSlow;
+
+static NvSlow slows[NV_FAULT_MAX];
+static int n_slows = -1;
 static atomic_flag parsing = ATOMIC_FLAG_INIT;
+
+/* Reads NCVIRT_SLOW: "NAME:MS[,NAME:MS...]". */
+static void parse_slows(void)
+{
+    int n = 0;
+    const char *spec = getenv("NCVIRT_SLOW");
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", spec ? spec : "");
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok && n < NV_FAULT_MAX;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(tok, ':');
+        if (!colon || (size_t)(colon - tok) >= sizeof(slows[n].name))
+            continue;
+        long ms = strtol(colon + 1, NULL, 10);
+        if (ms <= 0)
+            continue;
+        memcpy(slows[n].name, tok, (size_t)(colon - tok));
+        slows[n].name[colon - tok] = '\0';
+        slows[n].ms = ms;
+        n++;
+    }
+    n_slows = n;
+}
 
 /* Reads NCVIRT_FAULT once: "NAME:N[+][,NAME:N[+]...]". Malformed entries are ignored. */
 static void parse_faults(void)
@@ -64,6 +101,7 @@ static void parse_faults(void)
             n++;
         }
         n_faults = n;
+        parse_slows();
     }
     atomic_flag_clear(&parsing);
 }
@@ -112,6 +150,18 @@ static int fault_hit(const char *name)
     return 0;
 }
 
+/* After a call of NAME that succeeded: waits if NCVIRT_SLOW asks. */
+static void slow_after(const char *name, int failed)
+{
+    for (int i = 0; i < n_slows && !failed; i++) {
+        if (strcmp(slows[i].name, name) == 0) {
+            struct timespec ts = {slows[i].ms / 1000, (slows[i].ms % 1000) * 1000000L};
+            while (nanosleep(&ts, &ts) < 0)
+                ;
+        }
+    }
+}
+
 static void *real_symbol(const char *name)
 {
     void *sym = dlsym(RTLD_NEXT, name);
@@ -131,7 +181,9 @@ static void *real_symbol(const char *name)
             return FAIL;                                                                           \
         if (!real)                                                                                 \
             *(void **)&real = real_symbol(#NAME);                                                  \
-        return real ARGS;                                                                          \
+        RET ret = real ARGS;                                                                       \
+        slow_after(#NAME, ret == FAIL);                                                            \
+        return ret;                                                                                \
     }
 
 /* Domains */
