@@ -11,6 +11,8 @@
 #   - nothing half made is left: the Domains, Storage (with the pool's volumes) and Networks
 #     panes of the same session show exactly what was there before, plus whatever the operation
 #     finished whole (a batch clone keeps the clones that were made, each with its volume).
+# A second kind of case fails a step and the undoing of it too (FUNCTION:N,UNDO:M): the message
+# must say first what failed, then name what it left, and exactly that must be left.
 # Each case prints "outcome: OPERATION STEP: STATUS LINE" for the report. The test driver lives
 # inside ncvirt, so nothing outlives a case.
 set -uo pipefail
@@ -68,6 +70,8 @@ iso="$NVT_TMP/disc.iso"
 printf 'CD001 ncvirt faults %.0s' {1..2000} >"$iso"
 CASES=0
 OUTCOMES=()
+TOLD_SCREEN=""   # the screen and status line when the fault was told (for left_told)
+TOLD_STATUS=""
 
 # ---- one case: a fresh ncvirt with one fault armed ----
 
@@ -163,22 +167,37 @@ told() {
     nvt_wait_for "NCVIRT_FAULT $func#$n" || return 1
     local status
     status=$(nvt_line $((NVT_ROWS - 1)))
+    TOLD_SCREEN=$NVT_SCREEN
+    TOLD_STATUS=$status
     OUTCOMES+=("outcome: $op $func:$n: ${status:0:190}")
     echo "${OUTCOMES[-1]}"
 }
 
-# NVF_ONLY=OPERATION runs the cases of one operation only (while debugging).
+# run_case OPERATION SPEC [CHECK ARGS...]: a fresh ncvirt with NCVIRT_FAULT=SPEC runs the
+# operation (op_OPERATION, told the first fault of SPEC); then CHECK (as_before unless given)
+# looks at what is left. NVF_ONLY=OPERATION runs the cases of one operation only (debugging).
 run_case() {
     local op=$1 spec=$2
+    shift 2
+    (($#)) || set -- as_before
     [[ -n ${NVF_ONLY:-} && $op != "$NVF_ONLY" ]] && return
     CASES=$((CASES + 1))
-    local failures=$NVT_FAILURES
-    fault_start "$spec" && "op_$op" "${spec%%:*}" "${spec##*:}"
+    local failures=$NVT_FAILURES first=${spec%%,*}
+    fault_start "$spec" && "op_$op" "${first%%:*}" "${first##*:}" && "$@"
     if ((NVT_FAILURES == failures)); then
-        nvt_ok "$op, $spec fails: told, nothing half made"
+        nvt_ok "$op, $spec fails: told; what is left checked"
     else
         OUTCOMES+=("outcome: $op $spec: TEST FAILED")
     fi
+}
+
+# left_told NAME: the undoing failed too: the message names what it left, after what failed.
+left_told() {
+    [[ $TOLD_SCREEN == *"$1"* ]] || nvt_fail "the message does not name $1, which was left"
+    local status=$TOLD_STATUS
+    [[ $status == "cannot define"* || $status == "cannot start"* || $status == "Made 0"* ||
+        $status == "upload into"* || $status == *"…" ]] ||
+        nvt_fail "the message does not begin with what failed: $status"
 }
 
 # ---- the operations ----
@@ -206,8 +225,7 @@ op_create() {
     nvt_wait_for "step 6 of 6: Summary" || return
     nvt_keys C-n
     told "$1" "$2" create || return
-    leave_wizard || return
-    as_before
+    leave_wizard
 }
 
 # C on nvf-src: NAMES in the clone prompt (replacing the suggested name), its disk copied.
@@ -224,8 +242,7 @@ clone_to() {
 
 op_clone() {
     clone_to nvf-c || return
-    told "$1" "$2" clone || return
-    as_before
+    told "$1" "$2" clone
 }
 
 # Three clones at once; the second call of a step fails: the other two are made whole (each
@@ -233,7 +250,11 @@ op_clone() {
 op_batch() {
     clone_to 'nvf-b{1..3}' || return
     nvt_wait_for "Made 2 of 3 clones of 'nvf-src'" 15 || return
-    told "$1" "$2" batch-clone || return
+    told "$1" "$2" batch-clone
+}
+
+# The other two clones are whole: each domain with its own volume.
+check_batch() {
     domains_are 3 nvf-src || return
     nvt_capture
     local made
@@ -253,11 +274,7 @@ op_delete() {
     nvt_keys Enter
     nvt_wait_for "Delete 'nvf-src'?" || return
     nvt_keys y
-    told "$1" "$2" delete || return
-    case $1 in
-    virStorageVolDelete) domains_are 0 && volumes_are 1 nvf-src.img ;;
-    *) as_before ;;
-    esac
+    told "$1" "$2" delete
 }
 
 # The volume wizard's upload of a local file into a new volume (the test driver has no upload,
@@ -282,7 +299,7 @@ op_upload() {
     nvt_has "What libvirt answered" && nvt_keys Escape
     nvt_capture
     nvt_has "step 4 of 4" && { leave_wizard || return; }
-    as_before
+    return 0
 }
 
 # The pool wizard: a dir pool nvf-zpool under the test driver's (pretend) file system, built,
@@ -308,7 +325,7 @@ op_pool() {
     nvt_has "What libvirt answered" && nvt_keys Escape
     nvt_capture
     nvt_has "step 4 of 4" && { leave_wizard || return; }
-    as_before
+    return 0
 }
 
 # The network wizard: an isolated network with the suggested addresses, started and autostarted.
@@ -329,7 +346,7 @@ op_network() {
     nvt_has "What libvirt answered" && nvt_keys Escape
     nvt_capture
     nvt_has "step 5 of 5" && { leave_wizard || return; }
-    as_before
+    return 0
 }
 
 # ---- every step of every operation ----
@@ -341,11 +358,11 @@ for step in virStorageVolCreateXMLFrom:1 virStorageVolGetPath:1 virDomainDefineX
     run_case clone "$step"
 done
 for step in virStorageVolCreateXMLFrom:2 virDomainDefineXML:2; do
-    run_case batch "$step"
+    run_case batch "$step" check_batch
 done
-for step in virDomainUndefineFlags:1 virStorageVolDelete:1; do
-    run_case delete "$step"
-done
+run_case delete virDomainUndefineFlags:1
+# The domain went, its volume could not: kept whole, and named in the message.
+run_case delete virStorageVolDelete:1 eval 'domains_are 0 && volumes_are 1 nvf-src.img'
 for step in virStorageVolCreateXML:1 virStreamNew:1 virStorageVolUpload:1; do
     run_case upload "$step"
 done
@@ -356,6 +373,20 @@ done
 for step in virNetworkDefineXML:1 virNetworkCreate:1 virNetworkSetAutostart:1; do
     run_case network "$step"
 done
+
+# ---- a step fails, and so does its undoing: what is left is named, and only that is left ----
+run_case create virDomainDefineXML:1,virStorageVolDelete:1 eval \
+    'left_told nvf-new.qcow2 && domains_are 1 nvf-src && volumes_are 2 nvf-new.qcow2'
+run_case create virDomainCreate:1,virDomainUndefineFlags:1 eval \
+    "left_told \"undefine 'nvf-new'\" && domains_are 2 nvf-new && volumes_are 1 nvf-src.img"
+run_case clone virDomainDefineXML:1,virStorageVolDelete:1 eval \
+    'left_told nvf-c.img && domains_are 1 nvf-src && volumes_are 2 nvf-c.img'
+run_case upload virStorageVolUpload:1,virStorageVolDelete:1 eval \
+    'left_told disc.iso && domains_are 1 && volumes_are 2 disc.iso'
+run_case pool virStoragePoolCreate:1,virStoragePoolUndefine:1 eval \
+    "left_told \"undefine 'nvf-zpool'\" && pools_are 2"
+run_case network virNetworkCreate:1,virNetworkUndefine:1 eval \
+    "left_told \"undefine network 'nvf-net'\" && networks_are 2"
 
 echo "---- $CASES injected failures ----"
 printf '%s\n' "${OUTCOMES[@]}"
