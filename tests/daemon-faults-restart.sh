@@ -27,7 +27,7 @@ KEY_LIMIT_MS=${NVF_KEY_LIMIT_MS:-2000}
 nvt_init
 NVT_TIMEOUT=15
 NVT_CLEANUP_HOOKS+=(nvl2_stop)
-nvl2_start
+nvl2_start ""
 GUEST_URI=$NVL2_URI
 
 cache=$(guest_build "$NCVIRT_BUILDDIR/guest-cache") || nvt_fail "cannot build the test guest"

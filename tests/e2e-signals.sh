@@ -97,13 +97,14 @@ if [[ $(id -u) -ne 0 ]] || ! command -v libvirtd >/dev/null || ! command -v unsh
     nvt_done
 fi
 NVT_CLEANUP_HOOKS+=(stop_holder nvl2_stop)
-nvl2_start
+nvl2_start ""
 T="test+unix:///default?socket=$NVL2_DIR/sock/libvirt-sock"
 Q=$NVL2_URI
 tv() { timeout 30 virsh -q -c "$T" "$@"; }
 qv() { timeout 30 virsh -q -c "$Q" "$@"; }
 
 # The daemon's test driver keeps its state while a connection is open: hold one.
+# shellcheck disable=SC2034 # HOLDER_PID is used
 coproc HOLDER { virsh -q -c "$T" >/dev/null 2>&1; }
 stop_holder() {
     [[ -n ${HOLDER_PID:-} ]] && kill "$HOLDER_PID" 2>/dev/null

@@ -49,6 +49,7 @@
 NVL2_DIR=""
 NVL2_PID=""
 NVL2_URI=""
+# shellcheck disable=SC2034 # for the tests that source this file
 NVL2_TCP_URI=""
 NVL2_TCP_PORT=""
 NVL2_HOSTNAME=""
@@ -120,8 +121,8 @@ nvl2_spawn() {
 
 # Waits (up to 60 s) until the daemon answers; 1 with its last log lines if it does not.
 nvl2_wait_ready() {
-    local i
-    for i in $(seq 1 240); do
+    local _
+    for _ in $(seq 1 240); do
         nvl2_answers && return 0
         kill -0 "$NVL2_PID" 2>/dev/null || break
         sleep 0.25
@@ -160,6 +161,7 @@ nvl2_start() {
     NVL2_URI="qemu+unix:///system?socket=$NVL2_DIR/sock/libvirt-sock"
     if [[ ${1:-} == --tcp ]]; then
         NVL2_TCP_PORT=$(_nvl2_free_port) || nvl2_skip "cannot pick a free port on 127.0.0.1"
+        # shellcheck disable=SC2034 # for the tests that source this file
         NVL2_TCP_URI="qemu+tcp://127.0.0.1:$NVL2_TCP_PORT/system"
     fi
     _nvl2_write_config
@@ -174,8 +176,8 @@ _nvl2_is_ours() {
 
 # Waits up to 10 s for PID to end (a zombie counts as ended: bash reaps it).
 _nvl2_wait_gone() {
-    local pid=$1 i state
-    for i in $(seq 1 100); do
+    local pid=$1 state _
+    for _ in $(seq 1 100); do
         state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)
         [[ -z $state || $state == Z ]] && return 0
         sleep 0.1
