@@ -277,6 +277,18 @@ op_delete() {
     told "$1" "$2" delete
 }
 
+# The same on nvf-src started first: the delete forces it off before undefining it.
+op_delete_running() {
+    nvt_keys Home s
+    nvt_wait_re "running +nvf-src " || return
+    nvt_keys Home D
+    nvt_wait_for "Delete 'nvf-src': storage" || return
+    nvt_keys Enter
+    nvt_wait_for "domain 'nvf-src' (running: forced off first)" || return
+    nvt_keys y
+    told "$1" "$2" delete-running
+}
+
 # The volume wizard's upload of a local file into a new volume (the test driver has no upload,
 # so the upload itself fails too: the step before it is what is tested here).
 op_upload() {
@@ -363,6 +375,9 @@ done
 run_case delete virDomainUndefineFlags:1
 # The domain went, its volume could not: kept whole, and named in the message.
 run_case delete virStorageVolDelete:1 eval 'domains_are 0 && volumes_are 1 nvf-src.img'
+# A running domain that cannot be forced off is kept, running, with its volume.
+run_case delete_running virDomainDestroy:1 eval \
+    'nvt_keys 1 && nvt_wait_re "running +nvf-src " && volumes_are 1 nvf-src.img && pools_are 1'
 for step in virStorageVolCreateXML:1 virStreamNew:1 virStorageVolUpload:1; do
     run_case upload "$step"
 done
