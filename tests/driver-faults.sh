@@ -160,11 +160,12 @@ as_before() {
 # status line as the case's outcome.
 told() {
     local func=$1 n=$2 op=$3
+    # The message first: the fault fires on a worker thread, after the key.
+    nvt_wait_for "NCVIRT_FAULT $func#$n" || return 1
     if ! grep -qx "$func $n" "$log"; then
         nvt_fail "$op: the fault $func:$n never fired (log: $(tr '\n' ' ' <"$log"))"
         return 1
     fi
-    nvt_wait_for "NCVIRT_FAULT $func#$n" || return 1
     local status
     status=$(nvt_line $((NVT_ROWS - 1)))
     TOLD_SCREEN=$NVT_SCREEN
