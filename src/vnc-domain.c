@@ -72,6 +72,15 @@ static gboolean find_display(virDomainPtr dom, OpenJob *job, GError **err)
     return FALSE;
 }
 
+static const char *remote_host(GUri *uri);
+
+/* Does `uri` name a hypervisor on this machine? */
+static gboolean uri_is_local(const char *uri_text)
+{
+    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_ENCODED_QUERY, NULL);
+    return uri && !remote_host(uri);
+}
+
 static gpointer open_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     OpenJob *job = data;
@@ -90,8 +99,10 @@ static gpointer open_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     gboolean ok = find_display(dom, job, err);
     /* A socket from libvirt needs no address, no password and no tunnel; it works only with
-     * a local hypervisor connection, so a failure here just means "use the address". */
-    if (ok)
+     * a local hypervisor connection, so a failure here just means "use the address". Never
+     * asked of a remote one: it cannot pass a descriptor, and over ssh the failed call
+     * leaves the connection's stream out of step, which drops the connection. */
+    if (ok && uri_is_local(job->uri))
         job->fd = virDomainOpenGraphicsFD(dom, 0, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
     virResetLastError();
     return ok ? NV_ASYNC_OK : NULL;
@@ -106,24 +117,164 @@ void nv_vnc_route_free(NvVncRoute *route)
     g_free(route);
 }
 
-/* ssh's argv for a tunnel to `host`:`port` as seen from the host of a URI such as
- * qemu+ssh://user@host:2222/system. */
-static char **tunnel_argv(GUri *uri, const char *host, int port)
+/* The tunnel gives up on an unreachable host after this many seconds, inside the open's own
+ * deadline (NV_VNC_OPEN_TIMEOUT_S), so that ssh's reason is what the user reads. */
+#define TUNNEL_CONNECT_TIMEOUT_S 8
+
+/* Is this a transport whose host we reach with ssh: +ssh (the user's ssh, as libvirt runs it)
+ * and +libssh/+libssh2 (libvirt's own ssh client, which the same host's sshd answers)? */
+static gboolean ssh_scheme(const char *scheme)
 {
+    return scheme && (g_str_has_suffix(scheme, "+ssh") || g_str_has_suffix(scheme, "+libssh") ||
+                      g_str_has_suffix(scheme, "+libssh2"));
+}
+
+/* A value that goes into ssh's argv: control characters (a newline ends an -o line) are
+ * refused; everything else is one argv element, never seen by a shell. */
+static gboolean check_value(const char *what, const char *value, GError **err)
+{
+    for (const char *p = value; *p; p++)
+        if ((guchar)*p < 0x20 || *p == 0x7f)
+            return nv_error_invalid(err,
+                                    _("cannot open an ssh tunnel for the VNC display: the "
+                                      "connection's %s has a control character"),
+                                    what);
+    return TRUE;
+}
+
+/* "-o NAME=VALUE" with VALUE quoted for ssh's own option parser, which splits on blanks and
+ * reads quotes and backslashes. */
+static void add_quoted_option(GStrvBuilder *b, const char *name, const char *value)
+{
+    GString *s = g_string_new(name);
+    g_string_append(s, "=\"");
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(s, '\\');
+        g_string_append_c(s, *p);
+    }
+    g_string_append_c(s, '"');
+    g_strv_builder_add_many(b, "-o", s->str, NULL);
+    g_string_free(s, TRUE);
+}
+
+/* sshauth (libvirt's libssh names: agent, privkey, password, keyboard-interactive) as ssh's
+ * PreferredAuthentications; without "agent" the agent's keys are not offered either. */
+static void add_sshauth(GStrvBuilder *b, const char *sshauth)
+{
+    g_auto(GStrv) methods = g_strsplit(sshauth, ",", -1);
+    g_autoptr(GString) pref = g_string_new(NULL);
+    gboolean agent = FALSE, pubkey = FALSE;
+    for (char **m = methods; *m; m++) {
+        const char *name = g_strstrip(*m);
+        const char *ssh = NULL;
+        if (g_str_equal(name, "agent") || g_str_equal(name, "privkey")) {
+            agent = agent || g_str_equal(name, "agent");
+            ssh = pubkey ? NULL : "publickey";
+            pubkey = TRUE;
+        } else if (g_str_equal(name, "password") || g_str_equal(name, "keyboard-interactive")) {
+            ssh = name;
+        }
+        if (ssh && !strstr(pref->str, ssh))
+            g_string_append_printf(pref, "%s%s", pref->len ? "," : "", ssh);
+    }
+    if (pref->len == 0)
+        return;
+    g_autofree char *opt = g_strdup_printf("PreferredAuthentications=%s", pref->str);
+    g_strv_builder_add_many(b, "-o", opt, NULL);
+    if (pubkey && !agent)
+        g_strv_builder_add_many(b, "-o", "IdentityAgent=none", NULL);
+}
+
+/* Host-key checking: no_verify=1 (the ssh transport's name) or known_hosts_verify (libssh's:
+ * normal, auto, ignore); a known_hosts file of the URI's own. BatchMode already refuses an
+ * unknown key rather than asking. */
+static void add_host_key_options(GStrvBuilder *b, GHashTable *params)
+{
+    const char *verify = g_hash_table_lookup(params, "known_hosts_verify");
+    const char *no_verify = g_hash_table_lookup(params, "no_verify");
+    const char *known = g_hash_table_lookup(params, "known_hosts");
+    if ((no_verify && g_strcmp0(no_verify, "0") != 0) || g_strcmp0(verify, "ignore") == 0)
+        g_strv_builder_add_many(b, "-o", "StrictHostKeyChecking=no", NULL);
+    else if (g_strcmp0(verify, "auto") == 0)
+        g_strv_builder_add_many(b, "-o", "StrictHostKeyChecking=accept-new", NULL);
+    else if (g_strcmp0(verify, "normal") == 0)
+        g_strv_builder_add_many(b, "-o", "StrictHostKeyChecking=yes", NULL);
+    if (known && *known)
+        add_quoted_option(b, "UserKnownHostsFile", known);
+}
+
+static GHashTable *uri_params(GUri *uri)
+{
+    const char *query = g_uri_get_query(uri);
+    GHashTable *params = NULL;
+    /* libvirt separates parameters with '&' or ';' and reads '+' as a space. */
+    if (query)
+        params = g_uri_parse_params(query, -1, "&;", G_URI_PARAMS_WWW_FORM, NULL);
+    return params ? params : g_hash_table_new(g_str_hash, g_str_equal);
+}
+
+/* Every value the argv is built from, checked before any is used. */
+static gboolean check_tunnel_values(GUri *uri, GHashTable *params, const char *host, GError **err)
+{
+    static const char *const names[] = {"command", "keyfile", "known_hosts", "sshauth"};
+    if (!check_value(_("host"), g_uri_get_host(uri), err) ||
+        !check_value(_("user"), g_uri_get_user(uri) ? g_uri_get_user(uri) : "", err) ||
+        !check_value(_("display address"), host, err))
+        return FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        const char *v = g_hash_table_lookup(params, names[i]);
+        if (v && !check_value(names[i], v, err))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static char **tunnel_argv(GUri *uri, const char *host, int port, GError **err)
+{
+    g_autoptr(GHashTable) params = uri_params(uri);
+    if (!check_tunnel_values(uri, params, host, err))
+        return NULL;
+    /* command= is the ssh binary of the ssh transport (run without a shell, as libvirt does);
+     * libssh and libssh2 have none: the user's ssh then. */
+    const char *command = g_hash_table_lookup(params, "command");
+    gboolean own_ssh = g_str_has_suffix(g_uri_get_scheme(uri), "+ssh");
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-    g_strv_builder_add_many(b, "ssh", "-o", "BatchMode=yes", NULL);
+    g_strv_builder_add(b, own_ssh && command && *command ? command : "ssh");
+    /* Never a prompt: the terminal belongs to curses (the tunnel also has no tty). */
+    g_autofree char *timeout = g_strdup_printf("ConnectTimeout=%d", TUNNEL_CONNECT_TIMEOUT_S);
+    g_strv_builder_add_many(b, "-o", "BatchMode=yes", "-o", timeout, NULL);
     if (g_uri_get_port(uri) > 0) {
         g_autofree char *p = g_strdup_printf("%d", g_uri_get_port(uri));
         g_strv_builder_add_many(b, "-p", p, NULL);
     }
-    if (g_uri_get_user(uri)) {
+    /* Each option takes the next element whole, even one that starts with '-'. */
+    if (g_uri_get_user(uri) && *g_uri_get_user(uri))
         g_strv_builder_add_many(b, "-l", g_uri_get_user(uri), NULL);
-    }
+    const char *keyfile = g_hash_table_lookup(params, "keyfile");
+    if (keyfile && *keyfile)
+        g_strv_builder_add_many(b, "-i", keyfile, NULL);
+    add_host_key_options(b, params);
+    const char *sshauth = g_hash_table_lookup(params, "sshauth");
+    if (sshauth)
+        add_sshauth(b, sshauth);
     /* ssh reads an IPv6 address's port only after brackets. */
     gboolean v6 = strchr(host, ':') != NULL;
     g_autofree char *target = g_strdup_printf(v6 ? "[%s]:%d" : "%s:%d", host, port);
+    /* After "--" the host is the destination whatever it starts with. */
     g_strv_builder_add_many(b, "-W", target, "--", g_uri_get_host(uri), NULL);
     return g_strv_builder_end(b);
+}
+
+char **nv_vnc_tunnel_argv(const char *uri_text, const char *host, int port, GError **err)
+{
+    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_ENCODED_QUERY, NULL);
+    if (!uri || !ssh_scheme(g_uri_get_scheme(uri)) || !g_uri_get_host(uri) ||
+        !*g_uri_get_host(uri)) {
+        nv_error_invalid(err, _("'%s' is not a connection through ssh"), uri_text);
+        return NULL;
+    }
+    return tunnel_argv(uri, host, port, err);
 }
 
 typedef enum {
@@ -182,17 +333,21 @@ static NvVncRoute *route_host(const char *host, int port)
     return r;
 }
 
-/* Only the qemu+ssh transport is a tunnel this machine can open again (the user's ssh);
- * libssh and libssh2 use libvirt's own ssh client, with its own keys and known hosts. */
+/* An ssh transport reaches any address of the host through a tunnel of the same ssh
+ * (ssh -W): the user, port, key and host-key choices of the URI. Others connect to the
+ * host's own address. */
 static NvVncRoute *route_remote(GUri *uri, const char *name, const char *listen, int port,
                                 GError **err)
 {
     const char *host = remote_host(uri);
     ListenKind kind = listen_kind(listen);
-    if (g_str_has_suffix(g_uri_get_scheme(uri), "+ssh")) {
+    if (ssh_scheme(g_uri_get_scheme(uri))) {
+        char **argv = tunnel_argv(uri, kind == LISTEN_WILDCARD ? "127.0.0.1" : listen, port, err);
+        if (!argv)
+            return NULL;
         NvVncRoute *r = g_new0(NvVncRoute, 1);
         r->kind = NV_VNC_ROUTE_COMMAND;
-        r->argv = tunnel_argv(uri, kind == LISTEN_WILDCARD ? "127.0.0.1" : listen, port);
+        r->argv = argv;
         r->port = port;
         return r;
     }
@@ -211,7 +366,7 @@ static NvVncRoute *route_remote(GUri *uri, const char *name, const char *listen,
 NvVncRoute *nv_vnc_route(const char *uri_text, const char *name, const char *listen, int port,
                          GError **err)
 {
-    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_NONE, NULL);
+    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_ENCODED_QUERY, NULL);
     if (!uri) {
         nv_error_invalid(err,
                          _("cannot tell where the display of '%s' is: the connection's "

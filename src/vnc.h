@@ -10,6 +10,11 @@
 
 typedef struct NvVnc NvVnc;
 
+/* How long a session may take from its start to the server's first bytes (the connect, an ssh
+ * tunnel's login, the RFB greeting) before it fails saying so; a tunnel that ends sooner fails
+ * at once with what its command said. */
+#define NV_VNC_OPEN_TIMEOUT_S 10
+
 /* Called on the main loop (the GMainContext that was thread-default at nv_vnc_new), coalesced:
  * one pending notification at most. Any callback may call nv_vnc_free. */
 typedef struct {
