@@ -194,7 +194,12 @@ static void add_host_key_options(GStrvBuilder *b, GHashTable *params)
     const char *verify = g_hash_table_lookup(params, "known_hosts_verify");
     const char *no_verify = g_hash_table_lookup(params, "no_verify");
     const char *known = g_hash_table_lookup(params, "known_hosts");
-    if ((no_verify && g_strcmp0(no_verify, "0") != 0) || g_strcmp0(verify, "ignore") == 0)
+    /* An integer, as libvirt reads it: anything but a number other than 0 verifies. */
+    gint64 nv = 0;
+    gboolean skip = no_verify &&
+                    g_ascii_string_to_signed(no_verify, 10, G_MININT, G_MAXINT, &nv, NULL) &&
+                    nv != 0;
+    if (skip || g_strcmp0(verify, "ignore") == 0)
         g_strv_builder_add_many(b, "-o", "StrictHostKeyChecking=no", NULL);
     else if (g_strcmp0(verify, "auto") == 0)
         g_strv_builder_add_many(b, "-o", "StrictHostKeyChecking=accept-new", NULL);
@@ -204,14 +209,35 @@ static void add_host_key_options(GStrvBuilder *b, GHashTable *params)
         add_quoted_option(b, "UserKnownHostsFile", known);
 }
 
+/* Percent-decoded, as libxml2 decodes for libvirt: '+' stays '+'. */
+static char *unescape(const char *text, gsize len)
+{
+    g_autofree char *raw = g_strndup(text, len);
+    char *out = g_uri_unescape_string(raw, NULL);
+    return out ? out : g_steal_pointer(&raw);
+}
+
+/* The query's parameters as libvirt's remote driver reads them: split at '&' (or at ';' once
+ * no '&' is left), names without case, the last of a name wins. */
 static GHashTable *uri_params(GUri *uri)
 {
+    GHashTable *params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     const char *query = g_uri_get_query(uri);
-    GHashTable *params = NULL;
-    /* libvirt separates parameters with '&' or ';' and reads '+' as a space. */
-    if (query)
-        params = g_uri_parse_params(query, -1, "&;", G_URI_PARAMS_WWW_FORM, NULL);
-    return params ? params : g_hash_table_new(g_str_hash, g_str_equal);
+    while (query && *query) {
+        const char *end = strchr(query, '&');
+        if (!end)
+            end = strchr(query, ';');
+        if (!end)
+            end = query + strlen(query);
+        const char *eq = memchr(query, '=', (gsize)(end - query));
+        if (end > query) {
+            g_autofree char *name = unescape(query, (gsize)((eq ? eq : end) - query));
+            char *value = eq ? unescape(eq + 1, (gsize)(end - eq - 1)) : g_strdup("");
+            g_hash_table_replace(params, g_ascii_strdown(name, -1), value);
+        }
+        query = *end ? end + 1 : end;
+    }
+    return params;
 }
 
 /* Every value the argv is built from, checked before any is used. */
