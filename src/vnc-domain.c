@@ -11,6 +11,7 @@
 #include "error.h"
 #include "virt-util.h"
 #include "i18n.h"
+#include "text.h"
 #include "xml-read.h"
 
 /* The request, and the handle the caller may cancel through. */
@@ -26,6 +27,7 @@ struct NvVncOpen {
     char *listen; /* the display's listen address, as the domain's XML gives it */
     int port;
     char *uri; /* the connection's URI, to decide on an ssh tunnel */
+    char *via; /* on the main loop: how the session connects, for the caller's status */
 };
 typedef struct NvVncOpen OpenJob;
 
@@ -37,6 +39,7 @@ static void open_job_free(OpenJob *job)
     g_free(job->name);
     g_free(job->listen);
     g_free(job->uri);
+    g_free(job->via);
     g_free(job);
 }
 
@@ -119,7 +122,7 @@ void nv_vnc_route_free(NvVncRoute *route)
 
 /* The tunnel gives up on an unreachable host after this many seconds, inside the open's own
  * deadline (NV_VNC_OPEN_TIMEOUT_S), so that ssh's reason is what the user reads. */
-#define TUNNEL_CONNECT_TIMEOUT_S 8
+#define TUNNEL_CONNECT_TIMEOUT_S 6
 
 /* Is this a transport whose host we reach with ssh: +ssh (the user's ssh, as libvirt runs it)
  * and +libssh/+libssh2 (libvirt's own ssh client, which the same host's sshd answers)? */
@@ -413,17 +416,33 @@ NvVncRoute *nv_vnc_route(const char *uri_text, const char *name, const char *lis
     return route_host(listen_kind(listen) == LISTEN_WILDCARD ? "127.0.0.1" : listen, port);
 }
 
+/* What the session goes through, said while it connects (sanitised: the URI and the domain's
+ * XML are not ours). */
+static char *route_via(GUri *uri, const NvVncRoute *r)
+{
+    if (r->kind == NV_VNC_ROUTE_COMMAND) {
+        g_autofree char *host = nv_text_sanitize(g_uri_get_host(uri));
+        return g_strdup_printf(_("connecting through ssh to %s…"), host);
+    }
+    g_autofree char *host = nv_text_sanitize(r->host);
+    return g_strdup_printf(
+        strchr(host, ':') ? _("connecting to [%s]:%d…") : _("connecting to %s:%d…"), host, r->port);
+}
+
 /* On the main loop: starts the session on what the worker found. */
 static gboolean open_connect(OpenJob *job, GError **err)
 {
     if (job->fd >= 0) {
         int fd = job->fd;
         job->fd = -1; /* the session owns it now, even on failure */
+        job->via = g_strdup(_("connecting…"));
         return nv_vnc_connect_fd(job->vnc, fd, err);
     }
     g_autoptr(NvVncRoute) r = nv_vnc_route(job->uri, job->name, job->listen, job->port, err);
     if (!r)
         return FALSE;
+    g_autoptr(GUri) uri = g_uri_parse(job->uri, G_URI_FLAGS_ENCODED_QUERY, NULL);
+    job->via = route_via(uri, r);
     if (r->kind == NV_VNC_ROUTE_COMMAND)
         return nv_vnc_connect_command(job->vnc, r->argv, err);
     return nv_vnc_connect_host(job->vnc, r->host, r->port, err);
@@ -438,9 +457,9 @@ static void open_found(NvConn *conn, NvAsyncResult *found, gpointer data)
         g_set_error(&err, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("cancelled"));
     else if (nv_async_result_ok(found, open_work, &err))
         open_connect(job, &err);
-    NvAsyncSpec spec = {.tag = nv_vnc_open_domain_async};
+    NvAsyncSpec spec = {.tag = nv_vnc_open_domain_async, .value_free = g_free};
     NvAsyncResult *res = nv_async_result_new(&spec, job->done, job->data, job->data_free);
-    nv_async_result_set(res, err ? NULL : NV_ASYNC_OK, err);
+    nv_async_result_set(res, err ? NULL : g_steal_pointer(&job->via), err);
     nv_async_result_deliver(res, conn);
 }
 
@@ -464,7 +483,13 @@ NvVncOpen *nv_vnc_open_domain_async(NvConn *conn, const char *uuid, NvVnc *vnc, 
     return job;
 }
 
+char *nv_vnc_open_domain_finish_via(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_vnc_open_domain_async, err);
+}
+
 gboolean nv_vnc_open_domain_finish(NvAsyncResult *res, GError **err)
 {
-    return nv_async_result_ok(res, nv_vnc_open_domain_async, err);
+    g_autofree char *via = nv_vnc_open_domain_finish_via(res, err);
+    return via != NULL;
 }

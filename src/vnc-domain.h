@@ -50,6 +50,9 @@ char **nv_vnc_tunnel_argv(const char *uri, const char *host, int port, GError **
 NvVncOpen *nv_vnc_open_domain_async(NvConn *conn, const char *uuid, NvVnc *vnc, NvAsyncFunc done,
                                     gpointer data, GDestroyNotify data_free);
 gboolean nv_vnc_open_domain_finish(NvAsyncResult *res, GError **err);
+/* The same, saying how the session connects while its handshake runs ("connecting through
+ * ssh to HOST…", sanitised, caller frees); NULL with `err` when it could not start. */
+char *nv_vnc_open_domain_finish_via(NvAsyncResult *res, GError **err);
 /* Forgets `vnc` of an open still under way (its view went away): `done` still runs, with
  * G_IO_ERROR_CANCELLED. The handle is invalid once `done` has run or after this call. */
 void nv_vnc_open_cancel(NvVncOpen *open);

@@ -123,12 +123,12 @@ START_TEST(test_ssh_tunnel)
     ck_assert_ptr_nonnull(r);
     ck_assert_int_eq(r->kind, NV_VNC_ROUTE_COMMAND);
     g_autofree char *argv = joined(r->argv);
-    ck_assert_str_eq(argv, "ssh -o BatchMode=yes -o ConnectTimeout=8 -p 2222 -l root "
+    ck_assert_str_eq(argv, "ssh -o BatchMode=yes -o ConnectTimeout=6 -p 2222 -l root "
                            "-W 127.0.0.1:5901 -- web-host");
     g_autoptr(NvVncRoute) r6 =
         nv_vnc_route("qemu+ssh://web-host/system", "web-01", "::1", 5902, NULL);
     g_autofree char *argv6 = joined(r6->argv);
-    ck_assert_str_eq(argv6, "ssh -o BatchMode=yes -o ConnectTimeout=8 -W [::1]:5902 -- web-host");
+    ck_assert_str_eq(argv6, "ssh -o BatchMode=yes -o ConnectTimeout=6 -W [::1]:5902 -- web-host");
 }
 END_TEST
 
@@ -142,7 +142,7 @@ START_TEST(test_tunnel_ssh_params)
         "127.0.0.1", 5900, &err);
     ck_assert_msg(argv, "%s", err ? err->message : "");
     g_autofree char *j = joined(argv);
-    ck_assert_str_eq(j, "/opt/bin/ssh -o BatchMode=yes -o ConnectTimeout=8 -p 2222 -l admin "
+    ck_assert_str_eq(j, "/opt/bin/ssh -o BatchMode=yes -o ConnectTimeout=6 -p 2222 -l admin "
                         "-i /k/id_ed25519 -o StrictHostKeyChecking=no "
                         "-o UserKnownHostsFile=\"/k/known\" -W 127.0.0.1:5900 -- web-host");
     /* no_verify=0 verifies; names are read without case and the last one wins (as libvirt
@@ -150,13 +150,13 @@ START_TEST(test_tunnel_ssh_params)
     g_auto(GStrv) b = nv_vnc_tunnel_argv(
         "qemu+ssh://web-host/system?KEYFILE=/x&keyfile=/k/a%20b+c&no_verify=0", "::1", 5900, NULL);
     g_autofree char *jb = joined(b);
-    ck_assert_str_eq(jb, "ssh -o BatchMode=yes -o ConnectTimeout=8 -i /k/a b+c "
+    ck_assert_str_eq(jb, "ssh -o BatchMode=yes -o ConnectTimeout=6 -i /k/a b+c "
                          "-W [::1]:5900 -- web-host");
     /* ';' separates where no '&' is left. */
     g_auto(GStrv) c =
         nv_vnc_tunnel_argv("qemu+ssh://web-host/system?no_verify=1;keyfile=/k/c", "h", 1, NULL);
     g_autofree char *jc = joined(c);
-    ck_assert_str_eq(jc, "ssh -o BatchMode=yes -o ConnectTimeout=8 -i /k/c "
+    ck_assert_str_eq(jc, "ssh -o BatchMode=yes -o ConnectTimeout=6 -i /k/c "
                          "-o StrictHostKeyChecking=no -W h:1 -- web-host");
 }
 END_TEST
@@ -187,7 +187,7 @@ START_TEST(test_tunnel_libssh_params)
             ck_assert_msg(argv, "%s", uri);
             g_autofree char *j = joined(argv);
             g_autofree char *want = g_strdup_printf(
-                "ssh -o BatchMode=yes -o ConnectTimeout=8 -l root %s%s-W 10.0.0.5:5900 -- "
+                "ssh -o BatchMode=yes -o ConnectTimeout=6 -l root %s%s-W 10.0.0.5:5900 -- "
                 "web-host",
                 cases[i].want, *cases[i].want ? " " : "");
             ck_assert_str_eq(j, want);

@@ -978,6 +978,14 @@ START_TEST(test_open_timeout)
     check_error(wt, "connecting to far-host");
     ck_assert_int_lt(watch_free(wt), G_USEC_PER_SEC);
 
+    /* Left while it waits: the tunnel is ended at once, not after the grace it gets when
+     * its socket closes on its own. */
+    wt = watch_new();
+    ck_assert(nv_vnc_connect_command(wt->vnc, silent, NULL));
+    g_usleep(200000);
+    gint64 freed = watch_free(wt);
+    ck_assert_msg(freed < G_USEC_PER_SEC / 5, "freeing took %" G_GINT64_FORMAT " us", freed);
+
     int port;
     int fd = listen_loopback(&port); /* the kernel completes the connect; nobody speaks */
     wt = watch_new();
