@@ -13,7 +13,9 @@
 #     left alone, the view fails within 10 s with what ssh said;
 #   - a wrong key file, then a stopped sshd: the view fails within 10 s with ssh's reason
 #     ("Permission denied", "Connection refused");
-#   - q quits with status 0.
+#   - q quits with status 0;
+#   - the same serial console and VNC view over qemu+libssh and qemu+libssh2 (libvirt's own
+#     ssh clients; the URI's keyfile, known_hosts and sshauth), where libvirt supports them.
 # Skips (77) only when the daemon or sshd cannot run here. The guest is removed even on failure.
 set -uo pipefail
 
@@ -209,5 +211,42 @@ nvt_assert_lacks "connecting through"
 nvt_keys q
 nvt_wait_for EXIT=0 10
 nvt_ok "q: ncvirt exits with status 0"
+
+# ---- libvirt's own ssh clients: the serial console and the VNC tunnel the same ----
+nvs_restart "$NVT_TMP/ssh" || nvt_fail "the test's sshd did not start again"
+for transport in libssh libssh2; do
+    luri="qemu+$transport://root@127.0.0.1:$NVS_PORT/system?keyfile=$NVS_KEY"
+    luri+="&known_hosts=$NVS_KNOWN_HOSTS&sshauth=privkey"
+    if ! why=$(timeout 30 virsh -c "$luri" uri 2>&1); then
+        nvt_log "# qemu+$transport not checked: libvirt here cannot open it ($why)"
+        continue
+    fi
+    nvt_start 230 40 "HOME=$home" "XDG_DATA_HOME=$NVT_TMP/data" \
+        "XDG_CACHE_HOME=$NVT_TMP/cache" -- "$NCVIRT_BIN" -c "$luri"
+    nvt_wait_for "┌─ Domains (" 30
+    nvt_keys /
+    nvt_wait_for "filter: "
+    nvt_type "$name"
+    nvt_keys Enter
+    nvt_wait_re "┌─ Domains \\(1 of [0-9]+\\) /$(q "$name") ─" 15
+    nvt_wait_re "$(row_re running)" 15
+    nvt_wait_gone "filter: "
+    nvt_keys c
+    nvt_wait_until "no console header naming $name on the top line" 20 console_header
+    wait_prompt
+    nvt_type "echo NV\"\"$transport\$((6*7))"
+    nvt_keys Enter
+    nvt_wait_for "NV${transport}42" 20
+    nvt_keys C-]
+    nvt_wait_re "┌─ Domains \\(1 of [0-9]+\\) /$(q "$name") ─" 10
+    nvt_ok "qemu+$transport: the serial console shows the guest's shell and runs a command"
+    nvt_keys v
+    nvt_wait_re "$header_re" 20
+    nvt_wait_gone "connecting" 10
+    leave_vnc
+    nvt_ok "qemu+$transport: the VNC display through ssh with the URI's key and known_hosts"
+    nvt_keys q
+    nvt_wait_for EXIT=0 10
+done
 echo "total $(nvt_secs "$t0") s"
 nvt_done
