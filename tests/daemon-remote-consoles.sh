@@ -3,8 +3,8 @@
 # shellcheck disable=SC2016 # the $((...)) in typed lines are expanded by the guest's shell
 # End to end over qemu+ssh, against the real daemon and a real test guest (tests/guest), through
 # an sshd of the test's own on 127.0.0.1 (tests/lib-ssh.sh) with the key given only in the URI
-# (`keyfile=`; the sshd accepts no other key, and ~/.ssh is never read or written: `command=` is
-# an ssh that trusts the run's own known_hosts). ncvirt in tmux:
+# (`keyfile=`; the sshd accepts no other key, and ~/.ssh/known_hosts is never read or written:
+# `command=` is an ssh that trusts the run's own known_hosts). ncvirt in tmux:
 #   - lists the guest, pauses and resumes it (p), as virsh confirms;
 #   - c: the serial console shows the guest's shell, runs a typed command, C-] leaves;
 #   - v: the VNC view shows the guest's display through the URI's ssh tunnel (its size on the
