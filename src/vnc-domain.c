@@ -416,12 +416,11 @@ NvVncRoute *nv_vnc_route(const char *uri_text, const char *name, const char *lis
     return route_host(listen_kind(listen) == LISTEN_WILDCARD ? "127.0.0.1" : listen, port);
 }
 
-/* What the session goes through, said while it connects (sanitised: the URI and the domain's
- * XML are not ours). */
-static char *route_via(GUri *uri, const NvVncRoute *r)
+char *nv_vnc_route_via(const char *uri_text, const NvVncRoute *r)
 {
     if (r->kind == NV_VNC_ROUTE_COMMAND) {
-        g_autofree char *host = nv_text_sanitize(g_uri_get_host(uri));
+        g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_ENCODED_QUERY, NULL);
+        g_autofree char *host = nv_text_sanitize(uri ? g_uri_get_host(uri) : uri_text);
         return g_strdup_printf(_("connecting through ssh to %s…"), host);
     }
     g_autofree char *host = nv_text_sanitize(r->host);
@@ -441,8 +440,7 @@ static gboolean open_connect(OpenJob *job, GError **err)
     g_autoptr(NvVncRoute) r = nv_vnc_route(job->uri, job->name, job->listen, job->port, err);
     if (!r)
         return FALSE;
-    g_autoptr(GUri) uri = g_uri_parse(job->uri, G_URI_FLAGS_ENCODED_QUERY, NULL);
-    job->via = route_via(uri, r);
+    job->via = nv_vnc_route_via(job->uri, r);
     if (r->kind == NV_VNC_ROUTE_COMMAND)
         return nv_vnc_connect_command(job->vnc, r->argv, err);
     return nv_vnc_connect_host(job->vnc, r->host, r->port, err);

@@ -33,6 +33,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvVncRoute, nv_vnc_route_free)
 NvVncRoute *nv_vnc_route(const char *uri, const char *name, const char *listen, int port,
                          GError **err);
 
+/* What a session on route `r` (from nv_vnc_route for `uri`) goes through, for the status line
+ * while it connects: "connecting through ssh to HOST…" or "connecting to HOST:PORT…",
+ * sanitised (the URI and the domain's XML are not ours). Pure. */
+char *nv_vnc_route_via(const char *uri, const NvVncRoute *r);
+
 /* ssh's argv (no shell) for a tunnel from this machine to `host`:`port` as seen from the host
  * of `uri`, a +ssh, +libssh or +libssh2 URI: ssh -W through the URI's user, port and query
  * parameters (command = the ssh binary for +ssh, keyfile, no_verify, known_hosts,

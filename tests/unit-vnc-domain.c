@@ -370,6 +370,31 @@ START_TEST(test_socket)
 }
 END_TEST
 
+/* The status while connecting names the way: the ssh host, or the address and port; a
+ * hostile host name is shown sanitised. */
+START_TEST(test_route_via)
+{
+    g_autoptr(NvVncRoute) ssh =
+        nv_vnc_route("qemu+ssh://root@web-host:2222/system?keyfile=/k", "w", "", 5900, NULL);
+    g_autofree char *a = nv_vnc_route_via("qemu+ssh://root@web-host:2222/system?keyfile=/k", ssh);
+    ck_assert_str_eq(a, "connecting through ssh to web-host…");
+    g_autoptr(NvVncRoute) tcp = nv_vnc_route("qemu+tcp://web-host/system", "w", "", 5901, NULL);
+    g_autofree char *b = nv_vnc_route_via("qemu+tcp://web-host/system", tcp);
+    ck_assert_str_eq(b, "connecting to web-host:5901…");
+    g_autoptr(NvVncRoute) v6 =
+        nv_vnc_route("qemu+tls://[2001:db8::5]/system", "w", "::", 5902, NULL);
+    g_autofree char *c = nv_vnc_route_via("qemu+tls://[2001:db8::5]/system", v6);
+    ck_assert_str_eq(c, "connecting to [2001:db8::5]:5902…");
+    /* The route refuses such a host; its description would not show it raw either. */
+    const char *hostile = "qemu+ssh://we%1B%5D2%3Bx%07b/system";
+    ck_assert_ptr_null(nv_vnc_route(hostile, "w", "", 5900, NULL));
+    NvVncRoute r = {.kind = NV_VNC_ROUTE_COMMAND, .port = 5900};
+    g_autofree char *d = nv_vnc_route_via(hostile, &r);
+    ck_assert_msg(!strchr(d, '\033') && !strchr(d, '\a') && strstr(d, "through ssh to we"), "%s",
+                  d);
+}
+END_TEST
+
 static Suite *route_suite(void)
 {
     Suite *s = suite_create("vnc-domain");
@@ -384,6 +409,7 @@ static Suite *route_suite(void)
     tcase_add_test(tc, test_tunnel_hostile_shape);
     tcase_add_test(tc, test_tunnel_control_refused);
     tcase_add_test(tc, test_tunnel_ssh_reads);
+    tcase_add_test(tc, test_route_via);
     tcase_add_test(tc, test_remote_address);
     tcase_add_test(tc, test_local);
     tcase_add_test(tc, test_socket);
