@@ -11,6 +11,7 @@
 #include "error.h"
 #include "virt-util.h"
 #include "i18n.h"
+#include "text.h"
 #include "xml-read.h"
 
 /* The request, and the handle the caller may cancel through. */
@@ -26,6 +27,7 @@ struct NvVncOpen {
     char *listen; /* the display's listen address, as the domain's XML gives it */
     int port;
     char *uri; /* the connection's URI, to decide on an ssh tunnel */
+    char *via; /* on the main loop: how the session connects, for the caller's status */
 };
 typedef struct NvVncOpen OpenJob;
 
@@ -37,6 +39,7 @@ static void open_job_free(OpenJob *job)
     g_free(job->name);
     g_free(job->listen);
     g_free(job->uri);
+    g_free(job->via);
     g_free(job);
 }
 
@@ -72,6 +75,15 @@ static gboolean find_display(virDomainPtr dom, OpenJob *job, GError **err)
     return FALSE;
 }
 
+static const char *remote_host(GUri *uri);
+
+/* Does `uri` name a hypervisor on this machine? */
+static gboolean uri_is_local(const char *uri_text)
+{
+    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_ENCODED_QUERY, NULL);
+    return uri && !remote_host(uri);
+}
+
 static gpointer open_work(virConnectPtr vconn, gpointer data, GError **err)
 {
     OpenJob *job = data;
@@ -90,8 +102,10 @@ static gpointer open_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     gboolean ok = find_display(dom, job, err);
     /* A socket from libvirt needs no address, no password and no tunnel; it works only with
-     * a local hypervisor connection, so a failure here just means "use the address". */
-    if (ok)
+     * a local hypervisor connection, so a failure here just means "use the address". Never
+     * asked of a remote one: it cannot pass a descriptor, and over ssh the failed call
+     * leaves the connection's stream out of step, which drops the connection. */
+    if (ok && uri_is_local(job->uri))
         job->fd = virDomainOpenGraphicsFD(dom, 0, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
     virResetLastError();
     return ok ? NV_ASYNC_OK : NULL;
@@ -106,24 +120,190 @@ void nv_vnc_route_free(NvVncRoute *route)
     g_free(route);
 }
 
-/* ssh's argv for a tunnel to `host`:`port` as seen from the host of a URI such as
- * qemu+ssh://user@host:2222/system. */
-static char **tunnel_argv(GUri *uri, const char *host, int port)
+/* The tunnel gives up on an unreachable host after this many seconds, inside the open's own
+ * deadline (NV_VNC_OPEN_TIMEOUT_S), so that ssh's reason is what the user reads. */
+#define TUNNEL_CONNECT_TIMEOUT_S 6
+
+/* Is this a transport whose host we reach with ssh: +ssh (the user's ssh, as libvirt runs it)
+ * and +libssh/+libssh2 (libvirt's own ssh client, which the same host's sshd answers)? */
+static gboolean ssh_scheme(const char *scheme)
 {
+    return scheme && (g_str_has_suffix(scheme, "+ssh") || g_str_has_suffix(scheme, "+libssh") ||
+                      g_str_has_suffix(scheme, "+libssh2"));
+}
+
+/* A value that goes into ssh's argv: control characters (a newline ends an -o line) are
+ * refused; everything else is one argv element, never seen by a shell. */
+static gboolean check_value(const char *what, const char *value, GError **err)
+{
+    for (const char *p = value; *p; p++)
+        if ((guchar)*p < 0x20 || *p == 0x7f)
+            return nv_error_invalid(err,
+                                    _("cannot open an ssh tunnel for the VNC display: the "
+                                      "connection's %s has a control character"),
+                                    what);
+    return TRUE;
+}
+
+/* "-o NAME=VALUE" with VALUE quoted for ssh's own option parser, which splits on blanks and
+ * reads quotes and backslashes. */
+static void add_quoted_option(GStrvBuilder *b, const char *name, const char *value)
+{
+    GString *s = g_string_new(name);
+    g_string_append(s, "=\"");
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(s, '\\');
+        g_string_append_c(s, *p);
+    }
+    g_string_append_c(s, '"');
+    g_strv_builder_add_many(b, "-o", s->str, NULL);
+    g_string_free(s, TRUE);
+}
+
+/* sshauth (libvirt's libssh names: agent, privkey, password, keyboard-interactive) as ssh's
+ * PreferredAuthentications; without "agent" the agent's keys are not offered either. */
+static void add_sshauth(GStrvBuilder *b, const char *sshauth)
+{
+    g_auto(GStrv) methods = g_strsplit(sshauth, ",", -1);
+    g_autoptr(GString) pref = g_string_new(NULL);
+    gboolean agent = FALSE, pubkey = FALSE;
+    for (char **m = methods; *m; m++) {
+        const char *name = g_strstrip(*m);
+        const char *ssh = NULL;
+        if (g_str_equal(name, "agent") || g_str_equal(name, "privkey")) {
+            agent = agent || g_str_equal(name, "agent");
+            ssh = pubkey ? NULL : "publickey";
+            pubkey = TRUE;
+        } else if (g_str_equal(name, "password") || g_str_equal(name, "keyboard-interactive")) {
+            ssh = name;
+        }
+        if (ssh && !strstr(pref->str, ssh))
+            g_string_append_printf(pref, "%s%s", pref->len ? "," : "", ssh);
+    }
+    if (pref->len == 0)
+        return;
+    g_autofree char *opt = g_strdup_printf("PreferredAuthentications=%s", pref->str);
+    g_strv_builder_add_many(b, "-o", opt, NULL);
+    if (pubkey && !agent)
+        g_strv_builder_add_many(b, "-o", "IdentityAgent=none", NULL);
+}
+
+/* Host-key checking: no_verify=1 (the ssh transport's name) or known_hosts_verify (libssh's:
+ * normal, auto, ignore); a known_hosts file of the URI's own. BatchMode already refuses an
+ * unknown key rather than asking. */
+static void add_host_key_options(GStrvBuilder *b, GHashTable *params)
+{
+    const char *verify = g_hash_table_lookup(params, "known_hosts_verify");
+    const char *no_verify = g_hash_table_lookup(params, "no_verify");
+    const char *known = g_hash_table_lookup(params, "known_hosts");
+    /* An integer, as libvirt reads it: anything but a number other than 0 verifies. */
+    gint64 nv = 0;
+    gboolean skip = no_verify &&
+                    g_ascii_string_to_signed(no_verify, 10, G_MININT, G_MAXINT, &nv, NULL) &&
+                    nv != 0;
+    if (skip || g_strcmp0(verify, "ignore") == 0)
+        g_strv_builder_add_many(b, "-o", "StrictHostKeyChecking=no", NULL);
+    else if (g_strcmp0(verify, "auto") == 0)
+        g_strv_builder_add_many(b, "-o", "StrictHostKeyChecking=accept-new", NULL);
+    else if (g_strcmp0(verify, "normal") == 0)
+        g_strv_builder_add_many(b, "-o", "StrictHostKeyChecking=yes", NULL);
+    if (known && *known)
+        add_quoted_option(b, "UserKnownHostsFile", known);
+}
+
+/* Percent-decoded, as libxml2 decodes for libvirt: '+' stays '+'. */
+static char *unescape(const char *text, gsize len)
+{
+    g_autofree char *raw = g_strndup(text, len);
+    char *out = g_uri_unescape_string(raw, NULL);
+    return out ? out : g_steal_pointer(&raw);
+}
+
+/* The query's parameters as libvirt's remote driver reads them: split at '&' (or at ';' once
+ * no '&' is left), names without case, the last of a name wins. */
+static GHashTable *uri_params(GUri *uri)
+{
+    GHashTable *params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    const char *query = g_uri_get_query(uri);
+    while (query && *query) {
+        const char *end = strchr(query, '&');
+        if (!end)
+            end = strchr(query, ';');
+        if (!end)
+            end = query + strlen(query);
+        const char *eq = memchr(query, '=', (gsize)(end - query));
+        if (end > query) {
+            g_autofree char *name = unescape(query, (gsize)((eq ? eq : end) - query));
+            char *value = eq ? unescape(eq + 1, (gsize)(end - eq - 1)) : g_strdup("");
+            g_hash_table_replace(params, g_ascii_strdown(name, -1), value);
+        }
+        query = *end ? end + 1 : end;
+    }
+    return params;
+}
+
+/* Every value the argv is built from, checked before any is used. */
+static gboolean check_tunnel_values(GUri *uri, GHashTable *params, const char *host, GError **err)
+{
+    static const char *const names[] = {"command", "keyfile", "known_hosts", "sshauth"};
+    if (!check_value(_("host"), g_uri_get_host(uri), err) ||
+        !check_value(_("user"), g_uri_get_user(uri) ? g_uri_get_user(uri) : "", err) ||
+        !check_value(_("display address"), host, err))
+        return FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        const char *v = g_hash_table_lookup(params, names[i]);
+        if (v && !check_value(names[i], v, err))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static char **tunnel_argv(GUri *uri, const char *host, int port, GError **err)
+{
+    g_autoptr(GHashTable) params = uri_params(uri);
+    if (!check_tunnel_values(uri, params, host, err))
+        return NULL;
+    /* command= is the ssh binary of the ssh transport (run without a shell, as libvirt does);
+     * libssh and libssh2 have none: the user's ssh then. */
+    const char *command = g_hash_table_lookup(params, "command");
+    gboolean own_ssh = g_str_has_suffix(g_uri_get_scheme(uri), "+ssh");
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-    g_strv_builder_add_many(b, "ssh", "-o", "BatchMode=yes", NULL);
+    g_strv_builder_add(b, own_ssh && command && *command ? command : "ssh");
+    /* Never a prompt: the terminal belongs to curses (the tunnel also has no tty). */
+    g_autofree char *timeout = g_strdup_printf("ConnectTimeout=%d", TUNNEL_CONNECT_TIMEOUT_S);
+    g_strv_builder_add_many(b, "-o", "BatchMode=yes", "-o", timeout, NULL);
     if (g_uri_get_port(uri) > 0) {
         g_autofree char *p = g_strdup_printf("%d", g_uri_get_port(uri));
         g_strv_builder_add_many(b, "-p", p, NULL);
     }
-    if (g_uri_get_user(uri)) {
+    /* Each option takes the next element whole, even one that starts with '-'. */
+    if (g_uri_get_user(uri) && *g_uri_get_user(uri))
         g_strv_builder_add_many(b, "-l", g_uri_get_user(uri), NULL);
-    }
+    const char *keyfile = g_hash_table_lookup(params, "keyfile");
+    if (keyfile && *keyfile)
+        g_strv_builder_add_many(b, "-i", keyfile, NULL);
+    add_host_key_options(b, params);
+    const char *sshauth = g_hash_table_lookup(params, "sshauth");
+    if (sshauth)
+        add_sshauth(b, sshauth);
     /* ssh reads an IPv6 address's port only after brackets. */
     gboolean v6 = strchr(host, ':') != NULL;
     g_autofree char *target = g_strdup_printf(v6 ? "[%s]:%d" : "%s:%d", host, port);
+    /* After "--" the host is the destination whatever it starts with. */
     g_strv_builder_add_many(b, "-W", target, "--", g_uri_get_host(uri), NULL);
     return g_strv_builder_end(b);
+}
+
+char **nv_vnc_tunnel_argv(const char *uri_text, const char *host, int port, GError **err)
+{
+    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_ENCODED_QUERY, NULL);
+    if (!uri || !ssh_scheme(g_uri_get_scheme(uri)) || !g_uri_get_host(uri) ||
+        !*g_uri_get_host(uri)) {
+        nv_error_invalid(err, _("'%s' is not a connection through ssh"), uri_text);
+        return NULL;
+    }
+    return tunnel_argv(uri, host, port, err);
 }
 
 typedef enum {
@@ -182,17 +362,21 @@ static NvVncRoute *route_host(const char *host, int port)
     return r;
 }
 
-/* Only the qemu+ssh transport is a tunnel this machine can open again (the user's ssh);
- * libssh and libssh2 use libvirt's own ssh client, with its own keys and known hosts. */
+/* An ssh transport reaches any address of the host through a tunnel of the same ssh
+ * (ssh -W): the user, port, key and host-key choices of the URI. Others connect to the
+ * host's own address. */
 static NvVncRoute *route_remote(GUri *uri, const char *name, const char *listen, int port,
                                 GError **err)
 {
     const char *host = remote_host(uri);
     ListenKind kind = listen_kind(listen);
-    if (g_str_has_suffix(g_uri_get_scheme(uri), "+ssh")) {
+    if (ssh_scheme(g_uri_get_scheme(uri))) {
+        char **argv = tunnel_argv(uri, kind == LISTEN_WILDCARD ? "127.0.0.1" : listen, port, err);
+        if (!argv)
+            return NULL;
         NvVncRoute *r = g_new0(NvVncRoute, 1);
         r->kind = NV_VNC_ROUTE_COMMAND;
-        r->argv = tunnel_argv(uri, kind == LISTEN_WILDCARD ? "127.0.0.1" : listen, port);
+        r->argv = argv;
         r->port = port;
         return r;
     }
@@ -211,7 +395,7 @@ static NvVncRoute *route_remote(GUri *uri, const char *name, const char *listen,
 NvVncRoute *nv_vnc_route(const char *uri_text, const char *name, const char *listen, int port,
                          GError **err)
 {
-    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_NONE, NULL);
+    g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_ENCODED_QUERY, NULL);
     if (!uri) {
         nv_error_invalid(err,
                          _("cannot tell where the display of '%s' is: the connection's "
@@ -232,17 +416,31 @@ NvVncRoute *nv_vnc_route(const char *uri_text, const char *name, const char *lis
     return route_host(listen_kind(listen) == LISTEN_WILDCARD ? "127.0.0.1" : listen, port);
 }
 
+char *nv_vnc_route_via(const char *uri_text, const NvVncRoute *r)
+{
+    if (r->kind == NV_VNC_ROUTE_COMMAND) {
+        g_autoptr(GUri) uri = g_uri_parse(uri_text, G_URI_FLAGS_ENCODED_QUERY, NULL);
+        g_autofree char *host = nv_text_sanitize(uri ? g_uri_get_host(uri) : uri_text);
+        return g_strdup_printf(_("connecting through ssh to %s…"), host);
+    }
+    g_autofree char *host = nv_text_sanitize(r->host);
+    return g_strdup_printf(
+        strchr(host, ':') ? _("connecting to [%s]:%d…") : _("connecting to %s:%d…"), host, r->port);
+}
+
 /* On the main loop: starts the session on what the worker found. */
 static gboolean open_connect(OpenJob *job, GError **err)
 {
     if (job->fd >= 0) {
         int fd = job->fd;
         job->fd = -1; /* the session owns it now, even on failure */
+        job->via = g_strdup(_("connecting…"));
         return nv_vnc_connect_fd(job->vnc, fd, err);
     }
     g_autoptr(NvVncRoute) r = nv_vnc_route(job->uri, job->name, job->listen, job->port, err);
     if (!r)
         return FALSE;
+    job->via = nv_vnc_route_via(job->uri, r);
     if (r->kind == NV_VNC_ROUTE_COMMAND)
         return nv_vnc_connect_command(job->vnc, r->argv, err);
     return nv_vnc_connect_host(job->vnc, r->host, r->port, err);
@@ -257,9 +455,9 @@ static void open_found(NvConn *conn, NvAsyncResult *found, gpointer data)
         g_set_error(&err, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("cancelled"));
     else if (nv_async_result_ok(found, open_work, &err))
         open_connect(job, &err);
-    NvAsyncSpec spec = {.tag = nv_vnc_open_domain_async};
+    NvAsyncSpec spec = {.tag = nv_vnc_open_domain_async, .value_free = g_free};
     NvAsyncResult *res = nv_async_result_new(&spec, job->done, job->data, job->data_free);
-    nv_async_result_set(res, err ? NULL : NV_ASYNC_OK, err);
+    nv_async_result_set(res, err ? NULL : g_steal_pointer(&job->via), err);
     nv_async_result_deliver(res, conn);
 }
 
@@ -283,7 +481,13 @@ NvVncOpen *nv_vnc_open_domain_async(NvConn *conn, const char *uuid, NvVnc *vnc, 
     return job;
 }
 
+char *nv_vnc_open_domain_finish_via(NvAsyncResult *res, GError **err)
+{
+    return nv_async_result_take(res, nv_vnc_open_domain_async, err);
+}
+
 gboolean nv_vnc_open_domain_finish(NvAsyncResult *res, GError **err)
 {
-    return nv_async_result_ok(res, nv_vnc_open_domain_async, err);
+    g_autofree char *via = nv_vnc_open_domain_finish_via(res, err);
+    return via != NULL;
 }

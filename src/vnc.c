@@ -42,8 +42,8 @@
 /* How long a spawned command gets to exit after its socket closed, before SIGTERM, then
  * SIGKILL (microseconds). */
 #define COMMAND_GRACE_US (300 * 1000)
-/* The connect timeout of nv_vnc_connect_host, in seconds. */
-#define CONNECT_TIMEOUT_S 20
+/* The connect timeout of nv_vnc_connect_host, in seconds: inside the open's deadline. */
+#define CONNECT_TIMEOUT_S (NV_VNC_OPEN_TIMEOUT_S - 1)
 
 typedef struct {
     gboolean pointer;
@@ -68,6 +68,7 @@ struct NvVnc {
     char *host;
     int port;
     GCancellable *cancel;
+    gint64 deadline; /* monotonic time by which the server must have said something */
     GPid pid;
     int err_fd; /* read end of the spawned command's stderr, or -1 */
     GString *err_tail;
@@ -658,6 +659,49 @@ static NvVncStep handle_message(NvVnc *vnc, GError **err)
     return STEP_ERROR;
 }
 
+/* Waits for the server's first bytes (its RFB greeting) until the session's deadline, so that
+ * an ssh that hangs or a server that never speaks fails with a reason instead of leaving
+ * "connecting…" on screen; a tunnel that ends first fails at once (its stderr is added later).
+ * Also keeps reading the command's stderr, so a verbose ssh never blocks on a full pipe. */
+static gboolean wait_first_bytes(NvVnc *vnc, GError **err)
+{
+    for (;;) {
+        g_mutex_lock(&vnc->lock);
+        gboolean stop = vnc->stop;
+        g_mutex_unlock(&vnc->lock);
+        gint64 left = vnc->deadline - g_get_monotonic_time();
+        if (stop || left <= 0)
+            break;
+        struct pollfd pfd[3] = {
+            {.fd = vnc->client->sock, .events = POLLIN},
+            {.fd = vnc->wake_fd, .events = POLLIN},
+            {.fd = vnc->err_fd, .events = POLLIN},
+        };
+        if (poll(pfd, G_N_ELEMENTS(pfd), (int)MIN(left / 1000 + 1, G_MAXINT)) < 0 && errno != EINTR)
+            break;
+        if (pfd[1].revents != 0)
+            drain_wake(vnc);
+        if (pfd[2].revents != 0 && !drain_stderr(vnc)) {
+            close(vnc->err_fd);
+            vnc->err_fd = -1;
+        }
+        if (pfd[0].revents == 0)
+            continue;
+        if (!at_stream_end(vnc->client->sock))
+            return TRUE;
+        if (vnc->command_name != NULL)
+            g_set_error(err, NV_ERROR, NV_ERROR_DISCONNECTED,
+                        _("the tunnel ended before the VNC server answered"));
+        else
+            g_set_error(err, NV_ERROR, NV_ERROR_DISCONNECTED,
+                        _("the VNC server closed the connection before its greeting"));
+        return FALSE;
+    }
+    g_set_error(err, NV_ERROR, NV_ERROR_DISCONNECTED,
+                _("no answer from the VNC server within %d s"), NV_VNC_OPEN_TIMEOUT_S);
+    return FALSE;
+}
+
 /* Returns TRUE at a clean end (server closed between messages, or we are stopping). */
 static gboolean session_run(NvVnc *vnc, GError **err)
 {
@@ -804,7 +848,8 @@ static gpointer session_thread(gpointer data)
 
     block_signals();
     gboolean connected = vnc->host == NULL || session_connect_host(vnc, &err);
-    gboolean clean = connected && session_handshake(vnc, &err) && session_run(vnc, &err);
+    gboolean clean = connected && wait_first_bytes(vnc, &err) && session_handshake(vnc, &err) &&
+                     session_run(vnc, &err);
     session_teardown(vnc);
     if (!clean)
         add_command_output(vnc, err);
@@ -929,6 +974,7 @@ static rfbClient *new_client(NvVnc *vnc)
  * descriptor and any spawned command. */
 static gboolean start_session(NvVnc *vnc, int fd, GError **err)
 {
+    vnc->deadline = g_get_monotonic_time() + NV_VNC_OPEN_TIMEOUT_S * G_USEC_PER_SEC;
     vnc->client = new_client(vnc);
     if (vnc->client != NULL) {
         vnc->client->sock = fd >= 0 ? fd : RFB_INVALID_SOCKET;

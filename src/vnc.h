@@ -10,6 +10,12 @@
 
 typedef struct NvVnc NvVnc;
 
+/* How long a session may take from its start to the server's first bytes (the connect, an ssh
+ * tunnel's login, the RFB greeting) before it fails saying so; a tunnel that ends sooner fails
+ * at once with what its command said. With the display's lookup before it, a failure shows
+ * within 10 s of the user's key. */
+#define NV_VNC_OPEN_TIMEOUT_S 8
+
 /* Called on the main loop (the GMainContext that was thread-default at nv_vnc_new), coalesced:
  * one pending notification at most. Any callback may call nv_vnc_free. */
 typedef struct {

@@ -941,6 +941,7 @@ START_TEST(test_connect_command)
     ck_assert(nv_vnc_connect_command(wt->vnc, fail, NULL));
     ck_assert(wait_for(wt, is_closed, 5000));
     check_error(wt, "connect to host nowhere");
+    check_error(wt, "the tunnel ended before the vnc server answered");
     watch_free(wt);
 
     /* A command that does not exist fails on the spot. */
@@ -958,6 +959,41 @@ START_TEST(test_connect_command)
     ck_assert(nv_vnc_connect_command(wt->vnc, stubborn, NULL));
     g_usleep(100000);
     ck_assert_int_lt(watch_free(wt), G_USEC_PER_SEC);
+}
+END_TEST
+
+/* A tunnel that connects nowhere and says nothing more (an ssh stuck on a host that drops
+ * packets): the session fails after NV_VNC_OPEN_TIMEOUT_S with what it said so far, never
+ * "connecting" forever; a fake server that accepts and never greets does the same. */
+START_TEST(test_open_timeout)
+{
+    char *silent[] = {"sh", "-c", "echo 'debug1: Connecting to far-host' >&2; exec sleep 60", NULL};
+    Watch *wt = watch_new();
+    gint64 t0 = g_get_monotonic_time();
+    ck_assert(nv_vnc_connect_command(wt->vnc, silent, NULL));
+    ck_assert(wait_for(wt, is_closed, (NV_VNC_OPEN_TIMEOUT_S + 3) * 1000));
+    gint64 spent = g_get_monotonic_time() - t0;
+    ck_assert_int_ge(spent, (NV_VNC_OPEN_TIMEOUT_S - 1) * G_USEC_PER_SEC);
+    check_error(wt, "no answer from the vnc server within");
+    check_error(wt, "connecting to far-host");
+    ck_assert_int_lt(watch_free(wt), G_USEC_PER_SEC);
+
+    /* Left while it waits: the tunnel is ended at once, not after the grace it gets when
+     * its socket closes on its own. */
+    wt = watch_new();
+    ck_assert(nv_vnc_connect_command(wt->vnc, silent, NULL));
+    g_usleep(200000);
+    gint64 freed = watch_free(wt);
+    ck_assert_msg(freed < G_USEC_PER_SEC / 5, "freeing took %" G_GINT64_FORMAT " us", freed);
+
+    int port;
+    int fd = listen_loopback(&port); /* the kernel completes the connect; nobody speaks */
+    wt = watch_new();
+    ck_assert(nv_vnc_connect_host(wt->vnc, "127.0.0.1", port, NULL));
+    ck_assert(wait_for(wt, is_closed, (NV_VNC_OPEN_TIMEOUT_S + 3) * 1000));
+    check_error(wt, "no answer from the vnc server within");
+    watch_free(wt);
+    close(fd);
 }
 END_TEST
 
@@ -1144,6 +1180,7 @@ static Suite *vnc_suite(void)
     tcase_add_test(tc, test_clean_close);
     tcase_add_test(tc, test_connect_host);
     tcase_add_test(tc, test_connect_command);
+    tcase_add_test(tc, test_open_timeout);
     tcase_add_test(tc, test_misuse);
     suite_add_tcase(s, tc);
 

@@ -226,13 +226,17 @@ static void opened(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     VncView *v = *(VncView **)data;
     g_autoptr(GError) err = NULL;
-    gboolean started = nv_vnc_open_domain_finish(res, &err);
+    g_autofree char *via = nv_vnc_open_domain_finish_via(res, &err);
     if (!v)
         return; /* cancelled: the view is gone */
     v->opening = NULL;
     v->opening_link = NULL; /* freed with the open's data */
-    if (started)
+    if (via) {
+        /* Until the first frame: where it is connecting, not a bare "connecting…". */
+        if (!v->connected)
+            set_status(v, via);
         return;
+    }
     NvApp *app = v->base.app;
     g_autofree char *msg =
         g_strdup_printf(_("Cannot open the VNC display of '%s': %s"), v->name, err->message);
@@ -425,7 +429,7 @@ NvView *nv_view_vnc_new(NvApp *app, NvConn *conn, const char *uuid, const char *
     };
     nv_vnc_set_callbacks(v->vnc, &cb, v);
     layout(v);
-    set_status(v, _("connecting…"));
+    set_status(v, _("finding the display…"));
     mousemask(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION, NULL);
     v->opening_link = g_new(VncView *, 1);
     *v->opening_link = v;
