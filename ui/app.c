@@ -17,7 +17,8 @@ struct NvApp {
     NvView *view; /* a console over the panes, or NULL */
     int rows, cols;
 
-    GPtrArray *conns; /* NvConn*, not owned; the first is the one the panes show */
+    GPtrArray *conns; /* NvConn*, the caller's array: nv_app_add_conn/remove_conn change it */
+    NvConn *scope;    /* the one host the panes show, or NULL for all */
     GMainLoop *loop;
     GPtrArray *panes; /* NvPane*, in tab order */
     NvPane *current;
@@ -47,7 +48,24 @@ static const struct {
 
 NvConn *nv_app_get_conn(NvApp *app)
 {
-    return app->conns->pdata[0];
+    if (app->scope)
+        return app->scope;
+    return app->conns->len > 0 ? app->conns->pdata[0] : NULL;
+}
+
+guint nv_app_n_conns(NvApp *app)
+{
+    return app->conns->len;
+}
+
+NvConn *nv_app_conn_at(NvApp *app, guint i)
+{
+    return i < app->conns->len ? app->conns->pdata[i] : NULL;
+}
+
+NvConn *nv_app_scope(NvApp *app)
+{
+    return app->scope;
 }
 
 NvKeymap *nv_app_get_keymap(NvApp *app)
@@ -179,6 +197,64 @@ static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
         !app->view && !app->help_open && (app->current->klass->changes & NV_CHANGE_STATS);
     if (changes != NV_CHANGE_STATS || stats_shown)
         nv_app_dirty(app);
+}
+
+/* ---- the list of connections ---- */
+
+/* Its label from the URI, made unique among the other connections ("hv1 (2)"). */
+static void name_conn(NvApp *app, NvConn *conn)
+{
+    g_autoptr(GPtrArray) taken = g_ptr_array_new();
+    for (guint i = 0; i < app->conns->len; i++)
+        if (app->conns->pdata[i] != conn)
+            g_ptr_array_add(taken, (gpointer)nv_conn_name(app->conns->pdata[i]));
+    g_ptr_array_add(taken, NULL);
+    g_autofree char *base = nv_conn_label_for_uri(nv_conn_uri(conn));
+    g_autofree char *name = nv_conn_unique_label(base, (const char *const *)taken->pdata);
+    nv_conn_set_name(conn, name);
+}
+
+static void start_conn(NvApp *app, NvConn *conn)
+{
+    nv_conn_set_listener(conn, on_conn_changed, app);
+    nv_conn_set_notify(conn, on_conn_notice, app);
+    nv_conn_start(conn);
+    on_conn_changed(conn, NV_CHANGE_ALL, app);
+}
+
+NvConn *nv_app_add_conn(NvApp *app, const char *uri, gboolean readonly)
+{
+    NvConn *conn = nv_conn_new(uri, readonly);
+    g_ptr_array_add(app->conns, conn);
+    name_conn(app, conn);
+    start_conn(app, conn);
+    return conn;
+}
+
+void nv_app_set_scope(NvApp *app, NvConn *conn)
+{
+    app->scope = conn && g_ptr_array_find(app->conns, conn, NULL) ? conn : NULL;
+    panes_changed(app, NV_CHANGE_ALL);
+    nv_app_dirty(app);
+}
+
+/* Nothing that shows the host may outlive it: its view closes, the panes drop its rows and
+ * marks; the connection itself is freed (its pending answers come back as "disconnected"). */
+void nv_app_remove_conn(NvApp *app, NvConn *conn)
+{
+    guint at;
+    if (!conn || !g_ptr_array_find(app->conns, conn, &at))
+        return;
+    if (app->view && app->view->conn == conn)
+        nv_app_close_view(app);
+    nv_conn_set_listener(conn, NULL, NULL);
+    nv_conn_set_notify(conn, NULL, NULL);
+    g_ptr_array_steal_index(app->conns, at);
+    if (app->scope == conn)
+        app->scope = NULL;
+    panes_changed(app, NV_CHANGE_ALL);
+    nv_conn_free(conn);
+    nv_app_dirty(app);
 }
 
 /* ---- keys ---- */
@@ -608,10 +684,11 @@ static void show_notes(NvApp *app, GPtrArray *notes)
     nv_app_message(app, msg, TRUE);
 }
 
-static void app_init(NvApp *app, NvConn *conn, NvKeymap *keymap)
+static void app_init(NvApp *app, GPtrArray *conns, NvKeymap *keymap)
 {
-    app->conns = g_ptr_array_new();
-    g_ptr_array_add(app->conns, conn);
+    app->conns = g_ptr_array_ref(conns);
+    for (guint i = 0; i < conns->len; i++)
+        name_conn(app, conns->pdata[i]);
     app->keymap = keymap;
     app->loop = g_main_loop_new(NULL, FALSE);
     app->status = nv_status_new(app);
@@ -639,13 +716,8 @@ static void run(NvApp *app)
         g_unix_signal_add(SIGTERM, on_terminate, app),
         g_unix_signal_add(SIGHUP, on_terminate, app),
     };
-    for (guint i = 0; i < app->conns->len; i++) {
-        NvConn *conn = app->conns->pdata[i];
-        nv_conn_set_listener(conn, on_conn_changed, app);
-        nv_conn_set_notify(conn, on_conn_notice, app);
-        nv_conn_start(conn);
-        on_conn_changed(conn, NV_CHANGE_ALL, app);
-    }
+    for (guint i = 0; i < app->conns->len; i++)
+        start_conn(app, app->conns->pdata[i]);
 
     g_main_loop_run(app->loop);
 
@@ -660,10 +732,10 @@ static void run(NvApp *app)
         g_source_remove(sources[i]);
 }
 
-int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
+int nv_ui_run(GPtrArray *conns, NvKeymap *keymap, GPtrArray *notes)
 {
     NvApp app = {0};
-    app_init(&app, conn, keymap);
+    app_init(&app, conns, keymap);
     int saved_stderr = nv_stderr_redirect();
     nv_screen_init();
     getmaxyx(stdscr, app.rows, app.cols);

@@ -204,6 +204,7 @@ typedef struct {
 struct NvView {
     const NvViewClass *klass;
     NvApp *app;
+    NvConn *conn; /* the host it works on (closed with it, nv_app_remove_conn), or NULL */
 };
 
 /* Opens a view over the panes (closing any open one); the app owns it from here. */
