@@ -1,28 +1,89 @@
-/* The Host pane: the connection in the list; capabilities, versions, KVM and live CPU and
- * memory graphs in the details. */
-#include "ui-internal.h"
+/* The Hosts pane, the connection manager: a row per open connection, then one per saved
+ * connection not open ("not connected"); keys add, edit, remove, connect and disconnect
+ * (pane-host-conns.c, the connection wizard). The details show the selected host's
+ * capabilities, versions, KVM and live CPU and memory graphs. */
+#include "pane-host.h"
+#include "wizard-api.h"
 
-enum { COL_STATE, COL_URI, COL_HOSTNAME };
+enum { COL_NAME, COL_STATE, COL_URI, COL_HOSTNAME };
 
 static const NvColumn columns[] = {
-    {N_("State"), 12, FALSE},
-    {N_("URI"), 28, FALSE},
-    {N_("Host name"), 0, FALSE},
-    {NULL, 0, FALSE},
+    {N_("Name"), 16, FALSE},     {N_("State"), 14, FALSE}, {N_("URI"), 28, FALSE},
+    {N_("Host name"), 0, FALSE}, {NULL, 0, FALSE},
 };
 
+typedef struct {
+    NvPane base;
+    NvSavedConns *saved;
+    GPtrArray *unopened; /* const NvSavedConn *: the rows after the open connections */
+} HostPane;
+
+static void init(NvPane *pane)
+{
+    HostPane *hp = (HostPane *)pane;
+    hp->saved = nv_saved_conns_new();
+    hp->unopened = g_ptr_array_new();
+    nv_saved_conns_reload(hp->saved);
+    /* The app named the autoconnected hosts from their URIs: they go by their saved names. */
+    for (guint i = 0; i < nv_app_n_conns(pane->app); i++) {
+        NvConn *conn = nv_app_conn_at(pane->app, i);
+        const NvSavedConn *c = nv_saved_conns_of(hp->saved, pane->app, conn);
+        if (c)
+            nv_conn_set_name(conn, c->name);
+    }
+}
+
+static void finalize(NvPane *pane)
+{
+    HostPane *hp = (HostPane *)pane;
+    g_ptr_array_unref(hp->unopened);
+    nv_saved_conns_free(hp->saved);
+}
+
+/* The rows are laid out here, when the pane rebuilds its list. */
 static guint n_items(NvPane *pane)
 {
-    return 1;
+    HostPane *hp = (HostPane *)pane;
+    nv_saved_conns_reload(hp->saved);
+    g_ptr_array_unref(hp->unopened);
+    hp->unopened = nv_saved_conns_unopened(hp->saved, pane->app);
+    return nv_app_n_conns(pane->app) + hp->unopened->len;
+}
+
+/* The open connection of a row, or NULL for a saved one not open. */
+static NvConn *row_conn(NvPane *pane, guint item)
+{
+    return nv_app_conn_at(pane->app, item);
+}
+
+/* The saved connection of a row, or NULL for one opened with -c. */
+static const NvSavedConn *row_saved(NvPane *pane, guint item)
+{
+    HostPane *hp = (HostPane *)pane;
+    guint n = nv_app_n_conns(pane->app);
+    if (item < n)
+        return nv_saved_conns_of(hp->saved, pane->app, nv_app_conn_at(pane->app, item));
+    return item - n < hp->unopened->len ? hp->unopened->pdata[item - n] : NULL;
 }
 
 static const char *item_name(NvPane *pane, guint item)
 {
-    return nv_conn_uri(nv_app_conn(pane));
+    NvConn *conn = row_conn(pane, item);
+    const NvSavedConn *saved = row_saved(pane, item);
+    return conn ? nv_conn_name(conn) : saved ? saved->name : "";
+}
+
+static const char *item_title(NvPane *pane, guint item)
+{
+    NvConn *conn = row_conn(pane, item);
+    const NvSavedConn *saved = row_saved(pane, item);
+    return conn ? nv_conn_uri(conn) : saved ? saved->uri : "";
 }
 
 static const char *state_word(NvConn *conn)
 {
+    if (!conn)
+        return _("not connected");
     switch (nv_conn_get_state(conn)) {
     case NV_CONN_CONNECTED:
         return _("connected");
@@ -35,14 +96,17 @@ static const char *state_word(NvConn *conn)
 
 static char *cell(NvPane *pane, guint item, guint column)
 {
-    const NvModel *m = nv_app_model(pane);
+    NvConn *conn = row_conn(pane, item);
+    const NvModel *m = conn ? nv_conn_model(conn) : NULL;
     switch (column) {
+    case COL_NAME:
+        return g_strdup(item_name(pane, item));
     case COL_STATE:
-        return g_strdup(state_word(nv_app_conn(pane)));
+        return g_strdup(state_word(conn));
     case COL_URI:
-        return g_strdup(nv_conn_uri(nv_app_conn(pane)));
+        return g_strdup(item_title(pane, item));
     case COL_HOSTNAME:
-        return g_strdup(m->host ? m->host->hostname : "");
+        return g_strdup(m && m->host ? m->host->hostname : "");
     default:
         return g_strdup("");
     }
@@ -50,8 +114,37 @@ static char *cell(NvPane *pane, guint item, guint column)
 
 static int row_color(NvPane *pane, guint item)
 {
-    return nv_conn_get_state(nv_app_conn(pane)) == NV_CONN_CONNECTED ? NV_COLOR_RUNNING
-                                                                     : NV_COLOR_ERROR;
+    NvConn *conn = row_conn(pane, item);
+    if (!conn)
+        return NV_COLOR_STOPPED;
+    return nv_conn_get_state(conn) == NV_CONN_CONNECTED ? NV_COLOR_RUNNING : NV_COLOR_ERROR;
+}
+
+static gboolean action(NvPane *pane, NvAction a)
+{
+    HostPane *hp = (HostPane *)pane;
+    int item = nv_list_selected_item(&pane->list);
+    if (item < 0)
+        return FALSE;
+    NvConn *conn = row_conn(pane, (guint)item);
+    /* Enter on an open host looks at its details, as in every other pane. */
+    if (a == NV_ACTION_CONN_CONNECT && conn) {
+        nv_pane_set_details_focus(pane, TRUE);
+        return TRUE;
+    }
+    return nv_saved_conns_action(pane, hp->saved, a, row_saved(pane, (guint)item), conn);
+}
+
+gboolean nv_wizard_host_row(NvPane *pane, NvSavedConn **saved, NvConn **conn)
+{
+    int item =
+        pane && pane->klass == nv_pane_host_class() ? nv_list_selected_item(&pane->list) : -1;
+    if (item < 0)
+        return FALSE;
+    const NvSavedConn *s = row_saved(pane, (guint)item);
+    *saved = s ? nv_saved_conn_copy(s) : NULL;
+    *conn = row_conn(pane, (guint)item);
+    return TRUE;
 }
 
 static char *version_string(unsigned long v)
@@ -75,9 +168,31 @@ static void live_lines(const NvHostStats *st, NvLines *out, NvGraphs *graphs)
     }
 }
 
-static void details_lines(NvPane *pane, NvLines *out, NvGraphs *graphs)
+/* A saved connection: what the config file says of it. */
+static void saved_lines(const NvSavedConn *c, NvConn *conn, NvLines *out)
 {
-    const NvModel *m = nv_app_model(pane);
+    nv_lines_add(out, _("Saved as"), c->name);
+    nv_lines_add(out, _("URI"), c->uri);
+    nv_lines_add(out, _("Read-only"), c->readonly ? _("yes") : _("no"));
+    nv_lines_add(out, _("Connect at start"), c->autoconnect ? _("yes") : _("no"));
+    if (!conn)
+        nv_lines_add(out, "", _("Not connected: c connects, e edits, D removes it."));
+}
+
+static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs)
+{
+    const NvSavedConn *saved = item >= 0 ? row_saved(pane, (guint)item) : NULL;
+    NvConn *conn = item >= 0 ? row_conn(pane, (guint)item) : NULL;
+    if (saved)
+        saved_lines(saved, conn, out);
+    if (!conn) {
+        if (!saved)
+            nv_lines_add(out, "", _("No host."));
+        return;
+    }
+    if (!saved)
+        nv_lines_add(out, _("Opened with"), _("-c (not saved: e saves it)"));
+    const NvModel *m = nv_conn_model(conn);
     const NvHost *h = m->host;
     if (!h) {
         nv_lines_add(out, "", _("loading host information…"));
@@ -111,14 +226,15 @@ static void details_lines(NvPane *pane, NvLines *out, NvGraphs *graphs)
 static void details(NvPane *pane, int item, NvLines *out)
 {
     g_autoptr(NvGraphs) graphs = nv_graphs_new();
-    details_lines(pane, out, graphs);
+    details_lines(pane, item, out, graphs);
     nv_graphs_finish(graphs, out, pane->details_width);
 }
 
 static const char *details_title(NvPane *pane, int item)
 {
-    const NvHost *h = nv_app_model(pane)->host;
-    return h ? h->hostname : _("Host");
+    NvConn *conn = item >= 0 ? row_conn(pane, (guint)item) : NULL;
+    const NvHost *h = conn ? nv_conn_model(conn)->host : NULL;
+    return h ? h->hostname : item >= 0 ? item_name(pane, (guint)item) : _("Host");
 }
 
 static const NvPaneClass host_class = {
@@ -127,11 +243,16 @@ static const NvPaneClass host_class = {
     .columns = columns,
     .n_items = n_items,
     .item_name = item_name,
+    .item_title = item_title,
     .cell = cell,
     .row_color = row_color,
     .details = details,
     .details_title = details_title,
+    .action = action,
     .changes = NV_CHANGE_HOST | NV_CHANGE_STATE | NV_CHANGE_STATS,
+    .instance_size = sizeof(HostPane),
+    .init = init,
+    .finalize = finalize,
 };
 
 const NvPaneClass *nv_pane_host_class(void)

@@ -151,6 +151,10 @@ void nv_wizard_register(NvAction action, NvWizardOpenFunc open);
 int nv_wizard_pane_item(NvPane *pane, NvContext context);
 /* Selects the item named `key` in `pane` once its list reloads (a newly created object). */
 void nv_wizard_pane_select(NvPane *pane, const char *key);
+/* The Hosts pane's selected row, when `pane` is the Hosts pane: the saved connection it shows
+ * (a copy; NULL for a connection opened with -c and not saved) and its open connection (NULL
+ * when not connected). FALSE when there is no row. */
+gboolean nv_wizard_host_row(NvPane *pane, NvSavedConn **saved, NvConn **conn);
 /* Views a finished wizard hands over to: a domain's serial console, its details editor. */
 void nv_wizard_open_console(NvApp *app, const char *uuid, const char *name);
 void nv_wizard_open_editor(NvApp *app, const char *uuid, const char *name);
