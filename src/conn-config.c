@@ -51,6 +51,7 @@ void nv_conn_config_free(NvConnConfig *cfg)
         return;
     g_free(cfg->path);
     g_ptr_array_unref(cfg->conns);
+    g_hash_table_unref(cfg->removed);
     g_free(cfg);
 }
 
@@ -59,6 +60,7 @@ NvConnConfig *nv_conn_config_new(const char *path)
     NvConnConfig *cfg = g_new0(NvConnConfig, 1);
     cfg->path = g_strdup(path);
     cfg->conns = g_ptr_array_new_with_free_func((GDestroyNotify)nv_saved_conn_free);
+    cfg->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return cfg;
 }
 
@@ -316,6 +318,9 @@ gboolean nv_conn_config_set(NvConnConfig *cfg, const NvSavedConn *c, const char 
     if (same && same != old)
         return nv_error_invalid(err, _("a connection named '%s' is saved already"), c->name);
     NvSavedConn *copy = nv_saved_conn_copy(c);
+    if (old && strcmp(old->name, c->name) != 0)
+        g_hash_table_add(cfg->removed, g_strdup(old->name));
+    g_hash_table_remove(cfg->removed, c->name);
     guint at;
     if (old && g_ptr_array_find(cfg->conns, old, &at)) {
         nv_saved_conn_free(cfg->conns->pdata[at]);
@@ -329,18 +334,32 @@ gboolean nv_conn_config_set(NvConnConfig *cfg, const NvSavedConn *c, const char 
 gboolean nv_conn_config_remove(NvConnConfig *cfg, const char *name)
 {
     NvSavedConn *c = nv_conn_config_find(cfg, name);
-    return c && g_ptr_array_remove(cfg->conns, c);
+    if (!c)
+        return FALSE;
+    g_hash_table_add(cfg->removed, g_strdup(name));
+    return g_ptr_array_remove(cfg->conns, c);
 }
 
 /* ---- saving ---- */
 
-static void put_conns(NvConnConfig *cfg, GKeyFile *kf)
+/* Groups of connections that are gone, and bad ones holding a password (skipped when they
+ * were loaded, so never saved again with it). */
+static void drop_groups(NvConnConfig *cfg, GKeyFile *kf)
 {
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
-    for (guint i = 0; groups[i]; i++)
-        if (g_str_has_prefix(groups[i], NV_CONN_CONFIG_GROUP_PREFIX) &&
-            !nv_conn_config_find(cfg, groups[i] + strlen(NV_CONN_CONFIG_GROUP_PREFIX)))
+    for (guint i = 0; groups[i]; i++) {
+        if (!g_str_has_prefix(groups[i], NV_CONN_CONFIG_GROUP_PREFIX))
+            continue;
+        g_autofree char *uri = g_key_file_get_string(kf, groups[i], K_URI, NULL);
+        const char *name = groups[i] + strlen(NV_CONN_CONFIG_GROUP_PREFIX);
+        if (g_hash_table_contains(cfg->removed, name) || (uri && nv_uri_has_password(uri)))
             g_key_file_remove_group(kf, groups[i], NULL);
+    }
+}
+
+static void put_conns(NvConnConfig *cfg, GKeyFile *kf)
+{
+    drop_groups(cfg, kf);
     for (guint i = 0; i < cfg->conns->len; i++) {
         const NvSavedConn *c = cfg->conns->pdata[i];
         g_autofree char *group = g_strconcat(NV_CONN_CONFIG_GROUP_PREFIX, c->name, NULL);

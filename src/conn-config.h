@@ -25,6 +25,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvSavedConn, nv_saved_conn_free)
 typedef struct {
     char *path;
     GPtrArray *conns; /* NvSavedConn *, in the file's order */
+    /* Names removed or renamed away since loading: the save drops their groups. A group the
+     * load skipped as bad is left in the file as it is. */
+    GHashTable *removed;
 } NvConnConfig;
 
 /* No connections, to be saved to `path` (e.g. when the file could not be read). */
@@ -50,6 +53,6 @@ gboolean nv_conn_config_set(NvConnConfig *cfg, const NvSavedConn *c, const char 
                             GError **err);
 /* FALSE when no connection has that name. */
 gboolean nv_conn_config_remove(NvConnConfig *cfg, const char *name);
-/* Writes the connections into the file, keeping every other group and every comment as the
- * file has them now. */
+/* Writes the connections into the file, keeping every other group (a bad connection group
+ * too, unless its URI holds a password) and every comment as the file has them now. */
 gboolean nv_conn_config_save(NvConnConfig *cfg, GError **err);

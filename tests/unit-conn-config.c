@@ -234,6 +234,29 @@ START_TEST(test_bad_lines)
 }
 END_TEST
 
+/* A connection group the load skipped is the user's to mend: a save leaves it as it is. */
+START_TEST(test_bad_group_kept)
+{
+    g_autofree char *path = config_path();
+    write_file(path, bad_lines);
+    g_autoptr(NvConnConfig) cfg = load(path, NULL);
+    add(cfg, "new", "lxc:///", FALSE, FALSE);
+    ck_assert(nv_conn_config_save(cfg, NULL));
+    g_autofree char *text = read_file(path);
+    ck_assert_ptr_nonnull(strstr(text, "[connection nouri]\nreadonly=true\n"));
+    ck_assert_ptr_nonnull(strstr(text, "[connection badtransport]\nuri=qemu+carrier://h/system\n"));
+    /* A connection read is written with the values used. */
+    ck_assert_ptr_nonnull(strstr(text, "[connection good]\nuri=qemu:///system\nreadonly=false\n"));
+    ck_assert_ptr_nonnull(strstr(text, "colour=blue\n"));
+    /* A line that is no group or key is kept as a comment. */
+    ck_assert_ptr_nonnull(strstr(text, "#this is no key\n"));
+    ck_assert_ptr_nonnull(strstr(text, "[connection last]\nuri=test:///default\n"));
+    ck_assert_ptr_nonnull(strstr(text, "[connection new]\nuri=lxc:///\n"));
+    /* Except one with a password: ncvirt never writes a file holding one. */
+    ck_assert_ptr_null(strstr(text, "pw"));
+}
+END_TEST
+
 START_TEST(test_key_before_group)
 {
     g_autofree char *path = config_path();
@@ -309,6 +332,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_duplicate_name);
     tcase_add_test(tc, test_unknown_groups_kept);
     tcase_add_test(tc, test_bad_lines);
+    tcase_add_test(tc, test_bad_group_kept);
     tcase_add_test(tc, test_key_before_group);
     tcase_add_test(tc, test_modes);
     tcase_add_test(tc, test_password_refused);
