@@ -105,10 +105,14 @@ nvt_ok "a URI with a password is refused"
 nvt_keys q
 nvt_wait_for EXIT=0
 
-# ---- restart without -c: autoconnect ----
+# ---- restart without -c: autoconnect; a bad group is reported with its line ----
 
+bad_line=$(($(wc -l <"$config") + 2))
+printf '[connection broken]\nuri=qemu+carrier://h/system\n' >>"$config"
 nvt_start 120 40 -- "$NCVIRT_BIN"
 nvt_wait_for "Domains ("
+nvt_wait_for "config:$bad_line: connection 'broken' skipped: unknown transport 'carrier'"
+nvt_ok "a bad connection group is reported at start with its line ($bad_line)"
 nvt_wait_for "cm-only-x" 10
 hosts_pane
 nvt_wait_re "cmx +connected"
@@ -133,7 +137,8 @@ nvt_wait_for "saved connection 'cmy'"
 nvt_wait_re "cmy +connected"
 grep -qxF "[connection cmy]" "$config" || nvt_fail "no [connection cmy] in $(cat "$config")"
 grep -qF "[connection cmx]" "$config" && nvt_fail "[connection cmx] still in the config file"
-nvt_ok "edit renames it in the file and in the list"
+grep -qxF "[connection broken]" "$config" || nvt_fail "the save dropped the bad group"
+nvt_ok "edit renames it in the file and in the list; the bad group stays for the user"
 nvt_keys q
 nvt_wait_for EXIT=0
 
