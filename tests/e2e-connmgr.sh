@@ -41,7 +41,7 @@ pick() {
 
 hosts_pane() {
     nvt_keys 4
-    nvt_wait_for "Host ("
+    nvt_wait_for "Hosts ("
 }
 
 # ---- add through the guided form ----
@@ -76,6 +76,11 @@ nvt_keys C-n
 nvt_wait_for "saved connection 'cmx'"
 nvt_wait_re "cmx +connected"
 nvt_ok "the connection is saved and connects; its row shows"
+nvt_keys 1
+nvt_wait_re "cmx +▶ running +cm-only-x"
+nvt_assert_re "default +▶ running +test "
+nvt_ok "its domains appear in the Domains pane beside the first host's, with its name"
+hosts_pane
 
 [[ -f $config ]] || nvt_fail "no config file at $config"
 grep -qxF "[connection cmx]" "$config" || nvt_fail "no [connection cmx] in $(cat "$config")"

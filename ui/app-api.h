@@ -22,6 +22,13 @@ void nv_app_remove_conn(NvApp *app, NvConn *conn);
 NvConn *nv_app_scope(NvApp *app);
 /* Shows one host (NULL or a connection not in the app: all). */
 void nv_app_set_scope(NvApp *app, NvConn *conn);
+/* A read-only host refuses what would change it, before libvirt is asked: FALSE after
+ * saying so ("hv1 is read-only (-r)") in the status line; TRUE for a host that may change. */
+gboolean nv_app_check_writable(NvApp *app, NvConn *conn);
+/* Whether `conn` is still one of the app's hosts (it may be removed while a dialog is open). */
+gboolean nv_app_has_conn(NvApp *app, NvConn *conn);
+/* The host of the current pane's selected row, else nv_app_get_conn. */
+NvConn *nv_app_current_conn(NvApp *app);
 /* The scope's host, else the first: for what needs one host and has no row to ask (a
  * wizard's default). Rows know their own host: nv_pane_item_conn. */
 NvConn *nv_app_get_conn(NvApp *app);

@@ -6,15 +6,6 @@
 
 #include "pane-host.h"
 
-/* Whether `conn` is still open (a dialog may have waited while it was closed). */
-static gboolean app_has(NvApp *app, NvConn *conn)
-{
-    for (guint i = 0; i < nv_app_n_conns(app); i++)
-        if (nv_app_conn_at(app, i) == conn)
-            return TRUE;
-    return FALSE;
-}
-
 struct NvSavedConns {
     char *path;
     NvConnConfig *cfg;
@@ -159,7 +150,7 @@ static void remove_answered(NvApp *app, int index, const gboolean *checked, gpoi
     if (index == 0 && !cfg) {
         nv_app_message(app, err->message, TRUE);
     } else if (index == 0) {
-        if (r->conn && app_has(app, r->conn) && nv_app_n_conns(app) > 1)
+        if (r->conn && nv_app_has_conn(app, r->conn) && nv_app_n_conns(app) > 1)
             nv_app_remove_conn(app, r->conn);
         /* The pane reads the file again as it rebuilds (its rows point into what it read). */
         nv_pane_rebuild(r->pane);

@@ -1,21 +1,23 @@
-/* The Hosts pane, the connection manager: a row per open connection, then one per saved
- * connection not open ("not connected"); keys add, edit, remove, connect and disconnect
- * (pane-host-conns.c, the connection wizard). The details show the selected host's
- * capabilities, versions, KVM and live CPU and memory graphs. */
+/* The Hosts pane, the connection manager: a row per open connection (name, state, read-only,
+ * domains running of all, URI, host name), then one per saved connection not open ("not
+ * connected"); keys add, edit, remove, connect and disconnect (pane-host-conns.c, the
+ * connection wizard). The details show the selected host's capabilities, versions, KVM and
+ * live CPU and memory graphs. */
 #include "pane-host.h"
 #include "wizard-api.h"
 
-enum { COL_NAME, COL_STATE, COL_URI, COL_HOSTNAME };
+enum { COL_NAME, COL_STATE, COL_ACCESS, COL_DOMAINS, COL_URI, COL_HOSTNAME };
 
 static const NvColumn columns[] = {
-    {N_("Name"), 16, FALSE},     {N_("State"), 14, FALSE}, {N_("URI"), 28, FALSE},
-    {N_("Host name"), 0, FALSE}, {NULL, 0, FALSE},
+    {N_("Name"), 14, FALSE},  {N_("State"), 14, FALSE}, {N_("Access"), 6, FALSE},
+    {N_("Domains"), 9, TRUE}, {N_("URI"), 28, FALSE},   {N_("Host name"), 0, FALSE},
+    {NULL, 0, FALSE},
 };
 
 typedef struct {
     NvPane base;
     NvSavedConns *saved;
-    GPtrArray *unopened; /* const NvSavedConn *: the rows after the open connections */
+    GPtrArray *unopened; /* const NvSavedConn *: the loose rows, after the open connections */
 } HostPane;
 
 static void init(NvPane *pane)
@@ -40,30 +42,39 @@ static void finalize(NvPane *pane)
     nv_saved_conns_free(hp->saved);
 }
 
-/* The rows are laid out here, when the pane rebuilds its list. */
-static guint n_items(NvPane *pane)
+/* Each host is one row of its own. */
+static guint n_items(NvPane *pane, NvConn *conn)
+{
+    return 1;
+}
+
+/* The saved connections not open, laid out when the pane rebuilds its list (the file is read
+ * again then if it changed). */
+static guint n_loose(NvPane *pane)
 {
     HostPane *hp = (HostPane *)pane;
     nv_saved_conns_reload(hp->saved);
     g_ptr_array_unref(hp->unopened);
     hp->unopened = nv_saved_conns_unopened(hp->saved, pane->app);
-    return nv_app_n_conns(pane->app) + hp->unopened->len;
+    return hp->unopened->len;
 }
 
 /* The open connection of a row, or NULL for a saved one not open. */
 static NvConn *row_conn(NvPane *pane, guint item)
 {
-    return nv_app_conn_at(pane->app, item);
+    return nv_pane_item_conn(pane, item, NULL);
 }
 
 /* The saved connection of a row, or NULL for one opened with -c. */
 static const NvSavedConn *row_saved(NvPane *pane, guint item)
 {
     HostPane *hp = (HostPane *)pane;
-    guint n = nv_app_n_conns(pane->app);
-    if (item < n)
-        return nv_saved_conns_of(hp->saved, pane->app, nv_app_conn_at(pane->app, item));
-    return item - n < hp->unopened->len ? hp->unopened->pdata[item - n] : NULL;
+    guint local = 0;
+    NvConn *conn = nv_pane_item_conn(pane, item, &local);
+    if (conn)
+        return nv_saved_conns_of(hp->saved, pane->app, conn);
+    return item < nv_pane_n_items(pane) && local < hp->unopened->len ? hp->unopened->pdata[local]
+                                                                     : NULL;
 }
 
 static const char *item_name(NvPane *pane, guint item)
@@ -94,6 +105,13 @@ static const char *state_word(NvConn *conn)
     }
 }
 
+static gboolean row_readonly(NvPane *pane, guint item)
+{
+    NvConn *conn = row_conn(pane, item);
+    const NvSavedConn *saved = row_saved(pane, item);
+    return conn ? nv_conn_is_readonly(conn) : saved && saved->readonly;
+}
+
 static char *cell(NvPane *pane, guint item, guint column)
 {
     NvConn *conn = row_conn(pane, item);
@@ -103,6 +121,10 @@ static char *cell(NvPane *pane, guint item, guint column)
         return g_strdup(item_name(pane, item));
     case COL_STATE:
         return g_strdup(state_word(conn));
+    case COL_ACCESS:
+        return g_strdup(row_readonly(pane, item) ? _("ro") : _("rw"));
+    case COL_DOMAINS:
+        return m ? g_strdup_printf("%u/%u", m->running - m->paused, m->domains->len) : g_strdup("");
     case COL_URI:
         return g_strdup(item_title(pane, item));
     case COL_HOSTNAME:
@@ -181,19 +203,23 @@ static void saved_lines(const NvSavedConn *c, NvConn *conn, NvLines *out)
 
 static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs)
 {
-    const NvSavedConn *saved = item >= 0 ? row_saved(pane, (guint)item) : NULL;
-    NvConn *conn = item >= 0 ? row_conn(pane, (guint)item) : NULL;
-    if (saved)
-        saved_lines(saved, conn, out);
-    if (!conn) {
-        if (!saved)
-            nv_lines_add(out, "", _("No host."));
+    if (item < 0) {
+        nv_lines_add(out, "", _("No host."));
         return;
     }
+    NvConn *conn = row_conn(pane, (guint)item);
+    const NvSavedConn *saved = row_saved(pane, (guint)item);
+    if (saved)
+        saved_lines(saved, conn, out);
+    if (!conn)
+        return;
     if (!saved)
         nv_lines_add(out, _("Opened with"), _("-c (not saved: e saves it)"));
     const NvModel *m = nv_conn_model(conn);
     const NvHost *h = m->host;
+    nv_lines_add(out, _("Connection"), nv_conn_name(conn));
+    if (nv_conn_is_readonly(conn))
+        nv_lines_add(out, _("Access"), _("read-only (-r): every change is refused"));
     if (!h) {
         nv_lines_add(out, "", _("loading host information…"));
         return;
@@ -230,26 +256,31 @@ static void details(NvPane *pane, int item, NvLines *out)
     nv_graphs_finish(graphs, out, pane->details_width);
 }
 
+/* The host's own name; with several, the connection's (two test hosts share a hostname). */
 static const char *details_title(NvPane *pane, int item)
 {
-    NvConn *conn = item >= 0 ? row_conn(pane, (guint)item) : NULL;
-    const NvHost *h = conn ? nv_conn_model(conn)->host : NULL;
-    return h ? h->hostname : item >= 0 ? item_name(pane, (guint)item) : _("Host");
+    NvConn *conn = row_conn(pane, (guint)item);
+    if (!conn || nv_app_n_conns(pane->app) > 1)
+        return item_name(pane, (guint)item);
+    const NvHost *h = nv_conn_model(conn)->host;
+    return h ? h->hostname : _("Host");
 }
 
 static const NvPaneClass host_class = {
-    .name = N_("Host"),
+    .name = N_("Hosts"),
     .context = NV_CTX_HOST,
     .columns = columns,
     .n_items = n_items,
     .item_name = item_name,
     .item_title = item_title,
+    .rows_are_hosts = TRUE,
+    .n_loose = n_loose,
     .cell = cell,
     .row_color = row_color,
     .details = details,
     .details_title = details_title,
     .action = action,
-    .changes = NV_CHANGE_HOST | NV_CHANGE_STATE | NV_CHANGE_STATS,
+    .changes = NV_CHANGE_HOST | NV_CHANGE_STATE | NV_CHANGE_STATS | NV_CHANGE_DOMAINS,
     .instance_size = sizeof(HostPane),
     .init = init,
     .finalize = finalize,

@@ -112,7 +112,8 @@ void nv_app_message(NvApp *app, const char *msg, gboolean error)
     s->text = msg && strchr(msg, '\n') ? nv_status_one_line(msg) : g_strdup(msg);
     s->is_error = error;
     g_clear_handle_id(&s->expire_source, g_source_remove);
-    if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_DISCONNECTED)
+    NvConn *conn = nv_app_get_conn(app);
+    if (!conn || nv_conn_get_state(conn) != NV_CONN_DISCONNECTED)
         s->expire_source = g_timeout_add_seconds(NV_STATUS_SECONDS, status_expired, s);
     nv_app_dirty(app);
 }

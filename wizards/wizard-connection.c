@@ -338,27 +338,19 @@ static gboolean save(const Draft *d, const char *uri, GError **err)
     return nv_conn_config_set(cfg, c, d->old_name, err) && nv_conn_config_save(cfg, err);
 }
 
-/* Whether `conn` is still open (it may have been closed while the wizard was). */
-static gboolean app_has(NvApp *app, NvConn *conn)
-{
-    for (guint i = 0; i < nv_app_n_conns(app); i++)
-        if (nv_app_conn_at(app, i) == conn)
-            return TRUE;
-    return FALSE;
-}
-
 /* An open connection follows its edit: renamed, or opened again on a new URI. */
-static void connect(Draft *d, NvApp *app, const char *uri)
+static NvConn *connect(Draft *d, NvApp *app, const char *uri)
 {
-    NvConn *conn = d->conn && app_has(app, d->conn) ? d->conn : NULL;
+    NvConn *conn = d->conn && nv_app_has_conn(app, d->conn) ? d->conn : NULL;
     if (conn && strcmp(nv_conn_uri(conn), uri) == 0 && nv_conn_is_readonly(conn) == d->readonly) {
         nv_conn_set_name(conn, d->name);
-        return;
+        return conn;
     }
     if (conn)
         nv_app_remove_conn(app, conn);
     conn = nv_app_add_conn(app, uri, d->readonly);
     nv_conn_set_name(conn, d->name);
+    return conn;
 }
 
 static void commit(NvWizard *wz, gpointer data)
@@ -370,11 +362,14 @@ static void commit(NvWizard *wz, gpointer data)
         nv_wizard_finished(wz, err, NULL);
         return;
     }
-    connect(d, nv_wizard_app(wz), uri);
-    nv_wizard_pane_select(d->pane, d->name);
+    /* Held: a wizard closed meanwhile is still safe to finish (nv_wizard_finished). */
+    nv_wizard_ref(wz);
+    NvConn *conn = connect(d, nv_wizard_app(wz), uri);
+    nv_wizard_pane_select(d->pane, conn, d->name);
     g_autofree char *msg =
         g_strdup_printf(_("saved connection '%s'; connecting to %s"), d->name, uri);
     nv_wizard_finished(wz, NULL, msg);
+    nv_wizard_unref(wz);
 }
 
 static const NvWizardClass connection_wizard = {
