@@ -449,7 +449,7 @@ NvView *nv_wizard_connection_edit(NvApp *app, NvPane *pane)
     g_autoptr(NvSavedConn) saved = NULL;
     NvConn *conn = NULL;
     if (!nv_wizard_host_row(pane, &saved, &conn)) {
-        nv_app_message(app, _("No connection selected (the Host pane lists them)."), TRUE);
+        nv_app_message(app, _("No connection selected (the Hosts pane lists them)."), TRUE);
         return NULL;
     }
     Draft *d = draft_new(pane);
