@@ -89,8 +89,10 @@ GPtrArray *nv_saved_conns_unopened(NvSavedConns *s, NvApp *app)
 
 NvConn *nv_saved_conns_connect(NvApp *app, const NvSavedConn *saved)
 {
+    /* Adding rebuilds the panes, which may read the file again: `saved` is not used after. */
+    g_autofree char *name = g_strdup(saved->name);
     NvConn *conn = nv_app_add_conn(app, saved->uri, saved->readonly);
-    nv_conn_set_name(conn, saved->name);
+    nv_conn_set_name(conn, name);
     return conn;
 }
 
@@ -100,8 +102,8 @@ static void connect_row(NvApp *app, const NvSavedConn *saved, NvConn *conn)
 {
     if (conn)
         return;
-    nv_saved_conns_connect(app, saved);
     g_autofree char *msg = g_strdup_printf(_("connecting to %s…"), saved->name);
+    nv_saved_conns_connect(app, saved);
     nv_app_message(app, msg, FALSE);
 }
 
