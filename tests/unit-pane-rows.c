@@ -34,6 +34,9 @@ START_TEST(test_spans)
     check_item(&s, 3, C, 0); /* B's empty span is skipped */
     check_item(&s, 4, C, 1);
     ck_assert_ptr_null(nv_spans_find(&s, 5, NULL));
+    ck_assert_int_eq(nv_spans_host_index(&s, 2), 0);
+    ck_assert_int_eq(nv_spans_host_index(&s, 3), 2);
+    ck_assert_int_eq(nv_spans_host_index(&s, 5), -1);
     guint first, n;
     ck_assert(nv_spans_range(&s, C, &first, &n));
     ck_assert_uint_eq(first, 3);

@@ -34,10 +34,8 @@ void nv_spans_add(NvSpans *s, NvConn *conn, guint n)
 }
 
 /* Binary search: sorting thousands of rows asks this O(n log n) times. */
-NvConn *nv_spans_find(const NvSpans *s, guint item, guint *local)
+static guint span_of(const NvSpans *s, guint item)
 {
-    if (item >= s->total)
-        return NULL;
     guint lo = 0, hi = s->spans->len;
     while (hi - lo > 1) {
         guint mid = (lo + hi) / 2;
@@ -50,10 +48,22 @@ NvConn *nv_spans_find(const NvSpans *s, guint item, guint *local)
     while (lo < s->spans->len &&
            item >= g_array_index(s->spans, Span, lo).first + g_array_index(s->spans, Span, lo).n)
         lo++;
-    const Span *span = &g_array_index(s->spans, Span, lo);
+    return lo;
+}
+
+NvConn *nv_spans_find(const NvSpans *s, guint item, guint *local)
+{
+    if (item >= s->total)
+        return NULL;
+    const Span *span = &g_array_index(s->spans, Span, span_of(s, item));
     if (local)
         *local = item - span->first;
     return span->conn;
+}
+
+int nv_spans_host_index(const NvSpans *s, guint item)
+{
+    return item < s->total ? (int)span_of(s, item) : -1;
 }
 
 gboolean nv_spans_range(const NvSpans *s, NvConn *conn, guint *first, guint *n)

@@ -250,11 +250,12 @@ static void mark_all(NvPane *pane)
 
 /* ---- sorting ---- */
 
-/* By the host's name; the hosts' own order for equal names cannot happen (names are unique). */
+/* In the hosts' order (as given with -c, then added): no string compared, since a re-sort
+ * runs on every refresh over every host's rows. */
 static int compare_hosts(NvPane *pane, guint x, guint y)
 {
-    NvConn *a = nv_pane_item_conn(pane, x, NULL), *b = nv_pane_item_conn(pane, y, NULL);
-    return a == b ? 0 : g_utf8_collate(nv_conn_name(a), nv_conn_name(b));
+    int a = nv_spans_host_index(&pane->spans, x), b = nv_spans_host_index(&pane->spans, y);
+    return (a > b) - (a < b);
 }
 
 /* Equal keys keep the model's order (by name) in both directions, so equal rows never swap
@@ -499,7 +500,7 @@ static int host_column_width(NvPane *pane)
 /* The Host column before the pane's own, when several hosts are open. */
 static void draw_host_cell(NvPane *pane, int y, int *x, int *width, int item, attr_t base)
 {
-    int hw = MIN(host_column_width(pane), *width);
+    int hw = MIN(pane->host_width, *width);
     g_autofree char *text = NULL;
     if (item >= 0)
         text = g_strdup(nv_conn_name(nv_pane_item_conn(pane, (guint)item, NULL)));
@@ -583,6 +584,7 @@ void nv_pane_draw_list(NvPane *pane, int y, int x, int h, int w)
     int inner_h = h - 3, inner_w = w - 2;
     if (inner_h <= 0 || inner_w <= 0)
         return;
+    pane->host_width = nv_pane_show_hosts(pane) ? host_column_width(pane) : 0;
     draw_row(pane, y + 1, x + 1, inner_w, -1, A_BOLD | A_UNDERLINE);
     pane->list_page = inner_h;
     NvList *list = &pane->list;

@@ -98,6 +98,8 @@ void nv_spans_reset(NvSpans *s);
 void nv_spans_add(NvSpans *s, NvConn *conn, guint n);
 /* The host of `item` and its index there (`local`), or NULL past the end. */
 NvConn *nv_spans_find(const NvSpans *s, guint item, guint *local);
+/* The position of `item`'s host among the spans (the app's order of hosts), -1 past the end. */
+int nv_spans_host_index(const NvSpans *s, guint item);
 /* Where `conn`'s items are; FALSE when it is not among the spans. */
 gboolean nv_spans_range(const NvSpans *s, NvConn *conn, guint *first, guint *n);
 guint nv_spans_n_conns(const NvSpans *s);
@@ -173,6 +175,7 @@ struct NvPane {
     guint select_source;        /* pending `selected` notification */
     NvMarks *marked;            /* marked items, by host and name */
     NvSpans spans;              /* which host each item is from (rebuilt with the list) */
+    int host_width;             /* of the Host column, measured once per paint */
     int sort_column;            /* column the rows are sorted on, -1 for the model's order,
                                    NV_SORT_HOST for the Host column */
     gboolean sort_reverse;      /* descending */
