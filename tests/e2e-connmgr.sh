@@ -173,6 +173,13 @@ nvt_wait_for "removed connection 'cmy'"
 nvt_wait_gone "cmy "
 grep -qF "[connection cmy]" "$config" && nvt_fail "[connection cmy] still in the config file"
 nvt_ok "D removes it after a confirmation (n keeps it)"
+# The last host too may go: the panes are empty, keys still work.
+nvt_keys d
+nvt_wait_for "disconnected from default"
+nvt_wait_for "Hosts (0)"
+nvt_keys 1
+nvt_wait_for "Domains (0)"
+nvt_ok "the last open connection can be disconnected too"
 nvt_keys q
 nvt_wait_for EXIT=0
 nvt_done

@@ -107,23 +107,12 @@ static void connect_row(NvApp *app, const NvSavedConn *saved, NvConn *conn)
     nv_app_message(app, msg, FALSE);
 }
 
-/* The panes have always a host to show (the header reads the first). */
-static gboolean may_close(NvApp *app, NvConn *conn)
-{
-    if (nv_app_n_conns(app) > 1)
-        return TRUE;
-    nv_app_message(app, _("The last open connection stays open (q quits)."), TRUE);
-    return FALSE;
-}
-
 static void disconnect_row(NvApp *app, NvConn *conn)
 {
     if (!conn) {
         nv_app_message(app, _("Not connected."), FALSE);
         return;
     }
-    if (!may_close(app, conn))
-        return;
     g_autofree char *msg = g_strdup_printf(_("disconnected from %s"), nv_conn_name(conn));
     nv_app_remove_conn(app, conn);
     nv_app_message(app, msg, FALSE);
@@ -152,7 +141,7 @@ static void remove_answered(NvApp *app, int index, const gboolean *checked, gpoi
     if (index == 0 && !cfg) {
         nv_app_message(app, err->message, TRUE);
     } else if (index == 0) {
-        if (r->conn && nv_app_has_conn(app, r->conn) && nv_app_n_conns(app) > 1)
+        if (r->conn && nv_app_has_conn(app, r->conn))
             nv_app_remove_conn(app, r->conn);
         /* The pane reads the file again as it rebuilds (its rows point into what it read). */
         nv_pane_rebuild(r->pane);
