@@ -48,13 +48,34 @@ static gboolean parse_options(int *argc, char ***argv, Options *o)
         fprintf(stderr, _("ncvirt: --json goes with --list\n"));
         return FALSE;
     }
-    if (!o->uris || !o->uris[0]) {
-        const char *env = g_getenv("LIBVIRT_DEFAULT_URI");
-        g_strfreev(o->uris);
-        o->uris = g_new0(char *, 2);
-        o->uris[0] = g_strdup(env && *env ? env : "qemu:///system");
-    }
     return TRUE;
+}
+
+/* No -c: $LIBVIRT_DEFAULT_URI, else qemu:///system. */
+static char **default_uris(void)
+{
+    const char *env = g_getenv("LIBVIRT_DEFAULT_URI");
+    char **uris = g_new0(char *, 2);
+    uris[0] = g_strdup(env && *env ? env : "qemu:///system");
+    return uris;
+}
+
+/* No -c in the TUI: the saved connections marked autoconnect, named as saved (the Hosts pane
+ * keeps the names); bad lines of the config file are reported with the keymap's. */
+static void autoconnect(GPtrArray *conns, gboolean readonly, GPtrArray *notes)
+{
+    g_autofree char *path = nv_conn_config_default_path();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NvConnConfig) cfg = nv_conn_config_load(path, notes, &err);
+    if (!cfg) {
+        g_ptr_array_add(notes, g_strdup(err->message));
+        return;
+    }
+    for (guint i = 0; i < cfg->conns->len; i++) {
+        const NvSavedConn *c = cfg->conns->pdata[i];
+        if (c->autoconnect)
+            g_ptr_array_add(conns, nv_conn_new(c->uri, c->readonly || readonly));
+    }
 }
 
 /* libvirt's text quotes the URI and the host's answer: neither reaches the terminal raw. */
@@ -106,9 +127,16 @@ int main(int argc, char **argv)
 
     Options o = {0};
     gboolean parsed = parse_options(&argc, &argv, &o);
-    g_auto(GStrv) uris = o.uris; /* freed on every way out */
-    if (!parsed)
+    if (!parsed) {
+        g_strfreev(o.uris);
         return 2;
+    }
+    gboolean given = o.uris && o.uris[0];
+    if (!given && o.list) {
+        g_strfreev(o.uris);
+        o.uris = default_uris();
+    }
+    g_auto(GStrv) uris = o.uris; /* freed on every way out */
     if (o.version) {
         printf("ncvirt %s\n", VERSION);
         return 0;
@@ -126,7 +154,13 @@ int main(int argc, char **argv)
     /* A worker may still be waiting on a dead host: freeing lets the process end without
      * joining it. */
     g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func((GDestroyNotify)nv_conn_free);
-    for (guint i = 0; uris[i]; i++)
+    if (!given)
+        autoconnect(conns, o.readonly, notes);
+    if (!given && conns->len == 0) {
+        g_strfreev(uris);
+        uris = default_uris();
+    }
+    for (guint i = 0; uris && uris[i]; i++)
         g_ptr_array_add(conns, nv_conn_new(uris[i], o.readonly));
     return nv_ui_run(conns, keymap, notes);
 }

@@ -90,7 +90,12 @@
     X(VOLUME_WIPE, "volume-wipe", N_("Overwrite the selected volume with zeros"))                  \
     X(VOLUME_UPLOAD, "volume-upload", N_("Upload a local file into the selected volume"))          \
     X(WIZARD_NEXT, "wizard-next", N_("Go to the next wizard step (or create, on the summary)"))    \
-    X(WIZARD_BACK, "wizard-back", N_("Go back one wizard step"))
+    X(WIZARD_BACK, "wizard-back", N_("Go back one wizard step"))                                   \
+    X(CONN_ADD, "conn-add", N_("Add a connection to a host (wizard; saved in the config file)"))   \
+    X(CONN_EDIT, "conn-edit", N_("Edit the selected connection (wizard)"))                         \
+    X(CONN_REMOVE, "conn-remove", N_("Remove the selected connection from the config file"))       \
+    X(CONN_CONNECT, "conn-connect", N_("Connect to the selected saved host"))                      \
+    X(CONN_DISCONNECT, "conn-disconnect", N_("Disconnect from the selected host (it stays saved)"))
 
 typedef enum {
 #define NV_ACTION_ENUM(id, name, help) NV_ACTION_##id,

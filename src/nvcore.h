@@ -4,6 +4,8 @@
 #include "keymap-actions.h"
 #include "cells.h"
 #include "conn.h"
+#include "conn-config.h"
+#include "conn-uri.h"
 #include "error.h"
 #include "i18n.h"
 #include "keymap.h"

@@ -569,6 +569,16 @@ static gboolean open_factory_view(NvApp *app, NvAction a)
 {
     if ((unsigned)a >= NV_ACTION_COUNT || !factories[a])
         return FALSE;
+    if (a == NV_ACTION_CONN_ADD || a == NV_ACTION_CONN_EDIT) {
+        /* The connection wizard works on no host (it makes them): no host menu, and it stays
+         * open whatever host goes away. */
+        NvView *view = factories[a](app, app->current);
+        if (view)
+            view->conn = NULL;
+        if (view)
+            nv_app_open_view(app, view);
+        return TRUE;
+    }
     if (nv_app_n_conns(app) == 0)
         return TRUE;
     if (a != NV_ACTION_NEW_VOLUME && !app->scope && nv_app_n_conns(app) > 1)

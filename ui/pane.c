@@ -47,6 +47,8 @@ static void build_spans(NvPane *pane)
         if (!scope || conn == scope)
             nv_spans_add(&pane->spans, conn, pane->klass->n_items(pane, conn));
     }
+    if (pane->klass->n_loose)
+        nv_spans_add(&pane->spans, NULL, pane->klass->n_loose(pane));
 }
 
 guint nv_pane_n_items(NvPane *pane)
@@ -90,7 +92,7 @@ static const char *item_key(NvPane *pane, guint item, NvConn **conn)
 {
     guint local;
     *conn = nv_pane_item_conn(pane, item, &local);
-    return *conn ? pane->klass->item_name(pane, item) : NULL;
+    return item < nv_pane_n_items(pane) ? pane->klass->item_name(pane, item) : NULL;
 }
 
 void nv_pane_set_details_focus(NvPane *pane, gboolean focus)
@@ -201,6 +203,8 @@ static void prune_marks(NvPane *pane, guint n)
     for (guint i = 0; i < n; i++) {
         NvConn *conn;
         const char *name = item_key(pane, i, &conn);
+        if (!conn)
+            continue; /* a loose item has no mark */
         GHashTable *names = g_hash_table_lookup(alive, conn);
         if (!names) {
             names = g_hash_table_new(g_str_hash, g_str_equal);
@@ -345,7 +349,7 @@ void nv_pane_rebuild(NvPane *pane)
         const char *name = item_key(pane, i, &conn);
         /* The filter matches host names too: "hv2" shows every row of hv2. */
         if (!nv_filter_matches(filter, name, title) &&
-            !nv_filter_matches(filter, nv_conn_name(conn), NULL))
+            !nv_filter_matches(filter, conn ? nv_conn_name(conn) : NULL, NULL))
             continue;
         /* Keep the selection on the same object (by host and name) across reloads. */
         if (!found && pane->last_selected_key && conn == pane->last_selected_conn &&

@@ -151,6 +151,9 @@ typedef struct {
     gboolean markable;
     /* Each row is a host itself (the Hosts pane): no Host column, no greying. */
     gboolean rows_are_hosts;
+    /* Items of no host, after every host's (the Hosts pane's saved connections that are not
+     * open): nv_pane_item_conn gives NULL for them. Optional. */
+    guint (*n_loose)(NvPane *pane);
     /* The NV_CHANGE_* of the model that rebuild the list; with NV_CHANGE_STATS the pane shows
      * live numbers (redrawn, and re-sorted, on every refresh). */
     unsigned changes;

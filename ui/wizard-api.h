@@ -161,6 +161,10 @@ void nv_wizard_pane_select(NvPane *pane, NvConn *conn, const char *key);
  * host `conn`; nothing when it was closed meanwhile). */
 void nv_wizard_open_console(NvApp *app, NvConn *conn, const char *uuid, const char *name);
 void nv_wizard_open_editor(NvApp *app, NvConn *conn, const char *uuid, const char *name);
+/* The Hosts pane's selected row, when `pane` is the Hosts pane: the saved connection it shows
+ * (a copy; NULL for a connection opened with -c and not saved) and its open connection (NULL
+ * when not connected). FALSE when there is no row. */
+gboolean nv_wizard_host_row(NvPane *pane, NvSavedConn **saved, NvConn **conn);
 /* Uploads a local file into a volume as a job in the status line (the Storage pane's
  * upload of the file opened when it was checked: a volume `created` for it is deleted
  * again when the upload fails). */
