@@ -16,8 +16,8 @@
 /* An abort sent before the hypervisor job exists is refused; retry for this many polls. */
 #define NV_JOB_ABORT_TRIES 20
 /* As the connection's own keepalive: a host that stops answering ends the call. */
-#define NV_JOB_KEEPALIVE_INTERVAL 5
-#define NV_JOB_KEEPALIVE_COUNT 3
+#define NV_JOB_KEEPALIVE_INTERVAL 3
+#define NV_JOB_KEEPALIVE_COUNT 2
 
 struct NvJob {
     gatomicrefcount refs;
@@ -338,7 +338,10 @@ static virConnectPtr open_own(NvJob *job, virDomainPtr *dom)
 {
     if (!job->uri)
         return NULL;
-    virConnectPtr own = virConnectOpen(job->uri);
+    /* Opened as the connection's own: the user's answers through the UI, ssh in BatchMode
+     * first, a failure (or a cancelled question) falls back on the shared connection. */
+    g_autoptr(GError) err = NULL;
+    virConnectPtr own = nv_virt_open_auth(job->uri, FALSE, &err);
     if (own && job->uuid && !(*dom = virDomainLookupByUUIDString(own, job->uuid))) {
         virConnectClose(own);
         own = NULL;
