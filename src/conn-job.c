@@ -387,17 +387,20 @@ static gboolean writable(virConnectPtr vconn)
 }
 
 /* The URI for the job's own connection, or NULL to share the worker's: the test driver keeps
- * its state per connection (a second one would see another host), and a read-only connection
- * must not turn into a writable one. */
-static char *own_connection_uri(virConnectPtr vconn)
+ * its state per connection (a second one would see another host, also through a daemon,
+ * test+ssh://), and a read-only connection must not turn into a writable one. The URI the
+ * user gave, not the one opened: that may carry the no_tty=1 of ssh's BatchMode (conn-auth.h),
+ * which would leave no way to ask. */
+static char *own_connection_uri(virConnectPtr vconn, const char *given)
 {
     char *uri = virConnectGetURI(vconn);
     g_autofree char *out = g_strdup(uri);
     free(uri);
     virResetLastError();
-    if (!out || g_str_has_prefix(out, "test:") || !writable(vconn))
+    if (!out || g_str_has_prefix(out, "test:") || g_str_has_prefix(out, "test+") ||
+        !writable(vconn))
         return NULL;
-    return g_steal_pointer(&out);
+    return g_strdup(given ? given : out);
 }
 
 static gpointer prepare_work(virConnectPtr vconn, gpointer data, GError **err)
@@ -417,7 +420,7 @@ static gpointer prepare_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     job->vconn = vconn;
     job->dom = g_steal_pointer(&dom);
-    job->uri = own_connection_uri(vconn);
+    job->uri = own_connection_uri(vconn, nv_conn_uri(job->conn));
     return NV_ASYNC_OK;
 }
 

@@ -117,6 +117,11 @@ void nv_app_resume(NvApp *app)
 
 static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data);
 
+gboolean nv_app_is_suspended(NvApp *app)
+{
+    return app->suspended;
+}
+
 void nv_app_release_terminal(NvApp *app)
 {
     nv_app_suspend(app);

@@ -130,7 +130,8 @@ static void next_request(NvAuthUi *ui)
 {
     if (ui->asking || ui->terminal_out || g_queue_is_empty(&ui->pending))
         return;
-    if (nv_app_get_prompt(ui->app)) {
+    /* Another dialog is up, or $EDITOR has the terminal. */
+    if (nv_app_get_prompt(ui->app) || nv_app_is_suspended(ui->app)) {
         if (!ui->wait_source)
             ui->wait_source = g_timeout_add(NV_AUTH_WAIT_MS, wait_tick, ui);
         return;

@@ -304,6 +304,7 @@ void nv_app_resume(NvApp *app);
 /* As suspend/resume, for a program that reads the terminal itself (ssh asking a password):
  * stdin is not read meanwhile, and what was typed but not read is dropped on the way back. */
 void nv_app_release_terminal(NvApp *app);
+gboolean nv_app_is_suspended(NvApp *app);
 void nv_app_take_terminal(NvApp *app);
 /* A connection is busy or still connecting. */
 gboolean nv_app_busy(NvApp *app);
