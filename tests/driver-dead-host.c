@@ -89,12 +89,49 @@ START_TEST(test_dead_host_blocks_nothing)
 }
 END_TEST
 
+typedef struct {
+    GArray *at_us; /* when each failed open was told */
+} Attempts;
+
+static void on_notice(NvConn *conn, NvNoticeLevel level, const char *text, gpointer data)
+{
+    Attempts *a = data;
+    gint64 now = g_get_monotonic_time();
+    if (level == NV_NOTICE_ERROR)
+        g_array_append_val(a->at_us, now);
+}
+
+/* A host that refuses: retried after 2, 4, 8 s (backoff), not every 2 s. */
+START_TEST(test_reconnect_backs_off)
+{
+    nv_virt_init();
+    Attempts a = {.at_us = g_array_new(FALSE, FALSE, sizeof(gint64))};
+    NvConn *conn = nv_conn_new("qemu+unix:///system?socket=/nonexistent/nv-dead.sock", TRUE);
+    nv_conn_set_notify(conn, on_notice, &a);
+    nv_conn_start(conn);
+    gboolean never = FALSE;
+    nv_test_run_until_set(&never, 15500);
+    ck_assert_uint_ge(a.at_us->len, 4);
+    const double want[] = {2, 4, 8};
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+        double gap = (g_array_index(a.at_us, gint64, i + 1) - g_array_index(a.at_us, gint64, i)) /
+                     (double)G_USEC_PER_SEC;
+        ck_assert_msg(gap > want[i] - 0.5 && gap < want[i] + 1.0, "retry %u after %.1f s, not %.0f",
+                      i + 1, gap, want[i]);
+    }
+    ck_assert_int_eq(nv_conn_get_state(conn), NV_CONN_DISCONNECTED);
+    nv_conn_free(conn);
+    g_array_unref(a.at_us);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dead-host");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_dead_host_blocks_nothing);
+    tcase_add_test(tc, test_reconnect_backs_off);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
