@@ -85,6 +85,28 @@ nvt_assert_lacks "ssh asks you about"
 nvt_assert_re "┌─ Domains \\("
 nvt_assert_lacks "cannot"
 nvt_ok "no key of the password reached ncvirt (still running, on the Domains pane, no action)"
+
+# The session dies: the reconnect asks again (a password is never kept).
+descendants() {
+    local p
+    for p in $(ps -o pid= --ppid "$1"); do
+        echo "$p"
+        descendants "$p"
+    done
+}
+mapfile -t sessions < <(descendants "$NVS_PID")
+((${#sessions[@]} > 0)) || nvt_fail "no ssh session under sshd ($NVS_PID)"
+kill -KILL "${sessions[@]}"
+nvt_wait_for "ssh needs the terminal" 20
+nvt_keys y
+# The terminal's main screen still shows the first handover's prompt: wait for a second one.
+prompts() { (($(grep -c "$user@127\\.0\\.0\\.1's password: *\$" <<<"$NVT_SCREEN") >= 2)); }
+nvt_wait_until "no second password prompt from ssh" 15 prompts
+nvt_type "$password"
+nvt_keys Enter
+wait_connected
+still_running || nvt_fail "ncvirt quit: a key of the password reached it"
+nvt_ok "session killed: the reconnect asked again, reconnected after ${NVT_WAITED_MS} ms"
 nvt_keys q
 nvt_wait_for "EXIT=0" 5
 
