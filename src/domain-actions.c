@@ -17,6 +17,7 @@
 #include "names.h"
 #include "conn-job-virt.h"
 #include "virt-util.h"
+#include "xml-devices.h"
 #include "xml-tree.h"
 
 /* ---- results and summaries ---- */
@@ -741,6 +742,7 @@ static void delete_disk_free(NvDeleteDisk *d)
 {
     g_free(d->target);
     g_free(d->device);
+    g_free(d->source);
     g_free(d->path);
     g_free(d->pool);
     g_free(d->volume);
@@ -775,21 +777,24 @@ static void plan_add_disks(NvDeletePlan *plan, const char *xml)
     for (xmlNode *n = devices ? devices->children : NULL; n; n = n->next) {
         if (!nv_xml_is_element(n, "disk"))
             continue;
-        xmlNode *source = nv_xml_child_element(n, "source");
         g_autofree char *device = nv_xml_node_attr_or_null(n, "device");
         g_autofree char *target =
             nv_xml_node_attr_or_null(nv_xml_child_element(n, "target"), "dev");
-        g_autofree char *path = NULL;
-        static const char *const path_attrs[] = {"file", "dev", "dir", NULL};
-        for (guint i = 0; !path && path_attrs[i]; i++)
-            path = nv_xml_node_attr_or_null(source, path_attrs[i]);
+        NvDiskSource src;
+        nv_disk_source_read(n, &src);
         NvDeleteDisk *d = g_new0(NvDeleteDisk, 1);
         d->device = g_strdup(device ? device : "disk");
         d->target = g_strdup(target ? target : "");
-        d->path = g_strdup(path ? path : "");
-        d->pool = nv_xml_node_attr_or_null(source, "pool");
-        d->volume = nv_xml_node_attr_or_null(source, "volume");
-        if (!d->pool || !d->volume) {
+        d->kind = src.kind;
+        d->source = g_steal_pointer(&src.display);
+        /* Only files and block devices are looked up as volumes by their path. */
+        gboolean local = src.kind == NV_DISK_KIND_FILE || src.kind == NV_DISK_KIND_BLOCK;
+        d->path = local ? g_steal_pointer(&src.path) : g_strdup("");
+        gboolean named = src.kind == NV_DISK_KIND_VOLUME;
+        d->pool = named ? g_steal_pointer(&src.pool) : NULL;
+        d->volume = named ? g_steal_pointer(&src.volume) : NULL;
+        nv_disk_source_clear(&src);
+        if (!d->pool || !*d->pool || !d->volume || !*d->volume) {
             g_clear_pointer(&d->pool, g_free);
             g_clear_pointer(&d->volume, g_free);
         }

@@ -84,9 +84,11 @@ gboolean nv_domain_rename_finish(NvAsyncResult *res, GError **err);
 /* ---- delete ---- */
 
 typedef struct {
-    char *target;     /* vda; "" when the XML has none */
-    char *device;     /* disk, cdrom, floppy, lun */
-    char *path;       /* the source path; "" for an empty drive or a network disk */
+    char *target; /* vda; "" when the XML has none */
+    char *device; /* disk, cdrom, floppy, lun */
+    NvDiskKind kind;
+    char *source;     /* as the user reads it (xml-devices.h); "" for an empty drive */
+    char *path;       /* the local path (file, block, dir); "" for every other kind */
     char *pool;       /* the storage pool holding it, NULL when it is no storage volume */
     char *volume;     /* the volume's name in `pool` */
     GPtrArray *users; /* char*: names of the other domains that use the same storage */

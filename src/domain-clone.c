@@ -19,6 +19,7 @@
 #include "names.h"
 #include "conn-job-virt.h"
 #include "text.h"
+#include "xml-devices.h"
 #include "xml-read.h"
 #include "xml-tree.h"
 
@@ -33,6 +34,7 @@ void nv_clone_disk_free(NvCloneDisk *d)
     g_free(d->device);
     g_free(d->type);
     g_free(d->source);
+    g_free(d->path);
     g_free(d->format);
     g_free(d->pool);
     g_free(d->volume);
@@ -83,24 +85,18 @@ static NvCloneDisk *disk_from_node(xmlNode *n)
     }
     d->target = nv_xml_node_attr(nv_xml_child_element(n, "target"), "dev");
     d->format = nv_xml_node_attr(nv_xml_child_element(n, "driver"), "type");
-    xmlNode *src = nv_xml_child_element(n, "source");
-    d->pool = g_strdup("");
-    d->volume = g_strdup("");
+    NvDiskSource src;
+    nv_disk_source_read(n, &src);
+    d->kind = src.kind;
+    d->source = g_steal_pointer(&src.display);
+    /* Only a volume named by pool and name is known to be one here; a file or block device
+     * may be a volume too, which the loader finds by its path. */
+    gboolean named = src.kind == NV_DISK_KIND_VOLUME;
+    d->pool = named ? g_steal_pointer(&src.pool) : g_strdup("");
+    d->volume = named ? g_steal_pointer(&src.volume) : g_strdup("");
+    d->path = g_steal_pointer(&src.path);
     d->volume_format = g_strdup("");
-    if (strcmp(d->type, "volume") == 0) {
-        g_free(d->pool);
-        g_free(d->volume);
-        d->pool = nv_xml_node_attr(src, "pool");
-        d->volume = nv_xml_node_attr(src, "volume");
-        d->source = *d->pool ? g_strdup_printf("%s/%s", d->pool, d->volume) : g_strdup("");
-    } else {
-        const char *attrs[] = {"file", "dev", "dir", "name"};
-        d->source = g_strdup("");
-        for (guint i = 0; i < G_N_ELEMENTS(attrs) && src && !*d->source; i++) {
-            g_free(d->source);
-            d->source = nv_xml_node_attr(src, attrs[i]);
-        }
-    }
+    nv_disk_source_clear(&src);
     d->readonly = nv_xml_child_element(n, "readonly") != NULL || strcmp(d->device, "cdrom") == 0;
     d->shareable = nv_xml_child_element(n, "shareable") != NULL;
     return d;
@@ -151,9 +147,33 @@ gboolean nv_clone_disk_clonable(const NvCloneDisk *d)
     return *d->pool && *d->volume;
 }
 
+const char *nv_clone_disk_why_shared(const NvCloneDisk *d)
+{
+    if (d->readonly)
+        return _("read-only: shared");
+    if (d->shareable)
+        return _("shareable: shared");
+    switch (d->kind) {
+    case NV_DISK_KIND_NETWORK:
+        return _("network disk, cannot be copied: shared");
+    case NV_DISK_KIND_NVME:
+        return _("NVMe namespace, cannot be copied: shared");
+    case NV_DISK_KIND_VHOSTUSER:
+        return _("vhost-user backend, cannot be copied: shared");
+    case NV_DISK_KIND_DIR:
+        return _("host directory, cannot be copied: shared");
+    case NV_DISK_KIND_OTHER:
+        return _("unknown disk type, cannot be copied: shared");
+    default:
+        return _("not in a storage pool: shared");
+    }
+}
+
 gboolean nv_clone_disk_writable(const NvCloneDisk *d)
 {
-    return !d->readonly && !d->shareable && *d->source;
+    /* Every kind with a medium counts, those ncvirt cannot copy included (network, NVMe,
+     * vhost-user, unknown): sharing them is what corrupts a guest. */
+    return !d->readonly && !d->shareable && d->kind != NV_DISK_KIND_EMPTY;
 }
 
 /* ---- names ---- */
@@ -523,8 +543,8 @@ static void locate_disk(virConnectPtr vconn, NvCloneDisk *d)
             g_free(d->pool);
             d->pool = g_strdup("");
         }
-    } else if ((strcmp(d->type, "file") == 0 || strcmp(d->type, "block") == 0) && *d->source) {
-        vol = virStorageVolLookupByPath(vconn, d->source);
+    } else if ((d->kind == NV_DISK_KIND_FILE || d->kind == NV_DISK_KIND_BLOCK) && *d->path) {
+        vol = virStorageVolLookupByPath(vconn, d->path);
     }
     if (vol)
         fill_volume(vol, d);

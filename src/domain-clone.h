@@ -13,10 +13,12 @@
 #define NV_CLONE_MAX 100
 
 typedef struct {
-    char *target;       /* vda */
-    char *device;       /* disk, cdrom, floppy, lun */
-    char *type;         /* file, block, volume, network, dir */
-    char *source;       /* path, "pool/volume", or "" when empty */
+    char *target; /* vda */
+    char *device; /* disk, cdrom, floppy, lun */
+    char *type;   /* file, block, volume, network, dir, nvme, vhostuser */
+    NvDiskKind kind;
+    char *source;       /* as the user reads it (xml-devices.h), "" when empty */
+    char *path;         /* file, block, dir: the path (the loader finds its volume by it) */
     char *format;       /* the driver type: qcow2, raw; "" when unknown */
     gboolean readonly;  /* <readonly/>, or a cdrom */
     gboolean shareable; /* <shareable/>: made to be used by several domains */
@@ -58,6 +60,8 @@ NvClonePlan *nv_clone_plan_from_xml(const char *xml, GError **err);
 void nv_clone_plan_reset_choices(NvClonePlan *plan);
 /* A disk that can be copied: a volume in a storage pool. */
 gboolean nv_clone_disk_clonable(const NvCloneDisk *d);
+/* Why a disk that cannot be cloned stays shared, for the disk checklist (translated). */
+const char *nv_clone_disk_why_shared(const NvCloneDisk *d);
 /* A disk that sharing would corrupt: writable and not marked shareable. */
 gboolean nv_clone_disk_writable(const NvCloneDisk *d);
 

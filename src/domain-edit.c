@@ -20,6 +20,7 @@
 #include "i18n.h"
 #include "names.h"
 #include "xml-read.h"
+#include "xml-devices.h"
 #include "xml-tree.h"
 
 /* ---- small helpers ---- */
@@ -234,6 +235,7 @@ static void read_vnc(xmlNode *root, NvEditState *s)
         if (!nv_xml_is_element(g, "graphics") || !nv_xml_attr_is(g, "type", "vnc"))
             continue;
         s->has_vnc = TRUE;
+        s->vnc_listen_text = nv_graphics_listen_describe(g);
         char *listen = nv_xml_node_attr_or_null(g, "listen");
         if (!listen)
             listen = child_attr(g, "listen", "address");
@@ -245,6 +247,7 @@ static void read_vnc(xmlNode *root, NvEditState *s)
         return;
     }
     s->vnc_listen = g_strdup("");
+    s->vnc_listen_text = g_strdup("");
 }
 
 NvEditState *nv_edit_state_from_xml(const char *inactive_xml, const char *live_xml, GError **err)
@@ -295,6 +298,7 @@ void nv_edit_state_free(NvEditState *s)
     g_clear_pointer(&s->disks, g_ptr_array_unref);
     g_clear_pointer(&s->nics, g_ptr_array_unref);
     g_free(s->vnc_listen);
+    g_free(s->vnc_listen_text);
     g_free(s);
 }
 

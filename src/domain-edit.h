@@ -44,7 +44,8 @@ typedef struct {
     GPtrArray *disks; /* NvDisk*: the running domain's when it runs (media in the drive now) */
     GPtrArray *nics;  /* NvNic* */
     gboolean has_vnc;
-    char *vnc_listen; /* "" when none */
+    char *vnc_listen;      /* the address; "" when none */
+    char *vnc_listen_text; /* as xml-devices.h describes it: "socket /path", "network x" */
     gboolean vnc_has_password;
 } NvEditState;
 

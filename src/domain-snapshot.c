@@ -66,6 +66,8 @@ static void read_disks(xmlNode *disks, NvSnapshot *s)
         g_autofree char *where = nv_xml_node_attr(d, "snapshot");
         if (strcmp(where, "external") == 0)
             s->external = TRUE;
+        else if (strcmp(where, "internal") == 0)
+            s->internal = TRUE;
     }
 }
 
@@ -101,6 +103,8 @@ NvSnapshot *nv_snapshot_from_xml(const char *xml, GError **err)
             s->memory = strcmp(where, "internal") == 0 || strcmp(where, "external") == 0;
             if (strcmp(where, "external") == 0)
                 s->external = TRUE;
+            else if (strcmp(where, "internal") == 0)
+                s->internal = TRUE;
         } else if (nv_xml_is_element(c, "disks")) {
             read_disks(c, s);
         }

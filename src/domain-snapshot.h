@@ -29,6 +29,7 @@ typedef struct {
     char *state;       /* the domain's state when taken: running, paused, shutoff, disk-snapshot */
     gboolean memory;   /* the guest's memory is saved: reverting resumes it where it was */
     gboolean external; /* disks or memory live in external files */
+    gboolean internal; /* disks or memory live inside the images (both: a mixed snapshot) */
     gboolean current;
     /* Filled by nv_snapshot_arrange: */
     guint depth;

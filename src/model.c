@@ -36,7 +36,34 @@ void nv_nic_free(NvNic *n)
     g_free(n->type);
     g_free(n->source);
     g_free(n->model);
+    g_free(n->target);
     g_free(n);
+}
+
+gboolean nv_disk_kind_is_storage(NvDiskKind kind)
+{
+    return kind == NV_DISK_KIND_FILE || kind == NV_DISK_KIND_BLOCK || kind == NV_DISK_KIND_VOLUME;
+}
+
+gboolean nv_disk_takes_media(const NvDisk *d)
+{
+    return strcmp(d->device, "cdrom") == 0 || strcmp(d->device, "floppy") == 0;
+}
+
+const char *nv_disk_kind_name(NvDiskKind kind)
+{
+    static const char *const names[] = {
+        [NV_DISK_KIND_EMPTY] = N_("empty"),
+        [NV_DISK_KIND_FILE] = N_("image file"),
+        [NV_DISK_KIND_BLOCK] = N_("block device"),
+        [NV_DISK_KIND_DIR] = N_("host directory"),
+        [NV_DISK_KIND_VOLUME] = N_("storage volume"),
+        [NV_DISK_KIND_NETWORK] = N_("network disk"),
+        [NV_DISK_KIND_NVME] = N_("NVMe namespace"),
+        [NV_DISK_KIND_VHOSTUSER] = N_("vhost-user backend"),
+        [NV_DISK_KIND_OTHER] = N_("unknown disk type"),
+    };
+    return (guint)kind < G_N_ELEMENTS(names) ? names[kind] : names[NV_DISK_KIND_OTHER];
 }
 
 void nv_chardev_free(NvChardev *c)
@@ -55,6 +82,7 @@ void nv_graphics_free(NvGraphics *g)
         return;
     g_free(g->type);
     g_free(g->listen);
+    g_free(g->listen_text);
     g_free(g);
 }
 

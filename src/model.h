@@ -41,19 +41,43 @@ typedef struct {
     NvConn *conn;
 } NvDomain;
 
+/* A disk's source kind (<disk type=...>), src/xml-devices.h reads and describes each. */
+typedef enum {
+    NV_DISK_KIND_EMPTY,     /* a drive with no medium */
+    NV_DISK_KIND_FILE,      /* an image file */
+    NV_DISK_KIND_BLOCK,     /* a block device */
+    NV_DISK_KIND_DIR,       /* a host directory shown as a FAT disk */
+    NV_DISK_KIND_VOLUME,    /* a volume of a storage pool, by pool and name */
+    NV_DISK_KIND_NETWORK,   /* rbd, iscsi, nbd, gluster, http(s), ... on other hosts */
+    NV_DISK_KIND_NVME,      /* an NVMe namespace of a host PCI device */
+    NV_DISK_KIND_VHOSTUSER, /* a vhost-user backend process, through a socket */
+    NV_DISK_KIND_OTHER,     /* a type this ncvirt does not know */
+} NvDiskKind;
+
+/* Whether ncvirt can copy (clone) and delete a disk of this kind as a storage volume: files,
+ * block devices and pool volumes; never network, NVMe, vhost-user or directory disks. */
+gboolean nv_disk_kind_is_storage(NvDiskKind kind);
+/* "network disk", "NVMe namespace", ...: N_() strings, translate with _() where shown. */
+const char *nv_disk_kind_name(NvDiskKind kind);
+
 typedef struct {
     char *device; /* disk, cdrom, floppy, lun */
     char *target; /* vda */
     char *bus;    /* virtio */
-    char *source; /* path, volume pool/name, or network name; "" when empty */
+    NvDiskKind kind;
+    char *source; /* as the user reads it (xml-devices.h); "" when empty */
     char *format; /* qcow2, raw; "" when unknown */
 } NvDisk;
 
+/* A drive whose medium is inserted and ejected (cdrom, floppy); a lun or disk is not. */
+gboolean nv_disk_takes_media(const NvDisk *d);
+
 typedef struct {
     char *mac;
-    char *type;   /* network, bridge, direct, user */
-    char *source; /* network or bridge or device name */
+    char *type;   /* network, bridge, direct, hostdev, vhostuser, user, ethernet, udp, ... */
+    char *source; /* what it connects to, as the user reads it (xml-devices.h) */
     char *model;  /* virtio, e1000; "" when default */
+    char *target; /* the host-side device (vnet0, tap1); "" when none */
 } NvNic;
 
 /* A <serial> or <console> device: what the console view can open. */
@@ -69,7 +93,8 @@ typedef struct {
     char *type; /* vnc, spice */
     int port;   /* -1 when autoport has not assigned one yet (the domain is not running) */
     gboolean autoport;
-    char *listen; /* address, or socket path for a socket listen; "" when none */
+    char *listen;      /* address, or socket path for a socket listen; "" when none */
+    char *listen_text; /* as the user reads it: "socket /path", "network default", "none" */
     gboolean has_password;
 } NvGraphics;
 

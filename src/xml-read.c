@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "field.h"
+#include "xml-devices.h"
 #include "i18n.h"
 
 /* Which document we are reading: its root element and how a failure to read it is worded. */
@@ -124,16 +125,6 @@ static char *first_nonempty(NvXmlReader *r, xmlNode *node, const char *const *ex
     return g_strdup("");
 }
 
-/* "a<sep>b", or whichever of the two is not empty. */
-static char *join_nonempty(const char *a, const char *sep, const char *b)
-{
-    if (a[0] == '\0')
-        return g_strdup(b);
-    if (b[0] == '\0')
-        return g_strdup(a);
-    return g_strconcat(a, sep, b, NULL);
-}
-
 /* Strict unsigned decimal: surrounding blanks allowed, no sign, no trailing junk, no overflow.
  * g_ascii_strtoull alone would accept "-1" as 2^64-1. */
 static gboolean parse_ull(const char *text, guint64 *out)
@@ -204,24 +195,6 @@ static gboolean read_uint(NvXmlReader *r, xmlNode *node, const char *expr, const
 
 /* ---- domain ---- */
 
-static char *disk_source(NvXmlReader *r, xmlNode *disk)
-{
-    g_autofree char *type = xstr(r, disk, "@type");
-    if (strcmp(type, "volume") == 0) {
-        g_autofree char *pool = xstr(r, disk, "source/@pool");
-        g_autofree char *vol = xstr(r, disk, "source/@volume");
-        return join_nonempty(pool, "/", vol);
-    }
-    if (strcmp(type, "network") == 0) {
-        g_autofree char *protocol = xstr(r, disk, "source/@protocol");
-        g_autofree char *name = xstr(r, disk, "source/@name");
-        return join_nonempty(protocol, ":", name);
-    }
-    /* file, block, dir, or no type at all: whichever the source names. */
-    static const char *const exprs[] = {"source/@file", "source/@dev", "source/@dir", NULL};
-    return first_nonempty(r, disk, exprs);
-}
-
 static NvDisk *disk_from_node(NvXmlReader *r, xmlNode *node)
 {
     NvDisk *disk = g_new0(NvDisk, 1);
@@ -230,20 +203,23 @@ static NvDisk *disk_from_node(NvXmlReader *r, xmlNode *node)
         set_str(&disk->device, g_strdup("disk")); /* libvirt's default */
     disk->target = xstr(r, node, "target/@dev");
     disk->bus = xstr(r, node, "target/@bus");
-    disk->source = disk_source(r, node);
+    NvDiskSource src;
+    nv_disk_source_read(node, &src);
+    disk->kind = src.kind;
+    disk->source = g_steal_pointer(&src.display);
+    nv_disk_source_clear(&src);
     disk->format = xstr(r, node, "driver/@type");
     return disk;
 }
 
 static NvNic *nic_from_node(NvXmlReader *r, xmlNode *node)
 {
-    /* A running network NIC also names its bridge: the network is what the user chose. */
-    static const char *const sources[] = {"source/@network", "source/@bridge", "source/@dev", NULL};
     NvNic *nic = g_new0(NvNic, 1);
     nic->mac = xstr(r, node, "mac/@address");
     nic->type = xstr(r, node, "@type");
-    nic->source = first_nonempty(r, node, sources);
+    nic->source = nv_nic_source_describe(node);
     nic->model = xstr(r, node, "model/@type");
+    nic->target = xstr(r, node, "target/@dev");
     return nic;
 }
 
@@ -330,6 +306,7 @@ static NvGraphics *graphics_from_node(NvXmlReader *r, xmlNode *node)
     g_autofree char *autoport = xstr(r, node, "@autoport");
     g->autoport = strcmp(autoport, "yes") == 0;
     g->listen = first_nonempty(r, node, listens);
+    g->listen_text = nv_graphics_listen_describe(node);
     /* The password itself only appears with VIR_DOMAIN_XML_SECURE; an empty one still counts. */
     g_autofree char *has_passwd = xstr(r, node, "boolean(@passwd)");
     g->has_password = strcmp(has_passwd, "true") == 0;

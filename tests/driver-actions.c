@@ -903,6 +903,56 @@ START_TEST(test_delete_plan_and_execute)
 }
 END_TEST
 
+/* Network, NVMe and vhost-user disks show their real source in the delete plan, are never
+ * ticked, and a delete keeps them (ncvirt cannot delete them as volumes). */
+START_TEST(test_delete_plan_unusual_disks)
+{
+    g_autoptr(NvConn) conn = open_conn();
+    const char *devs =
+        "<disk type='network' device='disk'><source protocol='iscsi' name='iqn.x:t/1'>"
+        "<host name='san' port='3260'/></source><target dev='vda'/></disk>"
+        "<disk type='nvme' device='disk'><source type='pci' namespace='2'><address "
+        "domain='0x0000' bus='0x02' slot='0x00' function='0x0'/></source>"
+        "<target dev='vdb'/></disk>"
+        "<disk type='vhostuser' device='disk'><driver name='qemu' type='raw'/>"
+        "<source type='unix' path='/run/vu.sock'/><target dev='vdc'/></disk>"
+        "<disk type='file' device='cdrom'><target dev='hdc'/><readonly/></disk>";
+    g_autofree char *uuid = define_domain(conn, "nvkinds", devs);
+    g_autoptr(NvDeletePlan) plan = plan_sync(conn, uuid);
+    ck_assert_uint_eq(plan->disks->len, 4);
+    static const struct {
+        const char *target;
+        NvDiskKind kind;
+        const char *source;
+    } want[] = {
+        {"vda", NV_DISK_KIND_NETWORK, "iscsi iqn.x:t/1 @ san:3260"},
+        {"vdb", NV_DISK_KIND_NVME, "nvme 0000:02:00.0 namespace 2"},
+        {"vdc", NV_DISK_KIND_VHOSTUSER, "vhost-user /run/vu.sock"},
+        {"hdc", NV_DISK_KIND_EMPTY, ""},
+    };
+    gboolean *remove = g_new0(gboolean, plan->disks->len);
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+        NvDeleteDisk *d = plan_disk(plan, want[i].target);
+        ck_assert_int_eq(d->kind, want[i].kind);
+        ck_assert_str_eq(d->source, want[i].source);
+        ck_assert_str_eq(d->path, "");
+        ck_assert_ptr_null(d->pool);
+        ck_assert(!d->suggested);
+    }
+    for (guint i = 0; i < plan->disks->len; i++)
+        remove[i] = TRUE; /* even ticked by hand, none of them is deleted */
+    DelWait dw = {0};
+    nv_domain_delete_async(conn, plan, remove, delete_cb, &dw, NULL);
+    g_free(remove);
+    ck_assert(nv_test_run_until_set(&dw.done, 10000));
+    ck_assert_msg(dw.err == NULL, "delete: %s", dw.err ? dw.err->message : "");
+    ck_assert_uint_eq(dw.result->deleted->len, 0);
+    nv_delete_result_free(dw.result);
+    g_autofree char *gone = uuid_of(conn, "nvkinds");
+    ck_assert_ptr_null(gone);
+}
+END_TEST
+
 /* A domain with a managed save image is undefined along with it (flags the test driver lacks
  * are dropped); with nothing ticked, no volume is touched. */
 START_TEST(test_delete_saved_nothing_ticked)
@@ -1166,6 +1216,7 @@ static Suite *actions_suite(void)
     tcase_add_test(ops, test_rename_refuses_bad_names);
     tcase_add_test(ops, test_delete_plan_and_execute);
     tcase_add_test(ops, test_delete_saved_nothing_ticked);
+    tcase_add_test(ops, test_delete_plan_unusual_disks);
     tcase_add_test(ops, test_xml_edit);
     suite_add_tcase(s, ops);
     return s;

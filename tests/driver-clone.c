@@ -709,6 +709,65 @@ START_TEST(test_cancel)
 }
 END_TEST
 
+/* The disks ncvirt cannot copy (NVMe, vhost-user, network): listed with their real source,
+ * writable, never clonable, so cloning asks before it shares them (issue: it used to clone at
+ * once and two domains wrote one NVMe namespace). */
+static const char *kinds_xml =
+    "<domain type='test'><name>kinds</name><memory>65536</memory><vcpu>1</vcpu>"
+    "<os><type>hvm</type></os><devices>"
+    "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+    "<source file='/default-pool/src.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+    "<disk type='nvme' device='disk'><driver name='qemu' type='raw'/>"
+    "<source type='pci' managed='yes' namespace='1'><address domain='0x0000' bus='0x01' "
+    "slot='0x00' function='0x0'/></source><target dev='vdb' bus='virtio'/></disk>"
+    "<disk type='vhostuser' device='disk'><driver name='qemu' type='raw'/>"
+    "<source type='unix' path='/run/vhost-blk/k.sock'/><target dev='vdc' bus='virtio'/></disk>"
+    "<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+    "<source protocol='rbd' name='rbd-pool/k'><host name='mon1' port='6789'/></source>"
+    "<target dev='vdd' bus='virtio'/></disk>"
+    "</devices></domain>";
+
+START_TEST(test_load_plan_unusual_disks)
+{
+    g_autoptr(NvConn) conn = nv_test_conn_open(URI);
+    make_vol(conn, "src.qcow2", "1048576");
+    Direct d = {.arg = kinds_xml};
+    direct(conn, define, &d);
+    g_autofree char *uuid = d.out;
+    g_autoptr(NvClonePlan) p = load_plan(conn, uuid);
+    ck_assert_uint_eq(p->disks->len, 4);
+    NvCloneDisk *vda = p->disks->pdata[0], *vdb = p->disks->pdata[1];
+    NvCloneDisk *vdc = p->disks->pdata[2], *vdd = p->disks->pdata[3];
+    ck_assert(vda->clone && nv_clone_disk_clonable(vda));
+    ck_assert_int_eq(vdb->kind, NV_DISK_KIND_NVME);
+    ck_assert_str_eq(vdb->source, "nvme 0000:01:00.0 namespace 1");
+    ck_assert_int_eq(vdc->kind, NV_DISK_KIND_VHOSTUSER);
+    ck_assert_str_eq(vdc->source, "vhost-user /run/vhost-blk/k.sock");
+    ck_assert_int_eq(vdd->kind, NV_DISK_KIND_NETWORK);
+    ck_assert_str_eq(vdd->source, "rbd rbd-pool/k @ mon1:6789");
+    NvCloneDisk *odd[] = {vdb, vdc, vdd};
+    for (guint i = 0; i < G_N_ELEMENTS(odd); i++) {
+        ck_assert_msg(nv_clone_disk_writable(odd[i]), "%s counts as writable", odd[i]->target);
+        ck_assert(!nv_clone_disk_clonable(odd[i]) && !odd[i]->clone);
+        ck_assert_ptr_nonnull(strstr(nv_clone_disk_why_shared(odd[i]), "cannot be copied"));
+    }
+    /* Shared without a yes: refused, naming each of them. */
+    g_autoptr(GPtrArray) shared = nv_clone_plan_shared_writable(p);
+    ck_assert_uint_eq(shared->len, 3);
+    ck_assert(nv_clone_plan_set_names(p, "kinds-2", NULL));
+    g_autoptr(GError) err = NULL;
+    ck_assert(!nv_clone_plan_check_disks(p, FALSE, &err));
+    ck_assert_msg(strstr(err->message, "vdb") && strstr(err->message, "vdc") &&
+                      strstr(err->message, "vdd"),
+                  "%s", err->message);
+    /* Ticking one of them to copy is refused too: ncvirt cannot copy it. */
+    vdb->clone = TRUE;
+    g_clear_error(&err);
+    ck_assert(!nv_clone_plan_check_disks(p, TRUE, &err));
+    ck_assert_ptr_nonnull(strstr(err->message, "vdb"));
+}
+END_TEST
+
 static Suite *clone_suite(void)
 {
     Suite *s = suite_create("clone");
@@ -723,6 +782,7 @@ static Suite *clone_suite(void)
     TCase *driver = tcase_create("testdriver");
     tcase_set_timeout(driver, 60);
     tcase_add_test(driver, test_load_plan);
+    tcase_add_test(driver, test_load_plan_unusual_disks);
     tcase_add_test(driver, test_run_one);
     tcase_add_test(driver, test_run_batch);
     tcase_add_test(driver, test_failure_cleans_volumes);

@@ -53,8 +53,17 @@ START_TEST(test_from_xml)
     ck_assert_ptr_nonnull(disk);
     ck_assert(!disk->memory);
     ck_assert(disk->external);
+    ck_assert(!disk->internal);
     ck_assert_str_eq(disk->parent, "");
     ck_assert_str_eq(disk->description, "");
+
+    /* Some disks inside the images, some in files: both, never "external files" alone. */
+    g_autoptr(NvSnapshot) mixed = nv_snapshot_from_xml(
+        "<domainsnapshot><name>m</name><state>shutoff</state><disks>"
+        "<disk name='vda' snapshot='internal'/><disk name='vdb' snapshot='external'>"
+        "<source file='/x.m'/></disk><disk name='vdc' snapshot='no'/></disks></domainsnapshot>",
+        NULL);
+    ck_assert(mixed->internal && mixed->external);
 
     /* A shut-off domain's snapshot has no memory even without <memory>. */
     g_autoptr(NvSnapshot) off =

@@ -54,6 +54,15 @@ static void put_pair(GString *out, const char *key, const char *value)
     put_value(out, value);
 }
 
+/* Stable names for the golden files (the UI's names are translated). */
+static const char *const disk_kinds[] = {
+    [NV_DISK_KIND_EMPTY] = "empty",   [NV_DISK_KIND_FILE] = "file",
+    [NV_DISK_KIND_BLOCK] = "block",   [NV_DISK_KIND_DIR] = "dir",
+    [NV_DISK_KIND_VOLUME] = "volume", [NV_DISK_KIND_NETWORK] = "network",
+    [NV_DISK_KIND_NVME] = "nvme",     [NV_DISK_KIND_VHOSTUSER] = "vhostuser",
+    [NV_DISK_KIND_OTHER] = "other",
+};
+
 static char *dump_domain(const NvDomainDetails *d)
 {
     GString *out = g_string_new(NULL);
@@ -73,6 +82,7 @@ static char *dump_domain(const NvDomainDetails *d)
         put_pair(out, "device", disk->device);
         put_pair(out, "target", disk->target);
         put_pair(out, "bus", disk->bus);
+        put_pair(out, "kind", disk_kinds[disk->kind]);
         put_pair(out, "source", disk->source);
         put_pair(out, "format", disk->format);
         g_string_append_c(out, '\n');
@@ -84,6 +94,7 @@ static char *dump_domain(const NvDomainDetails *d)
         put_pair(out, "mac", nic->mac);
         put_pair(out, "source", nic->source);
         put_pair(out, "model", nic->model);
+        put_pair(out, "target", nic->target);
         g_string_append_c(out, '\n');
     }
     for (guint i = 0; i < d->chardevs->len; i++) {
@@ -101,6 +112,7 @@ static char *dump_domain(const NvDomainDetails *d)
         put_pair(out, "type", g->type);
         g_string_append_printf(out, " port=%d autoport=%d", g->port, g->autoport);
         put_pair(out, "listen", g->listen);
+        put_pair(out, "listen_text", g->listen_text);
         g_string_append_printf(out, " has_password=%d\n", g->has_password);
     }
     g_string_append_printf(out, "state: %d\nreason: %d\nautostart: %d\npersistent: %d\n",
@@ -173,6 +185,8 @@ static const Golden goldens[] = {
     {"domain-live", DOC_DOMAIN},
     {"domain-odd", DOC_DOMAIN},
     {"domain-consoles", DOC_DOMAIN},
+    /* One of every disk source, interface and display kind (xml-devices.c). */
+    {"domain-devices", DOC_DOMAIN},
     {"pool-default", DOC_POOL},
     {"pool-dir", DOC_POOL},
     {"pool-logical", DOC_POOL},

@@ -358,7 +358,8 @@ static char *join(GPtrArray *strings, const char *sep)
 }
 
 /* "vda /var/lib/libvirt/images/web.qcow2 (volume in pool default)"; what decides the tick
- * comes first in the parentheses, and a path too long for `width` keeps only its file name. */
+ * comes first in the parentheses, and a path too long for `width` keeps only its file name.
+ * Every kind shows its real source ("rbd pool/img @ mon1:6789 (network disk: kept)"). */
 static char *disk_line(const NvDeleteDisk *disk, int width)
 {
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
@@ -366,18 +367,21 @@ static char *disk_line(const NvDeleteDisk *disk, int width)
         g_autofree char *users = join(disk->users, ", ");
         g_ptr_array_add(notes, g_strdup_printf(_("also used by %s"), users));
     }
-    if (!*disk->path)
+    if (disk->kind == NV_DISK_KIND_EMPTY)
         g_ptr_array_add(notes, g_strdup(_("empty")));
     else if (disk->pool)
         g_ptr_array_add(notes, g_strdup_printf(_("volume in pool %s"), disk->pool));
-    else
+    else if (nv_disk_kind_is_storage(disk->kind))
         g_ptr_array_add(notes, g_strdup(_("not a storage volume: kept")));
+    else
+        g_ptr_array_add(notes, g_strdup_printf(_("%s: kept"), _(nv_disk_kind_name(disk->kind))));
     if (strcmp(disk->device, "disk") != 0)
         g_ptr_array_add(notes, g_strdup(disk->device));
     g_autofree char *joined = join(notes, "; ");
     const char *target = *disk->target ? disk->target : "?";
-    char *line = g_strdup_printf("%s%s%s (%s)", target, *disk->path ? " " : "", disk->path, joined);
-    if (nv_text_width(line) <= width || !strchr(disk->path, '/'))
+    char *line =
+        g_strdup_printf("%s%s%s (%s)", target, *disk->source ? " " : "", disk->source, joined);
+    if (nv_text_width(line) <= width || !*disk->path || !strchr(disk->path, '/'))
         return line;
     g_free(line);
     g_autofree char *base = g_path_get_basename(disk->path);
@@ -442,7 +446,7 @@ static void ask_delete_confirm(DeleteUi *d)
             /* Only volumes can be deleted through libvirt, on any host. */
             d->remove[i] = FALSE;
             g_ptr_array_add(lines,
-                            g_strdup_printf(_("kept: %s is not a storage volume"), disk->path));
+                            g_strdup_printf(_("kept: %s is not a storage volume"), disk->source));
             continue;
         }
         volumes++;

@@ -216,8 +216,7 @@ static char *disk_row(const NvClonePlan *plan, guint i)
     const NvCloneTarget *t = plan->targets->pdata[0];
     if (!nv_clone_disk_clonable(d))
         return g_strdup_printf(_("%s %s %s (%s)"), d->target, d->device, d->source,
-                               d->readonly ? _("read-only: shared")
-                                           : _("not in a storage pool: shared"));
+                               nv_clone_disk_why_shared(d));
     g_autofree char *size = nv_format_bytes(d->capacity);
     const char *more = plan->targets->len > 1 ? " …" : "";
     return g_strdup_printf("%s %s → %s%s (%s)", d->target, d->volume, (char *)t->volumes->pdata[i],
@@ -231,7 +230,7 @@ static void ask_disks(CloneFlow *f, const char *message)
     if (!f->rows) {
         f->rows = g_array_new(FALSE, FALSE, sizeof(guint));
         for (guint i = 0; i < f->plan->disks->len; i++)
-            if (*((NvCloneDisk *)f->plan->disks->pdata[i])->source)
+            if (((NvCloneDisk *)f->plan->disks->pdata[i])->kind != NV_DISK_KIND_EMPTY)
                 g_array_append_val(f->rows, i);
     }
     for (guint r = 0; r < f->rows->len; r++) {

@@ -203,24 +203,71 @@ static const char *yes_no_unknown(int v)
     return v < 0 ? _("unknown") : v ? _("yes") : _("no");
 }
 
+/* Each row's cells padded to the widest of their column, so the rows read as a table. */
+static void add_table(NvLines *out, GPtrArray *labels, GPtrArray *rows, guint ncols)
+{
+    int width[8] = {0};
+    g_assert(ncols <= G_N_ELEMENTS(width));
+    for (guint r = 0; r < rows->len; r++)
+        for (guint c = 0; c + 1 < ncols; c++) {
+            g_autofree char *safe = nv_text_sanitize(((char **)rows->pdata[r])[c]);
+            width[c] = MAX(width[c], nv_text_width(safe));
+        }
+    for (guint r = 0; r < rows->len; r++) {
+        char **cells = rows->pdata[r];
+        GString *line = g_string_new("");
+        for (guint c = 0; c < ncols; c++) {
+            g_autofree char *cell = c + 1 < ncols && width[c] ? nv_text_pad(cells[c], width[c])
+                                                              : nv_text_sanitize(cells[c]);
+            g_string_append_printf(line, "%s%s", c ? "  " : "", cell);
+        }
+        g_autofree char *text = g_string_free(line, FALSE);
+        nv_lines_add(out, labels->pdata[r], g_strchomp(text));
+    }
+}
+
 static void disks_and_nics(const NvDomainDetails *det, NvLines *out)
 {
     nv_lines_heading(out, _("Disks"));
     if (det->disks->len == 0)
         nv_lines_add(out, "", _("none"));
+    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     for (guint i = 0; i < det->disks->len; i++) {
         NvDisk *disk = det->disks->pdata[i];
-        nv_lines_addf(out, disk->target, "%s  %s  %s%s%s", disk->device, disk->bus,
-                      *disk->source ? disk->source : _("(empty)"), *disk->format ? "  " : "",
-                      disk->format);
+        const char *source = *disk->source ? disk->source : _("(empty)");
+        const char *cells[] = {disk->device, disk->bus, source, disk->format, NULL};
+        g_ptr_array_add(labels, disk->target);
+        g_ptr_array_add(rows, g_strdupv((char **)cells));
     }
+    add_table(out, labels, rows, 4);
     nv_lines_heading(out, _("Network interfaces"));
     if (det->nics->len == 0)
         nv_lines_add(out, "", _("none"));
+    g_ptr_array_set_size(labels, 0);
+    g_ptr_array_set_size(rows, 0);
     for (guint i = 0; i < det->nics->len; i++) {
         NvNic *nic = det->nics->pdata[i];
-        nv_lines_addf(out, nic->mac, "%s %s  %s %s", nic->type, nic->source, _("model"),
-                      *nic->model ? nic->model : _("default"));
+        g_autofree char *model =
+            g_strdup_printf("%s %s", _("model"), *nic->model ? nic->model : _("default"));
+        g_autofree char *target =
+            *nic->target ? g_strdup_printf("%s %s", _("on"), nic->target) : g_strdup("");
+        const char *cells[] = {nic->type, nic->source, model, target, NULL};
+        g_ptr_array_add(labels, nic->mac);
+        g_ptr_array_add(rows, g_strdupv((char **)cells));
+    }
+    add_table(out, labels, rows, 4);
+}
+
+/* A description keeps its lines (each drawn sanitised), never one line of control pictures. */
+static void add_description(NvLines *out, const char *description)
+{
+    g_auto(GStrv) lines = g_strsplit(description, "\n", 50);
+    for (guint i = 0; lines[i]; i++) {
+        g_strchomp(lines[i]); /* "\r\n" line ends, trailing blanks */
+        if (i > 0 && !lines[i + 1] && !*lines[i])
+            break;
+        nv_lines_add(out, i == 0 ? _("Description") : "", lines[i]);
     }
 }
 
@@ -269,7 +316,7 @@ static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs
     nv_lines_add(out, _("Name"), d->name);
     nv_lines_add(out, _("Title"), d->title);
     if (fresh)
-        nv_lines_add(out, _("Description"), det->description);
+        add_description(out, det->description);
     nv_lines_add(out, _("UUID"), d->uuid);
     const char *reason = fresh ? nv_domain_reason_name(det->state, det->reason)
                                : nv_domain_reason_name(d->state, d->reason);

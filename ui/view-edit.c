@@ -177,6 +177,7 @@ static void build_form(EditView *v)
     nv_field_set_hint(pw, _("empty: keep the current one; VNC uses 8 characters"));
     nv_form_add_field(f, pw);
     nv_form_add_field(f, nv_field_bool_new("vnc-clear", _("Remove the password")));
+    nv_form_add_text(f, "vnc-elsewhere", "");
     nv_form_add_text(f, "no-vnc", _("This domain has no VNC display."));
     v->form = f;
 }
@@ -262,7 +263,13 @@ static void fill_form(EditView *v)
     }
     nv_field_set_hint(nv_form_field(v->form, "max-vcpus"), _("changes at the next boot"));
     nv_field_set_hint(nv_form_field(v->form, "max-memory"), _("changes at the next boot"));
-    nv_form_set_visible(v->form, "vnc-listen", s->has_vnc);
+    /* A display on a socket or a network has no address to edit here: say where it is. */
+    gboolean by_address = !*s->vnc_listen_text || strcmp(s->vnc_listen_text, s->vnc_listen) == 0;
+    g_autofree char *elsewhere =
+        g_strdup_printf(_("Listens on %s (edit the XML to change it)"), s->vnc_listen_text);
+    nv_form_set_label(v->form, "vnc-elsewhere", elsewhere);
+    nv_form_set_visible(v->form, "vnc-elsewhere", s->has_vnc && !by_address);
+    nv_form_set_visible(v->form, "vnc-listen", s->has_vnc && by_address);
     nv_form_set_visible(v->form, "vnc-password", s->has_vnc);
     nv_form_set_visible(v->form, "vnc-clear", s->has_vnc && s->vnc_has_password);
     nv_form_set_visible(v->form, "no-vnc", !s->has_vnc);
@@ -860,7 +867,7 @@ static void on_item_menu(NvApp *app, int index, const gboolean *checked, gpointe
     ItemChoice *c = data;
     EditView *v = c->view;
     NvDisk *d = v->closed ? NULL : disk_of(v, c->key);
-    gboolean removable = d && strcmp(d->device, "disk") != 0;
+    gboolean removable = d && nv_disk_takes_media(d);
     /* The menu lists Remove last for drives, first otherwise. */
     int action = !removable   ? (index == 0 ? ITEM_REMOVE : -1)
                  : index == 0 ? ITEM_INSERT
@@ -888,7 +895,7 @@ static void open_item_menu(EditView *v, const char *key)
     NvDisk *d = disk_of(v, key);
     const char *id = strchr(key, ':') + 1;
     g_autofree char *title = g_strdup_printf(d ? _("Disk %s") : _("NIC %s"), id);
-    if (d && strcmp(d->device, "disk") != 0) {
+    if (d && nv_disk_takes_media(d)) {
         const char *choices[] = {_("Insert media…"), _("Eject the media"),
                                  _("Remove the drive from the domain"), NULL};
         nv_app_menu(v->base.app, title, d->source, choices, on_item_menu, item_choice_new(v, key));

@@ -777,9 +777,10 @@ static char *status_line(SnapView *v)
 
 static const char *kind_of(const NvSnapshot *s)
 {
+    gboolean mixed = s->external && s->internal;
     if (s->memory)
-        return s->external ? _("memory, ext") : _("memory");
-    return s->external ? _("disks, ext") : _("disks");
+        return mixed ? _("memory, mixed") : s->external ? _("memory, ext") : _("memory");
+    return mixed ? _("disks, mixed") : s->external ? _("disks, ext") : _("disks");
 }
 
 static void draw_rows(SnapView *v, int y, int x, int h, int w)
@@ -862,7 +863,11 @@ static void details(SnapView *v, NvLines *out)
     nv_lines_add(out, _("Taken"), when);
     nv_lines_add(out, _("Domain was"), *s->state ? s->state : _("unknown"));
     nv_lines_add(out, _("Saved"), s->memory ? _("memory and disks") : _("disks only"));
-    nv_lines_add(out, _("Stored"), s->external ? _("external files") : _("inside the disk images"));
+    nv_lines_add(out, _("Stored"),
+                 s->external && s->internal ? _("partly in external files, partly inside the "
+                                                "disk images")
+                 : s->external              ? _("external files")
+                                            : _("inside the disk images"));
     nv_lines_add(out, _("Current"), s->current ? _("yes: the domain runs on from it") : _("no"));
     nv_lines_add(out, _("Parent"), *s->parent ? s->parent : _("(none: top level)"));
     nv_lines_addf(out, _("Children"),
