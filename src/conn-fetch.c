@@ -15,7 +15,10 @@
 
 virConnectPtr nv_virt_open(const char *uri, gboolean readonly, GError **err)
 {
-    virConnectPtr conn = readonly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
+    /* libvirt's console prompts when it needs a password (the --list mode; the TUI opens
+     * through conn-auth.h). */
+    virConnectPtr conn =
+        virConnectOpenAuth(uri, virConnectAuthPtrDefault, readonly ? VIR_CONNECT_RO : 0);
     if (!conn)
         nv_set_virt_error(err, _("cannot connect to '%s'"), uri ? uri : "");
     return conn;

@@ -16,8 +16,8 @@
 /* An abort sent before the hypervisor job exists is refused; retry for this many polls. */
 #define NV_JOB_ABORT_TRIES 20
 /* As the connection's own keepalive: a host that stops answering ends the call. */
-#define NV_JOB_KEEPALIVE_INTERVAL 5
-#define NV_JOB_KEEPALIVE_COUNT 3
+#define NV_JOB_KEEPALIVE_INTERVAL 3
+#define NV_JOB_KEEPALIVE_COUNT 2
 
 struct NvJob {
     gatomicrefcount refs;
@@ -338,7 +338,10 @@ static virConnectPtr open_own(NvJob *job, virDomainPtr *dom)
 {
     if (!job->uri)
         return NULL;
-    virConnectPtr own = virConnectOpen(job->uri);
+    /* Opened as the connection's own: the user's answers through the UI, ssh in BatchMode
+     * first, a failure (or a cancelled question) falls back on the shared connection. */
+    g_autoptr(GError) err = NULL;
+    virConnectPtr own = nv_virt_open_auth(job->uri, FALSE, &err);
     if (own && job->uuid && !(*dom = virDomainLookupByUUIDString(own, job->uuid))) {
         virConnectClose(own);
         own = NULL;
@@ -384,17 +387,20 @@ static gboolean writable(virConnectPtr vconn)
 }
 
 /* The URI for the job's own connection, or NULL to share the worker's: the test driver keeps
- * its state per connection (a second one would see another host), and a read-only connection
- * must not turn into a writable one. */
-static char *own_connection_uri(virConnectPtr vconn)
+ * its state per connection (a second one would see another host, also through a daemon,
+ * test+ssh://), and a read-only connection must not turn into a writable one. The URI the
+ * user gave, not the one opened: that may carry the no_tty=1 of ssh's BatchMode (conn-auth.h),
+ * which would leave no way to ask. */
+static char *own_connection_uri(virConnectPtr vconn, const char *given)
 {
     char *uri = virConnectGetURI(vconn);
     g_autofree char *out = g_strdup(uri);
     free(uri);
     virResetLastError();
-    if (!out || g_str_has_prefix(out, "test:") || !writable(vconn))
+    if (!out || g_str_has_prefix(out, "test:") || g_str_has_prefix(out, "test+") ||
+        !writable(vconn))
         return NULL;
-    return g_steal_pointer(&out);
+    return g_strdup(given ? given : out);
 }
 
 static gpointer prepare_work(virConnectPtr vconn, gpointer data, GError **err)
@@ -414,7 +420,7 @@ static gpointer prepare_work(virConnectPtr vconn, gpointer data, GError **err)
     }
     job->vconn = vconn;
     job->dom = g_steal_pointer(&dom);
-    job->uri = own_connection_uri(vconn);
+    job->uri = own_connection_uri(vconn, nv_conn_uri(job->conn));
     return NV_ASYNC_OK;
 }
 

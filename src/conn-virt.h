@@ -28,3 +28,26 @@ void nv_conn_async(NvConn *conn, const NvAsyncSpec *spec, NvConnAsyncWork work, 
 void nv_conn_async_read(NvConn *conn, gconstpointer tag, const char *key, NvConnAsyncWork work,
                         GDestroyNotify value_free, NvAsyncFunc done, gpointer data,
                         GDestroyNotify data_free);
+
+/* ---- authentication (conn-auth.h) ---- */
+
+/* What libvirt's auth callback carries through one open: the URI the questions are about,
+ * whether the user cancelled, and the non-secret answers kept once the open works. */
+typedef struct {
+    const char *uri;
+    gboolean cancelled;
+    GHashTable *kept;
+} NvAuthContext;
+
+/* libvirt's auth callback (cbdata: an NvAuthContext), on the opening thread: the questions go
+ * to the UI's handler on the main loop and this waits for the answers. -1 when cancelled. */
+int nv_auth_callback(virConnectCredentialPtr cred, unsigned int ncred, void *cbdata);
+/* After an open that worked: its non-secret answers become the defaults of the session's next
+ * questions of that URI. Frees what the context kept either way. */
+void nv_auth_context_finish(NvAuthContext *ctx, gboolean opened);
+
+/* Opens `uri` as every connection of the TUI opens: virConnectOpenAuth with the callback
+ * above; for the ssh transport first with no_tty=1, then, when ssh needs a person, with the
+ * terminal handed over (conn-auth.h). A cancel fails with G_IO_ERROR_CANCELLED, "authentication
+ * cancelled". Without a UI handler, libvirt's console prompts. On a worker, never the loop. */
+virConnectPtr nv_virt_open_auth(const char *uri, gboolean readonly, GError **err);

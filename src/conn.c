@@ -3,6 +3,7 @@
  * Events patch the model through debounced refreshes; a lost connection is reopened. */
 #include "conn.h"
 
+#include <gio/gio.h>
 #include <libvirt-glib/libvirt-glib.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -14,11 +15,16 @@
 #include "conn-fetch.h"
 #include "i18n.h"
 
+/* The first retry after a loss, doubled after each failed open up to the maximum. */
 #define NV_RECONNECT_SECONDS 2
+#define NV_RECONNECT_MAX_SECONDS 8
 #define NV_EVENT_DEBOUNCE_MS 100
 #define NV_SAFETY_RELIST_SECONDS 60
-#define NV_KEEPALIVE_INTERVAL 5
-#define NV_KEEPALIVE_COUNT 3
+/* A host that stops answering is closed after INTERVAL * (COUNT + 1) s of silence (libvirt
+ * pings after INTERVAL s without a message, COUNT times): 9 s, so it shows disconnected well
+ * within 15 s. Pings go only while the link is idle. */
+#define NV_KEEPALIVE_INTERVAL 3
+#define NV_KEEPALIVE_COUNT 2
 #define NV_STATS_DEFAULT_SECONDS 2
 /* "Used by" answers are asked again when wanted after this: domains come and go without a
  * volume event. */
@@ -55,6 +61,7 @@ struct NvConn {
     NvConnNotifyFunc notify_fn;
     gpointer notify_data;
     guint reconnect_source;
+    guint reconnect_delay; /* seconds before the next retry; 0: the first one */
     guint debounce_source;
     guint safety_source;
     guint stats_source; /* the periodic stats refresh, only while connected */
@@ -69,6 +76,8 @@ struct NvConn {
     GHashTable *title_cache;
     int callback_ids[5];
     gboolean close_cb_registered;
+    gint open_serial; /* atomic: bumped per open, so a late close callback of an old one is
+                       * told apart */
     NvStatsQuery stats_query;
 
     /* Both: kinds queued but not started, so repeated requests collapse into one. */
@@ -157,30 +166,32 @@ static void set_disconnected(NvConn *conn, const char *why)
     conn->state = NV_CONN_DISCONNECTED;
     g_clear_handle_id(&conn->stats_source, g_source_remove);
     conn->generation++;
-    g_autofree char *msg =
-        g_strdup_printf(_("disconnected from %s: %s; reconnecting every %d s"), conn->uri,
-                        why ? why : _("connection closed"), NV_RECONNECT_SECONDS);
+    g_autofree char *msg = g_strdup_printf(_("disconnected from %s: %s; reconnecting"), conn->uri,
+                                           why ? why : _("connection closed"));
     tell(conn, NV_NOTICE_ERROR, msg);
     notify(conn, NV_CHANGE_STATE);
+    conn->reconnect_delay = 0;
     schedule_reconnect(conn);
 }
 
 static gboolean reconnect_tick(gpointer data)
 {
     NvConn *conn = data;
-    if (conn->state != NV_CONN_DISCONNECTED) {
-        conn->reconnect_source = 0;
-        return G_SOURCE_REMOVE;
-    }
-    if (!conn->open_queued)
+    conn->reconnect_source = 0;
+    if (conn->state == NV_CONN_DISCONNECTED && !conn->open_queued)
         submit(conn, JOB_OPEN, NULL);
-    return G_SOURCE_CONTINUE;
+    return G_SOURCE_REMOVE;
 }
 
+/* One retry, later each time it fails (2, 4, 8, 8... s): a host that is down for long is not
+ * hammered, one that comes back is found within the maximum. */
 static void schedule_reconnect(NvConn *conn)
 {
-    if (!conn->reconnect_source && !conn->closing)
-        conn->reconnect_source = g_timeout_add_seconds(NV_RECONNECT_SECONDS, reconnect_tick, conn);
+    if (conn->reconnect_source || conn->closing)
+        return;
+    guint delay = conn->reconnect_delay ? conn->reconnect_delay : NV_RECONNECT_SECONDS;
+    conn->reconnect_source = g_timeout_add_seconds(delay, reconnect_tick, conn);
+    conn->reconnect_delay = MIN(delay * 2, NV_RECONNECT_MAX_SECONDS);
 }
 
 /* ---- worker thread ---- */
@@ -252,9 +263,10 @@ static void worker_register_events(NvConn *conn)
 static void worker_open(NvConn *conn, Job *job)
 {
     worker_drop_vconn(conn);
-    conn->vconn = nv_virt_open(conn->uri, conn->readonly, &job->error);
+    conn->vconn = nv_virt_open_auth(conn->uri, conn->readonly, &job->error);
     if (!conn->vconn)
         return;
+    g_atomic_int_inc(&conn->open_serial);
     g_hash_table_remove_all(conn->title_cache);
     memset(&conn->stats_query, 0, sizeof(conn->stats_query)); /* maybe another daemon now */
     worker_register_events(conn);
@@ -385,13 +397,16 @@ static void deliver_open(NvConn *conn, Job *job)
 {
     conn->open_queued = FALSE;
     if (job->error) {
-        /* Never connected yet, or still down: keep trying. */
+        /* Never connected yet, or still down: keep trying, unless the user said no to a
+         * question (asking again every few seconds would nag): then a refresh retries. */
         conn->state = NV_CONN_DISCONNECTED;
         tell(conn, NV_NOTICE_ERROR, job->error->message);
         notify(conn, NV_CHANGE_STATE);
-        schedule_reconnect(conn);
+        if (!g_error_matches(job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            schedule_reconnect(conn);
         return;
     }
+    conn->reconnect_delay = 0;
     gboolean was_reconnect = conn->generation > 0;
     conn->generation++;
     conn->state = NV_CONN_CONNECTED;
@@ -619,11 +634,27 @@ static void on_network_event(virConnectPtr vconn, virNetworkPtr net, int event, 
     queue_event_refresh(opaque, NV_CHANGE_NETWORKS);
 }
 
-static void on_close(virConnectPtr vconn, int reason, void *opaque)
+typedef struct {
+    NvConn *conn;
+    int reason;
+    gint serial;
+} CloseEvent;
+
+static void close_event_free(CloseEvent *ev)
 {
-    NvConn *conn = opaque;
+    conn_unref(ev->conn);
+    g_free(ev);
+}
+
+static gboolean close_on_main(gpointer data)
+{
+    CloseEvent *ev = data;
+    NvConn *conn = ev->conn;
+    /* A close from before a reopen: the open it belonged to is gone already. */
+    if (conn->closing || ev->serial != g_atomic_int_get(&conn->open_serial))
+        return G_SOURCE_REMOVE;
     const char *why;
-    switch (reason) {
+    switch (ev->reason) {
     case VIR_CONNECT_CLOSE_REASON_EOF:
         why = _("the daemon closed the connection");
         break;
@@ -638,6 +669,19 @@ static void on_close(virConnectPtr vconn, int reason, void *opaque)
         break;
     }
     set_disconnected(conn, why);
+    return G_SOURCE_REMOVE;
+}
+
+/* libvirt calls this on whichever thread saw the end (the worker in the middle of a call, or
+ * the event loop): the main loop's state is changed on the main loop only. */
+static void on_close(virConnectPtr vconn, int reason, void *opaque)
+{
+    NvConn *conn = opaque;
+    CloseEvent *ev = g_new0(CloseEvent, 1);
+    ev->conn = conn_ref(conn);
+    ev->reason = reason;
+    ev->serial = g_atomic_int_get(&conn->open_serial);
+    nv_main_post(conn->main_ctx, close_on_main, ev, (GDestroyNotify)close_event_free);
 }
 
 static gboolean stats_tick(gpointer data)
@@ -785,6 +829,13 @@ guint nv_conn_busy(NvConn *conn)
 
 void nv_conn_refresh(NvConn *conn, unsigned what)
 {
+    /* Down with no retry on its way (the user cancelled a question): this is the retry. */
+    if (conn->state == NV_CONN_DISCONNECTED && !conn->reconnect_source && !conn->open_queued &&
+        !conn->closing) {
+        conn->reconnect_delay = 0;
+        submit(conn, JOB_OPEN, NULL);
+        return;
+    }
     if (conn->state != NV_CONN_CONNECTED || conn->closing)
         return;
     if (what & NV_CHANGE_DOMAINS)

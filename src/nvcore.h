@@ -3,6 +3,7 @@
 
 #include "keymap-actions.h"
 #include "cells.h"
+#include "conn-auth.h"
 #include "conn.h"
 #include "conn-config.h"
 #include "conn-uri.h"

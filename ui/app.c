@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "ui-internal.h"
@@ -27,6 +28,7 @@ struct NvApp {
     NvPrompt *prompt;   /* a question over everything, or NULL */
     NvStatus *status;   /* the status line */
     gboolean suspended; /* another program ($EDITOR) has the terminal: draw nothing */
+    guint stdin_source; /* 0 while ssh reads the terminal (nv_app_release_terminal) */
     gboolean help_open;
     int help_scroll;
     gboolean filter_editing;
@@ -213,6 +215,29 @@ void nv_app_resume(NvApp *app)
     app->suspended = FALSE;
     nv_screen_resume();
     nv_app_dirty(app);
+}
+
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data);
+
+gboolean nv_app_is_suspended(NvApp *app)
+{
+    return app->suspended;
+}
+
+void nv_app_release_terminal(NvApp *app)
+{
+    nv_app_suspend(app);
+    g_clear_handle_id(&app->stdin_source, g_source_remove);
+}
+
+void nv_app_take_terminal(NvApp *app)
+{
+    /* Typed for ssh and not read by it (a password typed twice): not a key of ncvirt's. */
+    tcflush(STDIN_FILENO, TCIFLUSH);
+    if (!app->stdin_source)
+        app->stdin_source =
+            g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, app);
+    nv_app_resume(app);
 }
 
 gboolean nv_app_busy(NvApp *app)
@@ -939,12 +964,13 @@ static void app_clear(NvApp *app)
 /* Runs the loop until the user quits; the connections' listeners are ours meanwhile. */
 static void run(NvApp *app)
 {
+    app->stdin_source = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, app);
     guint sources[] = {
-        g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, app),
         g_unix_signal_add(SIGWINCH, on_winch, app),
         g_unix_signal_add(SIGTERM, on_terminate, app),
         g_unix_signal_add(SIGHUP, on_terminate, app),
     };
+    NvAuthUi *auth = nv_auth_ui_new(app);
     for (guint i = 0; i < app->conns->len; i++)
         start_conn(app, app->conns->pdata[i]);
 
@@ -952,6 +978,8 @@ static void run(NvApp *app)
 
     if (app->prompt)
         nv_prompt_key(app, NV_KEY_ESCAPE);
+    nv_auth_ui_free(auth);
+    g_clear_handle_id(&app->stdin_source, g_source_remove);
     nv_app_close_view(app);
     for (guint i = 0; i < app->conns->len; i++) {
         nv_conn_set_listener(app->conns->pdata[i], NULL, NULL);

@@ -373,6 +373,11 @@ void nv_app_quit(NvApp *app);
  * meanwhile, not even a dialog; everything is repainted after. */
 void nv_app_suspend(NvApp *app);
 void nv_app_resume(NvApp *app);
+/* As suspend/resume, for a program that reads the terminal itself (ssh asking a password):
+ * stdin is not read meanwhile, and what was typed but not read is dropped on the way back. */
+void nv_app_release_terminal(NvApp *app);
+gboolean nv_app_is_suspended(NvApp *app);
+void nv_app_take_terminal(NvApp *app);
 /* A connection is busy or still connecting. */
 gboolean nv_app_busy(NvApp *app);
 
@@ -428,6 +433,14 @@ void nv_screen_resume(void);
 /* Sends stderr to a log file; returns the saved descriptor for nv_stderr_restore. */
 int nv_stderr_redirect(void);
 void nv_stderr_restore(int saved);
+
+/* ---- authentication dialogs (auth.c) ---- */
+
+/* The UI's handler of conn-auth.h, registered for the life of the object. */
+typedef struct NvAuthUi NvAuthUi;
+NvAuthUi *nv_auth_ui_new(NvApp *app);
+/* Cancels what is still asked or waiting. */
+void nv_auth_ui_free(NvAuthUi *ui);
 
 /* ---- help (help.c) ---- */
 
