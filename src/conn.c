@@ -299,6 +299,8 @@ static void worker_fetch(NvConn *conn, Job *job)
     case JOB_DETAILS:
         job->result = nv_fetch_domain_details(v, job->arg, &job->error);
         job->result_free = (GDestroyNotify)nv_domain_details_free;
+        /* A relist over a network asks nothing per domain: it reuses what details read. */
+        nv_domain_extra_remember(conn->title_cache, job->arg, job->result);
         break;
     case JOB_ASYNC: {
         GError *err = NULL;
@@ -460,9 +462,15 @@ static void deliver_result(NvConn *conn, Job *job)
         change = NV_CHANGE_VOLUMES;
         break;
     case JOB_DETAILS:
+        for (guint i = 0; job->result && m->domains && i < m->domains->len; i++) {
+            NvDomain *d = m->domains->pdata[i];
+            if (d->missing && strcmp(d->uuid, job->arg) == 0 &&
+                nv_domain_fill_missing(d, job->result))
+                change |= NV_CHANGE_DOMAINS;
+        }
         if (!nv_cache_store(m->domain_details, job->arg, g_steal_pointer(&job->result), NULL))
             return;
-        change = NV_CHANGE_DETAILS;
+        change |= NV_CHANGE_DETAILS;
         break;
     case JOB_OPEN:
     case JOB_ASYNC:
