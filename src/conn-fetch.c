@@ -542,13 +542,6 @@ GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *cache, NvDomain
                                  GError **err)
 {
     gboolean cheap = calls_are_cheap(conn);
-    virDomainPtr *doms = NULL;
-    int n = virConnectListAllDomains(conn, &doms, 0);
-    if (n < 0) {
-        nv_set_virt_error(err, _("cannot list domains"));
-        return NULL;
-    }
-
     virDomainStatsRecordPtr *recs = NULL;
     /* A listing alone (ncvirt --list) needs no live groups, which cost the daemon a monitor
      * query per running domain. */
@@ -558,10 +551,23 @@ GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *cache, NvDomain
     gint64 t0 = g_get_monotonic_time();
     int nrecs = virConnectGetAllDomainStats(conn, groups, &recs, 0);
     gint64 when = midpoint(t0, g_get_monotonic_time());
-    if (nrecs < 0) {
-        /* Not every driver has bulk stats; per-domain info below covers that. */
+    /* The records name every domain (flags 0: active and inactive), so the list is the stats
+     * call alone: one round trip. Only a driver without bulk stats is listed apart. */
+    virDomainPtr *doms = NULL;
+    int n = nrecs;
+    gboolean own_doms = nrecs < 0;
+    if (nrecs >= 0) {
+        doms = malloc(sizeof(*doms) * (size_t)MAX(nrecs, 1));
+        for (int i = 0; i < nrecs; i++)
+            doms[i] = recs[i]->dom; /* borrowed: the records own them */
+    } else {
         virResetLastError();
         nrecs = 0;
+        n = virConnectListAllDomains(conn, &doms, 0);
+        if (n < 0) {
+            nv_set_virt_error(err, _("cannot list domains"));
+            return NULL;
+        }
     }
     /* Samples are made for a listing too: that is where each record's UUID is read. */
     g_autoptr(GHashTable) by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -606,9 +612,12 @@ GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *cache, NvDomain
         }
         g_ptr_array_add(out, g_steal_pointer(&d));
     }
+    if (own_doms)
+        free_domain_array(doms, n);
+    else
+        free(doms);
     if (recs)
         virDomainStatsRecordListFree(recs);
-    free_domain_array(doms, n);
 
     /* Losing every domain to errors means the connection is gone, not that the host is empty. */
     if (out->len == 0 && first_error) {

@@ -68,6 +68,7 @@ struct NvConn {
     GHashTable *title_cache;
     int callback_ids[5];
     gboolean close_cb_registered;
+    gboolean events_pending; /* opened, events not registered yet (worker_run) */
     NvStatsQuery stats_query;
 
     /* Both: kinds queued but not started, so repeated requests collapse into one. */
@@ -255,7 +256,23 @@ static void worker_open(NvConn *conn, Job *job)
         return;
     g_hash_table_remove_all(conn->title_cache);
     memset(&conn->stats_query, 0, sizeof(conn->stats_query)); /* maybe another daemon now */
+    conn->events_pending = TRUE;
+}
+
+static gboolean relist_after_events(gpointer data)
+{
+    nv_conn_refresh(data, NV_CHANGE_DOMAINS);
+    return G_SOURCE_REMOVE;
+}
+
+/* Events are registered once the first list is on its way to the screen: on a slow link the
+ * registrations are seven round trips the first page need not wait for. A relist then covers
+ * what changed between that list and the registrations. */
+static void worker_register_late(NvConn *conn)
+{
+    conn->events_pending = FALSE;
     worker_register_events(conn);
+    nv_main_post(conn->main_ctx, relist_after_events, conn_ref(conn), (GDestroyNotify)conn_unref);
 }
 
 static void worker_fetch(NvConn *conn, Job *job)
@@ -345,7 +362,12 @@ static void worker_run(gpointer data, gpointer user_data)
             job->lost = TRUE;
     }
     virResetLastError();
+    gboolean register_now = job->kind == JOB_DOMAINS && conn->events_pending && conn->vconn;
+    conn_ref(conn); /* the job, which holds a reference, may be freed once posted */
     nv_main_post(conn->main_ctx, deliver, job, NULL);
+    if (register_now)
+        worker_register_late(conn);
+    conn_unref(conn);
 }
 
 /* ---- main thread: submitting and delivering ---- */

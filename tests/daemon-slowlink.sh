@@ -67,7 +67,8 @@ fi
 # The TUI. With no delay every start-up job (open, events, the lists, the host, the selected
 # domain's details) is done well within a second of the first row, and the first stats tick
 # comes 2 s after the open: the trips until 1 s after the first row are the whole start-up.
-# They must not depend on the number of domains. After that, bursts (trips less than 400 ms
+# They must not depend on the number of domains (a call per domain would add 990; the jobs
+# after the first paint race the cut by a trip or two: 5 are allowed). After that, bursts (trips less than 400 ms
 # apart) are the refreshes: at most 3 each.
 now_ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
 declare -A start_trips
@@ -106,7 +107,7 @@ EOF
     done
 done
 diff=$((start_trips[1000] - start_trips[10]))
-if [[ ${diff#-} -le 2 ]]; then
+if [[ ${diff#-} -le 5 ]]; then
     nvt_ok "TUI start-up: ${start_trips[10]} round trips with 10 domains," \
         "${start_trips[1000]} with 1000"
 else
