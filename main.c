@@ -10,7 +10,7 @@
 #include "wizards.h"
 
 typedef struct {
-    char *uri;
+    char **uris; /* one per -c, NULL-terminated */
     gboolean readonly;
     gboolean list;
     gboolean json;
@@ -20,9 +20,10 @@ typedef struct {
 static gboolean parse_options(int *argc, char ***argv, Options *o)
 {
     const GOptionEntry entries[] = {
-        {"connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri,
-         N_("libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)"), N_("URI")},
-        {"readonly", 'r', 0, G_OPTION_ARG_NONE, &o->readonly, N_("Open the connection read-only"),
+        {"connect", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &o->uris,
+         N_("libvirt URI, once per host (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)"),
+         N_("URI")},
+        {"readonly", 'r', 0, G_OPTION_ARG_NONE, &o->readonly, N_("Open every connection read-only"),
          NULL},
         {"list", 0, 0, G_OPTION_ARG_NONE, &o->list, N_("Print the domains and exit"), NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("With --list: print JSON"), NULL},
@@ -47,25 +48,39 @@ static gboolean parse_options(int *argc, char ***argv, Options *o)
         fprintf(stderr, _("ncvirt: --json goes with --list\n"));
         return FALSE;
     }
-    if (!o->uri) {
+    if (!o->uris || !o->uris[0]) {
         const char *env = g_getenv("LIBVIRT_DEFAULT_URI");
-        o->uri = g_strdup(env && *env ? env : "qemu:///system");
+        g_strfreev(o->uris);
+        o->uris = g_new0(char *, 2);
+        o->uris[0] = g_strdup(env && *env ? env : "qemu:///system");
     }
     return TRUE;
 }
 
+/* libvirt's text quotes the URI and the host's answer: neither reaches the terminal raw. */
+static void print_error(const char *text)
+{
+    g_autofree char *msg = nv_text_sanitize(text);
+    fprintf(stderr, "ncvirt: %s\n", msg);
+}
+
+/* With several hosts, one that cannot be reached is reported and the others still listed;
+ * the exit status says that something is missing. */
 static int run_list(const Options *o)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *out = nv_listing_fetch(o->uri, o->readonly, o->json, &err);
+    g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *out =
+        nv_listing_fetch((const char *const *)o->uris, o->readonly, o->json, failures, &err);
+    for (guint i = 0; i < failures->len; i++)
+        print_error(failures->pdata[i]);
     if (!out) {
-        /* libvirt's text quotes the URI and the host's answer: neither reaches the terminal raw. */
-        g_autofree char *msg = nv_text_sanitize(err->message);
-        fprintf(stderr, "ncvirt: %s\n", msg);
+        if (failures->len == 0)
+            print_error(err->message);
         return 1;
     }
     fputs(out, stdout);
-    return fflush(stdout) == 0 ? 0 : 1;
+    return fflush(stdout) == 0 && failures->len == 0 ? 0 : 1;
 }
 
 /* The built-in bindings, then the user's file on top; bad user lines are reported, not fatal. */
@@ -91,7 +106,7 @@ int main(int argc, char **argv)
 
     Options o = {0};
     gboolean parsed = parse_options(&argc, &argv, &o);
-    g_autofree char *uri = o.uri; /* freed on every way out */
+    g_auto(GStrv) uris = o.uris; /* freed on every way out */
     if (!parsed)
         return 2;
     if (o.version) {
@@ -108,9 +123,10 @@ int main(int argc, char **argv)
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(NvKeymap) keymap = load_keymap(notes);
     nv_wizards_register();
-    NvConn *conn = nv_conn_new(o.uri, o.readonly);
-    int rc = nv_ui_run(conn, keymap, notes);
-    /* A worker may still be waiting on a dead host: let the process end without joining it. */
-    nv_conn_free(conn);
-    return rc;
+    /* A worker may still be waiting on a dead host: freeing lets the process end without
+     * joining it. */
+    g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func((GDestroyNotify)nv_conn_free);
+    for (guint i = 0; uris[i]; i++)
+        g_ptr_array_add(conns, nv_conn_new(uris[i], o.readonly));
+    return nv_ui_run(conns, keymap, notes);
 }

@@ -40,6 +40,7 @@ typedef enum {
 struct NvConn {
     gatomicrefcount refs;
     char *uri;
+    char *name; /* the host's short label (conn-name.h), main thread only */
     gboolean readonly;
     GMainContext *main_ctx;
     GThreadPool *worker;
@@ -110,6 +111,7 @@ static void conn_unref(NvConn *conn)
     g_clear_pointer(&conn->model, nv_model_free);
     g_clear_pointer(&conn->stale_titles, g_ptr_array_unref);
     g_free(conn->uri);
+    g_free(conn->name);
     g_main_context_unref(conn->main_ctx);
     g_free(conn);
 }
@@ -722,6 +724,7 @@ NvConn *nv_conn_new(const char *uri, gboolean readonly)
     NvConn *conn = g_new0(NvConn, 1);
     g_atomic_ref_count_init(&conn->refs);
     conn->uri = g_strdup(uri);
+    conn->name = nv_conn_label_for_uri(uri);
     conn->readonly = readonly;
     conn->main_ctx = g_main_context_ref_thread_default();
     conn->state = NV_CONN_CONNECTING;
@@ -777,6 +780,22 @@ void nv_conn_start(NvConn *conn)
 const char *nv_conn_uri(NvConn *conn)
 {
     return conn->uri;
+}
+
+const char *nv_conn_name(NvConn *conn)
+{
+    return conn->name;
+}
+
+void nv_conn_set_name(NvConn *conn, const char *name)
+{
+    g_free(conn->name);
+    conn->name = name && *name ? g_strdup(name) : nv_conn_label_for_uri(conn->uri);
+}
+
+gboolean nv_conn_is_readonly(NvConn *conn)
+{
+    return conn->readonly;
 }
 
 NvConnState nv_conn_get_state(NvConn *conn)

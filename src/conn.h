@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "conn-name.h"
 #include "model.h"
 
 typedef enum {
@@ -55,6 +56,12 @@ void nv_conn_set_notify(NvConn *conn, NvConnNotifyFunc fn, gpointer data);
 void nv_conn_start(NvConn *conn);
 
 const char *nv_conn_uri(NvConn *conn);
+/* The host's short label ("hv1", "localhost"; conn-name.h), at first made from the URI; the
+ * app makes it unique among its connections with nv_conn_set_name (NULL: from the URI). */
+const char *nv_conn_name(NvConn *conn);
+void nv_conn_set_name(NvConn *conn, const char *name);
+/* Opened read-only (-r): the UI refuses every action that would change something on it. */
+gboolean nv_conn_is_readonly(NvConn *conn);
 NvConnState nv_conn_get_state(NvConn *conn);
 /* The model as the main thread sees it; valid until the next return to the main loop. */
 const NvModel *nv_conn_model(NvConn *conn);

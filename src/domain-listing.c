@@ -5,25 +5,27 @@
 #include <string.h>
 
 #include "conn-fetch.h"
+#include "conn-name.h"
 #include "i18n.h"
 #include "model.h"
 #include "text.h"
 
-enum { COL_NAME, COL_STATE, COL_VCPUS, COL_MEMORY, COL_TITLE, N_COLS };
+enum { COL_HOST, COL_NAME, COL_STATE, COL_VCPUS, COL_MEMORY, COL_TITLE, N_COLS };
 
 static const char *const headers[N_COLS] = {
-    N_("Name"), N_("State"), N_("vCPUs"), N_("Memory"), N_("Title"),
+    N_("Host"), N_("Name"), N_("State"), N_("vCPUs"), N_("Memory"), N_("Title"),
 };
 
 /* Numbers read better right-aligned. */
-static const gboolean right_aligned[N_COLS] = {FALSE, FALSE, TRUE, TRUE, FALSE};
+static const gboolean right_aligned[N_COLS] = {FALSE, FALSE, FALSE, TRUE, TRUE, FALSE};
 
 #define COL_GAP "  "
 
-/* The sanitised cells of one row. */
-static char **domain_cells(const NvDomain *d)
+/* The sanitised cells of one row; the host's is "" when there is one host. */
+static char **domain_cells(const NvDomain *d, const char *host)
 {
     char **cells = g_new0(char *, N_COLS + 1);
+    cells[COL_HOST] = nv_text_sanitize(host ? host : "");
     cells[COL_NAME] = nv_text_sanitize(d->name);
     cells[COL_STATE] = nv_text_sanitize(_(nv_domain_state_name(d->state)));
     /* "-": a host over a network whose driver gives sizes only one domain at a time. */
@@ -34,12 +36,14 @@ static char **domain_cells(const NvDomain *d)
     return cells;
 }
 
-static void append_row(GString *out, char *const *cells, const int *widths, int ncols)
+/* `first` is COL_HOST with a host column, else COL_NAME: one host prints as it always did;
+ * `end` is N_COLS, or COL_TITLE when no title was read. */
+static void append_row(GString *out, char *const *cells, const int *widths, int first, int end)
 {
     gsize start = out->len;
-    for (int c = 0; c < ncols; c++) {
+    for (int c = first; c < end; c++) {
         int pad = c == COL_TITLE ? 0 : widths[c] - nv_text_width(cells[c]);
-        if (c > 0)
+        if (c > first)
             g_string_append(out, COL_GAP);
         if (right_aligned[c])
             for (int i = 0; i < pad; i++)
@@ -55,7 +59,12 @@ static void append_row(GString *out, char *const *cells, const int *widths, int 
     g_string_append_c(out, '\n');
 }
 
-char *nv_listing_table(GPtrArray *domains)
+static const char *host_at(GPtrArray *hosts, guint i)
+{
+    return hosts && i < hosts->len ? g_ptr_array_index(hosts, i) : NULL;
+}
+
+char *nv_listing_table_hosts(GPtrArray *domains, GPtrArray *hosts)
 {
     guint n = domains != NULL ? domains->len : 0;
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
@@ -68,7 +77,7 @@ char *nv_listing_table(GPtrArray *domains)
     for (guint i = 0; i < n; i++) {
         const NvDomain *d = g_ptr_array_index(domains, i);
         if (d != NULL)
-            g_ptr_array_add(rows, domain_cells(d));
+            g_ptr_array_add(rows, domain_cells(d, host_at(hosts, i)));
     }
 
     int widths[N_COLS] = {0};
@@ -86,8 +95,14 @@ char *nv_listing_table(GPtrArray *domains)
     }
     GString *out = g_string_new(NULL);
     for (guint r = 0; r < rows->len; r++)
-        append_row(out, g_ptr_array_index(rows, r), widths, titles ? N_COLS : COL_TITLE);
+        append_row(out, g_ptr_array_index(rows, r), widths, hosts ? COL_HOST : COL_NAME,
+                   titles ? N_COLS : COL_TITLE);
     return g_string_free(out, FALSE);
+}
+
+char *nv_listing_table(GPtrArray *domains)
+{
+    return nv_listing_table_hosts(domains, NULL);
 }
 
 /* Characters kept out of JSON strings as \uXXXX although JSON would allow them raw: they could
@@ -155,9 +170,15 @@ static void json_append_string(GString *out, const char *s)
     g_string_append_c(out, '"');
 }
 
-static void json_append_domain(GString *out, const NvDomain *d)
+static void json_append_domain(GString *out, const NvDomain *d, const char *host)
 {
-    g_string_append(out, "  {\"name\": ");
+    g_string_append(out, "  {");
+    if (host) {
+        g_string_append(out, "\"host\": ");
+        json_append_string(out, host);
+        g_string_append(out, ", ");
+    }
+    g_string_append(out, "\"name\": ");
     json_append_string(out, d->name);
     g_string_append(out, ", \"uuid\": ");
     json_append_string(out, d->uuid);
@@ -180,7 +201,7 @@ static void json_append_domain(GString *out, const NvDomain *d)
     g_string_append_c(out, '}');
 }
 
-char *nv_listing_json(GPtrArray *domains)
+char *nv_listing_json_hosts(GPtrArray *domains, GPtrArray *hosts)
 {
     GString *out = g_string_new("[");
     gboolean first = TRUE;
@@ -190,21 +211,61 @@ char *nv_listing_json(GPtrArray *domains)
         if (d == NULL)
             continue;
         g_string_append(out, first ? "\n" : ",\n");
-        json_append_domain(out, d);
+        json_append_domain(out, d, host_at(hosts, i));
         first = FALSE;
     }
     g_string_append(out, first ? "]\n" : "\n]\n");
     return g_string_free(out, FALSE);
 }
 
-char *nv_listing_fetch(const char *uri, gboolean readonly, gboolean json, GError **err)
+char *nv_listing_json(GPtrArray *domains)
+{
+    return nv_listing_json_hosts(domains, NULL);
+}
+
+/* Appends the domains of `uri` to `domains`, each with `label` in `hosts`. */
+static gboolean fetch_host(const char *uri, const char *label, gboolean readonly,
+                           GPtrArray *domains, GPtrArray *hosts, GError **err)
 {
     virConnectPtr conn = nv_virt_open(uri, readonly, err);
     if (!conn)
-        return NULL;
-    g_autoptr(GPtrArray) domains = nv_fetch_domains(conn, NULL, err);
+        return FALSE;
+    g_autoptr(GPtrArray) some = nv_fetch_domains(conn, NULL, err);
     virConnectClose(conn);
-    if (!domains)
+    if (!some)
+        return FALSE;
+    g_ptr_array_set_free_func(some, NULL); /* the domains move to `domains` */
+    for (guint i = 0; i < some->len; i++) {
+        g_ptr_array_add(domains, some->pdata[i]);
+        g_ptr_array_add(hosts, g_strdup(label));
+    }
+    return TRUE;
+}
+
+char *nv_listing_fetch(const char *const *uris, gboolean readonly, gboolean json,
+                       GPtrArray *failures, GError **err)
+{
+    guint n = uris ? g_strv_length((char **)uris) : 0;
+    g_auto(GStrv) labels = nv_conn_labels(uris);
+    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)nv_domain_free);
+    g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func(g_free);
+    guint ok = 0;
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(GError) one = NULL;
+        if (fetch_host(uris[i], labels[i], readonly, domains, hosts, &one)) {
+            ok++;
+        } else if (n == 1) {
+            g_propagate_error(err, g_steal_pointer(&one));
+            return NULL;
+        } else {
+            if (failures)
+                g_ptr_array_add(failures, g_strdup_printf("%s: %s", labels[i], one->message));
+            if (ok == 0 && i == n - 1)
+                g_propagate_error(err, g_steal_pointer(&one));
+        }
+    }
+    if (ok == 0 && n > 1)
         return NULL;
-    return json ? nv_listing_json(domains) : nv_listing_table(domains);
+    GPtrArray *by = n > 1 ? hosts : NULL;
+    return json ? nv_listing_json_hosts(domains, by) : nv_listing_table_hosts(domains, by);
 }

@@ -10,9 +10,10 @@
     X(PANE_DOMAINS, "pane-domains", N_("Show the Domains pane"))                                   \
     X(PANE_STORAGE, "pane-storage", N_("Show the Storage pane"))                                   \
     X(PANE_NETWORKS, "pane-networks", N_("Show the Networks pane"))                                \
-    X(PANE_HOST, "pane-host", N_("Show the Host pane"))                                            \
+    X(PANE_HOST, "pane-host", N_("Show the Hosts pane"))                                           \
     X(PANE_NEXT, "pane-next", N_("Next pane"))                                                     \
     X(PANE_PREV, "pane-prev", N_("Previous pane"))                                                 \
+    X(HOST_SCOPE, "host-scope", N_("Show one host, the next, then all hosts again"))               \
     X(UP, "up", N_("Move up"))                                                                     \
     X(DOWN, "down", N_("Move down"))                                                               \
     X(PAGE_UP, "page-up", N_("Move one page up"))                                                  \

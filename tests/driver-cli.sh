@@ -168,6 +168,46 @@ check "hostile URI: no raw ESC or BEL byte on stderr" \
     bash -c '! LC_ALL=C grep -q $'"'"'[\x1b\x07]'"'"' "$1"' _ "$tmp/err"
 check "hostile URI: the escape shows as ^[" grep -qF '^[]0;owned^G^[[2J' "$tmp/err"
 
+# Two hosts (-c twice): every domain of each with its host, the same name on both kept apart.
+cat >"$tmp/a.xml" <<'XML'
+<node>
+  <domain type="test"><name>shared</name><memory>65536</memory><vcpu>1</vcpu>
+    <os><type>hvm</type></os></domain>
+  <domain type="test"><name>only-a</name><memory>65536</memory><vcpu>2</vcpu>
+    <os><type>hvm</type></os></domain>
+</node>
+XML
+sed 's/only-a/only-b/; s/<vcpu>1</<vcpu>3</' "$tmp/a.xml" >"$tmp/b.xml"
+nv --list -c "test://$tmp/a.xml" -c "test://$tmp/b.xml"
+check "two hosts: --list exits 0 (got $rc)" test "$rc" -eq 0
+check "two hosts: header starts with Host" grep -Eq '^Host +Name +State' "$tmp/out"
+check "two hosts: 5 lines (header + 4 rows)" test "$(wc -l <"$tmp/out")" -eq 5
+check "two hosts: only-a on a" grep -Eq '^a +only-a ' "$tmp/out"
+check "two hosts: only-b on b" grep -Eq '^b +only-b ' "$tmp/out"
+check "two hosts: shared on a with 1 vCPU" grep -Eq '^a +shared +running +1 ' "$tmp/out"
+check "two hosts: shared on b with 3 vCPUs" grep -Eq '^b +shared +running +3 ' "$tmp/out"
+check "two hosts: no only-b on a" bash -c '! grep -Eq "^a +only-b" "$1"' _ "$tmp/out"
+nv --list --json -c "test://$tmp/a.xml" -c "test://$tmp/b.xml"
+check "two hosts: --json exits 0" test "$rc" -eq 0
+check "two hosts: --json objects carry their host" python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+got = sorted((o["host"], o["name"], o["vcpus"]) for o in d)
+sys.exit(got != [("a", "only-a", 2), ("a", "shared", 1), ("b", "only-b", 2), ("b", "shared", 3)])
+' "$tmp/out"
+# One host as before: no Host column, no host field.
+nv --list -c "test://$tmp/a.xml"
+check "one host: no Host column" grep -Eq '^Name +State' "$tmp/out"
+nv --list --json -c "test://$tmp/a.xml"
+check "one host: no host field" bash -c '! grep -q "\"host\"" "$1"' _ "$tmp/out"
+# Same file twice: labels made unique.
+nv --list -c "test://$tmp/a.xml" -c "test://$tmp/a.xml"
+check "same host twice: a and a (2)" grep -Eq '^a \(2\) +only-a ' "$tmp/out"
+# One host down: the other still listed, the dead one named on stderr, status 1.
+nv --list -c "test://$tmp/a.xml" -c "$bad"
+check "one host down: exit status 1 (got $rc)" test "$rc" -eq 1
+check "one host down: the other is listed" grep -Eq '^a +only-a ' "$tmp/out"
+check "one host down: stderr names it" grep -q "^ncvirt: file: cannot connect" "$tmp/err"
+
 if [[ $failures -gt 0 ]]; then
     echo "--- stderr of the last run:"
     cat "$tmp/err"

@@ -473,6 +473,35 @@ START_TEST(test_fill_missing_and_cache)
 }
 END_TEST
 
+/* Several hosts: a Host column first, a "host" field first, each row with its own host. */
+START_TEST(test_hosts_column)
+{
+    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)nv_domain_free);
+    g_ptr_array_add(domains, domain("web", "", NV_DOMAIN_RUNNING, 1, 1, 1024));
+    g_ptr_array_add(domains, domain("web", "", NV_DOMAIN_PAUSED, 2, 1, 1024));
+    g_autoptr(GPtrArray) hosts = g_ptr_array_new();
+    g_ptr_array_add(hosts, "hv1");
+    g_ptr_array_add(hosts, "hv-two");
+    g_autofree char *table = nv_listing_table_hosts(domains, hosts);
+    g_auto(GStrv) lines = g_strsplit(table, "\n", -1);
+    ck_assert(g_str_has_prefix(lines[0], "Host    Name"));
+    ck_assert(g_str_has_prefix(lines[1], "hv1     web   running"));
+    ck_assert(g_str_has_prefix(lines[2], "hv-two  web   paused"));
+    g_autofree char *json = nv_listing_json_hosts(domains, hosts);
+    g_autoptr(GPtrArray) parsed = parse_json(json);
+    ck_assert_ptr_nonnull(parsed);
+    ck_assert_str_eq(g_hash_table_lookup(g_ptr_array_index(parsed, 0), "host"), "hv1");
+    ck_assert_str_eq(g_hash_table_lookup(g_ptr_array_index(parsed, 1), "host"), "hv-two");
+    /* Without hosts: the one-host output, no column and no field. */
+    g_autofree char *plain = nv_listing_table_hosts(domains, NULL);
+    g_autofree char *old = nv_listing_table(domains);
+    ck_assert_str_eq(plain, old);
+    ck_assert(g_str_has_prefix(plain, "Name"));
+    g_autofree char *pjson = nv_listing_json(domains);
+    ck_assert_ptr_null(strstr(pjson, "\"host\""));
+}
+END_TEST
+
 static Suite *listing_suite(void)
 {
     Suite *s = suite_create("listing");
@@ -485,6 +514,7 @@ static Suite *listing_suite(void)
     tcase_add_test(tc, test_missing_fields);
     tcase_add_test(tc, test_uri_is_remote);
     tcase_add_test(tc, test_fill_missing_and_cache);
+    tcase_add_test(tc, test_hosts_column);
     suite_add_tcase(s, tc);
     return s;
 }

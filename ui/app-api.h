@@ -8,7 +8,29 @@
 typedef struct NvApp NvApp;
 typedef struct NvPane NvPane;
 
-/* The current connection (the app holds a list; the panes show the first for now). */
+/* ---- the hosts: one NvConn each, in the order given (-c, then added) ---- */
+guint nv_app_n_conns(NvApp *app);
+/* The i-th connection, NULL past the end. */
+NvConn *nv_app_conn_at(NvApp *app, guint i);
+/* Opens another host: created, named uniquely among the others ("hv1", "hv1 (2)"), heard,
+ * started (it connects in the background) and shown in every pane. */
+NvConn *nv_app_add_conn(NvApp *app, const char *uri, gboolean readonly);
+/* Closes a host: its view (console, VNC) closes, the panes drop its rows and marks, and the
+ * connection is freed; work still queued on it answers "disconnected". */
+void nv_app_remove_conn(NvApp *app, NvConn *conn);
+/* The one host the panes show, or NULL for every host. */
+NvConn *nv_app_scope(NvApp *app);
+/* Shows one host (NULL or a connection not in the app: all). */
+void nv_app_set_scope(NvApp *app, NvConn *conn);
+/* A read-only host refuses what would change it, before libvirt is asked: FALSE after
+ * saying so ("hv1 is read-only (-r)") in the status line; TRUE for a host that may change. */
+gboolean nv_app_check_writable(NvApp *app, NvConn *conn);
+/* Whether `conn` is still one of the app's hosts (it may be removed while a dialog is open). */
+gboolean nv_app_has_conn(NvApp *app, NvConn *conn);
+/* The host of the current pane's selected row, else nv_app_get_conn. */
+NvConn *nv_app_current_conn(NvApp *app);
+/* The scope's host, else the first: for what needs one host and has no row to ask (a
+ * wizard's default). Rows know their own host: nv_pane_item_conn. */
 NvConn *nv_app_get_conn(NvApp *app);
 /* Shows a message in the status line (after the view closes, if one is open). */
 void nv_app_message(NvApp *app, const char *msg, gboolean error);

@@ -17,7 +17,9 @@ struct NvApp {
     NvView *view; /* a console over the panes, or NULL */
     int rows, cols;
 
-    GPtrArray *conns; /* NvConn*, not owned; the first is the one the panes show */
+    GPtrArray *conns;    /* NvConn*, the caller's array: nv_app_add_conn/remove_conn change it */
+    NvConn *scope;       /* the one host the panes show, or NULL for all */
+    NvConn *wizard_host; /* while a wizard opens: the host chosen for it */
     GMainLoop *loop;
     GPtrArray *panes; /* NvPane*, in tab order */
     NvPane *current;
@@ -47,7 +49,45 @@ static const struct {
 
 NvConn *nv_app_get_conn(NvApp *app)
 {
-    return app->conns->pdata[0];
+    if (app->scope)
+        return app->scope;
+    return app->conns->len > 0 ? app->conns->pdata[0] : NULL;
+}
+
+guint nv_app_n_conns(NvApp *app)
+{
+    return app->conns->len;
+}
+
+NvConn *nv_app_conn_at(NvApp *app, guint i)
+{
+    return i < app->conns->len ? app->conns->pdata[i] : NULL;
+}
+
+NvConn *nv_app_scope(NvApp *app)
+{
+    return app->scope;
+}
+
+NvConn *nv_app_current_conn(NvApp *app)
+{
+    if (app->wizard_host)
+        return app->wizard_host;
+    return app->current ? nv_pane_conn(app->current) : nv_app_get_conn(app);
+}
+
+gboolean nv_app_has_conn(NvApp *app, NvConn *conn)
+{
+    return conn && g_ptr_array_find(app->conns, conn, NULL);
+}
+
+gboolean nv_app_check_writable(NvApp *app, NvConn *conn)
+{
+    if (!conn || !nv_conn_is_readonly(conn))
+        return TRUE;
+    g_autofree char *msg = g_strdup_printf(_("%s is read-only (-r)"), nv_conn_name(conn));
+    nv_app_message(app, msg, TRUE);
+    return FALSE;
 }
 
 NvKeymap *nv_app_get_keymap(NvApp *app)
@@ -179,6 +219,83 @@ static void on_conn_changed(NvConn *conn, unsigned changes, gpointer data)
         !app->view && !app->help_open && (app->current->klass->changes & NV_CHANGE_STATS);
     if (changes != NV_CHANGE_STATS || stats_shown)
         nv_app_dirty(app);
+}
+
+/* ---- the list of connections ---- */
+
+/* Its label from the URI, made unique among the other connections ("hv1 (2)"). */
+static void name_conn(NvApp *app, NvConn *conn)
+{
+    g_autoptr(GPtrArray) taken = g_ptr_array_new();
+    for (guint i = 0; i < app->conns->len; i++)
+        if (app->conns->pdata[i] != conn)
+            g_ptr_array_add(taken, (gpointer)nv_conn_name(app->conns->pdata[i]));
+    g_ptr_array_add(taken, NULL);
+    g_autofree char *base = nv_conn_label_for_uri(nv_conn_uri(conn));
+    g_autofree char *name = nv_conn_unique_label(base, (const char *const *)taken->pdata);
+    nv_conn_set_name(conn, name);
+}
+
+static void start_conn(NvApp *app, NvConn *conn)
+{
+    nv_conn_set_listener(conn, on_conn_changed, app);
+    nv_conn_set_notify(conn, on_conn_notice, app);
+    nv_conn_start(conn);
+    on_conn_changed(conn, NV_CHANGE_ALL, app);
+}
+
+NvConn *nv_app_add_conn(NvApp *app, const char *uri, gboolean readonly)
+{
+    NvConn *conn = nv_conn_new(uri, readonly);
+    g_ptr_array_add(app->conns, conn);
+    name_conn(app, conn);
+    start_conn(app, conn);
+    return conn;
+}
+
+/* `H`: all hosts → the first → the second → … → all again. */
+static void cycle_scope(NvApp *app)
+{
+    guint at;
+    NvConn *next = NULL;
+    if (!app->scope)
+        next = nv_app_conn_at(app, 0);
+    else if (g_ptr_array_find(app->conns, app->scope, &at))
+        next = nv_app_conn_at(app, at + 1);
+    if (app->conns->len < 2)
+        next = NULL;
+    nv_app_set_scope(app, next);
+    g_autofree char *msg = next ? g_strdup_printf(_("showing %s only"), nv_conn_name(next))
+                                : g_strdup(_("showing all hosts"));
+    nv_app_message(app, msg, FALSE);
+}
+
+void nv_app_set_scope(NvApp *app, NvConn *conn)
+{
+    app->scope = conn && g_ptr_array_find(app->conns, conn, NULL) ? conn : NULL;
+    panes_changed(app, NV_CHANGE_ALL);
+    nv_app_dirty(app);
+}
+
+/* Nothing that shows the host may outlive it: its view closes, the panes drop its rows and
+ * marks; the connection itself is freed (its pending answers come back as "disconnected"). */
+void nv_app_remove_conn(NvApp *app, NvConn *conn)
+{
+    guint at;
+    if (!conn || !g_ptr_array_find(app->conns, conn, &at))
+        return;
+    if (app->view && app->view->conn == conn)
+        nv_app_close_view(app);
+    nv_conn_set_listener(conn, NULL, NULL);
+    nv_conn_set_notify(conn, NULL, NULL);
+    g_ptr_array_steal_index(app->conns, at);
+    if (app->scope == conn)
+        app->scope = NULL;
+    for (guint i = 0; i < app->panes->len; i++)
+        nv_pane_forget_conn(app->panes->pdata[i], conn);
+    panes_changed(app, NV_CHANGE_ALL);
+    nv_conn_free(conn);
+    nv_app_dirty(app);
 }
 
 /* ---- keys ---- */
@@ -334,14 +451,68 @@ void nv_ui_set_factory(NvAction action, NvViewFactory factory)
         factories[action] = factory;
 }
 
-/* An action an upper layer registered a view for (a wizard); TRUE when there was one. */
+/* Every factory is a wizard that creates something on `conn`. */
+static void run_factory(NvApp *app, NvAction a, NvConn *conn)
+{
+    if (!nv_app_check_writable(app, conn))
+        return;
+    app->wizard_host = conn;
+    NvView *view = factories[a](app, app->current);
+    app->wizard_host = NULL;
+    if (view)
+        nv_app_open_view(app, view);
+}
+
+typedef struct {
+    NvAction action;
+    GPtrArray *conns; /* NvConn*, in the order of the choices */
+} HostChoice;
+
+static void host_chosen(NvApp *app, int index, const gboolean *checked, gpointer data)
+{
+    HostChoice *h = data;
+    if (index >= 0 && (guint)index < h->conns->len && nv_app_has_conn(app, h->conns->pdata[index]))
+        run_factory(app, h->action, h->conns->pdata[index]);
+    g_ptr_array_unref(h->conns);
+    g_free(h);
+}
+
+/* Several hosts in view: which one the wizard creates on, the selected row's by default. */
+static void ask_host(NvApp *app, NvAction a)
+{
+    HostChoice *h = g_new0(HostChoice, 1);
+    h->action = a;
+    h->conns = g_ptr_array_copy(app->conns, NULL, NULL);
+    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
+    guint selected = 0;
+    NvConn *current = nv_app_current_conn(app);
+    for (guint i = 0; i < h->conns->len; i++) {
+        NvConn *conn = h->conns->pdata[i];
+        if (conn == current)
+            selected = i;
+        g_ptr_array_add(labels,
+                        g_strdup_printf("%s  %s%s", nv_conn_name(conn), nv_conn_uri(conn),
+                                        nv_conn_is_readonly(conn) ? _(" (read-only)") : ""));
+    }
+    g_ptr_array_add(labels, NULL);
+    nv_app_menu(app, _("Which host?"), _("Create it on:"), (const char *const *)labels->pdata,
+                host_chosen, h);
+    nv_app_menu_select(app, selected);
+}
+
+/* An action an upper layer registered a view for (a wizard); TRUE when there was one. The new
+ * volume goes into the selected pool, on that pool's host; the other wizards ask which host
+ * when several are in view. */
 static gboolean open_factory_view(NvApp *app, NvAction a)
 {
     if ((unsigned)a >= NV_ACTION_COUNT || !factories[a])
         return FALSE;
-    NvView *view = factories[a](app, app->current);
-    if (view)
-        nv_app_open_view(app, view);
+    if (nv_app_n_conns(app) == 0)
+        return TRUE;
+    if (a != NV_ACTION_NEW_VOLUME && !app->scope && nv_app_n_conns(app) > 1)
+        ask_host(app, a);
+    else
+        run_factory(app, a, nv_app_current_conn(app));
     return TRUE;
 }
 
@@ -368,6 +539,9 @@ static gboolean global_action(NvApp *app, NvAction a)
         return TRUE;
     case NV_ACTION_REDRAW:
         clearok(curscr, TRUE);
+        return TRUE;
+    case NV_ACTION_HOST_SCOPE:
+        cycle_scope(app);
         return TRUE;
     case NV_ACTION_JOB_CANCEL:
         nv_app_job_cancel_newest(app);
@@ -474,11 +648,63 @@ static const char *conn_state_text(NvConn *conn)
     }
 }
 
+/* One host: " hv1 3/5" with " ro" and its state when not connected. */
+static void append_host(GString *out, NvConn *conn)
+{
+    const NvModel *m = nv_conn_model(conn);
+    g_string_append_printf(out, "%s %u/%u", nv_conn_name(conn), m->running - m->paused,
+                           m->domains->len);
+    if (nv_conn_is_readonly(conn))
+        g_string_append(out, _(" ro"));
+    const char *state = conn_state_text(conn);
+    if (*state)
+        g_string_append_printf(out, " %s", state);
+}
+
+/* Several hosts: "3 hosts ▾  all hosts (14/212 running)  hv1 3/5 · hv2 ro 11/207", or the one
+ * host in scope with its own counts. */
+static char *hosts_header(NvApp *app)
+{
+    GString *out = g_string_new(" ncvirt  ");
+    guint n = app->conns->len, running = 0, total = 0;
+    for (guint i = 0; i < n; i++) {
+        const NvModel *m = nv_conn_model(app->conns->pdata[i]);
+        running += m->running - m->paused;
+        total += m->domains->len;
+    }
+    g_string_append_printf(out, ngettext("%u host ▾  ", "%u hosts ▾  ", n), n);
+    if (app->scope) {
+        const NvModel *m = nv_conn_model(app->scope);
+        g_string_append_printf(out, _("%s (%u/%u running)"), nv_conn_name(app->scope),
+                               m->running - m->paused, m->domains->len);
+        if (nv_conn_is_readonly(app->scope))
+            g_string_append(out, _(" ro"));
+        const char *state = conn_state_text(app->scope);
+        if (*state)
+            g_string_append_printf(out, " %s", state);
+        return g_string_free(out, FALSE);
+    }
+    g_string_append_printf(out, _("all hosts (%u/%u running)"), running, total);
+    for (guint i = 0; i < n; i++) {
+        g_string_append(out, i ? " · " : "  ");
+        append_host(out, app->conns->pdata[i]);
+    }
+    return g_string_free(out, FALSE);
+}
+
 static void draw_header(NvApp *app)
 {
     NvConn *conn = nv_app_get_conn(app);
-    const NvModel *m = nv_conn_model(conn);
     nv_draw_fill(stdscr, 0, 0, app->cols, COLOR_PAIR(NV_COLOR_HEADER));
+    if (app->conns->len != 1) {
+        g_autofree char *text = app->conns->len ? hosts_header(app) : g_strdup(" ncvirt");
+        nv_draw_text(stdscr, 0, 0, text, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
+        if (nv_app_busy(app))
+            nv_draw_text(stdscr, 0, app->cols - 2, nv_status_spinner_frame(app->status), 2,
+                         COLOR_PAIR(NV_COLOR_HEADER));
+        return;
+    }
+    const NvModel *m = nv_conn_model(conn);
     /* A paused domain has an id but does not run: counted apart, and only when there is one. */
     guint n = m->domains->len, running = m->running - m->paused;
     g_autofree char *counts =
@@ -488,9 +714,9 @@ static void draw_header(NvApp *app)
                               n, running, m->paused)
             : g_strdup_printf(ngettext("%u domain, %u running", "%u domains, %u running", n), n,
                               running);
-    g_autofree char *text =
-        g_strdup_printf(" ncvirt  %s  %s  %s  %s", nv_conn_uri(conn),
-                        m->host ? m->host->hostname : "", counts, conn_state_text(conn));
+    g_autofree char *text = g_strdup_printf(
+        " ncvirt  %s%s  %s  %s  %s", nv_conn_uri(conn), nv_conn_is_readonly(conn) ? _(" ro") : "",
+        m->host ? m->host->hostname : "", counts, conn_state_text(conn));
     nv_draw_text(stdscr, 0, 0, text, app->cols - 2, COLOR_PAIR(NV_COLOR_HEADER) | A_BOLD);
     if (nv_conn_busy(conn) > 0 || nv_conn_get_state(conn) == NV_CONN_CONNECTING)
         nv_draw_text(stdscr, 0, app->cols - 2, nv_status_spinner_frame(app->status), 2,
@@ -608,10 +834,11 @@ static void show_notes(NvApp *app, GPtrArray *notes)
     nv_app_message(app, msg, TRUE);
 }
 
-static void app_init(NvApp *app, NvConn *conn, NvKeymap *keymap)
+static void app_init(NvApp *app, GPtrArray *conns, NvKeymap *keymap)
 {
-    app->conns = g_ptr_array_new();
-    g_ptr_array_add(app->conns, conn);
+    app->conns = g_ptr_array_ref(conns);
+    for (guint i = 0; i < conns->len; i++)
+        name_conn(app, conns->pdata[i]);
     app->keymap = keymap;
     app->loop = g_main_loop_new(NULL, FALSE);
     app->status = nv_status_new(app);
@@ -639,13 +866,8 @@ static void run(NvApp *app)
         g_unix_signal_add(SIGTERM, on_terminate, app),
         g_unix_signal_add(SIGHUP, on_terminate, app),
     };
-    for (guint i = 0; i < app->conns->len; i++) {
-        NvConn *conn = app->conns->pdata[i];
-        nv_conn_set_listener(conn, on_conn_changed, app);
-        nv_conn_set_notify(conn, on_conn_notice, app);
-        nv_conn_start(conn);
-        on_conn_changed(conn, NV_CHANGE_ALL, app);
-    }
+    for (guint i = 0; i < app->conns->len; i++)
+        start_conn(app, app->conns->pdata[i]);
 
     g_main_loop_run(app->loop);
 
@@ -660,10 +882,10 @@ static void run(NvApp *app)
         g_source_remove(sources[i]);
 }
 
-int nv_ui_run(NvConn *conn, NvKeymap *keymap, GPtrArray *notes)
+int nv_ui_run(GPtrArray *conns, NvKeymap *keymap, GPtrArray *notes)
 {
     NvApp app = {0};
-    app_init(&app, conn, keymap);
+    app_init(&app, conns, keymap);
     int saved_stderr = nv_stderr_redirect();
     nv_screen_init();
     getmaxyx(stdscr, app.rows, app.cols);

@@ -96,6 +96,13 @@ void nv_app_prompt_text(NvApp *app, const char *initial)
         g_string_assign(p->input, initial ? initial : "");
 }
 
+void nv_app_menu_select(NvApp *app, guint index)
+{
+    NvPrompt *p = nv_app_get_prompt(app);
+    if (p && p->kind == DIALOG_MENU && index < p->items->len)
+        p->list.selected = index;
+}
+
 void nv_app_confirm(NvApp *app, const char *title, const char *message, const char *const *lines,
                     NvChoiceFunc done, gpointer data)
 {

@@ -13,6 +13,7 @@
 #include "ui-internal.h"
 
 typedef struct {
+    NvConn *conn; /* the domain's host: checked with nv_app_has_conn before it is used */
     char *uuid;
     char *name;
     NvDomainState state;
@@ -29,14 +30,16 @@ static void target_free(Target *t)
 static GPtrArray *targets_of(NvPane *pane)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)target_free);
-    const NvModel *m = nv_app_model(pane);
     g_autoptr(GArray) items = nv_pane_targets(pane);
     for (guint i = 0; i < items->len; i++) {
-        guint item = g_array_index(items, guint, i);
-        if (item >= m->domains->len)
+        guint item;
+        NvConn *conn = nv_pane_item_conn(pane, g_array_index(items, guint, i), &item);
+        const NvModel *m = conn ? nv_conn_model(conn) : NULL;
+        if (!m || item >= m->domains->len)
             continue;
         const NvDomain *d = m->domains->pdata[item];
         Target *t = g_new0(Target, 1);
+        t->conn = conn;
         t->uuid = g_strdup(d->uuid);
         t->name = g_strdup(d->name);
         t->state = d->state;
@@ -45,13 +48,37 @@ static GPtrArray *targets_of(NvPane *pane)
     return out;
 }
 
-/* NULL-terminated views into the targets, for the core's and the dialogs' arrays. */
-static const char **target_uuids(GPtrArray *targets)
+/* NULL-terminated views into the targets, for the core's and the dialogs' arrays; the
+ * uuids of the targets on `conn` only. */
+static const char **target_uuids(GPtrArray *targets, NvConn *conn)
 {
     const char **out = g_new0(const char *, targets->len + 1);
+    guint n = 0;
     for (guint i = 0; i < targets->len; i++)
-        out[i] = ((Target *)targets->pdata[i])->uuid;
+        if (((Target *)targets->pdata[i])->conn == conn)
+            out[n++] = ((Target *)targets->pdata[i])->uuid;
     return out;
+}
+
+/* A target's host may be closed while a question is open, and a read-only one takes no
+ * change: FALSE after saying why. */
+static gboolean target_usable(NvApp *app, const Target *t)
+{
+    if (!nv_app_has_conn(app, t->conn)) {
+        g_autofree char *msg = g_strdup_printf(_("'%s': its host was closed"), t->name);
+        nv_app_message(app, msg, TRUE);
+        return FALSE;
+    }
+    return nv_app_check_writable(app, t->conn);
+}
+
+/* Every target's host takes changes: an action on read-only hosts' rows is refused whole. */
+static gboolean targets_writable(NvApp *app, GPtrArray *targets)
+{
+    for (guint i = 0; i < targets->len; i++)
+        if (!target_usable(app, targets->pdata[i]))
+            return FALSE;
+    return TRUE;
 }
 
 static const char **target_names(GPtrArray *targets)
@@ -66,13 +93,18 @@ static const char **target_names(GPtrArray *targets)
 
 typedef struct {
     NvApp *app;
-    GHashTable *jobs; /* NvJob* (a reference) -> app job id */
-    char *left_out;   /* said with the summary: marked domains the filter hid, or NULL */
+    GHashTable *jobs;   /* NvJob* (a reference) -> app job id */
+    char *left_out;     /* said with the summary: marked domains the filter hid, or NULL */
+    guint waiting;      /* hosts whose answer has not come yet: one call per host */
+    GPtrArray *results; /* NvOpResult* of every host so far */
 } OpUi;
 
-static void op_ui_free(OpUi *ui)
+static void op_ui_unref(OpUi *ui)
 {
+    if (--ui->waiting > 0)
+        return;
     g_hash_table_unref(ui->jobs);
+    g_ptr_array_unref(ui->results);
     g_free(ui->left_out);
     g_free(ui);
 }
@@ -110,7 +142,12 @@ static void on_job_ended(NvJob *job, gpointer data)
 static void on_op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     OpUi *ui = data;
-    g_autoptr(GPtrArray) results = nv_domain_op_finish(res, NULL);
+    g_autoptr(GPtrArray) some = nv_domain_op_finish(res, NULL);
+    for (guint i = 0; some && i < some->len; i++)
+        g_ptr_array_add(ui->results, g_steal_pointer(&some->pdata[i]));
+    if (ui->waiting > 1)
+        return; /* one summary, once every host has answered */
+    GPtrArray *results = ui->results;
     g_autofree char *summary = nv_op_summary(results);
     if (ui->left_out) {
         /* The result replaces the status line: keep saying who was left out.
@@ -132,14 +169,27 @@ static const NvOpEvents op_events = {on_job_started, on_job_progress, on_job_end
 
 static void run_op(NvApp *app, NvDomainOp op, GPtrArray *targets, const char *left_out)
 {
+    if (!targets_writable(app, targets))
+        return;
     OpUi *ui = g_new0(OpUi, 1);
     ui->app = app;
     ui->left_out = g_strdup(left_out);
     ui->jobs =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, (GDestroyNotify)nv_job_unref, NULL);
-    g_autofree const char **uuids = target_uuids(targets);
-    nv_domain_op_async(nv_app_get_conn(app), op, uuids, &op_events, on_op_done, ui,
-                       (GDestroyNotify)op_ui_free);
+    ui->results = g_ptr_array_new_with_free_func((GDestroyNotify)nv_op_result_free);
+    /* One call per host, in the order the hosts first appear among the targets. */
+    g_autoptr(GPtrArray) conns = g_ptr_array_new();
+    for (guint i = 0; i < targets->len; i++) {
+        NvConn *conn = ((Target *)targets->pdata[i])->conn;
+        if (!g_ptr_array_find(conns, conn, NULL))
+            g_ptr_array_add(conns, conn);
+    }
+    ui->waiting = conns->len;
+    for (guint i = 0; i < conns->len; i++) {
+        g_autofree const char **uuids = target_uuids(targets, conns->pdata[i]);
+        nv_domain_op_async(conns->pdata[i], op, uuids, &op_events, on_op_done, ui,
+                           (GDestroyNotify)op_ui_unref);
+    }
 }
 
 /* A question before an action: what it is and to whom. */
@@ -220,6 +270,7 @@ static void ask_destructive(NvApp *app, NvDomainOp op, GPtrArray *targets, const
 typedef struct {
     NvApp *app;
     NvPane *pane;
+    NvConn *conn;
     char *uuid;
     char *old_name;
     char *new_name;
@@ -248,6 +299,7 @@ static void renamed(NvConn *conn, NvAsyncResult *res, gpointer data)
         /* Keep the selection on the domain under its new name. */
         g_free(r->pane->last_selected_key);
         r->pane->last_selected_key = g_strdup(r->new_name);
+        r->pane->last_selected_conn = conn;
     }
     rename_ui_free(r);
 }
@@ -260,13 +312,18 @@ static void name_answered(NvApp *app, const char *answer, gpointer data)
         return;
     }
     g_autoptr(GError) err = NULL;
-    if (!nv_domain_name_check(nv_conn_model(nv_app_get_conn(app)), r->uuid, answer, &err)) {
+    if (!nv_app_has_conn(app, r->conn)) {
+        nv_app_message(app, _("the domain's host was closed"), TRUE);
+        rename_ui_free(r);
+        return;
+    }
+    if (!nv_domain_name_check(nv_conn_model(r->conn), r->uuid, answer, &err)) {
         /* Ask again with what was typed, so a typo costs one key. */
         ask_name(r, err->message, answer);
         return;
     }
     r->new_name = g_strdup(answer);
-    nv_domain_rename_async(nv_app_get_conn(app), r->uuid, r->new_name, renamed, r, NULL);
+    nv_domain_rename_async(r->conn, r->uuid, r->new_name, renamed, r, NULL);
 }
 
 static void ask_name(RenameUi *r, const char *message, const char *initial)
@@ -284,6 +341,8 @@ static void start_rename(NvPane *pane, GPtrArray *targets)
         return;
     }
     Target *t = targets->pdata[0];
+    if (!target_usable(app, t))
+        return;
     if (t->state != NV_DOMAIN_SHUTOFF) {
         g_autofree char *msg = g_strdup_printf(_("cannot rename '%s': shut it off first"), t->name);
         nv_app_message(app, msg, TRUE);
@@ -292,6 +351,7 @@ static void start_rename(NvPane *pane, GPtrArray *targets)
     RenameUi *r = g_new0(RenameUi, 1);
     r->app = app;
     r->pane = pane;
+    r->conn = t->conn;
     r->uuid = g_strdup(t->uuid);
     r->old_name = g_strdup(t->name);
     ask_name(r, _("New name:"), t->name);
@@ -418,8 +478,13 @@ static void delete_confirmed(NvApp *app, int index, const gboolean *checked, gpo
         return;
     }
     g_autofree char *label = g_strdup_printf(_("deleting %s"), d->plan->name);
+    Target *t = d->targets->pdata[d->index];
+    if (!target_usable(app, t)) {
+        delete_ui_free(d);
+        return;
+    }
     d->job = nv_app_job_begin(app, label, NULL, NULL);
-    nv_domain_delete_async(nv_app_get_conn(app), d->plan, d->remove, deleted, d, NULL);
+    nv_domain_delete_async(t->conn, d->plan, d->remove, deleted, d, NULL);
 }
 
 /* Lists exactly what goes: the domain, and each ticked volume. */
@@ -510,13 +575,19 @@ static void delete_next(DeleteUi *d)
         return;
     }
     Target *t = d->targets->pdata[d->index];
+    if (!target_usable(d->app, t)) {
+        delete_ui_free(d);
+        return;
+    }
     g_autofree char *label = g_strdup_printf(_("checking the storage of %s"), t->name);
     d->job = nv_app_job_begin(d->app, label, NULL, NULL);
-    nv_domain_delete_plan_async(nv_app_get_conn(d->app), t->uuid, plan_ready, d, NULL);
+    nv_domain_delete_plan_async(t->conn, t->uuid, plan_ready, d, NULL);
 }
 
 static void start_delete(NvApp *app, GPtrArray *targets)
 {
+    if (!targets_writable(app, targets))
+        return;
     DeleteUi *d = g_new0(DeleteUi, 1);
     d->app = app;
     d->targets = g_ptr_array_ref(targets);
@@ -554,6 +625,7 @@ static const NvViewClass editor_view_class = {
 
 typedef struct {
     NvApp *app;
+    NvConn *conn;
     char *uuid;
     char *name;
     char *path;    /* the temp file */
@@ -730,7 +802,12 @@ static void editor_exited(GPid pid, gint status, gpointer data)
     }
     g_free(e->edited);
     e->edited = g_steal_pointer(&text);
-    nv_domain_xml_define_async(nv_app_get_conn(e->app), e->uuid, e->edited, defined, e, NULL);
+    if (!nv_app_has_conn(e->app, e->conn)) {
+        nv_app_message(e->app, _("the domain's host was closed"), TRUE);
+        edit_ui_free(e);
+        return;
+    }
+    nv_domain_xml_define_async(e->conn, e->uuid, e->edited, defined, e, NULL);
 }
 
 static char **editor_argv(const char *path, GError **err)
@@ -836,13 +913,16 @@ static void start_edit_xml(NvApp *app, GPtrArray *targets)
         return;
     }
     Target *t = targets->pdata[0];
+    if (!target_usable(app, t))
+        return;
     EditUi *e = g_new0(EditUi, 1);
     e->app = app;
+    e->conn = t->conn;
     e->uuid = g_strdup(t->uuid);
     e->name = g_strdup(t->name);
     e->saved_stdin = -1;
     e->stdin_pipe = -1;
-    nv_domain_xml_get_async(nv_app_get_conn(app), t->uuid, xml_fetched, e, NULL);
+    nv_domain_xml_get_async(t->conn, t->uuid, xml_fetched, e, NULL);
 }
 
 /* ---- dispatch ---- */
@@ -871,6 +951,9 @@ gboolean nv_domain_action(NvPane *pane, NvAction a)
             nv_app_message(app, _("No domain selected."), TRUE);
         return TRUE;
     }
+    /* A read-only host is refused before any question is asked. */
+    if (!targets_writable(app, targets))
+        return TRUE;
     switch (a) {
     case NV_ACTION_SHUTDOWN:
         ask_shutdown(app, targets, left_out);

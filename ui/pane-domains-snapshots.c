@@ -10,22 +10,29 @@
 
 /* ---- snapshots ---- */
 
-static const NvDomain *selected_domain(NvPane *pane)
+static const NvDomain *domain_of(NvPane *pane, guint item, NvConn **conn)
+{
+    guint local;
+    *conn = nv_pane_item_conn(pane, item, &local);
+    return *conn ? nv_conn_model(*conn)->domains->pdata[local] : NULL;
+}
+
+static const NvDomain *selected_domain(NvPane *pane, NvConn **conn)
 {
     int item = nv_list_selected_item(&pane->list);
-    if (item < 0)
-        return NULL;
-    return nv_app_model(pane)->domains->pdata[item];
+    *conn = NULL;
+    return item >= 0 ? domain_of(pane, (guint)item, conn) : NULL;
 }
 
 static gboolean open_snapshots(NvPane *pane)
 {
-    const NvDomain *d = selected_domain(pane);
+    NvConn *conn;
+    const NvDomain *d = selected_domain(pane, &conn);
     if (!d) {
         nv_app_message(pane->app, _("No domain selected."), TRUE);
         return TRUE;
     }
-    nv_app_open_view(pane->app, nv_view_snapshots_new(pane->app, d->uuid, d->name));
+    nv_app_open_view(pane->app, nv_view_snapshots_new(pane->app, conn, d->uuid, d->name));
     return TRUE;
 }
 
@@ -41,6 +48,7 @@ typedef struct {
 
 struct CloneFlow {
     NvApp *app;
+    NvConn *conn;      /* the source's host: the clones go there */
     char *name;        /* the source */
     NvClonePlan *plan; /* until the run takes it */
     GArray *rows;      /* guint: the disk behind each checklist row */
@@ -124,8 +132,8 @@ static void on_run_done(NvCloneRun *run, guint defined, gpointer data)
     CloneFlow *f = data;
     g_autofree char *msg = summary(f, nv_clone_run_plan(run), defined);
     nv_app_message(f->app, msg, defined < f->n);
-    nv_conn_refresh(nv_app_get_conn(f->app),
-                    NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
+    if (nv_app_has_conn(f->app, f->conn))
+        nv_conn_refresh(f->conn, NV_CHANGE_DOMAINS | NV_CHANGE_POOLS | NV_CHANGE_VOLUMES);
     flow_free(f);
 }
 
@@ -138,6 +146,11 @@ static void cancel_clone(gpointer data)
 static void run_plan(CloneFlow *f)
 {
     static const NvCloneCallbacks callbacks = {on_progress, on_finished, on_run_done};
+    if (!nv_app_has_conn(f->app, f->conn)) {
+        nv_app_message(f->app, _("clone cancelled: the host was closed"), TRUE);
+        flow_free(f);
+        return;
+    }
     NvClonePlan *plan = g_steal_pointer(&f->plan);
     f->n = plan->targets->len;
     f->bars = g_new0(CloneBar, f->n);
@@ -150,7 +163,7 @@ static void run_plan(CloneFlow *f)
         f->bars[i].job = nv_app_job_begin(f->app, label, cancel_clone, &f->bars[i]);
         nv_app_job_progress(f->app, f->bars[i].job, -1, _("waiting"));
     }
-    f->run = nv_clone_run_start(nv_app_get_conn(f->app), plan, &callbacks, f);
+    f->run = nv_clone_run_start(f->conn, plan, &callbacks, f);
 }
 
 static void ask_disks(CloneFlow *f, const char *message);
@@ -303,13 +316,17 @@ static gboolean clone_domain(NvPane *pane)
                        TRUE);
         return TRUE;
     }
-    const NvDomain *d = nv_app_model(pane)->domains->pdata[g_array_index(targets, guint, 0)];
+    NvConn *conn;
+    const NvDomain *d = domain_of(pane, g_array_index(targets, guint, 0), &conn);
+    if (!d || !nv_app_check_writable(pane->app, conn))
+        return TRUE;
     CloneFlow *f = g_new0(CloneFlow, 1);
     f->app = pane->app;
+    f->conn = conn;
     f->name = g_strdup(d->name);
     g_autofree char *msg = g_strdup_printf(_("Reading the definition of '%s'…"), d->name);
     nv_app_message(pane->app, msg, FALSE);
-    nv_clone_plan_load_async(nv_app_conn(pane), d->uuid, on_plan, f, NULL);
+    nv_clone_plan_load_async(conn, d->uuid, on_plan, f, NULL);
     return TRUE;
 }
 

@@ -18,9 +18,22 @@ enum {
     COL_COUNT
 };
 
+/* The instance: the base, and the details title it hands out. */
+typedef struct {
+    NvPane base;
+    char *title;
+} DomainsPane;
+
+static void finalize(NvPane *pane)
+{
+    g_free(((DomainsPane *)pane)->title);
+}
+
 static NvDomain *domain_at(NvPane *pane, guint item)
 {
-    return nv_app_model(pane)->domains->pdata[item];
+    guint local;
+    NvConn *conn = nv_pane_item_conn(pane, item, &local);
+    return nv_conn_model(conn)->domains->pdata[local];
 }
 
 /* ---- sorting: plain field reads, called O(n log n) times per sort ---- */
@@ -115,9 +128,9 @@ static const NvCompareFunc compare[COL_COUNT] = {
     [COL_DISK] = cmp_disk,   [COL_NET] = cmp_net,       [COL_TITLE] = cmp_title,
 };
 
-static guint n_items(NvPane *pane)
+static guint n_items(NvPane *pane, NvConn *conn)
 {
-    return nv_app_model(pane)->domains->len;
+    return nv_conn_model(conn)->domains->len;
 }
 
 static const char *item_name(NvPane *pane, guint item)
@@ -259,15 +272,17 @@ static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs
         nv_lines_add(out, "", _("No domain selected."));
         return;
     }
-    const NvModel *m = nv_app_model(pane);
+    NvConn *conn = nv_pane_item_conn(pane, (guint)item, NULL);
+    const NvModel *m = nv_conn_model(conn);
     NvDomain *d = domain_at(pane, (guint)item);
-    NvConn *conn = nv_app_conn(pane);
     if (conn) /* again when an event made the cached details stale */
         nv_conn_want_domain_details(conn, d->uuid);
     const char *error = NULL;
     const NvDomainDetails *det = nv_model_domain_details(m, d->uuid, &error);
     gboolean fresh = det != NULL;
     nv_lines_add(out, _("Name"), d->name);
+    if (nv_pane_show_hosts(pane))
+        nv_lines_addf(out, _("Host"), "%s (%s)", nv_conn_name(conn), nv_conn_uri(conn));
     nv_lines_add(out, _("Title"), d->title);
     if (fresh)
         nv_lines_add(out, _("Description"), det->description);
@@ -303,15 +318,24 @@ static void details(NvPane *pane, int item, NvLines *out)
     nv_graphs_finish(graphs, out, pane->details_width);
 }
 
+/* "web-01 @ hv1" when several hosts are open. */
 static const char *details_title(NvPane *pane, int item)
 {
-    return domain_at(pane, (guint)item)->name;
+    DomainsPane *self = (DomainsPane *)pane;
+    const char *name = domain_at(pane, (guint)item)->name;
+    if (!nv_pane_show_hosts(pane))
+        return name;
+    g_free(self->title);
+    self->title =
+        g_strdup_printf("%s @ %s", name, nv_conn_name(nv_pane_item_conn(pane, item, NULL)));
+    return self->title;
 }
 
 static void selected(NvPane *pane, int item)
 {
     if (item >= 0)
-        nv_conn_want_domain_details(nv_app_conn(pane), domain_at(pane, (guint)item)->uuid);
+        nv_conn_want_domain_details(nv_pane_item_conn(pane, (guint)item, NULL),
+                                    domain_at(pane, (guint)item)->uuid);
 }
 
 static gboolean open_console(NvPane *pane, NvAction a)
@@ -322,8 +346,9 @@ static gboolean open_console(NvPane *pane, NvAction a)
         return TRUE;
     }
     NvDomain *d = domain_at(pane, (guint)item);
-    NvView *view = a == NV_ACTION_CONSOLE ? nv_view_console_new(pane->app, d->uuid, d->name)
-                                          : nv_view_vnc_new(pane->app, d->uuid, d->name);
+    NvConn *conn = nv_pane_item_conn(pane, (guint)item, NULL);
+    NvView *view = a == NV_ACTION_CONSOLE ? nv_view_console_new(pane->app, conn, d->uuid, d->name)
+                                          : nv_view_vnc_new(pane->app, conn, d->uuid, d->name);
     if (view)
         nv_app_open_view(pane->app, view);
     return TRUE;
@@ -362,6 +387,8 @@ static const NvPaneClass domains_class = {
     .action = action,
     .markable = TRUE,
     .changes = NV_CHANGE_DOMAINS | NV_CHANGE_STATS,
+    .instance_size = sizeof(DomainsPane),
+    .finalize = finalize,
 };
 
 const NvPaneClass *nv_pane_domains_class(void)

@@ -1,24 +1,35 @@
-/* The Host pane: the connection in the list; capabilities, versions, KVM and live CPU and
- * memory graphs in the details. */
+/* The Hosts pane: one row per connection (name, state, read-only, domains running of all,
+ * URI, host name); the selected host's capabilities, versions, KVM and live CPU and memory
+ * graphs in the details. */
 #include "ui-internal.h"
 
-enum { COL_STATE, COL_URI, COL_HOSTNAME };
+enum { COL_NAME, COL_STATE, COL_ACCESS, COL_DOMAINS, COL_URI, COL_HOSTNAME };
 
 static const NvColumn columns[] = {
-    {N_("State"), 12, FALSE},
-    {N_("URI"), 28, FALSE},
-    {N_("Host name"), 0, FALSE},
+    {N_("Name"), 14, FALSE},  {N_("State"), 12, FALSE}, {N_("Access"), 6, FALSE},
+    {N_("Domains"), 9, TRUE}, {N_("URI"), 28, FALSE},   {N_("Host name"), 0, FALSE},
     {NULL, 0, FALSE},
 };
 
-static guint n_items(NvPane *pane)
+/* Each host is one row of its own. */
+static guint n_items(NvPane *pane, NvConn *conn)
 {
     return 1;
 }
 
+static NvConn *conn_at(NvPane *pane, guint item)
+{
+    return nv_pane_item_conn(pane, item, NULL);
+}
+
 static const char *item_name(NvPane *pane, guint item)
 {
-    return nv_conn_uri(nv_app_conn(pane));
+    return nv_conn_name(conn_at(pane, item));
+}
+
+static const char *item_title(NvPane *pane, guint item)
+{
+    return nv_conn_uri(conn_at(pane, item));
 }
 
 static const char *state_word(NvConn *conn)
@@ -35,12 +46,19 @@ static const char *state_word(NvConn *conn)
 
 static char *cell(NvPane *pane, guint item, guint column)
 {
-    const NvModel *m = nv_app_model(pane);
+    NvConn *conn = conn_at(pane, item);
+    const NvModel *m = nv_conn_model(conn);
     switch (column) {
+    case COL_NAME:
+        return g_strdup(nv_conn_name(conn));
     case COL_STATE:
-        return g_strdup(state_word(nv_app_conn(pane)));
+        return g_strdup(state_word(conn));
+    case COL_ACCESS:
+        return g_strdup(nv_conn_is_readonly(conn) ? _("ro") : _("rw"));
+    case COL_DOMAINS:
+        return g_strdup_printf("%u/%u", m->running - m->paused, m->domains->len);
     case COL_URI:
-        return g_strdup(nv_conn_uri(nv_app_conn(pane)));
+        return g_strdup(nv_conn_uri(conn));
     case COL_HOSTNAME:
         return g_strdup(m->host ? m->host->hostname : "");
     default:
@@ -50,8 +68,8 @@ static char *cell(NvPane *pane, guint item, guint column)
 
 static int row_color(NvPane *pane, guint item)
 {
-    return nv_conn_get_state(nv_app_conn(pane)) == NV_CONN_CONNECTED ? NV_COLOR_RUNNING
-                                                                     : NV_COLOR_ERROR;
+    return nv_conn_get_state(conn_at(pane, item)) == NV_CONN_CONNECTED ? NV_COLOR_RUNNING
+                                                                       : NV_COLOR_ERROR;
 }
 
 static char *version_string(unsigned long v)
@@ -75,10 +93,18 @@ static void live_lines(const NvHostStats *st, NvLines *out, NvGraphs *graphs)
     }
 }
 
-static void details_lines(NvPane *pane, NvLines *out, NvGraphs *graphs)
+static void details_lines(NvPane *pane, int item, NvLines *out, NvGraphs *graphs)
 {
-    const NvModel *m = nv_app_model(pane);
+    if (item < 0) {
+        nv_lines_add(out, "", _("No host."));
+        return;
+    }
+    NvConn *conn = conn_at(pane, (guint)item);
+    const NvModel *m = nv_conn_model(conn);
     const NvHost *h = m->host;
+    nv_lines_add(out, _("Connection"), nv_conn_name(conn));
+    if (nv_conn_is_readonly(conn))
+        nv_lines_add(out, _("Access"), _("read-only (-r): every change is refused"));
     if (!h) {
         nv_lines_add(out, "", _("loading host information…"));
         return;
@@ -111,27 +137,33 @@ static void details_lines(NvPane *pane, NvLines *out, NvGraphs *graphs)
 static void details(NvPane *pane, int item, NvLines *out)
 {
     g_autoptr(NvGraphs) graphs = nv_graphs_new();
-    details_lines(pane, out, graphs);
+    details_lines(pane, item, out, graphs);
     nv_graphs_finish(graphs, out, pane->details_width);
 }
 
+/* The host's own name; with several, the connection's (two test hosts share a hostname). */
 static const char *details_title(NvPane *pane, int item)
 {
-    const NvHost *h = nv_app_model(pane)->host;
+    NvConn *conn = conn_at(pane, (guint)item);
+    const NvHost *h = nv_conn_model(conn)->host;
+    if (nv_app_n_conns(pane->app) > 1)
+        return nv_conn_name(conn);
     return h ? h->hostname : _("Host");
 }
 
 static const NvPaneClass host_class = {
-    .name = N_("Host"),
+    .name = N_("Hosts"),
     .context = NV_CTX_HOST,
     .columns = columns,
     .n_items = n_items,
     .item_name = item_name,
+    .item_title = item_title,
+    .rows_are_hosts = TRUE,
     .cell = cell,
     .row_color = row_color,
     .details = details,
     .details_title = details_title,
-    .changes = NV_CHANGE_HOST | NV_CHANGE_STATE | NV_CHANGE_STATS,
+    .changes = NV_CHANGE_HOST | NV_CHANGE_STATE | NV_CHANGE_STATS | NV_CHANGE_DOMAINS,
 };
 
 const NvPaneClass *nv_pane_host_class(void)

@@ -14,25 +14,25 @@ static const NvColumn columns[] = {
     {NULL, 0, FALSE},
 };
 
-/* Items 0..networks-1 are virtual networks, the rest host interfaces. */
-static guint n_networks(NvPane *pane)
-{
-    return nv_app_model(pane)->networks->len;
-}
-
+/* Each host's items: 0..networks-1 are its virtual networks, the rest its interfaces. */
 static NvNetwork *network_at(NvPane *pane, guint item)
 {
-    return item < n_networks(pane) ? nv_app_model(pane)->networks->pdata[item] : NULL;
+    guint local;
+    const NvModel *m = nv_conn_model(nv_pane_item_conn(pane, item, &local));
+    return local < m->networks->len ? m->networks->pdata[local] : NULL;
 }
 
 static NvIface *iface_at(NvPane *pane, guint item)
 {
-    return nv_app_model(pane)->ifaces->pdata[item - n_networks(pane)];
+    guint local;
+    const NvModel *m = nv_conn_model(nv_pane_item_conn(pane, item, &local));
+    return m->ifaces->pdata[local - m->networks->len];
 }
 
-static guint n_items(NvPane *pane)
+static guint n_items(NvPane *pane, NvConn *conn)
 {
-    return n_networks(pane) + nv_app_model(pane)->ifaces->len;
+    const NvModel *m = nv_conn_model(conn);
+    return m->networks->len + m->ifaces->len;
 }
 
 static const char *item_name(NvPane *pane, guint item)
@@ -94,8 +94,8 @@ static int row_color(NvPane *pane, guint item)
 
 static void interfaces_note(NvPane *pane, NvLines *out)
 {
-    const NvModel *m = nv_app_model(pane);
-    if (m->ifaces_error) {
+    const NvModel *m = nv_app_n_conns(pane->app) ? nv_pane_model(pane) : NULL;
+    if (m && m->ifaces_error) {
         nv_lines_heading(out, _("Host interfaces"));
         nv_lines_add(out, "", m->ifaces_error);
     }
@@ -105,6 +105,7 @@ static void interfaces_note(NvPane *pane, NvLines *out)
  * the network shown, once per network definition (keyed by UUID) ---- */
 
 typedef struct {
+    NvConn *conn;    /* the host of */
     char *uuid;      /* the network the rest is about */
     NvNetInfo *info; /* NULL while reading or after an error */
     char *error;
@@ -132,6 +133,7 @@ static void finalize(NvPane *pane)
 
 typedef struct {
     NvPane *pane;
+    NvConn *conn;
     char *uuid;
 } InfoCall;
 
@@ -141,7 +143,7 @@ static void info_arrived(NvConn *conn, NvAsyncResult *res, gpointer data)
     g_autoptr(GError) err = NULL;
     NvNetInfo *info = nv_network_info_finish(res, &err);
     NetExtra *x = extra_of(c->pane);
-    if (g_strcmp0(x->uuid, c->uuid) == 0) {
+    if (x->conn == c->conn && g_strcmp0(x->uuid, c->uuid) == 0) {
         x->pending = FALSE;
         nv_net_info_free(x->info);
         x->info = g_steal_pointer(&info);
@@ -158,8 +160,10 @@ static void info_arrived(NvConn *conn, NvAsyncResult *res, gpointer data)
 static NetExtra *extra_for(NvPane *pane, NvNetwork *net)
 {
     NetExtra *x = extra_of(pane);
-    if (g_strcmp0(x->uuid, net->uuid) == 0)
+    NvConn *conn = nv_pane_conn(pane);
+    if (x->conn == conn && g_strcmp0(x->uuid, net->uuid) == 0)
         return x;
+    x->conn = conn;
     g_free(x->uuid);
     x->uuid = g_strdup(net->uuid);
     g_clear_pointer(&x->info, nv_net_info_free);
@@ -168,7 +172,8 @@ static NetExtra *extra_for(NvPane *pane, NvNetwork *net)
     InfoCall *c = g_new0(InfoCall, 1);
     c->pane = pane;
     c->uuid = g_strdup(net->uuid);
-    nv_network_info_async(nv_app_conn(pane), net->name, info_arrived, c, NULL);
+    c->conn = conn;
+    nv_network_info_async(conn, net->name, info_arrived, c, NULL);
     return x;
 }
 
@@ -259,6 +264,7 @@ static const char *details_title(NvPane *pane, int item)
 typedef struct {
     NvPane *pane;
     char *name;
+    NvConn *conn; /* the network's host */
     NvNetOp op;
     gboolean active;
     guint job; /* app job id while the host is asked something, 0 for none */
@@ -268,6 +274,7 @@ static NetUi *net_ui_new(NvPane *pane, NvNetwork *net, NvNetOp op)
 {
     NetUi *u = g_new0(NetUi, 1);
     u->pane = pane;
+    u->conn = nv_pane_conn(pane);
     u->name = g_strdup(net->name);
     u->op = op;
     u->active = net->active;
@@ -314,8 +321,13 @@ static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 static void run_op(NetUi *u)
 {
     g_autofree char *msg = nv_net_op_message(u->op, u->name);
+    if (!nv_app_has_conn(u->pane->app, u->conn)) {
+        nv_app_message(u->pane->app, _("the network's host was closed"), TRUE);
+        net_ui_free(u);
+        return;
+    }
     begin_job(u, msg);
-    nv_network_op_async(nv_app_conn(u->pane), u->op, u->name, op_done, u, NULL);
+    nv_network_op_async(u->conn, u->op, u->name, op_done, u, NULL);
 }
 
 static void confirmed(NvApp *app, int index, const gboolean *checked, gpointer data)
@@ -389,7 +401,7 @@ static void ask_users_then_confirm(NetUi *u)
 {
     g_autofree char *label = g_strdup_printf(_("finding the domains that use %s"), u->name);
     begin_job(u, label);
-    nv_network_users_async(nv_app_conn(u->pane), u->name, users_known, u, NULL);
+    nv_network_users_async(u->conn, u->name, users_known, u, NULL);
 }
 
 static char *expiry_text(gint64 expiry)
@@ -456,6 +468,9 @@ static gboolean action(NvPane *pane, NvAction a)
                        TRUE);
         return TRUE;
     }
+    /* Reading the leases changes nothing; every other action is refused on a read-only host. */
+    if (a != NV_ACTION_NET_LEASES && !nv_app_check_writable(pane->app, nv_pane_conn(pane)))
+        return TRUE;
     switch (a) {
     case NV_ACTION_NET_START:
         if (net->active)
@@ -484,7 +499,7 @@ static gboolean action(NvPane *pane, NvAction a)
         NetUi *u = net_ui_new(pane, net, NV_NET_OP_START);
         g_autofree char *label = g_strdup_printf(_("reading the leases of %s"), net->name);
         begin_job(u, label);
-        nv_network_leases_async(nv_app_conn(pane), net->name, leases_known, u, NULL);
+        nv_network_leases_async(u->conn, net->name, leases_known, u, NULL);
         break;
     }
     }

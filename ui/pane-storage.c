@@ -53,7 +53,9 @@ static void finalize(NvPane *pane)
 
 static NvPool *pool_at(NvPane *pane, guint item)
 {
-    return nv_app_model(pane)->pools->pdata[item];
+    guint local;
+    NvConn *conn = nv_pane_item_conn(pane, item, &local);
+    return nv_conn_model(conn)->pools->pdata[local];
 }
 
 static NvPool *selected_pool(NvPane *pane)
@@ -65,7 +67,7 @@ static NvPool *selected_pool(NvPane *pane)
 /* The pool's volumes once they are loaded, else NULL. */
 static GPtrArray *volumes_of(NvPane *pane, const NvPool *p)
 {
-    return p ? nv_model_pool_volumes(nv_app_model(pane), p->name, NULL) : NULL;
+    return p ? nv_model_pool_volumes(nv_pane_model(pane), p->name, NULL) : NULL;
 }
 
 static gboolean in_volumes(NvPane *pane)
@@ -103,7 +105,7 @@ static NvVolume *picked_volume(NvPane *pane, guint *index)
 static char *users_text(NvPane *pane, const NvVolume *v)
 {
     const char *error = NULL;
-    GPtrArray *names = nv_model_volume_users(nv_app_model(pane), v->path, &error);
+    GPtrArray *names = nv_model_volume_users(nv_pane_model(pane), v->path, &error);
     if (error)
         return g_strdup(error);
     if (!names)
@@ -118,9 +120,9 @@ static char *users_text(NvPane *pane, const NvVolume *v)
 
 /* ---- the list ---- */
 
-static guint n_items(NvPane *pane)
+static guint n_items(NvPane *pane, NvConn *conn)
 {
-    return nv_app_model(pane)->pools->len;
+    return nv_conn_model(conn)->pools->len;
 }
 
 static const char *item_name(NvPane *pane, guint item)
@@ -180,7 +182,7 @@ static void volume_lines(NvPane *pane, NvPool *p, GPtrArray *vols, NvLines *out)
         nv_lines_add(out, "", v->path);
         if (here) {
             /* Asked again when older than a few seconds: domains come and go. */
-            nv_conn_want_volume_users(nv_app_conn(pane), p->name, v->name, v->path);
+            nv_conn_want_volume_users(nv_pane_conn(pane), p->name, v->name, v->path);
             g_autofree char *users = users_text(pane, v);
             nv_lines_addf(out, "", _("used by: %s"), users);
         }
@@ -189,9 +191,9 @@ static void volume_lines(NvPane *pane, NvPool *p, GPtrArray *vols, NvLines *out)
 
 static void volumes(NvPane *pane, NvPool *p, NvLines *out)
 {
-    nv_conn_want_pool(nv_app_conn(pane), p->name); /* again when an event made them stale */
+    nv_conn_want_pool(nv_pane_conn(pane), p->name); /* again when an event made them stale */
     const char *error = NULL;
-    GPtrArray *vols = nv_model_pool_volumes(nv_app_model(pane), p->name, &error);
+    GPtrArray *vols = nv_model_pool_volumes(nv_pane_model(pane), p->name, &error);
     nv_lines_heading(out, in_volumes(pane) ? _("Volumes (↑↓ pick, Esc back)") : _("Volumes"));
     if (error) {
         nv_lines_add(out, "", error);
@@ -251,7 +253,8 @@ static const char *details_title(NvPane *pane, int item)
 static void selected(NvPane *pane, int item)
 {
     if (item >= 0)
-        nv_conn_want_pool(nv_app_conn(pane), pool_at(pane, (guint)item)->name);
+        nv_conn_want_pool(nv_pane_item_conn(pane, (guint)item, NULL),
+                          pool_at(pane, (guint)item)->name);
 }
 
 /* ---- what an action is about, copied: the model may change while a dialog is open ---- */
@@ -262,6 +265,7 @@ typedef enum { VOLUME_DELETE, VOLUME_WIPE, VOLUME_UPLOAD, VOLUME_SHRINK } Volume
 typedef struct {
     NvApp *app;
     NvPane *pane;
+    NvConn *conn; /* the pool's host; nv_app_has_conn before each use after a question */
     char *pool;
     gboolean pool_active;
     NvPoolOp op;
@@ -295,6 +299,7 @@ static Ask *ask_pool(NvPane *pane, const NvPool *p)
     Ask *a = g_new0(Ask, 1);
     a->app = pane->app;
     a->pane = pane;
+    a->conn = nv_pane_conn(pane);
     a->pool = g_strdup(p->name);
     a->pool_active = p->active;
     a->lines = g_ptr_array_new_with_free_func(g_free);
@@ -328,6 +333,18 @@ static const char *const *lines_of(Ask *a)
     return (const char *const *)a->lines->pdata;
 }
 
+/* The host is still open (it may be closed while a question is up); else says so and frees
+ * `a`. */
+static gboolean ask_live(Ask *a)
+{
+    if (nv_app_has_conn(a->app, a->conn))
+        return TRUE;
+    g_autofree char *msg = g_strdup_printf(_("'%s': its host was closed"), a->pool);
+    nv_app_message(a->app, msg, TRUE);
+    ask_free(a);
+    return FALSE;
+}
+
 static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 {
     Ask *a = data;
@@ -343,7 +360,8 @@ static void op_done(NvConn *conn, NvAsyncResult *res, gpointer data)
 static void run_pool_op(Ask *a, NvPoolOp op, char *done_message)
 {
     a->done_message = done_message;
-    nv_pool_op_async(nv_app_get_conn(a->app), a->pool, op, op_done, a, NULL);
+    if (ask_live(a))
+        nv_pool_op_async(a->conn, a->pool, op, op_done, a, NULL);
 }
 
 static void pool_confirmed(NvApp *app, int index, const gboolean *checked, gpointer data)
@@ -480,6 +498,8 @@ static gboolean pool_action(NvPane *pane, NvAction act)
         nv_app_message(pane->app, _("No storage pool selected."), TRUE);
         return TRUE;
     }
+    if (!nv_app_check_writable(pane->app, nv_pane_conn(pane)))
+        return TRUE;
     switch (act) {
     case NV_ACTION_POOL_START:
         run_pool_op(ask_pool(pane, p), NV_POOL_OP_START,
@@ -556,8 +576,8 @@ static void upload_done(NvJob *job, const GError *err, gpointer data)
     nv_app_message(j->app, msg, FALSE);
 }
 
-void nv_storage_upload(NvApp *app, const char *pool, const char *volume, NvLocalFile *file,
-                       gboolean created)
+void nv_storage_upload(NvApp *app, NvConn *conn, const char *pool, const char *volume,
+                       NvLocalFile *file, gboolean created)
 {
     JobUi *j = g_new0(JobUi, 1);
     j->app = app;
@@ -578,7 +598,7 @@ void nv_storage_upload(NvApp *app, const char *pool, const char *volume, NvLocal
         .data = j,
         .data_free = (GDestroyNotify)job_ui_free,
     };
-    j->job = nv_volume_upload(nv_app_get_conn(app), &spec);
+    j->job = nv_volume_upload(conn, &spec);
     nv_job_unref(j->job);
 }
 
@@ -600,26 +620,27 @@ static void volume_confirmed(NvApp *app, int index, const gboolean *checked, gpo
         ask_free(a);
         return;
     }
+    if (!ask_live(a))
+        return;
     switch (a->step) {
     case VOLUME_DELETE:
         a->done_message = g_strdup_printf(_("deleted volume '%s'"), a->volume);
-        nv_volume_delete_async(nv_app_get_conn(app), a->pool, a->volume, op_done, a, NULL);
+        nv_volume_delete_async(a->conn, a->pool, a->volume, op_done, a, NULL);
         break;
     case VOLUME_WIPE: { /* a job with a spinner: libvirt cannot abort it */
         a->done_message = g_strdup_printf(_("wiped volume '%s'"), a->volume);
         g_autofree char *label = g_strdup_printf(_("wipe %s"), a->volume);
         a->job_id = nv_app_job_begin(app, label, NULL, NULL);
-        nv_job_unref(nv_volume_wipe(nv_app_get_conn(app), a->pool, a->volume, wipe_done, a));
+        nv_job_unref(nv_volume_wipe(a->conn, a->pool, a->volume, wipe_done, a));
         break;
     }
     case VOLUME_UPLOAD:
-        nv_storage_upload(app, a->pool, a->volume, a->file, FALSE);
+        nv_storage_upload(app, a->conn, a->pool, a->volume, a->file, FALSE);
         ask_free(a);
         break;
     case VOLUME_SHRINK:
         a->done_message = g_strdup_printf(_("resized volume '%s'"), a->volume);
-        nv_volume_resize_async(nv_app_get_conn(app), a->pool, a->volume, a->new_size, TRUE, op_done,
-                               a, NULL);
+        nv_volume_resize_async(a->conn, a->pool, a->volume, a->new_size, TRUE, op_done, a, NULL);
         break;
     }
 }
@@ -662,8 +683,8 @@ static void users_then_confirm(NvConn *conn, NvAsyncResult *res, gpointer data)
 static void ask_with_users(Ask *a, VolumeStep step)
 {
     a->step = step;
-    nv_volume_users_async(nv_app_get_conn(a->app), a->pool, a->volume, a->path, users_then_confirm,
-                          a, NULL);
+    if (ask_live(a))
+        nv_volume_users_async(a->conn, a->pool, a->volume, a->path, users_then_confirm, a, NULL);
 }
 
 static void ask_resize(Ask *a, const char *message, const char *initial);
@@ -687,8 +708,9 @@ static void size_answered(NvApp *app, const char *answer, gpointer data)
     }
     if (a->new_size > a->capacity) {
         a->done_message = g_strdup_printf(_("resized volume '%s'"), a->volume);
-        nv_volume_resize_async(nv_app_get_conn(app), a->pool, a->volume, a->new_size, FALSE,
-                               op_done, a, NULL);
+        if (ask_live(a))
+            nv_volume_resize_async(a->conn, a->pool, a->volume, a->new_size, FALSE, op_done, a,
+                                   NULL);
         return;
     }
     g_autofree char *from = nv_format_bytes(a->capacity);
@@ -763,6 +785,8 @@ static gboolean volume_action(NvPane *pane, NvAction act)
                        TRUE);
         return TRUE;
     }
+    if (!nv_app_check_writable(pane->app, nv_pane_conn(pane)))
+        return TRUE;
     Ask *a = ask_volume(pane, selected_pool(pane), v);
     switch (act) {
     case NV_ACTION_VOLUME_DELETE:

@@ -11,7 +11,8 @@ NvPane *nv_pane_new(const NvPaneClass *klass, NvApp *app)
     pane->klass = klass;
     pane->app = app;
     pane->filter = g_string_new("");
-    pane->marked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pane->marked = nv_marks_new();
+    nv_spans_init(&pane->spans);
     pane->sort_column = -1;
     nv_list_init(&pane->list);
     if (klass->init)
@@ -28,19 +29,68 @@ void nv_pane_free(NvPane *pane)
     g_clear_handle_id(&pane->select_source, g_source_remove);
     nv_list_clear(&pane->list);
     g_string_free(pane->filter, TRUE);
-    g_hash_table_unref(pane->marked);
+    nv_marks_free(pane->marked);
+    nv_spans_clear(&pane->spans);
     g_free(pane->last_selected_key);
     g_free(pane);
 }
 
-NvConn *nv_app_conn(NvPane *pane)
+/* ---- items of several hosts ---- */
+
+/* The hosts in view, in order, each with its items. */
+static void build_spans(NvPane *pane)
 {
-    return nv_app_get_conn(pane->app);
+    nv_spans_reset(&pane->spans);
+    NvConn *scope = nv_app_scope(pane->app);
+    for (guint i = 0; i < nv_app_n_conns(pane->app); i++) {
+        NvConn *conn = nv_app_conn_at(pane->app, i);
+        if (!scope || conn == scope)
+            nv_spans_add(&pane->spans, conn, pane->klass->n_items(pane, conn));
+    }
 }
 
-const NvModel *nv_app_model(NvPane *pane)
+guint nv_pane_n_items(NvPane *pane)
 {
-    return nv_conn_model(nv_app_conn(pane));
+    return pane->spans.total;
+}
+
+NvConn *nv_pane_item_conn(NvPane *pane, guint item, guint *local)
+{
+    return nv_spans_find(&pane->spans, item, local);
+}
+
+NvConn *nv_pane_conn(NvPane *pane)
+{
+    int item = nv_list_selected_item(&pane->list);
+    NvConn *conn = item >= 0 ? nv_pane_item_conn(pane, (guint)item, NULL) : NULL;
+    return conn ? conn : nv_app_get_conn(pane->app);
+}
+
+const NvModel *nv_pane_model(NvPane *pane)
+{
+    return nv_conn_model(nv_pane_conn(pane));
+}
+
+gboolean nv_pane_show_hosts(NvPane *pane)
+{
+    return nv_app_n_conns(pane->app) > 1 && !pane->klass->rows_are_hosts;
+}
+
+void nv_pane_forget_conn(NvPane *pane, NvConn *conn)
+{
+    nv_marks_drop_conn(pane->marked, conn);
+    if (pane->last_selected_conn == conn)
+        pane->last_selected_conn = NULL;
+    /* The rows still name it until the rebuild that follows: none of them may be reached. */
+    nv_spans_reset(&pane->spans);
+    g_array_set_size(pane->list.rows, 0);
+}
+
+static const char *item_key(NvPane *pane, guint item, NvConn **conn)
+{
+    guint local;
+    *conn = nv_pane_item_conn(pane, item, &local);
+    return *conn ? pane->klass->item_name(pane, item) : NULL;
 }
 
 void nv_pane_set_details_focus(NvPane *pane, gboolean focus)
@@ -72,7 +122,10 @@ void nv_pane_selection_changed(NvPane *pane, gboolean at_once)
     pane->details_scroll = 0;
     int item = nv_list_selected_item(&pane->list);
     g_free(pane->last_selected_key);
-    pane->last_selected_key = item >= 0 ? g_strdup(pane->klass->item_name(pane, item)) : NULL;
+    pane->last_selected_key = NULL;
+    pane->last_selected_conn = NULL;
+    if (item >= 0)
+        pane->last_selected_key = g_strdup(item_key(pane, (guint)item, &pane->last_selected_conn));
     g_clear_handle_id(&pane->select_source, g_source_remove);
     if (at_once)
         notify_selected(pane);
@@ -90,8 +143,11 @@ gboolean nv_pane_move(NvPane *pane, NvAction a)
 
 gboolean nv_pane_is_marked(NvPane *pane, guint item)
 {
-    return g_hash_table_size(pane->marked) > 0 &&
-           g_hash_table_contains(pane->marked, pane->klass->item_name(pane, item));
+    if (g_hash_table_size(pane->marked) == 0)
+        return FALSE;
+    NvConn *conn;
+    const char *name = item_key(pane, item, &conn);
+    return conn && nv_marks_has(pane->marked, conn, name);
 }
 
 static int compare_guint(gconstpointer a, gconstpointer b)
@@ -127,29 +183,39 @@ guint nv_pane_marked_hidden(NvPane *pane)
 {
     if (g_hash_table_size(pane->marked) == 0)
         return 0;
-    guint n = pane->klass->n_items(pane), marked = 0, shown = 0;
-    for (guint i = 0; i < n; i++)
-        marked += nv_pane_is_marked(pane, i);
+    guint marked = nv_marks_count(pane->marked), shown = 0;
     GArray *rows = pane->list.rows;
     for (guint r = 0; rows && r < rows->len; r++)
         shown += nv_pane_is_marked(pane, g_array_index(rows, guint, r));
     return marked - shown;
 }
 
-/* A mark on an object that is gone (undefined behind our back) must not linger. */
+/* A mark on an object that is gone (undefined behind our back) must not linger; marks on a
+ * host out of the scope stay for when it is back in view. */
 static void prune_marks(NvPane *pane, guint n)
 {
     if (g_hash_table_size(pane->marked) == 0)
         return;
-    g_autoptr(GHashTable) alive = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < n; i++)
-        g_hash_table_add(alive, (gpointer)pane->klass->item_name(pane, i));
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, pane->marked);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        if (!g_hash_table_contains(alive, key))
-            g_hash_table_iter_remove(&it);
+    g_autoptr(GHashTable) alive = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                                        (GDestroyNotify)g_hash_table_unref);
+    for (guint i = 0; i < n; i++) {
+        NvConn *conn;
+        const char *name = item_key(pane, i, &conn);
+        GHashTable *names = g_hash_table_lookup(alive, conn);
+        if (!names) {
+            names = g_hash_table_new(g_str_hash, g_str_equal);
+            g_hash_table_insert(alive, conn, names);
+        }
+        g_hash_table_add(names, (gpointer)name);
+    }
+    /* A host in view with no items at all has nothing left to mark. */
+    for (guint i = 0; i < nv_app_n_conns(pane->app); i++) {
+        NvConn *conn = nv_app_conn_at(pane->app, i);
+        guint first, count;
+        if (nv_spans_range(&pane->spans, conn, &first, &count) && count == 0)
+            g_hash_table_insert(alive, conn, g_hash_table_new(g_str_hash, g_str_equal));
+    }
+    nv_marks_prune(pane->marked, alive, TRUE);
 }
 
 static void toggle_mark(NvPane *pane)
@@ -157,9 +223,9 @@ static void toggle_mark(NvPane *pane)
     int item = nv_list_selected_item(&pane->list);
     if (item < 0)
         return;
-    const char *name = pane->klass->item_name(pane, (guint)item);
-    if (!g_hash_table_remove(pane->marked, name))
-        g_hash_table_add(pane->marked, g_strdup(name));
+    NvConn *conn;
+    const char *name = item_key(pane, (guint)item, &conn);
+    nv_marks_toggle(pane->marked, conn, name);
     nv_list_move(&pane->list, NV_ACTION_DOWN, 1);
     nv_pane_selection_changed(pane, FALSE);
 }
@@ -168,16 +234,25 @@ static void toggle_mark(NvPane *pane)
 static void mark_all(NvPane *pane)
 {
     if (g_hash_table_size(pane->marked) > 0) {
-        g_hash_table_remove_all(pane->marked);
+        nv_marks_clear(pane->marked);
         return;
     }
     for (guint r = 0; r < pane->list.rows->len; r++) {
-        guint item = g_array_index(pane->list.rows, guint, r);
-        g_hash_table_add(pane->marked, g_strdup(pane->klass->item_name(pane, item)));
+        NvConn *conn;
+        const char *name = item_key(pane, g_array_index(pane->list.rows, guint, r), &conn);
+        nv_marks_set(pane->marked, conn, name, TRUE);
     }
 }
 
 /* ---- sorting ---- */
+
+/* In the hosts' order (as given with -c, then added): no string compared, since a re-sort
+ * runs on every refresh over every host's rows. */
+static int compare_hosts(NvPane *pane, guint x, guint y)
+{
+    int a = nv_spans_host_index(&pane->spans, x), b = nv_spans_host_index(&pane->spans, y);
+    return (a > b) - (a < b);
+}
 
 /* Equal keys keep the model's order (by name) in both directions, so equal rows never swap
  * places from one refresh to the next. */
@@ -185,7 +260,8 @@ static gint compare_rows(gconstpointer a, gconstpointer b, gpointer data)
 {
     NvPane *pane = data;
     guint x = *(const guint *)a, y = *(const guint *)b;
-    int c = pane->klass->compare[pane->sort_column](pane, x, y);
+    int c = pane->sort_column == NV_SORT_HOST ? compare_hosts(pane, x, y)
+                                              : pane->klass->compare[pane->sort_column](pane, x, y);
     if (pane->sort_reverse)
         c = c > 0 ? -1 : c < 0;
     return c ? c : (x > y) - (x < y);
@@ -196,7 +272,7 @@ static gint compare_rows(gconstpointer a, gconstpointer b, gpointer data)
 static void sort_rows(NvPane *pane, gboolean keep_selection)
 {
     NvList *list = &pane->list;
-    if (pane->sort_column < 0 || list->rows->len < 2)
+    if (pane->sort_column == -1 || list->rows->len < 2)
         return;
     int item = keep_selection ? nv_list_selected_item(list) : -1;
     g_array_sort_with_data(list->rows, compare_rows, pane);
@@ -210,7 +286,7 @@ static void sort_rows(NvPane *pane, gboolean keep_selection)
 
 void nv_pane_resort(NvPane *pane)
 {
-    if (pane->sort_column < 0)
+    if (pane->sort_column == -1)
         return;
     sort_rows(pane, TRUE);
 }
@@ -227,12 +303,17 @@ static void sort_next(NvPane *pane)
             continue;
         if (first < 0)
             first = c;
-        if (next < 0 && c > pane->sort_column)
+        if (next < 0 && c > pane->sort_column) /* NV_SORT_HOST < every column */
             next = c;
     }
     if (first < 0)
         return;
-    pane->sort_column = next >= 0 ? next : first;
+    gboolean hosts = nv_pane_show_hosts(pane);
+    if (hosts && pane->sort_column == -1)
+        next = NV_SORT_HOST; /* the Host column comes first */
+    else if (hosts && pane->sort_column != NV_SORT_HOST && next < 0)
+        next = NV_SORT_HOST;
+    pane->sort_column = next != -1 ? next : first;
     pane->sort_reverse = FALSE;
     nv_pane_resort(pane);
 }
@@ -240,9 +321,9 @@ static void sort_next(NvPane *pane)
 /* `O`: the other direction (sorting on the first sortable column if there was no sort). */
 static void sort_reverse(NvPane *pane)
 {
-    if (pane->sort_column < 0) {
+    if (pane->sort_column == -1) {
         sort_next(pane);
-        if (pane->sort_column < 0)
+        if (pane->sort_column == -1)
             return;
     }
     pane->sort_reverse = !pane->sort_reverse;
@@ -254,16 +335,21 @@ void nv_pane_rebuild(NvPane *pane)
     NvList *list = &pane->list;
     int old_item = nv_list_selected_item(list);
     g_array_set_size(list->rows, 0);
-    guint n = pane->klass->n_items(pane);
+    build_spans(pane);
+    guint n = nv_pane_n_items(pane);
     g_autoptr(NvFilter) filter = nv_filter_new(pane->filter->str);
     gboolean found = FALSE;
     for (guint i = 0; i < n; i++) {
         const char *title = pane->klass->item_title ? pane->klass->item_title(pane, i) : NULL;
-        if (!nv_filter_matches(filter, pane->klass->item_name(pane, i), title))
+        NvConn *conn;
+        const char *name = item_key(pane, i, &conn);
+        /* The filter matches host names too: "hv2" shows every row of hv2. */
+        if (!nv_filter_matches(filter, name, title) &&
+            !nv_filter_matches(filter, nv_conn_name(conn), NULL))
             continue;
-        /* Keep the selection on the same object (by name) across reloads and filtering. */
-        if (!found && pane->last_selected_key &&
-            g_strcmp0(pane->klass->item_name(pane, i), pane->last_selected_key) == 0) {
+        /* Keep the selection on the same object (by host and name) across reloads. */
+        if (!found && pane->last_selected_key && conn == pane->last_selected_conn &&
+            g_strcmp0(name, pane->last_selected_key) == 0) {
             list->selected = list->rows->len;
             found = TRUE;
         }
@@ -273,10 +359,12 @@ void nv_pane_rebuild(NvPane *pane)
     nv_list_keep_in_range(list);
     prune_marks(pane, n);
     int new_item = nv_list_selected_item(list);
-    const char *new_key = new_item >= 0 ? pane->klass->item_name(pane, new_item) : NULL;
+    NvConn *new_conn = NULL;
+    const char *new_key = new_item >= 0 ? item_key(pane, (guint)new_item, &new_conn) : NULL;
     /* Typing a filter moves the selection on every key: fetch its details once it rests,
      * except for the very first selection, which should show at once. */
-    if (!found || old_item < 0 || g_strcmp0(new_key, pane->last_selected_key) != 0)
+    if (!found || old_item < 0 || g_strcmp0(new_key, pane->last_selected_key) != 0 ||
+        new_conn != pane->last_selected_conn)
         nv_pane_selection_changed(pane, old_item < 0);
     nv_app_dirty(pane->app);
 }
@@ -396,6 +484,36 @@ static void draw_cell(int y, int x, int width, const char *text, gboolean right,
     }
 }
 
+/* As wide as the longest host name (within reason), for the Host column. */
+static int host_column_width(NvPane *pane)
+{
+    int w = nv_text_width(_("Host")) + 1;
+    for (guint i = 0; i < nv_app_n_conns(pane->app); i++)
+        w = MAX(w, nv_text_width(nv_conn_name(nv_app_conn_at(pane->app, i))));
+    return MIN(w, 16);
+}
+
+/* The Host column before the pane's own, when several hosts are open. */
+static void draw_host_cell(NvPane *pane, int y, int *x, int *width, int item, attr_t base)
+{
+    int hw = MIN(pane->host_width, *width);
+    g_autofree char *text = NULL;
+    if (item >= 0)
+        text = g_strdup(nv_conn_name(nv_pane_item_conn(pane, (guint)item, NULL)));
+    else if (pane->sort_column == NV_SORT_HOST)
+        text = g_strconcat(_("Host"), pane->sort_reverse ? "▼" : "▲", NULL);
+    else
+        text = g_strdup(_("Host"));
+    draw_cell(y, *x, hw, text, FALSE, base);
+    *x += hw;
+    *width -= hw;
+    if (*width > 0) {
+        nv_draw_fill(stdscr, y, *x, 1, base);
+        (*x)++;
+        (*width)--;
+    }
+}
+
 static void draw_row(NvPane *pane, int y, int x, int width, int item, attr_t base)
 {
     const NvColumn *cols = pane->klass->columns;
@@ -406,6 +524,8 @@ static void draw_row(NvPane *pane, int y, int x, int width, int item, attr_t bas
         x += 2;
         width -= 2;
     }
+    if (nv_pane_show_hosts(pane) && width > 0)
+        draw_host_cell(pane, y, &x, &width, item, base);
     int cx = x;
     for (guint c = 0; cols[c].title && cx < x + width; c++) {
         int cw = MIN(column_width(cols, c, width), x + width - cx);
@@ -426,15 +546,31 @@ static char *list_title(NvPane *pane)
     g_autofree char *title = NULL;
     if (pane->filter->len)
         title = g_strdup_printf(
-            ngettext("%s (%u of %u) /%s", "%s (%u of %u) /%s", pane->klass->n_items(pane)),
-            _(pane->klass->name), pane->list.rows->len, pane->klass->n_items(pane),
-            pane->filter->str);
+            ngettext("%s (%u of %u) /%s", "%s (%u of %u) /%s", nv_pane_n_items(pane)),
+            _(pane->klass->name), pane->list.rows->len, nv_pane_n_items(pane), pane->filter->str);
     else
         title = g_strdup_printf("%s (%u)", _(pane->klass->name), pane->list.rows->len);
-    guint nmarked = g_hash_table_size(pane->marked);
+    guint nmarked = nv_marks_count(pane->marked);
     if (nmarked)
         return g_strdup_printf(ngettext("%s, %u marked", "%s, %u marked", nmarked), title, nmarked);
     return g_steal_pointer(&title);
+}
+
+static gboolean row_host_connected(NvPane *pane, guint item)
+{
+    NvConn *conn = nv_pane_item_conn(pane, item, NULL);
+    return !conn || nv_conn_get_state(conn) == NV_CONN_CONNECTED;
+}
+
+static gboolean any_host_connected(NvPane *pane)
+{
+    NvConn *scope = nv_app_scope(pane->app);
+    for (guint i = 0; i < nv_app_n_conns(pane->app); i++) {
+        NvConn *conn = nv_app_conn_at(pane->app, i);
+        if ((!scope || conn == scope) && nv_conn_get_state(conn) == NV_CONN_CONNECTED)
+            return TRUE;
+    }
+    return FALSE;
 }
 
 void nv_pane_draw_list(NvPane *pane, int y, int x, int h, int w)
@@ -444,6 +580,7 @@ void nv_pane_draw_list(NvPane *pane, int y, int x, int h, int w)
     int inner_h = h - 3, inner_w = w - 2;
     if (inner_h <= 0 || inner_w <= 0)
         return;
+    pane->host_width = nv_pane_show_hosts(pane) ? host_column_width(pane) : 0;
     draw_row(pane, y + 1, x + 1, inner_w, -1, A_BOLD | A_UNDERLINE);
     pane->list_page = inner_h;
     NvList *list = &pane->list;
@@ -457,15 +594,17 @@ void nv_pane_draw_list(NvPane *pane, int y, int x, int h, int w)
         }
         guint item = g_array_index(list->rows, guint, row);
         attr_t attr = COLOR_PAIR(pane->klass->row_color ? pane->klass->row_color(pane, item) : 0);
+        /* A host that is not connected keeps its last rows, greyed. */
+        if (!pane->klass->rows_are_hosts && !row_host_connected(pane, item))
+            attr = A_DIM;
         if (row == list->selected)
             attr = COLOR_PAIR(NV_COLOR_SELECTED) | (pane->details_focus ? 0 : A_BOLD);
         draw_row(pane, yy, x + 1, inner_w, (int)item, attr);
     }
     if (list->rows->len == 0) {
-        const char *empty = pane->filter->len ? _("no match for the filter")
-                            : nv_conn_get_state(nv_app_conn(pane)) == NV_CONN_CONNECTED
-                                ? _("none")
-                                : _("not loaded yet");
+        const char *empty = pane->filter->len          ? _("no match for the filter")
+                            : any_host_connected(pane) ? _("none")
+                                                       : _("not loaded yet");
         nv_draw_text(stdscr, y + 2, x + 2, empty, inner_w - 2, A_DIM);
     }
 }

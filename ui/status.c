@@ -102,6 +102,17 @@ char *nv_status_one_line(const char *msg)
     return g_string_free(s, FALSE);
 }
 
+/* With several hosts, one that is down shows in the header; the message stays only while no
+ * host answers (with one host: while it is down, as before). */
+static gboolean every_host_down(NvApp *app)
+{
+    guint n = nv_app_n_conns(app);
+    for (guint i = 0; i < n; i++)
+        if (nv_conn_get_state(nv_app_conn_at(app, i)) != NV_CONN_DISCONNECTED)
+            return FALSE;
+    return n > 0;
+}
+
 /* A message stays long enough to be read, then the key hints come back; a connection that is
  * down keeps its message, since that state lasts. */
 void nv_app_message(NvApp *app, const char *msg, gboolean error)
@@ -112,7 +123,7 @@ void nv_app_message(NvApp *app, const char *msg, gboolean error)
     s->text = msg && strchr(msg, '\n') ? nv_status_one_line(msg) : g_strdup(msg);
     s->is_error = error;
     g_clear_handle_id(&s->expire_source, g_source_remove);
-    if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_DISCONNECTED)
+    if (!every_host_down(app))
         s->expire_source = g_timeout_add_seconds(NV_STATUS_SECONDS, status_expired, s);
     nv_app_dirty(app);
 }

@@ -83,6 +83,43 @@ void nv_list_keep_in_range(NvList *list);
 /* The item index of the selected row, or -1 when empty. */
 int nv_list_selected_item(const NvList *list);
 
+/* ---- rows of several hosts (pane-rows.c) ---- */
+
+/* A pane's items are every host's in turn: host A's 0..nA-1, then host B's, and so on. */
+typedef struct {
+    GArray *spans; /* (conn, first item, count) per host, in order */
+    guint total;
+} NvSpans;
+
+void nv_spans_init(NvSpans *s);
+void nv_spans_clear(NvSpans *s);
+void nv_spans_reset(NvSpans *s);
+/* The next host's `n` items. */
+void nv_spans_add(NvSpans *s, NvConn *conn, guint n);
+/* The host of `item` and its index there (`local`), or NULL past the end. */
+NvConn *nv_spans_find(const NvSpans *s, guint item, guint *local);
+/* The position of `item`'s host among the spans (the app's order of hosts), -1 past the end. */
+int nv_spans_host_index(const NvSpans *s, guint item);
+/* Where `conn`'s items are; FALSE when it is not among the spans. */
+gboolean nv_spans_range(const NvSpans *s, NvConn *conn, guint *first, guint *n);
+guint nv_spans_n_conns(const NvSpans *s);
+
+/* Marked names per host (a GHashTable of NvConn* → set of names): the same name on two hosts
+ * is two marks. */
+typedef GHashTable NvMarks;
+NvMarks *nv_marks_new(void);
+void nv_marks_free(NvMarks *m);
+gboolean nv_marks_has(NvMarks *m, NvConn *conn, const char *name);
+void nv_marks_set(NvMarks *m, NvConn *conn, const char *name, gboolean on);
+/* Returns whether it is marked now. */
+gboolean nv_marks_toggle(NvMarks *m, NvConn *conn, const char *name);
+guint nv_marks_count(NvMarks *m);
+void nv_marks_clear(NvMarks *m);
+/* Drops marks on names gone from their host: `alive` maps each host in view (NvConn*) to the
+ * set of its names; a host not in `alive` keeps its marks only if `keep_other_hosts`. */
+void nv_marks_prune(NvMarks *m, GHashTable *alive, gboolean keep_other_hosts);
+void nv_marks_drop_conn(NvMarks *m, NvConn *conn);
+
 /* ---- panes ---- */
 
 typedef struct {
@@ -92,9 +129,11 @@ typedef struct {
     /* One per column, in the same order: how to sort on it (NULL: not on this column). NULL
      * for a pane whose list is not sorted (`o` does nothing there). */
     const NvCompareFunc *compare;
-    /* Items before filtering, from the model. */
-    guint (*n_items)(NvPane *pane);
-    /* Strings the filter looks at. */
+    /* Items of one host before filtering, from its model; the base puts every host's in a
+     * row (nv_pane_item_conn maps an item back to its host and index there). */
+    guint (*n_items)(NvPane *pane, NvConn *conn);
+    /* Strings the filter looks at (with the host's name). item_name is also the key of the
+     * item's mark and of the kept selection, per host. */
     const char *(*item_name)(NvPane *pane, guint item);
     const char *(*item_title)(NvPane *pane, guint item);
     /* Text of one cell (untrusted, caller sanitises), owned by the caller. */
@@ -110,6 +149,8 @@ typedef struct {
     gboolean (*action)(NvPane *pane, NvAction action);
     /* Rows can be marked (space) so an action applies to all of them. */
     gboolean markable;
+    /* Each row is a host itself (the Hosts pane): no Host column, no greying. */
+    gboolean rows_are_hosts;
     /* The NV_CHANGE_* of the model that rebuild the list; with NV_CHANGE_STATS the pane shows
      * live numbers (redrawn, and re-sorted, on every refresh). */
     unsigned changes;
@@ -125,19 +166,25 @@ struct NvPane {
     NvApp *app;
     NvList list;
     int details_scroll;
-    GString *filter;         /* this pane's filter; "" shows everything */
-    char *last_selected_key; /* name of the selected item, to keep it across reloads */
-    guint select_source;     /* pending `selected` notification */
-    GHashTable *marked;      /* names of marked items (a set) */
-    int sort_column;         /* column the rows are sorted on, -1 for the model's order */
-    gboolean sort_reverse;   /* descending */
-    gboolean details_focus;  /* keys move in the details box rather than the list */
-    int list_page;           /* rows of the list box, for page moves */
-    int details_page;        /* rows of the details box */
-    int details_width;       /* of the details box's interior, for graphs sized to fit */
+    GString *filter;            /* this pane's filter; "" shows everything */
+    char *last_selected_key;    /* name of the selected item, to keep it across reloads */
+    NvConn *last_selected_conn; /* and its host */
+    guint select_source;        /* pending `selected` notification */
+    NvMarks *marked;            /* marked items, by host and name */
+    NvSpans spans;              /* which host each item is from (rebuilt with the list) */
+    int host_width;             /* of the Host column, measured once per paint */
+    int sort_column;            /* column the rows are sorted on, -1 for the model's order,
+                                   NV_SORT_HOST for the Host column */
+    gboolean sort_reverse;      /* descending */
+    gboolean details_focus;     /* keys move in the details box rather than the list */
+    int list_page;              /* rows of the list box, for page moves */
+    int details_page;           /* rows of the details box */
+    int details_width;          /* of the details box's interior, for graphs sized to fit */
 };
 
 /* ---- the pane base (pane.c) ---- */
+
+#define NV_SORT_HOST (-2)
 
 /* A pane of `klass`: the instance, its base set up, then the class's init. */
 NvPane *nv_pane_new(const NvPaneClass *klass, NvApp *app);
@@ -161,13 +208,23 @@ void nv_pane_set_details_focus(NvPane *pane, gboolean focus);
 gboolean nv_pane_details_focused(NvPane *pane);
 void nv_pane_draw_list(NvPane *pane, int y, int x, int h, int w);
 void nv_pane_draw_details(NvPane *pane, int y, int x, int h, int w);
-/* The pane's connection and its model. */
-NvConn *nv_app_conn(NvPane *pane);
-const NvModel *nv_app_model(NvPane *pane);
+/* Items of every host in view (all, or the scope's one), before filtering. */
+guint nv_pane_n_items(NvPane *pane);
+/* The host `item` belongs to and its index in that host's model (`local`, may be NULL). */
+NvConn *nv_pane_item_conn(NvPane *pane, guint item, guint *local);
+/* The selected row's host (else the scope's or the first: never NULL while a host is open)
+ * and its model: for what the details and a single-row action need. */
+NvConn *nv_pane_conn(NvPane *pane);
+const NvModel *nv_pane_model(NvPane *pane);
+/* The Host column is shown: more than one host is open. */
+gboolean nv_pane_show_hosts(NvPane *pane);
+/* The host went away (nv_app_remove_conn): its marks and kept selection go with it. */
+void nv_pane_forget_conn(NvPane *pane, NvConn *conn);
 
 /* What an action applies to: the marked items the filter shows, in the model's order, else
  * the selected one; an array of guint item indices, empty when there is nothing. Caller
- * frees. */
+ * frees. The items may be of several hosts: an action maps each with nv_pane_item_conn,
+ * groups them by host and calls the core once per host. */
 GArray *nv_pane_targets(NvPane *pane);
 /* Marked items the filter hides, which nv_pane_targets leaves out. */
 guint nv_pane_marked_hidden(NvPane *pane);
@@ -204,6 +261,7 @@ typedef struct {
 struct NvView {
     const NvViewClass *klass;
     NvApp *app;
+    NvConn *conn; /* the host it works on (closed with it, nv_app_remove_conn), or NULL */
 };
 
 /* Opens a view over the panes (closing any open one); the app owns it from here. */
@@ -262,9 +320,9 @@ void nv_status_draw(NvStatus *s, int y, int cols);
 typedef NvView *(*NvViewFactory)(NvApp *app, NvPane *pane);
 void nv_ui_set_factory(NvAction action, NvViewFactory factory);
 
-/* The views, one file each (view-console.c, view-vnc.c). */
-NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name);
-NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name);
+/* The views, one file each (view-console.c, view-vnc.c), on domain `uuid` of host `conn`. */
+NvView *nv_view_console_new(NvApp *app, NvConn *conn, const char *uuid, const char *name);
+NvView *nv_view_vnc_new(NvApp *app, NvConn *conn, const char *uuid, const char *name);
 
 /* ---- dialogs (dialog.c) ---- */
 
@@ -275,6 +333,8 @@ typedef void (*NvPromptFunc)(NvApp *app, const char *answer, gpointer data);
 /* Asks for one line of text over the screen; `masked` shows stars (passwords). */
 void nv_app_prompt(NvApp *app, const char *title, const char *message, gboolean masked,
                    NvPromptFunc done, gpointer data);
+/* Puts the open menu's cursor on choice `index` (the default). */
+void nv_app_menu_select(NvApp *app, guint index);
 /* Pre-fills the open prompt (e.g. the current name when renaming). */
 void nv_app_prompt_text(NvApp *app, const char *initial);
 /* Ticks on a list; `checked` gives the starting state (may be NULL: all unticked). */

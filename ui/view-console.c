@@ -334,7 +334,7 @@ static void on_console_changed(NvConsole *console, unsigned changes, gpointer da
 /* The domain's id: -1 when it is not running (or the connection is down). */
 static int domain_id(NvConsoleView *v)
 {
-    NvConn *conn = nv_app_get_conn(v->base.app);
+    NvConn *conn = v->base.conn;
     if (nv_conn_get_state(conn) != NV_CONN_CONNECTED)
         return -1;
     const NvModel *m = nv_conn_model(conn);
@@ -354,7 +354,7 @@ static gboolean domain_running(NvConsoleView *v)
 static void open_console(NvConsoleView *v, const char *device)
 {
     NvApp *app = v->base.app;
-    v->console = nv_console_open(nv_app_get_conn(app), v->uuid, device, FALSE);
+    v->console = nv_console_open(v->base.conn, v->uuid, device, FALSE);
     nv_console_set_listener(v->console, on_console_changed, v);
     nv_console_resize(v->console, MAX(1, nv_app_rows(app) - 1), nv_app_cols(app));
 }
@@ -525,11 +525,10 @@ static NvChardev *chardev_copy(const NvChardev *dev)
 
 /* The consoles worth offering: pty devices (libvirt can only open those), each once (the first
  * <console> is usually the first <serial> again, under the same alias). */
-static GPtrArray *console_choices(NvApp *app, const char *uuid)
+static GPtrArray *console_choices(NvConn *conn, const char *uuid)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)nv_chardev_free);
-    const NvDomainDetails *d =
-        nv_model_domain_details(nv_conn_model(nv_app_get_conn(app)), uuid, NULL);
+    const NvDomainDetails *d = nv_model_domain_details(nv_conn_model(conn), uuid, NULL);
     if (d == NULL)
         return out;
     for (guint i = 0; i < d->chardevs->len; i++) {
@@ -545,17 +544,18 @@ static GPtrArray *console_choices(NvApp *app, const char *uuid)
     return out;
 }
 
-NvView *nv_view_console_new(NvApp *app, const char *uuid, const char *name)
+NvView *nv_view_console_new(NvApp *app, NvConn *conn, const char *uuid, const char *name)
 {
     NvConsoleView *v = g_new0(NvConsoleView, 1);
     v->base.klass = &console_class;
     v->base.app = app;
+    v->base.conn = conn;
     v->pacer = (NvPacer){.app = app, .interval_us = NV_CONSOLE_FRAME_US};
     v->uuid = g_strdup(uuid);
     v->last_id = -2;
     v->name = g_strdup(name);
     v->saved_cursor = curs_set(0);
-    v->choices = console_choices(app, uuid);
+    v->choices = console_choices(conn, uuid);
     /* One device (or details not loaded yet): libvirt's first console is the one. */
     if (v->choices->len <= 1) {
         open_console(v, NULL);

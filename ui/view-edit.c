@@ -63,7 +63,7 @@ static void view_unref(gpointer data)
 
 static NvConn *view_conn(EditView *v)
 {
-    return nv_app_get_conn(v->base.app);
+    return v->base.conn;
 }
 
 static void set_status(EditView *v, NvNoteKind kind, const char *text)
@@ -1151,12 +1151,13 @@ static const NvViewClass edit_class = {
     .free = view_free,
 };
 
-NvView *nv_view_edit_new(NvApp *app, const char *uuid, const char *name)
+NvView *nv_view_edit_new(NvApp *app, NvConn *conn, const char *uuid, const char *name)
 {
     EditView *v = g_new0(EditView, 1);
     g_atomic_ref_count_init(&v->refs);
     v->base.klass = &edit_class;
     v->base.app = app;
+    v->base.conn = conn;
     v->uuid = g_strdup(uuid);
     v->name = g_strdup(name);
     reload(v);

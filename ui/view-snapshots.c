@@ -47,6 +47,7 @@ struct SnapView {
 typedef struct {
     Link *link;
     NvApp *app;
+    NvConn *conn;  /* the domain's host, checked with nv_app_has_conn once the view may be gone */
     guint app_job; /* the app's job bar, seen once the view is closed */
     NvJob *job;    /* not a reference: the job owns this Op (its data) */
     char *snapshot;
@@ -82,6 +83,7 @@ static Op *op_new(SnapView *v, const char *snapshot)
     Op *op = g_new0(Op, 1);
     op->link = link_ref(v->link);
     op->app = v->base.app;
+    op->conn = v->base.conn;
     op->snapshot = g_strdup(snapshot);
     return op;
 }
@@ -100,7 +102,7 @@ static NvSnapshot *selected_snapshot(SnapView *v)
 
 static const NvDomain *model_domain(SnapView *v)
 {
-    const NvModel *m = nv_conn_model(nv_app_get_conn(v->base.app));
+    const NvModel *m = nv_conn_model(v->base.conn);
     for (guint i = 0; m->domains && i < m->domains->len; i++) {
         const NvDomain *d = m->domains->pdata[i];
         if (g_strcmp0(d->uuid, v->uuid) == 0)
@@ -250,7 +252,7 @@ static void load(SnapView *v)
 {
     v->loading = TRUE;
     spin(v);
-    nv_snapshot_list_async(nv_app_get_conn(v->base.app), v->uuid, on_list, link_ref(v->link),
+    nv_snapshot_list_async(v->base.conn, v->uuid, on_list, link_ref(v->link),
                            (GDestroyNotify)link_unref);
 }
 
@@ -354,8 +356,8 @@ static void on_created(NvJob *job, const GError *err, gpointer data)
 
 static void start_create(SnapView *v, Op *op)
 {
-    NvJob *job = nv_snapshot_create(nv_app_get_conn(v->base.app), v->uuid, v->name, &op->spec,
-                                    on_job_progress, on_created, op, (GDestroyNotify)op_free);
+    NvJob *job = nv_snapshot_create(v->base.conn, v->uuid, v->name, &op->spec, on_job_progress,
+                                    on_created, op, (GDestroyNotify)op_free);
     track_job(v, op, job, TRUE);
     nv_job_unref(job);
 }
@@ -483,14 +485,14 @@ static void on_reverted(NvJob *job, const GError *err, gpointer data)
         err ? g_strdup(err->message)
             : g_strdup_printf(_("Reverted '%s' to '%s'."), v ? v->name : "", op->snapshot);
     report(op, msg, err != NULL);
-    nv_conn_refresh(nv_app_get_conn(op->app), NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
+    if (nv_app_has_conn(op->app, op->conn))
+        nv_conn_refresh(op->conn, NV_CHANGE_DOMAINS | NV_CHANGE_DETAILS);
 }
 
 static void start_revert(SnapView *v, Op *op, gboolean force)
 {
-    NvJob *job =
-        nv_snapshot_revert(nv_app_get_conn(v->base.app), v->uuid, v->name, op->snapshot, force,
-                           on_job_progress, on_reverted, op, (GDestroyNotify)op_free);
+    NvJob *job = nv_snapshot_revert(v->base.conn, v->uuid, v->name, op->snapshot, force,
+                                    on_job_progress, on_reverted, op, (GDestroyNotify)op_free);
     track_job(v, op, job, FALSE);
     nv_job_unref(job);
 }
@@ -604,8 +606,8 @@ static void on_delete_answer(NvApp *app, int index, const gboolean *checked, gpo
     }
     g_autofree char *label = g_strdup_printf(_("deleting snapshot '%s'"), op->snapshot);
     set_busy(v, label);
-    nv_snapshot_delete_async(nv_app_get_conn(app), v->uuid, op->snapshot, op->children, on_deleted,
-                             op, (GDestroyNotify)op_free);
+    nv_snapshot_delete_async(v->base.conn, v->uuid, op->snapshot, op->children, on_deleted, op,
+                             (GDestroyNotify)op_free);
 }
 
 static void confirm_delete(SnapView *v, Op *op)
@@ -674,6 +676,10 @@ static gboolean view_action(NvView *view, NvAction a)
 {
     SnapView *v = (SnapView *)view;
     g_clear_pointer(&v->message, g_free);
+    gboolean changes = a == NV_ACTION_SNAPSHOT_CREATE || a == NV_ACTION_SNAPSHOT_REVERT ||
+                       a == NV_ACTION_SNAPSHOT_DELETE;
+    if (changes && !nv_app_check_writable(v->base.app, v->base.conn))
+        return TRUE;
     switch (a) {
     case NV_ACTION_SNAPSHOT_CREATE:
         create(v);
@@ -950,11 +956,12 @@ static const NvViewClass snapshots_class = {
     .free = view_free,
 };
 
-NvView *nv_view_snapshots_new(NvApp *app, const char *uuid, const char *name)
+NvView *nv_view_snapshots_new(NvApp *app, NvConn *conn, const char *uuid, const char *name)
 {
     SnapView *v = g_new0(SnapView, 1);
     v->base.klass = &snapshots_class;
     v->base.app = app;
+    v->base.conn = conn;
     nv_list_init(&v->rows);
     v->link = g_new0(Link, 1);
     v->link->refs = 1;

@@ -4,4 +4,4 @@
 
 #include "ui-internal.h"
 
-NvView *nv_view_snapshots_new(NvApp *app, const char *uuid, const char *name);
+NvView *nv_view_snapshots_new(NvApp *app, NvConn *conn, const char *uuid, const char *name);

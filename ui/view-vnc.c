@@ -402,11 +402,12 @@ static const NvViewClass vnc_view_class = {
     .raw = TRUE,
 };
 
-NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
+NvView *nv_view_vnc_new(NvApp *app, NvConn *conn, const char *uuid, const char *name)
 {
     VncView *v = g_new0(VncView, 1);
     v->base.klass = &vnc_view_class;
     v->base.app = app;
+    v->base.conn = conn;
     v->pacer = (NvPacer){.app = app, .interval_us = G_USEC_PER_SEC / NV_VNC_FPS};
     v->uuid = g_strdup(uuid);
     v->name = g_strdup(name);
@@ -428,7 +429,6 @@ NvView *nv_view_vnc_new(NvApp *app, const char *uuid, const char *name)
     mousemask(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION, NULL);
     v->opening_link = g_new(VncView *, 1);
     *v->opening_link = v;
-    v->opening = nv_vnc_open_domain_async(nv_app_get_conn(app), uuid, v->vnc, opened,
-                                          v->opening_link, g_free);
+    v->opening = nv_vnc_open_domain_async(conn, uuid, v->vnc, opened, v->opening_link, g_free);
     return &v->base;
 }

@@ -54,7 +54,7 @@ NvApp *nv_wizard_app(NvWizard *wz)
 
 NvConn *nv_wizard_conn(NvWizard *wz)
 {
-    return nv_app_get_conn(wz->base.app);
+    return wz->base.conn;
 }
 
 void nv_wizard_set_status(NvWizard *wz, const char *text, gboolean error)
@@ -691,6 +691,7 @@ NvView *nv_wizard_new(NvApp *app, const NvWizardClass *klass, gpointer draft)
     g_atomic_ref_count_init(&wz->refs);
     wz->base.klass = &wizard_view_class;
     wz->base.app = app;
+    wz->base.conn = nv_app_current_conn(app); /* the host the factory just chose */
     wz->klass = klass;
     wz->draft = draft;
     wz->open = TRUE;
@@ -713,33 +714,50 @@ void nv_wizard_register(NvAction action, NvWizardOpenFunc open)
     nv_ui_set_factory(action, open);
 }
 
-int nv_wizard_pane_item(NvPane *pane, NvContext context)
+NvConn *nv_wizard_host(NvApp *app, NvPane *pane)
 {
-    if (!pane || pane->klass->context != context)
-        return -1;
-    return nv_list_selected_item(&pane->list);
+    return nv_app_current_conn(app); /* the chosen host, while the wizard opens */
 }
 
-void nv_wizard_pane_select(NvPane *pane, const char *key)
+int nv_wizard_pane_item(NvPane *pane, NvContext context, NvConn **conn)
+{
+    if (conn)
+        *conn = NULL;
+    if (!pane || pane->klass->context != context)
+        return -1;
+    int item = nv_list_selected_item(&pane->list);
+    guint local = 0;
+    NvConn *host = item >= 0 ? nv_pane_item_conn(pane, (guint)item, &local) : NULL;
+    if (conn)
+        *conn = host;
+    return host ? (int)local : -1;
+}
+
+void nv_wizard_pane_select(NvPane *pane, NvConn *conn, const char *key)
 {
     g_free(pane->last_selected_key);
     pane->last_selected_key = g_strdup(key);
+    pane->last_selected_conn = conn;
 }
 
-void nv_wizard_open_console(NvApp *app, const char *uuid, const char *name)
+void nv_wizard_open_console(NvApp *app, NvConn *conn, const char *uuid, const char *name)
 {
-    NvView *view = nv_view_console_new(app, uuid, name);
+    if (!nv_app_has_conn(app, conn))
+        return;
+    NvView *view = nv_view_console_new(app, conn, uuid, name);
     if (view)
         nv_app_open_view(app, view);
 }
 
-void nv_wizard_open_editor(NvApp *app, const char *uuid, const char *name)
+void nv_wizard_open_editor(NvApp *app, NvConn *conn, const char *uuid, const char *name)
 {
-    nv_app_open_view(app, nv_view_edit_new(app, uuid, name));
+    if (nv_app_has_conn(app, conn))
+        nv_app_open_view(app, nv_view_edit_new(app, conn, uuid, name));
 }
 
-void nv_wizard_upload(NvApp *app, const char *pool, const char *volume, NvLocalFile *file,
-                      gboolean created)
+void nv_wizard_upload(NvApp *app, NvConn *conn, const char *pool, const char *volume,
+                      NvLocalFile *file, gboolean created)
 {
-    nv_storage_upload(app, pool, volume, file, created);
+    if (nv_app_has_conn(app, conn))
+        nv_storage_upload(app, conn, pool, volume, file, created);
 }

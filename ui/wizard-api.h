@@ -147,15 +147,22 @@ gboolean nv_wizard_is_open(NvWizard *wz);
 typedef NvView *(*NvWizardOpenFunc)(NvApp *app, NvPane *pane);
 void nv_wizard_register(NvAction action, NvWizardOpenFunc open);
 
-/* The item selected in `pane` when it is a pane of `context`, else -1. */
-int nv_wizard_pane_item(NvPane *pane, NvContext context);
-/* Selects the item named `key` in `pane` once its list reloads (a newly created object). */
-void nv_wizard_pane_select(NvPane *pane, const char *key);
-/* Views a finished wizard hands over to: a domain's serial console, its details editor. */
-void nv_wizard_open_console(NvApp *app, const char *uuid, const char *name);
-void nv_wizard_open_editor(NvApp *app, const char *uuid, const char *name);
+/* The host a wizard opening over `pane` works on: the one the user chose (several hosts in
+ * view), else the selected row's, else the scope's or the first. The wizard keeps it: its
+ * view closes if that host is removed. */
+NvConn *nv_wizard_host(NvApp *app, NvPane *pane);
+/* The item selected in `pane` when it is a pane of `context`, as an index in the model of its
+ * host (`conn`, may be NULL), else -1. */
+int nv_wizard_pane_item(NvPane *pane, NvContext context, NvConn **conn);
+/* Selects the item named `key` of host `conn` in `pane` once its list reloads (a newly created
+ * object). */
+void nv_wizard_pane_select(NvPane *pane, NvConn *conn, const char *key);
+/* Views a finished wizard hands over to: a domain's serial console, its details editor (on
+ * host `conn`; nothing when it was closed meanwhile). */
+void nv_wizard_open_console(NvApp *app, NvConn *conn, const char *uuid, const char *name);
+void nv_wizard_open_editor(NvApp *app, NvConn *conn, const char *uuid, const char *name);
 /* Uploads a local file into a volume as a job in the status line (the Storage pane's
  * upload of the file opened when it was checked: a volume `created` for it is deleted
  * again when the upload fails). */
-void nv_wizard_upload(NvApp *app, const char *pool, const char *volume, NvLocalFile *file,
-                      gboolean created);
+void nv_wizard_upload(NvApp *app, NvConn *conn, const char *pool, const char *volume,
+                      NvLocalFile *file, gboolean created);

@@ -631,7 +631,7 @@ static void created(NvConn *conn, NvAsyncResult *res, gpointer data)
             : g_strdup_printf(_("created network '%s': active"), c->name);
     if (!err) {
         /* The list shows the new network selected once it reloads. */
-        nv_wizard_pane_select(c->pane, c->name);
+        nv_wizard_pane_select(c->pane, conn, c->name);
     }
     nv_wizard_finished(c->wz, err, msg);
     nv_wizard_unref(c->wz);
@@ -698,13 +698,14 @@ static void commit(NvWizard *wz, gpointer data)
 
 NvView *nv_wizard_network_open(NvApp *app, NvPane *pane)
 {
-    if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_CONNECTED) {
+    NvConn *conn = nv_wizard_host(app, pane);
+    if (nv_conn_get_state(conn) != NV_CONN_CONNECTED) {
         nv_app_message(app, _("Not connected: wait for the host, then try again."), TRUE);
         return NULL;
     }
-    const NvModel *m = nv_conn_model(nv_app_get_conn(app));
+    const NvModel *m = nv_conn_model(conn);
     Draft *d = g_new0(Draft, 1);
-    d->conn = nv_app_get_conn(app);
+    d->conn = conn;
     d->pane = pane;
     d->net = nv_net_draft_new();
     d->net->autostart = TRUE;

@@ -430,13 +430,14 @@ static void types_known(NvConn *conn, NvAsyncResult *res, gpointer data)
 
 NvView *nv_wizard_pool_open(NvApp *app, NvPane *pane)
 {
-    if (nv_conn_get_state(nv_app_get_conn(app)) != NV_CONN_CONNECTED) {
+    NvConn *conn = nv_wizard_host(app, pane);
+    if (nv_conn_get_state(conn) != NV_CONN_CONNECTED) {
         nv_app_message(app, _("Not connected: a pool cannot be created now."), TRUE);
         return NULL;
     }
     Draft *d = g_new0(Draft, 1);
     d->pool = nv_pool_draft_new(NV_POOL_DIR);
-    d->conn = nv_app_get_conn(app);
+    d->conn = conn;
     d->types = NV_POOL_TYPES_ALL;
     d->asking = TRUE;
     d->build = TRUE;
@@ -446,6 +447,6 @@ NvView *nv_wizard_pool_open(NvApp *app, NvPane *pane)
     TypesAsk *a = g_new0(TypesAsk, 1);
     a->wz = nv_wizard_ref((NvWizard *)view);
     a->draft = d;
-    nv_storage_pool_types_async(nv_app_get_conn(app), types_known, a, NULL);
+    nv_storage_pool_types_async(conn, types_known, a, NULL);
     return view;
 }

@@ -41,6 +41,7 @@ static const char *const cpu_values[] = {"default", "host-passthrough", "host-mo
 typedef struct {
     NvVmDraft *d;
     NvApp *app;
+    NvConn *conn;   /* the host the VM is made on (the selected row's when it opened) */
     NvView *view;   /* the wizard's view, handed to the UI */
     NvWizard *wz;   /* set once the view is made */
     NvVmCaps *caps; /* NULL until fetched */
@@ -81,7 +82,7 @@ static void vm_free(gpointer data)
 
 static NvConn *vm_conn(Vm *vm)
 {
-    return nv_app_get_conn(vm->app);
+    return vm->conn;
 }
 
 static const NvModel *model(Vm *vm)
@@ -1168,6 +1169,7 @@ static char *summary(gpointer draft, GError **err)
 
 typedef struct {
     NvApp *app;
+    NvConn *conn;
     char *uuid;
     char *name;
 } Opened;
@@ -1183,7 +1185,7 @@ static void console_answer(NvApp *app, int index, const gboolean *checked, gpoin
 {
     Opened *o = data;
     if (index == 0)
-        nv_wizard_open_console(app, o->uuid, o->name);
+        nv_wizard_open_console(app, o->conn, o->uuid, o->name);
     opened_free(o);
 }
 
@@ -1206,11 +1208,12 @@ static void on_created(NvConn *conn, NvAsyncResult *res, gpointer data)
     if (!created->uuid)
         return;
     if (!created->started) {
-        nv_wizard_open_editor(app, created->uuid, created->name);
+        nv_wizard_open_editor(app, conn, created->uuid, created->name);
         return;
     }
     Opened *o = g_new0(Opened, 1);
     o->app = app;
+    o->conn = conn;
     o->uuid = g_strdup(created->uuid);
     o->name = g_strdup(created->name);
     nv_app_confirm(app, _("Console"), _("Open its serial console?"), NULL, console_answer, o);
@@ -1275,13 +1278,14 @@ static const NvWizardClass vm_wizard = {
 
 NvView *nv_wizard_vm_open(NvApp *app, NvPane *pane)
 {
-    NvConn *conn = nv_app_get_conn(app);
+    NvConn *conn = nv_wizard_host(app, pane);
     if (nv_conn_get_state(conn) != NV_CONN_CONNECTED) {
         nv_app_message(app, _("Not connected: cannot create a VM now."), TRUE);
         return NULL;
     }
     Vm *vm = g_new0(Vm, 1);
     vm->app = app;
+    vm->conn = conn;
     vm->filter = g_strdup("");
     vm->d = nv_vm_draft_new();
     const NvHost *h = nv_conn_model(conn)->host;

@@ -369,7 +369,7 @@ static void created(NvConn *conn, NvAsyncResult *res, gpointer data)
         g_autofree char *msg = g_strdup_printf(_("created volume '%s'; uploading…"), c->name);
         NvApp *app = nv_wizard_app(c->wz);
         nv_wizard_finished(c->wz, NULL, msg);
-        nv_wizard_upload(app, c->pool, c->name, c->file, TRUE);
+        nv_wizard_upload(app, conn, c->pool, c->name, c->file, TRUE);
     } else {
         g_autofree char *msg = g_strdup_printf(_("created volume '%s'"), c->name);
         nv_wizard_finished(c->wz, NULL, msg);
@@ -409,13 +409,13 @@ static const NvWizardClass volume_wizard = {
 
 NvView *nv_wizard_volume_open(NvApp *app, NvPane *pane)
 {
-    int item = nv_wizard_pane_item(pane, NV_CTX_STORAGE);
-    const NvModel *m = nv_conn_model(nv_app_get_conn(app));
-    if (item < 0 || (guint)item >= m->pools->len) {
+    NvConn *conn = NULL;
+    int item = nv_wizard_pane_item(pane, NV_CTX_STORAGE, &conn);
+    if (item < 0 || (guint)item >= nv_conn_model(conn)->pools->len) {
         nv_app_message(app, _("Select a storage pool first (in the Storage pane)."), TRUE);
         return NULL;
     }
-    const NvPool *p = m->pools->pdata[item];
+    const NvPool *p = nv_conn_model(conn)->pools->pdata[item];
     if (!p->active) {
         g_autofree char *msg =
             g_strdup_printf(_("Pool '%s' is not running: start it (s) first."), p->name);
@@ -423,7 +423,7 @@ NvView *nv_wizard_volume_open(NvApp *app, NvPane *pane)
         return NULL;
     }
     Draft *d = g_new0(Draft, 1);
-    d->conn = nv_app_get_conn(app);
+    d->conn = conn;
     d->pool = g_strdup(p->name);
     d->file_based = nv_pool_type_is_file_based(p->type);
     d->vol = nv_volume_draft_new();
