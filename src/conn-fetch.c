@@ -38,9 +38,11 @@ static gint compare_domains(gconstpointer a, gconstpointer b)
     return strcmp(x->name, y->name);
 }
 
-/* Fills state, vCPUs and memory from one record of virConnectGetAllDomainStats.
- * Returns TRUE when every field was present, so no per-domain call is needed. */
-static gboolean domain_from_stats(NvDomain *d, virDomainStatsRecordPtr rec)
+enum { HAVE_STATE = 1, HAVE_SIZES = 2 };
+
+/* Fills state, vCPUs and memory from one record of virConnectGetAllDomainStats. Returns the
+ * HAVE_* bits of what the record held. */
+static unsigned domain_from_stats(NvDomain *d, virDomainStatsRecordPtr rec)
 {
     int state = 0, reason = 0;
     unsigned int vcpus = 0;
@@ -66,7 +68,7 @@ static gboolean domain_from_stats(NvDomain *d, virDomainStatsRecordPtr rec)
         d->memory_kib = cur;
     if (have_max)
         d->max_memory_kib = max;
-    return have_state && have_vcpu && have_cur && have_max;
+    return (have_state ? HAVE_STATE : 0) | (have_vcpu && have_cur && have_max ? HAVE_SIZES : 0);
 }
 
 static gboolean domain_from_info(NvDomain *d, virDomainPtr dom, GError **err)
@@ -83,21 +85,108 @@ static gboolean domain_from_info(NvDomain *d, virDomainPtr dom, GError **err)
     return TRUE;
 }
 
-/* The title is not in the bulk stats; it changes rarely, so it is cached per UUID and the
- * cache entry dropped on a metadata-change or define event. */
-static char *domain_title(virDomainPtr dom, const char *uuid, GHashTable *cache)
+NvDomainExtra *nv_domain_extra_new(const char *title, unsigned vcpus, unsigned long long memory_kib,
+                                   unsigned long long max_memory_kib)
 {
-    const char *cached = cache ? g_hash_table_lookup(cache, uuid) : NULL;
-    if (cached)
-        return g_strdup(cached);
+    size_t len = title ? strlen(title) : 0;
+    NvDomainExtra *e = g_malloc0(sizeof(NvDomainExtra) + len + 1);
+    e->vcpus = vcpus;
+    e->memory_kib = memory_kib;
+    e->max_memory_kib = max_memory_kib;
+    e->has_title = title != NULL;
+    if (title)
+        memcpy(e->title, title, len);
+    return e;
+}
+
+/* Stores what is known of a domain in the cache, keeping what the entry knew before. */
+static void extra_store(GHashTable *cache, const char *uuid, const char *title, unsigned vcpus,
+                        unsigned long long mem, unsigned long long max)
+{
+    if (!cache)
+        return;
+    const NvDomainExtra *old = g_hash_table_lookup(cache, uuid);
+    if (old && !title && old->has_title)
+        title = old->title;
+    if (old && vcpus == 0) {
+        vcpus = old->vcpus;
+        mem = old->memory_kib;
+        max = old->max_memory_kib;
+    }
+    /* The new entry is made before the old one (whose title it may read) is freed. */
+    NvDomainExtra *e = nv_domain_extra_new(title, vcpus, mem, max);
+    g_hash_table_replace(cache, g_strdup(uuid), e);
+}
+
+void nv_domain_extra_remember(GHashTable *cache, const char *uuid, const NvDomainDetails *det)
+{
+    if (cache && uuid && det)
+        extra_store(cache, uuid, det->title ? det->title : "", det->vcpus, det->memory_kib,
+                    det->memory_kib);
+}
+
+gboolean nv_domain_fill_missing(NvDomain *d, const NvDomainDetails *det)
+{
+    unsigned before = d->missing;
+    if ((d->missing & NV_DOMAIN_MISSING_TITLE) && det->title) {
+        g_free(d->title);
+        d->title = g_strdup(det->title);
+        d->missing &= ~NV_DOMAIN_MISSING_TITLE;
+    }
+    if ((d->missing & NV_DOMAIN_MISSING_SIZE) && det->vcpus > 0) {
+        d->vcpus = det->vcpus;
+        /* The definition's current memory; its maximum is not among the details. */
+        d->memory_kib = det->memory_kib;
+        d->max_memory_kib = det->memory_kib;
+        d->missing &= ~NV_DOMAIN_MISSING_SIZE;
+    }
+    return d->missing != before;
+}
+
+gboolean nv_uri_is_remote(const char *uri)
+{
+    g_autoptr(GUri) u = uri ? g_uri_parse(uri, G_URI_FLAGS_NON_DNS, NULL) : NULL;
+    const char *host = u ? g_uri_get_host(u) : NULL;
+    return host && *host;
+}
+
+/* The title, from the cache, else from one call when calls are cheap, else NULL. */
+static char *domain_title(virDomainPtr dom, const char *uuid, GHashTable *cache, gboolean cheap)
+{
+    const NvDomainExtra *e = cache ? g_hash_table_lookup(cache, uuid) : NULL;
+    if (e && e->has_title)
+        return g_strdup(e->title);
+    if (!cheap)
+        return NULL;
     char *raw = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_TITLE, NULL, 0);
     char *title = g_strdup(raw ? raw : "");
     free(raw);
     if (!raw)
         virResetLastError();
-    if (cache)
-        g_hash_table_replace(cache, g_strdup(uuid), g_strdup(title));
+    extra_store(cache, uuid, title, 0, 0, 0);
     return title;
+}
+
+/* vCPUs and memory the bulk stats did not give: from the cache, else (when calls are cheap)
+ * from virDomainGetInfo; FALSE with `err` set only when that call failed. */
+static gboolean domain_sizes(NvDomain *d, virDomainPtr dom, GHashTable *cache, gboolean cheap,
+                             GError **err)
+{
+    const NvDomainExtra *e = cache ? g_hash_table_lookup(cache, d->uuid) : NULL;
+    if (e && e->vcpus > 0) {
+        d->vcpus = e->vcpus;
+        d->memory_kib = e->memory_kib;
+        d->max_memory_kib = e->max_memory_kib;
+        return TRUE;
+    }
+    if (!cheap) {
+        d->missing |= NV_DOMAIN_MISSING_SIZE;
+        return TRUE;
+    }
+    if (!domain_from_info(d, dom, err))
+        return FALSE;
+    extra_store(cache, d->uuid, NULL, d->vcpus, d->memory_kib, d->max_memory_kib);
+    return TRUE;
 }
 
 /* ---- live counters from stats records ---- */
@@ -438,21 +527,25 @@ gboolean nv_fetch_host_sample(virConnectPtr conn, NvStatsQuery *q, NvHostSample 
 
 /* ---- domain lists ---- */
 
-GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *title_cache, GError **err)
+GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *cache, GError **err)
 {
-    return nv_fetch_domains_full(conn, title_cache, NULL, err);
+    return nv_fetch_domains_full(conn, cache, NULL, err);
 }
 
-GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *title_cache,
-                                 NvDomainSamples **samples, GError **err)
+/* TRUE when a call costs no network round trip: the URI names no host. */
+static gboolean calls_are_cheap(virConnectPtr conn)
 {
-    virDomainPtr *doms = NULL;
-    int n = virConnectListAllDomains(conn, &doms, 0);
-    if (n < 0) {
-        nv_set_virt_error(err, _("cannot list domains"));
-        return NULL;
-    }
+    char *uri = virConnectGetURI(conn); /* the client's copy: no round trip */
+    gboolean remote = nv_uri_is_remote(uri);
+    free(uri);
+    virResetLastError();
+    return !remote;
+}
 
+GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *cache, NvDomainSamples **samples,
+                                 GError **err)
+{
+    gboolean cheap = calls_are_cheap(conn);
     virDomainStatsRecordPtr *recs = NULL;
     /* A listing alone (ncvirt --list) needs no live groups, which cost the daemon a monitor
      * query per running domain. */
@@ -462,10 +555,23 @@ GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *title_cache,
     gint64 t0 = g_get_monotonic_time();
     int nrecs = virConnectGetAllDomainStats(conn, groups, &recs, 0);
     gint64 when = midpoint(t0, g_get_monotonic_time());
-    if (nrecs < 0) {
-        /* Not every driver has bulk stats; per-domain info below covers that. */
+    /* The records name every domain (flags 0: active and inactive), so the list is the stats
+     * call alone: one round trip. Only a driver without bulk stats is listed apart. */
+    virDomainPtr *doms = NULL;
+    int n = nrecs;
+    gboolean own_doms = nrecs < 0;
+    if (nrecs >= 0) {
+        doms = malloc(sizeof(*doms) * (size_t)MAX(nrecs, 1));
+        for (int i = 0; i < nrecs; i++)
+            doms[i] = recs[i]->dom; /* borrowed: the records own them */
+    } else {
         virResetLastError();
         nrecs = 0;
+        n = virConnectListAllDomains(conn, &doms, 0);
+        if (n < 0) {
+            nv_set_virt_error(err, _("cannot list domains"));
+            return NULL;
+        }
     }
     /* Samples are made for a listing too: that is where each record's UUID is read. */
     g_autoptr(GHashTable) by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -486,23 +592,36 @@ GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *title_cache,
         unsigned int id = virDomainGetID(doms[i]);
         d->id = id == (unsigned int)-1 ? -1 : (int)id;
         virDomainStatsRecordPtr rec = g_hash_table_lookup(by_uuid, uuid);
-        if (!rec || !domain_from_stats(d, rec)) {
-            /* A domain that vanished between the two calls is simply skipped. */
-            GError *e = NULL;
-            if (!domain_from_info(d, doms[i], &e)) {
-                if (!first_error)
-                    first_error = e;
-                else
-                    g_error_free(e);
-                continue;
-            }
+        unsigned have = rec ? domain_from_stats(d, rec) : 0;
+        GError *e = NULL;
+        gboolean ok = TRUE;
+        if (!(have & HAVE_STATE) && cheap) {
+            ok = domain_from_info(d, doms[i], &e); /* also the sizes */
+            have |= HAVE_SIZES;
         }
-        d->title = domain_title(doms[i], uuid, title_cache);
+        if (ok && !(have & HAVE_SIZES))
+            ok = domain_sizes(d, doms[i], cache, cheap, &e);
+        if (!ok) {
+            /* A domain that vanished between the two calls is simply skipped. */
+            if (!first_error)
+                first_error = e;
+            else
+                g_error_free(e);
+            continue;
+        }
+        d->title = domain_title(doms[i], uuid, cache, cheap);
+        if (!d->title) {
+            d->title = g_strdup("");
+            d->missing |= NV_DOMAIN_MISSING_TITLE;
+        }
         g_ptr_array_add(out, g_steal_pointer(&d));
     }
+    if (own_doms)
+        free_domain_array(doms, n);
+    else
+        free(doms);
     if (recs)
         virDomainStatsRecordListFree(recs);
-    free_domain_array(doms, n);
 
     /* Losing every domain to errors means the connection is gone, not that the host is empty. */
     if (out->len == 0 && first_error) {

@@ -9,14 +9,36 @@
 #include "model.h"
 #include "domain-stats.h"
 
-/* Domains with state, vCPUs, memory and title, sorted by name. A constant number of round
- * trips (bulk list + bulk stats) plus one title lookup per domain not in `title_cache`
- * (uuid -> title, may be NULL; filled as titles are fetched). */
-GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *title_cache, GError **err);
+/* Domains with state, vCPUs, memory and title, sorted by name, in a constant number of round
+ * trips: the bulk list and the bulk stats. What no bulk call gives (the title; vCPUs and memory
+ * on drivers whose bulk stats lack those groups, like the test driver) comes from `cache`
+ * (uuid -> NvDomainExtra, may be NULL), else, on a connection whose URI names no host (the
+ * calls are local and cheap), from one call per domain that is cached; else it is left out
+ * and flagged in NvDomain.missing: over a network a relist never asks per domain. */
+GPtrArray *nv_fetch_domains(virConnectPtr conn, GHashTable *cache, GError **err);
 /* The same, and when `samples` is not NULL the one stats call also asks for every live group
  * (cpu, balloon, block, interface) and hands the counters back in *samples. */
-GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *title_cache,
-                                 NvDomainSamples **samples, GError **err);
+GPtrArray *nv_fetch_domains_full(virConnectPtr conn, GHashTable *cache, NvDomainSamples **samples,
+                                 GError **err);
+
+/* A domain's title and sizes as last read one by one, kept per UUID in a relist's cache. One
+ * allocation (g_free frees it). vcpus == 0: sizes not known. */
+typedef struct {
+    unsigned vcpus;
+    unsigned long long memory_kib, max_memory_kib;
+    gboolean has_title;
+    char title[];
+} NvDomainExtra;
+
+NvDomainExtra *nv_domain_extra_new(const char *title, unsigned vcpus, unsigned long long memory_kib,
+                                   unsigned long long max_memory_kib);
+/* Remembers what `det` (just read for `uuid`) tells about the title and sizes in `cache`. */
+void nv_domain_extra_remember(GHashTable *cache, const char *uuid, const NvDomainDetails *det);
+/* Fills what `d` misses from `det`, clearing the bits of d->missing it fills; TRUE when
+ * something changed. */
+gboolean nv_domain_fill_missing(NvDomain *d, const NvDomainDetails *det);
+/* TRUE when `uri` names a host: every call is then a network round trip. */
+gboolean nv_uri_is_remote(const char *uri);
 
 /* What a connection's drivers accept for the stats calls, learnt on the first refresh and
  * kept by the caller (zero-initialised; reset it on reconnecting). */

@@ -78,6 +78,7 @@ struct NvConn {
     gboolean close_cb_registered;
     gint open_serial; /* atomic: bumped per open, so a late close callback of an old one is
                        * told apart */
+    gboolean events_pending; /* opened, events not registered yet (worker_run) */
     NvStatsQuery stats_query;
 
     /* Both: kinds queued but not started, so repeated requests collapse into one. */
@@ -269,7 +270,23 @@ static void worker_open(NvConn *conn, Job *job)
     g_atomic_int_inc(&conn->open_serial);
     g_hash_table_remove_all(conn->title_cache);
     memset(&conn->stats_query, 0, sizeof(conn->stats_query)); /* maybe another daemon now */
+    conn->events_pending = TRUE;
+}
+
+static gboolean relist_after_events(gpointer data)
+{
+    nv_conn_refresh(data, NV_CHANGE_DOMAINS);
+    return G_SOURCE_REMOVE;
+}
+
+/* Events are registered once the first list is on its way to the screen: on a slow link the
+ * registrations are seven round trips the first page need not wait for. A relist then covers
+ * what changed between that list and the registrations. */
+static void worker_register_late(NvConn *conn)
+{
+    conn->events_pending = FALSE;
     worker_register_events(conn);
+    nv_main_post(conn->main_ctx, relist_after_events, conn_ref(conn), (GDestroyNotify)conn_unref);
 }
 
 static void worker_fetch(NvConn *conn, Job *job)
@@ -313,6 +330,8 @@ static void worker_fetch(NvConn *conn, Job *job)
     case JOB_DETAILS:
         job->result = nv_fetch_domain_details(v, job->arg, &job->error);
         job->result_free = (GDestroyNotify)nv_domain_details_free;
+        /* A relist over a network asks nothing per domain: it reuses what details read. */
+        nv_domain_extra_remember(conn->title_cache, job->arg, job->result);
         break;
     case JOB_ASYNC: {
         GError *err = NULL;
@@ -357,7 +376,12 @@ static void worker_run(gpointer data, gpointer user_data)
             job->lost = TRUE;
     }
     virResetLastError();
+    gboolean register_now = job->kind == JOB_DOMAINS && conn->events_pending && conn->vconn;
+    conn_ref(conn); /* the job, which holds a reference, may be freed once posted */
     nv_main_post(conn->main_ctx, deliver, job, NULL);
+    if (register_now)
+        worker_register_late(conn);
+    conn_unref(conn);
 }
 
 /* ---- main thread: submitting and delivering ---- */
@@ -477,9 +501,15 @@ static void deliver_result(NvConn *conn, Job *job)
         change = NV_CHANGE_VOLUMES;
         break;
     case JOB_DETAILS:
+        for (guint i = 0; job->result && m->domains && i < m->domains->len; i++) {
+            NvDomain *d = m->domains->pdata[i];
+            if (d->missing && strcmp(d->uuid, job->arg) == 0 &&
+                nv_domain_fill_missing(d, job->result))
+                change |= NV_CHANGE_DOMAINS;
+        }
         if (!nv_cache_store(m->domain_details, job->arg, g_steal_pointer(&job->result), NULL))
             return;
-        change = NV_CHANGE_DETAILS;
+        change |= NV_CHANGE_DETAILS;
         break;
     case JOB_OPEN:
     case JOB_ASYNC:

@@ -28,17 +28,20 @@ static char **domain_cells(const NvDomain *d, const char *host)
     cells[COL_HOST] = nv_text_sanitize(host ? host : "");
     cells[COL_NAME] = nv_text_sanitize(d->name);
     cells[COL_STATE] = nv_text_sanitize(_(nv_domain_state_name(d->state)));
-    cells[COL_VCPUS] = g_strdup_printf("%u", d->vcpus);
-    cells[COL_MEMORY] = nv_format_kib(d->memory_kib);
+    /* "-": a host over a network whose driver gives sizes only one domain at a time. */
+    gboolean sized = !(d->missing & NV_DOMAIN_MISSING_SIZE);
+    cells[COL_VCPUS] = sized ? g_strdup_printf("%u", d->vcpus) : g_strdup("-");
+    cells[COL_MEMORY] = sized ? nv_format_kib(d->memory_kib) : g_strdup("-");
     cells[COL_TITLE] = nv_text_sanitize(d->title);
     return cells;
 }
 
-/* `first` is COL_HOST with a host column, else COL_NAME: one host prints as it always did. */
-static void append_row(GString *out, char *const *cells, const int *widths, int first)
+/* `first` is COL_HOST with a host column, else COL_NAME: one host prints as it always did;
+ * `end` is N_COLS, or COL_TITLE when no title was read. */
+static void append_row(GString *out, char *const *cells, const int *widths, int first, int end)
 {
     gsize start = out->len;
-    for (int c = first; c < N_COLS; c++) {
+    for (int c = first; c < end; c++) {
         int pad = c == COL_TITLE ? 0 : widths[c] - nv_text_width(cells[c]);
         if (c > first)
             g_string_append(out, COL_GAP);
@@ -84,9 +87,16 @@ char *nv_listing_table_hosts(GPtrArray *domains, GPtrArray *hosts)
             widths[c] = MAX(widths[c], nv_text_width(cells[c]));
     }
 
+    /* Titles cost a round trip per domain over a network: without them, no Title column. */
+    gboolean titles = n == 0;
+    for (guint i = 0; i < n && !titles; i++) {
+        const NvDomain *d = g_ptr_array_index(domains, i);
+        titles = d != NULL && !(d->missing & NV_DOMAIN_MISSING_TITLE);
+    }
     GString *out = g_string_new(NULL);
     for (guint r = 0; r < rows->len; r++)
-        append_row(out, g_ptr_array_index(rows, r), widths, hosts ? COL_HOST : COL_NAME);
+        append_row(out, g_ptr_array_index(rows, r), widths, hosts ? COL_HOST : COL_NAME,
+                   titles ? N_COLS : COL_TITLE);
     return g_string_free(out, FALSE);
 }
 
@@ -175,12 +185,19 @@ static void json_append_domain(GString *out, const NvDomain *d, const char *host
     g_string_append(out, ", \"state\": ");
     /* Untranslated on purpose: scripts match these words. */
     json_append_string(out, nv_domain_state_name(d->state));
-    g_string_append_printf(out, ", \"state_code\": %d, \"id\": %d, \"vcpus\": %u", (int)d->state,
-                           d->id, d->vcpus);
-    g_string_append_printf(out, ", \"memory_kib\": %llu, \"max_memory_kib\": %llu", d->memory_kib,
-                           d->max_memory_kib);
+    g_string_append_printf(out, ", \"state_code\": %d, \"id\": %d", (int)d->state, d->id);
+    /* null: not read, to keep the round trips constant over a network (conn-fetch.h). */
+    if (d->missing & NV_DOMAIN_MISSING_SIZE)
+        g_string_append(out, ", \"vcpus\": null, \"memory_kib\": null, \"max_memory_kib\": null");
+    else
+        g_string_append_printf(out,
+                               ", \"vcpus\": %u, \"memory_kib\": %llu, \"max_memory_kib\": %llu",
+                               d->vcpus, d->memory_kib, d->max_memory_kib);
     g_string_append(out, ", \"title\": ");
-    json_append_string(out, d->title);
+    if (d->missing & NV_DOMAIN_MISSING_TITLE)
+        g_string_append(out, "null");
+    else
+        json_append_string(out, d->title);
     g_string_append_c(out, '}');
 }
 

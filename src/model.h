@@ -10,6 +10,12 @@
 /* The connection a model object came from (src/conn.h); the model only points at it. */
 typedef struct NvConn NvConn;
 
+/* NvDomain.missing bits. */
+enum {
+    NV_DOMAIN_MISSING_TITLE = 1 << 0, /* title */
+    NV_DOMAIN_MISSING_SIZE = 1 << 1,  /* vcpus, memory_kib, max_memory_kib */
+};
+
 /* Values mirror virDomainState. */
 typedef enum {
     NV_DOMAIN_NOSTATE = 0,
@@ -26,8 +32,11 @@ typedef enum {
 typedef struct {
     char *name;
     char *uuid;
-    char *title; /* "" when none */
+    char *title; /* "" when none (or not known) */
     int id;      /* -1 when not running */
+    /* NV_DOMAIN_MISSING_*: what a relist over a network did not ask per domain (conn-fetch.h);
+     * the field holds "" or 0 until the domain's details fill it in. */
+    unsigned missing;
     NvDomainState state;
     int reason;
     unsigned vcpus;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn-fetch.h"
 #include "domain-listing.h"
 #include "model.h"
 #include "text.h"
@@ -232,7 +233,15 @@ static GHashTable *read_object(Reader *r)
         if (*r->p++ != ':')
             return NULL;
         skip_ws(r);
-        char *v = *r->p == '"' ? read_string(r) : read_number(r);
+        char *v = NULL;
+        if (*r->p == '"') {
+            v = read_string(r);
+        } else if (strncmp(r->p, "null", 4) == 0) {
+            r->p += 4;
+            v = g_strdup("null"); /* no string member is ever "null" unquoted */
+        } else {
+            v = read_number(r);
+        }
         if (v == NULL || g_hash_table_contains(obj, k)) {
             g_free(v);
             return NULL;
@@ -368,6 +377,102 @@ START_TEST(test_json_empty_and_null)
 }
 END_TEST
 
+/* Over a network a relist leaves out what only per-domain calls give (NvDomain.missing): the
+ * table shows "-" and no Title column, the JSON null. */
+START_TEST(test_missing_fields)
+{
+    g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func((GDestroyNotify)nv_domain_free);
+    NvDomain *d = domain("far-01", "", NV_DOMAIN_RUNNING, 3, 0, 0);
+    d->missing = NV_DOMAIN_MISSING_TITLE | NV_DOMAIN_MISSING_SIZE;
+    g_ptr_array_add(a, d);
+    NvDomain *e = domain("far-02", "", NV_DOMAIN_SHUTOFF, -1, 2, 1024);
+    e->missing = NV_DOMAIN_MISSING_TITLE;
+    g_ptr_array_add(a, e);
+
+    g_autofree char *table = nv_listing_table(a);
+    g_auto(GStrv) lines = g_strsplit(table, "\n", -1);
+    ck_assert_ptr_null(strstr(lines[0], "Title"));
+    ck_assert_ptr_nonnull(strstr(lines[0], "Memory"));
+    ck_assert(g_regex_match_simple("^far-01 +running +- +-$", lines[1], 0, 0));
+    ck_assert(g_regex_match_simple("^far-02 +shut off +2 +1.0 MiB$", lines[2], 0, 0));
+
+    g_autofree char *json = nv_listing_json(a);
+    g_autoptr(GPtrArray) parsed = parse_json(json);
+    ck_assert_ptr_nonnull(parsed);
+    GHashTable *o = g_ptr_array_index(parsed, 0);
+    ck_assert_str_eq(g_hash_table_lookup(o, "vcpus"), "null");
+    ck_assert_str_eq(g_hash_table_lookup(o, "memory_kib"), "null");
+    ck_assert_str_eq(g_hash_table_lookup(o, "max_memory_kib"), "null");
+    ck_assert_str_eq(g_hash_table_lookup(o, "title"), "null");
+    GHashTable *p = g_ptr_array_index(parsed, 1);
+    ck_assert_str_eq(g_hash_table_lookup(p, "vcpus"), "2");
+    ck_assert_str_eq(g_hash_table_lookup(p, "title"), "null");
+
+    /* One domain with its title known brings the column back; the others' cells are empty. */
+    e->missing = 0;
+    g_free(e->title);
+    e->title = g_strdup("Known");
+    g_autofree char *table2 = nv_listing_table(a);
+    ck_assert(g_regex_match_simple("Title", table2, 0, 0));
+    ck_assert(g_regex_match_simple("far-02 .* Known\n", table2, 0, 0));
+}
+END_TEST
+
+START_TEST(test_uri_is_remote)
+{
+    ck_assert(!nv_uri_is_remote("qemu:///system"));
+    ck_assert(!nv_uri_is_remote("test:///default"));
+    ck_assert(!nv_uri_is_remote("test+unix:///tmp/n.xml"));
+    ck_assert(!nv_uri_is_remote(NULL));
+    ck_assert(nv_uri_is_remote("qemu+ssh://root@host/system?keyfile=/k"));
+    ck_assert(nv_uri_is_remote("test+tcp://127.0.0.1:1234/tmp/n.xml"));
+    ck_assert(nv_uri_is_remote("qemu+libssh2://u@[::1]:22/system?known_hosts=/x&sshauth=privkey"));
+}
+END_TEST
+
+/* What the details of a domain read goes to its row (once) and to the relist's cache. */
+START_TEST(test_fill_missing_and_cache)
+{
+    g_autoptr(NvDomain) d = g_new0(NvDomain, 1);
+    d->uuid = g_strdup("u-1");
+    d->title = g_strdup("");
+    d->missing = NV_DOMAIN_MISSING_TITLE | NV_DOMAIN_MISSING_SIZE;
+    g_autoptr(NvDomainDetails) det = nv_domain_details_new();
+    g_free(det->title);
+    det->title = g_strdup("Web");
+    det->vcpus = 4;
+    det->memory_kib = 2048;
+    ck_assert(nv_domain_fill_missing(d, det));
+    ck_assert_uint_eq(d->missing, 0);
+    ck_assert_str_eq(d->title, "Web");
+    ck_assert_uint_eq(d->vcpus, 4);
+    ck_assert_uint_eq(d->memory_kib, 2048);
+    ck_assert(!nv_domain_fill_missing(d, det)); /* nothing left to fill */
+
+    /* A row that knew its sizes keeps them. */
+    d->missing = NV_DOMAIN_MISSING_TITLE;
+    d->vcpus = 9;
+    det->title[0] = 'w';
+    ck_assert(nv_domain_fill_missing(d, det));
+    ck_assert_uint_eq(d->vcpus, 9);
+    ck_assert_str_eq(d->title, "web");
+
+    g_autoptr(GHashTable) cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    nv_domain_extra_remember(cache, "u-1", det);
+    const NvDomainExtra *e = g_hash_table_lookup(cache, "u-1");
+    ck_assert_ptr_nonnull(e);
+    ck_assert(e->has_title);
+    ck_assert_str_eq(e->title, "web");
+    ck_assert_uint_eq(e->vcpus, 4);
+    /* Details without a size (vcpus 0) keep the sizes the entry had. */
+    det->vcpus = 0;
+    nv_domain_extra_remember(cache, "u-1", det);
+    e = g_hash_table_lookup(cache, "u-1");
+    ck_assert_uint_eq(e->vcpus, 4);
+    ck_assert_uint_eq(e->memory_kib, 2048);
+}
+END_TEST
+
 /* Several hosts: a Host column first, a "host" field first, each row with its own host. */
 START_TEST(test_hosts_column)
 {
@@ -406,6 +511,9 @@ static Suite *listing_suite(void)
     tcase_add_test(tc, test_json_parser_self_check);
     tcase_add_test(tc, test_json_round_trip);
     tcase_add_test(tc, test_json_empty_and_null);
+    tcase_add_test(tc, test_missing_fields);
+    tcase_add_test(tc, test_uri_is_remote);
+    tcase_add_test(tc, test_fill_missing_and_cache);
     tcase_add_test(tc, test_hosts_column);
     suite_add_tcase(s, tc);
     return s;

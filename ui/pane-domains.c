@@ -183,10 +183,11 @@ static char *cell(NvPane *pane, guint item, guint column)
         return g_strdup(_(nv_domain_state_name(d->state)));
     case COL_NAME:
         return g_strdup(d->name);
-    case COL_VCPUS:
-        return g_strdup_printf("%u", d->vcpus);
+    case COL_VCPUS: /* "-": not read yet over a network (NvDomain.missing) */
+        return d->missing & NV_DOMAIN_MISSING_SIZE ? g_strdup("-")
+                                                   : g_strdup_printf("%u", d->vcpus);
     case COL_MEMORY:
-        return nv_format_kib(d->memory_kib);
+        return d->missing & NV_DOMAIN_MISSING_SIZE ? g_strdup("-") : nv_format_kib(d->memory_kib);
     case COL_TITLE:
         return g_strdup(d->title);
     default:
