@@ -76,8 +76,8 @@ struct NvConn {
     GHashTable *title_cache;
     int callback_ids[5];
     gboolean close_cb_registered;
-    gint open_serial; /* atomic: bumped per open, so a late close callback of an old one is
-                       * told apart */
+    gint open_serial;        /* atomic: bumped per open, so a late close callback of an old one is
+                              * told apart */
     gboolean events_pending; /* opened, events not registered yet (worker_run) */
     NvStatsQuery stats_query;
 
