@@ -353,6 +353,7 @@ static gboolean chafa_blocks(NvCellConverter *conv, const uint8_t *pixels, int w
                                                         : CHAFA_PIXEL_RGBA8_UNASSOCIATED;
     chafa_canvas_draw_all_pixels(canvas, type, (const guint8 *)opaque, width, height, width * 4);
     grid_resize(out, conv->cols, conv->rows);
+    g_assert(out->cells != NULL); /* a converter's grid is at least 1x1 */
     for (int y = 0; y < conv->rows; y++) {
         for (int x = 0; x < conv->cols; x++) {
             NvCell *cell = &out->cells[(gsize)y * (gsize)conv->cols + (gsize)x];
@@ -380,6 +381,7 @@ gboolean nv_cells_from_frame(NvCellConverter *conv, const uint8_t *pixels, int w
     if (conv->cell_mode != NV_CELL_HALF)
         return chafa_blocks(conv, pixels, width, height, stride, out, err);
     grid_resize(out, conv->cols, conv->rows);
+    g_assert(out->cells != NULL); /* a converter's grid is at least 1x1 */
     half_blocks(conv, pixels, width, height, stride, out);
     return TRUE;
 }

@@ -668,7 +668,7 @@ typedef enum { DEV_ATTACH, DEV_DETACH, DEV_UPDATE } DevOp;
 static gboolean same_device(xmlNode *a, xmlNode *b)
 {
     if (!nv_xml_is_element(a, NULL) || !nv_xml_is_element(b, NULL) ||
-        strcmp((char *)a->name, (char *)b->name))
+        strcmp((char *)a->name, (char *)b->name) != 0)
         return FALSE;
     g_autofree char *ka = NULL, *kb = NULL;
     if (nv_xml_is_element(a, "graphics")) {
@@ -1232,9 +1232,11 @@ static gboolean run_boot(Dom *d, EditReq *r, NvEditResult *res, GError **err)
                                 d->name);
     GError *inner = NULL;
     if (!redefine(d, modify_boot_req, r, &inner)) {
-        g_set_error(err, NV_ERROR, inner->code, _("cannot change the boot order of '%s': %s"),
-                    d->name, inner->message);
-        g_error_free(inner);
+        /* A modify step that fails without saying why still fails, not crashes. */
+        g_set_error(err, NV_ERROR, inner ? inner->code : NV_ERROR_FAILED,
+                    _("cannot change the boot order of '%s': %s"), d->name,
+                    inner ? inner->message : "");
+        g_clear_error(&inner);
         return FALSE;
     }
     res->outcome = NV_EDIT_NEXT_BOOT;

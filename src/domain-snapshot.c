@@ -212,7 +212,18 @@ void nv_snapshot_arrange(GPtrArray *snapshots)
                 g_hash_table_add(seen, order->pdata[j]);
         }
     }
-    /* `order` holds the same pointers; the array keeps owning them. */
+    /* `order` must be a permutation: two snapshots of one name (never from libvirt, but from
+     * a hostile list) would put one twice and drop the other, freed twice later. */
+    g_autoptr(GHashTable) placed = g_hash_table_new(g_direct_hash, g_direct_equal);
+    guint n = 0;
+    for (guint i = 0; i < order->len; i++)
+        if (g_hash_table_add(placed, order->pdata[i]))
+            order->pdata[n++] = order->pdata[i];
+    g_ptr_array_set_size(order, (gint)n);
+    for (guint i = 0; i < snapshots->len; i++)
+        if (g_hash_table_add(placed, snapshots->pdata[i]))
+            g_ptr_array_add(order, snapshots->pdata[i]);
+    /* The same pointers in a new order; the array keeps owning them. */
     for (guint i = 0; i < order->len && i < snapshots->len; i++)
         snapshots->pdata[i] = order->pdata[i];
 }

@@ -562,7 +562,7 @@ static gboolean check_choice(NvField *f, const char *s, GError **err)
 
 static gboolean check_size(NvField *f, const char *s, GError **err)
 {
-    guint64 b;
+    guint64 b = 0;
     if (!nv_parse_size(s, f->unit, &b, err))
         return FALSE;
     if (b % f->granularity != 0) {

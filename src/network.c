@@ -405,7 +405,7 @@ static gboolean check_range(const NvNetDraft *d, const Subnet4 *sn, const char *
 {
     g_autofree char *start = NULL, *end = NULL;
     effective_range(d, &start, &end);
-    guint32 a, b;
+    guint32 a = 0, b = 0;
     if (!guest_address(sn, start, _("the DHCP start"), &a, err)) {
         if (field)
             *field = "dhcp-start";
@@ -438,7 +438,7 @@ static gboolean check_host(const NvNetDraft *d, const Subnet4 *sn, const char *m
             *field = "host-mac";
         return FALSE;
     }
-    guint32 addr;
+    guint32 addr = 0;
     if (!guest_address(sn, ip, _("the address"), &addr, err)) {
         if (field)
             *field = "host-ip";

@@ -528,7 +528,7 @@ static gboolean session_handshake(NvVnc *vnc, GError **err)
     rfbClient *c = vnc->client;
 
     log_reset();
-    gboolean ok = InitialiseRFBConnection(c);
+    gboolean ok = InitialiseRFBConnection(c) ? TRUE : FALSE; /* rfbBool is a signed char */
     g_mutex_lock(&vnc->lock);
     /* Whatever happened, the password is not needed any more. */
     wipe_string(&vnc->password);
