@@ -790,9 +790,14 @@ static gboolean clone_one(virConnectPtr vconn, virDomainPtr unused, gpointer dat
         if (!vol)
             return fail_task(err, e, created);
         g_ptr_array_add(created, vol);
+        /* Without its path the definition would name the bare volume, not the copy. */
         char *path = virStorageVolGetPath(vol);
-        if (path)
-            g_hash_table_insert(paths, d->target, path);
+        if (!path) {
+            nv_set_virt_error(&e, _("cannot read the path of volume '%s' for '%s'"),
+                              (const char *)target->volumes->pdata[i], target->name);
+            return fail_task(err, e, created);
+        }
+        g_hash_table_insert(paths, d->target, path);
     }
     if (stop_if_cancelled(t, target->name, created, err))
         return FALSE;

@@ -154,8 +154,13 @@ static void add_cleanup_failure(GError **err, const char *fmt, ...)
     g_autofree char *what = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     virErrorPtr e = virGetLastError();
-    if (err && *err)
-        g_prefix_error(err, "%s: %s; ", what, e && e->message ? e->message : "");
+    if (err && *err) {
+        /* Appended: the message says first what failed, then what is left of it. */
+        char *msg =
+            g_strdup_printf("%s; %s: %s", (*err)->message, what, e && e->message ? e->message : "");
+        g_free((*err)->message);
+        (*err)->message = msg;
+    }
     virResetLastError();
 }
 
