@@ -543,6 +543,7 @@ typedef struct {
     NvMigrateSpec spec;
     gboolean running;
     char *name;
+    char *completed; /* the finished job's statistics, set by the job's thread */
     /* The caller's: */
     NvJobProgressFunc progress;
     NvJobDoneFunc done;
@@ -553,8 +554,42 @@ static void migrate_ctx_free(MigrateCtx *m)
 {
     g_free(m->to_uri);
     g_free(m->name);
+    g_free(m->completed);
     nv_migrate_spec_clear(&m->spec);
     g_free(m);
+}
+
+static gboolean param_ull(virTypedParameterPtr p, int n, const char *name, unsigned long long *v)
+{
+    return virTypedParamsGetULLong(p, n, name, v) == 1;
+}
+
+/* The finished migration's statistics, kept by the destination: "done in 6.3 s, downtime
+ * 120 ms, 81 MiB sent in 3 passes". NULL when it keeps none. */
+static char *completed_stats(virDomainPtr moved)
+{
+    int type = 0, n = 0;
+    virTypedParameterPtr p = NULL;
+    if (virDomainGetJobStats(moved, &type, &p, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0) {
+        virResetLastError();
+        return NULL;
+    }
+    unsigned long long elapsed = 0, downtime = 0, processed = 0, iter = 0;
+    gboolean has_downtime = param_ull(p, n, VIR_DOMAIN_JOB_DOWNTIME, &downtime);
+    param_ull(p, n, VIR_DOMAIN_JOB_TIME_ELAPSED, &elapsed);
+    param_ull(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, &processed);
+    param_ull(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &iter);
+    virTypedParamsFree(p, n);
+    g_autofree char *sent = nv_format_bytes(processed);
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, _("done in %.1f s"), (double)elapsed / 1000.0);
+    if (has_downtime)
+        g_string_append_printf(s, _(", downtime %llu ms"), downtime);
+    if (processed)
+        g_string_append_printf(s, _(", %s sent"), sent);
+    if (iter)
+        g_string_append_printf(s, _(" in %llu passes"), iter);
+    return g_string_free(s, FALSE);
 }
 
 static gboolean run_migrate(virConnectPtr c, virDomainPtr dom, gpointer data, GError **err)
@@ -588,16 +623,13 @@ static gboolean run_migrate(virConnectPtr c, virDomainPtr dom, gpointer data, GE
     gboolean ok = moved != NULL;
     if (!ok)
         nv_set_virt_error(err, _("cannot migrate '%s'"), m->name);
-    if (moved)
+    if (moved) {
+        m->completed = completed_stats(moved);
         virDomainFree(moved);
+    }
     virTypedParamsFree(params, n);
     virConnectClose(dconn);
     return ok;
-}
-
-static gboolean param_ull(virTypedParameterPtr p, int n, const char *name, unsigned long long *v)
-{
-    return virTypedParamsGetULLong(p, n, name, v) == 1;
 }
 
 static gboolean poll_migrate(virConnectPtr c, virDomainPtr dom, gpointer data, double *fraction,
@@ -653,6 +685,8 @@ static void on_progress(NvJob *job, double fraction, const char *detail, gpointe
 static void on_done(NvJob *job, const GError *err, gpointer data)
 {
     MigrateCtx *m = data;
+    if (!err && m->completed && m->progress)
+        m->progress(job, 1, m->completed, m->data);
     if (m->done)
         m->done(job, err, m->data);
 }

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Live and offline migration through the core (src/domain-migrate.c, driven by
+# tests/migrate-tool.c) between two real daemons on this machine: a private libvirtd
+# (tests/lib-libvirtd2.sh: own mount and UTS namespaces, own host UUID, TCP on 127.0.0.1) and
+# the shared system daemon (qemu:///system). The migration stream and the destination's
+# listen address are 127.0.0.1 only. Steps:
+#   - the check refuses a domain whose network is missing at the destination; nothing starts;
+#   - a live migration cancelled mid-way leaves the guest running at the source;
+#   - live to the system daemon (undefine at the source): it runs there, its serial console
+#     answers, the source no longer has it, both hosts' lists (events) agree;
+#   - live back to the private daemon;
+#   - offline (definition only) to the system daemon, then removed.
+# Every domain and network made is removed from both daemons, also on failure.
+set -uo pipefail
+
+: "${NCVIRT_SRCDIR:?NCVIRT_SRCDIR is not set (run through meson test)}"
+: "${NCVIRT_TESTDIR:?NCVIRT_TESTDIR is not set (run through meson test)}"
+: "${NCVIRT_BUILDDIR:?NCVIRT_BUILDDIR is not set (run through meson test)}"
+export LC_ALL=C.UTF-8
+unset LIBVIRT_DEFAULT_URI
+sys_uri=qemu:///system
+tool=$NCVIRT_BUILDDIR/migrate-tool
+
+# shellcheck source=tests/lib-daemon.sh
+. "$NCVIRT_TESTDIR/lib-daemon.sh"
+nvd_need_root "$sys_uri"
+nvd_need_command libvirtd "run scripts/bootstrap"
+nvd_need_command virsh "run scripts/bootstrap"
+[[ -x $tool ]] || nvd_skip "$tool is not built"
+nvd_start_daemon
+
+# shellcheck source=tests/lib-libvirtd2.sh
+. "$NCVIRT_TESTDIR/lib-libvirtd2.sh"
+# shellcheck source=tests/guest/lib-guest.sh
+. "$NCVIRT_TESTDIR/guest/lib-guest.sh"
+
+name="nvtest-migrate-$$"
+other="nvtest-migrate-net-$$"
+net="nvtest-migrate-$$"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nvtest-migrate-XXXXXX")
+cleanup() {
+    GUEST_URI=$sys_uri guest_cleanup "$name"
+    GUEST_URI=$sys_uri guest_cleanup "$other"
+    nvl2_stop # its domains and networks with it
+    rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() { echo "ok - $*"; }
+die() {
+    echo "not ok - $*"
+    [[ -n $NVL2_DIR ]] && tail -n 15 "$NVL2_DIR/libvirtd.log" 2>/dev/null | sed 's/^/    /'
+    exit 1
+}
+# Where the guest's serial log is seen from here: the private daemon's is under its dir.
+serial_log_on() {
+    if [[ $1 == private ]]; then nvl2_serial_log "$name"; else echo "/var/log/libvirt/qemu/$name-serial.log"; fi
+}
+# run_tool ARGS...: the tool's output is shown and kept in $tmp/out; its status returned.
+run_tool() {
+    "$tool" "$@" >"$tmp/out" 2>&1
+    local rc=$?
+    sed 's/^/    /' "$tmp/out"
+    return "$rc"
+}
+# domstate_on URI NAME: the state, or "absent".
+domstate_on() {
+    timeout 30 virsh -q -c "$1" domstate "$2" 2>/dev/null || echo absent
+}
+
+nvl2_start --tcp
+src=$NVL2_TCP_URI
+pass "private libvirtd at $NVL2_TCP_URI (host UUID $NVL2_UUID, host name $NVL2_HOSTNAME)"
+
+cache=$(guest_build "$NCVIRT_BUILDDIR/guest-cache") || die "building the guest failed"
+nvl2_qemu_can_read "$cache/vmlinuz" || nvd_skip "QEMU's user cannot read $cache/vmlinuz"
+
+# ---- the check: a network the domain uses is missing at the destination ----
+echo "<network><name>$net</name><bridge name='nvm$$'/></network>" >"$tmp/net.xml"
+nvl2_virsh net-define "$tmp/net.xml" >/dev/null || die "cannot define network $net"
+guest_xml "$other" "$cache" "<interface type='network'><source network='$net'/></interface>" \
+    >"$tmp/other.xml"
+nvl2_virsh define "$tmp/other.xml" >/dev/null || die "cannot define $other"
+run_tool check "$src" "$sys_uri" "$other" --offline
+rc=$?
+((rc == 3)) || die "the check of $other did not report blockers (exit $rc)"
+grep -q "blocker: network '$net' does not exist" "$tmp/out" || die "no blocker for network $net"
+run_tool migrate "$src" "$sys_uri" "$other" --offline >/dev/null
+rc=$?
+((rc == 3)) || die "the migration of $other was not refused by its check (exit $rc)"
+[[ $(domstate_on "$sys_uri" "$other") == absent ]] || die "$other appeared at the destination"
+pass "the check refuses $other: network $net does not exist at the destination"
+
+# ---- boot the guest on the private daemon ----
+GUEST_URI=$NVL2_URI
+guest_xml "$name" "$cache" >"$tmp/dom.xml"
+nvl2_virsh define "$tmp/dom.xml" >/dev/null || die "cannot define $name"
+nvl2_virsh start "$name" >/dev/null || die "cannot start $name"
+guest_serial_log() { serial_log_on private; }
+guest_wait_marker "$name" NCVIRT-GUEST-READY 120 || die "$name did not boot"
+pass "$name runs on the private daemon"
+
+run_tool check "$src" "$sys_uri" "$name" || die "the check refused $name"
+pass "the check passes for $name"
+
+# ---- cancelled mid-way: the source keeps it ----
+run_tool migrate "$src" "$sys_uri" "$name" --address 127.0.0.1 --bandwidth 1 --cancel-at 0.02
+rc=$?
+((rc == 4)) || die "the cancelled migration ended with $rc, not 4 (cancelled)"
+grep -q '^progress 0\.[0-9][0-9] .* of ' "$tmp/out" || die "no progress before the cancel"
+[[ $(domstate_on "$NVL2_URI" "$name") == running ]] || die "$name is not running at the source"
+[[ $(domstate_on "$sys_uri" "$name") == absent ]] || die "$name is left at the destination"
+pass "cancelled: $name still runs at the source, nothing at the destination"
+
+# ---- live to the system daemon ----
+run_tool migrate "$src" "$sys_uri" "$name" --address 127.0.0.1 --undefine --downtime 500 ||
+    die "the live migration failed"
+grep '^done: ok' "$tmp/out" | sed 's/^/# /'
+grep -q '^progress 1.00 .*done in .*downtime' "$tmp/out" || die "no finished job's statistics"
+grep '^progress 1.00' "$tmp/out" | sed 's/^progress 1.00 [0-9.]* s: /# job stats: /'
+grep -q 'lists: source absent, destination running$' "$tmp/out" ||
+    die "the lists do not show $name at the destination only"
+[[ $(domstate_on "$sys_uri" "$name") == running ]] || die "$name does not run at the destination"
+[[ $(domstate_on "$NVL2_URI" "$name") == absent ]] || die "$name is still at the source"
+GUEST_URI=$sys_uri
+guest_serial_log() { serial_log_on system; }
+# shellcheck disable=SC2016 # expanded by the guest's shell
+guest_serial_send "$name" 'echo NCVIRT-MOVED-$((6*7))' || die "the serial console is gone"
+guest_wait_marker "$name" NCVIRT-MOVED-42 30 || die "the guest does not answer after the move"
+pass "live to $sys_uri: it runs there, its serial console answers, the source has none"
+
+# ---- live back ----
+run_tool migrate "$sys_uri" "$src" "$name" --address 127.0.0.1 --undefine ||
+    die "the live migration back failed"
+[[ $(domstate_on "$NVL2_URI" "$name") == running ]] || die "$name does not run back at the source"
+[[ $(domstate_on "$sys_uri" "$name") == absent ]] || die "$name is left on $sys_uri"
+pass "live back to the private daemon"
+
+# ---- offline: the definition only ----
+nvl2_virsh destroy "$name" >/dev/null || die "cannot stop $name"
+run_tool migrate "$src" "$sys_uri" "$name" --offline || die "the offline migration failed"
+[[ $(domstate_on "$sys_uri" "$name") == "shut off" ]] || die "$name is not defined at $sys_uri"
+[[ $(domstate_on "$NVL2_URI" "$name") == "shut off" ]] || die "$name left the source"
+pass "offline: defined at $sys_uri, kept at the source"
