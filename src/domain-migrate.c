@@ -580,6 +580,8 @@ static char *completed_stats(virDomainPtr moved)
     param_ull(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, &processed);
     param_ull(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &iter);
     virTypedParamsFree(p, n);
+    if (elapsed == 0)
+        return NULL; /* an offline move: nothing was transferred */
     g_autofree char *sent = nv_format_bytes(processed);
     GString *s = g_string_new(NULL);
     g_string_append_printf(s, _("done in %.1f s"), (double)elapsed / 1000.0);
@@ -652,15 +654,20 @@ static gboolean poll_migrate(virConnectPtr c, virDomainPtr dom, gpointer data, d
     param_ull(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &iter);
     param_ull(p, n, VIR_DOMAIN_JOB_DOWNTIME, &downtime);
     virTypedParamsFree(p, n);
-    *fraction = total ? (double)processed / (double)total : -1;
-    if (*fraction > 1)
-        *fraction = 1;
-    g_autofree char *done = nv_format_bytes(processed);
+    if (total == 0) {
+        /* Begin, Prepare and Finish: no memory is moving. */
+        *fraction = -1;
+        *detail = g_strdup(_("waiting for the destination"));
+        return TRUE;
+    }
+    /* Skipped (zero) pages count as done: processed alone never reaches the total. */
+    *fraction = remaining <= total ? (double)(total - remaining) / (double)total : 0;
+    g_autofree char *sent = nv_format_bytes(processed);
     g_autofree char *all = nv_format_bytes(total);
     g_autofree char *left = nv_format_bytes(remaining);
     g_autofree char *rate = nv_format_rate((double)bps);
     GString *d = g_string_new(NULL);
-    g_string_append_printf(d, _("%s of %s, %s left"), done, all, left);
+    g_string_append_printf(d, _("%s left of %s, %s sent"), left, all, sent);
     if (bps)
         g_string_append_printf(d, " · %s", rate);
     if (iter)
