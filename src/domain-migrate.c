@@ -634,6 +634,36 @@ static gboolean run_migrate(virConnectPtr c, virDomainPtr dom, gpointer data, GE
     return ok;
 }
 
+char *nv_migrate_progress_text(const NvMigrateStats *st, double *fraction)
+{
+    if (st->total == 0) {
+        /* Begin, Prepare and Finish: no memory is moving. */
+        *fraction = -1;
+        return g_strdup(_("waiting for the destination"));
+    }
+    /* Skipped (zero) pages count as done: processed alone never reaches the total. */
+    *fraction =
+        st->remaining <= st->total ? (double)(st->total - st->remaining) / (double)st->total : 0;
+    g_autofree char *sent = nv_format_bytes(st->processed);
+    g_autofree char *all = nv_format_bytes(st->total);
+    g_autofree char *left = nv_format_bytes(st->remaining);
+    g_autofree char *rate = nv_format_rate((double)st->bps);
+    GString *d = g_string_new(NULL);
+    g_string_append_printf(d, _("%s left of %s, %s sent"), left, all, sent);
+    if (st->bps)
+        g_string_append_printf(d, " · %s", rate);
+    if (st->iteration)
+        g_string_append_printf(d, _(" · pass %" G_GUINT64_FORMAT), st->iteration);
+    if (st->dirty_rate)
+        g_string_append_printf(d, _(" · dirty %" G_GUINT64_FORMAT " pages/s"), st->dirty_rate);
+    if (st->downtime_ms)
+        g_string_append_printf(d, _(" · downtime ~%" G_GUINT64_FORMAT " ms"), st->downtime_ms);
+    if (st->bps && st->remaining)
+        g_string_append_printf(d, _(" · %" G_GUINT64_FORMAT " s left"),
+                               st->remaining / st->bps + 1);
+    return g_string_free(d, FALSE);
+}
+
 static gboolean poll_migrate(virConnectPtr c, virDomainPtr dom, gpointer data, double *fraction,
                              char **detail)
 {
@@ -654,31 +684,8 @@ static gboolean poll_migrate(virConnectPtr c, virDomainPtr dom, gpointer data, d
     param_ull(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &iter);
     param_ull(p, n, VIR_DOMAIN_JOB_DOWNTIME, &downtime);
     virTypedParamsFree(p, n);
-    if (total == 0) {
-        /* Begin, Prepare and Finish: no memory is moving. */
-        *fraction = -1;
-        *detail = g_strdup(_("waiting for the destination"));
-        return TRUE;
-    }
-    /* Skipped (zero) pages count as done: processed alone never reaches the total. */
-    *fraction = remaining <= total ? (double)(total - remaining) / (double)total : 0;
-    g_autofree char *sent = nv_format_bytes(processed);
-    g_autofree char *all = nv_format_bytes(total);
-    g_autofree char *left = nv_format_bytes(remaining);
-    g_autofree char *rate = nv_format_rate((double)bps);
-    GString *d = g_string_new(NULL);
-    g_string_append_printf(d, _("%s left of %s, %s sent"), left, all, sent);
-    if (bps)
-        g_string_append_printf(d, " · %s", rate);
-    if (iter)
-        g_string_append_printf(d, _(" · pass %llu"), iter);
-    if (dirty)
-        g_string_append_printf(d, _(" · dirty %llu pages/s"), dirty);
-    if (downtime)
-        g_string_append_printf(d, _(" · downtime ~%llu ms"), downtime);
-    if (bps && remaining)
-        g_string_append_printf(d, _(" · %llu s left"), remaining / bps + 1);
-    *detail = g_string_free(d, FALSE);
+    NvMigrateStats st = {processed, remaining, total, bps, dirty, iter, downtime};
+    *detail = nv_migrate_progress_text(&st, fraction);
     return TRUE;
 }
 

@@ -71,6 +71,18 @@ NvMigrateCheck *nv_migrate_check_finish(NvAsyncResult *res, GError **err);
 
 /* ---- the migration ---- */
 
+/* A running migration's job statistics (virDomainGetJobStats). */
+typedef struct {
+    guint64 processed, remaining, total; /* bytes */
+    guint64 bps;                         /* bytes/s */
+    guint64 dirty_rate;                  /* pages/s */
+    guint64 iteration;
+    guint64 downtime_ms; /* expected */
+} NvMigrateStats;
+
+/* The progress line and fraction (< 0 before memory moves) for `st`. */
+char *nv_migrate_progress_text(const NvMigrateStats *st, double *fraction);
+
 /* Starts the migration of `uuid` from `from` to `to` as a job: progress reports data
  * processed, remaining and total, the rate, dirty pages, the iteration, expected downtime and
  * time left; nv_job_cancel aborts it (the guest stays at the source); done says why it failed.

@@ -8,7 +8,8 @@
 #   - a live migration cancelled mid-way leaves the guest running at the source;
 #   - live to the system daemon (undefine at the source): it runs there, its serial console
 #     answers, the source no longer has it, both hosts' lists (events) agree;
-#   - live back to the private daemon;
+#   - live back to the private daemon, switched to post-copy on the way (where QEMU can: it
+#     needs userfaultfd; refused, the guest must run on at the source);
 #   - offline (definition only) to the system daemon, then removed.
 # Every domain and network made is removed from both daemons, also on failure.
 set -uo pipefail
@@ -130,12 +131,28 @@ guest_serial_send "$name" 'echo NCVIRT-MOVED-$((6*7))' || die "the serial consol
 guest_wait_marker "$name" NCVIRT-MOVED-42 30 || die "the guest does not answer after the move"
 pass "live to $sys_uri: it runs there, its serial console answers, the source has none"
 
-# ---- live back ----
-run_tool migrate "$sys_uri" "$src" "$name" --address 127.0.0.1 --undefine ||
+# ---- live back, switched to post-copy half way ----
+# QEMU refuses post-copy when it cannot open a userfaultfd: as libvirt-qemu that needs
+# vm.unprivileged_userfaultfd=1 (or access to /dev/userfaultfd). The failed start is a failure
+# path of its own: the guest must still run at the source.
+back=(migrate "$sys_uri" "$src" "$name" --address 127.0.0.1 --undefine)
+if run_tool "${back[@]}" --bandwidth 20 --postcopy-at 0.3; then
+    grep -q '^postcopy: switched' "$tmp/out" || die "the switch to post-copy failed"
+    how="switched to post-copy on the way"
+elif grep -q 'Postcopy is not supported' "$tmp/out"; then
+    [[ $(domstate_on "$sys_uri" "$name") == running ]] ||
+        die "after the refused post-copy $name does not run at the source"
+    uffd=$(cat /proc/sys/vm/unprivileged_userfaultfd 2>/dev/null)
+    echo "# post-copy not possible here: QEMU says 'Postcopy is not supported'" \
+        "(vm.unprivileged_userfaultfd=${uffd:-?}, QEMU runs as libvirt-qemu); the guest ran on"
+    run_tool "${back[@]}" || die "the live migration back failed"
+    how="without post-copy (not supported here)"
+else
     die "the live migration back failed"
+fi
 [[ $(domstate_on "$NVL2_URI" "$name") == running ]] || die "$name does not run back at the source"
 [[ $(domstate_on "$sys_uri" "$name") == absent ]] || die "$name is left on $sys_uri"
-pass "live back to the private daemon"
+pass "live back to the private daemon, $how"
 
 # ---- offline: the definition only ----
 nvl2_virsh destroy "$name" >/dev/null || die "cannot stop $name"
