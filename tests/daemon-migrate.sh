@@ -10,7 +10,8 @@
 #     answers, the source no longer has it, both hosts' lists (events) agree;
 #   - live back to the private daemon, switched to post-copy on the way (where QEMU can: it
 #     needs userfaultfd; refused, the guest must run on at the source);
-#   - offline (definition only) to the system daemon, then removed.
+#   - through the TUI (ncvirt in tmux, M): live to the system daemon, the lists follow;
+#   - offline (definition only) back to the private daemon, then removed.
 # Every domain and network made is removed from both daemons, also on failure.
 set -uo pipefail
 
@@ -154,9 +155,52 @@ fi
 [[ $(domstate_on "$sys_uri" "$name") == absent ]] || die "$name is left on $sys_uri"
 pass "live back to the private daemon, $how"
 
+# ---- through the TUI: M on the domain, the host, the options, the limits, yes ----
+tmux_sock="nvtest-migrate-$$"
+tui() { tmux -L "$tmux_sock" "$@"; }
+tui_screen() { tui capture-pane -p -t m 2>/dev/null; }
+# tui_wait TEXT SECONDS: until TEXT is on the screen.
+tui_wait() {
+    local _
+    for _ in $(seq 1 $((${2:-20} * 4))); do
+        [[ $(tui_screen) == *"$1"* ]] && return 0
+        sleep 0.25
+    done
+    echo "--- no '$1' on the screen:"
+    tui_screen | sed 's/^/    /'
+    return 1
+}
+tui_keys() { tui send-keys -t m "$@"; }
+trap 'tui kill-server 2>/dev/null; cleanup' EXIT
+tui new-session -d -s m -x 150 -y 40 "$NCVIRT_BIN -c $src -c $sys_uri" ||
+    die "cannot start ncvirt in tmux"
+tui_wait "2 hosts" 20 || die "ncvirt did not open both hosts"
+tui_keys / && tui_keys -l "$name" && tui_keys Enter
+tui_wait "Domains (1 of " 20 || die "the filter did not find $name"
+tui_keys M
+tui_wait "Migrate to which host?" || die "M did not ask for the host"
+tui_keys Enter
+tui_wait "Undefine it at the source" || die "no options"
+tui_keys Down Down Space Enter # tick "undefine at the source"
+tui_wait "Migrate: storage" || die "no storage menu"
+tui_keys Enter
+tui_wait "Migrate: limits" || die "no limits line"
+for _ in $(seq 1 40); do tui_keys BSpace; done
+tui_keys -l "bandwidth=0 downtime=0 address=127.0.0.1" && tui_keys Enter
+tui_wait "Start the migration?" 60 || die "no confirmation after the check"
+[[ $(tui_screen) == *"remove its definition at the source"* ]] || die "the summary is wrong"
+tui_keys y
+tui_wait "Migrated '$name' to" 120 || die "the TUI's migration did not end"
+tui_screen | grep -o "Migrated '$name' to .*" | sed 's/ *$//; s/^/# TUI: /'
+tui_wait "127.0.0.1 0/1 · localhost 1/1" 20 || die "the header does not show it moved"
+[[ $(domstate_on "$sys_uri" "$name") == running ]] || die "$name does not run at $sys_uri"
+[[ $(domstate_on "$NVL2_URI" "$name") == absent ]] || die "$name is still at the source"
+tui kill-server
+pass "through the TUI: M, the check, yes; it runs at $sys_uri, the lists follow"
+
 # ---- offline: the definition only ----
-nvl2_virsh destroy "$name" >/dev/null || die "cannot stop $name"
-run_tool migrate "$src" "$sys_uri" "$name" --offline || die "the offline migration failed"
-[[ $(domstate_on "$sys_uri" "$name") == "shut off" ]] || die "$name is not defined at $sys_uri"
-[[ $(domstate_on "$NVL2_URI" "$name") == "shut off" ]] || die "$name left the source"
-pass "offline: defined at $sys_uri, kept at the source"
+guest_virsh destroy "$name" >/dev/null || die "cannot stop $name"
+run_tool migrate "$sys_uri" "$src" "$name" --offline || die "the offline migration failed"
+[[ $(domstate_on "$NVL2_URI" "$name") == "shut off" ]] || die "$name is not defined at the private daemon"
+[[ $(domstate_on "$sys_uri" "$name") == "shut off" ]] || die "$name left the source"
+pass "offline: defined at the private daemon, kept at $sys_uri"
