@@ -43,6 +43,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/nvtest-migrate-XXXXXX")
 cleanup() {
     GUEST_URI=$sys_uri guest_cleanup "$name"
     GUEST_URI=$sys_uri guest_cleanup "$other"
+    # guest_serial_log points at one daemon's log at a time: both by hand.
+    rm -f -- "/var/log/libvirt/qemu/$name-serial.log" "/var/log/libvirt/qemu/$name.log"
     nvl2_stop # its domains and networks with it
     rm -rf -- "$tmp"
 }
@@ -156,8 +158,7 @@ fi
 pass "live back to the private daemon, $how"
 
 # ---- through the TUI: M on the domain, the host, the options, the limits, yes ----
-tmux_sock="nvtest-migrate-$$"
-tui() { tmux -L "$tmux_sock" "$@"; }
+tui() { tmux -S "$tmp/tmux.sock" "$@"; } # the socket goes with $tmp
 tui_screen() { tui capture-pane -p -t m 2>/dev/null; }
 # tui_wait TEXT SECONDS: until TEXT is on the screen.
 tui_wait() {
