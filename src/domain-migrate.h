@@ -71,9 +71,23 @@ NvMigrateCheck *nv_migrate_check_finish(NvAsyncResult *res, GError **err);
 
 /* ---- the migration ---- */
 
+/* A running migration's job statistics (virDomainGetJobStats). */
+typedef struct {
+    guint64 processed, remaining, total; /* bytes */
+    guint64 bps;                         /* bytes/s */
+    guint64 dirty_rate;                  /* pages/s */
+    guint64 iteration;
+    guint64 downtime_ms; /* expected */
+} NvMigrateStats;
+
+/* The progress line and fraction (< 0 before memory moves) for `st`. */
+char *nv_migrate_progress_text(const NvMigrateStats *st, double *fraction);
+
 /* Starts the migration of `uuid` from `from` to `to` as a job: progress reports data
  * processed, remaining and total, the rate, dirty pages, the iteration, expected downtime and
  * time left; nv_job_cancel aborts it (the guest stays at the source); done says why it failed.
+ * On success a last progress report, just before done, has fraction 1 and the finished job's
+ * statistics as the destination keeps them ("done in 6.3 s, downtime 120 ms, 81 MiB sent").
  * Returns the job (the caller's reference). */
 NvJob *nv_migrate_start(NvConn *from, NvConn *to, const char *uuid, const NvMigrateSpec *spec,
                         NvJobProgressFunc progress, NvJobDoneFunc done, gpointer data);

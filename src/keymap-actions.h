@@ -59,6 +59,8 @@
     X(EDIT, "edit", N_("Edit vCPUs, memory, boot, disks, NICs and graphics"))                      \
     X(SNAPSHOTS, "snapshots", N_("Show the domain's snapshots"))                                   \
     X(CLONE, "clone", N_("Clone the domain (one or many copies)"))                                 \
+    X(MIGRATE, "migrate", N_("Migrate the domains to another host (live or offline)"))             \
+    X(MIGRATE_POSTCOPY, "migrate-postcopy", N_("Switch the domain's migration to post-copy"))      \
     X(SNAPSHOT_CREATE, "snapshot-create", N_("Take a new snapshot of the domain"))                 \
     X(SNAPSHOT_REVERT, "snapshot-revert", N_("Revert the domain to the selected snapshot"))        \
     X(SNAPSHOT_DELETE, "snapshot-delete", N_("Delete the selected snapshot (or its subtree)"))     \

@@ -88,6 +88,32 @@ START_TEST(test_summary)
 }
 END_TEST
 
+START_TEST(test_progress_text)
+{
+    double f = 0;
+    NvMigrateStats st = {0};
+    g_autofree char *wait = nv_migrate_progress_text(&st, &f);
+    ck_assert(f < 0);
+    ck_assert_str_eq(wait, "waiting for the destination");
+    /* 3/4 of the memory done though only 10 MiB were sent: zero pages are skipped. */
+    st = (NvMigrateStats){.processed = 10 << 20,
+                          .remaining = 25 << 20,
+                          .total = 100 << 20,
+                          .bps = 5 << 20,
+                          .iteration = 2,
+                          .downtime_ms = 300};
+    g_autofree char *text = nv_migrate_progress_text(&st, &f);
+    ck_assert_double_eq_tol(f, 0.75, 1e-9);
+    ck_assert_msg(strstr(text, "25.0 MiB left of 100.0 MiB, 10.0 MiB sent"), "%s", text);
+    ck_assert_msg(strstr(text, "pass 2"), "%s", text);
+    ck_assert_msg(strstr(text, "downtime ~300 ms"), "%s", text);
+    ck_assert_msg(strstr(text, "6 s left"), "%s", text);
+    st.remaining = st.total + 1; /* a bogus record reads as nothing done, not below zero */
+    g_autofree char *odd = nv_migrate_progress_text(&st, &f);
+    ck_assert_double_eq(f, 0);
+}
+END_TEST
+
 typedef struct {
     gboolean done;
     GError *err;
@@ -175,6 +201,7 @@ int main(void)
     tcase_add_test(pure, test_flags);
     tcase_add_test(pure, test_spec_check);
     tcase_add_test(pure, test_summary);
+    tcase_add_test(pure, test_progress_text);
     suite_add_tcase(s, pure);
     TCase *driver = tcase_create("driver");
     tcase_add_test(driver, test_check);

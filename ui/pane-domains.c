@@ -413,6 +413,9 @@ static gboolean action(NvPane *pane, NvAction a)
         return nv_domain_snapshot_action(pane, a);
     case NV_ACTION_EDIT:
         return nv_domain_edit_action(pane, a);
+    case NV_ACTION_MIGRATE:
+    case NV_ACTION_MIGRATE_POSTCOPY:
+        return nv_domain_migrate_action(pane, a);
     default:
         return nv_domain_action(pane, a);
     }

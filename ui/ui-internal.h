@@ -276,6 +276,8 @@ void nv_app_close_view(NvApp *app);
  * snapshots and clones; pane-domains-edit.c: the details editor. */
 gboolean nv_domain_action(NvPane *pane, NvAction a);
 gboolean nv_domain_snapshot_action(NvPane *pane, NvAction a);
+/* Migration (pane-domains-migrate.c): M and P. */
+gboolean nv_domain_migrate_action(NvPane *pane, NvAction a);
 gboolean nv_domain_edit_action(NvPane *pane, NvAction a);
 
 /* ---- jobs: long actions shown with a progress bar in the status line (app.c) ---- */
