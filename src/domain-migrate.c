@@ -597,9 +597,13 @@ static char *completed_stats(virDomainPtr moved)
 static gboolean run_migrate(virConnectPtr c, virDomainPtr dom, gpointer data, GError **err)
 {
     MigrateCtx *m = data;
-    virConnectPtr dconn = virConnectOpen(m->to_uri);
+    /* As every connection of the TUI opens: credentials are asked in dialogs, ssh never
+     * reads the terminal curses owns. */
+    g_autoptr(GError) open_err = NULL;
+    virConnectPtr dconn = nv_virt_open_auth(m->to_uri, FALSE, &open_err);
     if (!dconn) {
-        nv_set_virt_error(err, _("cannot connect to the destination %s"), m->to_uri);
+        g_set_error(err, NV_ERROR, NV_ERROR_FAILED, _("cannot connect to the destination %s: %s"),
+                    m->to_uri, open_err ? open_err->message : "?");
         return FALSE;
     }
     virTypedParameterPtr params = NULL;

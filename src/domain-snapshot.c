@@ -148,7 +148,9 @@ static guint walk(NvSnapshot *s, GHashTable *kids, GString *lead, gboolean last,
     g_free(s->tree);
     s->tree = depth == 0 ? g_strdup("") : g_strconcat(lead->str, last ? "└─ " : "├─ ", NULL);
     g_ptr_array_add(out, s);
-    GPtrArray *children = g_hash_table_lookup(kids, s->name);
+    /* Keyed by the snapshot itself, never its name: two of one name (a hostile list) would
+     * share children and loop. The depth bound is a second guard against any loop. */
+    GPtrArray *children = depth <= out->len ? g_hash_table_lookup(kids, s) : NULL;
     s->children = children ? children->len : 0;
     s->descendants = 0;
     gsize keep = lead->len;
@@ -167,10 +169,11 @@ void nv_snapshot_arrange(GPtrArray *snapshots)
     g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < snapshots->len; i++) {
         NvSnapshot *s = snapshots->pdata[i];
-        g_hash_table_insert(names, s->name, s);
+        if (!g_hash_table_contains(names, s->name)) /* the oldest of a name is the parent */
+            g_hash_table_insert(names, s->name, s);
     }
-    g_autoptr(GHashTable) kids =
-        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+    g_autoptr(GHashTable) kids = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                                       (GDestroyNotify)g_ptr_array_unref);
     g_autoptr(GPtrArray) roots = g_ptr_array_new();
     for (guint i = 0; i < snapshots->len; i++) {
         NvSnapshot *s = snapshots->pdata[i];
@@ -180,12 +183,11 @@ void nv_snapshot_arrange(GPtrArray *snapshots)
             g_ptr_array_add(roots, s);
             continue;
         }
-        /* Keyed by the parent's own name: s->parent may be replaced below. */
         NvSnapshot *parent = g_hash_table_lookup(names, s->parent);
-        GPtrArray *list = g_hash_table_lookup(kids, parent->name);
+        GPtrArray *list = g_hash_table_lookup(kids, parent);
         if (!list) {
             list = g_ptr_array_new();
-            g_hash_table_insert(kids, parent->name, list);
+            g_hash_table_insert(kids, parent, list);
         }
         g_ptr_array_add(list, s);
     }
@@ -202,7 +204,8 @@ void nv_snapshot_arrange(GPtrArray *snapshots)
             NvSnapshot *s = snapshots->pdata[i];
             if (g_hash_table_contains(seen, s))
                 continue;
-            GPtrArray *siblings = g_hash_table_lookup(kids, s->parent);
+            NvSnapshot *parent = g_hash_table_lookup(names, s->parent);
+            GPtrArray *siblings = parent ? g_hash_table_lookup(kids, parent) : NULL;
             if (siblings)
                 g_ptr_array_remove(siblings, s);
             g_free(s->parent);

@@ -153,6 +153,23 @@ START_TEST(test_arrange_cycle)
 }
 END_TEST
 
+/* Found by fuzz-xml-snapshot: two snapshots of one name (never from libvirt, from a hostile
+ * list) made a loop of children and the walk recursed until the stack ran out; before that,
+ * one of them was listed twice and the other freed twice. Each must show exactly once. */
+START_TEST(test_arrange_duplicate_names)
+{
+    g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func((GDestroyNotify)nv_snapshot_free);
+    g_ptr_array_add(a, snap("moop", "loop", 1));
+    g_ptr_array_add(a, snap("loop", "", 2));
+    g_ptr_array_add(a, snap("loop", "moop", 3));
+    nv_snapshot_arrange(a);
+    ck_assert_uint_eq(a->len, 3);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < a->len; i++)
+        ck_assert(g_hash_table_add(seen, a->pdata[i]));
+}
+END_TEST
+
 START_TEST(test_name_check)
 {
     g_autoptr(NvSnapshotList) l = tree_fixture();
@@ -410,6 +427,7 @@ static Suite *snapshots_suite(void)
     tcase_add_test(pure, test_from_xml);
     tcase_add_test(pure, test_arrange_tree);
     tcase_add_test(pure, test_arrange_cycle);
+    tcase_add_test(pure, test_arrange_duplicate_names);
     tcase_add_test(pure, test_name_check);
     tcase_add_test(pure, test_spec_xml);
     suite_add_tcase(s, pure);

@@ -18,9 +18,8 @@
 # driver cannot reach (tests/driver-faults.sh does the others) fail there with NCVIRT_FAULT
 # (virStreamSend:2, virStreamFinish:1): told, and the new volume deleted.
 #
-# Defect 6 is fixed on another branch. Until it is merged, NVF_KNOWN_DEFECT6=1 (the default
-# here) reports what a signal left behind as "KNOWN (defect 6)" instead of failing; set it to 0
-# once the fix is in, and the same checks fail on anything left.
+# Defect 6 is fixed: anything a signal leaves behind fails the test. NVF_KNOWN_DEFECT6=1 only
+# reports it as "KNOWN (defect 6)", for bisecting builds from before the fix.
 set -uo pipefail
 
 : "${NCVIRT_TESTDIR:?NCVIRT_TESTDIR is not set (run through meson test)}"
@@ -29,7 +28,7 @@ set -uo pipefail
 # shellcheck source=tests/lib-libvirtd2.sh
 . "$NCVIRT_TESTDIR/lib-libvirtd2.sh"
 
-KNOWN_DEFECT6=${NVF_KNOWN_DEFECT6:-1}
+KNOWN_DEFECT6=${NVF_KNOWN_DEFECT6:-0}
 nvt_init
 NVT_TIMEOUT=10
 NVT_SOFT=1
