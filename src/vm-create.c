@@ -7,6 +7,8 @@
 #include <libvirt/virterror.h>
 #include <string.h>
 
+#include <gio/gio.h>
+
 #include "conn-virt.h"
 #include "error.h"
 #include "conn-fetch.h"
@@ -158,6 +160,22 @@ GPtrArray *nv_vm_media_list_finish(NvAsyncResult *res, GError **err)
 /* ---- the commit ---- */
 
 static NvVmCreateHook test_hook;
+static gint abandoned; /* atomic: the app is quitting (nv_vm_create_abandon) */
+
+void nv_vm_create_abandon(void)
+{
+    g_atomic_int_set(&abandoned, 1);
+}
+
+/* Between two steps: stop and roll back when the app is quitting, so a signal never leaves a
+ * volume without its domain, or a domain that was never meant to be left defined. */
+static gboolean still_wanted(GError **err)
+{
+    if (!g_atomic_int_get(&abandoned))
+        return TRUE;
+    g_set_error_literal(err, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("cancelled: ncvirt is quitting"));
+    return FALSE;
+}
 
 void nv_vm_create_set_test_hook(NvVmCreateHook hook)
 {
@@ -279,7 +297,7 @@ static gboolean create_run(virConnectPtr conn, Create *c, GError **err)
     gboolean ok = FALSE;
     if (c->vol_xml) {
         vol = create_volume(conn, c, err);
-        if (!vol || !run_hook(NV_VM_STAGE_VOLUME_CREATED, err))
+        if (!vol || !run_hook(NV_VM_STAGE_VOLUME_CREATED, err) || !still_wanted(err))
             goto out;
     }
     dom = virDomainDefineXML(conn, c->xml);
@@ -291,7 +309,7 @@ static gboolean create_run(virConnectPtr conn, Create *c, GError **err)
     if (virDomainGetUUIDString(dom, uuid) == 0)
         c->result.uuid = g_strdup(uuid);
     c->result.name = g_strdup(c->name);
-    if (!run_hook(NV_VM_STAGE_DEFINED, err))
+    if (!run_hook(NV_VM_STAGE_DEFINED, err) || !still_wanted(err))
         goto out;
     if (c->start) {
         if (virDomainCreate(dom) < 0) {

@@ -51,6 +51,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvVmCreated, nv_vm_created_free)
  * was created, the domain is undefined and the volume deleted before `done` hears of it; the
  * error then says whether that clean-up worked. FALSE (nothing queued) when the draft does not
  * make XML. */
+/* The app is quitting (a signal, the terminal gone): a commit under way stops before its next
+ * step and rolls back what it made, failing with G_IO_ERROR_CANCELLED. For the rest of the
+ * process. */
+void nv_vm_create_abandon(void);
+
 gboolean nv_vm_create_async(NvConn *conn, const NvVmDraft *draft, NvAsyncFunc done, gpointer data,
                             GDestroyNotify data_free, GError **err);
 /* What was created, the caller's; NULL with `err` when the commit failed. */

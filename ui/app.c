@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ui-internal.h"
+#include "vm-create.h"
 
 #define NV_MIN_COLS 60
 #define NV_MIN_ROWS 15
@@ -37,7 +38,9 @@ struct NvApp {
     int exit_status;
     /* Quitting waits for the jobs (issue 10, defect 6): nothing is left half made. */
     gboolean quitting;
-    GPtrArray *exit_notes; /* char*: printed after the screen ends */
+    gboolean terminal_gone;   /* stdin hung up */
+    gboolean hup_after_close; /* the SIGHUP that comes with it was seen */
+    GPtrArray *exit_notes;    /* char*: printed after the screen ends */
 };
 
 /* Every pane, in tab order, with the action that brings it up. */
@@ -157,8 +160,10 @@ void nv_app_quit_if_jobs_done(NvApp *app)
 static void quit_after_jobs(NvApp *app, gboolean cancel)
 {
     app->quitting = TRUE;
-    if (cancel)
+    if (cancel) {
         nv_app_job_cancel_all(app);
+        nv_vm_create_abandon(); /* a new VM's commit is no job of its own to cancel */
+    }
     guint n = nv_app_job_count(app);
     if (n == 0) {
         nv_app_quit(app);
@@ -705,8 +710,10 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
 {
     NvApp *app = data;
     if (cond & (G_IO_HUP | G_IO_ERR | G_IO_NVAL)) {
-        /* The terminal went away: nobody is left to draw for, or to ask. */
+        /* The terminal went away: nobody is left to draw for, or to ask. Its SIGHUP comes
+         * too: that one is no second signal (which would exit before the roll back). */
         app->exit_status = 1;
+        app->terminal_gone = TRUE;
         quit_after_jobs(app, TRUE);
         return G_SOURCE_REMOVE;
     }
@@ -729,6 +736,10 @@ static gboolean on_winch(gpointer data)
 static gboolean on_terminate(gpointer data)
 {
     NvApp *app = data;
+    if (app->terminal_gone && !app->hup_after_close) {
+        app->hup_after_close = TRUE; /* the closing terminal's own SIGHUP */
+        return G_SOURCE_CONTINUE;
+    }
     if (app->quitting)
         nv_app_quit(app);
     else
