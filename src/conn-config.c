@@ -212,7 +212,8 @@ static void note_unknown_keys(Notes *n, GKeyFile *kf, const char *group)
 {
     g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
     for (guint i = 0; keys && keys[i]; i++)
-        if (strcmp(keys[i], K_URI) && strcmp(keys[i], K_READONLY) && strcmp(keys[i], K_AUTOCONNECT))
+        if (strcmp(keys[i], K_URI) != 0 && strcmp(keys[i], K_READONLY) != 0 &&
+            strcmp(keys[i], K_AUTOCONNECT) != 0)
             note(n, line_of(n->scan, group, keys[i]), _("unknown key '%s' (ignored)"), keys[i]);
 }
 

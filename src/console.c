@@ -622,6 +622,14 @@ static void guard_byte(NvConsole *c, guint8 b)
             guard_csi_start(g);
             return;
         }
+        if (b >= 0x80) {
+            /* libvterm skips a non-ASCII byte after ESC and stays in the escape, so "ESC \xfc
+             * [ b" reached it as a REP the guard never saw (found by fuzz-console: it looped
+             * forever). The ESC is dropped; the character is printed. */
+            g->state = GUARD_GROUND;
+            vin_put(c, (const char *)&b, 1);
+            return;
+        }
         vin_put(c, "\033", 1);
         vin_put(c, (const char *)&b, 1);
         if (b >= 0x20 && b <= 0x2F)

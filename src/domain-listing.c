@@ -40,6 +40,7 @@ static char **domain_cells(const NvDomain *d, const char *host)
  * `end` is N_COLS, or COL_TITLE when no title was read. */
 static void append_row(GString *out, char *const *cells, const int *widths, int first, int end)
 {
+    g_assert(first >= 0 && end <= N_COLS);
     gsize start = out->len;
     for (int c = first; c < end; c++) {
         int pad = c == COL_TITLE ? 0 : widths[c] - nv_text_width(cells[c]);

@@ -45,13 +45,23 @@ static char *conf_user(void)
     return NULL;
 }
 
+/* getpwnam_r into `pw`, its strings in `buf` (kept by the caller while `pw` is used):
+ * getpwnam's static buffer is not safe on a worker thread. */
+static gboolean find_user(const char *name, struct passwd *pw, char *buf, size_t len)
+{
+    struct passwd *found = NULL;
+    return getpwnam_r(name, pw, buf, len, &found) == 0 && found != NULL;
+}
+
 char *nv_host_qemu_user(void)
 {
     g_autofree char *user = conf_user();
     if (!user) {
         static const char *const defaults[] = {"libvirt-qemu", "qemu"};
+        struct passwd pw;
+        char buf[4096];
         for (guint i = 0; !user && i < G_N_ELEMENTS(defaults); i++)
-            if (getpwnam(defaults[i]))
+            if (find_user(defaults[i], &pw, buf, sizeof buf))
                 user = g_strdup(defaults[i]);
     }
     if (!user || strcmp(user, "root") == 0 || strcmp(user, "+0") == 0)
@@ -95,8 +105,9 @@ _Noreturn static void child_check(int out, const struct passwd *pw, const gid_t 
 GPtrArray *nv_host_blocked_dirs(const char *path, const char *user, gboolean *readable,
                                 GError **err)
 {
-    struct passwd *pw = getpwnam(user);
-    if (!pw) {
+    struct passwd who;
+    char pwbuf[4096];
+    if (!find_user(user, &who, pwbuf, sizeof pwbuf)) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("no user '%s' on this host"), user);
         return NULL;
     }
@@ -105,10 +116,9 @@ GPtrArray *nv_host_blocked_dirs(const char *path, const char *user, gboolean *re
                     _("cannot check what '%s' may open: not running as root"), user);
         return NULL;
     }
-    struct passwd who = *pw;
     gid_t groups[MAX_GROUPS];
     int ngroups = MAX_GROUPS;
-    if (getgrouplist(user, pw->pw_gid, groups, &ngroups) < 0)
+    if (getgrouplist(user, who.pw_gid, groups, &ngroups) < 0)
         ngroups = 0;
     g_autoptr(GPtrArray) dirs = ancestors(path);
     g_autofree char *base = g_path_get_basename(path);
@@ -255,12 +265,13 @@ static gboolean write_acl(const char *dir, GArray *acl)
 
 gboolean nv_host_grant_search(const char *user, GPtrArray *dirs, GError **err)
 {
-    struct passwd *pw = getpwnam(user);
-    if (!pw) {
+    struct passwd pw;
+    char pwbuf[4096];
+    if (!find_user(user, &pw, pwbuf, sizeof pwbuf)) {
         g_set_error(err, NV_ERROR, NV_ERROR_INVALID, _("no user '%s' on this host"), user);
         return FALSE;
     }
-    uid_t uid = pw->pw_uid;
+    uid_t uid = pw.pw_uid;
     for (guint i = 0; i < dirs->len; i++) {
         const char *dir = dirs->pdata[i];
         struct stat st;

@@ -215,9 +215,12 @@ static void add_host_key_options(GStrvBuilder *b, GHashTable *params)
 /* Percent-decoded, as libxml2 decodes for libvirt: '+' stays '+'. */
 static char *unescape(const char *text, gsize len)
 {
-    g_autofree char *raw = g_strndup(text, len);
+    char *raw = g_strndup(text, len);
     char *out = g_uri_unescape_string(raw, NULL);
-    return out ? out : g_steal_pointer(&raw);
+    if (!out)
+        return raw;
+    g_free(raw);
+    return out;
 }
 
 /* The query's parameters as libvirt's remote driver reads them: split at '&' (or at ';' once

@@ -429,6 +429,20 @@ START_TEST(test_c1_controls_in_utf8)
 }
 END_TEST
 
+/* Found by fuzz-console: a non-ASCII byte after ESC is skipped by libvterm, which stays in the
+ * escape, so "ESC \xfc [ b" reached it as a REP the guard never saw, with no character before
+ * it: libvterm looped forever (the test times out without the fix). */
+START_TEST(test_esc_nonascii_rep)
+{
+    g_autoptr(NvConsole) c = nv_console_new_detached(24, 80);
+    feed_str(c, "\033\xfc[b");
+    feed_str(c, "\033\xc3\xa9[5b");
+    feed_str(c, "\r\nok");
+    assert_row(c, 1, "ok");
+    assert_cells_sane(c);
+}
+END_TEST
+
 /* ---- keys ---- */
 
 typedef struct {
@@ -637,6 +651,7 @@ static Suite *console_suite(void)
     tcase_add_test(tc, test_resize);
     tcase_add_test(tc, test_escape_sequences_stay_inside);
     tcase_add_test(tc, test_c1_controls_in_utf8);
+    tcase_add_test(tc, test_esc_nonascii_rep);
     tcase_add_test(tc, test_listener_screen_changes);
     tcase_add_test(tc, test_flood_bounded_by_time);
     suite_add_tcase(s, tc);

@@ -313,9 +313,8 @@ static void sort_next(NvPane *pane)
     if (first < 0)
         return;
     gboolean hosts = nv_pane_show_hosts(pane);
-    if (hosts && pane->sort_column == -1)
-        next = NV_SORT_HOST; /* the Host column comes first */
-    else if (hosts && pane->sort_column != NV_SORT_HOST && next < 0)
+    /* The Host column comes first, and again after the last column. */
+    if (hosts && (pane->sort_column == -1 || (pane->sort_column != NV_SORT_HOST && next < 0)))
         next = NV_SORT_HOST;
     pane->sort_column = next != -1 ? next : first;
     pane->sort_reverse = FALSE;
