@@ -134,7 +134,7 @@ static const char *const hv_values[] = {"qemu", "lxc", "xen", "ch", "test", NULL
 static const char *const hv_labels[] = {N_("QEMU/KVM"),         N_("LXC containers"), N_("Xen"),
                                         N_("Cloud Hypervisor"), N_("test driver"),    NULL};
 static const char *const mode_values[] = {"system", "session", NULL};
-static const char *const mode_labels[] = {N_("system (all of the host)"),
+static const char *const mode_labels[] = {N_("system: all of the host"),
                                           N_("session (the user's own)"), NULL};
 static const char *const transport_values[] = {"local", "ssh", "libssh", "libssh2",
                                                "tls",   "tcp", "unix",   NULL};
